@@ -1,0 +1,71 @@
+"""Walk a SymPy residual once and list the derivative requests it needs."""
+from __future__ import annotations
+
+import sympy as sp
+from sympy.core.function import AppliedUndef
+
+from ..derivatives.requests import Laplacian, Partial, Request
+from ..errors import CompileError
+from ..spec.problem import Domain
+from ..spec.symbols import Laplacian as LaplacianNode
+
+
+class Columns:
+    """Maps a problem's symbols to model input/output columns."""
+
+    def __init__(self, domain: Domain, fields: tuple[str, ...]):
+        self.domain = domain
+        self.fields = {name: i for i, name in enumerate(fields)}
+        self.inputs = {c.symbol: k for k, c in enumerate(domain.space)}
+        if domain.time is not None:
+            self.inputs[domain.time.symbol] = domain.n_inputs - 1
+
+    def field(self, node: sp.Expr, equation: str) -> int:
+        name = node.func.__name__
+        if name not in self.fields:
+            raise CompileError(f"unknown field '{name}'", equation=equation)
+        return self.fields[name]
+
+    def request_for(self, node: sp.Expr, equation: str) -> Request:
+        """The request a field, Derivative or Laplacian node stands for."""
+        if isinstance(node, AppliedUndef):
+            return Partial(self.field(node, equation))
+        if isinstance(node, sp.Derivative):
+            if not isinstance(node.expr, AppliedUndef):
+                raise CompileError(f"cannot differentiate '{node.expr}' (only fields)",
+                                   equation=equation)
+            counts: dict[int, int] = {}
+            for var, k in node.variable_count:
+                if var not in self.inputs:
+                    raise CompileError(f"derivative with respect to '{var}', which is not an "
+                                       "input coordinate", equation=equation)
+                counts[self.inputs[var]] = counts.get(self.inputs[var], 0) + int(k)
+            return Partial(self.field(node.expr, equation), tuple(sorted(counts.items())))
+        if isinstance(node, LaplacianNode):
+            field, *coords = node.args
+            if self.domain.vector is not None:
+                return Laplacian(self.field(field, equation), 0, self.domain.vector.dim)
+            cols = sorted(self.inputs[c] for c in coords)
+            if cols != list(range(cols[0], cols[-1] + 1)):
+                raise CompileError("laplacian over non-adjacent columns", equation=equation)
+            return Laplacian(self.field(field, equation), cols[0], cols[-1] + 1)
+        raise CompileError(f"not a derivative node: {node}", equation=equation)
+
+
+def collect_requests(expr: sp.Expr, columns: Columns, equation: str) -> frozenset[Request]:
+    """Every derivative request in ``expr`` (field values included).
+
+    Derivatives are not descended into: ``u_xx`` requests u_xx only, the engine decides
+    what lower orders it needs.
+    """
+    found: set[Request] = set()
+
+    def walk(node: sp.Basic) -> None:
+        if isinstance(node, (AppliedUndef, sp.Derivative, LaplacianNode)):
+            found.add(columns.request_for(node, equation))
+            return
+        for arg in node.args:
+            walk(arg)
+
+    walk(expr)
+    return frozenset(found)

@@ -1,0 +1,290 @@
+"""Lower a SymPy residual to a straight-line torch program.
+
+The expression tree is walked once at compile time. Structurally equal subtrees share one
+slot (SymPy expressions hash by structure), so shared subexpressions are computed once per
+call. Evaluation is a loop over closures: no SymPy, no recursion on the hot path.
+
+Indexed sums over a vector coordinate, ``Sum(f(x[i], x[i+1]), (i, a, b))``, become tensor
+slices ``x[:, a:b+1]``, ``x[:, a+1:b+2]`` of shape (n, L) and one ``sum(-1)``: no Python
+loop over the dimension.
+"""
+from __future__ import annotations
+
+import functools
+import operator
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+import sympy as sp
+import torch
+from sympy.core.function import AppliedUndef
+
+from ..derivatives.requests import Request
+from ..errors import CompileError
+from ..spec.symbols import Laplacian as LaplacianNode
+from ..spec.symbols import Normal
+from .collect import Columns
+
+
+@dataclass
+class Env:
+    """What a compiled term reads: points, derivative values, parameters, normals, data.
+
+    Shapes: ``x`` (n, d); each derivative value (n,); ``normals`` (n, n_space) or None;
+    each ``data`` value (n,); parameters are 0-d tensors.
+    """
+
+    x: torch.Tensor
+    derivs: Mapping[Request, torch.Tensor]
+    params: Mapping[str, torch.Tensor]
+    normals: torch.Tensor | None = None
+    data: Mapping[str, torch.Tensor] | None = None
+
+
+def _heaviside(a: torch.Tensor) -> torch.Tensor:
+    return (a > 0).to(a.dtype) + 0.5 * (a == 0).to(a.dtype)
+
+
+def _max2(a, b):
+    if isinstance(a, float):
+        a, b = b, a
+    return torch.clamp(a, min=b) if isinstance(b, float) else torch.maximum(a, b)
+
+
+def _min2(a, b):
+    if isinstance(a, float):
+        a, b = b, a
+    return torch.clamp(a, max=b) if isinstance(b, float) else torch.minimum(a, b)
+
+
+def _atan2(y, x):
+    if isinstance(y, float):
+        y = torch.full_like(x, y)
+    if isinstance(x, float):
+        x = torch.full_like(y, x)
+    return torch.atan2(y, x)
+
+
+_UNARY: dict[type, Callable] = {
+    sp.sin: torch.sin, sp.cos: torch.cos, sp.tan: torch.tan, sp.exp: torch.exp,
+    sp.log: torch.log, sp.tanh: torch.tanh, sp.sinh: torch.sinh, sp.cosh: torch.cosh,
+    sp.atan: torch.atan, sp.asin: torch.asin, sp.acos: torch.acos, sp.Abs: torch.abs,
+    sp.sign: torch.sign, sp.Heaviside: _heaviside,
+}
+_RELATIONS = {sp.StrictLessThan: operator.lt, sp.StrictGreaterThan: operator.gt,
+              sp.LessThan: operator.le, sp.GreaterThan: operator.ge}
+
+
+def _power(exponent: float) -> Callable:
+    if exponent == 0.5:
+        return torch.sqrt
+    if exponent == -1:
+        return torch.reciprocal
+    if float(exponent).is_integer():
+        n = int(exponent)
+        return lambda a: a ** n
+    return lambda a: a ** exponent
+
+
+class Program:
+    """A compiled scalar expression: ``program(env) -> (n,)`` tensor."""
+
+    def __init__(self, ops: list[Callable], out: int | float, text: str):
+        self.ops = ops
+        self.out = out
+        self.text = text
+
+    def __call__(self, env: Env) -> torch.Tensor:
+        vals: list = []
+        for op in self.ops:
+            vals.append(op(env, vals))
+        if isinstance(self.out, float):
+            return torch.full((env.x.shape[0],), self.out, dtype=env.x.dtype, device=env.x.device)
+        result = vals[self.out]
+        if result.dim() == 0:
+            result = result.expand(env.x.shape[0])
+        return result
+
+    def __repr__(self) -> str:
+        return f"Program({self.text!r}, {len(self.ops)} ops)"
+
+
+class _Lowerer:
+    def __init__(self, columns: Columns, unknowns: set[str], equation: str):
+        self.columns = columns
+        self.unknowns = unknowns
+        self.equation = equation
+        self.ops: list[Callable] = []
+        self.indexed: list[bool] = []
+        self.memo: dict = {}
+        self.sum_ctx: tuple[sp.Symbol, int, int] | None = None
+        self.scalars: set[int] = set()  # slots holding 0-d tensors (unknown parameters)
+
+    def fail(self, message: str) -> CompileError:
+        return CompileError(message, equation=self.equation)
+
+    def emit(self, fn: Callable, indexed: bool) -> int:
+        self.ops.append(fn)
+        self.indexed.append(indexed)
+        return len(self.ops) - 1
+
+    def is_indexed(self, operand) -> bool:
+        return isinstance(operand, int) and self.indexed[operand]
+
+    def combine(self, fn: Callable, operands: list) -> int:
+        """Emit ``fn(*operands)``, broadcasting (n,) operands against (n, L) ones."""
+        any_indexed = any(self.is_indexed(o) for o in operands)
+        getters = []
+        for o in operands:
+            if isinstance(o, float):
+                getters.append(lambda vals, c=o: c)
+            elif any_indexed and not self.indexed[o] and self.ops_shape_is_points(o):
+                getters.append(lambda vals, s=o: vals[s][:, None])
+            else:
+                getters.append(lambda vals, s=o: vals[s])
+        slot = self.emit(lambda env, vals: fn(*[g(vals) for g in getters]), any_indexed)
+        if all(isinstance(o, float) or o in self.scalars for o in operands):
+            self.scalars.add(slot)
+        return slot
+
+    def ops_shape_is_points(self, slot: int) -> bool:
+        # Every non-indexed slot is per-point (n,) except the 0-d unknown parameters,
+        # which broadcast on their own.
+        return slot not in self.scalars
+
+    def lower(self, e: sp.Expr):
+        if e in self.memo:
+            return self.memo[e]
+        result = self._lower(e)
+        self.memo[e] = result
+        return result
+
+    def _lower(self, e: sp.Expr):
+        if e.is_number:
+            value = complex(sp.N(e, 17))
+            if value.imag != 0:
+                raise self.fail(f"constant '{e}' is not real")
+            return float(value.real)
+        if isinstance(e, (AppliedUndef, sp.Derivative, LaplacianNode)):
+            req = self.columns.request_for(e, self.equation)
+            return self.emit(lambda env, vals, r=req: env.derivs[r], False)
+        if isinstance(e, Normal):
+            k = int(e.args[0])
+            return self.emit(lambda env, vals: env.normals[:, k], False)
+        if isinstance(e, sp.Symbol):
+            return self._symbol(e)
+        if isinstance(e, sp.Indexed):
+            return self._indexed(e)
+        if isinstance(e, sp.Add):
+            return self.combine(lambda *a: functools.reduce(operator.add, a),
+                                [self.lower(a) for a in e.args])
+        if isinstance(e, sp.Mul):
+            return self.combine(lambda *a: functools.reduce(operator.mul, a),
+                                [self.lower(a) for a in e.args])
+        if isinstance(e, sp.Pow):
+            base, expo = e.args
+            if expo.is_number:
+                return self.combine(_power(float(expo)), [self.lower(base)])
+            return self.combine(lambda a, b: a ** b, [self.lower(base), self.lower(expo)])
+        if type(e) in _UNARY or e.func in _UNARY:
+            return self.combine(_UNARY[e.func], [self.lower(e.args[0])])
+        if isinstance(e, (sp.Max, sp.Min)):
+            pair = _max2 if isinstance(e, sp.Max) else _min2
+            return self.combine(lambda *a: functools.reduce(pair, a), [self.lower(a) for a in e.args])
+        if isinstance(e, sp.atan2):
+            return self.combine(_atan2, [self.lower(a) for a in e.args])
+        if isinstance(e, sp.Piecewise):
+            return self._piecewise(e)
+        if isinstance(e, sp.Sum):
+            return self._sum(e)
+        raise self.fail(f"cannot compile '{type(e).__name__}' ({e})")
+
+    def _symbol(self, e: sp.Symbol):
+        if e in self.columns.inputs:
+            col = self.columns.inputs[e]
+            return self.emit(lambda env, vals: env.x[:, col], False)
+        if self.sum_ctx is not None and e == self.sum_ctx[0]:
+            _, lo, hi = self.sum_ctx
+            return self.emit(lambda env, vals: torch.arange(lo, hi + 1, dtype=env.x.dtype,
+                                                            device=env.x.device), True)
+        if e.name in self.unknowns:
+            slot = self.emit(lambda env, vals, n=e.name: env.params[n], False)
+            self.scalars.add(slot)
+            return slot
+        if e.name.startswith("_data_"):
+            name = e.name[len("_data_"):]
+            return self.emit(lambda env, vals: env.data[name], False)
+        raise self.fail(f"unknown symbol '{e}'")
+
+    def _indexed(self, e: sp.Indexed):
+        if len(e.indices) != 1:
+            raise self.fail("only one index is supported")
+        index = e.indices[0]
+        if index.is_number:
+            col = int(index)
+            return self.emit(lambda env, vals: env.x[:, col], False)
+        if self.sum_ctx is None:
+            raise self.fail(f"'{e}' outside a Sum")
+        var, lo, hi = self.sum_ctx
+        shift = int(index - var)
+        a, b = lo + shift, hi + shift + 1
+        dim = self.columns.domain.vector.dim
+        if a < 0 or b > dim:
+            raise self.fail(f"'{e}' reaches outside components 0..{dim - 1} for the Sum range")
+        return self.emit(lambda env, vals: env.x[:, a:b], True)
+
+    def _sum(self, e: sp.Sum):
+        if self.sum_ctx is not None:
+            raise self.fail("nested sums are not supported")
+        (var, lo, hi), = e.limits
+        lo, hi = int(lo), int(hi)
+        self.sum_ctx = (var, lo, hi)
+        try:
+            body = self.lower(e.function)
+        finally:
+            self.sum_ctx = None
+            # Slots computed under this Sum depend on its range: forget them for later Sums.
+            self.memo = {k: v for k, v in self.memo.items() if not k.has(var)}
+        if isinstance(body, float):
+            return body * (hi - lo + 1)
+        if self.indexed[body]:
+            return self.emit(lambda env, vals: vals[body].sum(-1), False)
+        return self.combine(lambda a: a * float(hi - lo + 1), [body])
+
+    def _relation(self, cond):
+        if cond is sp.true:
+            return None
+        if isinstance(cond, (sp.And, sp.Or)):
+            join = torch.logical_and if isinstance(cond, sp.And) else torch.logical_or
+            parts = [self._relation(c) for c in cond.args]
+            return self.combine(lambda *a: functools.reduce(join, a), parts)
+        if type(cond) in _RELATIONS:
+            fn = _RELATIONS[type(cond)]
+            left, right = self.lower(cond.lhs), self.lower(cond.rhs)
+            if isinstance(left, float) and isinstance(right, float):
+                raise self.fail(f"condition '{cond}' is constant")
+            return self.combine(fn, [left, right])
+        raise self.fail(f"unsupported condition '{cond}'")
+
+    def _piecewise(self, e: sp.Piecewise):
+        pieces = list(e.args)
+        value, cond = pieces[-1]
+        result = self.lower(value)
+        if cond is not sp.true:
+            # No piece applies: SymPy leaves it undefined; NaN makes that visible.
+            mask = self._relation(cond)
+            result = self.combine(lambda m, v: torch.where(m, v, float("nan")), [mask, result])
+        for value, cond in reversed(pieces[:-1]):
+            mask = self._relation(cond)
+            val = self.lower(value)
+            result = self.combine(lambda m, v, r: torch.where(m, v, r), [mask, val, result])
+        return result
+
+
+def lower(expr: sp.Expr, columns: Columns, unknowns: set[str], equation: str) -> Program:
+    """Compile ``expr`` (known parameters already substituted) to a :class:`Program`."""
+    low = _Lowerer(columns, unknowns, equation)
+    out = low.lower(expr)
+    if isinstance(out, int) and low.indexed[out]:
+        raise CompileError("the expression still depends on a Sum index", equation=equation)
+    return Program(low.ops, out, str(expr))

@@ -1,0 +1,182 @@
+"""CompiledProblem: the problem's equations and conditions as torch residual functions."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+import numpy as np
+import sympy as sp
+import torch
+
+from ..derivatives import ENGINES
+from ..derivatives.requests import Partial, Request
+from ..errors import CompileError
+from ..spec.problem import Problem, Region
+from ..spec.symbols import Normal
+from .collect import Columns, collect_requests
+from .lower import Env, Program, lower
+
+
+@dataclass(frozen=True, eq=False)
+class Term:
+    """One residual of the loss.
+
+    Attributes:
+        name: unique term name (``pde``, ``ic``, ``bc_x_min``, ``data``...).
+        kind: "equation", "condition" or "data".
+        region: where it is evaluated.
+        program: residual function ``Env -> (n,)``.
+        requests: derivative requests it reads.
+        needs_normals: whether it reads outward normals (dn on a whole boundary).
+        points: number of points asked for this term (None: the sampling default).
+        data_points, data_values: fixed observation points (n, d) and values (n,).
+    """
+
+    name: str
+    kind: str
+    region: Region
+    program: Program
+    requests: frozenset
+    text: str
+    needs_normals: bool = False
+    points: int | None = None
+    data_points: np.ndarray | None = None
+    data_values: np.ndarray | None = None
+    field: str | None = None
+
+
+class CompiledProblem:
+    """Residual functions for every term, and the engine that feeds them derivatives.
+
+    Args:
+        problem: the validated Problem.
+        engine: name of a derivative engine (``autodiff``) or an engine callable.
+    """
+
+    def __init__(self, problem: Problem, engine: str | Callable = "autodiff"):
+        self.problem = problem
+        if isinstance(engine, str):
+            if engine not in ENGINES:
+                raise CompileError(f"unknown derivative engine '{engine}'; expected one of "
+                                   f"{', '.join(ENGINES)}")
+            self.engine_name, self.engine = engine, ENGINES[engine]
+        else:
+            self.engine_name, self.engine = getattr(engine, "__name__", "custom"), engine
+        self.columns = Columns(problem.domain, problem.fields)
+        values = {sp.Symbol(p.name): p.value for p in problem.parameters}
+        unknowns = {u.name for u in problem.unknowns}
+        self.unknowns = torch.nn.ParameterDict({
+            u.name: torch.nn.Parameter(torch.tensor(u.initial, dtype=torch.float64))
+            for u in problem.unknowns})
+        terms: list[Term] = []
+        for eq in problem.equations:
+            terms.append(self._term(eq.name, "equation", Region("interior"), eq.expr, values,
+                                    unknowns, eq.text))
+        for c in problem.conditions:
+            terms.append(self._term(c.name, "condition", c.region, c.expr, values, unknowns,
+                                    c.text, c.points))
+        for obs in problem.observations:
+            pts = np.asarray(obs.points, dtype=float)
+            for fname, vals in obs.values.items():
+                name = obs.name if len(obs.values) == 1 else f"{obs.name}_{fname}"
+                expr = sp.Function(fname)(*problem.domain.coordinate_symbols) - sp.Symbol(
+                    f"_data_{fname}")
+                term = self._term(name, "data", Region("data"), expr, values, unknowns,
+                                  f"{fname} = observed")
+                terms.append(Term(term.name, "data", term.region, term.program, term.requests,
+                                  term.text, data_points=pts,
+                                  data_values=np.asarray(vals, dtype=float), field=fname))
+        self.terms: tuple[Term, ...] = tuple(terms)
+
+    def _term(self, name, kind, region, expr, values, unknowns, text, points=None) -> Term:
+        expr = expr.subs(values)
+        return Term(name, kind, region, lower(expr, self.columns, unknowns, name),
+                    collect_requests(expr, self.columns, name), text,
+                    needs_normals=expr.has(Normal), points=points)
+
+    # -- evaluation -------------------------------------------------------------------------
+    @property
+    def term_names(self) -> tuple[str, ...]:
+        return tuple(t.name for t in self.terms)
+
+    def term(self, name: str) -> Term:
+        for t in self.terms:
+            if t.name == name:
+                return t
+        raise KeyError(name)
+
+    def requests_by_term(self) -> dict[str, frozenset[Request]]:
+        return {t.name: t.requests for t in self.terms}
+
+    def evaluate(self, model: Callable[[torch.Tensor], torch.Tensor], terms: list[Term],
+                 x: torch.Tensor, *, normals: torch.Tensor | None = None,
+                 generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
+        """Residuals of ``terms`` that share the points ``x`` (one engine call).
+
+        Args:
+            model: (n, d) → (n, m) callable.
+            terms: terms evaluated at the same points.
+            x: (n, d) points.
+            normals: (n, n_space) outward normals, for terms that read them.
+        Returns:
+            ``{term name: residual (n,)}``.
+        """
+        requests: set[Request] = set()
+        for t in terms:
+            requests |= t.requests
+        derivs = self.engine(model, x, requests, generator=generator)
+        params = {k: v.to(x.dtype) for k, v in self.unknowns.items()}
+        out = {}
+        for t in terms:
+            if t.needs_normals and normals is None:
+                raise CompileError("this condition needs outward normals at its points "
+                                   "(pass normals=...)", equation=t.name)
+            data = None
+            if t.kind == "data":
+                data = {t.field: torch.as_tensor(t.data_values, dtype=x.dtype, device=x.device)}
+            out[t.name] = t.program(Env(x, derivs, params, normals, data))
+        return out
+
+    def residuals(self, model: Callable[[torch.Tensor], torch.Tensor],
+                  points: torch.Tensor | Mapping[str, torch.Tensor], *,
+                  normals: Mapping[str, torch.Tensor] | None = None,
+                  generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
+        """Residuals of the problem's terms for ``model``.
+
+        Args:
+            model: any callable mapping (n, n_inputs) to (n, n_fields).
+            points: a tensor (n, n_inputs) — evaluates every equation there — or a mapping
+                from a term name or region key (``interior``, ``initial``, ``x_min``,
+                ``boundary``, ``data``) to the points of those terms. Data terms use their
+                own observation points when their key is ``data`` and no tensor is given.
+            normals: outward normals per key, for conditions that read them.
+        Returns:
+            ``{term name: residual tensor (n,)}``.
+        """
+        if isinstance(points, torch.Tensor):
+            points = {"interior": points}
+        groups: dict[str, list[Term]] = defaultdict(list)
+        for key in points:
+            matched = [t for t in self.terms if key in (t.name, t.region.key)]
+            if not matched:
+                raise CompileError(f"no term or region named '{key}'; terms: "
+                                   f"{', '.join(self.term_names)}")
+            groups[key] += matched
+        out: dict[str, torch.Tensor] = {}
+        for key, terms in groups.items():
+            x = points[key]
+            n = normals.get(key) if normals else None
+            out.update(self.evaluate(model, terms, x, normals=n, generator=generator))
+        return out
+
+
+def compile_problem(problem: Problem, derivatives: str | Callable | None = None) -> CompiledProblem:
+    """Compile a Problem to residual functions.
+
+    Args:
+        problem: from :func:`pinnsolve.load_problem`.
+        derivatives: engine name (default: the problem's ``derivatives.engine``) or an engine
+            callable ``engine(model, x, requests, *, generator=None)``.
+    """
+    return CompiledProblem(problem, derivatives or problem.settings.derivatives.engine)

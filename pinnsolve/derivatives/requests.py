@@ -1,0 +1,45 @@
+"""Derivative requests: hashable keys a compiled term reads its inputs from.
+
+A derivative engine receives a set of requests and returns ``{request: tensor (n,)}``.
+Input columns are the model's input columns (spatial coordinates, then time).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Partial:
+    """∂^|α| u_field / ∏ ∂x_c^k for ``orders = ((c, k), ...)`` sorted by column.
+
+    ``orders == ()`` is the field value itself.
+    """
+
+    field: int
+    orders: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def order(self) -> int:
+        return sum(k for _, k in self.orders)
+
+    def parent(self) -> "Partial":
+        """The request one order lower (one count removed from the last column)."""
+        *head, (col, k) = self.orders
+        tail = [(col, k - 1)] if k > 1 else []
+        return Partial(self.field, tuple(head) + tuple(tail))
+
+    @property
+    def last_column(self) -> int:
+        return self.orders[-1][0]
+
+
+@dataclass(frozen=True, order=True)
+class Laplacian:
+    """Σ_{c in [start, stop)} ∂²u_field/∂x_c² over a block of spatial input columns."""
+
+    field: int
+    start: int
+    stop: int
+
+
+Request = Partial | Laplacian

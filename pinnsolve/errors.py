@@ -1,0 +1,57 @@
+"""One error hierarchy for the whole package.
+
+Every message says where (file, dotted key, equation or term), what was expected and what
+was received, so the CLI can show it as-is without a traceback.
+"""
+from __future__ import annotations
+
+
+class PinnsolveError(Exception):
+    """Base of every error pinnsolve raises on purpose."""
+
+
+class SpecError(PinnsolveError):
+    """A problem file or mapping is invalid.
+
+    Args:
+        message: what was expected and what was found.
+        file: the problem file (or "<mapping>" for Python input).
+        key: dotted key inside the file, e.g. ``equations.0``.
+    """
+
+    def __init__(self, message: str, *, file: str | None = None, key: str | None = None):
+        self.file = file or "<mapping>"
+        self.key = key or ""
+        self.reason = message
+        where = self.file + (f", key '{self.key}'" if self.key else "")
+        super().__init__(f"{where}: {message}")
+
+
+class CompileError(PinnsolveError):
+    """An equation or condition cannot be turned into a residual function."""
+
+    def __init__(self, message: str, *, equation: str | None = None):
+        self.equation = equation
+        super().__init__(f"{equation}: {message}" if equation else message)
+
+
+class SolveError(PinnsolveError):
+    """Training failed (NaN that could not be rolled back, bad settings at run time)."""
+
+    def __init__(self, message: str, *, term: str | None = None, step: int | None = None):
+        self.term = term
+        self.step = step
+        where = []
+        if step is not None:
+            where.append(f"step {step}")
+        if term is not None:
+            where.append(f"term '{term}'")
+        super().__init__((", ".join(where) + ": " if where else "") + message)
+
+
+class RunError(PinnsolveError):
+    """A run directory is missing, incomplete or corrupted."""
+
+    def __init__(self, message: str, *, path: str | None = None):
+        self.path = path
+        super().__init__(f"{path}: {message}" if path else message)

@@ -1,0 +1,405 @@
+"""Crash-safe writers for grids, point clouds and time series (VTU, XDMF+HDF5, NPZ).
+
+Every writer produces its output under a temporary name in the target directory and then
+renames it into place with ``os.replace``, so a reader (or a resumed run) sees either the
+old file or the complete new one, never a truncated file. Problems with the file system
+are raised as ``RunError`` carrying the target path; bad array shapes raise ``ValueError``.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+import meshio
+import meshio.xdmf
+import numpy as np
+
+from pinnsolve.errors import RunError
+
+PathLike = str | os.PathLike
+
+# Cell type of a tensor-product grid by spatial dimension (meshio / VTK names).
+_CELL_TYPE = {1: "line", 2: "quad", 3: "hexahedron"}
+
+
+# --------------------------------------------------------------------------- atomic files
+
+
+def atomic_write_bytes(path: PathLike, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically (temp file in the same directory, fsync, rename).
+
+    The parent directory must exist; it is not created. If ``path`` is a symlink, the link
+    itself is replaced. The new file gets the usual permissions (``0o666`` minus umask).
+
+    Args:
+        path: target file.
+        data: complete new content.
+
+    Returns:
+        ``path`` as a ``Path``.
+
+    Raises:
+        RunError: the directory is missing or not writable, the disk is full, etc.
+    """
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+
+    return _atomic_via(path, "", write)
+
+
+def atomic_write_text(path: PathLike, text: str, encoding: str = "utf-8") -> Path:
+    """Write ``text`` to ``path`` atomically; see :func:`atomic_write_bytes`.
+
+    Args:
+        path: target file.
+        text: complete new content, written as-is (no newline translation).
+        encoding: text encoding.
+
+    Returns:
+        ``path`` as a ``Path``.
+    """
+    return atomic_write_bytes(path, text.encode(encoding))
+
+
+def write_npz(path: PathLike, /, **arrays: np.ndarray) -> Path:
+    """Atomic ``np.savez`` (uncompressed) to exactly ``path`` (no ``.npz`` is appended).
+
+    Args:
+        path: target file.
+        **arrays: arrays stored under their keyword names.
+
+    Returns:
+        ``path`` as a ``Path``.
+    """
+
+    def write(tmp: Path) -> None:
+        # Saving through a file object stops numpy from appending ".npz" to the temp name.
+        with open(tmp, "wb") as fh:
+            np.savez(fh, **arrays)
+
+    return _atomic_via(path, ".npz", write)
+
+
+def _atomic_via(path: PathLike, suffix: str, write: Callable[[Path], None]) -> Path:
+    """Run ``write(tmp)`` on a fresh temp file next to ``path``, then move it into place.
+
+    Args:
+        path: target file.
+        suffix: extension for the temp name; writers such as meshio choose the format
+            from it.
+        write: fills the (already existing, empty) temp file.
+
+    Returns:
+        ``path`` as a ``Path``.
+    """
+    path = Path(path)
+    tmp = _reserve_temp_file(path, suffix)
+    done = False
+    try:
+        write(tmp)
+        _fsync_path(tmp)
+        os.replace(tmp, path)
+        done = True
+    except OSError as exc:
+        raise RunError(f"cannot write file: {exc}", path=str(path)) from exc
+    finally:
+        # Also on KeyboardInterrupt or a writer's own exception: never leave debris.
+        if not done:
+            _unlink_quietly(tmp)
+    _fsync_dir(path.parent)
+    return path
+
+
+def _reserve_temp_file(path: Path, suffix: str) -> Path:
+    """Create an empty, uniquely named hidden file ``.<name>.tmp-<hex><suffix>`` next to path.
+
+    ``os.open(..., O_EXCL, 0o666)`` is used rather than ``tempfile.mkstemp`` because mkstemp
+    creates mode 0600 files, which would make every renamed result private to its owner.
+    """
+    for _ in range(100):
+        candidate = path.parent / f".{path.name}.tmp-{secrets.token_hex(4)}{suffix}"
+        try:
+            fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise RunError(f"cannot create a file next to the target: {exc}", path=str(path)) from exc
+        os.close(fd)
+        return candidate
+    raise RunError("could not find a free temporary file name", path=str(path))
+
+
+def _fsync_path(path: Path) -> None:
+    """Flush a closed file's data to disk (the writer may have been a library)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make a rename durable; best effort, as some file systems refuse directory fsync."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _unlink_quietly(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+# --------------------------------------------------------------------------- grids
+
+
+def grid_mesh(axes: Sequence[np.ndarray]) -> tuple[np.ndarray, list[tuple[str, np.ndarray]]]:
+    """Points and cells of a tensor-product grid in 1, 2 or 3 dimensions.
+
+    Point ``p`` has the index ``np.unravel_index(p, shape)`` with ``shape = (len(a) for a
+    in axes)``: the first axis varies slowest, as in ``np.meshgrid(*axes, indexing="ij")``
+    followed by C-order flattening. Cells follow the VTK vertex order (counter-clockwise
+    quads, bottom-then-top hexahedra), so they have positive orientation.
+
+    Args:
+        axes: 1 to 3 strictly increasing 1-D coordinate arrays, each with >= 2 entries.
+
+    Returns:
+        ``(points, cells)``: points of shape ``(n_points, 3)`` (unused coordinates are 0)
+        and ``[(cell_type, connectivity)]`` with cell_type ``"line"``, ``"quad"`` or
+        ``"hexahedron"`` and connectivity of shape ``(n_cells, 2 ** dim)``, int64.
+
+    Raises:
+        ValueError: wrong number of axes, or an axis that is not 1-D, finite and strictly
+            increasing with at least two entries.
+    """
+    axes = [np.asarray(a, dtype=np.float64) for a in axes]
+    dim = len(axes)
+    if dim not in _CELL_TYPE:
+        raise ValueError(f"grid_mesh supports 1 to 3 axes, got {dim}")
+    for i, a in enumerate(axes):
+        if a.ndim != 1 or a.size < 2 or not np.all(np.isfinite(a)) or np.any(np.diff(a) <= 0):
+            raise ValueError(
+                f"axis {i} must be 1-D, finite, strictly increasing, with >= 2 entries; "
+                f"got shape {a.shape}"
+            )
+    shape = tuple(a.size for a in axes)
+    points = np.zeros((int(np.prod(shape)), 3))
+    for i, coord in enumerate(np.meshgrid(*axes, indexing="ij")):
+        points[:, i] = coord.reshape(-1)
+
+    index = np.arange(points.shape[0], dtype=np.int64).reshape(shape)
+    # Corner (d0, d1, d2) of cell (i, j, k) is point index[i + d0, j + d1, k + d2]; the
+    # slices pick it for all cells at once.
+    lo, hi = slice(None, -1), slice(1, None)
+
+    def corner(*offsets: int) -> np.ndarray:
+        return index[tuple(hi if o else lo for o in offsets)].reshape(-1)
+
+    if dim == 1:
+        order = [(0,), (1,)]
+    elif dim == 2:
+        order = [(0, 0), (1, 0), (1, 1), (0, 1)]
+    else:
+        order = [(0, 0, 0), (1, 0, 0), (1, 1, 0), (0, 1, 0),
+                 (0, 0, 1), (1, 0, 1), (1, 1, 1), (0, 1, 1)]  # fmt: skip
+    connectivity = np.stack([corner(*o) for o in order], axis=1)
+    return points, [(_CELL_TYPE[dim], connectivity)]
+
+
+def _flatten_fields(
+    point_data: Mapping[str, np.ndarray], shape: tuple[int, ...], what: str
+) -> dict[str, np.ndarray]:
+    """Check field shapes and flatten them to ``(n_points,)`` or ``(n_points, k)``.
+
+    Args:
+        point_data: name -> array of shape ``shape`` (scalar) or ``shape + (k,)`` (k
+            components, e.g. a velocity vector).
+        shape: expected leading shape.
+        what: description of the expected shape for the error message.
+
+    Returns:
+        Dict of C-order-flattened arrays, float64 unless already float32/float64/integer.
+    """
+    n = int(np.prod(shape))
+    flat = {}
+    for name, value in point_data.items():
+        arr = np.asarray(value)
+        if arr.shape[: len(shape)] != shape or arr.ndim > len(shape) + 1:
+            raise ValueError(f"point_data '{name}' must have shape {what}, got {arr.shape}")
+        # XDMF/VTU only know numeric types; bools and float16 are widened.
+        if arr.dtype.name not in {"float32", "float64", "int32", "int64"}:
+            arr = arr.astype(np.float64)
+        flat[name] = np.ascontiguousarray(arr.reshape((n,) + arr.shape[len(shape):]))
+    return flat
+
+
+def write_vtu(
+    path: PathLike, axes: Sequence[np.ndarray], point_data: Mapping[str, np.ndarray]
+) -> Path:
+    """Write a tensor-product grid with nodal fields as a VTU file, atomically.
+
+    Args:
+        path: target ``.vtu`` file (its directory must exist).
+        axes: 1 to 3 coordinate arrays, see :func:`grid_mesh`.
+        point_data: name -> array of shape ``tuple(len(a) for a in axes)`` (optionally with
+            a trailing component axis), flattened in C order to match the point order.
+
+    Returns:
+        ``path`` as a ``Path``.
+
+    Raises:
+        ValueError: bad axes or field shapes. RunError: the file cannot be written.
+    """
+    points, cells = grid_mesh(axes)
+    shape = tuple(len(a) for a in axes)
+    fields = _flatten_fields(point_data, shape, str(shape))
+    mesh = meshio.Mesh(points, cells, point_data=fields)
+    # The temp name keeps ".vtu" and the format is also given explicitly, so meshio can
+    # never guess the format from the wrong extension.
+    return _atomic_via(path, ".vtu", lambda tmp: meshio.write(tmp, mesh, file_format="vtu"))
+
+
+def write_points_vtu(
+    path: PathLike, points: np.ndarray, point_data: Mapping[str, np.ndarray] | None = None
+) -> Path:
+    """Write a point cloud (e.g. collocation points) as a VTU file with vertex cells, atomically.
+
+    Args:
+        path: target ``.vtu`` file.
+        points: shape ``(n, k)`` with ``1 <= k <= 3``; missing coordinates are 0.
+        point_data: name -> array of shape ``(n,)`` or ``(n, c)``.
+
+    Returns:
+        ``path`` as a ``Path``.
+
+    Raises:
+        ValueError: bad shapes. RunError: the file cannot be written.
+    """
+    pts = np.asarray(points, dtype=np.float64)
+    if pts.ndim != 2 or not 1 <= pts.shape[1] <= 3:
+        raise ValueError(f"points must have shape (n, k) with 1 <= k <= 3, got {pts.shape}")
+    n = pts.shape[0]
+    padded = np.zeros((n, 3))
+    padded[:, : pts.shape[1]] = pts
+    fields = _flatten_fields(point_data or {}, (n,), f"({n},) or ({n}, c)")
+    cells = [("vertex", np.arange(n, dtype=np.int64)[:, None])]
+    mesh = meshio.Mesh(padded, cells, point_data=fields)
+    return _atomic_via(path, ".vtu", lambda tmp: meshio.write(tmp, mesh, file_format="vtu"))
+
+
+# --------------------------------------------------------------------------- XDMF series
+
+
+class _SiblingH5Writer(meshio.xdmf.TimeSeriesWriter):
+    """meshio's XDMF time-series writer with two fixes (checked against meshio 5.3.5).
+
+    1. meshio opens ``<stem>.h5`` relative to the current working directory, while the
+       .xdmf refers to it by bare file name, i.e. relative to the .xdmf's directory. Here
+       the HDF5 file is opened next to the .xdmf instead (no ``os.chdir``, which would be
+       process-wide and unsafe with threads).
+    2. For ``line`` cells meshio writes ``TopologyType="Polyline"`` without the
+       ``NodesPerElement`` attribute that XDMF requires for polylines (meshio issue #1251:
+       ParaView/VisIt cannot read such files); it is added here.
+    """
+
+    def __enter__(self) -> _SiblingH5Writer:
+        import h5py  # only needed here, as in meshio
+
+        # meshio embeds os.path.basename(self.h5_filename) in the XML, so the absolute
+        # path below still yields the bare name "<stem>.h5" in the file.
+        self.h5_filename = str(self.filename.with_name(self.filename.stem + ".h5"))
+        self.h5_file = h5py.File(self.h5_filename, "w")
+        return self
+
+    def cells(self, cells, grid) -> None:  # noqa: ANN001 - same signature as meshio's
+        super().cells(cells, grid)
+        for topo in grid.iter("Topology"):
+            if topo.get("TopologyType") == "Polyline" and "NodesPerElement" not in topo.attrib:
+                topo.set("NodesPerElement", "2")
+
+
+def write_xdmf_series(
+    path: PathLike,
+    space_axes: Sequence[np.ndarray],
+    times: np.ndarray,
+    point_data: Mapping[str, np.ndarray],
+) -> Path:
+    """Write a time series of nodal fields on a fixed grid as XDMF (XML) + HDF5.
+
+    Two files are produced: ``path`` and ``path.with_suffix(".h5")`` (the name the XML
+    refers to), both written in a hidden temporary directory next to ``path`` under their
+    final names and then renamed into place, the .h5 first. A failure before the renames
+    leaves any old pair untouched; a crash between the two renames can leave a new .h5 with
+    the old .xdmf, which does not match it.
+
+    Args:
+        path: target ``.xdmf`` file (its directory must exist; suffix must not be ``.h5``).
+        space_axes: 1 to 3 coordinate arrays, see :func:`grid_mesh`.
+        times: shape ``(nt,)``, the time of each snapshot.
+        point_data: name -> array of shape ``(nt, *space_shape)`` (optionally with a
+            trailing component axis), snapshot ``i`` taken at ``times[i]``.
+
+    Returns:
+        ``path`` as a ``Path`` (the .xdmf file).
+
+    Raises:
+        ValueError: bad axes, times or field shapes. RunError: files cannot be written.
+    """
+    path = Path(path)
+    if path.suffix.lower() == ".h5":
+        raise ValueError(f"XDMF path must not end in .h5 (the data file gets that name): {path}")
+    h5_path = path.with_name(path.stem + ".h5")
+    points, cells = grid_mesh(space_axes)
+    times = np.asarray(times, dtype=np.float64)
+    if times.ndim != 1 or times.size == 0 or not np.all(np.isfinite(times)):
+        raise ValueError(f"times must be a non-empty finite 1-D array, got shape {times.shape}")
+    shape = (times.size,) + tuple(len(a) for a in space_axes)
+    n_points = points.shape[0]
+    fields = _flatten_fields(point_data, shape, str(shape))
+    # _flatten_fields merged time and space; split the time axis off again per snapshot.
+    snapshots = {
+        name: arr.reshape((times.size, n_points) + arr.shape[1:]) for name, arr in fields.items()
+    }
+
+    try:
+        tmp_dir = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
+    except OSError as exc:
+        raise RunError(f"cannot create a temporary directory next to the target: {exc}",
+                       path=str(path)) from exc
+    try:
+        tmp_xdmf = tmp_dir / path.name
+        tmp_h5 = tmp_dir / h5_path.name
+        with _SiblingH5Writer(tmp_xdmf) as writer:
+            writer.write_points_cells(points, cells)
+            for i, t in enumerate(times):
+                # float(): the XML stores str(t); a plain float prints round-trippably.
+                writer.write_data(float(t), point_data={k: v[i] for k, v in snapshots.items()})
+        if not tmp_h5.is_file():
+            raise RunError("meshio did not write the HDF5 file next to the XDMF file",
+                           path=str(tmp_h5))
+        for f in (tmp_h5, tmp_xdmf):
+            _fsync_path(f)
+        os.replace(tmp_h5, h5_path)
+        os.replace(tmp_xdmf, path)
+    except OSError as exc:
+        raise RunError(f"cannot write XDMF series: {exc}", path=str(path)) from exc
+    finally:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+    _fsync_dir(path.parent)
+    return path

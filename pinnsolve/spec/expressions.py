@@ -1,0 +1,586 @@
+"""Safe parser: expression text → SymPy, without ever evaluating Python.
+
+Problem files are untrusted, and ``eval``, ``sympify`` and ``parse_expr`` all run Python.
+Here the text is parsed with ``ast.parse(mode="eval")``, every node is checked against a
+whitelist, and SymPy objects are built by hand. Anything else — attribute access, lambdas,
+comprehensions, strings, unknown names, keyword arguments, absurd sizes — is a
+:class:`~pinnsolve.errors.SpecError` naming the file, the key and the offending token.
+"""
+from __future__ import annotations
+
+import ast
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import sympy as sp
+
+from ..errors import SpecError
+from .symbols import Laplacian, Normal, VectorSymbol
+
+MAX_TEXT = 4000          # characters in one expression
+MAX_NODES = 2000         # AST nodes in one expression
+MAX_DEPTH = 60           # bracket / AST nesting
+MAX_INT_DIGITS = 30      # integer literals
+MAX_POWER = 64           # |exponent| of a numeric exponent
+MAX_DIFF_ORDER = 8       # total order of one derivative
+MAX_PIECES = 32          # Piecewise branches
+
+_UNARY = {
+    "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "exp": sp.exp, "log": sp.log,
+    "sqrt": sp.sqrt, "tanh": sp.tanh, "sinh": sp.sinh, "cosh": sp.cosh, "atan": sp.atan,
+    "asin": sp.asin, "acos": sp.acos, "Abs": sp.Abs, "abs": sp.Abs, "sign": sp.sign,
+    "Heaviside": sp.Heaviside,
+}
+_NARY = {"Max": sp.Max, "Min": sp.Min}
+_CONSTANTS = {"pi": sp.pi, "E": sp.E}
+_OPERATORS = ("diff", "Derivative", "laplacian", "grad", "div", "dot", "dn", "Sum",
+              "Piecewise", "atan2", "Eq")
+RESERVED = frozenset(_UNARY) | frozenset(_NARY) | frozenset(_CONSTANTS) | frozenset(_OPERATORS) | {"dim"}
+
+_NODE_WORDS = {
+    ast.Attribute: "attribute access ('.')", ast.Lambda: "lambda", ast.ListComp: "comprehensions",
+    ast.GeneratorExp: "generator expressions", ast.DictComp: "comprehensions",
+    ast.SetComp: "comprehensions", ast.Dict: "dict literals", ast.Set: "set literals",
+    ast.List: "list literals", ast.Starred: "'*' unpacking", ast.IfExp: "'if ... else'",
+    ast.NamedExpr: "':=' assignment", ast.JoinedStr: "strings", ast.Await: "await",
+    ast.Yield: "yield", ast.Slice: "slices",
+}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The names an expression may use.
+
+    Args:
+        coords: scalar spatial coordinates in input order.
+        time: the time symbol, or None.
+        vector: a vector coordinate ``(symbol, indexed_base, dim)``, or None.
+        fields: field name → applied function ``u(x, y, t)``.
+        params: parameter name → symbol (known and unknown parameters).
+        normal: how ``dn(u)`` resolves: None (not allowed), ``("face", coord, sign)``
+            or ``("boundary",)`` for the whole boundary of a box.
+    """
+
+    coords: tuple[sp.Symbol, ...] = ()
+    time: sp.Symbol | None = None
+    vector: tuple[VectorSymbol, sp.IndexedBase, int] | None = None
+    fields: dict[str, sp.Expr] = field(default_factory=dict)
+    params: dict[str, sp.Symbol] = field(default_factory=dict)
+    normal: tuple | None = None
+
+    def with_normal(self, normal: tuple | None) -> "Scope":
+        return Scope(self.coords, self.time, self.vector, self.fields, self.params, normal)
+
+
+class _Vec(tuple):
+    """A vector of SymPy expressions, only produced by grad() and consumed by div()/dot()."""
+
+    def _check(self, other):
+        if not isinstance(other, _Vec) or len(other) != len(self):
+            raise TypeError("vector shapes differ")
+
+    def __add__(self, other):
+        self._check(other)
+        return _Vec(a + b for a, b in zip(self, other))
+
+    def __sub__(self, other):
+        self._check(other)
+        return _Vec(a - b for a, b in zip(self, other))
+
+    def scale(self, s):
+        return _Vec(s * a for a in self)
+
+
+class _Parser:
+    def __init__(self, text: str, scope: Scope, file: str | None, key: str | None):
+        self.text = text
+        self.scope = scope
+        self.file = file
+        self.key = key
+        self.index_vars: dict[str, sp.Symbol] = {}
+        self.in_condition = 0
+
+    # -- errors ---------------------------------------------------------------------------
+    def fail(self, message: str, node: ast.AST | None = None) -> SpecError:
+        token = ""
+        if node is not None and hasattr(node, "col_offset"):
+            seg = ast.get_source_segment(self.text, node) or ""
+            if seg:
+                token = f" (at '{seg[:60]}')"
+        return SpecError(f"in expression '{_clip(self.text)}': {message}{token}",
+                         file=self.file, key=self.key)
+
+    # -- entry ----------------------------------------------------------------------------
+    def parse(self) -> sp.Expr | _Vec:
+        text = self.text
+        if len(text) > MAX_TEXT:
+            raise self.fail(f"expression is {len(text)} characters long; the limit is {MAX_TEXT}")
+        depth = 0
+        for ch in text:
+            depth += ch in "([{"
+            depth -= ch in ")]}"
+            if depth > MAX_DEPTH:
+                raise self.fail(f"brackets nest deeper than {MAX_DEPTH} levels")
+        try:
+            tree = ast.parse(text.strip(), mode="eval")
+        except SyntaxError as exc:
+            raise self.fail(f"not a valid expression ({exc.msg})") from None
+        except (ValueError, RecursionError, MemoryError) as exc:
+            raise self.fail(f"cannot be parsed ({type(exc).__name__})") from None
+        count = 0
+        for _ in ast.walk(tree):
+            count += 1
+            if count > MAX_NODES:
+                raise self.fail(f"expression has more than {MAX_NODES} parts")
+        try:
+            return self.build(tree.body, 0)
+        except RecursionError:
+            raise self.fail("expression nests too deeply") from None
+
+    # -- tree walk ------------------------------------------------------------------------
+    def build(self, node: ast.AST, depth: int):
+        if depth > MAX_DEPTH:
+            raise self.fail(f"expression nests deeper than {MAX_DEPTH} levels", node)
+        method = getattr(self, "_" + type(node).__name__, None)
+        if method is None:
+            word = _NODE_WORDS.get(type(node), f"'{type(node).__name__}' syntax")
+            raise self.fail(f"{word} is not allowed", node)
+        return method(node, depth + 1)
+
+    def scalar(self, node: ast.AST, depth: int) -> sp.Expr:
+        value = self.build(node, depth)
+        if isinstance(value, _Vec):
+            raise self.fail("grad(...) gives a vector here; use it inside div(...) or dot(...)", node)
+        if isinstance(value, sp.logic.boolalg.Boolean) and not isinstance(value, sp.Expr):
+            raise self.fail("a comparison can only be a Piecewise condition", node)
+        return value
+
+    def _Constant(self, node, depth):
+        value = node.value
+        if isinstance(value, bool):
+            if self.in_condition and value:
+                return sp.true
+            raise self.fail("True/False can only end a Piecewise as its last condition", node)
+        if isinstance(value, int):
+            if len(str(abs(value))) > MAX_INT_DIGITS:
+                raise self.fail(f"integer literal longer than {MAX_INT_DIGITS} digits", node)
+            return sp.Integer(value)
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                raise self.fail("number overflows to infinity", node)
+            return sp.Float(value)
+        if isinstance(value, str):
+            raise self.fail("strings are not allowed", node)
+        raise self.fail(f"literal of type {type(value).__name__} is not allowed", node)
+
+    def _Name(self, node, depth):
+        name = node.id
+        s = self.scope
+        if name in self.index_vars:
+            return self.index_vars[name]
+        for c in s.coords:
+            if c.name == name:
+                return c
+        if s.time is not None and s.time.name == name:
+            return s.time
+        if s.vector is not None and s.vector[0].name == name:
+            raise self.fail(f"'{name}' is a vector coordinate; use its components {name}[i] "
+                            f"inside Sum(..., (i, 0, dim - 1)) or laplacian(u)", node)
+        if name in s.fields:
+            return s.fields[name]
+        if name in s.params:
+            return s.params[name]
+        if name in _CONSTANTS:
+            return _CONSTANTS[name]
+        if name == "dim" and s.vector is not None:
+            return sp.Integer(s.vector[2])
+        if name in _UNARY or name in _NARY or name in _OPERATORS:
+            raise self.fail(f"'{name}' is a function; call it as {name}(...)", node)
+        raise self.fail(f"unknown name '{name}'; expected one of: {', '.join(self.known_names())}",
+                        node)
+
+    def known_names(self) -> list[str]:
+        s = self.scope
+        names = [c.name for c in s.coords]
+        names += [s.time.name] if s.time is not None else []
+        names += [s.vector[0].name + "[i]"] if s.vector is not None else []
+        names += list(s.fields) + list(s.params) + list(_CONSTANTS)
+        return names
+
+    def _UnaryOp(self, node, depth):
+        if isinstance(node.op, ast.USub):
+            value = self.build(node.operand, depth)
+            return value.scale(-1) if isinstance(value, _Vec) else -value
+        if isinstance(node.op, ast.UAdd):
+            return self.build(node.operand, depth)
+        raise self.fail(f"operator '{type(node.op).__name__}' is not allowed", node)
+
+    def _BinOp(self, node, depth):
+        op = node.op
+        if isinstance(op, ast.BitXor):
+            raise self.fail("'^' is not a power; write a**b", node)
+        if isinstance(op, ast.Pow):
+            return self._power(node, depth)
+        left = self.build(node.left, depth)
+        right = self.build(node.right, depth)
+        try:
+            if isinstance(op, ast.Add):
+                return left + right
+            if isinstance(op, ast.Sub):
+                return left - right
+            if isinstance(op, ast.Mult):
+                if isinstance(left, _Vec) and isinstance(right, _Vec):
+                    raise self.fail("vector * vector is ambiguous; use dot(a, b)", node)
+                if isinstance(left, _Vec):
+                    return left.scale(right)
+                if isinstance(right, _Vec):
+                    return right.scale(left)
+                return left * right
+            if isinstance(op, ast.Div):
+                if isinstance(right, _Vec):
+                    raise self.fail("cannot divide by a vector", node)
+                if isinstance(left, _Vec):
+                    return left.scale(1 / right)
+                return left / right
+        except TypeError:
+            raise self.fail("cannot combine a vector and a scalar with '+' or '-'", node) from None
+        raise self.fail(f"operator '{type(op).__name__}' is not allowed", node)
+
+    def _power(self, node, depth):
+        base = self.scalar(node.left, depth)
+        expo = self.scalar(node.right, depth)
+        if expo.is_number:
+            if not expo.is_real or abs(float(expo)) > MAX_POWER:
+                raise self.fail(f"exponent must be a real number of magnitude at most {MAX_POWER}",
+                                node)
+            if base.is_number and base != 0:
+                size = float(expo) * math.log10(abs(complex(base)))
+                if size > 300:
+                    raise self.fail("number overflows (more than 1e300)", node)
+        return base ** expo
+
+    def _Compare(self, node, depth):
+        if not self.in_condition:
+            raise self.fail("comparisons are only allowed as Piecewise conditions", node)
+        if len(node.ops) != 1:
+            raise self.fail("chained comparisons are not allowed; use And", node)
+        ops = {ast.Lt: sp.Lt, ast.Gt: sp.Gt, ast.LtE: sp.Le, ast.GtE: sp.Ge}
+        kind = ops.get(type(node.ops[0]))
+        if kind is None:
+            raise self.fail("only <, >, <=, >= are allowed in conditions", node)
+        return kind(self.scalar(node.left, depth), self.scalar(node.comparators[0], depth))
+
+    def _BoolOp(self, node, depth):
+        if not self.in_condition:
+            raise self.fail("'and'/'or' are only allowed in Piecewise conditions", node)
+        parts = [self.build(v, depth) for v in node.values]
+        return sp.And(*parts) if isinstance(node.op, ast.And) else sp.Or(*parts)
+
+    def _Subscript(self, node, depth):
+        target = node.value
+        s = self.scope
+        if not (isinstance(target, ast.Name) and s.vector is not None
+                and target.id == s.vector[0].name):
+            raise self.fail("indexing is only allowed on a vector coordinate", node)
+        index = self.scalar(node.slice, depth)
+        free = index.free_symbols
+        if not free <= set(self.index_vars.values()):
+            raise self.fail("an index must be a Sum index plus or minus an integer", node)
+        if not free:
+            if not (index.is_integer and 0 <= int(index) < s.vector[2]):
+                raise self.fail(f"index must be an integer in [0, {s.vector[2] - 1}]", node)
+        elif not (sp.Poly(index, *free).is_linear and all(
+                sp.Poly(index, *free).coeff_monomial(v) in (0, 1) for v in free)):
+            raise self.fail("an index must be a Sum index plus or minus an integer", node)
+        return s.vector[1][index]
+
+    def _Tuple(self, node, depth):
+        raise self.fail("tuples are only allowed as Sum limits, Piecewise pieces or "
+                        "derivative orders", node)
+
+    # -- calls ----------------------------------------------------------------------------
+    def _Call(self, node, depth):
+        if not isinstance(node.func, ast.Name):
+            raise self.fail("only plain function names can be called", node)
+        if node.keywords:
+            raise self.fail("keyword arguments are not allowed", node)
+        if any(isinstance(a, ast.Starred) for a in node.args):
+            raise self.fail("'*' unpacking is not allowed", node)
+        name = node.func.id
+        args = node.args
+        if name in self.scope.fields:
+            return self._field_call(name, node, depth)
+        if name in _UNARY:
+            if len(args) != 1:
+                raise self.fail(f"{name}() takes exactly one argument", node)
+            return _UNARY[name](self.scalar(args[0], depth))
+        if name in _NARY:
+            if len(args) < 2:
+                raise self.fail(f"{name}() takes at least two arguments", node)
+            return _NARY[name](*[self.scalar(a, depth) for a in args])
+        handler: Callable | None = getattr(self, "_call_" + name, None)
+        if name in _OPERATORS and handler is not None:
+            return handler(node, args, depth)
+        raise self.fail(f"unknown function '{name}'; allowed: "
+                        f"{', '.join(sorted(set(_UNARY) | set(_NARY) | set(_OPERATORS)))}", node)
+
+    def _field_call(self, name, node, depth):
+        fld = self.scope.fields[name]
+        got = [self.build(a, depth) if not self._is_vector_name(a) else self.scope.vector[0]
+               for a in node.args]
+        if tuple(got) != tuple(fld.args):
+            raise self.fail(f"field {name} can only be written {fld} (its own coordinates); "
+                            f"evaluate it elsewhere with a condition's 'where'", node)
+        return fld
+
+    def _is_vector_name(self, a) -> bool:
+        return (isinstance(a, ast.Name) and self.scope.vector is not None
+                and a.id == self.scope.vector[0].name)
+
+    def _call_atan2(self, node, args, depth):
+        if len(args) != 2:
+            raise self.fail("atan2() takes two arguments", node)
+        return sp.atan2(self.scalar(args[0], depth), self.scalar(args[1], depth))
+
+    def _call_Eq(self, node, args, depth):
+        raise self.fail("Eq(...) is only allowed as a whole equation", node)
+
+    def _variable(self, node, depth) -> sp.Symbol:
+        if self._is_vector_name(node):
+            raise self.fail("cannot differentiate by a whole vector coordinate; use laplacian(u)",
+                            node)
+        var = self.build(node, depth)
+        allowed = list(self.scope.coords) + ([self.scope.time] if self.scope.time else [])
+        if var not in allowed:
+            raise self.fail(f"can only differentiate with respect to {', '.join(map(str, allowed))}",
+                            node)
+        return var
+
+    def _order(self, node, depth) -> int:
+        value = self.build(node, depth)
+        if not (isinstance(value, sp.Integer) and 1 <= int(value) <= MAX_DIFF_ORDER):
+            raise self.fail(f"derivative order must be an integer from 1 to {MAX_DIFF_ORDER}", node)
+        return int(value)
+
+    def _call_diff(self, node, args, depth):
+        if len(args) < 2:
+            raise self.fail("diff() needs an expression and at least one variable", node)
+        expr = self.scalar(args[0], depth)
+        spec: list[tuple[sp.Symbol, int]] = []
+        rest = list(args[1:])
+        while rest:
+            item = rest.pop(0)
+            if isinstance(item, ast.Tuple):
+                if len(item.elts) != 2:
+                    raise self.fail("a derivative tuple is (variable, order)", item)
+                spec.append((self._variable(item.elts[0], depth), self._order(item.elts[1], depth)))
+                continue
+            var = self._variable(item, depth)
+            order = 1
+            if rest and isinstance(rest[0], ast.Constant):
+                order = self._order(rest.pop(0), depth)
+            spec.append((var, order))
+        if sum(o for _, o in spec) > MAX_DIFF_ORDER:
+            raise self.fail(f"total derivative order above {MAX_DIFF_ORDER}", node)
+        return sp.diff(self._expand_operators(expr, node), *spec)
+
+    _call_Derivative = _call_diff
+
+    def _expand_operators(self, expr, node):
+        """Write Laplacian nodes as sums of second derivatives before differentiating them."""
+        if expr.has(Normal):
+            raise self.fail("dn(...) cannot be differentiated further", node)
+        if not expr.has(Laplacian):
+            return expr
+        if self.scope.vector is not None:
+            raise self.fail("cannot differentiate laplacian(u) over a vector coordinate", node)
+        return expr.replace(lambda e: isinstance(e, Laplacian), lambda e: e.doit())
+
+    def _spatial(self, node) -> tuple[sp.Symbol, ...]:
+        if not self.scope.coords:
+            raise self.fail("this operator needs scalar spatial coordinates", node)
+        return self.scope.coords
+
+    def _call_laplacian(self, node, args, depth):
+        if len(args) != 1:
+            raise self.fail("laplacian() takes one argument", node)
+        expr = self.scalar(args[0], depth)
+        if expr in self.scope.fields.values():
+            if self.scope.vector is not None:
+                return Laplacian(expr, self.scope.vector[0])
+            return Laplacian(expr, *self._spatial(node))
+        if self.scope.vector is not None:
+            raise self.fail("over a vector coordinate, laplacian() applies to a field only", node)
+        expr = self._expand_operators(expr, node)
+        return sp.Add(*[sp.diff(expr, c, 2) for c in self._spatial(node)])
+
+    def _call_grad(self, node, args, depth):
+        if len(args) != 1:
+            raise self.fail("grad() takes one argument", node)
+        if self.scope.vector is not None:
+            raise self.fail("grad() over a vector coordinate is not supported", node)
+        expr = self._expand_operators(self.scalar(args[0], depth), node)
+        return _Vec(sp.diff(expr, c) for c in self._spatial(node))
+
+    def _vector_arg(self, node, arg, depth) -> _Vec:
+        value = self.build(arg, depth)
+        if not isinstance(value, _Vec):
+            raise self.fail("expected a vector such as grad(u)", node)
+        return value
+
+    def _call_div(self, node, args, depth):
+        if len(args) != 1:
+            raise self.fail("div() takes one argument", node)
+        vec = self._vector_arg(node, args[0], depth)
+        coords = self._spatial(node)
+        return sp.Add(*[sp.diff(self._expand_operators(v, node), c) for v, c in zip(vec, coords)])
+
+    def _call_dot(self, node, args, depth):
+        if len(args) != 2:
+            raise self.fail("dot() takes two arguments", node)
+        a, b = (self._vector_arg(node, x, depth) for x in args)
+        return sp.Add(*[x * y for x, y in zip(a, b)])
+
+    def _call_dn(self, node, args, depth):
+        if len(args) != 1:
+            raise self.fail("dn() takes one argument", node)
+        normal = self.scope.normal
+        if normal is None:
+            raise self.fail("dn(...) (outward normal derivative) is only allowed in a boundary "
+                            "condition on a face or on the whole boundary of a box", node)
+        expr = self._expand_operators(self.scalar(args[0], depth), node)
+        if normal[0] == "face":
+            _, coord, sign = normal
+            return sign * sp.diff(expr, coord)
+        return sp.Add(*[Normal(k) * sp.diff(expr, c) for k, c in enumerate(self._spatial(node))])
+
+    def _call_Sum(self, node, args, depth):
+        if self.scope.vector is None:
+            raise self.fail("Sum() needs a vector coordinate (declare x: {dim: ...})", node)
+        if len(args) != 2 or not isinstance(args[1], ast.Tuple) or len(args[1].elts) != 3:
+            raise self.fail("write Sum(expression, (i, first, last))", node)
+        var_node, lo_node, hi_node = args[1].elts
+        if not isinstance(var_node, ast.Name):
+            raise self.fail("the Sum index must be a plain name", node)
+        name = var_node.id
+        if name in self.index_vars or name in RESERVED or name in self.known_names():
+            raise self.fail(f"Sum index '{name}' clashes with another name", node)
+        if self.index_vars:
+            raise self.fail("nested Sums are not supported", node)
+        lo, hi = (self.scalar(n, depth) for n in (lo_node, hi_node))
+        dim = self.scope.vector[2]
+        if not (lo.is_integer and hi.is_integer and 0 <= int(lo) <= int(hi) < dim):
+            raise self.fail(f"Sum limits must be integers with 0 <= first <= last <= {dim - 1}",
+                            node)
+        index = sp.Symbol(name, integer=True)
+        self.index_vars[name] = index
+        try:
+            body = self.scalar(args[0], depth)
+        finally:
+            del self.index_vars[name]
+        if body.has(Laplacian) or body.has(sp.Derivative):
+            raise self.fail("derivatives inside Sum are not supported", node)
+        return sp.Sum(body, (index, lo, hi))
+
+    def _call_Piecewise(self, node, args, depth):
+        if not args or len(args) > MAX_PIECES:
+            raise self.fail(f"Piecewise takes 1 to {MAX_PIECES} (value, condition) pairs", node)
+        pieces = []
+        for arg in args:
+            if not isinstance(arg, ast.Tuple) or len(arg.elts) != 2:
+                raise self.fail("each Piecewise piece is a pair (value, condition)", arg)
+            value = self.scalar(arg.elts[0], depth)
+            self.in_condition += 1
+            try:
+                cond = self.build(arg.elts[1], depth)
+            finally:
+                self.in_condition -= 1
+            pieces.append((value, cond))
+        return sp.Piecewise(*pieces)
+
+
+def _clip(text: str, n: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 3] + "..."
+
+
+def _as_text(value, file, key) -> str:
+    if isinstance(value, bool) or value is None:
+        raise SpecError(f"expected an expression, got {value!r}", file=file, key=key)
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, sp.Basic):
+        # SymPy objects from Python take the same whitelist path as text, so a Python-built
+        # problem is validated exactly like a file.
+        if isinstance(value, sp.Equality):
+            return f"({sp.sstr(value.lhs)}) - ({sp.sstr(value.rhs)})"
+        return sp.sstr(value)
+    raise SpecError(f"expected an expression (text or SymPy), got {type(value).__name__}",
+                    file=file, key=key)
+
+
+def parse_expression(value, scope: Scope, *, file: str | None = None,
+                     key: str | None = None) -> sp.Expr:
+    """Parse one scalar expression.
+
+    Args:
+        value: text, a number or a SymPy expression.
+        scope: the names it may use.
+        file, key: where it came from, for error messages.
+    Returns:
+        The SymPy expression.
+    Raises:
+        SpecError: on any disallowed construct, naming file, key and token.
+    """
+    text = _as_text(value, file, key)
+    parser = _Parser(text, scope, file, key)
+    result = parser.parse()
+    if isinstance(result, _Vec):
+        raise parser.fail("the expression is a vector; expected a scalar")
+    if not isinstance(result, sp.Expr):
+        raise parser.fail("expected a scalar expression, not a condition")
+    return result
+
+
+def split_equation(text: str) -> tuple[str, str | None]:
+    """Split ``lhs = rhs`` at its single '=' (not part of ==, <=, >=, !=)."""
+    cuts = [i for i, ch in enumerate(text) if ch == "="
+            and (i == 0 or text[i - 1] not in "=<>!") and (i + 1 == len(text) or text[i + 1] != "=")]
+    if len(cuts) > 1:
+        raise ValueError("more than one '='")
+    if not cuts:
+        return text, None
+    return text[: cuts[0]], text[cuts[0] + 1:]
+
+
+def parse_equation(value, scope: Scope, *, file: str | None = None,
+                   key: str | None = None) -> sp.Expr:
+    """Parse ``lhs = rhs`` (or an expression meaning ``expr = 0``) into ``lhs - rhs``."""
+    if isinstance(value, sp.Equality):
+        return parse_expression(value, scope, file=file, key=key)
+    text = _as_text(value, file, key)
+    if "==" in text:
+        raise SpecError(f"in equation '{_clip(text)}': write a single '=' between the two sides",
+                        file=file, key=key)
+    stripped = text.strip()
+    if stripped.startswith("Eq(") and stripped.endswith(")"):
+        try:
+            inner = ast.parse(stripped, mode="eval").body if len(stripped) < MAX_TEXT else None
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            inner = None  # the full parse below reports the problem
+        if isinstance(inner, ast.Call) and len(inner.args) == 2 and not inner.keywords:
+            lhs = ast.get_source_segment(stripped, inner.args[0])
+            rhs = ast.get_source_segment(stripped, inner.args[1])
+            text = f"{lhs} = {rhs}"
+    try:
+        lhs, rhs = split_equation(text)
+    except ValueError:
+        raise SpecError(f"in equation '{_clip(text)}': more than one '='; write lhs = rhs",
+                        file=file, key=key) from None
+    left = parse_expression(lhs, scope, file=file, key=key)
+    if rhs is None:
+        return left
+    return left - parse_expression(rhs, scope, file=file, key=key)

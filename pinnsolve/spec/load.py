@@ -1,0 +1,613 @@
+"""load_problem: YAML text or a Python mapping → validated :class:`Problem`."""
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+import sympy as sp
+import yaml
+
+from ..errors import SpecError
+from .expressions import RESERVED, Scope, parse_equation, parse_expression
+from .overrides import apply_overrides
+from .problem import (Condition, Domain, Equation, Interval, Observations, Parameter, Problem,
+                      Reference, Region, Unknown, VectorCoordinate)
+from .schema import (DerivativeSettings, Loc, ModelSettings, OutputSettings, SamplingSettings,
+                     Settings, TrainingSettings, build)
+
+MAX_FILE_BYTES = 1 << 20       # problem files are small; larger is an attack or a mistake
+MAX_YAML_NODES = 100_000       # after alias expansion ("billion laughs")
+MAX_YAML_DEPTH = 50
+MAX_VECTOR_DIM = 10_000_000
+MAX_ITEMS = 256                # equations, conditions, fields, parameters
+REFERENCE_SOLVERS = ("burgers_cole_hopf",)
+
+TOP_KEYS = ("name", "description", "domain", "time", "fields", "parameters", "unknowns",
+            "equations", "conditions", "reference", "model", "derivatives", "sampling",
+            "training", "output")
+_SECTIONS = {"model": ModelSettings, "derivatives": DerivativeSettings,
+             "sampling": SamplingSettings, "training": TrainingSettings,
+             "output": OutputSettings}
+
+
+# -- YAML -----------------------------------------------------------------------------------
+def read_yaml(path: str | os.PathLike) -> dict:
+    """Read a problem file with the safe loader, bounded in size, nodes and depth."""
+    file = str(path)
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+    except OSError as exc:
+        raise SpecError(f"cannot read the problem file ({exc.strerror})", file=file) from None
+    if not p.is_file():
+        raise SpecError("not a regular file", file=file)
+    if size > MAX_FILE_BYTES:
+        raise SpecError(f"file is {size} bytes; problem files are limited to {MAX_FILE_BYTES}",
+                        file=file)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(f"cannot read the problem file as UTF-8 text ({exc})", file=file) from None
+    return parse_yaml(text, file=file)
+
+
+def parse_yaml(text: str, *, file: str = "<text>") -> dict:
+    """Parse YAML text safely: no tags that build Python objects, bounded alias expansion."""
+    if len(text) > MAX_FILE_BYTES:
+        raise SpecError("problem text is too large", file=file)
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise SpecError("the file is empty; expected a mapping with domain, fields, "
+                            "equations and conditions", file=file)
+        _check_nodes(node, file)
+        data = loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise SpecError(f"invalid YAML{where}: {problem}", file=file) from None
+    except RecursionError:
+        raise SpecError("YAML nests too deeply", file=file) from None
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        raise SpecError(f"expected a mapping at the top level, got {type(data).__name__}",
+                        file=file)
+    return data
+
+
+def _check_nodes(root, file: str) -> None:
+    """Count nodes as if aliases were expanded, without expanding them."""
+    sizes: dict[int, int] = {}
+
+    def size(node, depth: int) -> int:
+        if depth > MAX_YAML_DEPTH:
+            raise SpecError(f"YAML nests deeper than {MAX_YAML_DEPTH} levels", file=file)
+        if id(node) in sizes:
+            return sizes[id(node)]
+        sizes[id(node)] = MAX_YAML_NODES + 1  # a cycle counts as too large
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                total += size(k, depth + 1) + size(v, depth + 1)
+                if total > MAX_YAML_NODES:
+                    break
+        elif isinstance(node, yaml.SequenceNode):
+            for v in node.value:
+                total += size(v, depth + 1)
+                if total > MAX_YAML_NODES:
+                    break
+        sizes[id(node)] = total
+        if total > MAX_YAML_NODES:
+            raise SpecError(f"YAML expands to more than {MAX_YAML_NODES} nodes "
+                            "(aliases are counted expanded)", file=file)
+        return total
+
+    size(root, 0)
+
+
+# -- entry ----------------------------------------------------------------------------------
+def load_problem(source: str | os.PathLike | Mapping, overrides: Iterable[str] = ()) -> Problem:
+    """Build a validated Problem from a YAML file path or a mapping.
+
+    Args:
+        source: path to a problem file, or a mapping with the same structure whose
+            expressions may be strings or SymPy objects.
+        overrides: dotted ``key=value`` strings applied before validation.
+    Returns:
+        The Problem.
+    Raises:
+        SpecError: naming the file, the dotted key and what was expected.
+    """
+    if isinstance(source, Mapping):
+        file = "<mapping>"
+        raw = _plain(dict(source), Loc(file))
+        base = Path.cwd()
+    else:
+        file = str(source)
+        raw = read_yaml(source)
+        base = Path(source).resolve().parent
+    raw = apply_overrides(raw, overrides, file=file)
+    return _Builder(raw, file, base).problem()
+
+
+def _plain(value: Any, loc: Loc):
+    """Turn SymPy objects in a Python mapping into text (they are re-parsed safely)."""
+    if isinstance(value, sp.Basic):
+        if isinstance(value, sp.Equality):
+            return f"{sp.sstr(value.lhs)} = {sp.sstr(value.rhs)}"
+        return sp.sstr(value)
+    if isinstance(value, sp.FunctionClass):
+        return str(value)
+    if isinstance(value, dict):
+        return {(_plain(k, loc) if isinstance(k, (sp.Basic, sp.FunctionClass)) else k):
+                _plain(v, loc.child(str(k))) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v, loc.child(i)) for i, v in enumerate(value)]
+    return value
+
+
+class _Builder:
+    def __init__(self, raw: dict, file: str, base: Path):
+        self.raw = raw
+        self.file = file
+        self.base = base
+        self.loc = Loc(file)
+
+    def err(self, key: str, message: str) -> SpecError:
+        return SpecError(message, file=self.file, key=key)
+
+    def problem(self) -> Problem:
+        raw = self.raw
+        for key in raw:
+            if key not in TOP_KEYS:
+                raise self.err(str(key), f"unknown key; expected one of: {', '.join(TOP_KEYS)}")
+        for key in ("domain", "fields", "equations"):
+            if key not in raw:
+                raise self.err(key, "missing; a problem needs domain, fields, equations "
+                                    "(and usually conditions)")
+        name = raw.get("name", Path(self.file).stem if self.file != "<mapping>" else "problem")
+        if not isinstance(name, str) or not name.replace("-", "_").isidentifier():
+            raise self.err("name", f"expected a simple name (letters, digits, _ or -), got {name!r}")
+        self.const_scope = Scope()
+        self.parameters = self._parameters()
+        self.domain = self._domain()
+        self.fields = self._fields()
+        self.unknowns = self._unknowns()
+        names = [c.name for c in self.domain.space] + list(self.fields)
+        names += [p.name for p in self.parameters] + [u.name for u in self.unknowns]
+        names += [self.domain.vector.name] if self.domain.vector else []
+        names += [self.domain.time.name] if self.domain.time else []
+        dup = {n for n in names if names.count(n) > 1}
+        if dup:
+            raise self.err("", f"name(s) {', '.join(sorted(dup))} declared more than once "
+                               "(coordinates, fields, parameters and unknowns share one namespace)")
+        problem_fields = {n: sp.Function(n)(*self.domain.coordinate_symbols) for n in self.fields}
+        params = {p.name: sp.Symbol(p.name) for p in self.parameters}
+        params.update({u.name: sp.Symbol(u.name) for u in self.unknowns})
+        vector = None
+        if self.domain.vector is not None:
+            v = self.domain.vector
+            vector = (v.symbol, v.base, v.dim)
+        self.scope = Scope(tuple(c.symbol for c in self.domain.space),
+                           self.domain.time.symbol if self.domain.time else None,
+                           vector, problem_fields, params)
+        self.value_scope = Scope(self.scope.coords, self.scope.time, vector, {}, params)
+        equations = self._equations()
+        conditions, periodic, observations = self._conditions()
+        reference = self._reference()
+        settings = self._settings()
+        term_names = [e.name for e in equations] + [c.name for c in conditions]
+        term_names += [o.name for o in observations]
+        for key in settings.training.weights:
+            if key not in term_names:
+                raise self.err(f"training.weights.{key}",
+                               f"no term named '{key}'; terms are: {', '.join(term_names)}")
+        for key in settings.output.grid:
+            if key not in [c.name for c in self.domain.space] + (
+                    [self.domain.time.name] if self.domain.time else []):
+                raise self.err(f"output.grid.{key}", "not a scalar coordinate of the domain")
+        return Problem(name=name, domain=self.domain, fields=tuple(self.fields),
+                       parameters=tuple(self.parameters), unknowns=tuple(self.unknowns),
+                       equations=tuple(equations), conditions=tuple(conditions),
+                       periodic=tuple(periodic), observations=tuple(observations),
+                       reference=reference, settings=settings, source=self.file, raw=self.raw)
+
+    # -- names ------------------------------------------------------------------------------
+    def _check_name(self, name: Any, key: str) -> str:
+        if not isinstance(name, str) or not name.isidentifier() or name.startswith("_"):
+            raise self.err(key, f"expected a plain name (letters, digits, _), got {name!r}")
+        if name in RESERVED:
+            raise self.err(key, f"'{name}' is a reserved function or constant name")
+        return name
+
+    def _number(self, value: Any, key: str, scope: Scope | None = None) -> tuple[sp.Expr, float]:
+        expr = parse_expression(value, scope or self.const_scope, file=self.file, key=key)
+        if expr.free_symbols:
+            raise self.err(key, f"expected a constant, but '{expr}' depends on "
+                                f"{', '.join(sorted(map(str, expr.free_symbols)))}")
+        try:
+            number = float(sp.N(expr, 17))
+        except (TypeError, ValueError):
+            raise self.err(key, f"'{expr}' is not a real number") from None
+        if not math.isfinite(number):
+            raise self.err(key, f"'{expr}' is not finite")
+        return expr, number
+
+    def _parameters(self) -> list[Parameter]:
+        raw = self.raw.get("parameters") or {}
+        if not isinstance(raw, dict):
+            raise self.err("parameters", "expected a mapping name: value")
+        if len(raw) > MAX_ITEMS:
+            raise self.err("parameters", f"more than {MAX_ITEMS} parameters")
+        out: list[Parameter] = []
+        for name, value in raw.items():
+            key = f"parameters.{name}"
+            self._check_name(name, key)
+            # Parameters may use the ones declared before them.
+            scope = Scope(params={p.name: sp.Symbol(p.name) for p in out})
+            expr = parse_expression(value, scope, file=self.file, key=key)
+            expr_num = expr.subs({sp.Symbol(p.name): p.value for p in out})
+            _, number = self._number(sp.sstr(expr_num), key)
+            out.append(Parameter(name, expr, number))
+        self.const_scope = Scope(params={p.name: sp.Symbol(p.name) for p in out})
+        self._param_values = {sp.Symbol(p.name): p.value for p in out}
+        return out
+
+    def _const(self, value: Any, key: str) -> float:
+        expr = parse_expression(value, self.const_scope, file=self.file, key=key)
+        return self._number(sp.sstr(expr.subs(self._param_values)), key)[1]
+
+    def _domain(self) -> Domain:
+        raw = self.raw["domain"]
+        if not isinstance(raw, dict) or not raw:
+            raise self.err("domain", "expected a mapping of coordinates, e.g. {x: [-1, 1], t: [0, 1]}")
+        time_name = self.raw.get("time", "t" if "t" in raw else None)
+        if time_name is not None and time_name not in raw:
+            raise self.err("time", f"'{time_name}' is not a coordinate of the domain")
+        space: list[Interval] = []
+        vector = None
+        time = None
+        for name, spec in raw.items():
+            key = f"domain.{name}"
+            self._check_name(name, key)
+            if isinstance(spec, dict):
+                if name == time_name:
+                    raise self.err(key, "time must be an interval [t0, t1]")
+                vector = self._vector(name, spec, key)
+                continue
+            if not isinstance(spec, (list, tuple)) or len(spec) != 2:
+                raise self.err(key, f"expected an interval [lo, hi], got {spec!r}")
+            lo, hi = (self._const(v, f"{key}.{i}") for i, v in enumerate(spec))
+            if not lo < hi:
+                raise self.err(key, f"expected lo < hi, got [{lo}, {hi}]")
+            if name == time_name:
+                time = Interval(name, lo, hi)
+            else:
+                space.append(Interval(name, lo, hi))
+        if vector is not None and space:
+            raise self.err("domain", "a vector coordinate cannot be combined with scalar "
+                                     "spatial coordinates")
+        if not space and vector is None:
+            raise self.err("domain", "needs at least one spatial coordinate")
+        return Domain(tuple(space), vector, time)
+
+    def _vector(self, name: str, spec: dict, key: str) -> VectorCoordinate:
+        allowed = {"dim", "shape", "range", "radius"}
+        for k in spec:
+            if k not in allowed:
+                raise self.err(f"{key}.{k}", f"unknown key; expected one of: {', '.join(sorted(allowed))}")
+        dim = spec.get("dim")
+        if isinstance(dim, bool) or not isinstance(dim, int) or not 1 <= dim <= MAX_VECTOR_DIM:
+            raise self.err(f"{key}.dim", f"expected a whole number from 1 to {MAX_VECTOR_DIM}, "
+                                         f"got {dim!r}")
+        shape = spec.get("shape", "ball")
+        if shape not in ("ball", "box"):
+            raise self.err(f"{key}.shape", f"expected ball or box, got {shape!r}")
+        lo, hi = -1.0, 1.0
+        if "range" in spec:
+            rng = spec["range"]
+            if shape != "box" or not isinstance(rng, (list, tuple)) or len(rng) != 2:
+                raise self.err(f"{key}.range", "expected [lo, hi] for a box")
+            lo, hi = (self._const(v, f"{key}.range.{i}") for i, v in enumerate(rng))
+            if not lo < hi:
+                raise self.err(f"{key}.range", "expected lo < hi")
+        radius = self._const(spec.get("radius", 1.0), f"{key}.radius")
+        if radius <= 0:
+            raise self.err(f"{key}.radius", "must be positive")
+        return VectorCoordinate(name, dim, shape, lo, hi, radius)
+
+    def _fields(self) -> list[str]:
+        raw = self.raw["fields"]
+        if isinstance(raw, str):
+            raw = [raw]
+        if not isinstance(raw, list) or not raw or len(raw) > MAX_ITEMS:
+            raise self.err("fields", "expected a field name or a list of names, e.g. [u, v, p]")
+        return [self._check_name(n, f"fields.{i}") for i, n in enumerate(raw)]
+
+    def _unknowns(self) -> list[Unknown]:
+        raw = self.raw.get("unknowns") or {}
+        if not isinstance(raw, dict) or len(raw) > MAX_ITEMS:
+            raise self.err("unknowns", "expected a mapping name: initial guess "
+                                       "(or name: {initial: ..., true: ...})")
+        out = []
+        for name, spec in raw.items():
+            key = f"unknowns.{name}"
+            self._check_name(name, key)
+            true = None
+            if isinstance(spec, dict):
+                extra = set(spec) - {"initial", "true"}
+                if extra or "initial" not in spec:
+                    raise self.err(key, "expected {initial: number, true: number (optional)}")
+                if "true" in spec:
+                    true = self._const(spec["true"], f"{key}.true")
+                spec = spec["initial"]
+            out.append(Unknown(name, self._const(spec, f"{key}.initial" if true else key), true))
+        return out
+
+    # -- equations and conditions -----------------------------------------------------------
+    def _equations(self) -> list[Equation]:
+        raw = self.raw["equations"]
+        if isinstance(raw, (str, dict)):
+            raw = [raw]
+        if not isinstance(raw, list) or not raw or len(raw) > MAX_ITEMS:
+            raise self.err("equations", "expected a list of equations such as 'diff(u, t) = diff(u, x, 2)'")
+        out = []
+        for i, item in enumerate(raw):
+            key = f"equations.{i}"
+            name = "pde" if len(raw) == 1 else f"pde{i + 1}"
+            if isinstance(item, dict):
+                extra = set(item) - {"name", "equation"}
+                if extra or "equation" not in item:
+                    raise self.err(key, "expected {name: ..., equation: ...} or a plain equation")
+                name = self._check_name(item.get("name", name), f"{key}.name")
+                item = item["equation"]
+            expr = parse_equation(item, self.scope, file=self.file, key=key)
+            if not expr.has(*self.scope.fields.values()):
+                raise self.err(key, "the equation does not involve any field")
+            out.append(Equation(name, expr, _text(item)))
+        return out
+
+    def _region(self, where: Any, key: str) -> Region:
+        if not isinstance(where, str):
+            raise self.err(key, "expected 'boundary', 'initial', 'interior' or 'coord = value'")
+        word = where.strip()
+        if word in ("boundary", "initial", "interior"):
+            if word == "initial" and self.domain.time is None:
+                raise self.err(key, "the problem has no time coordinate")
+            return Region(word)
+        name, eq, value = word.partition("=")
+        name = name.strip()
+        if not eq:
+            raise self.err(key, f"expected 'boundary', 'initial', 'interior' or 'coord = value', "
+                                f"got {where!r}")
+        try:
+            interval = self.domain.interval(name)
+        except KeyError:
+            raise self.err(key, f"'{name}' is not a scalar coordinate of the domain") from None
+        number = self._const(value, key)
+        tol = 1e-12 * max(1.0, abs(interval.lo), abs(interval.hi))
+        side = "lo" if abs(number - interval.lo) <= tol else (
+            "hi" if abs(number - interval.hi) <= tol else None)
+        if side is None:
+            raise self.err(key, f"{name} = {number} is not an end of {name}'s range "
+                                f"[{interval.lo}, {interval.hi}]")
+        if self.domain.time is not None and name == self.domain.time.name:
+            if side == "hi":
+                raise self.err(key, "conditions at the final time are not supported")
+            return Region("initial")
+        return Region("face", name, side)
+
+    def _scope_for(self, region: Region) -> Scope:
+        if region.kind == "face":
+            sign = -1 if region.side == "lo" else 1
+            return self.scope.with_normal(("face", sp.Symbol(region.coord), sign))
+        if region.kind == "boundary" and self.domain.vector is None:
+            return self.scope.with_normal(("boundary",))
+        return self.scope
+
+    def _conditions(self):
+        raw = self.raw.get("conditions") or []
+        if not isinstance(raw, list) or len(raw) > MAX_ITEMS:
+            raise self.err("conditions", f"expected a list (at most {MAX_ITEMS} items)")
+        conditions: list[Condition] = []
+        periodic: list[str] = []
+        observations: list[Observations] = []
+        for i, item in enumerate(raw):
+            key = f"conditions.{i}"
+            if not isinstance(item, dict):
+                raise self.err(key, "expected a mapping such as {where: x = 0, equation: u = 0}")
+            if "periodic" in item:
+                periodic += self._periodic(item, key)
+                continue
+            if "data" in item:
+                observations.append(self._observations(item, key, len(observations)))
+                continue
+            conditions += self._condition(item, key)
+        names = [c.name for c in conditions] + [o.name for o in observations]
+        seen: dict[str, int] = {}
+        renamed = []
+        for c in conditions:
+            if names.count(c.name) > 1:
+                seen[c.name] = seen.get(c.name, 0) + 1
+                c = Condition(f"{c.name}_{seen[c.name]}", c.region, c.expr, c.text, c.kind,
+                              c.field, c.value, c.points)
+            renamed.append(c)
+        eq_names = {f"pde{i + 1}" for i in range(64)} | {"pde"}
+        for c in renamed:
+            if c.name in eq_names:
+                raise self.err("conditions", f"condition name '{c.name}' clashes with an equation")
+        return renamed, periodic, observations
+
+    def _periodic(self, item: dict, key: str) -> list[str]:
+        if set(item) != {"periodic"}:
+            raise self.err(key, "a periodic condition is written {periodic: x} alone")
+        coords = item["periodic"]
+        coords = [coords] if isinstance(coords, str) else coords
+        if not isinstance(coords, list):
+            raise self.err(f"{key}.periodic", "expected a coordinate name or a list of names")
+        for c in coords:
+            if c not in [s.name for s in self.domain.space]:
+                raise self.err(f"{key}.periodic", f"'{c}' is not a scalar spatial coordinate")
+        return list(coords)
+
+    def _condition(self, item: dict, key: str) -> list[Condition]:
+        kinds = [k for k in ("equation", "dirichlet", "neumann", "robin") if k in item]
+        extra = set(item) - {"where", "name", "points", "equation", "dirichlet", "neumann", "robin"}
+        if extra:
+            raise self.err(f"{key}.{sorted(extra)[0]}",
+                           "unknown key; expected where, name, points and one of equation, "
+                           "dirichlet, neumann, robin (or periodic, data)")
+        if len(kinds) != 1:
+            raise self.err(key, "needs exactly one of: equation, dirichlet, neumann, robin")
+        if "where" not in item:
+            raise self.err(key, "missing 'where' (boundary, initial, interior or 'x = value')")
+        region = self._region(item["where"], f"{key}.where")
+        kind = kinds[0]
+        points = item.get("points")
+        if points is not None and (isinstance(points, bool) or not isinstance(points, int)
+                                   or not 1 <= points <= 10_000_000):
+            raise self.err(f"{key}.points", "expected a whole number of points")
+        scope = self._scope_for(region)
+        base = item.get("name")
+        if base is not None:
+            base = self._check_name(base, f"{key}.name")
+        auto = {"initial": "ic", "boundary": "bc", "interior": "obs"}.get(
+            region.kind, f"bc_{region.key}")
+        if kind == "equation":
+            expr = parse_equation(item["equation"], scope, file=self.file, key=f"{key}.equation")
+            if not expr.has(*self.scope.fields.values()):
+                raise self.err(f"{key}.equation", "the condition does not involve any field")
+            return [Condition(base or auto, region, expr, _text(item["equation"]), "equation",
+                              points=points)]
+        spec = item[kind]
+        if not isinstance(spec, dict):
+            if len(self.fields) != 1:
+                raise self.err(f"{key}.{kind}", "with several fields write {field: value}")
+            spec = {self.fields[0]: spec}
+        out = []
+        for fname, value in spec.items():
+            k2 = f"{key}.{kind}.{fname}"
+            if fname not in self.fields:
+                raise self.err(k2, f"'{fname}' is not a field; fields: {', '.join(self.fields)}")
+            u = self.scope.fields[fname]
+            name = (base or auto) + (f"_{fname}" if len(spec) > 1 else "")
+            if kind == "dirichlet":
+                val = parse_expression(value, self.value_scope, file=self.file, key=k2)
+                out.append(Condition(name, region, u - val, f"{fname} = {_text(value)}",
+                                     "dirichlet", fname, val, points))
+                continue
+            if scope.normal is None:
+                raise self.err(k2, f"{kind} conditions need a face or the boundary of a box")
+            if kind == "neumann":
+                val = parse_expression(value, self.value_scope, file=self.file, key=k2)
+                dn = parse_expression(f"dn({fname})", scope, file=self.file, key=k2)
+                out.append(Condition(name, region, dn - val, f"dn({fname}) = {_text(value)}",
+                                     "neumann", fname, None, points))
+                continue
+            if not isinstance(value, dict) or set(value) - {"a", "b", "value"}:
+                raise self.err(k2, "a Robin condition is {a: ..., b: ..., value: ...} meaning "
+                                   "a*u + b*dn(u) = value")
+            a, b, g = (parse_expression(value.get(n, d), self.value_scope, file=self.file,
+                                        key=f"{k2}.{n}") for n, d in (("a", 1), ("b", 1), ("value", 0)))
+            dn = parse_expression(f"dn({fname})", scope, file=self.file, key=k2)
+            out.append(Condition(name, region, a * u + b * dn - g,
+                                 f"{a}*{fname} + {b}*dn({fname}) = {g}", "robin", fname, None,
+                                 points))
+        return out
+
+    def _observations(self, item: dict, key: str, index: int) -> Observations:
+        extra = set(item) - {"data", "name"}
+        if extra:
+            raise self.err(key, "a data condition is {data: file.npz, name: ...}")
+        path = item["data"]
+        if not isinstance(path, str):
+            raise self.err(f"{key}.data", "expected the path of an .npz file")
+        arrays = _load_npz(self.base / path, self.file, f"{key}.data")
+        inputs = [c.name for c in self.domain.space] + (
+            [self.domain.time.name] if self.domain.time else [])
+        if self.domain.vector is not None:
+            raise self.err(f"{key}.data", "data conditions on vector coordinates are not supported")
+        missing = [n for n in inputs if n not in arrays]
+        if missing:
+            raise self.err(f"{key}.data", f"the file lacks arrays for coordinates {missing}")
+        fields = {f: arrays[f] for f in self.fields if f in arrays}
+        if not fields:
+            raise self.err(f"{key}.data", f"the file has no array named after a field ({self.fields})")
+        n = arrays[inputs[0]].size
+        for name, arr in list(fields.items()) + [(i, arrays[i]) for i in inputs]:
+            if arr.size != n or arr.ndim != 1:
+                raise self.err(f"{key}.data", f"array '{name}' must be 1-D with {n} entries")
+        pts = np.stack([arrays[i].astype(float) for i in inputs], axis=1)
+        if not np.isfinite(pts).all() or not all(np.isfinite(v).all() for v in fields.values()):
+            raise self.err(f"{key}.data", "arrays contain NaN or inf")
+        name = self._check_name(item.get("name", "data" if index == 0 else f"data{index + 1}"),
+                                f"{key}.name")
+        return Observations(name, tuple(map(tuple, pts.tolist())),
+                            {f: tuple(v.astype(float).tolist()) for f, v in fields.items()})
+
+    # -- reference and settings -------------------------------------------------------------
+    def _reference(self) -> Reference | None:
+        raw = self.raw.get("reference")
+        if raw is None:
+            return None
+        if not isinstance(raw, dict) or len(raw) != 1 or next(iter(raw)) not in (
+                "exact", "file", "solver"):
+            raise self.err("reference", "expected one of {exact: {u: expr}}, {file: ref.npz} "
+                                        "or {solver: name}")
+        kind, value = next(iter(raw.items()))
+        if kind == "exact":
+            if not isinstance(value, dict):
+                raise self.err("reference.exact", "expected {field: expression}")
+            exact = {}
+            for fname, expr in value.items():
+                if fname not in self.fields:
+                    raise self.err(f"reference.exact.{fname}", "not a field")
+                exact[fname] = parse_expression(expr, self.value_scope, file=self.file,
+                                                key=f"reference.exact.{fname}")
+            return Reference(exact=exact)
+        if kind == "file":
+            if not isinstance(value, str):
+                raise self.err("reference.file", "expected a path to an .npz file")
+            return Reference(file=str((self.base / value)))
+        if value not in REFERENCE_SOLVERS:
+            raise self.err("reference.solver",
+                           f"unknown solver {value!r}; expected one of {', '.join(REFERENCE_SOLVERS)}")
+        return Reference(solver=value)
+
+    def _settings(self) -> Settings:
+        parts = {name: build(cls, self.raw.get(name), self.loc.child(name))
+                 for name, cls in _SECTIONS.items()}
+        phases = parts["training"].phases
+        if not phases:
+            raise self.err("training.phases", "needs at least one phase")
+        return Settings(**parts)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return " ".join(value.split())
+    return str(value)
+
+
+def _load_npz(path: Path, file: str, key: str) -> dict[str, np.ndarray]:
+    """Load numeric arrays from an .npz without pickle (object arrays are refused)."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            out = {}
+            for name in data.files:
+                arr = data[name]
+                if arr.dtype.kind not in "fiu":
+                    raise SpecError(f"array '{name}' is not numeric", file=file, key=key)
+                out[name] = np.asarray(arr)
+            return out
+    except SpecError:
+        raise
+    except (OSError, ValueError, EOFError) as exc:
+        raise SpecError(f"cannot read '{path}' as a numeric .npz ({type(exc).__name__}: "
+                        f"{str(exc)[:120]})", file=file, key=key) from None

@@ -1,0 +1,227 @@
+"""The Problem: a plain, immutable, validated description of a PDE problem.
+
+Everything here is data: coordinates and their ranges, fields, parameters, equations and
+conditions as SymPy expressions (``lhs - rhs``, zero when satisfied), the reference and the
+solver settings. No torch.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import sympy as sp
+
+from .schema import Settings
+from .symbols import VectorSymbol
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A scalar coordinate ``name`` ranging over ``[lo, hi]``."""
+
+    name: str
+    lo: float
+    hi: float
+
+    @property
+    def symbol(self) -> sp.Symbol:
+        return sp.Symbol(self.name)
+
+
+@dataclass(frozen=True)
+class VectorCoordinate:
+    """A vector coordinate ``name`` of dimension ``dim`` on a box or a ball.
+
+    The box is ``[lo, hi]^dim``; the ball is centred at the origin with ``radius``.
+    """
+
+    name: str
+    dim: int
+    shape: Literal["box", "ball"] = "ball"
+    lo: float = -1.0
+    hi: float = 1.0
+    radius: float = 1.0
+
+    @property
+    def symbol(self) -> VectorSymbol:
+        return VectorSymbol(self.name)
+
+    @property
+    def base(self) -> sp.IndexedBase:
+        return sp.IndexedBase(self.name)
+
+
+@dataclass(frozen=True)
+class Domain:
+    """Spatial coordinates (scalars, or one vector coordinate) and an optional time."""
+
+    space: tuple[Interval, ...] = ()
+    vector: VectorCoordinate | None = None
+    time: Interval | None = None
+
+    @property
+    def input_names(self) -> tuple[str, ...]:
+        """Names of the model's input columns, in order (vector components as ``x[k]``)."""
+        names = [c.name for c in self.space]
+        if self.vector is not None:
+            names += [f"{self.vector.name}[{k}]" for k in range(self.vector.dim)]
+        if self.time is not None:
+            names.append(self.time.name)
+        return tuple(names)
+
+    @property
+    def n_inputs(self) -> int:
+        return len(self.space) + (self.vector.dim if self.vector else 0) + (self.time is not None)
+
+    @property
+    def n_space(self) -> int:
+        return len(self.space) + (self.vector.dim if self.vector else 0)
+
+    @property
+    def coordinate_symbols(self) -> tuple[sp.Symbol, ...]:
+        """Arguments of every field function, e.g. ``(x, y, t)`` or ``(x_vec, t)``."""
+        syms: list[sp.Symbol] = [c.symbol for c in self.space]
+        if self.vector is not None:
+            syms.append(self.vector.symbol)
+        if self.time is not None:
+            syms.append(self.time.symbol)
+        return tuple(syms)
+
+    def column(self, name: str) -> int:
+        """Input column of scalar coordinate or time ``name``."""
+        for k, c in enumerate(self.space):
+            if c.name == name:
+                return k
+        if self.time is not None and self.time.name == name:
+            return self.n_inputs - 1
+        raise KeyError(name)
+
+    def interval(self, name: str) -> Interval:
+        for c in self.space + ((self.time,) if self.time else ()):
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+RegionKind = Literal["interior", "boundary", "face", "initial", "data"]
+
+
+@dataclass(frozen=True)
+class Region:
+    """Where a term is evaluated.
+
+    ``face``: coordinate ``coord`` held at its ``side`` ("lo" or "hi") end;
+    ``boundary``: the whole spatial boundary; ``initial``: the slice t = t0;
+    ``interior``: the whole space-time domain; ``data``: given observation points.
+    """
+
+    kind: RegionKind
+    coord: str | None = None
+    side: Literal["lo", "hi"] | None = None
+
+    @property
+    def key(self) -> str:
+        if self.kind == "face":
+            return f"{self.coord}_{'min' if self.side == 'lo' else 'max'}"
+        return self.kind
+
+
+@dataclass(frozen=True)
+class Equation:
+    """A PDE residual ``expr`` (``lhs - rhs``) that must vanish in the interior."""
+
+    name: str
+    expr: sp.Expr
+    text: str
+
+
+ConditionKind = Literal["dirichlet", "neumann", "robin", "equation", "data"]
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A residual ``expr`` that must vanish on ``region``.
+
+    ``kind`` records how it was written; ``field`` and ``value`` are set for Dirichlet
+    conditions (``field = value``), which models may impose exactly.
+    """
+
+    name: str
+    region: Region
+    expr: sp.Expr
+    text: str
+    kind: ConditionKind = "equation"
+    field: str | None = None
+    value: sp.Expr | None = None
+    points: int | None = None
+
+
+@dataclass(frozen=True)
+class Observations:
+    """Measured field values at given points (inverse problems).
+
+    ``points`` has shape (n, n_inputs); ``values`` maps a field name to shape (n,).
+    """
+
+    name: str
+    points: tuple[tuple[float, ...], ...]
+    values: dict[str, tuple[float, ...]]
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A named constant: ``value`` is its float, ``expr`` how it was written."""
+
+    name: str
+    expr: sp.Expr
+    value: float
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """A learnable scalar parameter with an initial guess (inverse problems)."""
+
+    name: str
+    initial: float
+    true_value: float | None = None
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Where the reference solution comes from: exact expressions, a file, or a solver."""
+
+    exact: dict[str, sp.Expr] = field(default_factory=dict)
+    file: str | None = None
+    solver: str | None = None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A validated PDE problem. Build it with :func:`pinnsolve.load_problem`."""
+
+    name: str
+    domain: Domain
+    fields: tuple[str, ...]
+    parameters: tuple[Parameter, ...]
+    unknowns: tuple[Unknown, ...]
+    equations: tuple[Equation, ...]
+    conditions: tuple[Condition, ...]
+    periodic: tuple[str, ...]
+    observations: tuple[Observations, ...]
+    reference: Reference | None
+    settings: Settings
+    source: str = "<mapping>"
+    raw: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def field_functions(self) -> dict[str, sp.Expr]:
+        args = self.domain.coordinate_symbols
+        return {name: sp.Function(name)(*args) for name in self.fields}
+
+    @property
+    def parameter_values(self) -> dict[str, float]:
+        return {p.name: p.value for p in self.parameters}
+
+    @property
+    def is_time_dependent(self) -> bool:
+        return self.domain.time is not None

@@ -1,0 +1,227 @@
+"""Solver settings as frozen dataclasses, and the validator that builds them from YAML.
+
+Each section (model, derivatives, sampling, training, output) is a dataclass whose fields are
+the YAML keys, with defaults so a minimal problem file runs. :func:`build` checks a raw
+mapping against a dataclass: unknown keys, wrong types and out-of-range numbers are
+:class:`SpecError` with the file and the dotted key. Choices (``Literal``) must match the
+registries of the packages that implement them (a test checks this).
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ..errors import SpecError
+
+
+def _rng(default, lo=None, hi=None, **extra):
+    return field(default=default, metadata={"min": lo, "max": hi, **extra})
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """Network for the fields. ``kind`` ∈ MODELS (mlp, modified_mlp)."""
+
+    kind: Literal["mlp", "modified_mlp"] = "mlp"
+    width: int = _rng(64, 1, 4096)
+    depth: int = _rng(4, 1, 64)
+    activation: Literal["tanh", "sin", "gelu", "silu", "softplus"] = "tanh"
+    fourier_features: int = _rng(0, 0, 4096)
+    fourier_scale: float = _rng(1.0, 0.0, 1e4)
+    periodic_modes: int = _rng(1, 1, 64)
+    hard_constraints: bool = True
+    output_scale: float = _rng(1.0, 1e-12, 1e12)
+
+
+@dataclass(frozen=True)
+class DerivativeSettings:
+    """Where derivatives come from. ``engine`` ∈ ENGINES."""
+
+    engine: Literal["autodiff"] = "autodiff"
+    directions: int = _rng(16, 1, 100000)
+    sparse: bool = True
+    distribution: Literal["rademacher", "gaussian"] = "rademacher"
+    unbiased: bool = False
+
+
+@dataclass(frozen=True)
+class SamplingSettings:
+    """Collocation points per region and how they are drawn. ``method`` ∈ METHODS."""
+
+    interior: int = _rng(2000, 1, 10_000_000)
+    boundary: int = _rng(200, 1, 10_000_000)
+    initial: int = _rng(200, 1, 10_000_000)
+    method: Literal["uniform", "sobol", "halton", "lhs"] = "uniform"
+    strategy: Literal["uniform"] = "uniform"
+    resample_every: int = _rng(100, 0, 10_000_000)
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One optimizer phase. ``optimizer`` ∈ OPTIMIZERS."""
+
+    optimizer: Literal["adam", "lbfgs"] = "adam"
+    steps: int = _rng(1000, 0, 100_000_000)
+    lr: float | None = _rng(None, 0.0, 1e3)
+    schedule: Literal["constant", "exponential", "cosine", "linear"] = "constant"
+    decay: float = _rng(0.9, 0.0, 1.0)
+    decay_steps: int = _rng(1000, 1, 100_000_000)
+    history: int = _rng(50, 1, 1000)
+
+
+def _default_phases() -> tuple[Phase, ...]:
+    return (Phase("adam", 3000, 1e-3, "exponential", 0.9, 1000), Phase("lbfgs", 1000, 1.0))
+
+
+@dataclass(frozen=True)
+class TrainingSettings:
+    """Training loop settings. Weights are keyed by term name."""
+
+    seed: int = _rng(0, 0, 2**63 - 1)
+    dtype: Literal["float32", "float64"] = "float32"
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    phases: tuple[Phase, ...] = field(default_factory=_default_phases)
+    weights: dict[str, float] = field(default_factory=dict)
+    checkpoint_every: int = _rng(500, 1, 100_000_000)
+    log_every: int = _rng(100, 1, 100_000_000)
+    eval_every: int = _rng(500, 1, 100_000_000)
+    threads: int = _rng(0, 0, 1024)
+    max_retries: int = _rng(5, 0, 100)
+
+
+@dataclass(frozen=True)
+class OutputSettings:
+    """What is written after training: grid sizes per coordinate and file formats."""
+
+    grid: dict[str, int] = field(default_factory=dict)
+    formats: tuple[Literal["vtu", "xdmf", "npz", "png"], ...] = ("vtu", "xdmf", "npz", "png")
+    mesh: str | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    model: ModelSettings = field(default_factory=ModelSettings)
+    derivatives: DerivativeSettings = field(default_factory=DerivativeSettings)
+    sampling: SamplingSettings = field(default_factory=SamplingSettings)
+    training: TrainingSettings = field(default_factory=TrainingSettings)
+    output: OutputSettings = field(default_factory=OutputSettings)
+
+
+# ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Loc:
+    """A position in the problem file: file name and dotted key."""
+
+    file: str
+    key: str = ""
+
+    def child(self, part: str | int) -> "Loc":
+        return Loc(self.file, f"{self.key}.{part}" if self.key else str(part))
+
+    def error(self, message: str) -> SpecError:
+        return SpecError(message, file=self.file, key=self.key or None)
+
+
+def _describe(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def build(cls: type, data: Any, loc: Loc):
+    """Validate ``data`` against dataclass ``cls`` and return an instance.
+
+    Raises:
+        SpecError: naming ``loc.file`` and the dotted key of the first problem found.
+    """
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise loc.error(f"expected a mapping of settings, got {_describe(data)}")
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    for key in data:
+        if key not in names:
+            raise loc.child(str(key)).error(
+                f"unknown key; expected one of: {', '.join(names)}")
+    values = {}
+    for f in dataclasses.fields(cls):
+        if f.name in data:
+            values[f.name] = _convert(data[f.name], hints[f.name], loc.child(f.name), f.metadata)
+    return cls(**values)
+
+
+def _convert(value: Any, tp: Any, loc: Loc, meta: typing.Mapping = types.MappingProxyType({})):
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        inner = [a for a in args if a is not type(None)]
+        return _convert(value, inner[0], loc, meta)
+    if origin is Literal:
+        if value not in args or isinstance(value, bool):
+            raise loc.error(f"expected one of {', '.join(map(str, args))}; got {_describe(value)}")
+        return value
+    if origin is tuple:
+        if not isinstance(value, (list, tuple)):
+            value = [value]
+        if len(value) > 10_000:
+            raise loc.error("list is too long (more than 10000 items)")
+        return tuple(_convert(v, args[0], loc.child(i)) for i, v in enumerate(value))
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise loc.error(f"expected a mapping, got {_describe(value)}")
+        return {_convert(k, args[0], loc): _convert(v, args[1], loc.child(str(k)))
+                for k, v in value.items()}
+    if dataclasses.is_dataclass(tp):
+        return build(tp, value, loc)
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise loc.error(f"expected true or false, got {_describe(value)}")
+        return value
+    if tp is str:
+        if not isinstance(value, str):
+            raise loc.error(f"expected text, got {_describe(value)}")
+        return value
+    if tp in (int, float):
+        return _number(value, tp, loc, meta)
+    raise loc.error(f"unsupported setting type {tp}")  # pragma: no cover - schema bug
+
+
+def _number(value: Any, tp: type, loc: Loc, meta: typing.Mapping):
+    if isinstance(value, str):
+        try:
+            value = float(value) if tp is float else int(value)
+        except ValueError:
+            raise loc.error(f"expected a {'number' if tp is float else 'whole number'}, "
+                            f"got {_describe(value)}") from None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise loc.error(f"expected a {'number' if tp is float else 'whole number'}, "
+                        f"got {_describe(value)}")
+    if tp is int:
+        if isinstance(value, float):
+            if not value.is_integer():
+                raise loc.error(f"expected a whole number, got {value}")
+            value = int(value)
+    else:
+        value = float(value)
+        if not math.isfinite(value):
+            raise loc.error(f"expected a finite number, got {value}")
+    lo, hi = meta.get("min"), meta.get("max")
+    if lo is not None and value < lo:
+        raise loc.error(f"must be at least {lo}, got {value}")
+    if hi is not None and value > hi:
+        raise loc.error(f"must be at most {hi}, got {value}")
+    return value
+
+
+def choices(cls: type, name: str) -> tuple[str, ...]:
+    """The allowed words of a ``Literal`` setting (used by the registry test)."""
+    tp = typing.get_type_hints(cls)[name]
+    if typing.get_origin(tp) is tuple:
+        tp = typing.get_args(tp)[0]
+    return typing.get_args(tp)
