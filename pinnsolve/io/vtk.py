@@ -129,7 +129,9 @@ def _reserve_temp_file(path: Path, suffix: str) -> Path:
         except FileExistsError:
             continue
         except OSError as exc:
-            raise RunError(f"cannot create a file next to the target: {exc}", path=str(path)) from exc
+            raise RunError(
+                f"cannot create a file next to the target: {exc}", path=str(path)
+            ) from exc
         os.close(fd)
         return candidate
     raise RunError("could not find a free temporary file name", path=str(path))

@@ -334,20 +334,22 @@ class _Builder:
         raw = self.raw.get("unknowns") or {}
         if not isinstance(raw, dict) or len(raw) > MAX_ITEMS:
             raise self.err("unknowns", "expected a mapping name: initial guess "
-                                       "(or name: {initial: ..., true: ...})")
+                                       "(or name: {initial: ..., exact: ...})")
         out = []
         for name, spec in raw.items():
             key = f"unknowns.{name}"
             self._check_name(name, key)
             true = None
             if isinstance(spec, dict):
-                extra = set(spec) - {"initial", "true"}
+                # 'exact', not 'true': YAML reads a bare `true:` key as a boolean.
+                extra = set(spec) - {"initial", "exact"}
                 if extra or "initial" not in spec:
-                    raise self.err(key, "expected {initial: number, true: number (optional)}")
-                if "true" in spec:
-                    true = self._const(spec["true"], f"{key}.true")
+                    raise self.err(key, "expected {initial: number, exact: number (optional)}")
+                if "exact" in spec:
+                    true = self._const(spec["exact"], f"{key}.exact")
                 spec = spec["initial"]
-            out.append(Unknown(name, self._const(spec, f"{key}.initial" if true else key), true))
+            out.append(Unknown(name, self._const(spec, f"{key}.initial" if true is not None else key),
+                               true))
         return out
 
     # -- equations and conditions -----------------------------------------------------------

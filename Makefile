@@ -1,0 +1,33 @@
+# Two commands for a newcomer: `make solve` (bundled example end to end) and `make test`.
+# Each creates .venv and installs what it needs (torch 2.13.0 CPU build first, so nothing
+# pulls a CUDA build).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+EXAMPLE ?= problems/burgers.yaml
+
+.PHONY: install solve test test-slow bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[test,plot]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+solve: $(STAMP)
+	$(VENV)/bin/pinnsolve solve $(EXAMPLE) --out runs/example
+
+test: $(STAMP)
+	OMP_NUM_THREADS=2 $(PY) -m pytest -q
+
+test-slow: $(STAMP)
+	OMP_NUM_THREADS=2 $(PY) -m pytest -q -m slow
+
+bench: $(STAMP)
+	$(PY) benchmarks/accuracy.py
+
+clean:
+	rm -rf $(VENV) runs

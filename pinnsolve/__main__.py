@@ -1,0 +1,4 @@
+"""python -m pinnsolve → the command line."""
+from .cli import main
+
+main()

@@ -1,0 +1,171 @@
+"""Rich renderables: problem summaries, live training table, error panels.
+
+With cli.py the only code that prints. Library code hands progress over through a Callback.
+"""
+from __future__ import annotations
+
+import json
+import math
+import sys
+import time
+
+import sympy as sp
+from rich.console import Console, Group
+from rich.live import Live
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+from sympy.core.function import AppliedUndef
+
+from .derivatives.requests import Laplacian, Partial
+
+
+def readable(expr: sp.Expr, input_names: tuple[str, ...] = ()) -> str:
+    """``u_t + u*u_x - 0.003*u_xx`` style text for a residual."""
+    try:
+        mapping = {}
+        for node in expr.atoms(sp.Derivative):
+            if isinstance(node.expr, AppliedUndef):
+                idx = "".join(str(v) * int(k) for v, k in node.variable_count)
+                mapping[node] = sp.Symbol(f"{node.expr.func.__name__}_{idx}")
+        plain = expr.xreplace(mapping)
+        plain = plain.xreplace({f: sp.Symbol(f.func.__name__) for f in plain.atoms(AppliedUndef)})
+    except Exception:  # pragma: no cover - printing must never fail
+        plain = expr
+    return sp.sstr(plain)
+
+
+def request_text(req, fields, inputs) -> str:
+    name = fields[req.field]
+    if isinstance(req, Laplacian):
+        return f"Δ{name}"
+    if isinstance(req, Partial) and req.orders:
+        return f"{name}_" + "".join(inputs[c] * k for c, k in req.orders)
+    return name
+
+
+def problem_summary(problem, compiled) -> Group:
+    """The parsed problem as rich renderables (``pinnsolve check``)."""
+    d = problem.domain
+    head = Table.grid(padding=(0, 2))
+    head.add_column(style="bold cyan")
+    head.add_column()
+    coords = [f"{c.name} ∈ [{c.lo:g}, {c.hi:g}]" for c in d.space]
+    if d.vector is not None:
+        v = d.vector
+        coords.append(f"{v.name} ∈ " + (f"ball(radius {v.radius:g}) ⊂ R^{v.dim}" if v.shape == "ball"
+                                         else f"[{v.lo:g}, {v.hi:g}]^{v.dim}"))
+    if d.time is not None:
+        coords.append(f"{d.time.name} ∈ [{d.time.lo:g}, {d.time.hi:g}] (time)")
+    head.add_row("problem", problem.name)
+    head.add_row("domain", ", ".join(coords))
+    head.add_row("fields", ", ".join(problem.fields))
+    if problem.parameters:
+        head.add_row("parameters", ", ".join(f"{p.name} = {p.expr} = {p.value:.6g}"
+                                             for p in problem.parameters))
+    if problem.unknowns:
+        head.add_row("unknowns", ", ".join(f"{u.name} (initial {u.initial:g})"
+                                           for u in problem.unknowns))
+    if problem.periodic:
+        head.add_row("periodic", ", ".join(problem.periodic))
+    if problem.reference is not None:
+        r = problem.reference
+        head.add_row("reference", "exact: " + ", ".join(f"{k} = {v}" for k, v in r.exact.items())
+                     if r.exact else (f"file {r.file}" if r.file else f"solver {r.solver}"))
+    s = problem.settings
+    head.add_row("model", f"{s.model.kind} {s.model.depth}×{s.model.width} {s.model.activation}")
+    head.add_row("derivatives", s.derivatives.engine)
+    head.add_row("training", " → ".join(f"{p.optimizer} {p.steps}" for p in s.training.phases)
+                 + f" ({s.training.dtype}, seed {s.training.seed})")
+
+    terms = Table(title="terms", show_lines=False, expand=False)
+    for col in ("name", "where", "residual (= 0)", "derivatives"):
+        terms.add_column(col, overflow="fold")
+    by_name = {e.name: e.expr for e in problem.equations}
+    by_name.update({c.name: c.expr for c in problem.conditions})
+    inputs = tuple(n.split("[")[0] for n in d.input_names)
+    for t in compiled.terms:
+        expr = by_name.get(t.name)
+        reqs = sorted(t.requests, key=lambda r: (type(r).__name__, r))
+        terms.add_row(t.name, _where(t.region), readable(expr) if expr is not None else t.text,
+                      ", ".join(request_text(r, problem.fields, inputs) for r in reqs))
+    return Group(Panel(head, title="pinnsolve check", border_style="green"), terms)
+
+
+def _where(region) -> str:
+    if region.kind == "face":
+        return f"{region.coord} = {'min' if region.side == 'lo' else 'max'}"
+    return region.kind
+
+
+def error_panel(message: str, title: str = "error") -> Panel:
+    return Panel(Text(message), title=title, border_style="red", expand=False)
+
+
+class ProgressView:
+    """Live table of training progress fed by the training Callback."""
+
+    def __init__(self, console: Console, json_lines: bool = False, quiet: bool = False):
+        self.console = console
+        self.json_lines = json_lines
+        self.quiet = quiet
+        self.live: Live | None = None
+        self.last_refresh = 0.0
+
+    def __call__(self, event: str, info: dict) -> None:
+        if self.json_lines:
+            print(json.dumps({"event": event, **_jsonable(info)}), file=sys.stdout, flush=True)
+            return
+        if self.quiet:
+            return
+        if event == "start":
+            self.live = Live(self._table(info), console=self.console, refresh_per_second=4,
+                             transient=False)
+            self.live.start()
+        elif event == "log" and self.live is not None:
+            self.live.update(self._table(info))
+        elif event in ("end", "interrupted") and self.live is not None:
+            self.live.stop()
+            self.live = None
+        elif event in ("warning", "rollback"):
+            target = self.live.console if self.live else self.console
+            target.print(f"[yellow]{event}:[/] {info.get('message', '')}")
+
+    def _table(self, info: dict) -> Table:
+        table = Table(title=f"training {info.get('problem', '')}", expand=False)
+        table.add_column("step", justify="right")
+        table.add_column("phase")
+        for name in info.get("losses", {}):
+            table.add_column(name, justify="right")
+        table.add_column("lr", justify="right")
+        table.add_column("points/s", justify="right")
+        table.add_column("ETA", justify="right")
+        if "error" in info:
+            table.add_column("L2 rel. err", justify="right")
+        row = [f"{info.get('step', 0)}/{info.get('total_steps', 0)}", str(info.get("phase", ""))]
+        row += [f"{v:.3e}" for v in info.get("losses", {}).values()]
+        lr = info.get("lr")
+        row += [f"{lr:.2e}" if lr is not None else "-", f"{info.get('points_per_s', 0):.3g}",
+                _eta(info.get("eta_s"))]
+        if "error" in info:
+            row.append(f"{info['error']:.3e}")
+        table.add_row(*row)
+        return table
+
+
+def _eta(seconds) -> str:
+    if seconds is None or not math.isfinite(seconds):
+        return "-"
+    return time.strftime("%H:%M:%S", time.gmtime(max(0, seconds)))
+
+
+def _jsonable(info: dict) -> dict:
+    out = {}
+    for k, v in info.items():
+        if isinstance(v, float) and not math.isfinite(v):
+            out[k] = str(v)
+        elif isinstance(v, dict):
+            out[k] = _jsonable(v)
+        else:
+            out[k] = v
+    return out

@@ -1,0 +1,165 @@
+"""Command line: parse arguments → one library call → render. Only here and in _render.py
+does anything print or set an exit code."""
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+
+from . import __version__
+from .errors import PinnsolveError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="pinnsolve: physics-informed PDE solver driven by symbolic problem files.")
+console = Console(stderr=False)
+err_console = Console(stderr=True)
+
+
+def _fail(exc: BaseException, code: int = 2) -> None:
+    from ._render import error_panel
+
+    err_console.print(error_panel(str(exc)))
+    raise typer.Exit(code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"pinnsolve {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Show the version and exit.")) -> None:
+    """pinnsolve: physics-informed PDE solver driven by symbolic problem files."""
+
+
+@app.command()
+def check(problem: Path = typer.Argument(..., help="Problem file (YAML)."),
+          overrides: Optional[List[str]] = typer.Argument(None, help="key.path=value overrides.")
+          ) -> None:
+    """Validate a problem file and show the parsed problem and derivative requests."""
+    from ._render import problem_summary
+    from .compiler import compile_problem
+    from .spec import load_problem
+
+    try:
+        prob = load_problem(problem, overrides or ())
+        compiled = compile_problem(prob)
+    except PinnsolveError as exc:
+        _fail(exc)
+    console.print(problem_summary(prob, compiled))
+    console.print("[green]ok[/green]")
+
+
+@app.command()
+def solve(problem: Path = typer.Argument(..., help="Problem file (YAML)."),
+          overrides: Optional[List[str]] = typer.Argument(
+              None, help="Dotted overrides, e.g. training.phases.0.steps=2000."),
+          out: Optional[Path] = typer.Option(None, "--out", "-o",
+                                             help="Run directory (default runs/<problem name>)."),
+          fresh: bool = typer.Option(False, "--fresh", help="Start over even if the run "
+                                     "directory holds a checkpoint."),
+          device: Optional[str] = typer.Option(None, "--device", help="auto, cpu or cuda."),
+          quiet: bool = typer.Option(False, "--quiet", "-q", help="No live table."),
+          json_lines: bool = typer.Option(False, "--json", help="Progress as JSON lines."),
+          ) -> None:
+    """Train a PINN for a problem, write fields, plots and metrics. Resumes a run directory."""
+    from ._render import ProgressView
+    from .spec import load_problem
+    from .training.solve import solve as run_solve
+
+    opts = list(overrides or ())
+    if device:
+        opts.append(f"training.device={device}")
+    view = ProgressView(console, json_lines=json_lines, quiet=quiet)
+    try:
+        prob = load_problem(problem, opts)
+        run = run_solve(prob, out=out, fresh=fresh, callback=view)
+    except PinnsolveError as exc:
+        view("end", {})
+        _fail(exc)
+    except KeyboardInterrupt:  # the trainer already saved a checkpoint
+        view("end", {})
+        err_console.print("[yellow]interrupted; checkpoint saved, run again to resume[/yellow]")
+        raise typer.Exit(130)
+    _print_result(run, json_lines)
+
+
+def _print_result(run, json_lines: bool) -> None:
+    import json
+
+    if json_lines:
+        print(json.dumps({"event": "result", "run": str(run.path), "metrics": run.metrics}))
+        return
+    m = run.metrics
+    console.print(f"[bold green]done[/] in {m.get('train_time_s', 0):.1f} s, "
+                  f"{m.get('steps', 0)} steps → {run.path}")
+    for field, err in m.get("errors", {}).items():
+        console.print(f"  {field}: L2 rel. error {err['l2re']:.3e}, max abs {err['max_abs']:.3e}")
+    for name, value in m.get("unknowns", {}).items():
+        console.print(f"  unknown {name} = {value:.6g}")
+    for path in m.get("files", []):
+        console.print(f"  wrote {path}")
+
+
+@app.command()
+def export(run: Path = typer.Argument(..., help="Run directory."),
+           vtk: bool = typer.Option(False, "--vtk", help="VTU (steady) file."),
+           xdmf: bool = typer.Option(False, "--xdmf", help="XDMF+HDF5 time series."),
+           npz: bool = typer.Option(False, "--npz", help="NumPy arrays."),
+           png: bool = typer.Option(False, "--png", help="Plots."),
+           grid: Optional[str] = typer.Option(None, "--grid", help="Grid sizes, e.g. x=256,t=101."),
+           mesh: Optional[Path] = typer.Option(None, "--mesh", help="Evaluate on this mesh file."),
+           ) -> None:
+    """Re-export fields from a run directory."""
+    from .io.run import open_run
+
+    formats = [f for f, on in (("vtu", vtk), ("xdmf", xdmf), ("npz", npz), ("png", png)) if on]
+    try:
+        sizes = _grid_option(grid)
+        paths = open_run(run).export(formats=formats or None, grid=sizes, mesh=mesh)
+    except PinnsolveError as exc:
+        _fail(exc)
+    for p in paths:
+        console.print(f"wrote {p}")
+
+
+def _grid_option(text: Optional[str]) -> dict[str, int] | None:
+    from .errors import SpecError
+
+    if not text:
+        return None
+    sizes = {}
+    for part in text.split(","):
+        name, _, value = part.partition("=")
+        if not value.strip().isdigit() or int(value) < 2:
+            raise SpecError(f"--grid expects name=count pairs (count ≥ 2), got '{part}'",
+                            file="<command line>", key="--grid")
+        sizes[name.strip()] = int(value)
+    return sizes
+
+
+@app.command()
+def show(run: Path = typer.Argument(..., help="Run directory.")) -> None:
+    """Show the metrics of a run directory."""
+    from .io.run import open_run
+
+    try:
+        r = open_run(run)
+    except PinnsolveError as exc:
+        _fail(exc)
+    _print_result(r, False)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    # A second Ctrl-C while the checkpoint is written should not corrupt it: the trainer
+    # catches the first and finishes writing; default handling otherwise.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    os.environ.setdefault("PYTHONWARNINGS", "ignore::UserWarning:meshio")
+    app()

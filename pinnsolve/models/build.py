@@ -1,0 +1,55 @@
+"""Build the model a problem's settings describe (network, embedding, hard constraints)."""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ..spec.problem import Problem
+from .constraints import HardConstrained, plan_constraints
+from .mlp import MLP, Embedding, ModifiedMLP
+
+MODELS = {"mlp": MLP, "modified_mlp": ModifiedMLP}
+
+
+def input_ranges(problem: Problem) -> tuple[list[float], list[float]]:
+    """Per-input-column (lo, hi) of the problem's domain."""
+    d = problem.domain
+    lo = [c.lo for c in d.space]
+    hi = [c.hi for c in d.space]
+    if d.vector is not None:
+        v = d.vector
+        r = (v.lo, v.hi) if v.shape == "box" else (-v.radius, v.radius)
+        lo += [r[0]] * v.dim
+        hi += [r[1]] * v.dim
+    if d.time is not None:
+        lo.append(d.time.lo)
+        hi.append(d.time.hi)
+    return lo, hi
+
+
+def build_model(problem: Problem, *, seed: int = 0) -> tuple[nn.Module, set[str], list[str]]:
+    """The network for ``problem``, wrapped with its hard constraints when enabled.
+
+    Args:
+        problem: the Problem (its ``model`` settings, domain and conditions are used).
+        seed: seeds the weights and Fourier features.
+    Returns:
+        (model in float64 on the CPU, names of terms imposed exactly, notes).
+    """
+    s = problem.settings.model
+    gen = torch.Generator().manual_seed(seed)
+    lo, hi = input_ranges(problem)
+    periodic = [problem.domain.column(c) for c in problem.periodic]
+    embedding = Embedding(lo, hi, periodic, s.periodic_modes, s.fourier_features,
+                          s.fourier_scale, generator=gen)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        net = MODELS[s.kind](embedding, len(problem.fields), s.width, s.depth, s.activation,
+                             s.output_scale)
+    net = net.to(torch.float64)
+    if not s.hard_constraints:
+        return net, set(), []
+    constraints, imposed, notes = plan_constraints(problem)
+    if not constraints:
+        return net, set(), notes
+    return HardConstrained(net, constraints), imposed, notes

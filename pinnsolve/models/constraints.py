@@ -1,0 +1,211 @@
+"""Hard constraints: Dirichlet and initial conditions imposed exactly by the model.
+
+For a field u with Dirichlet data g on a set S of box faces (or the whole boundary, or the
+sphere of a ball) and, for time-dependent problems, an initial value u0:
+
+    u(x, t) = A(x, t) + [u0(x) − A(x, t0)] + D(x) · τ(t) · N(x, t)
+
+where A extends g inside the domain, D vanishes exactly on S (a product of normalised face
+distances, or 1 − |x|²/R² on a ball) and τ = (t − t0)/(T − t0). Without an initial
+condition the bracket and τ are dropped; without Dirichlet faces A = 0 and D = 1. The
+bracket vanishes on S when u0 is compatible with g at t0, which is checked numerically.
+
+A is built from the Dirichlet expressions: when every constrained face carries the same
+expression g(x, t) it is used as is (its own extension); when the faces of one coordinate
+c carry different data, A interpolates linearly between them in c. Other layouts fall back
+to soft (loss) constraints for that field.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import sympy as sp
+import torch
+from torch import nn
+
+from ..compiler.collect import Columns
+from ..compiler.lower import Env, lower
+from ..spec.problem import Condition, Problem
+from ..spec.symbols import field_names_in
+
+
+@dataclass(frozen=True)
+class FieldConstraint:
+    """Exact-constraint recipe for one output column."""
+
+    column: int
+    lift: Callable[[torch.Tensor], torch.Tensor] | None       # A(x, t) + u0(x) − A(x, t0)
+    factors: tuple[tuple[str, int, float, float], ...]       # ("lo"|"hi"|"ball"|"time", col, a, b)
+
+
+def _dirichlet_value(c: Condition, field: str) -> sp.Expr | None:
+    """g if the condition is ``field = g`` with g free of fields, else None."""
+    if c.kind == "dirichlet" and c.field == field:
+        return c.value
+    if c.kind != "equation":
+        return None
+    u = None
+    for f in c.expr.atoms(sp.core.function.AppliedUndef):
+        if f.func.__name__ == field:
+            u = f
+    if u is None or c.expr.has(sp.Derivative):
+        return None
+    g = u - c.expr
+    if field_names_in(g) or sp.simplify(sp.diff(c.expr, u) - 1) != 0:
+        return None
+    return g
+
+
+def plan_constraints(problem: Problem) -> tuple[list[FieldConstraint], set[str], list[str]]:
+    """Decide which conditions the model imposes exactly.
+
+    Returns:
+        (constraints per constrained field, names of the terms now satisfied exactly,
+        notes on conditions left to the loss and why).
+    """
+    domain = problem.domain
+    columns = Columns(domain, problem.fields)
+    out: list[FieldConstraint] = []
+    imposed: set[str] = set()
+    notes: list[str] = []
+    for col, field in enumerate(problem.fields):
+        faces: dict[tuple[str, str], tuple[sp.Expr, str]] = {}
+        initial: tuple[sp.Expr, str] | None = None
+        ball: tuple[sp.Expr, str] | None = None
+        for c in problem.conditions:
+            g = _dirichlet_value(c, field)
+            if g is None:
+                continue
+            r = c.region
+            if r.kind == "initial":
+                initial = (g, c.name)
+            elif r.kind == "face" and c.points is None:
+                faces[(r.coord, r.side)] = (g, c.name)
+            elif r.kind == "boundary" and domain.vector is None:
+                for s in domain.space:
+                    faces.setdefault((s.name, "lo"), (g, c.name))
+                    faces.setdefault((s.name, "hi"), (g, c.name))
+            elif r.kind == "boundary" and domain.vector is not None and domain.vector.shape == "ball":
+                ball = (g, c.name)
+        for coord in problem.periodic:
+            for side in ("lo", "hi"):
+                faces.pop((coord, side), None)
+        lift_expr = _face_lift(faces, domain)
+        if faces and lift_expr is None:
+            notes.append(f"{field}: Dirichlet data differ across several coordinates; "
+                         "imposed through the loss")
+            faces = {}
+        if ball is not None:
+            lift_expr = ball[0]
+        if not faces and ball is None and initial is None:
+            continue
+        lift_expr = lift_expr if lift_expr is not None else sp.Integer(0)
+        factors: list[tuple[str, int, float, float]] = []
+        for (coord, side) in sorted(faces):
+            iv = domain.interval(coord)
+            factors.append((side, domain.column(coord), iv.lo, iv.hi))
+        if ball is not None:
+            factors.append(("ball", 0, 0.0, domain.vector.radius))
+        total = lift_expr
+        names = {name for _, name in faces.values()} | ({ball[1]} if ball else set())
+        if initial is not None:
+            t = domain.time
+            at_t0 = lift_expr.subs(t.symbol, t.lo)
+            bracket = initial[0].subs(t.symbol, t.lo) - at_t0
+            if faces and not _compatible(bracket, faces, domain, problem):
+                notes.append(f"{field}: initial value and boundary data disagree at t0; "
+                             "boundary data imposed through the loss")
+                faces, factors, names, total = {}, [], set(), sp.Integer(0)
+                bracket = initial[0].subs(t.symbol, t.lo)
+            total = total + bracket
+            factors.append(("time", domain.n_inputs - 1, t.lo, t.hi))
+            names.add(initial[1])
+        values = {sp.Symbol(p.name): p.value for p in problem.parameters}
+        total = total.subs(values)
+        program = lower(total, columns, set(), f"hard constraint of {field}")
+        lift = None if total == 0 else (
+            lambda x, p=program: p(Env(x, {}, {})))
+        out.append(FieldConstraint(col, lift, tuple(factors)))
+        imposed |= names
+    return out, imposed, notes
+
+
+def _face_lift(faces: dict, domain) -> sp.Expr | None:
+    if not faces:
+        return None
+    exprs = {g for g, _ in faces.values()}
+    if len(exprs) == 1:
+        return next(iter(exprs))
+    coords = {c for c, _ in faces}
+    if len(coords) != 1:
+        return None
+    (coord,) = coords
+    iv = domain.interval(coord)
+    x = sp.Symbol(coord)
+    g_lo = faces.get((coord, "lo"), (None,))[0]
+    g_hi = faces.get((coord, "hi"), (None,))[0]
+    g_lo = g_lo.subs(x, iv.lo)
+    g_hi = g_hi.subs(x, iv.hi)
+    w = (x - iv.lo) / (iv.hi - iv.lo)
+    return g_lo * (1 - w) + g_hi * w
+
+
+def _compatible(bracket: sp.Expr, faces: dict, domain, problem) -> bool:
+    """Does u0 − A(·, t0) vanish on every constrained face (checked at sample points)?"""
+    values = {sp.Symbol(p.name): p.value for p in problem.parameters}
+    f = bracket.subs(values)
+    syms = [c.symbol for c in domain.space]
+    for (coord, side) in faces:
+        iv = domain.interval(coord)
+        for k in range(7):
+            point = {}
+            for s, c in zip(syms, domain.space):
+                frac = (k + 1) / 8 * (1 + 0.37 * syms.index(s)) % 1
+                point[s] = c.lo + frac * (c.hi - c.lo)
+            point[sp.Symbol(coord)] = iv.lo if side == "lo" else iv.hi
+            try:
+                if abs(complex(f.subs(point).evalf())) > 1e-9:
+                    return False
+            except (TypeError, ValueError):
+                return False
+    return True
+
+
+class HardConstrained(nn.Module):
+    """Wrap a network so that the planned conditions hold exactly.
+
+    Shapes: (n, d) → (n, m). Columns without a constraint pass through unchanged.
+    """
+
+    def __init__(self, net: nn.Module, constraints: list[FieldConstraint]):
+        super().__init__()
+        self.net = net
+        self.constraints = constraints
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        raw = self.net(x)
+        cols = list(raw.unbind(dim=1))
+        for c in self.constraints:
+            factor = _distance(x, c.factors)
+            value = cols[c.column] if factor is None else factor * cols[c.column]
+            if c.lift is not None:
+                value = value + c.lift(x)
+            cols[c.column] = value
+        return torch.stack(cols, dim=1)
+
+
+def _distance(x: torch.Tensor, factors) -> torch.Tensor | None:
+    out = None
+    for kind, col, a, b in factors:
+        if kind == "lo":
+            f = (x[:, col] - a) / (b - a)
+        elif kind == "hi":
+            f = (b - x[:, col]) / (b - a)
+        elif kind == "time":
+            f = (x[:, col] - a) / (b - a)
+        else:  # ball of radius b over all spatial columns (time, if any, is last)
+            n_space = x.shape[1] - sum(1 for k, *_ in factors if k == "time")
+            f = 1 - (x[:, :n_space] ** 2).sum(1) / b ** 2
+        out = f if out is None else out * f
+    return out

@@ -1,0 +1,135 @@
+"""Coordinate networks: MLP and modified MLP, with input embeddings.
+
+Inputs pass through :class:`Embedding` first: each coordinate is scaled to [-1, 1] from its
+declared range; a periodic coordinate of period L enters as cos(2πkx/L), sin(2πkx/L),
+k = 1..modes (periodicity exact by construction); optional random Fourier features
+[cos(2π B z), sin(2π B z)] with B ~ N(0, scale²) (Tancik et al. 2020).
+"""
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import torch
+from torch import nn
+
+ACTIVATIONS = {
+    "tanh": torch.tanh,
+    "sin": torch.sin,
+    "gelu": nn.functional.gelu,
+    "silu": nn.functional.silu,
+    "softplus": nn.functional.softplus,
+}
+
+
+class Embedding(nn.Module):
+    """Normalise coordinates, embed periodic ones, add random Fourier features.
+
+    Args:
+        lo, hi: per-input ranges, length d.
+        periodic: input columns that are periodic with period hi - lo.
+        modes: harmonics per periodic column.
+        fourier_features: number of random Fourier features (0: none).
+        fourier_scale: standard deviation of the Fourier frequencies.
+        generator: seeds the Fourier matrix.
+    Shapes: (n, d) → (n, out_dim).
+    """
+
+    def __init__(self, lo: Sequence[float], hi: Sequence[float], periodic: Sequence[int] = (),
+                 modes: int = 1, fourier_features: int = 0, fourier_scale: float = 1.0,
+                 generator: torch.Generator | None = None):
+        super().__init__()
+        lo_t = torch.tensor(lo, dtype=torch.float64)
+        hi_t = torch.tensor(hi, dtype=torch.float64)
+        self.register_buffer("center", (lo_t + hi_t) / 2)
+        self.register_buffer("halfwidth", (hi_t - lo_t) / 2)
+        d = len(lo)
+        periodic = sorted(set(periodic))
+        plain = [c for c in range(d) if c not in periodic]
+        self.register_buffer("plain", torch.tensor(plain, dtype=torch.long))
+        self.register_buffer("periodic", torch.tensor(periodic, dtype=torch.long))
+        self.register_buffer("harmonics", torch.arange(1, modes + 1, dtype=torch.float64))
+        base_dim = len(plain) + 2 * modes * len(periodic)
+        if fourier_features:
+            b = torch.randn(base_dim, fourier_features, generator=generator, dtype=torch.float64)
+            self.register_buffer("fourier", b * fourier_scale)
+            self.out_dim = 2 * fourier_features
+        else:
+            self.fourier = None
+            self.out_dim = base_dim
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        z = (x - self.center) / self.halfwidth
+        parts = [z[:, self.plain]]
+        if self.periodic.numel():
+            # z in [-1, 1] spans one period: angle = π k (z + 1).
+            angle = math.pi * (z[:, self.periodic, None] + 1) * self.harmonics
+            angle = angle.reshape(x.shape[0], -1)
+            parts += [torch.cos(angle), torch.sin(angle)]
+        z = torch.cat(parts, dim=1) if len(parts) > 1 else parts[0]
+        if self.fourier is not None:
+            proj = 2 * math.pi * z @ self.fourier
+            z = torch.cat([torch.cos(proj), torch.sin(proj)], dim=1)
+        return z
+
+
+class MLP(nn.Module):
+    """Fully connected network: embedding → depth hidden layers of ``width`` → linear.
+
+    Shapes: (n, d) → (n, m), scaled by ``output_scale``.
+    """
+
+    def __init__(self, embedding: Embedding, n_out: int, width: int = 64, depth: int = 4,
+                 activation: str = "tanh", output_scale: float = 1.0):
+        super().__init__()
+        self.embedding = embedding
+        self.activation = activation
+        self.act = ACTIVATIONS[activation]
+        dims = [embedding.out_dim] + [width] * depth
+        self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in zip(dims[:-1], dims[1:]))
+        self.out = nn.Linear(dims[-1], n_out)
+        self.output_scale = output_scale
+        for layer in list(self.hidden) + [self.out]:
+            nn.init.xavier_normal_(layer.weight)
+            nn.init.zeros_(layer.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.embedding(x)
+        for layer in self.hidden:
+            h = self.act(layer(h))
+        return self.out(h) * self.output_scale
+
+
+class ModifiedMLP(nn.Module):
+    """Modified MLP (Wang, Teng & Perdikaris 2021): two encoders U, V gate every layer,
+    h ← (1 − σ(W h)) ⊙ U + σ(W h) ⊙ V, which eases gradient pathologies in PINNs.
+
+    Shapes: (n, d) → (n, m).
+    """
+
+    def __init__(self, embedding: Embedding, n_out: int, width: int = 64, depth: int = 4,
+                 activation: str = "tanh", output_scale: float = 1.0):
+        super().__init__()
+        self.embedding = embedding
+        self.activation = activation
+        self.act = ACTIVATIONS[activation]
+        d0 = embedding.out_dim
+        self.enc_u = nn.Linear(d0, width)
+        self.enc_v = nn.Linear(d0, width)
+        dims = [d0] + [width] * depth
+        self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in zip(dims[:-1], dims[1:]))
+        self.out = nn.Linear(width, n_out)
+        self.output_scale = output_scale
+        for layer in [self.enc_u, self.enc_v, *self.hidden, self.out]:
+            nn.init.xavier_normal_(layer.weight)
+            nn.init.zeros_(layer.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        z = self.embedding(x)
+        u = self.act(self.enc_u(z))
+        v = self.act(self.enc_v(z))
+        h = z
+        for layer in self.hidden:
+            g = self.act(layer(h))
+            h = (1 - g) * u + g * v
+        return self.out(h) * self.output_scale
