@@ -1,2 +1,26 @@
-"""pinnsolve: physics-informed PDE solving from symbolic problem files."""
+"""pinnsolve: physics-informed PDE solving from symbolic problem files.
+
+The whole public API::
+
+    problem  = pinnsolve.load_problem("problems/burgers.yaml", ["training.dtype=float64"])
+    compiled = pinnsolve.compile_problem(problem)          # residuals(model, points)
+    run      = pinnsolve.solve(problem, out="runs/burgers")
+    run.metrics, run.predict(points), run.export(formats=["vtu"])
+    run      = pinnsolve.open_run("runs/burgers")
+"""
 __version__ = "0.1.0"
+
+from .compiler import CompiledProblem, compile_problem
+from .errors import PinnsolveError
+from .io.run import Run, open_run
+from .spec import Problem, load_problem
+from .training import solve
+
+
+def export(run, formats=None, grid=None, mesh=None):
+    """Re-export a run directory's fields; returns the paths written."""
+    return open_run(run).export(formats=formats, grid=grid, mesh=mesh)
+
+
+__all__ = ["load_problem", "compile_problem", "solve", "export", "open_run", "Problem",
+           "CompiledProblem", "Run", "PinnsolveError", "__version__"]

@@ -1,0 +1,100 @@
+"""Evaluate fields and references on output grids."""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import sympy as sp
+import torch
+
+from ..compiler.collect import Columns
+from ..compiler.lower import Env, lower
+from ..errors import SpecError
+from ..reference import SOLVERS
+from ..spec.load import _load_npz
+from ..spec.problem import Problem
+
+DEFAULT_POINTS = {1: 201, 2: 101, 3: 41}
+
+
+def grid_axes(problem: Problem, sizes: dict[str, int] | None = None) -> dict[str, np.ndarray]:
+    """1-D axes of the output grid: spatial coordinates in order, then time."""
+    d = problem.domain
+    if d.vector is not None:
+        return {}
+    sizes = {**problem.settings.output.grid, **(sizes or {})}
+    axes = {}
+    for c in d.space:
+        n = sizes.get(c.name, DEFAULT_POINTS.get(len(d.space), 21))
+        axes[c.name] = np.linspace(c.lo, c.hi, n)
+    if d.time is not None:
+        axes[d.time.name] = np.linspace(d.time.lo, d.time.hi, sizes.get(d.time.name, 51))
+    return axes
+
+
+def grid_points(axes: dict[str, np.ndarray]) -> np.ndarray:
+    """(N, d) points of the tensor grid, first axis slowest (C order)."""
+    mesh = np.meshgrid(*axes.values(), indexing="ij")
+    return np.stack([m.reshape(-1) for m in mesh], axis=1)
+
+
+def evaluate(model: Callable[[torch.Tensor], torch.Tensor], points: np.ndarray, *,
+             dtype: torch.dtype = torch.float64, device="cpu", batch: int = 16384) -> np.ndarray:
+    """Model values (N, m) at points (N, d), in batches, without gradients."""
+    out = []
+    with torch.no_grad():
+        for k in range(0, len(points), batch):
+            x = torch.as_tensor(points[k:k + batch], dtype=dtype, device=device)
+            out.append(model(x).to(torch.float64).cpu().numpy())
+    return np.concatenate(out, 0) if out else np.zeros((0, 0))
+
+
+def reference_values(problem: Problem, points: np.ndarray) -> dict[str, np.ndarray] | None:
+    """Reference field values at points (N, d) for exact or solver references."""
+    ref = problem.reference
+    if ref is None or ref.file:
+        return None
+    if ref.solver:
+        return SOLVERS[ref.solver](problem, points)
+    columns = Columns(problem.domain, problem.fields)
+    values = {sp.Symbol(p.name): p.value for p in problem.parameters}
+    x = torch.as_tensor(points, dtype=torch.float64)
+    out = {}
+    for field, expr in ref.exact.items():
+        program = lower(expr.subs(values), columns, set(), f"reference.exact.{field}")
+        out[field] = program(Env(x, {}, {})).numpy()
+    return out
+
+
+def reference_data(problem: Problem, sizes: dict[str, int] | None = None
+                   ) -> tuple[np.ndarray, dict[str, np.ndarray]] | None:
+    """(points, {field: values}) where the error is measured, or None without a reference.
+
+    Exact and solver references are evaluated on the output grid (or, for a vector
+    coordinate, at 2000 fixed random interior points); a file reference brings its own
+    points: one 1-D array per input coordinate and one per field, all of length n.
+    """
+    ref = problem.reference
+    if ref is None:
+        return None
+    if ref.file:
+        arrays = _load_npz(ref.file, problem.source, "reference.file")
+        names = [n for n in problem.domain.input_names]
+        missing = [n for n in names if n not in arrays]
+        if missing:
+            raise SpecError(f"reference file lacks coordinate arrays {missing}",
+                            file=problem.source, key="reference.file")
+        pts = np.stack([arrays[n].reshape(-1).astype(float) for n in names], 1)
+        vals = {f: arrays[f].reshape(-1).astype(float) for f in problem.fields if f in arrays}
+        return pts, vals
+    axes = grid_axes(problem, sizes)
+    if axes:
+        pts = grid_points(axes)
+    else:
+        from ..geometry import RegionGeometry
+        from ..sampling import RegionSampler
+        from ..spec.problem import Region
+
+        pts = RegionSampler(RegionGeometry(problem, Region("interior")), 2000, "uniform", 0,
+                            seed=12345).points().numpy()
+    return pts, reference_values(problem, pts)

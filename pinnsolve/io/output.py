@@ -1,0 +1,88 @@
+"""Write a trained model's fields: VTU (steady) or XDMF time series, NPZ, PNG plots."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import meshio
+import numpy as np
+import torch
+
+from ..errors import RunError
+from ..spec.problem import Problem
+from .fields import evaluate, grid_axes, grid_points, reference_values
+from .vtk import write_npz, write_points_vtu, write_vtu, write_xdmf_series
+
+
+def write_outputs(problem: Problem, model: torch.nn.Module, run_path: Path, *, formats=None,
+                  sizes: dict[str, int] | None = None, mesh: str | Path | None = None,
+                  dtype: torch.dtype = torch.float64, log: list[dict] | None = None) -> list[Path]:
+    """Evaluate ``model`` on the output grid (or a mesh) and write the requested formats.
+
+    Returns:
+        The paths written.
+    """
+    formats = tuple(formats or problem.settings.output.formats)
+    mesh = mesh or problem.settings.output.mesh
+    out_dir = Path(run_path) / "fields"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    if mesh:
+        written.append(_on_mesh(problem, model, Path(mesh), out_dir, dtype))
+        return written
+    axes = grid_axes(problem, sizes)
+    if not axes:
+        return written  # vector coordinates: no grid output
+    pts = grid_points(axes)
+    pred = evaluate(model, pts, dtype=dtype)
+    ref = reference_values(problem, pts)
+    shape = tuple(len(a) for a in axes.values())
+    data = {f: pred[:, i].reshape(shape) for i, f in enumerate(problem.fields)}
+    if ref:
+        for f, v in ref.items():
+            data[f"{f}_ref"] = v.reshape(shape)
+            data[f"{f}_abs_error"] = np.abs(data[f] - data[f"{f}_ref"])
+    space = {k: v for k, v in axes.items() if problem.domain.time is None
+             or k != problem.domain.time.name}
+    if problem.domain.time is not None:
+        times = axes[problem.domain.time.name]
+        series = {k: np.moveaxis(v, -1, 0) for k, v in data.items()}
+        if "xdmf" in formats or "vtu" in formats:
+            written.append(write_xdmf_series(out_dir / "solution.xdmf", list(space.values()),
+                                             times, series))
+    elif "vtu" in formats or "xdmf" in formats:
+        written.append(write_vtu(out_dir / "solution.vtu", list(space.values()), data))
+    if "npz" in formats:
+        written.append(write_npz(out_dir / "solution.npz", **{f"axis_{k}": v for k, v in axes.items()},
+                                 **data))
+    if "png" in formats:
+        from .plots import plot_all
+
+        written += plot_all(problem, axes, data, log or [], Path(run_path) / "plots")
+    return written
+
+
+def _on_mesh(problem: Problem, model, mesh_path: Path, out_dir: Path, dtype) -> Path:
+    try:
+        m = meshio.read(mesh_path)
+    except Exception as exc:
+        raise RunError(f"cannot read mesh: {exc}", path=str(mesh_path)) from None
+    n_space = problem.domain.n_space
+    if problem.domain.time is not None:
+        raise RunError("mesh output is for steady problems", path=str(mesh_path))
+    pts = np.asarray(m.points[:, :n_space], dtype=float)
+    pred = evaluate(model, pts, dtype=dtype)
+    data = {f: pred[:, i] for i, f in enumerate(problem.fields)}
+    ref = reference_values(problem, pts)
+    for f, v in (ref or {}).items():
+        data[f"{f}_ref"] = v
+        data[f"{f}_abs_error"] = np.abs(data[f] - v)
+    from .vtk import _atomic_via
+
+    out = out_dir / f"{mesh_path.stem}_solution.vtu"
+    mesh_out = meshio.Mesh(m.points, m.cells, point_data=data)
+    return _atomic_via(out, ".vtu", lambda p: meshio.write(p, mesh_out))
+
+
+def write_point_cloud(path: Path, points: np.ndarray, values: dict[str, np.ndarray]) -> Path:
+    """Collocation points with their residuals, for ParaView."""
+    return write_points_vtu(path, points[:, :3], values)

@@ -1,0 +1,231 @@
+"""Run directories: configuration, checkpoints, metrics log, outputs — and the Run object.
+
+Layout::
+
+    RUN/config.yaml          the problem mapping with overrides applied
+    RUN/settings.json        every setting, defaults filled in
+    RUN/env.json             versions, device, dtype, seed, source file
+    RUN/checkpoints/last.pt  model, unknowns, optimizer, samplers, RNG, step (previous.pt: the one before)
+    RUN/metrics.jsonl        one line per logged step
+    RUN/metrics.json         final errors, time, steps
+    RUN/fields/              solution.vtu | solution.xdmf + .h5, solution.npz
+    RUN/plots/               PNG plots
+
+Every file is written atomically (temporary file, fsync, rename); checkpoints load with
+``weights_only=True`` and fall back to the previous one when the last is unreadable.
+"""
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import platform
+import shutil
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import yaml
+
+from ..errors import RunError
+from ..spec.problem import Problem
+from .vtk import atomic_write_bytes, atomic_write_text
+
+CHECKPOINT_VERSION = 1
+
+
+class RunDir:
+    """Files of one run directory (created on first write)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    @property
+    def checkpoint_path(self) -> Path:
+        return self.path / "checkpoints" / "last.pt"
+
+    def clear(self) -> None:
+        """Remove what a previous run left (``--fresh``)."""
+        for name in ("checkpoints", "fields", "plots", "metrics.jsonl", "metrics.json"):
+            p = self.path / name
+            if p.is_dir():
+                shutil.rmtree(p)
+            elif p.exists():
+                p.unlink()
+
+    def write_config(self, problem: Problem, env: dict) -> None:
+        self.path.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(self.path / "config.yaml", yaml.safe_dump(problem.raw, sort_keys=False))
+        atomic_write_text(self.path / "settings.json",
+                          json.dumps(dataclasses.asdict(problem.settings), indent=2))
+        atomic_write_text(self.path / "env.json", json.dumps(env, indent=2))
+
+    # -- checkpoints ------------------------------------------------------------------------
+    def save_checkpoint(self, state: dict) -> None:
+        target = self.checkpoint_path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        buf = io.BytesIO()
+        torch.save({"version": CHECKPOINT_VERSION, **state}, buf)
+        if target.exists():
+            # Keep the previous checkpoint in case this one is later found corrupted.
+            target.replace(target.with_name("previous.pt"))
+        atomic_write_bytes(target, buf.getvalue())
+
+    def load_checkpoint(self) -> dict | None:
+        """The newest readable checkpoint, or None when there is none."""
+        last = self.checkpoint_path
+        candidates = [last, last.with_name("previous.pt")]
+        if not any(p.exists() for p in candidates):
+            return None
+        for p in candidates:
+            if not p.exists():
+                continue
+            try:
+                state = torch.load(p, map_location="cpu", weights_only=True)
+                if not isinstance(state, dict) or state.get("version") != CHECKPOINT_VERSION:
+                    raise ValueError("not a pinnsolve checkpoint")
+                if p != last:
+                    warnings.warn(f"{last} is unreadable; resuming from {p}", stacklevel=2)
+                return state
+            except Exception as exc:  # corrupted or truncated: try the older one
+                warnings.warn(f"cannot read checkpoint {p}: {type(exc).__name__}: {exc}",
+                              stacklevel=2)
+        raise RunError("no readable checkpoint (last.pt and previous.pt are both corrupted); "
+                       "start over with --fresh", path=str(self.path))
+
+    # -- metrics log ------------------------------------------------------------------------
+    def append_log(self, row: dict) -> None:
+        self.path.mkdir(parents=True, exist_ok=True)
+        with open(self.path / "metrics.jsonl", "a", encoding="utf-8") as f:
+            f.write(json.dumps(row) + "\n")
+
+    def read_log(self) -> list[dict]:
+        p = self.path / "metrics.jsonl"
+        if not p.exists():
+            return []
+        rows = []
+        for line in p.read_text(encoding="utf-8").splitlines():
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError:
+                break  # a line cut by a crash ends the log
+        return rows
+
+    def truncate_log(self, step: int) -> None:
+        """Drop log rows written after the checkpoint we resume from."""
+        rows = [r for r in self.read_log() if r.get("step", 0) <= step]
+        atomic_write_text(self.path / "metrics.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
+
+    def write_metrics(self, metrics: dict) -> None:
+        atomic_write_text(self.path / "metrics.json", json.dumps(metrics, indent=2))
+
+
+def environment(device: torch.device, dtype: torch.dtype, seed: int, source: str) -> dict:
+    import numpy
+    import sympy
+
+    from .. import __version__
+
+    return {"pinnsolve": __version__, "python": platform.python_version(),
+            "torch": torch.__version__, "numpy": numpy.__version__, "sympy": sympy.__version__,
+            "platform": platform.platform(), "device": str(device),
+            "cuda": torch.cuda.get_device_name(0) if device.type == "cuda" else None,
+            "dtype": str(dtype).replace("torch.", ""), "seed": seed,
+            "threads": torch.get_num_threads(), "source": str(Path(source).resolve())
+            if source != "<mapping>" else source}
+
+
+class Run:
+    """A finished or interrupted run: metrics, predictions, re-export.
+
+    Use :func:`open_run` (or the value :func:`pinnsolve.solve` returns).
+    """
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self._dir = RunDir(self.path)
+        if not (self.path / "config.yaml").exists():
+            raise RunError("not a run directory (no config.yaml)", path=str(self.path))
+        self._problem = None
+        self._model = None
+
+    @property
+    def env(self) -> dict:
+        try:
+            return json.loads((self.path / "env.json").read_text())
+        except (OSError, json.JSONDecodeError):
+            raise RunError("env.json is missing or unreadable", path=str(self.path)) from None
+
+    @property
+    def metrics(self) -> dict:
+        p = self.path / "metrics.json"
+        if not p.exists():
+            return {}
+        return json.loads(p.read_text())
+
+    @property
+    def problem(self) -> Problem:
+        if self._problem is None:
+            from ..spec.load import _Builder, read_yaml
+
+            raw = read_yaml(self.path / "config.yaml")
+            source = self.env.get("source", "<mapping>")
+            base = Path(source).parent if source != "<mapping>" else self.path
+            self._problem = _Builder(raw, source, base).problem()
+        return self._problem
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return getattr(torch, self.problem.settings.training.dtype)
+
+    def model(self) -> torch.nn.Module:
+        """The trained model (float64 or the run's dtype, on the CPU, eval mode)."""
+        if self._model is None:
+            from ..models import build_model
+
+            problem = self.problem
+            model, _, _ = build_model(problem, seed=problem.settings.training.seed)
+            state = self._dir.load_checkpoint()
+            if state is None:
+                raise RunError("the run has no checkpoint yet", path=str(self.path))
+            model = model.to(self.dtype)
+            model.load_state_dict(state["model"])
+            model.eval()
+            self._model = model
+        return self._model
+
+    def predict(self, points) -> np.ndarray:
+        """Field values (n, n_fields) at points (n, n_inputs) (array or tensor)."""
+        from .fields import evaluate
+
+        pts = np.asarray(points.detach().cpu() if isinstance(points, torch.Tensor) else points,
+                         dtype=float)
+        if pts.ndim != 2 or pts.shape[1] != self.problem.domain.n_inputs:
+            raise RunError(f"points must have shape (n, {self.problem.domain.n_inputs}) with "
+                           f"columns {', '.join(self.problem.domain.input_names)}",
+                           path=str(self.path))
+        return evaluate(self.model(), pts, dtype=self.dtype)
+
+    def export(self, formats=None, grid: dict[str, int] | None = None, mesh=None) -> list[Path]:
+        """Write fields (and plots) again, optionally on another grid or on a mesh file."""
+        from .output import write_outputs
+
+        return write_outputs(self.problem, self.model(), self.path, formats=formats, sizes=grid,
+                             mesh=mesh, dtype=self.dtype, log=self._dir.read_log())
+
+
+def open_run(path: str | Path) -> Run:
+    """Open a run directory written by ``pinnsolve solve``."""
+    return Run(path)
+
+
+def to_jsonable(value: Any):
+    if isinstance(value, dict):
+        return {k: to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, (np.floating, np.integer)):
+        return value.item()
+    return value

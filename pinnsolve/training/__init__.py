@@ -1,0 +1,5 @@
+"""Training: the loop, optimizer phases, checkpoints."""
+from .phases import OPTIMIZERS, make_optimizer, schedule_factor
+from .solve import Trainer, solve
+
+__all__ = ["OPTIMIZERS", "Trainer", "make_optimizer", "schedule_factor", "solve"]

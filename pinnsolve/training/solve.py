@@ -1,0 +1,371 @@
+"""The training loop: phases of optimizers over the compiled loss, with checkpoints,
+resume, NaN rollback and progress through one callback."""
+from __future__ import annotations
+
+import copy
+import math
+import os
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Callable, Mapping
+
+import numpy as np
+import torch
+
+from ..compiler import CompiledProblem, Term, compile_problem
+from ..errors import SolveError
+from ..geometry import RegionGeometry
+from ..io.fields import evaluate, reference_data
+from ..io.metrics import errors
+from ..io.output import write_outputs
+from ..io.run import Run, RunDir, environment
+from ..models import build_model
+from ..sampling import FixedSampler, RegionSampler
+from ..spec import Problem, load_problem
+from .phases import base_lr, make_optimizer, schedule_factor
+
+Callback = Callable[[str, dict], None]
+LBFGS_CHUNK = 20  # L-BFGS iterations per optimizer.step call (progress and NaN checks between)
+
+
+def resolve_device(word: str) -> torch.device:
+    if word == "cuda" and not torch.cuda.is_available():
+        raise SolveError("training.device is cuda but no CUDA device is available; "
+                         "use --device auto or cpu")
+    if word == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(word)
+
+
+def _group_key(term: Term) -> str:
+    if term.kind == "data":
+        return f"data:{term.name}"
+    if term.points is not None:
+        return f"{term.region.key}:{term.name}"
+    return term.region.key
+
+
+class Trainer:
+    """Holds everything a training run changes: model, unknowns, optimizer, samplers, step.
+
+    Args:
+        problem: the Problem to solve.
+        device, dtype: where and in which precision to train.
+        callback: receives ``(event, info)`` for start, log, rollback, warning, end.
+    """
+
+    def __init__(self, problem: Problem, device: torch.device, dtype: torch.dtype,
+                 callback: Callback | None = None):
+        self.problem = problem
+        self.settings = problem.settings
+        self.device = device
+        self.dtype = dtype
+        self.callback = callback or (lambda event, info: None)
+        tr = self.settings.training
+        torch.manual_seed(tr.seed)
+        self.compiled: CompiledProblem = compile_problem(problem)
+        model, imposed, notes = build_model(problem, seed=tr.seed)
+        self.model = model.to(device=device, dtype=dtype)
+        self.compiled.unknowns.to(device=device, dtype=dtype)
+        self.imposed = imposed
+        self.notes = notes
+        self.terms = [t for t in self.compiled.terms if t.name not in imposed]
+        if not self.terms:
+            raise SolveError("every condition is imposed exactly and there is no equation term")
+        self.weights = {t.name: float(tr.weights.get(t.name, 1.0)) for t in self.terms}
+        self.groups: dict[str, list[Term]] = defaultdict(list)
+        for t in self.terms:
+            self.groups[_group_key(t)].append(t)
+        self.samplers = {key: self._sampler(key, terms[0], i)
+                         for i, (key, terms) in enumerate(sorted(self.groups.items()))}
+        self.params = list(self.model.parameters()) + list(self.compiled.unknowns.parameters())
+        self.step = 0
+        self.phase = 0
+        self.phase_step = 0
+        self.lr_scale = 1.0
+        self.elapsed = 0.0
+        self.optimizer: torch.optim.Optimizer | None = None
+        self.optimizer_state: dict | None = None
+        self.last_losses: dict[str, float] = {}
+        self.good: dict | None = None
+        ref = reference_data(problem)
+        self.reference = None
+        if ref is not None and ref[1]:
+            self.reference = ref
+
+    def _sampler(self, key: str, term: Term, index: int):
+        s = self.settings.sampling
+        if term.kind == "data":
+            return FixedSampler(torch.as_tensor(term.data_points, dtype=self.dtype,
+                                                device=self.device))
+        n = term.points or {"interior": s.interior, "initial": s.initial}.get(
+            term.region.kind, s.boundary)
+        every = s.resample_every if term.points is None else 0
+        seed = self.settings.training.seed * 1000 + index + 1
+        return RegionSampler(RegionGeometry(self.problem, term.region), n, s.method, every,
+                             seed, self.dtype, self.device)
+
+    # -- loss -------------------------------------------------------------------------------
+    def losses(self) -> tuple[torch.Tensor, dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+        """(weighted total, unweighted mean squares per term, residuals per term)."""
+        residuals: dict[str, torch.Tensor] = {}
+        for key, terms in self.groups.items():
+            sampler = self.samplers[key]
+            residuals.update(self.compiled.evaluate(self.model, terms, sampler.points(),
+                                                    normals=sampler.normals()))
+        mse = {name: (r ** 2).mean() for name, r in residuals.items()}
+        total = sum(self.weights[name] * v for name, v in mse.items())
+        return total, mse, residuals
+
+    # -- state ------------------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        return {
+            "step": self.step, "phase": self.phase, "phase_step": self.phase_step,
+            "lr_scale": self.lr_scale, "elapsed": self.elapsed,
+            "model": self.model.state_dict(),
+            "unknowns": self.compiled.unknowns.state_dict(),
+            "optimizer": self.optimizer.state_dict() if self.optimizer else None,
+            "samplers": {k: s.state_dict() for k, s in self.samplers.items()},
+            "rng": torch.get_rng_state(),
+        }
+
+    def load_state_dict(self, state: Mapping) -> None:
+        self.step = int(state["step"])
+        self.phase = int(state["phase"])
+        self.phase_step = int(state["phase_step"])
+        self.lr_scale = float(state["lr_scale"])
+        self.elapsed = float(state["elapsed"])
+        self.model.load_state_dict(state["model"])
+        self.compiled.unknowns.load_state_dict(state["unknowns"])
+        for k, s in self.samplers.items():
+            if k in state["samplers"]:
+                s.load_state_dict(state["samplers"][k])
+        torch.set_rng_state(state["rng"])
+        self.optimizer_state = state["optimizer"]
+
+    def _snapshot(self) -> None:
+        """Remember the last good state in memory, for NaN rollback."""
+        self.good = copy.deepcopy({
+            "model": self.model.state_dict(), "unknowns": self.compiled.unknowns.state_dict(),
+            "optimizer": self.optimizer.state_dict(), "step": self.step,
+            "phase_step": self.phase_step})
+
+    def _rollback(self, bad: list[str], what: str) -> None:
+        tr = self.settings.training
+        self.retries += 1
+        if self.retries > tr.max_retries or self.good is None:
+            raise SolveError(f"{what} became non-finite and {self.retries - 1} rollbacks with "
+                             "smaller steps did not help; check the equation's scaling "
+                             "(non-dimensionalise), lower the learning rate, or use float64",
+                             term=", ".join(bad) or None, step=self.step)
+        self.model.load_state_dict(self.good["model"])
+        self.compiled.unknowns.load_state_dict(self.good["unknowns"])
+        self.optimizer.load_state_dict(self.good["optimizer"])
+        failed_at = self.step
+        self.step = self.good["step"]
+        self.phase_step = self.good["phase_step"]
+        self.lr_scale *= 0.5
+        self.callback("rollback", {"message": f"{what} non-finite at step {failed_at} "
+                                   f"(term {', '.join(bad) or '?'}); rolled back to step "
+                                   f"{self.step}, learning rate ×{self.lr_scale:g}",
+                                   "step": self.step, "terms": bad})
+
+    # -- loop -------------------------------------------------------------------------------
+    def train(self, run: RunDir | None) -> None:
+        tr = self.settings.training
+        phases = tr.phases
+        self.total_steps = sum(p.steps for p in phases)
+        self.retries = 0
+        self.t_start = time.perf_counter() - self.elapsed
+        self.callback("start", self._info())
+        n_points = sum(s.points().shape[0] for s in self.samplers.values())
+        while self.phase < len(phases):
+            phase = phases[self.phase]
+            self.optimizer = make_optimizer(phase, self.params)
+            if self.optimizer_state is not None:
+                self.optimizer.load_state_dict(self.optimizer_state)
+                self.optimizer_state = None
+            for s in self.samplers.values():
+                if isinstance(s, RegionSampler):
+                    # Quasi-Newton curvature pairs assume a fixed loss: no resampling in L-BFGS.
+                    s.frozen = phase.optimizer == "lbfgs"
+            self._snapshot()
+            while self.phase_step < phase.steps:
+                t0 = time.perf_counter()
+                if phase.optimizer == "lbfgs":
+                    done = self._lbfgs_step(phase)
+                else:
+                    done = self._adam_step(phase)
+                if done == 0:
+                    continue  # rolled back
+                self.step += done
+                self.phase_step += done
+                self.points_per_s = n_points * done / max(time.perf_counter() - t0, 1e-9)
+                self.elapsed = time.perf_counter() - self.t_start
+                if self.step % tr.log_every < done or self.phase_step >= phase.steps:
+                    self._log(run, phase)
+                    self._snapshot()
+                    self.retries = 0
+                if run is not None and (self.step % tr.checkpoint_every < done):
+                    run.save_checkpoint(self.state_dict())
+            self.phase += 1
+            self.phase_step = 0
+            self.optimizer = None
+            if run is not None:
+                run.save_checkpoint(self.state_dict())
+        self.elapsed = time.perf_counter() - self.t_start
+        self.callback("end", self._info())
+
+    def _adam_step(self, phase) -> int:
+        lr = base_lr(phase) * schedule_factor(phase, self.phase_step) * self.lr_scale
+        for g in self.optimizer.param_groups:
+            g["lr"] = lr
+        self.optimizer.zero_grad(set_to_none=True)
+        total, mse, residuals = self.losses()
+        bad = [k for k, v in mse.items() if not torch.isfinite(v)]
+        if bad:
+            self._rollback(bad, "loss")
+            return 0
+        total.backward()
+        if any(p.grad is not None and not torch.isfinite(p.grad).all() for p in self.params):
+            self._rollback([], "gradient")
+            return 0
+        self.optimizer.step()
+        self.last_losses = {k: float(v.detach()) for k, v in mse.items()}
+        self.lr = lr
+        for key, s in self.samplers.items():
+            s.update(None, self.phase_step + 1)
+        return 1
+
+    def _lbfgs_step(self, phase) -> int:
+        chunk = min(LBFGS_CHUNK, phase.steps - self.phase_step)
+        group = self.optimizer.param_groups[0]
+        group["max_iter"] = chunk
+        group["max_eval"] = chunk * 10  # strong-Wolfe may evaluate several times per iteration
+        group["lr"] = base_lr(phase) * self.lr_scale
+        self.lr = group["lr"]
+        before = self.optimizer.state[self.optimizer._params[0]].get("n_iter", 0)
+
+        def closure():
+            self.optimizer.zero_grad(set_to_none=True)
+            total, mse, _ = self.losses()
+            self._closure_mse = mse
+            if torch.isfinite(total):
+                total.backward()
+            return total
+
+        self.optimizer.step(closure)
+        after = self.optimizer.state[self.optimizer._params[0]].get("n_iter", 0)
+        mse = self._closure_mse
+        bad = [k for k, v in mse.items() if not torch.isfinite(v)]
+        params_ok = all(torch.isfinite(p).all() for p in self.params)
+        if bad or not params_ok:
+            self._rollback(bad, "loss" if bad else "parameters")
+            return 0
+        self.last_losses = {k: float(v.detach()) for k, v in mse.items()}
+        done = max(after - before, 0)
+        if done == 0:
+            # No descent direction left (converged to round-off): end the phase instead of
+            # spinning.
+            self.callback("warning", {"message": f"L-BFGS stalled at step {self.step + done} "
+                                      "(no further decrease); ending the phase"})
+            return phase.steps - self.phase_step
+        return done
+
+    def current_error(self) -> float | None:
+        """Mean over fields of the L2 relative error against the reference."""
+        if self.reference is None:
+            return None
+        pts, ref = self.reference
+        pred = evaluate(self.model, pts, dtype=self.dtype, device=self.device)
+        errs = errors(self.problem.fields, pred, ref)
+        return float(np.mean([e["l2re"] for e in errs.values()])) if errs else None
+
+    def _info(self) -> dict:
+        phases = self.settings.training.phases
+        elapsed = time.perf_counter() - self.t_start
+        rate = self.step / elapsed if elapsed > 0 and self.step else None
+        info = {"problem": self.problem.name, "step": self.step,
+                "total_steps": getattr(self, "total_steps", 0),
+                "phase": phases[min(self.phase, len(phases) - 1)].optimizer,
+                "losses": dict(self.last_losses), "lr": getattr(self, "lr", None),
+                "points_per_s": getattr(self, "points_per_s", 0.0),
+                "eta_s": (self.total_steps - self.step) / rate if rate else None,
+                "elapsed_s": elapsed}
+        for name, p in self.compiled.unknowns.items():
+            info.setdefault("unknowns", {})[name] = float(p)
+        return info
+
+    def _log(self, run: RunDir | None, phase) -> None:
+        info = self._info()
+        tr = self.settings.training
+        if self.step % tr.eval_every < max(1, tr.log_every) or self.phase_step >= phase.steps:
+            err = self.current_error()
+            if err is not None:
+                info["error"] = err
+        if run is not None:
+            run.append_log({k: v for k, v in info.items() if k not in ("problem",)})
+        self.callback("log", info)
+
+
+def solve(problem: Problem | str | os.PathLike | Mapping, out: str | os.PathLike | None = None,
+          *, overrides: tuple[str, ...] | list[str] = (), fresh: bool = False,
+          callback: Callback | None = None, **settings) -> Run:
+    """Train a PINN for ``problem`` and write its run directory.
+
+    Args:
+        problem: a Problem, a problem file path or a mapping.
+        out: run directory (default ``runs/<problem name>``). An existing one is resumed
+            from its last checkpoint unless ``fresh``.
+        overrides: dotted ``key=value`` strings.
+        fresh: discard an existing run in ``out``.
+        callback: progress events ``(event, info)``.
+        **settings: overrides as keywords, ``__`` for dots: ``training__dtype="float64"``.
+    Returns:
+        The :class:`Run` (metrics, predict, export).
+    """
+    extra = list(overrides) + [f"{k.replace('__', '.')}={v}" for k, v in settings.items()]
+    if not isinstance(problem, Problem):
+        problem = load_problem(problem, extra)
+    elif extra:
+        problem = load_problem(problem.source if problem.source != "<mapping>" else problem.raw,
+                               extra)
+    tr = problem.settings.training
+    if tr.threads:
+        torch.set_num_threads(tr.threads)
+    device = resolve_device(tr.device)
+    dtype = getattr(torch, tr.dtype)
+    run = RunDir(Path(out) if out is not None else Path("runs") / problem.name)
+    state = None
+    if fresh:
+        run.clear()
+    else:
+        state = run.load_checkpoint()
+    trainer = Trainer(problem, device, dtype, callback)
+    if state is not None:
+        trainer.load_state_dict(state)
+        run.truncate_log(trainer.step)
+    run.write_config(problem, environment(device, dtype, tr.seed, problem.source))
+    try:
+        trainer.train(run)
+    except KeyboardInterrupt:
+        run.save_checkpoint(trainer.state_dict())
+        if callback:
+            callback("interrupted", {"step": trainer.step})
+        raise
+    files = write_outputs(problem, trainer.model, run.path, dtype=dtype, log=run.read_log())
+    metrics = {"problem": problem.name, "steps": trainer.step,
+               "train_time_s": trainer.elapsed, "device": str(device), "dtype": tr.dtype,
+               "final_losses": trainer.last_losses, "imposed_exactly": sorted(trainer.imposed),
+               "notes": trainer.notes, "files": [str(f) for f in files]}
+    if trainer.reference is not None:
+        pts, ref = trainer.reference
+        pred = evaluate(trainer.model, pts, dtype=dtype, device=device)
+        metrics["errors"] = errors(problem.fields, pred, ref)
+    if problem.unknowns:
+        metrics["unknowns"] = {n: float(p) for n, p in trainer.compiled.unknowns.items()}
+        metrics["unknowns_exact"] = {u.name: u.true_value for u in problem.unknowns
+                                     if u.true_value is not None}
+    run.write_metrics(metrics)
+    return Run(run.path)
