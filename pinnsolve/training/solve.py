@@ -294,7 +294,7 @@ class Trainer:
                 "eta_s": (self.total_steps - self.step) / rate if rate else None,
                 "elapsed_s": elapsed}
         for name, p in self.compiled.unknowns.items():
-            info.setdefault("unknowns", {})[name] = float(p)
+            info.setdefault("unknowns", {})[name] = float(p.detach())
         return info
 
     def _log(self, run: RunDir | None, phase) -> None:
@@ -364,7 +364,7 @@ def solve(problem: Problem | str | os.PathLike | Mapping, out: str | os.PathLike
         pred = evaluate(trainer.model, pts, dtype=dtype, device=device)
         metrics["errors"] = errors(problem.fields, pred, ref)
     if problem.unknowns:
-        metrics["unknowns"] = {n: float(p) for n, p in trainer.compiled.unknowns.items()}
+        metrics["unknowns"] = {n: float(p.detach()) for n, p in trainer.compiled.unknowns.items()}
         metrics["unknowns_exact"] = {u.name: u.true_value for u in problem.unknowns
                                      if u.true_value is not None}
     run.write_metrics(metrics)
