@@ -56,8 +56,9 @@ class SamplingSettings:
     boundary: int = _rng(200, 1, 10_000_000)
     initial: int = _rng(200, 1, 10_000_000)
     method: Literal["uniform", "sobol", "halton", "lhs"] = "uniform"
-    strategy: Literal["uniform"] = "uniform"
+    strategy: Literal["uniform", "rad"] = "uniform"
     resample_every: int = _rng(100, 0, 10_000_000)
+    candidates: int = _rng(50_000, 1, 100_000_000)
 
 
 @dataclass(frozen=True)

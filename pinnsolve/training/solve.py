@@ -21,7 +21,7 @@ from ..io.metrics import errors
 from ..io.output import write_outputs
 from ..io.run import Run, RunDir, environment
 from ..models import build_model
-from ..sampling import FixedSampler, RegionSampler
+from ..sampling import STRATEGIES, FixedSampler, RADSampler, RegionSampler
 from ..spec import Problem, load_problem
 from .phases import base_lr, make_optimizer, schedule_factor
 
@@ -103,8 +103,11 @@ class Trainer:
             term.region.kind, s.boundary)
         every = s.resample_every if term.points is None else 0
         seed = self.settings.training.seed * 1000 + index + 1
-        return RegionSampler(RegionGeometry(self.problem, term.region), n, s.method, every,
-                             seed, self.dtype, self.device)
+        geometry = RegionGeometry(self.problem, term.region)
+        if s.strategy == "rad" and term.points is None:
+            return RADSampler(geometry, n, s.method, every, seed, self.dtype, self.device,
+                              candidates=s.candidates)
+        return STRATEGIES["uniform"](geometry, n, s.method, every, seed, self.dtype, self.device)
 
     # -- loss -------------------------------------------------------------------------------
     def losses(self) -> tuple[torch.Tensor, dict[str, torch.Tensor], dict[str, torch.Tensor]]:
@@ -235,8 +238,21 @@ class Trainer:
         self.last_losses = {k: float(v.detach()) for k, v in mse.items()}
         self.lr = lr
         for key, s in self.samplers.items():
-            s.update(None, self.phase_step + 1)
+            if isinstance(s, RADSampler):
+                s.update(residuals, self.phase_step + 1, self._residual_fn(key))
+            else:
+                s.update(residuals, self.phase_step + 1)
         return 1
+
+    def _residual_fn(self, key: str):
+        """|r| summed over the group's terms at given points (for residual-driven samplers)."""
+        terms = self.groups[key]
+
+        def fn(x: torch.Tensor) -> torch.Tensor:
+            res = self.compiled.evaluate(self.model, terms, x)
+            return sum(r.detach() ** 2 for r in res.values()).sqrt()
+
+        return fn
 
     def _lbfgs_step(self, phase) -> int:
         chunk = min(LBFGS_CHUNK, phase.steps - self.phase_step)
