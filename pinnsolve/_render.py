@@ -18,6 +18,7 @@ from rich.text import Text
 from sympy.core.function import AppliedUndef
 
 from .derivatives.requests import Laplacian, Partial
+from .spec.symbols import Laplacian as LaplacianNode
 
 
 def readable(expr: sp.Expr, input_names: tuple[str, ...] = ()) -> str:
@@ -28,6 +29,8 @@ def readable(expr: sp.Expr, input_names: tuple[str, ...] = ()) -> str:
             if isinstance(node.expr, AppliedUndef):
                 idx = "".join(str(v) * int(k) for v, k in node.variable_count)
                 mapping[node] = sp.Symbol(f"{node.expr.func.__name__}_{idx}")
+        for node in expr.atoms(LaplacianNode):
+            mapping[node] = sp.Symbol(f"laplacian({node.args[0].func.__name__})")
         plain = expr.xreplace(mapping)
         plain = plain.xreplace({f: sp.Symbol(f.func.__name__) for f in plain.atoms(AppliedUndef)})
     except Exception:  # pragma: no cover - printing must never fail

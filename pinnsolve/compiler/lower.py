@@ -160,6 +160,9 @@ class _Lowerer:
         return result
 
     def _lower(self, e: sp.Expr):
+        if isinstance(e, Normal):  # SymPy counts Normal(k) as a number: test it first
+            k = int(e.args[0])
+            return self.emit(lambda env, vals: env.normals[:, k], False)
         if e.is_number:
             value = complex(sp.N(e, 17))
             if value.imag != 0:
@@ -168,9 +171,6 @@ class _Lowerer:
         if isinstance(e, (AppliedUndef, sp.Derivative, LaplacianNode)):
             req = self.columns.request_for(e, self.equation)
             return self.emit(lambda env, vals, r=req: env.derivs[r], False)
-        if isinstance(e, Normal):
-            k = int(e.args[0])
-            return self.emit(lambda env, vals: env.normals[:, k], False)
         if isinstance(e, sp.Symbol):
             return self._symbol(e)
         if isinstance(e, sp.Indexed):
@@ -266,17 +266,25 @@ class _Lowerer:
             return self.combine(fn, [left, right])
         raise self.fail(f"unsupported condition '{cond}'")
 
+    def _value(self, value: sp.Expr):
+        """A piece's value as a tensor slot (torch.where on two floats would give float32)."""
+        out = self.lower(value)
+        if isinstance(out, float):
+            return self.emit(lambda env, vals, c=out: torch.full(
+                (env.x.shape[0],), c, dtype=env.x.dtype, device=env.x.device), False)
+        return out
+
     def _piecewise(self, e: sp.Piecewise):
         pieces = list(e.args)
         value, cond = pieces[-1]
-        result = self.lower(value)
+        result = self._value(value)
         if cond is not sp.true:
             # No piece applies: SymPy leaves it undefined; NaN makes that visible.
             mask = self._relation(cond)
             result = self.combine(lambda m, v: torch.where(m, v, float("nan")), [mask, result])
         for value, cond in reversed(pieces[:-1]):
             mask = self._relation(cond)
-            val = self.lower(value)
+            val = self._value(value)
             result = self.combine(lambda m, v, r: torch.where(m, v, r), [mask, val, result])
         return result
 

@@ -166,6 +166,11 @@ class CompiledProblem:
         out: dict[str, torch.Tensor] = {}
         for key, terms in groups.items():
             x = points[key]
+            if x is None and all(t.kind == "data" for t in terms):
+                for t in terms:  # observations at their own points
+                    xt = torch.as_tensor(t.data_points, dtype=torch.float64)
+                    out.update(self.evaluate(model, [t], xt, generator=generator))
+                continue
             n = normals.get(key) if normals else None
             out.update(self.evaluate(model, terms, x, normals=n, generator=generator))
         return out

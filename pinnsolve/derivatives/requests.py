@@ -18,6 +18,10 @@ class Partial:
     field: int
     orders: tuple[tuple[int, int], ...] = ()
 
+    def __post_init__(self):
+        if any(k < 1 for _, k in self.orders):
+            raise ValueError(f"derivative counts must be >= 1, got {self.orders}")
+
     @property
     def order(self) -> int:
         return sum(k for _, k in self.orders)

@@ -113,7 +113,7 @@ class _Parser:
 
     # -- entry ----------------------------------------------------------------------------
     def parse(self) -> sp.Expr | _Vec:
-        text = self.text
+        self.text = text = self.text.strip()
         if len(text) > MAX_TEXT:
             raise self.fail(f"expression is {len(text)} characters long; the limit is {MAX_TEXT}")
         depth = 0
@@ -123,7 +123,7 @@ class _Parser:
             if depth > MAX_DEPTH:
                 raise self.fail(f"brackets nest deeper than {MAX_DEPTH} levels")
         try:
-            tree = ast.parse(text.strip(), mode="eval")
+            tree = ast.parse(text, mode="eval")
         except SyntaxError as exc:
             raise self.fail(f"not a valid expression ({exc.msg})") from None
         except (ValueError, RecursionError, MemoryError) as exc:
@@ -143,10 +143,30 @@ class _Parser:
         if depth > MAX_DEPTH:
             raise self.fail(f"expression nests deeper than {MAX_DEPTH} levels", node)
         method = getattr(self, "_" + type(node).__name__, None)
+        if method is not None:
+            value = method(node, depth + 1)
+            self._check_value(value, node)
+            return value
         if method is None:
             word = _NODE_WORDS.get(type(node), f"'{type(node).__name__}' syntax")
-            raise self.fail(f"{word} is not allowed", node)
-        return method(node, depth + 1)
+            verb = "are" if word.split(" (")[0].endswith("s") else "is"
+            raise self.fail(f"{word} {verb} not allowed", node)
+        return method(node, depth + 1)  # pragma: no cover
+
+    def _check_value(self, value, node) -> None:
+        """Refuse numbers that are huge, infinite or undefined (1/0, 9**64 * 9**64 * ...)."""
+        if not isinstance(value, sp.Basic):
+            return
+        if isinstance(value, sp.Rational) and (abs(value.p) > 10 ** 300 or value.q > 10 ** 300):
+            raise self.fail("number too large (more than 1e300)", node)
+        if isinstance(value, sp.Float) and not math.isfinite(float(value)):
+            raise self.fail("number overflows to infinity", node)
+        if value.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
+            raise self.fail("division by zero or an infinite value", node)
+        derivs = value.atoms(sp.Derivative) if value.has(sp.Derivative) else ()
+        for d in derivs:
+            if sum(int(k) for _, k in d.variable_count) > MAX_DIFF_ORDER:
+                raise self.fail(f"total derivative order above {MAX_DIFF_ORDER}", node)
 
     def scalar(self, node: ast.AST, depth: int) -> sp.Expr:
         value = self.build(node, depth)
@@ -163,7 +183,7 @@ class _Parser:
                 return sp.true
             raise self.fail("True/False can only end a Piecewise as its last condition", node)
         if isinstance(value, int):
-            if len(str(abs(value))) > MAX_INT_DIGITS:
+            if abs(value) >= 10 ** MAX_INT_DIGITS:
                 raise self.fail(f"integer literal longer than {MAX_INT_DIGITS} digits", node)
             return sp.Integer(value)
         if isinstance(value, float):
@@ -269,7 +289,10 @@ class _Parser:
         kind = ops.get(type(node.ops[0]))
         if kind is None:
             raise self.fail("only <, >, <=, >= are allowed in conditions", node)
-        return kind(self.scalar(node.left, depth), self.scalar(node.comparators[0], depth))
+        try:
+            return kind(self.scalar(node.left, depth), self.scalar(node.comparators[0], depth))
+        except TypeError as exc:
+            raise self.fail(f"invalid comparison ({exc})", node) from None
 
     def _BoolOp(self, node, depth):
         if not self.in_condition:
@@ -290,8 +313,7 @@ class _Parser:
         if not free:
             if not (index.is_integer and 0 <= int(index) < s.vector[2]):
                 raise self.fail(f"index must be an integer in [0, {s.vector[2] - 1}]", node)
-        elif not (sp.Poly(index, *free).is_linear and all(
-                sp.Poly(index, *free).coeff_monomial(v) in (0, 1) for v in free)):
+        elif len(free) != 1 or not all((index - v).is_number and (index - v).is_integer for v in free):
             raise self.fail("an index must be a Sum index plus or minus an integer", node)
         return s.vector[1][index]
 
@@ -481,6 +503,13 @@ class _Parser:
             del self.index_vars[name]
         if body.has(Laplacian) or body.has(sp.Derivative):
             raise self.fail("derivatives inside Sum are not supported", node)
+        for item in body.atoms(sp.Indexed):
+            if index not in item.indices[0].free_symbols:
+                continue  # constant components were range-checked where they were written
+            shift = item.indices[0] - index
+            if shift.free_symbols or not (0 <= int(lo) + int(shift) and int(hi) + int(shift) < dim):
+                raise self.fail(f"'{item}' reaches outside components 0..{dim - 1} over the "
+                                "Sum range", node)
         return sp.Sum(body, (index, lo, hi))
 
     def _call_Piecewise(self, node, args, depth):
@@ -496,6 +525,9 @@ class _Parser:
                 cond = self.build(arg.elts[1], depth)
             finally:
                 self.in_condition -= 1
+            if not isinstance(cond, sp.logic.boolalg.Boolean) or isinstance(cond, sp.Expr):
+                raise self.fail("a Piecewise condition must be a comparison such as x < 0 "
+                                "(or True last)", arg)
             pieces.append((value, cond))
         return sp.Piecewise(*pieces)
 
@@ -508,6 +540,8 @@ def _clip(text: str, n: int = 80) -> str:
 def _as_text(value, file, key) -> str:
     if isinstance(value, bool) or value is None:
         raise SpecError(f"expected an expression, got {value!r}", file=file, key=key)
+    if isinstance(value, int) and abs(value) >= 10 ** MAX_INT_DIGITS:
+        raise SpecError(f"integer with more than {MAX_INT_DIGITS} digits", file=file, key=key)
     if isinstance(value, (int, float)):
         return repr(value)
     if isinstance(value, str):

@@ -73,6 +73,8 @@ def parse_yaml(text: str, *, file: str = "<text>") -> dict:
         raise SpecError(f"invalid YAML{where}: {problem}", file=file) from None
     except RecursionError:
         raise SpecError("YAML nests too deeply", file=file) from None
+    except (ValueError, OverflowError) as exc:  # e.g. a 5000-digit integer
+        raise SpecError(f"invalid YAML value ({str(exc)[:100]})", file=file) from None
     finally:
         loader.dispose()
     if not isinstance(data, dict):
@@ -132,8 +134,22 @@ def load_problem(source: str | os.PathLike | Mapping, overrides: Iterable[str] =
         file = str(source)
         raw = read_yaml(source)
         base = Path(source).resolve().parent
+    overrides = list(overrides)
+    if any(o.startswith("training.phases.") for o in overrides):
+        raw = _with_default_phases(raw)
     raw = apply_overrides(raw, overrides, file=file)
     return _Builder(raw, file, base).problem()
+
+
+def _with_default_phases(raw: dict) -> dict:
+    """Spell out the default phases so ``training.phases.0.steps=...`` can address them."""
+    import dataclasses
+
+    training = raw.get("training")
+    if training is None or (isinstance(training, dict) and "phases" not in training):
+        defaults = [dataclasses.asdict(p) for p in TrainingSettings().phases]
+        raw = {**raw, "training": {**(training or {}), "phases": defaults}}
+    return raw
 
 
 def _plain(value: Any, loc: Loc):
@@ -233,7 +249,7 @@ class _Builder:
                                 f"{', '.join(sorted(map(str, expr.free_symbols)))}")
         try:
             number = float(sp.N(expr, 17))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError, ArithmeticError):
             raise self.err(key, f"'{expr}' is not a real number") from None
         if not math.isfinite(number):
             raise self.err(key, f"'{expr}' is not finite")
@@ -268,7 +284,7 @@ class _Builder:
         if not isinstance(raw, dict) or not raw:
             raise self.err("domain", "expected a mapping of coordinates, e.g. {x: [-1, 1], t: [0, 1]}")
         time_name = self.raw.get("time", "t" if "t" in raw else None)
-        if time_name is not None and time_name not in raw:
+        if time_name is not None and (not isinstance(time_name, str) or time_name not in raw):
             raise self.err("time", f"'{time_name}' is not a coordinate of the domain")
         space: list[Interval] = []
         vector = None
@@ -488,6 +504,8 @@ class _Builder:
             return [Condition(base or auto, region, expr, _text(item["equation"]), "equation",
                               points=points)]
         spec = item[kind]
+        if kind == "robin" and isinstance(spec, dict) and spec and set(spec) <= {"a", "b", "value"}:
+            spec = {self.fields[0]: spec} if len(self.fields) == 1 else spec
         if not isinstance(spec, dict):
             if len(self.fields) != 1:
                 raise self.err(f"{key}.{kind}", "with several fields write {field: value}")
@@ -600,7 +618,10 @@ def _text(value: Any) -> str:
 def _load_npz(path: Path, file: str, key: str) -> dict[str, np.ndarray]:
     """Load numeric arrays from an .npz without pickle (object arrays are refused)."""
     try:
-        with np.load(path, allow_pickle=False) as data:
+        data = np.load(path, allow_pickle=False)
+        if not isinstance(data, np.lib.npyio.NpzFile):
+            raise SpecError("expected an .npz archive of named arrays", file=file, key=key)
+        with data:
             out = {}
             for name in data.files:
                 arr = data[name]

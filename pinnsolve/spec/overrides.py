@@ -19,6 +19,8 @@ def parse_value(text: str):
         return yaml.safe_load(text) if text.strip() else ""
     except yaml.YAMLError:
         return text
+    except (RecursionError, ValueError, OverflowError):
+        raise ValueError("value cannot be read (too deeply nested or too large)") from None
 
 
 def apply_overrides(raw: dict, overrides: Iterable[str], *, file: str) -> dict:

@@ -197,7 +197,7 @@ def _number(value: Any, tp: type, loc: Loc, meta: typing.Mapping):
     if isinstance(value, str):
         try:
             value = float(value) if tp is float else int(value)
-        except ValueError:
+        except (ValueError, OverflowError):
             raise loc.error(f"expected a {'number' if tp is float else 'whole number'}, "
                             f"got {_describe(value)}") from None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -209,7 +209,10 @@ def _number(value: Any, tp: type, loc: Loc, meta: typing.Mapping):
                 raise loc.error(f"expected a whole number, got {value}")
             value = int(value)
     else:
-        value = float(value)
+        try:
+            value = float(value)
+        except OverflowError:
+            raise loc.error("number too large") from None
         if not math.isfinite(value):
             raise loc.error(f"expected a finite number, got {value}")
     lo, hi = meta.get("min"), meta.get("max")

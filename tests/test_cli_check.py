@@ -1,0 +1,189 @@
+"""The command line (pinnsolve.cli) through typer's CliRunner: check, --version, --help.
+
+The oracle for what ``check`` must list is the library itself on the same file (term names
+from compile_problem); error cases assert the exit code (2), the file and dotted key in the
+message, that the message goes to stderr, and that no traceback reaches the user.
+Rich draws boxes and wraps long lines at spaces, so messages are compared after removing the
+box characters and collapsing whitespace; error cases run in tmp_path with short relative
+file names so that no path is folded mid-word.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pinnsolve import __version__
+from pinnsolve.cli import app
+from pinnsolve.compiler import compile_problem
+from pinnsolve.spec import load_problem
+
+ROOT = Path(__file__).resolve().parents[1]
+PROBLEM_FILES = sorted((ROOT / "problems").glob("*.yaml"))
+BOX = re.compile(r"[│╭╮╰╯─┃━┏┓┗┛┡┩└┘┌┐╇╈┳┻┼╴╶]")
+ANSI = re.compile(r"\x1b\[[0-9;]*m")  # in case FORCE_COLOR is set where the tests run
+# A fixed width keeps the wrapping the same in a terminal and in CI: typer's help console
+# reads COLUMNS when it prints; pinnsolve's consoles are pinned by the fixture below.
+runner = CliRunner(env={"COLUMNS": "120"})
+
+
+@pytest.fixture(autouse=True)
+def fixed_console_width(monkeypatch):
+    import pinnsolve.cli as cli
+
+    for console in (cli.console, cli.err_console):
+        monkeypatch.setattr(console, "_width", 120)  # rich's own width override
+
+
+def flat(text: str) -> str:
+    return " ".join(BOX.sub(" ", ANSI.sub("", text)).split())
+
+
+def invoke(*args: str):
+    return runner.invoke(app, [str(a) for a in args], prog_name="pinnsolve")
+
+
+def assert_clean_failure(result, *fragments: str) -> None:
+    assert result.exit_code == 2, (result.exit_code, result.output)
+    assert isinstance(result.exception, SystemExit)  # not an escaped Python exception
+    assert "Traceback" not in result.output
+    assert result.stdout == ""  # the message goes to stderr
+    message = flat(result.stderr)
+    for fragment in fragments:
+        assert fragment in message, (fragment, message)
+
+
+# -- check on the bundled problems ----------------------------------------------------------
+def test_problem_files_are_discovered():
+    assert len(PROBLEM_FILES) >= 7
+
+
+@pytest.mark.parametrize("path", PROBLEM_FILES, ids=[p.stem for p in PROBLEM_FILES])
+def test_check_succeeds_and_lists_every_term(path):
+    result = invoke("check", path)
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output and result.stderr == ""
+    out = result.stdout
+    names = compile_problem(load_problem(path)).term_names
+    assert names
+    text = flat(out)
+    for name in names:
+        assert re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", text), name
+    assert load_problem(path).name in text
+    assert out.rstrip().endswith("ok")
+
+
+@pytest.mark.parametrize("name", ["poisson2d", "kovasznay"])
+def test_check_prints_laplacians_with_their_field(name):
+    result = invoke("check", ROOT / "problems" / f"{name}.yaml")
+    assert result.exit_code == 0
+    assert "<class" not in result.stdout and "sympy.core" not in result.stdout
+
+
+def test_check_accepts_a_neumann_condition_on_the_whole_boundary(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("flux.yaml").write_text(
+        "domain: {x: [0, 1], y: [0, 1]}\nfields: [u]\nequations: ['laplacian(u) = 0']\n"
+        "conditions:\n  - {where: boundary, name: flux, neumann: x}\n")
+    result = invoke("check", "flux.yaml")
+    assert result.exit_code == 0, repr(result.exception)
+    assert "flux" in flat(result.stdout)
+
+
+# -- check: clean failures ------------------------------------------------------------------
+BAD_FILES = {
+    "unknown_function": ("domain: {x: [0, 1]}\nfields: [u]\n"
+                         "equations:\n  - diff(u, x) = floor(x)\n",
+                         ["key 'equations.0'", "unknown function 'floor'"]),
+    "invalid_yaml": ("domain: {x: [0, 1]\nfields: [u]\n", ["invalid YAML at line 2"]),
+    "unknown_top_key": ("domain: {x: [0, 1]}\nfields: [u]\nequations: ['u = 0']\ncolour: red\n",
+                        ["key 'colour'", "unknown key"]),
+    "not_a_mapping": ("- a\n- b\n", ["expected a mapping at the top level"]),
+    "missing_equations": ("domain: {x: [0, 1]}\nfields: [u]\n", ["key 'equations'", "missing"]),
+    "where_not_an_end": ("domain: {x: [0, 1]}\nfields: [u]\nequations: ['diff(u, x) = 0']\n"
+                         "conditions:\n  - {where: x = 2, dirichlet: 0}\n",
+                         ["key 'conditions.0.where'", "is not an end of x's range"]),
+    "python_in_expression": ("domain: {x: [0, 1]}\nfields: [u]\n"
+                             "equations: [\"u = __import__('os').system('true')\"]\n",
+                             ["key 'equations.0'", "only plain function names can be called"]),
+    "empty": ("", ["the file is empty"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FILES))
+def test_check_bad_file_exits_2_naming_file_and_key(case, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    text, fragments = BAD_FILES[case]
+    Path("bad.yaml").write_text(text)
+    result = invoke("check", "bad.yaml")
+    assert_clean_failure(result, "bad.yaml", *fragments)
+
+
+@pytest.mark.parametrize("override, fragments", [
+    ("training.phases.0.steps=abc", ["key 'training.phases.0.steps'", "expected a whole number"]),
+    ("nonsense", ["key 'nonsense'", "must look like key.path=value"]),
+    ("parameters.alpha=foo(", ["key 'parameters.alpha'", "not a valid expression"]),
+    ("fields.5=v", ["key 'fields.5'", "is not an index of this list"]),
+    ("x=[1, 0]", ["key 'domain.x'", "expected lo < hi"]),
+])
+def test_check_bad_override_exits_2_naming_file_and_key(override, fragments, tmp_path,
+                                                       monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(ROOT / "problems" / "heat1d.yaml", "heat.yaml")
+    assert invoke("check", "heat.yaml").exit_code == 0  # the file itself is fine
+    result = invoke("check", "heat.yaml", override)
+    assert_clean_failure(result, "heat.yaml", *fragments)
+
+
+def test_check_good_override_is_applied(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(ROOT / "problems" / "heat1d.yaml", "heat.yaml")
+    result = invoke("check", "heat.yaml", "training.phases.0.steps=7", "parameters.alpha=0.25")
+    assert result.exit_code == 0, result.output
+    text = flat(result.stdout)
+    assert "adam 7" in text and "alpha = 0.25" in text
+
+
+@pytest.mark.parametrize("name, fragment", [
+    ("missing.yaml", "cannot read the problem file"),
+    ("adir", "not a regular file"),
+])
+def test_check_missing_file_exits_2(name, fragment, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("adir").mkdir()
+    result = invoke("check", name)
+    assert_clean_failure(result, name, fragment)
+
+
+# -- --version and --help -------------------------------------------------------------------
+def test_version():
+    result = invoke("--version")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"pinnsolve {__version__}"
+
+
+@pytest.mark.parametrize("command, fragments", [
+    ("check", ["Validate a problem file", "PROBLEM", "OVERRIDES"]),
+    ("solve", ["Train a PINN", "--out", "--fresh", "--device", "--quiet", "--json"]),
+    ("export", ["Re-export fields", "--vtk", "--xdmf", "--npz", "--png", "--grid", "--mesh"]),
+    ("show", ["Show the metrics of a run directory", "RUN"]),
+])
+def test_command_help(command, fragments):
+    result = invoke(command, "--help")
+    assert result.exit_code == 0, result.output
+    text = flat(result.stdout)
+    assert f"Usage: pinnsolve {command}" in text
+    for fragment in fragments:
+        assert fragment.lower() in text.lower(), fragment
+    assert "Traceback" not in result.output
+
+
+def test_root_help_lists_every_command():
+    result = invoke("--help")
+    assert result.exit_code == 0
+    text = flat(result.stdout)
+    for command in ("check", "solve", "export", "show", "--version"):
+        assert command in text
