@@ -508,8 +508,8 @@ class _Parser:
                 continue  # constant components were range-checked where they were written
             shift = item.indices[0] - index
             if shift.free_symbols or not (0 <= int(lo) + int(shift) and int(hi) + int(shift) < dim):
-                raise self.fail(f"'{item}' reaches outside components 0..{dim - 1} over the "
-                                "Sum range", node)
+                raise self.fail(f"the index of '{item}' reaches outside components "
+                                f"0..{dim - 1} over the Sum range", node)
         return sp.Sum(body, (index, lo, hi))
 
     def _call_Piecewise(self, node, args, depth):

@@ -250,7 +250,8 @@ class _Builder:
         try:
             number = float(sp.N(expr, 17))
         except (TypeError, ValueError, OverflowError, ArithmeticError):
-            raise self.err(key, f"'{expr}' is not a real number") from None
+            raise self.err(key, f"'{expr}' does not evaluate to a finite real number "
+                                "(not real, or overflow)") from None
         if not math.isfinite(number):
             raise self.err(key, f"'{expr}' is not finite")
         return expr, number

@@ -212,7 +212,9 @@ def _number(value: Any, tp: type, loc: Loc, meta: typing.Mapping):
         try:
             value = float(value)
         except OverflowError:
-            raise loc.error("number too large") from None
+            hi = meta.get("max")
+            raise loc.error("number too large" + (f"; must be at most {hi}" if hi is not None
+                                                  else "")) from None
         if not math.isfinite(value):
             raise loc.error(f"expected a finite number, got {value}")
     lo, hi = meta.get("min"), meta.get("max")
