@@ -73,7 +73,29 @@ class Embedding(nn.Module):
         return z
 
 
-class MLP(nn.Module):
+class _CoordinateNet(nn.Module):
+    """Shared parts: embedding, activation, ``depth`` hidden layers, linear output."""
+
+    def __init__(self, embedding: Embedding, n_out: int, width: int, depth: int,
+                 activation: str, output_scale: float):
+        super().__init__()
+        self.embedding = embedding
+        self.activation = activation
+        self.act = ACTIVATIONS[activation]
+        dims = [embedding.out_dim] + [width] * depth
+        self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in zip(dims[:-1], dims[1:]))
+        self.out = nn.Linear(width, n_out)
+        self.output_scale = output_scale
+
+    def _init(self) -> None:
+        # Glorot-normal weights, zero biases: the usual PINN initialisation for tanh nets.
+        for layer in self.modules():
+            if isinstance(layer, nn.Linear):
+                nn.init.xavier_normal_(layer.weight)
+                nn.init.zeros_(layer.bias)
+
+
+class MLP(_CoordinateNet):
     """Fully connected network: embedding → depth hidden layers of ``width`` → linear.
 
     Shapes: (n, d) → (n, m), scaled by ``output_scale``.
@@ -81,17 +103,8 @@ class MLP(nn.Module):
 
     def __init__(self, embedding: Embedding, n_out: int, width: int = 64, depth: int = 4,
                  activation: str = "tanh", output_scale: float = 1.0):
-        super().__init__()
-        self.embedding = embedding
-        self.activation = activation
-        self.act = ACTIVATIONS[activation]
-        dims = [embedding.out_dim] + [width] * depth
-        self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in zip(dims[:-1], dims[1:]))
-        self.out = nn.Linear(dims[-1], n_out)
-        self.output_scale = output_scale
-        for layer in list(self.hidden) + [self.out]:
-            nn.init.xavier_normal_(layer.weight)
-            nn.init.zeros_(layer.bias)
+        super().__init__(embedding, n_out, width, depth, activation, output_scale)
+        self._init()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = self.embedding(x)
@@ -100,7 +113,7 @@ class MLP(nn.Module):
         return self.out(h) * self.output_scale
 
 
-class ModifiedMLP(nn.Module):
+class ModifiedMLP(_CoordinateNet):
     """Modified MLP (Wang, Teng & Perdikaris 2021): two encoders U, V gate every layer,
     h ← (1 − σ(W h)) ⊙ U + σ(W h) ⊙ V, which eases gradient pathologies in PINNs.
 
@@ -109,20 +122,10 @@ class ModifiedMLP(nn.Module):
 
     def __init__(self, embedding: Embedding, n_out: int, width: int = 64, depth: int = 4,
                  activation: str = "tanh", output_scale: float = 1.0):
-        super().__init__()
-        self.embedding = embedding
-        self.activation = activation
-        self.act = ACTIVATIONS[activation]
-        d0 = embedding.out_dim
-        self.enc_u = nn.Linear(d0, width)
-        self.enc_v = nn.Linear(d0, width)
-        dims = [d0] + [width] * depth
-        self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in zip(dims[:-1], dims[1:]))
-        self.out = nn.Linear(width, n_out)
-        self.output_scale = output_scale
-        for layer in [self.enc_u, self.enc_v, *self.hidden, self.out]:
-            nn.init.xavier_normal_(layer.weight)
-            nn.init.zeros_(layer.bias)
+        super().__init__(embedding, n_out, width, depth, activation, output_scale)
+        self.enc_u = nn.Linear(embedding.out_dim, width)
+        self.enc_v = nn.Linear(embedding.out_dim, width)
+        self._init()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         z = self.embedding(x)
