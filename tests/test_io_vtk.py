@@ -16,11 +16,9 @@ import pytest
 
 from pinnsolve.errors import RunError
 from pinnsolve.io import vtk
+from pinnsolve.io.atomic import atomic_write_bytes, atomic_write_text, write_npz
 from pinnsolve.io.vtk import (
-    atomic_write_bytes,
-    atomic_write_text,
     grid_mesh,
-    write_npz,
     write_points_vtu,
     write_vtu,
     write_xdmf_series,

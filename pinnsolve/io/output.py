@@ -10,7 +10,8 @@ import torch
 from ..errors import RunError
 from ..spec.problem import Problem
 from .fields import evaluate, grid_axes, grid_points, reference_values
-from .vtk import write_npz, write_points_vtu, write_vtu, write_xdmf_series
+from .atomic import atomic_write_with, write_npz
+from .vtk import write_points_vtu, write_vtu, write_xdmf_series
 
 
 def write_outputs(problem: Problem, model: torch.nn.Module, run_path: Path, *, formats=None,
@@ -76,11 +77,9 @@ def _on_mesh(problem: Problem, model, mesh_path: Path, out_dir: Path, dtype) -> 
     for f, v in (ref or {}).items():
         data[f"{f}_ref"] = v
         data[f"{f}_abs_error"] = np.abs(data[f] - v)
-    from .vtk import _atomic_via
-
     out = out_dir / f"{mesh_path.stem}_solution.vtu"
     mesh_out = meshio.Mesh(m.points, m.cells, point_data=data)
-    return _atomic_via(out, ".vtu", lambda p: meshio.write(p, mesh_out))
+    return atomic_write_with(out, ".vtu", lambda p: meshio.write(p, mesh_out, file_format="vtu"))
 
 
 def write_point_cloud(path: Path, points: np.ndarray, values: dict[str, np.ndarray]) -> Path:

@@ -1,31 +1,43 @@
 """PNG quick-looks with matplotlib (optional extra, imported lazily)."""
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from .atomic import atomic_write_with
+
 
 def _save(fig, path: Path) -> Path:
-    import os
-
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".png")
-    os.close(fd)
-    try:
-        fig.savefig(tmp, dpi=110, bbox_inches="tight")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+    return atomic_write_with(path, ".png",
+                             lambda tmp: fig.savefig(tmp, dpi=110, bbox_inches="tight"))
+
+
+def _panel(fig, ax, axes: dict[str, np.ndarray], title: str, values: np.ndarray) -> None:
+    """A line (1-D grid) or a colour map (2-D grid; a 3-D grid shows its middle slice)."""
+    names = list(axes)
+    if len(names) == 1:
+        ax.plot(axes[names[0]], values)
+        ax.set_xlabel(names[0])
+    else:
+        a, b = names[0], names[1]
+        if values.ndim == 3:
+            values = values[..., values.shape[-1] // 2]
+        im = ax.pcolormesh(axes[b], axes[a], values, shading="auto", cmap="viridis")
+        ax.set_xlabel(b)
+        ax.set_ylabel(a)
+        fig.colorbar(im, ax=ax)
+    ax.set_title(title)
 
 
 def plot_all(problem, axes: dict[str, np.ndarray], data: dict[str, np.ndarray],
              log: list[dict], out: Path) -> list[Path]:
-    """Solution (and error) per field, and the loss history. Returns the files written;
-    nothing when matplotlib is not installed."""
+    """Solution (and reference and error) per field, and the loss history.
+
+    Returns:
+        The files written; nothing when matplotlib is not installed.
+    """
     try:
         import matplotlib
 
@@ -34,35 +46,19 @@ def plot_all(problem, axes: dict[str, np.ndarray], data: dict[str, np.ndarray],
     except ImportError:
         return []
     written = []
-    names = list(axes)
     for f in problem.fields:
         panels = [(f, data[f])]
         if f"{f}_abs_error" in data:
             panels += [(f"{f} reference", data[f"{f}_ref"]), (f"|{f} − ref|", data[f"{f}_abs_error"])]
-        fig, axs = plt.subplots(1, len(panels), figsize=(4.6 * len(panels), 3.6), squeeze=False)
+        fig, axs = plt.subplots(1, len(panels), figsize=(4.8 * len(panels), 3.6), squeeze=False,
+                                layout="constrained")
         for ax, (title, values) in zip(axs[0], panels):
-            if len(names) == 1:
-                ax.plot(axes[names[0]], values)
-                ax.set_xlabel(names[0])
-            elif len(names) == 2:
-                a, b = names
-                im = ax.pcolormesh(axes[b], axes[a], values, shading="auto", cmap="viridis")
-                ax.set_xlabel(b)
-                ax.set_ylabel(a)
-                fig.colorbar(im, ax=ax)
-            else:  # 3-D grids: middle slice of the last axis
-                a, b = names[0], names[1]
-                im = ax.pcolormesh(axes[b], axes[a], values[..., values.shape[-1] // 2],
-                                   shading="auto", cmap="viridis")
-                ax.set_xlabel(b)
-                ax.set_ylabel(a)
-                fig.colorbar(im, ax=ax)
-            ax.set_title(title)
+            _panel(fig, ax, axes, title, values)
         written.append(_save(fig, out / f"{f}.png"))
         plt.close(fig)
     rows = [r for r in log if "losses" in r]
     if rows:
-        fig, ax = plt.subplots(figsize=(6, 3.8))
+        fig, ax = plt.subplots(figsize=(6, 3.8), layout="constrained")
         steps = [r["step"] for r in rows]
         for name in rows[-1]["losses"]:
             ax.semilogy(steps, [r["losses"].get(name, np.nan) for r in rows], label=name)

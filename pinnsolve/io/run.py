@@ -31,7 +31,7 @@ import yaml
 
 from ..errors import RunError
 from ..spec.problem import Problem
-from .vtk import atomic_write_bytes, atomic_write_text
+from .atomic import atomic_write_bytes, atomic_write_text
 
 CHECKPOINT_VERSION = 1
 

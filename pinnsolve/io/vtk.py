@@ -1,170 +1,24 @@
-"""Crash-safe writers for grids, point clouds and time series (VTU, XDMF+HDF5, NPZ).
-
-Every writer produces its output under a temporary name in the target directory and then
-renames it into place with ``os.replace``, so a reader (or a resumed run) sees either the
-old file or the complete new one, never a truncated file. Problems with the file system
-are raised as ``RunError`` carrying the target path; bad array shapes raise ``ValueError``.
+"""meshio writers for grids, point clouds and time series (VTU, XDMF+HDF5), all atomic
+(see atomic.py). Problems with the file system are raised as ``RunError`` carrying the
+target path; bad array shapes raise ``ValueError``.
 """
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import meshio
 import meshio.xdmf
 import numpy as np
 
-from pinnsolve.errors import RunError
-
-PathLike = str | os.PathLike
+from ..errors import RunError
+from .atomic import PathLike, atomic_write_with, fsync_dir, fsync_path
 
 # Cell type of a tensor-product grid by spatial dimension (meshio / VTK names).
 _CELL_TYPE = {1: "line", 2: "quad", 3: "hexahedron"}
-
-
-# --------------------------------------------------------------------------- atomic files
-
-
-def atomic_write_bytes(path: PathLike, data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically (temp file in the same directory, fsync, rename).
-
-    The parent directory must exist; it is not created. If ``path`` is a symlink, the link
-    itself is replaced. The new file gets the usual permissions (``0o666`` minus umask).
-
-    Args:
-        path: target file.
-        data: complete new content.
-
-    Returns:
-        ``path`` as a ``Path``.
-
-    Raises:
-        RunError: the directory is missing or not writable, the disk is full, etc.
-    """
-
-    def write(tmp: Path) -> None:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-
-    return _atomic_via(path, "", write)
-
-
-def atomic_write_text(path: PathLike, text: str, encoding: str = "utf-8") -> Path:
-    """Write ``text`` to ``path`` atomically; see :func:`atomic_write_bytes`.
-
-    Args:
-        path: target file.
-        text: complete new content, written as-is (no newline translation).
-        encoding: text encoding.
-
-    Returns:
-        ``path`` as a ``Path``.
-    """
-    return atomic_write_bytes(path, text.encode(encoding))
-
-
-def write_npz(path: PathLike, /, **arrays: np.ndarray) -> Path:
-    """Atomic ``np.savez`` (uncompressed) to exactly ``path`` (no ``.npz`` is appended).
-
-    Args:
-        path: target file.
-        **arrays: arrays stored under their keyword names.
-
-    Returns:
-        ``path`` as a ``Path``.
-    """
-
-    def write(tmp: Path) -> None:
-        # Saving through a file object stops numpy from appending ".npz" to the temp name.
-        with open(tmp, "wb") as fh:
-            np.savez(fh, **arrays)
-
-    return _atomic_via(path, ".npz", write)
-
-
-def _atomic_via(path: PathLike, suffix: str, write: Callable[[Path], None]) -> Path:
-    """Run ``write(tmp)`` on a fresh temp file next to ``path``, then move it into place.
-
-    Args:
-        path: target file.
-        suffix: extension for the temp name; writers such as meshio choose the format
-            from it.
-        write: fills the (already existing, empty) temp file.
-
-    Returns:
-        ``path`` as a ``Path``.
-    """
-    path = Path(path)
-    tmp = _reserve_temp_file(path, suffix)
-    done = False
-    try:
-        write(tmp)
-        _fsync_path(tmp)
-        os.replace(tmp, path)
-        done = True
-    except OSError as exc:
-        raise RunError(f"cannot write file: {exc}", path=str(path)) from exc
-    finally:
-        # Also on KeyboardInterrupt or a writer's own exception: never leave debris.
-        if not done:
-            _unlink_quietly(tmp)
-    _fsync_dir(path.parent)
-    return path
-
-
-def _reserve_temp_file(path: Path, suffix: str) -> Path:
-    """Create an empty, uniquely named hidden file ``.<name>.tmp-<hex><suffix>`` next to path.
-
-    ``os.open(..., O_EXCL, 0o666)`` is used rather than ``tempfile.mkstemp`` because mkstemp
-    creates mode 0600 files, which would make every renamed result private to its owner.
-    """
-    for _ in range(100):
-        candidate = path.parent / f".{path.name}.tmp-{secrets.token_hex(4)}{suffix}"
-        try:
-            fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        except FileExistsError:
-            continue
-        except OSError as exc:
-            raise RunError(
-                f"cannot create a file next to the target: {exc}", path=str(path)
-            ) from exc
-        os.close(fd)
-        return candidate
-    raise RunError("could not find a free temporary file name", path=str(path))
-
-
-def _fsync_path(path: Path) -> None:
-    """Flush a closed file's data to disk (the writer may have been a library)."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make a rename durable; best effort, as some file systems refuse directory fsync."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _unlink_quietly(path: Path) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
 
 
 # --------------------------------------------------------------------------- grids
@@ -274,7 +128,7 @@ def write_vtu(
     mesh = meshio.Mesh(points, cells, point_data=fields)
     # The temp name keeps ".vtu" and the format is also given explicitly, so meshio can
     # never guess the format from the wrong extension.
-    return _atomic_via(path, ".vtu", lambda tmp: meshio.write(tmp, mesh, file_format="vtu"))
+    return atomic_write_with(path, ".vtu", lambda tmp: meshio.write(tmp, mesh, file_format="vtu"))
 
 
 def write_points_vtu(
@@ -302,7 +156,7 @@ def write_points_vtu(
     fields = _flatten_fields(point_data or {}, (n,), f"({n},) or ({n}, c)")
     cells = [("vertex", np.arange(n, dtype=np.int64)[:, None])]
     mesh = meshio.Mesh(padded, cells, point_data=fields)
-    return _atomic_via(path, ".vtu", lambda tmp: meshio.write(tmp, mesh, file_format="vtu"))
+    return atomic_write_with(path, ".vtu", lambda tmp: meshio.write(tmp, mesh, file_format="vtu"))
 
 
 # --------------------------------------------------------------------------- XDMF series
@@ -396,12 +250,12 @@ def write_xdmf_series(
             raise RunError("meshio did not write the HDF5 file next to the XDMF file",
                            path=str(tmp_h5))
         for f in (tmp_h5, tmp_xdmf):
-            _fsync_path(f)
+            fsync_path(f)
         os.replace(tmp_h5, h5_path)
         os.replace(tmp_xdmf, path)
     except OSError as exc:
         raise RunError(f"cannot write XDMF series: {exc}", path=str(path)) from exc
     finally:
         shutil.rmtree(tmp_dir, ignore_errors=True)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
     return path
