@@ -7,11 +7,10 @@ replacement). k = c = 1 by default, the setting the self-scaled BFGS Burgers rec
 """
 from __future__ import annotations
 
-from typing import Callable
-
 import torch
 
-from .uniform import RegionSampler
+from ..spec.schema import SamplingSettings
+from .uniform import RegionSampler, ResidualFn
 
 
 class RADSampler(RegionSampler):
@@ -29,8 +28,14 @@ class RADSampler(RegionSampler):
         self.k = k
         self.c = c
 
+    @classmethod
+    def build(cls, geometry, n: int, settings: SamplingSettings, *, resample_every: int,
+              seed: int, dtype: torch.dtype, device) -> "RADSampler":
+        return cls(geometry, n, settings.method, resample_every, seed, dtype, device,
+                   candidates=settings.candidates)
+
     def update(self, residual: torch.Tensor | None, step: int,
-               residual_fn: Callable[[torch.Tensor], torch.Tensor] | None = None) -> None:
+               residual_fn: ResidualFn | None = None) -> None:
         if self.frozen or not self.resample_every or step % self.resample_every:
             return
         if residual_fn is None:
@@ -39,8 +44,7 @@ class RADSampler(RegionSampler):
         u = self.cube.draw(self.candidates)
         pts, normals = self.geometry.map(u)
         pts = pts.to(self.dtype).to(self.device)
-        r = torch.cat([residual_fn(pts[i:i + 8192]).detach().abs()
-                       for i in range(0, len(pts), 8192)])
+        r = torch.cat([residual_fn(pts[i:i + 8192]) for i in range(0, len(pts), 8192)])
         if not torch.isfinite(r).all():
             self._draw()  # a NaN residual must not steer the points
             return

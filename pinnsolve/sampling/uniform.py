@@ -2,15 +2,21 @@
 redrawn every k steps.
 
 Every sampler follows one small protocol, shared with the adaptive samplers:
-``points()`` (n, d), ``normals()`` (n, n_space) or None, ``update(residual, step)``,
-``state_dict()`` / ``load_state_dict()``.
+``build(...)`` from the sampling settings, ``points()`` (n, d), ``normals()`` (n, n_space)
+or None, ``update(residual, step, residual_fn)`` after each optimizer step, ``frozen``
+(no moves while set, e.g. during L-BFGS), ``state_dict()`` / ``load_state_dict()``.
 """
 from __future__ import annotations
 
 import numpy as np
 import torch
 
+from typing import Callable
+
 from ..geometry import RegionGeometry
+from ..spec.schema import SamplingSettings
+
+ResidualFn = Callable[[torch.Tensor], torch.Tensor]
 
 _PRIMES = (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73,
            79, 83, 89, 97, 101, 103, 107, 109, 113)
@@ -100,6 +106,13 @@ class RegionSampler:
         self.frozen = False
         self._draw()
 
+    @classmethod
+    def build(cls, geometry: RegionGeometry, n: int, settings: SamplingSettings, *,
+              resample_every: int, seed: int, dtype: torch.dtype,
+              device: str | torch.device) -> "RegionSampler":
+        """The sampler the ``sampling`` settings describe (subclasses read their options)."""
+        return cls(geometry, n, settings.method, resample_every, seed, dtype, device)
+
     def _draw(self) -> None:
         pts, normals = self.geometry.map(self.cube.draw(self.n))
         self._points = pts.to(self.dtype).to(self.device)
@@ -111,8 +124,17 @@ class RegionSampler:
     def normals(self) -> torch.Tensor | None:
         return self._normals
 
-    def update(self, residual: torch.Tensor | None, step: int) -> None:
-        """Called after every optimizer step with the residuals just computed."""
+    def update(self, residual: torch.Tensor | None, step: int,
+               residual_fn: ResidualFn | None = None) -> None:
+        """Called after every optimizer step.
+
+        Args:
+            residual: (n,) residual magnitude at the current points, from the step just
+                taken (no extra forward pass).
+            step: steps taken in the current phase.
+            residual_fn: points (m, d) → residual magnitude (m,), for samplers that
+                look at new candidate points.
+        """
         if self.frozen or not self.resample_every or step % self.resample_every:
             return
         self._draw()
@@ -141,7 +163,9 @@ class FixedSampler:
     def normals(self) -> None:
         return None
 
-    def update(self, residual, step: int) -> None:
+    frozen = True
+
+    def update(self, residual, step: int, residual_fn=None) -> None:
         return None
 
     def state_dict(self) -> dict:

@@ -21,12 +21,17 @@ from ..io.metrics import errors
 from ..io.output import write_outputs
 from ..io.run import Run, RunDir, environment
 from ..models import build_model
-from ..sampling import STRATEGIES, FixedSampler, RADSampler, RegionSampler
+from ..sampling import STRATEGIES, FixedSampler
 from ..spec import Problem, load_problem
 from .phases import base_lr, make_optimizer, schedule_factor
 
 Callback = Callable[[str, dict], None]
 LBFGS_CHUNK = 20  # L-BFGS iterations per optimizer.step call (progress and NaN checks between)
+
+
+def _magnitude(residuals: list[torch.Tensor]) -> torch.Tensor:
+    """Pointwise residual magnitude sqrt(Σ r²) over terms sharing the same points, (n,)."""
+    return torch.stack(residuals).square().sum(0).sqrt()
 
 
 def resolve_device(word: str) -> torch.device:
@@ -77,8 +82,9 @@ class Trainer:
         self.groups: dict[str, list[Term]] = defaultdict(list)
         for t in self.terms:
             self.groups[_group_key(t)].append(t)
-        self.samplers = {key: self._sampler(key, terms[0], i)
+        self.samplers = {key: self._sampler(terms[0], i)
                          for i, (key, terms) in enumerate(sorted(self.groups.items()))}
+        self.residual_fns = {key: self._residual_fn(terms) for key, terms in self.groups.items()}
         self.params = list(self.model.parameters()) + list(self.compiled.unknowns.parameters())
         self.step = 0
         self.phase = 0
@@ -87,27 +93,39 @@ class Trainer:
         self.elapsed = 0.0
         self.optimizer: torch.optim.Optimizer | None = None
         self.optimizer_state: dict | None = None
-        self.last_losses: dict[str, float] = {}
+        self._mse: dict[str, torch.Tensor] = {}
         self.good: dict | None = None
         ref = reference_data(problem)
         self.reference = None
         if ref is not None and ref[1]:
             self.reference = ref
 
-    def _sampler(self, key: str, term: Term, index: int):
+    def _sampler(self, term: Term, index: int):
         s = self.settings.sampling
         if term.kind == "data":
             return FixedSampler(torch.as_tensor(term.data_points, dtype=self.dtype,
                                                 device=self.device))
-        n = term.points or {"interior": s.interior, "initial": s.initial}.get(
-            term.region.kind, s.boundary)
-        every = s.resample_every if term.points is None else 0
-        seed = self.settings.training.seed * 1000 + index + 1
         geometry = RegionGeometry(self.problem, term.region)
-        if s.strategy == "rad" and term.points is None:
-            return RADSampler(geometry, n, s.method, every, seed, self.dtype, self.device,
-                              candidates=s.candidates)
-        return STRATEGIES["uniform"](geometry, n, s.method, every, seed, self.dtype, self.device)
+        seed = self.settings.training.seed * 1000 + index + 1
+        if term.points is not None:
+            # A condition with its own point count (observations): a fixed uniform draw.
+            return STRATEGIES["uniform"].build(geometry, term.points, s, resample_every=0,
+                                               seed=seed, dtype=self.dtype, device=self.device)
+        n = {"interior": s.interior, "initial": s.initial}.get(term.region.kind, s.boundary)
+        return STRATEGIES[s.strategy].build(geometry, n, s, resample_every=s.resample_every,
+                                            seed=seed, dtype=self.dtype, device=self.device)
+
+    def _residual_fn(self, terms: list[Term]):
+        """Points (m, d) → residual magnitude (m,) of ``terms``, for samplers that probe new
+        points. Parameters are detached so no graph towards them is built."""
+
+        def fn(x: torch.Tensor) -> torch.Tensor:
+            frozen = {k: v.detach() for k, v in self.model.named_parameters()}
+            model = lambda z: torch.func.functional_call(self.model, frozen, (z,))  # noqa: E731
+            res = self.compiled.evaluate(model, terms, x)
+            return _magnitude([r.detach() for r in res.values()])
+
+        return fn
 
     # -- loss -------------------------------------------------------------------------------
     def losses(self) -> tuple[torch.Tensor, dict[str, torch.Tensor], dict[str, torch.Tensor]]:
@@ -190,7 +208,7 @@ class Trainer:
                 self.optimizer.load_state_dict(self.optimizer_state)
                 self.optimizer_state = None
             for s in self.samplers.values():
-                if isinstance(s, RegionSampler):
+                if not isinstance(s, FixedSampler):
                     # Quasi-Newton curvature pairs assume a fixed loss: no resampling in L-BFGS.
                     s.frozen = phase.optimizer == "lbfgs"
             self._snapshot()
@@ -226,33 +244,22 @@ class Trainer:
             g["lr"] = lr
         self.optimizer.zero_grad(set_to_none=True)
         total, mse, residuals = self.losses()
-        bad = [k for k, v in mse.items() if not torch.isfinite(v)]
-        if bad:
-            self._rollback(bad, "loss")
+        if not torch.isfinite(total):  # one check per step; name the terms only on failure
+            self._rollback([k for k, v in mse.items() if not torch.isfinite(v)], "loss")
             return 0
         total.backward()
-        if any(p.grad is not None and not torch.isfinite(p.grad).all() for p in self.params):
+        grads = [p.grad for p in self.params if p.grad is not None]
+        if not torch.isfinite(torch.nn.utils.get_total_norm(grads)):
             self._rollback([], "gradient")
             return 0
         self.optimizer.step()
-        self.last_losses = {k: float(v.detach()) for k, v in mse.items()}
+        self._mse = {k: v.detach() for k, v in mse.items()}
         self.lr = lr
-        for key, s in self.samplers.items():
-            if isinstance(s, RADSampler):
-                s.update(residuals, self.phase_step + 1, self._residual_fn(key))
-            else:
-                s.update(residuals, self.phase_step + 1)
+        for key, sampler in self.samplers.items():
+            if not sampler.frozen:
+                r = _magnitude([residuals[t.name].detach() for t in self.groups[key]])
+                sampler.update(r, self.phase_step + 1, self.residual_fns[key])
         return 1
-
-    def _residual_fn(self, key: str):
-        """|r| summed over the group's terms at given points (for residual-driven samplers)."""
-        terms = self.groups[key]
-
-        def fn(x: torch.Tensor) -> torch.Tensor:
-            res = self.compiled.evaluate(self.model, terms, x)
-            return sum(r.detach() ** 2 for r in res.values()).sqrt()
-
-        return fn
 
     def _lbfgs_step(self, phase) -> int:
         chunk = min(LBFGS_CHUNK, phase.steps - self.phase_step)
@@ -261,7 +268,8 @@ class Trainer:
         group["max_eval"] = chunk * 10  # strong-Wolfe may evaluate several times per iteration
         group["lr"] = base_lr(phase) * self.lr_scale
         self.lr = group["lr"]
-        before = self.optimizer.state[self.optimizer._params[0]].get("n_iter", 0)
+        first = group["params"][0]
+        before = self.optimizer.state[first].get("n_iter", 0)
 
         def closure():
             self.optimizer.zero_grad(set_to_none=True)
@@ -272,14 +280,14 @@ class Trainer:
             return total
 
         self.optimizer.step(closure)
-        after = self.optimizer.state[self.optimizer._params[0]].get("n_iter", 0)
+        after = self.optimizer.state[first].get("n_iter", 0)
         mse = self._closure_mse
         bad = [k for k, v in mse.items() if not torch.isfinite(v)]
         params_ok = all(torch.isfinite(p).all() for p in self.params)
         if bad or not params_ok:
             self._rollback(bad, "loss" if bad else "parameters")
             return 0
-        self.last_losses = {k: float(v.detach()) for k, v in mse.items()}
+        self._mse = {k: v.detach() for k, v in mse.items()}
         done = max(after - before, 0)
         if done == 0:
             # No descent direction left (converged to round-off): end the phase instead of
@@ -288,6 +296,11 @@ class Trainer:
                                       "(no further decrease); ending the phase"})
             return phase.steps - self.phase_step
         return done
+
+    @property
+    def last_losses(self) -> dict[str, float]:
+        """Unweighted mean squares of the last step (converted here, not on the hot path)."""
+        return {k: float(v) for k, v in self._mse.items()}
 
     def current_error(self) -> float | None:
         """Mean over fields of the L2 relative error against the reference."""
