@@ -2,8 +2,6 @@
 does anything print or set an exit code."""
 from __future__ import annotations
 
-import os
-import signal
 from pathlib import Path
 from typing import List, Optional
 
@@ -158,8 +156,4 @@ def show(run: Path = typer.Argument(..., help="Run directory.")) -> None:
 
 def main() -> None:
     """Console-script entry point."""
-    # A second Ctrl-C while the checkpoint is written should not corrupt it: the trainer
-    # catches the first and finishes writing; default handling otherwise.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    os.environ.setdefault("PYTHONWARNINGS", "ignore::UserWarning:meshio")
     app()

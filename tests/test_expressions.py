@@ -619,3 +619,17 @@ def test_build_validates_against_a_dataclass():
     assert build(Phase, {"steps": "12"}, Loc("f.yaml")).steps == 12
     with pytest.raises(SpecError, match=re.escape("f.yaml, key 'training.seed': must be at least 0")):
         build(TrainingSettings, {"seed": -1}, Loc("f.yaml", "training"))
+
+
+def test_term_names_must_be_unique_but_automatic_names_are_numbered():
+    two_ics = dict(BURGERS, conditions=BURGERS["conditions"] + [
+        {"where": "t = 0", "equation": "diff(u, t) = 0"}])
+    names = [c.name for c in load_problem(two_ics).conditions]
+    assert names == ["ic_1", "bc_x_min", "bc_x_max", "ic_2"]
+    clash = dict(BURGERS, equations=[{"name": "ic", "equation": BURGERS["equations"][0]}],
+                 conditions=[{"where": "t = 0", "name": "ic", "equation": "u = 0"}])
+    with pytest.raises(SpecError, match=r"term name\(s\) ic used more than once"):
+        load_problem(clash)
+    # 'pde2' is a fine condition name when no second equation exists.
+    ok = dict(BURGERS, conditions=[{"where": "t = 0", "name": "pde2", "equation": "u = 0"}])
+    assert load_problem(ok).conditions[0].name == "pde2"

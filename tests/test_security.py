@@ -395,7 +395,7 @@ DEEP = r"nest(s|ed)? (too )?deep"
 CORPUS: list[Attack] = [
     # -- Python eval escapes -----------------------------------------------------------------
     equation("import-os-system", f"__import__('os').system('{TOUCH}')", PLAIN_CALLS),
-    equation("import-call", f"__import__('os')", r"unknown function '__import__'"),
+    equation("import-call", "__import__('os')", r"unknown function '__import__'"),
     equation("subclasses-walk", "().__class__.__bases__[0].__subclasses__()", PLAIN_CALLS),
     equation("open-passwd-read", "open('/etc/passwd').read()", PLAIN_CALLS),
     equation("open-passwd", "open('/etc/passwd')", r"unknown function 'open'"),

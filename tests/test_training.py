@@ -73,6 +73,7 @@ def test_tiny_heat_trains_to_small_error(tmp_path):
 def test_resume_continues_with_identical_state(tmp_path):
     problem = _with(training__phases=[{"optimizer": "adam", "steps": 40, "lr": 0.01}])
     straight = pinnsolve.solve(problem, out=tmp_path / "a")
+    assert straight.metrics["steps"] == 40
 
     def stop_at_20(event, info):
         if event == "log" and info["step"] == 20:
@@ -174,3 +175,13 @@ def test_inverse_problem_recovers_coefficient(tmp_path):
     k = run.metrics["unknowns"]["k"]
     # Measured 0.1000x after this budget; 2 % is far tighter than the initial guess 0.5.
     assert abs(k - 0.1) < 2e-3
+
+
+def test_solve_keeps_the_overrides_a_problem_was_loaded_with(tmp_path):
+    problem = pinnsolve.load_problem("problems/heat1d.yaml", [
+        "model.width=8", "model.depth=1", "training.phases.0.steps=5", "training.phases.1.steps=0"])
+    run = pinnsolve.solve(problem, out=tmp_path / "r", sampling__interior=64)
+    settings = json.loads((run.path / "settings.json").read_text())
+    assert settings["model"]["width"] == 8            # loaded with it
+    assert settings["sampling"]["interior"] == 64     # added by solve()
+    assert run.metrics["steps"] == 5

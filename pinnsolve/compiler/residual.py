@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Mapping
 
 import numpy as np
@@ -10,7 +10,7 @@ import sympy as sp
 import torch
 
 from ..derivatives import ENGINES
-from ..derivatives.requests import Partial, Request
+from ..derivatives.requests import Request
 from ..errors import CompileError
 from ..spec.problem import Problem, Region
 from ..spec.symbols import Normal
@@ -105,9 +105,6 @@ class CompiledProblem:
             if t.name == name:
                 return t
         raise KeyError(name)
-
-    def requests_by_term(self) -> dict[str, frozenset[Request]]:
-        return {t.name: t.requests for t in self.terms}
 
     def evaluate(self, model: Callable[[torch.Tensor], torch.Tensor], terms: list[Term],
                  x: torch.Tensor, *, normals: torch.Tensor | None = None,

@@ -11,7 +11,7 @@ from ..compiler.collect import Columns
 from ..compiler.lower import Env, lower
 from ..errors import SpecError
 from ..reference import SOLVERS
-from ..spec.load import _load_npz
+from ..spec.load import load_npz
 from ..spec.problem import Problem
 
 DEFAULT_POINTS = {1: 201, 2: 101, 3: 41}
@@ -78,7 +78,7 @@ def reference_data(problem: Problem, sizes: dict[str, int] | None = None
     if ref is None:
         return None
     if ref.file:
-        arrays = _load_npz(ref.file, problem.source, "reference.file")
+        arrays = load_npz(ref.file, problem.source, "reference.file")
         names = [n for n in problem.domain.input_names]
         missing = [n for n in names if n not in arrays]
         if missing:

@@ -23,7 +23,6 @@ import platform
 import shutil
 import warnings
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
@@ -168,12 +167,10 @@ class Run:
     @property
     def problem(self) -> Problem:
         if self._problem is None:
-            from ..spec.load import _Builder, read_yaml
+            from ..spec import build_problem, read_yaml
 
             raw = read_yaml(self.path / "config.yaml")
-            source = self.env.get("source", "<mapping>")
-            base = Path(source).parent if source != "<mapping>" else self.path
-            self._problem = _Builder(raw, source, base).problem()
+            self._problem = build_problem(raw, source=self.env.get("source", "<mapping>"))
         return self._problem
 
     @property
@@ -220,12 +217,3 @@ def open_run(path: str | Path) -> Run:
     """Open a run directory written by ``pinnsolve solve``."""
     return Run(path)
 
-
-def to_jsonable(value: Any):
-    if isinstance(value, dict):
-        return {k: to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_jsonable(v) for v in value]
-    if isinstance(value, (np.floating, np.integer)):
-        return value.item()
-    return value

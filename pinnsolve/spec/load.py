@@ -1,6 +1,7 @@
 """load_problem: YAML text or a Python mapping → validated :class:`Problem`."""
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 from pathlib import Path
@@ -127,24 +128,35 @@ def load_problem(source: str | os.PathLike | Mapping, overrides: Iterable[str] =
         SpecError: naming the file, the dotted key and what was expected.
     """
     if isinstance(source, Mapping):
-        file = "<mapping>"
-        raw = _plain(dict(source), Loc(file))
-        base = Path.cwd()
-    else:
-        file = str(source)
-        raw = read_yaml(source)
-        base = Path(source).resolve().parent
+        return build_problem(_plain(dict(source), Loc("<mapping>")), overrides=overrides)
+    return build_problem(read_yaml(source), source=str(source), overrides=overrides)
+
+
+def build_problem(raw: dict, *, source: str = "<mapping>", overrides: Iterable[str] = ()
+                  ) -> Problem:
+    """Validate a raw problem mapping (as read from YAML) into a Problem.
+
+    Args:
+        raw: the mapping; expressions as text.
+        source: the file it came from; relative data paths are read next to it
+            ("<mapping>": relative to the working directory).
+        overrides: dotted ``key=value`` strings applied first.
+    """
+    base = Path(source).resolve().parent if source != "<mapping>" else Path.cwd()
     overrides = list(overrides)
     if any(o.startswith("training.phases.") for o in overrides):
         raw = _with_default_phases(raw)
-    raw = apply_overrides(raw, overrides, file=file)
-    return _Builder(raw, file, base).problem()
+    raw = apply_overrides(raw, overrides, file=source)
+    return _Builder(raw, source, base).problem()
+
+
+def rebuild(problem: Problem, overrides: Iterable[str] = ()) -> Problem:
+    """``problem`` with more overrides on top of the ones it was loaded with."""
+    return build_problem(problem.raw, source=problem.source, overrides=overrides)
 
 
 def _with_default_phases(raw: dict) -> dict:
     """Spell out the default phases so ``training.phases.0.steps=...`` can address them."""
-    import dataclasses
-
     training = raw.get("training")
     if training is None or (isinstance(training, dict) and "phases" not in training):
         defaults = [dataclasses.asdict(p) for p in TrainingSettings().phases]
@@ -174,6 +186,7 @@ class _Builder:
         self.file = file
         self.base = base
         self.loc = Loc(file)
+        self.chosen_names: set[str] = set()
 
     def err(self, key: str, message: str) -> SpecError:
         return SpecError(message, file=self.file, key=key)
@@ -220,6 +233,11 @@ class _Builder:
         settings = self._settings()
         term_names = [e.name for e in equations] + [c.name for c in conditions]
         term_names += [o.name for o in observations]
+        clash = sorted({n for n in term_names if term_names.count(n) > 1})
+        if clash:
+            raise self.err("", f"term name(s) {', '.join(clash)} used more than once (equations, "
+                               "conditions and data share one namespace); give each a distinct "
+                               "'name'")
         for key in settings.training.weights:
             if key not in term_names:
                 raise self.err(f"training.weights.{key}",
@@ -448,19 +466,16 @@ class _Builder:
                 observations.append(self._observations(item, key, len(observations)))
                 continue
             conditions += self._condition(item, key)
-        names = [c.name for c in conditions] + [o.name for o in observations]
+        # Automatic names that repeat (two 'ic' conditions, say) get a counter; names the
+        # user chose are kept, and a clash among them is reported by problem().
+        names = [c.name for c in conditions]
         seen: dict[str, int] = {}
         renamed = []
         for c in conditions:
-            if names.count(c.name) > 1:
+            if names.count(c.name) > 1 and c.name not in self.chosen_names:
                 seen[c.name] = seen.get(c.name, 0) + 1
-                c = Condition(f"{c.name}_{seen[c.name]}", c.region, c.expr, c.text, c.kind,
-                              c.field, c.value, c.points)
+                c = dataclasses.replace(c, name=f"{c.name}_{seen[c.name]}")
             renamed.append(c)
-        eq_names = {f"pde{i + 1}" for i in range(64)} | {"pde"}
-        for c in renamed:
-            if c.name in eq_names:
-                raise self.err("conditions", f"condition name '{c.name}' clashes with an equation")
         return renamed, periodic, observations
 
     def _periodic(self, item: dict, key: str) -> list[str]:
@@ -496,6 +511,7 @@ class _Builder:
         base = item.get("name")
         if base is not None:
             base = self._check_name(base, f"{key}.name")
+            self.chosen_names.add(base)
         auto = {"initial": "ic", "boundary": "bc", "interior": "obs"}.get(
             region.kind, f"bc_{region.key}")
         if kind == "equation":
@@ -549,7 +565,7 @@ class _Builder:
         path = item["data"]
         if not isinstance(path, str):
             raise self.err(f"{key}.data", "expected the path of an .npz file")
-        arrays = _load_npz(self.base / path, self.file, f"{key}.data")
+        arrays = load_npz(self.base / path, self.file, f"{key}.data")
         inputs = [c.name for c in self.domain.space] + (
             [self.domain.time.name] if self.domain.time else [])
         if self.domain.vector is not None:
@@ -616,7 +632,7 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _load_npz(path: Path, file: str, key: str) -> dict[str, np.ndarray]:
+def load_npz(path: Path, file: str, key: str) -> dict[str, np.ndarray]:
     """Load numeric arrays from an .npz without pickle (object arrays are refused)."""
     try:
         data = np.load(path, allow_pickle=False)

@@ -221,7 +221,3 @@ class Problem:
     @property
     def parameter_values(self) -> dict[str, float]:
         return {p.name: p.value for p in self.parameters}
-
-    @property
-    def is_time_dependent(self) -> bool:
-        return self.domain.time is not None

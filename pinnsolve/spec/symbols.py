@@ -48,11 +48,6 @@ class VectorSymbol(sp.Symbol):
     is_vector_coordinate = True
 
 
-def field_function(name: str) -> sp.FunctionClass:
-    """The undefined SymPy function standing for field ``name``."""
-    return sp.Function(name)
-
-
 def field_names_in(expr: sp.Expr) -> set[str]:
     """Names of the fields an expression reads (values or derivatives)."""
     from sympy.core.function import AppliedUndef

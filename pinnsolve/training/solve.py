@@ -3,7 +3,6 @@ resume, NaN rollback and progress through one callback."""
 from __future__ import annotations
 
 import copy
-import math
 import os
 import time
 from collections import defaultdict
@@ -22,7 +21,7 @@ from ..io.output import write_outputs
 from ..io.run import Run, RunDir, environment
 from ..models import build_model
 from ..sampling import STRATEGIES, FixedSampler
-from ..spec import Problem, load_problem
+from ..spec import Problem, load_problem, rebuild
 from .phases import base_lr, make_optimizer, schedule_factor
 
 Callback = Callable[[str, dict], None]
@@ -358,8 +357,7 @@ def solve(problem: Problem | str | os.PathLike | Mapping, out: str | os.PathLike
     if not isinstance(problem, Problem):
         problem = load_problem(problem, extra)
     elif extra:
-        problem = load_problem(problem.source if problem.source != "<mapping>" else problem.raw,
-                               extra)
+        problem = rebuild(problem, extra)  # keeps the overrides it was loaded with
     tr = problem.settings.training
     if tr.threads:
         torch.set_num_threads(tr.threads)
