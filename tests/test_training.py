@@ -52,7 +52,13 @@ def test_tiny_heat_trains_to_small_error(tmp_path):
     assert set(run.metrics["imposed_exactly"]) == {"ic", "bc"}
     # XDMF time series reads back with the grid, times and values of the npz.
     files = {p.rsplit("/", 1)[-1] for p in run.metrics["files"]}
-    assert {"solution.xdmf", "solution.npz"} <= files
+    assert {"solution.xdmf", "solution.npz", "collocation.vtu"} <= files
+    cloud = meshio.read(run.path / "fields" / "collocation.vtu")
+    assert cloud.points.shape == (256, 3)  # only the interior is sampled: IC/BC are exact
+    assert cloud.cells[0].type == "vertex"
+    assert (cloud.points[:, 0] >= 0).all() and (cloud.points[:, 0] <= 1).all()
+    assert (cloud.points[:, 1] >= 0).all() and (cloud.points[:, 1] <= 0.5).all()
+    assert np.isfinite(cloud.point_data["residual"]).all()
     npz = np.load(run.path / "fields" / "solution.npz")
     with meshio.xdmf.TimeSeriesReader(str(run.path / "fields" / "solution.xdmf")) as reader:
         points, cells = reader.read_points_cells()

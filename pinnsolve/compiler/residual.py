@@ -88,6 +88,7 @@ class CompiledProblem:
                                   term.text, data_points=pts,
                                   data_values=np.asarray(vals, dtype=float), field=fname))
         self.terms: tuple[Term, ...] = tuple(terms)
+        self._data_cache: dict[tuple, torch.Tensor] = {}
 
     def _term(self, name, kind, region, expr, values, unknowns, text, points=None) -> Term:
         expr = expr.subs(values)
@@ -129,11 +130,17 @@ class CompiledProblem:
             if t.needs_normals and normals is None:
                 raise CompileError("this condition needs outward normals at its points "
                                    "(pass normals=...)", equation=t.name)
-            data = None
-            if t.kind == "data":
-                data = {t.field: torch.as_tensor(t.data_values, dtype=x.dtype, device=x.device)}
+            data = {t.field: self._data(t, x)} if t.kind == "data" else None
             out[t.name] = t.program(Env(x, derivs, params, normals, data))
         return out
+
+    def _data(self, term: Term, x: torch.Tensor) -> torch.Tensor:
+        """Observed values of a data term as a tensor, converted once per dtype/device."""
+        key = (term.name, x.dtype, x.device)
+        if key not in self._data_cache:
+            self._data_cache[key] = torch.as_tensor(term.data_values, dtype=x.dtype,
+                                                    device=x.device)
+        return self._data_cache[key]
 
     def residuals(self, model: Callable[[torch.Tensor], torch.Tensor],
                   points: torch.Tensor | Mapping[str, torch.Tensor], *,
@@ -143,7 +150,8 @@ class CompiledProblem:
 
         Args:
             model: any callable mapping (n, n_inputs) to (n, n_fields).
-            points: a tensor (n, n_inputs) — evaluates every equation there — or a mapping
+            points: a tensor (n, n_inputs) — evaluates every interior term there (equations
+                and interior observation conditions) — or a mapping
                 from a term name or region key (``interior``, ``initial``, ``x_min``,
                 ``boundary``, ``data``) to the points of those terms. Data terms use their
                 own observation points when their key is ``data`` and no tensor is given.

@@ -83,5 +83,7 @@ def _on_mesh(problem: Problem, model, mesh_path: Path, out_dir: Path, dtype) -> 
 
 
 def write_point_cloud(path: Path, points: np.ndarray, values: dict[str, np.ndarray]) -> Path:
-    """Collocation points with their residuals, for ParaView."""
-    return write_points_vtu(path, points[:, :3], values)
+    """Collocation points (n, d ≤ 3; time, if any, as the last coordinate) with per-point
+    values, for ParaView."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return write_points_vtu(path, points, values)

@@ -17,7 +17,7 @@ from ..errors import SolveError
 from ..geometry import RegionGeometry
 from ..io.fields import evaluate, reference_data
 from ..io.metrics import errors
-from ..io.output import write_outputs
+from ..io.output import write_outputs, write_point_cloud
 from ..io.run import Run, RunDir, environment
 from ..models import build_model
 from ..sampling import STRATEGIES, FixedSampler
@@ -296,6 +296,19 @@ class Trainer:
             return phase.steps - self.phase_step
         return done
 
+    def collocation(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Current collocation points of every region (n, d) with their residual magnitude
+        and a region index, to show in ParaView where the sampler put its points."""
+        points, magnitude, region = [], [], []
+        for i, (key, terms) in enumerate(sorted(self.groups.items())):
+            x = self.samplers[key].points()
+            res = self.compiled.evaluate(self.model, terms, x, normals=self.samplers[key].normals())
+            points.append(x.detach().cpu().numpy())
+            magnitude.append(_magnitude([r.detach() for r in res.values()]).cpu().numpy())
+            region.append(np.full(len(x), i))
+        return np.concatenate(points), {"residual": np.concatenate(magnitude),
+                                        "region": np.concatenate(region)}
+
     @property
     def last_losses(self) -> dict[str, float]:
         """Unweighted mean squares of the last step (converted here, not on the hot path)."""
@@ -382,6 +395,9 @@ def solve(problem: Problem | str | os.PathLike | Mapping, out: str | os.PathLike
             callback("interrupted", {"step": trainer.step})
         raise
     files = write_outputs(problem, trainer.model, run.path, dtype=dtype, log=run.read_log())
+    if problem.domain.n_inputs <= 3:
+        points, values = trainer.collocation()
+        files.append(write_point_cloud(run.path / "fields" / "collocation.vtu", points, values))
     metrics = {"problem": problem.name, "steps": trainer.step,
                "train_time_s": trainer.elapsed, "device": str(device), "dtype": tr.dtype,
                "final_losses": trainer.last_losses, "imposed_exactly": sorted(trainer.imposed),
