@@ -15,6 +15,7 @@ import pytest
 import sympy as sp
 import yaml
 
+from _problems import BURGERS
 from pinnsolve.errors import SpecError
 from pinnsolve.spec import Settings, load_problem
 from pinnsolve.spec import expressions
@@ -33,15 +34,6 @@ UV = sp.Function("u")(XV)
 SV = Scope(vector=(XV, XB, 10), fields={"u": UV})
 I = sp.Symbol("i", integer=True)
 
-BURGERS = {
-    "domain": {"x": [-1, 1], "t": [0, 1]},
-    "fields": ["u"],
-    "parameters": {"nu": "0.01/pi"},
-    "equations": ["diff(u, t) + u*diff(u, x) = nu*diff(u, x, 2)"],
-    "conditions": [{"where": "t = 0", "equation": "u = -sin(pi*x)"},
-                   {"where": "x = -1", "dirichlet": 0},
-                   {"where": "x = 1", "dirichlet": 0}],
-}
 POISSON = {
     "domain": {"x": [0, 1], "y": [0, 2]},
     "fields": ["u"],

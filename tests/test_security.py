@@ -45,6 +45,7 @@ import sympy as sp
 import yaml
 
 import pinnsolve
+from _problems import BURGERS
 from pinnsolve.errors import SpecError
 from pinnsolve.spec import load_problem, schema
 
@@ -227,15 +228,7 @@ def hard_stop(seconds: float):
 # --------------------------------------------------------------------------------------------
 # Building the inputs
 # --------------------------------------------------------------------------------------------
-BASE = {
-    "domain": {"x": [-1, 1], "t": [0, 1]},
-    "fields": ["u"],
-    "parameters": {"nu": "0.01/pi"},
-    "equations": ["diff(u, t) + u*diff(u, x) = nu*diff(u, x, 2)"],
-    "conditions": [{"where": "t = 0", "equation": "u = -sin(pi*x)"},
-                   {"where": "x = -1", "dirichlet": 0},
-                   {"where": "x = 1", "dirichlet": 0}],
-}
+BASE = BURGERS
 VECTOR = {
     "domain": {"x": {"dim": 10, "shape": "ball"}},
     "fields": ["u"],
