@@ -191,3 +191,23 @@ def test_solve_keeps_the_overrides_a_problem_was_loaded_with(tmp_path):
     assert settings["model"]["width"] == 8            # loaded with it
     assert settings["sampling"]["interior"] == 64     # added by solve()
     assert run.metrics["steps"] == 5
+
+
+def test_lbfgs_phase_can_redraw_adaptive_points(tmp_path, monkeypatch):
+    from pinnsolve.sampling import RADSampler
+
+    calls = []
+    original = RADSampler.redraw
+
+    def counting(self, residual_fn=None):
+        calls.append(residual_fn is not None)
+        return original(self, residual_fn)
+
+    monkeypatch.setattr(RADSampler, "redraw", counting)
+    problem = _with(sampling={"interior": 128, "strategy": "rad", "candidates": 512,
+                              "resample_every": 0},
+                    training__phases=[{"optimizer": "lbfgs", "steps": 60, "resample_every": 20}])
+    run = pinnsolve.solve(problem, out=tmp_path / "r")
+    # Redraws at iterations 20 and 40 (not at 0, not after the last), each residual-driven.
+    assert calls == [True, True]
+    assert run.metrics["steps"] == 60

@@ -10,9 +10,11 @@ import torch
 from ..compiler.collect import Columns
 from ..compiler.lower import Env, lower
 from ..errors import SpecError
+from ..geometry import RegionGeometry
 from ..reference import SOLVERS
+from ..sampling import RegionSampler
 from ..spec.load import load_npz
-from ..spec.problem import Problem
+from ..spec.problem import Problem, Region
 
 DEFAULT_POINTS = {1: 201, 2: 101, 3: 41}
 
@@ -91,10 +93,6 @@ def reference_data(problem: Problem, sizes: dict[str, int] | None = None
     if axes:
         pts = grid_points(axes)
     else:
-        from ..geometry import RegionGeometry
-        from ..sampling import RegionSampler
-        from ..spec.problem import Region
-
         pts = RegionSampler(RegionGeometry(problem, Region("interior")), 2000, "uniform", 0,
                             seed=12345).points().numpy()
     return pts, reference_values(problem, pts)

@@ -34,10 +34,7 @@ class RADSampler(RegionSampler):
         return cls(geometry, n, settings.method, resample_every, seed, dtype, device,
                    candidates=settings.candidates)
 
-    def update(self, residual: torch.Tensor | None, step: int,
-               residual_fn: ResidualFn | None = None) -> None:
-        if self.frozen or not self.resample_every or step % self.resample_every:
-            return
+    def redraw(self, residual_fn: ResidualFn | None = None) -> None:
         if residual_fn is None:
             self._draw()
             return

@@ -3,7 +3,8 @@ redrawn every k steps.
 
 Every sampler follows one small protocol, shared with the adaptive samplers:
 ``build(...)`` from the sampling settings, ``points()`` (n, d), ``normals()`` (n, n_space)
-or None, ``update(residual, step, residual_fn)`` after each optimizer step, ``frozen``
+or None, ``update(residual, step, residual_fn)`` after each optimizer step (which calls
+``redraw(residual_fn)`` when a redraw is due), ``frozen``
 (no moves while set, e.g. during L-BFGS), ``state_dict()`` / ``load_state_dict()``.
 """
 from __future__ import annotations
@@ -137,6 +138,10 @@ class RegionSampler:
         """
         if self.frozen or not self.resample_every or step % self.resample_every:
             return
+        self.redraw(residual_fn)
+
+    def redraw(self, residual_fn: ResidualFn | None = None) -> None:
+        """Draw a new set of points now (adaptive samplers use ``residual_fn``)."""
         self._draw()
 
     def state_dict(self) -> dict:
@@ -166,6 +171,9 @@ class FixedSampler:
     frozen = True
 
     def update(self, residual, step: int, residual_fn=None) -> None:
+        return None
+
+    def redraw(self, residual_fn=None) -> None:
         return None
 
     def state_dict(self) -> dict:

@@ -72,6 +72,9 @@ class Phase:
     decay: float = _rng(0.9, 0.0, 1.0)
     decay_steps: int = _rng(1000, 1, 100_000_000)
     history: int = _rng(50, 1, 1000)
+    # L-BFGS only: redraw the collocation points every k iterations (adaptive samplers
+    # follow the residual) and restart the curvature history; 0 keeps the points fixed.
+    resample_every: int = _rng(0, 0, 100_000_000)
 
 
 def _default_phases() -> tuple[Phase, ...]:

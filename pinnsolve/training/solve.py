@@ -261,7 +261,12 @@ class Trainer:
         return 1
 
     def _lbfgs_step(self, phase) -> int:
+        if phase.resample_every and self.phase_step and self.phase_step % phase.resample_every == 0 \
+                and getattr(self, "_redrawn_at", None) != self.step:
+            self._redraw_for_lbfgs(phase)
         chunk = min(LBFGS_CHUNK, phase.steps - self.phase_step)
+        if phase.resample_every:
+            chunk = min(chunk, phase.resample_every - self.phase_step % phase.resample_every)
         group = self.optimizer.param_groups[0]
         group["max_iter"] = chunk
         group["max_eval"] = chunk * 10  # strong-Wolfe may evaluate several times per iteration
@@ -313,6 +318,14 @@ class Trainer:
     def last_losses(self) -> dict[str, float]:
         """Unweighted mean squares of the last step (converted here, not on the hot path)."""
         return {k: float(v) for k, v in self._mse.items()}
+
+    def _redraw_for_lbfgs(self, phase) -> None:
+        """New points for every moving sampler, then a fresh L-BFGS (old curvature pairs
+        describe the old loss)."""
+        for key, sampler in self.samplers.items():
+            sampler.redraw(self.residual_fns[key])
+        self.optimizer = make_optimizer(phase, self.params)
+        self._redrawn_at = self.step
 
     def current_error(self) -> float | None:
         """Mean over fields of the L2 relative error against the reference."""
