@@ -138,7 +138,9 @@ class _Lowerer:
         for o in operands:
             if isinstance(o, float):
                 getters.append(lambda vals, c=o: c)
-            elif any_indexed and not self.indexed[o] and self.ops_shape_is_points(o):
+            elif any_indexed and not self.indexed[o] and o not in self.scalars:
+                # A per-point (n,) value meets (n, L) Sum slices: give it a trailing axis.
+                # 0-d slots (unknown parameters) broadcast on their own.
                 getters.append(lambda vals, s=o: vals[s][:, None])
             else:
                 getters.append(lambda vals, s=o: vals[s])
@@ -146,11 +148,6 @@ class _Lowerer:
         if all(isinstance(o, float) or o in self.scalars for o in operands):
             self.scalars.add(slot)
         return slot
-
-    def ops_shape_is_points(self, slot: int) -> bool:
-        # Every non-indexed slot is per-point (n,) except the 0-d unknown parameters,
-        # which broadcast on their own.
-        return slot not in self.scalars
 
     def lower(self, e: sp.Expr):
         if e in self.memo:
