@@ -102,7 +102,8 @@ def _where(region) -> str:
 
 
 def error_panel(message: str, title: str = "error") -> Panel:
-    return Panel(Text(message), title=title, border_style="red", expand=False)
+    # fold, not crop: a long path is one word and must stay readable in full
+    return Panel(Text(message, overflow="fold"), title=title, border_style="red", expand=False)
 
 
 class ProgressView:

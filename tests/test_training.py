@@ -211,3 +211,67 @@ def test_lbfgs_phase_can_redraw_adaptive_points(tmp_path, monkeypatch):
     # Redraws at iterations 20 and 40 (not at 0, not after the last), each residual-driven.
     assert calls == [True, True]
     assert run.metrics["steps"] == 60
+
+
+def test_cli_solve_json_show_and_mesh_export(tmp_path):
+    from typer.testing import CliRunner
+
+    from pinnsolve.cli import app
+
+    problem = tmp_path / "p.yaml"
+    problem.write_text("\n".join([
+        "domain: {x: [0, 1], y: [0, 1]}",
+        "fields: [u]",
+        "equations: ['-laplacian(u) = 2*pi**2*sin(pi*x)*sin(pi*y)']",
+        "conditions: [{where: boundary, dirichlet: 0}]",
+        "reference: {exact: {u: sin(pi*x)*sin(pi*y)}}",
+        "model: {width: 8, depth: 1}",
+        "sampling: {interior: 64}",
+        "training: {phases: [{optimizer: adam, steps: 10}]}",
+        "output: {grid: {x: 6, y: 5}, formats: [vtu]}",
+    ]))
+    runner = CliRunner()
+    out = tmp_path / "run"
+    result = runner.invoke(app, ["solve", str(problem), "--out", str(out), "--json",
+                                 "training.dtype=float64"])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
+    assert lines[0]["event"] == "start" and lines[-1]["event"] == "result"
+    assert lines[-1]["metrics"]["steps"] == 10
+    shown = runner.invoke(app, ["show", str(out)])
+    assert shown.exit_code == 0 and "L2 rel. error" in shown.output
+    # Export onto a user's mesh: values at the mesh's own points, reference alongside.
+    pts = np.array([[0.0, 0.0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0], [0.5, 0.5, 0]])
+    mesh_file = tmp_path / "square.vtu"
+    meshio.write(mesh_file, meshio.Mesh(pts, [("triangle", np.array(
+        [[0, 1, 4], [1, 2, 4], [2, 3, 4], [3, 0, 4]]))]))
+    exported = runner.invoke(app, ["export", str(out), "--mesh", str(mesh_file)])
+    assert exported.exit_code == 0, exported.output
+    back = meshio.read(out / "fields" / "square_solution.vtu")
+    assert back.cells[0].type == "triangle" and back.points.shape == (5, 3)
+    run = pinnsolve.open_run(out)
+    np.testing.assert_allclose(back.point_data["u"], run.predict(pts[:, :2])[:, 0], atol=1e-12)
+    np.testing.assert_allclose(back.point_data["u_ref"][4], 1.0, atol=1e-12)
+
+
+def test_cli_solve_errors_are_clean_messages(tmp_path):
+    from typer.testing import CliRunner
+
+    from pinnsolve.cli import app
+
+    import re
+
+    def text(result):  # the panel folds long lines: compare without borders and spaces
+        return re.sub(r"[\s│╭╮╰╯─]", "", result.output)
+
+    runner = CliRunner()
+    missing = runner.invoke(app, ["solve", str(tmp_path / "nope.yaml")])
+    assert missing.exit_code == 2 and "nope.yaml" in text(missing)
+    bad = runner.invoke(app, ["solve", "problems/heat1d.yaml", "--out", str(tmp_path / "r"),
+                              "training.phases.0.lr=fast"])
+    assert bad.exit_code == 2 and "training.phases.0.lr" in text(bad)
+    not_a_run = runner.invoke(app, ["show", str(tmp_path)])
+    assert not_a_run.exit_code == 2 and "notarundirectory" in text(not_a_run)
+    assert "..." not in not_a_run.output and "…" not in not_a_run.output  # nothing cropped
+    for r in (missing, bad, not_a_run):
+        assert "Traceback" not in r.output
