@@ -595,7 +595,7 @@ def test_settings_values_are_converted():
     ("output", {"grid": {"y": 10}}, "output.grid.y", "not a scalar coordinate of the domain"),
     ("output", {"mesh": 3}, "output.mesh", "expected text, got 3"),
     ("derivatives", {"engine": "finite_differences"}, "derivatives.engine",
-     "expected one of autodiff; got 'finite_differences'"),
+     "expected one of autodiff, taylor, stde; got 'finite_differences'"),
     ("model", [1, 2], "model", "expected a mapping of settings, got [1, 2]"),
 ])
 def test_settings_validation(section, value, key, match, tmp_path):

@@ -9,7 +9,7 @@ import numpy as np
 import sympy as sp
 import torch
 
-from ..derivatives import ENGINES
+from ..derivatives import ENGINES, make_engine
 from ..derivatives.requests import Request
 from ..errors import CompileError
 from ..spec.problem import Problem, Region
@@ -51,16 +51,21 @@ class CompiledProblem:
 
     Args:
         problem: the validated Problem.
-        engine: name of a derivative engine (``autodiff``) or an engine callable.
+        engine: name of a derivative engine (``autodiff``, ``taylor``, ``stde``) or an
+            engine callable.
+        seed: seeds a stochastic engine's generator.
     """
 
-    def __init__(self, problem: Problem, engine: str | Callable = "autodiff"):
+    def __init__(self, problem: Problem, engine: str | Callable = "autodiff", seed: int = 0):
         self.problem = problem
         if isinstance(engine, str):
             if engine not in ENGINES:
                 raise CompileError(f"unknown derivative engine '{engine}'; expected one of "
                                    f"{', '.join(ENGINES)}")
-            self.engine_name, self.engine = engine, ENGINES[engine]
+            s = problem.settings.derivatives
+            self.engine_name = engine
+            self.engine = make_engine(engine, directions=s.directions, sparse=s.sparse,
+                                      distribution=s.distribution, seed=seed)
         else:
             self.engine_name, self.engine = getattr(engine, "__name__", "custom"), engine
         self.columns = Columns(problem.domain, problem.fields)
@@ -88,6 +93,7 @@ class CompiledProblem:
                                   term.text, data_points=pts,
                                   data_values=np.asarray(vals, dtype=float), field=fname))
         self.terms: tuple[Term, ...] = tuple(terms)
+        self._check_layouts()
         self._data_cache: dict[tuple, torch.Tensor] = {}
 
     def _term(self, name, kind, region, expr, values, unknowns, text, points=None) -> Term:
@@ -95,6 +101,20 @@ class CompiledProblem:
         return Term(name, kind, region, lower(expr, self.columns, unknowns, name),
                     collect_requests(expr, self.columns, name), text,
                     needs_normals=expr.has(Normal), points=points)
+
+    def _check_layouts(self) -> None:
+        """Jet engines: every mixed partial must have a jet layout (found now, not mid-run)."""
+        layout = getattr(self.engine, "layout", None)
+        if layout is None:
+            return
+        for t in self.terms:
+            for req in t.requests:
+                if getattr(req, "orders", None) and len(req.orders) > 1:
+                    try:
+                        layout(req.orders)
+                    except ValueError as exc:
+                        raise CompileError(f"{exc}; use derivatives.engine: autodiff for this "
+                                           "problem", equation=t.name) from None
 
     # -- evaluation -------------------------------------------------------------------------
     @property
@@ -181,12 +201,14 @@ class CompiledProblem:
         return out
 
 
-def compile_problem(problem: Problem, derivatives: str | Callable | None = None) -> CompiledProblem:
+def compile_problem(problem: Problem, derivatives: str | Callable | None = None, *,
+                    seed: int = 0) -> CompiledProblem:
     """Compile a Problem to residual functions.
 
     Args:
         problem: from :func:`pinnsolve.load_problem`.
         derivatives: engine name (default: the problem's ``derivatives.engine``) or an engine
             callable ``engine(model, x, requests, *, generator=None)``.
+        seed: seeds a stochastic engine.
     """
-    return CompiledProblem(problem, derivatives or problem.settings.derivatives.engine)
+    return CompiledProblem(problem, derivatives or problem.settings.derivatives.engine, seed)

@@ -10,7 +10,7 @@ from typing import Callable, Iterable
 
 import torch
 
-from .requests import Laplacian, Partial, Request
+from .requests import Bilaplacian, Laplacian, Partial, Request
 
 
 def _full_grad(y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
@@ -63,6 +63,11 @@ def autodiff(model: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor,
             if isinstance(req, Laplacian):
                 results[req] = sum(value(Partial(req.field, ((c, 2),)))
                                    for c in range(req.start, req.stop))
+            elif isinstance(req, Bilaplacian):
+                cols = range(req.start, req.stop)
+                results[req] = sum((1 if i == j else 2) * value(
+                    Partial(req.field, ((i, 4),) if i == j else ((i, 2), (j, 2))))
+                    for i in cols for j in cols if i <= j)
             else:
                 results[req] = value(req)
         return results

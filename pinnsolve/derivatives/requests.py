@@ -46,4 +46,14 @@ class Laplacian:
     stop: int
 
 
-Request = Partial | Laplacian
+
+@dataclass(frozen=True, order=True)
+class Bilaplacian:
+    """Δ²u_field = Σ_{i, j in [start, stop)} ∂⁴u/∂x_i²∂x_j² over a block of input columns."""
+
+    field: int
+    start: int
+    stop: int
+
+
+Request = Partial | Laplacian | Bilaplacian

@@ -72,6 +72,25 @@ class Embedding(nn.Module):
             z = torch.cat([torch.cos(proj), torch.sin(proj)], dim=1)
         return z
 
+    def jet(self, j):
+        """The same map on a Taylor jet (see pinnsolve.derivatives.taylor)."""
+        z = j.affine(1 / self.halfwidth, -self.center / self.halfwidth)
+        parts = [z.select(self.plain)]
+        if self.periodic.numel():
+            # angle_(p, k) = π k (z_p + 1): a linear map of z, then cos and sin.
+            modes = len(self.harmonics)
+            weight = z.value.new_zeros(len(self.periodic) * modes, z.value.shape[-1])
+            rows = torch.arange(weight.shape[0])
+            weight[rows, self.periodic.repeat_interleave(modes)] = \
+                math.pi * self.harmonics.repeat(len(self.periodic)).to(weight.dtype)
+            angle = z.linear(weight, weight.sum(1))
+            parts += [angle.map("cos"), angle.map("sin")]
+        z = parts[0].cat(parts[1:]) if len(parts) > 1 else parts[0]
+        if self.fourier is not None:
+            proj = z.linear(2 * math.pi * self.fourier.T)
+            z = proj.map("cos").cat([proj.map("sin")])
+        return z
+
 
 class _CoordinateNet(nn.Module):
     """Shared parts: embedding, activation, ``depth`` hidden layers, linear output."""
@@ -112,6 +131,13 @@ class MLP(_CoordinateNet):
             h = self.act(layer(h))
         return self.out(h) * self.output_scale
 
+    def jet(self, j):
+        """The same map on a Taylor jet."""
+        h = self.embedding.jet(j)
+        for layer in self.hidden:
+            h = h.linear(layer.weight, layer.bias).map(self.activation)
+        return h.linear(self.out.weight, self.out.bias).affine(self.output_scale)
+
 
 class ModifiedMLP(_CoordinateNet):
     """Modified MLP (Wang, Teng & Perdikaris 2021): two encoders U, V gate every layer,
@@ -136,3 +162,14 @@ class ModifiedMLP(_CoordinateNet):
             g = self.act(layer(h))
             h = (1 - g) * u + g * v
         return self.out(h) * self.output_scale
+
+    def jet(self, j):
+        """The same map on a Taylor jet."""
+        z = self.embedding.jet(j)
+        u = z.linear(self.enc_u.weight, self.enc_u.bias).map(self.activation)
+        v = z.linear(self.enc_v.weight, self.enc_v.bias).map(self.activation)
+        gap = v - u
+        h = z
+        for layer in self.hidden:
+            h = u + h.linear(layer.weight, layer.bias).map(self.activation) * gap
+        return h.linear(self.out.weight, self.out.bias).affine(self.output_scale)

@@ -113,7 +113,8 @@ class _Parser:
 
     # -- entry ----------------------------------------------------------------------------
     def parse(self) -> sp.Expr | _Vec:
-        self.text = text = self.text.strip()
+        # Line breaks (YAML block scalars) never carry meaning in an expression.
+        self.text = text = " ".join(self.text.split())
         if len(text) > MAX_TEXT:
             raise self.fail(f"expression is {len(text)} characters long; the limit is {MAX_TEXT}")
         depth = 0

@@ -41,7 +41,7 @@ class ModelSettings:
 class DerivativeSettings:
     """Where derivatives come from. ``engine`` ∈ ENGINES."""
 
-    engine: Literal["autodiff"] = "autodiff"
+    engine: Literal["autodiff", "taylor", "stde"] = "autodiff"
     directions: int = _rng(16, 1, 100000)
     sparse: bool = True
     distribution: Literal["rademacher", "gaussian"] = "rademacher"

@@ -68,7 +68,7 @@ class Trainer:
         self.callback = callback or (lambda event, info: None)
         tr = self.settings.training
         torch.manual_seed(tr.seed)
-        self.compiled: CompiledProblem = compile_problem(problem)
+        self.compiled: CompiledProblem = compile_problem(problem, seed=tr.seed)
         model, imposed, notes = build_model(problem, seed=tr.seed)
         self.model = model.to(device=device, dtype=dtype)
         self.compiled.unknowns.to(device=device, dtype=dtype)
@@ -135,6 +135,16 @@ class Trainer:
             residuals.update(self.compiled.evaluate(self.model, terms, sampler.points(),
                                                     normals=sampler.normals()))
         mse = {name: (r ** 2).mean() for name, r in residuals.items()}
+        if self.settings.derivatives.unbiased and self.settings.derivatives.engine == "stde":
+            # Unbiased STDE loss (Shi et al. eq. 25): a second, independent draw of the
+            # random tangents; mean(stopgrad(R_J) · R_K) has the expectation of the
+            # exact squared residual, whose bias the plain mean(R_J²) carries.
+            for key, terms in self.groups.items():
+                sampler = self.samplers[key]
+                again = self.compiled.evaluate(self.model, terms, sampler.points(),
+                                               normals=sampler.normals())
+                for name, r in again.items():
+                    mse[name] = (residuals[name].detach() * r).mean()
         total = sum(self.weights[name] * v for name, v in mse.items())
         return total, mse, residuals
 
@@ -148,7 +158,12 @@ class Trainer:
             "optimizer": self.optimizer.state_dict() if self.optimizer else None,
             "samplers": {k: s.state_dict() for k, s in self.samplers.items()},
             "rng": torch.get_rng_state(),
+            "engine_rng": self._engine_generator().get_state()
+            if self._engine_generator() is not None else None,
         }
+
+    def _engine_generator(self) -> torch.Generator | None:
+        return getattr(self.compiled.engine, "generator", None)
 
     def load_state_dict(self, state: Mapping) -> None:
         self.step = int(state["step"])
@@ -162,6 +177,8 @@ class Trainer:
             if k in state["samplers"]:
                 s.load_state_dict(state["samplers"][k])
         torch.set_rng_state(state["rng"])
+        if state.get("engine_rng") is not None and self._engine_generator() is not None:
+            self._engine_generator().set_state(state["engine_rng"])
         self.optimizer_state = state["optimizer"]
 
     def _snapshot(self) -> None:

@@ -1,0 +1,368 @@
+"""Derivative engines built on Taylor-mode jets: exact (``taylor``) and stochastic (``stde``).
+
+Both answer every request with forward jets (:mod:`.taylor`):
+
+* a pure partial ∂ᵏu/∂x_cᵏ is coefficient k of a jet along e_c (one push serves every
+  column and order);
+* a mixed partial ∂^{q₁}_{c₁}…∂^{q_T}_{c_T} puts e_{c_t} at tangent order j_t; output
+  coefficient k = Σ q_t j_t is prefactor · (wanted) + (contaminating partitions). The
+  layout, prefactor and contaminants are *derived* by enumerating partitions
+  (:func:`mixed_layout`), never tabulated (Shi et al. 2024, App. F; their hand-written KdV
+  tables are wrong, see ../shared/research/methods.md §1.2);
+* the Laplacian is a collapsed 2-jet: exact over all coordinates (forward Laplacian), or
+  with STDE over a random subset J of coordinates, sampled without replacement and
+  scaled by d/|J| (sparse, eq. 16), or over R Rademacher/Gaussian vectors scaled by 1/R
+  (dense, Hutchinson);
+* the bilaplacian Δ²u is a collapsed 4-jet: exact by polarisation over e_i and e_i ± e_j,
+  or with STDE over Gaussian vectors v with weight 1/(3R), since E[∂⁴u(v,0,0,0)] = 3Δ²u.
+
+Random tangents are drawn once per call and shared by all points (so a dense or sparse
+first layer costs R·d·h once, not per point). First derivatives are always exact.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+import torch
+
+from .requests import Bilaplacian, Laplacian, Partial, Request
+from .taylor import Jet, Sparse, push
+
+MAX_JET_ORDER = 12
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How to read one mixed partial from one jet.
+
+    ``tangents``: ((column, tangent order), ...); ``order``: the jet order K. Output
+    coefficient K equals ``prefactor`` · (wanted) + Σ count · ∂^m u over ``contaminants``
+    ``(count, m)``, each m a partial's ``orders`` tuple (pure or mixed; mixed ones are
+    resolved by their own layouts).
+    """
+
+    tangents: tuple[tuple[int, int], ...]
+    order: int
+    prefactor: int
+    contaminants: tuple[tuple[int, tuple[tuple[int, int], ...]], ...]
+
+
+def _multisets(parts: list[int], total: int):
+    """Non-negative integer vectors m with Σ m_t parts_t = total."""
+    if not parts:
+        if total == 0:
+            yield ()
+        return
+    first, rest = parts[0], parts[1:]
+    for m in range(total // first + 1):
+        for tail in _multisets(rest, total - m * first):
+            yield (m,) + tail
+
+
+def _count(parts: list[int], mult: tuple[int, ...]) -> int:
+    """Set partitions of {1..Σ m_t j_t} into m_t blocks of size j_t: k!/Π m_t!(j_t!)^{m_t}."""
+    k = sum(m * j for m, j in zip(mult, parts))
+    denom = 1
+    for m, j in zip(mult, parts):
+        denom *= math.factorial(m) * math.factorial(j) ** m
+    return math.factorial(k) // denom
+
+
+def jet_terms(tangents: tuple[tuple[int, int], ...], order: int
+              ) -> dict[tuple[tuple[int, int], ...], int]:
+    """What output coefficient ``order`` of a jet with v⁽ʲ⁾ = e_col for each (col, j) in
+    ``tangents`` (other tangents zero) contains: {partial's orders: count}."""
+    cols = [c for c, _ in tangents]
+    parts = [j for _, j in tangents]
+    out = {}
+    for mult in _multisets(parts, order):
+        orders = tuple(sorted((cols[t], m) for t, m in enumerate(mult) if m))
+        out[orders] = out.get(orders, 0) + _count(parts, mult)
+    return out
+
+
+def _cost(orders, max_order, visiting, memo):
+    """(cost, layout) of the cheapest way to get a partial; pure partials cost nothing
+    extra (one shared push serves them)."""
+    if len(orders) == 1:
+        return 0, None
+    key = (orders, visiting)
+    if key in memo:
+        return memo[key]
+    if orders in visiting or len(visiting) > 3:
+        return None
+    visiting = visiting | {orders}
+    cols = [c for c, _ in orders]
+    qs = [q for _, q in orders]
+    best = None
+    for js in itertools.permutations(range(1, max_order + 1), len(cols)):
+        K = sum(q * j for q, j in zip(qs, js))
+        if K > max_order:
+            continue
+        tangents = tuple(zip(cols, js))
+        terms = jet_terms(tangents, K)
+        prefactor = terms.pop(tuple(orders))
+        cost = 2 ** K  # jet work grows fast with K, and so does cancellation
+        for other in terms:
+            sub = _cost(other, max_order, visiting, memo)
+            if sub is None:
+                cost = None
+                break
+            cost += sub[0]
+        if cost is not None and (best is None or cost < best[0]):
+            best = (cost, Layout(tangents, K, prefactor,
+                                 tuple((c, o) for o, c in sorted(terms.items()))))
+    memo[key] = best
+    return best
+
+
+def mixed_layout(orders: tuple[tuple[int, int], ...], max_order: int = MAX_JET_ORDER) -> Layout:
+    """The cheapest jet layout that isolates the mixed partial ``orders`` ((col, q), ...).
+
+    Every assignment of distinct tangent orders j_t to the columns is tried. Coefficient
+    K = Σ q_t j_t collects one term per multiset (m_t) with Σ m_t j_t = K, each the partial
+    Π ∂^{m_t}_{c_t} with count K!/Π m_t!(j_t!)^{m_t} (:func:`jet_terms`). Other terms are
+    subtracted: pure ones from the shared pure push, mixed ones through their own layouts
+    (recursively, never cyclically). Cost: Σ 2^K over the pushes needed (work and
+    cancellation both grow fast with K).
+
+    Raises:
+        ValueError: when no layout with K ≤ ``max_order`` resolves.
+    """
+    best = _cost(tuple(sorted(orders)), max_order, frozenset(), {})
+    if best is None:
+        raise ValueError(f"no Taylor jet of order <= {max_order} isolates the mixed partial "
+                         f"{orders}")
+    return best[1]
+
+
+class TaylorEngine:
+    """A derivative engine: ``engine(model, x, requests, *, generator=None)``.
+
+    Args:
+        directions: random directions per Laplacian/bilaplacian (|J| or R); ``None``: exact.
+            When it reaches the number of coordinates, the sum is computed exactly.
+        sparse: Laplacian over sampled coordinate vectors (True) or dense random vectors.
+        distribution: dense tangents, ``rademacher`` or ``gaussian``.
+        seed: seeds the engine's own generator (its state is checkpointed by the trainer).
+    """
+
+    def __init__(self, directions: int | None = None, sparse: bool = True,
+                 distribution: str = "rademacher", seed: int = 0):
+        self.directions = directions
+        self.sparse = sparse
+        self.distribution = distribution
+        self.generator = torch.Generator().manual_seed(seed)
+        self._layouts: dict[tuple, Layout] = {}
+
+    def layout(self, orders) -> Layout:
+        if orders not in self._layouts:
+            self._layouts[orders] = mixed_layout(orders)
+        return self._layouts[orders]
+
+    # -- random tangents ----------------------------------------------------------------------
+    def _coordinates(self, start: int, stop: int, gen: torch.Generator, device) -> torch.Tensor:
+        """|J| coordinates of [start, stop) drawn uniformly without replacement."""
+        D, R = stop - start, self.directions
+        if D > 64 * R:  # rejection: collisions are rare, and no O(D) permutation per step
+            while True:
+                j = torch.randint(D, (R,), generator=gen)
+                if len(torch.unique(j)) == R:
+                    break
+        else:
+            j = torch.randperm(D, generator=gen)[:R]
+        return (j + start).to(device)
+
+    def _random_vectors(self, R: int, start: int, stop: int, d: int, gen, dtype, device,
+                        gaussian: bool) -> torch.Tensor:
+        """(R, 1, d) vectors, random on [start, stop) and zero elsewhere."""
+        v = torch.zeros(R, 1, d, dtype=dtype)
+        if gaussian:
+            v[:, 0, start:stop] = torch.randn(R, stop - start, generator=gen, dtype=dtype)
+        else:
+            signs = torch.randint(0, 2, (R, stop - start), generator=gen)
+            v[:, 0, start:stop] = (2 * signs - 1).to(dtype)
+        return v.to(device)
+
+    def _exact(self, D: int) -> bool:
+        return self.directions is None or self.directions >= D
+
+    # -- the engine ---------------------------------------------------------------------------
+    def __call__(self, model: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor,
+                 requests: Iterable[Request], *, generator: torch.Generator | None = None
+                 ) -> dict[Request, torch.Tensor]:
+        gen = generator or self.generator
+        n, d = x.shape
+        dtype, device = x.dtype, x.device
+        requests = set(requests)
+        pure: dict[int, int] = {}           # column -> highest order needed
+        layouts: dict[tuple, Layout] = {}   # every mixed partial needed, with its layout
+
+        def need(orders):
+            if len(orders) == 1:
+                col, k = orders[0]
+                pure[col] = max(pure.get(col, 0), k)
+            elif orders not in layouts:
+                layouts[orders] = self.layout(orders)
+                for _, other in layouts[orders].contaminants:
+                    need(other)
+
+        for req in requests:
+            if isinstance(req, Partial) and req.orders:
+                need(req.orders)
+        results: dict[Request, torch.Tensor] = {}
+        value = None
+
+        def take(c: torch.Tensor, r: int, field: int) -> torch.Tensor:
+            return c[r, :, field].expand(n)
+
+        # pure partials: one push, column c_r along e_{c_r}
+        partials: dict[tuple[int, tuple], torch.Tensor] = {}   # (field, orders) -> (n,)
+        if pure:
+            cols = sorted(pure)
+            K = max(pure.values())
+            idx = torch.tensor(cols, device=device)
+            ones = torch.ones(len(cols), dtype=dtype, device=device)
+            out = push(model, Jet.input(x, [Sparse(idx, ones)] + [None] * (K - 1)))
+            value = out.value
+            for r, col in enumerate(cols):
+                for k in range(1, pure[col] + 1):
+                    for f in range(out.value.shape[1]):
+                        partials[(f, ((col, k),))] = take(out.coefs[k - 1], r, f)
+        # mixed partials: one push per layout, contaminants subtracted (resolved first)
+        pushed: dict[Layout, Jet] = {}
+
+        def mixed_value(field: int, orders) -> torch.Tensor:
+            if (field, orders) in partials:
+                return partials[(field, orders)]
+            lay = layouts[orders]
+            if lay not in pushed:
+                tangents: list = [None] * lay.order
+                for col, j in lay.tangents:
+                    tangents[j - 1] = Sparse(torch.tensor([col], device=device),
+                                             torch.ones(1, dtype=dtype, device=device))
+                pushed[lay] = push(model, Jet.input(x, tangents))
+            top = take(pushed[lay].coefs[-1], 0, field)
+            for count, other in lay.contaminants:
+                top = top - count * mixed_value(field, other)
+            partials[(field, orders)] = top / lay.prefactor
+            return partials[(field, orders)]
+
+        for req in requests:
+            if isinstance(req, Partial) and req.orders:
+                results[req] = mixed_value(req.field, req.orders)
+        if pushed:
+            value = next(iter(pushed.values())).value
+        # Laplacians and bilaplacians: one collapsed push per (kind, coordinate block)
+        blocks: dict[tuple[type, int, int], list[Request]] = {}
+        for req in requests:
+            if isinstance(req, (Laplacian, Bilaplacian)):
+                blocks.setdefault((type(req), req.start, req.stop), []).append(req)
+        for (kind, start, stop), reqs in sorted(blocks.items(), key=lambda kv: (kv[0][0].__name__,
+                                                                                 kv[0][1:])):
+            jet = (self._laplacian_jet if kind is Laplacian else self._bilaplacian_jet)(
+                x, start, stop, gen)
+            out = push(model, jet)
+            value = out.value
+            for req in reqs:
+                results[req] = take(out.coefs[-1], 0, req.field)
+        for req in requests:
+            if isinstance(req, Partial) and not req.orders:
+                if value is None:
+                    value = model(x)
+                    value = value[:, None] if value.dim() == 1 else value
+                results[req] = value[:, req.field]
+        return results
+
+    def _laplacian_jet(self, x, start, stop, gen) -> Jet:
+        n, d = x.shape
+        D = stop - start
+        dtype, device = x.dtype, x.device
+        if self._exact(D):
+            cols = torch.arange(start, stop, device=device)
+            ones = torch.ones(D, dtype=dtype, device=device)
+            return Jet.input(x, [Sparse(cols, ones), None], weights=ones)
+        R = self.directions
+        if self.sparse:
+            cols = self._coordinates(start, stop, gen, device)
+            ones = torch.ones(R, dtype=dtype, device=device)
+            return Jet.input(x, [Sparse(cols, ones), None], weights=ones * (D / R))
+        v = self._random_vectors(R, start, stop, d, gen, dtype, device,
+                                 self.distribution == "gaussian")
+        return Jet.input(x, [v, None], weights=torch.full((R,), 1 / R, dtype=dtype,
+                                                          device=device))
+
+    def _bilaplacian_jet(self, x, start, stop, gen) -> Jet:
+        n, d = x.shape
+        D = stop - start
+        dtype, device = x.dtype, x.device
+        if self._exact(D):
+            # Δ²u = Σ_i ∂⁴_i u + 2 Σ_{i<j} ∂²_i∂²_j u, and by polarisation
+            # 12 ∂²_i∂²_j u = ∂⁴_{e_i+e_j} u + ∂⁴_{e_i−e_j} u − 2 ∂⁴_i u − 2 ∂⁴_j u.
+            eye = torch.eye(d, dtype=dtype)[start:stop]
+            vs = [eye]
+            pairs = [(i, j) for i in range(D) for j in range(i + 1, D)]
+            if pairs:
+                a = torch.tensor([p[0] for p in pairs])
+                b = torch.tensor([p[1] for p in pairs])
+                vs += [eye[a] + eye[b], eye[a] - eye[b]]
+            v = torch.cat(vs)[:, None, :].to(device)
+            w = torch.cat([torch.full((D,), 1 - (D - 1) / 3, dtype=dtype),
+                           torch.full((2 * len(pairs),), 1 / 6, dtype=dtype)]).to(device)
+            return Jet.input(x, [v, None, None, None], weights=w)
+        # Gaussian 4-jets: E[∂⁴u(v, 0, 0, 0)] = E[(vᵀ∇)⁴u] = 3 Δ²u for v ~ N(0, I).
+        R = self.directions
+        v = self._random_vectors(R, start, stop, d, gen, dtype, device, gaussian=True)
+        return Jet.input(x, [v, None, None, None],
+                         weights=torch.full((R,), 1 / (3 * R), dtype=dtype, device=device))
+
+
+def taylor(model, x, requests, *, generator=None):
+    """Exact Taylor-mode engine (collapsed jets; forward Laplacian for Laplacians)."""
+    return _EXACT(model, x, requests, generator=generator)
+
+
+_EXACT = TaylorEngine()
+
+
+def laplacian_gradient(model, x: torch.Tensor, field: int, start: int, stop: int, col: int, *,
+                       directions: int | None = None,
+                       generator: torch.Generator | None = None) -> torch.Tensor:
+    """∂Δu/∂x_col = Σ_i ∂²_i ∂_col u over columns [start, stop) (the gPINN third-order term),
+    exact or by sparse STDE; shape (n,).
+
+    For i ≠ col the 4-jet with v⁽¹⁾ = e_i, v⁽²⁾ = e_col has coefficient
+    6 u_iic + u_iiii + 3 u_cc (:func:`jet_terms` derives it), so one collapsed push
+    along the sampled i, minus a collapsed pure 4-jet along the same i, gives Σ 6 u_iic up
+    to the known 3 u_cc term. The i = col term u_ccc comes from a pure 3-jet. With
+    ``directions`` < stop − start − 1, i runs over a uniform sample without replacement of
+    the other columns, scaled by (D − 1)/|J| (unbiased).
+    """
+    # Coefficient 4 of the jet (e_i at order 1, e_col at order 2), derived, not tabulated.
+    terms = jet_terms(((0, 1), (1, 2)), 4)
+    wanted, quartic, second = terms[((0, 2), (1, 1))], terms[((0, 4),)], terms[((1, 2),)]
+    assert len(terms) == 3, terms
+    dtype, device = x.dtype, x.device
+    others = torch.tensor([c for c in range(start, stop) if c != col], device=device)
+    if directions is not None and directions < len(others):
+        gen = generator or torch.Generator().manual_seed(0)
+        others = others[torch.randperm(len(others), generator=gen)[:directions].to(device)]
+        scale = (stop - start - 1) / directions
+    else:
+        scale = 1.0
+    R = len(others)
+    ones = torch.ones(R, dtype=dtype, device=device)
+    w = ones * scale
+    both = push(model, Jet.input(x, [Sparse(others, ones), Sparse(torch.full_like(others, col), ones),
+                                     None, None], weights=w))
+    pure = push(model, Jet.input(x, [Sparse(others, ones), None, None, None], weights=w))
+    own = push(model, Jet.input(x, [Sparse(torch.tensor([col], device=device), ones[:1]),
+                                    None, None]))
+    u_cc = own.coefs[1][0, :, field]
+    u_ccc = own.coefs[2][0, :, field]
+    mixed = (both.coefs[3][0, :, field] - quartic * pure.coefs[3][0, :, field]
+             - second * scale * R * u_cc) / wanted
+    return mixed + u_ccc
