@@ -174,7 +174,12 @@ def exact_problem_params():
     for path in PROBLEM_FILES:
         problem = load_problem(path)
         ref = problem.reference
-        if ref is None or not ref.exact:
+        if problem.domain.vector is not None:
+            # Indexed sums have no lambdify oracle; test_highdim.py checks these files
+            # against hand-written NumPy solutions.
+            params.append(pytest.param(path, id=path.stem, marks=pytest.mark.skip(
+                reason=f"{path.name}: vector coordinate, checked in test_highdim.py")))
+        elif ref is None or not ref.exact:
             why = "no reference" if ref is None else (
                 f"reference is {'a file' if ref.file else 'the solver ' + str(ref.solver)}")
             params.append(pytest.param(path, id=path.stem, marks=pytest.mark.skip(

@@ -336,7 +336,7 @@ def test_sum_over_a_vector_coordinate(text, expected):
     ("Sum(Sum(x[i]*x[j], (j, 0, 3)), (i, 0, 3))", r"nested Sums are not supported"),
     ("Sum(diff(u, x), (i, 0, 3))", r"cannot differentiate by a whole vector coordinate"),
     ("grad(u)", r"grad\(\) over a vector coordinate is not supported"),
-    ("laplacian(x[0]**2)", r"over a vector coordinate, laplacian\(\) applies to a field only"),
+    ("laplacian(x[0]**2)", r"over a vector coordinate, laplacian\(\) applies to a field \(or"),
     ("Sum(x[2*i], (i, 0, 3))", r"an index must be a Sum index plus or minus an integer"),
 ])
 def test_vector_coordinate_misuse(text, match):

@@ -311,3 +311,21 @@ def test_estimators_are_unbiased(small_net, case):
         err[m] = float(((means - exact.detach()) ** 2).mean().sqrt())
     assert 2.0 < err[16] / err[256] < 8.0, err
     assert np.isfinite(list(err.values())).all()
+
+
+def test_bilaplacian_of_a_vector_coordinate_parses_and_compiles():
+    # Δ²|x|⁴ = 8 d (d + 2) in d dimensions: the closed form is the oracle.
+    d = 3
+    problem = load_problem({"domain": {"x": {"dim": d}}, "fields": ["u"],
+                            "equations": ["laplacian(laplacian(u)) = 0"]})
+    assert str(problem.equations[0].expr) == "laplacian(laplacian(u))"
+    x = torch.rand(4, d, generator=torch.Generator().manual_seed(11), dtype=DT)
+    quartic = lambda p: ((p ** 2).sum(1) ** 2)[:, None]  # noqa: E731
+    for engine in ("autodiff", "taylor"):
+        compiled = compile_problem(problem, engine)
+        assert compiled.terms[0].requests == {Bilaplacian(0, 0, d)}
+        r = compiled.residuals(quartic, x)["pde"]
+        np.testing.assert_allclose(r.detach().numpy(), 8 * d * (d + 2), rtol=1e-13)
+    with pytest.raises(Exception, match=r"laplacian\(\) applies to a field"):
+        load_problem({"domain": {"x": {"dim": d}}, "fields": ["u"],
+                      "equations": ["laplacian(laplacian(u)**2) = 0"]})

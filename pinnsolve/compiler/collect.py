@@ -4,7 +4,7 @@ from __future__ import annotations
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from ..derivatives.requests import Laplacian, Partial, Request
+from ..derivatives.requests import Bilaplacian, Laplacian, Partial, Request
 from ..errors import CompileError
 from ..spec.problem import Domain
 from ..spec.symbols import Laplacian as LaplacianNode
@@ -43,6 +43,8 @@ class Columns:
             return Partial(self.field(node.expr, equation), tuple(sorted(counts.items())))
         if isinstance(node, LaplacianNode):
             field, *coords = node.args
+            if isinstance(field, LaplacianNode):   # Δ²u over a vector coordinate
+                return Bilaplacian(self.field(field.args[0], equation), 0, self.domain.vector.dim)
             if self.domain.vector is not None:
                 return Laplacian(self.field(field, equation), 0, self.domain.vector.dim)
             cols = sorted(self.inputs[c] for c in coords)

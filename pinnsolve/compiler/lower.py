@@ -22,7 +22,7 @@ from sympy.core.function import AppliedUndef
 from ..derivatives.requests import Request
 from ..errors import CompileError
 from ..spec.symbols import Laplacian as LaplacianNode
-from ..spec.symbols import Normal
+from ..spec.symbols import Normal, RandomNormal, randn_sequence
 from .collect import Columns
 
 
@@ -160,6 +160,8 @@ class _Lowerer:
         if isinstance(e, Normal):  # SymPy counts Normal(k) as a number: test it first
             k = int(e.args[0])
             return self.emit(lambda env, vals: env.normals[:, k], False)
+        if isinstance(e, RandomNormal):  # also "a number" to SymPy when its index is
+            return self._randn(e)
         if e.is_number:
             value = complex(sp.N(e, 17))
             if value.imag != 0:
@@ -229,6 +231,21 @@ class _Lowerer:
         if a < 0 or b > dim:
             raise self.fail(f"'{e}' reaches outside components 0..{dim - 1} for the Sum range")
         return self.emit(lambda env, vals: env.x[:, a:b], True)
+
+    def _randn(self, e: RandomNormal):
+        """Entries of the fixed normal sequence: a float, or a constant (L,) slice in a Sum."""
+        index, seed = e.args[0], int(e.args[1])
+        if index.is_number:
+            return float(randn_sequence(seed, int(index) + 1)[int(index)])
+        if self.sum_ctx is None:
+            raise self.fail(f"'{e}' outside a Sum")
+        var, lo, hi = self.sum_ctx
+        shift = int(index - var)
+        a, b = lo + shift, hi + shift + 1
+        if a < 0:
+            raise self.fail(f"'{e}' reaches a negative index over the Sum range")
+        values = torch.tensor(randn_sequence(seed, b)[a:b])
+        return self.emit(lambda env, vals: values.to(env.x.dtype), True)
 
     def _sum(self, e: sp.Sum):
         if self.sum_ctx is not None:

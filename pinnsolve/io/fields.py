@@ -51,6 +51,9 @@ def evaluate(model: Callable[[torch.Tensor], torch.Tensor], points: np.ndarray, 
     return np.concatenate(out, 0) if out else np.zeros((0, 0))
 
 
+REFERENCE_ENTRIES = 2_000_000   # points × inputs evaluated at once
+
+
 def reference_values(problem: Problem, points: np.ndarray) -> dict[str, np.ndarray] | None:
     """Reference field values at points (N, d) for exact or solver references."""
     ref = problem.reference
@@ -61,10 +64,13 @@ def reference_values(problem: Problem, points: np.ndarray) -> dict[str, np.ndarr
     columns = Columns(problem.domain, problem.fields)
     values = {sp.Symbol(p.name): p.value for p in problem.parameters}
     x = torch.as_tensor(points, dtype=torch.float64)
+    # Chunks of rows bound the temporaries of indexed sums over a large vector coordinate.
+    rows = max(1, REFERENCE_ENTRIES // max(1, x.shape[1]))
     out = {}
     for field, expr in ref.exact.items():
         program = lower(expr.subs(values), columns, set(), f"reference.exact.{field}")
-        out[field] = program(Env(x, {}, {})).numpy()
+        out[field] = np.concatenate([program(Env(chunk, {}, {})).numpy()
+                                     for chunk in x.split(rows)])
     return out
 
 
@@ -73,7 +79,7 @@ def reference_data(problem: Problem, sizes: dict[str, int] | None = None
     """(points, {field: values}) where the error is measured, or None without a reference.
 
     Exact and solver references are evaluated on the output grid (or, for a vector
-    coordinate, at 2000 fixed random interior points); a file reference brings its own
+    coordinate, at 2000 fixed random interior points, fewer above d = 10^4); a file reference brings its own
     points: one 1-D array per input coordinate and one per field, all of length n.
     """
     ref = problem.reference
@@ -93,6 +99,8 @@ def reference_data(problem: Problem, sizes: dict[str, int] | None = None
     if axes:
         pts = grid_points(axes)
     else:
-        pts = RegionSampler(RegionGeometry(problem, Region("interior")), 2000, "uniform", 0,
+        # 2000 points, fewer in very high dimension (100 at d = 10^6: 0.8 GB of float64).
+        n = int(min(2000, max(100, REFERENCE_ENTRIES * 10 // problem.domain.n_inputs)))
+        pts = RegionSampler(RegionGeometry(problem, Region("interior")), n, "uniform", 0,
                             seed=12345).points().numpy()
     return pts, reference_values(problem, pts)

@@ -16,7 +16,7 @@ from typing import Callable
 import sympy as sp
 
 from ..errors import SpecError
-from .symbols import Laplacian, Normal, VectorSymbol
+from .symbols import Laplacian, Normal, RandomNormal, VectorSymbol
 
 MAX_TEXT = 4000          # characters in one expression
 MAX_NODES = 2000         # AST nodes in one expression
@@ -35,7 +35,9 @@ _UNARY = {
 _NARY = {"Max": sp.Max, "Min": sp.Min}
 _CONSTANTS = {"pi": sp.pi, "E": sp.E}
 _OPERATORS = ("diff", "Derivative", "laplacian", "grad", "div", "dot", "dn", "Sum",
-              "Piecewise", "atan2", "Eq")
+              "Piecewise", "atan2", "Eq", "randn")
+MAX_RANDN_INDEX = 10_000_000
+MAX_RANDN_SEED = 2**32 - 1
 RESERVED = frozenset(_UNARY) | frozenset(_NARY) | frozenset(_CONSTANTS) | frozenset(_OPERATORS) | {"dim"}
 
 _NODE_WORDS = {
@@ -366,6 +368,25 @@ class _Parser:
             raise self.fail("atan2() takes two arguments", node)
         return sp.atan2(self.scalar(args[0], depth), self.scalar(args[1], depth))
 
+    def _call_randn(self, node, args, depth):
+        if len(args) not in (1, 2):
+            raise self.fail("randn() takes an index and an optional seed: randn(i) or "
+                            "randn(i, 7)", node)
+        index = self.scalar(args[0], depth)
+        free = index.free_symbols
+        if free:
+            shift = index - next(iter(free))
+            if len(free) != 1 or not free <= set(self.index_vars.values()) or \
+                    not (shift.is_number and shift.is_integer):
+                raise self.fail("randn() index must be a Sum index plus or minus an integer",
+                                node)
+        elif not (index.is_integer and 0 <= int(index) <= MAX_RANDN_INDEX):
+            raise self.fail(f"randn() index must be an integer from 0 to {MAX_RANDN_INDEX}", node)
+        seed = self.scalar(args[1], depth) if len(args) == 2 else sp.Integer(0)
+        if not (seed.is_Integer and 0 <= int(seed) <= MAX_RANDN_SEED):
+            raise self.fail(f"randn() seed must be an integer from 0 to {MAX_RANDN_SEED}", node)
+        return RandomNormal(index, seed)
+
     def _call_Eq(self, node, args, depth):
         raise self.fail("Eq(...) is only allowed as a whole equation", node)
 
@@ -434,7 +455,10 @@ class _Parser:
                 return Laplacian(expr, self.scope.vector[0])
             return Laplacian(expr, *self._spatial(node))
         if self.scope.vector is not None:
-            raise self.fail("over a vector coordinate, laplacian() applies to a field only", node)
+            if isinstance(expr, Laplacian) and expr.args[0] in self.scope.fields.values():
+                return Laplacian(expr, self.scope.vector[0])   # the bilaplacian Δ²u
+            raise self.fail("over a vector coordinate, laplacian() applies to a field (or to "
+                            "laplacian(field)) only", node)
         expr = self._expand_operators(expr, node)
         return sp.Add(*[sp.diff(expr, c, 2) for c in self._spatial(node)])
 

@@ -8,6 +8,9 @@ sampler). This module never imports torch.
 """
 from __future__ import annotations
 
+import functools
+
+import numpy as np
 import sympy as sp
 
 
@@ -15,7 +18,8 @@ class Laplacian(sp.Function):
     """Δu over the listed spatial coordinates: ``Laplacian(u(x, y, t), x, y)``.
 
     For a vector coordinate the single coordinate argument is the vector's symbol and the
-    Laplacian runs over all of its components.
+    Laplacian runs over all of its components; ``Laplacian(Laplacian(u, x), x)`` is then
+    the bilaplacian Δ²u.
     """
 
     nargs = None
@@ -27,10 +31,42 @@ class Laplacian(sp.Function):
         return sp.Add(*[sp.diff(field, c, 2) for c in coords])
 
     def _sympystr(self, printer):
-        return f"laplacian({printer._print(self.args[0].func)})"
+        inner = self.args[0]
+        return f"laplacian({printer._print(inner if isinstance(inner, Laplacian) else inner.func)})"
 
     def _latex(self, printer):
-        return r"\Delta " + printer._print(self.args[0].func)
+        inner = self.args[0]
+        return r"\Delta " + printer._print(inner if isinstance(inner, Laplacian) else inner.func)
+
+
+class RandomNormal(sp.Function):
+    """``randn(k, seed)``: entry k of a fixed sequence of standard-normal numbers.
+
+    The sequence is numpy's ``default_rng(seed).standard_normal`` (entries do not depend on
+    how many are drawn). It gives problem files reproducible random coefficients, e.g. the
+    c_i ~ N(0, 1) of the STDE benchmarks: ``Sum(randn(i)*sin(x[i]), (i, 0, dim - 1))``.
+    """
+
+    nargs = 2
+
+    def _eval_evalf(self, prec):
+        k, seed = self.args
+        if k.is_Integer and seed.is_Integer:
+            return sp.Float(float(randn_sequence(int(seed), int(k) + 1)[int(k)]), prec)
+        return None
+
+    def _sympystr(self, printer):
+        k, seed = self.args
+        return f"randn({printer._print(k)})" if seed == 0 else \
+            f"randn({printer._print(k)}, {printer._print(seed)})"
+
+
+@functools.lru_cache(maxsize=16)
+def randn_sequence(seed: int, n: int) -> np.ndarray:
+    """The first n entries of ``randn(·, seed)`` (numpy PCG64 standard normals), read-only."""
+    values = np.random.default_rng(seed).standard_normal(n)
+    values.setflags(write=False)
+    return values
 
 
 class Normal(sp.Function):
