@@ -76,8 +76,8 @@ def hutchinson(model, x, V, gen):
     return total / V
 
 
-def operator(method: str, d: int):
-    """A function model, x -> (n,) operator values for one method."""
+def operator(method: str, d: int, kind: str = "laplacian"):
+    """A function model, x -> (n,) operator values for one method and operator kind."""
     gen = torch.Generator().manual_seed(2)
     lap, bil = Laplacian(0, 0, d), Bilaplacian(0, 0, d)
     engines = {"forward_lap": TaylorEngine(), "taylor_exact": TaylorEngine(),
@@ -86,7 +86,7 @@ def operator(method: str, d: int):
                "stde_gaussian": TaylorEngine(DIRECTIONS, seed=3)}
     if method == "hutchinson":
         return lambda m, x: hutchinson(m, x, DIRECTIONS, gen)
-    req = bil if method in BIHARMONIC_METHODS else lap
+    req = bil if kind == "biharmonic" else lap
     if method == "nested":
         return lambda m, x, req=req: autodiff(m, x, [req])[req]
     engine = engines[method]
@@ -124,12 +124,12 @@ def memory_estimate_gib(method: str, d: int, n: int) -> float:
     return (n * h * layers * vectors * 4 * 3 + 4 * d * (h + 2 * n)) / 2**30
 
 
-def measure_memory(method: str, d: int, n: int) -> float | None:
+def measure_memory(method: str, d: int, n: int, kind: str) -> float | None:
     """Peak RSS growth (MiB) of one step, in a fresh process."""
     code = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); import torch, resource;"
             "torch.set_num_threads(1);"
             "from benchmarks.derivatives import build, points, operator, step_fn;"
-            f"m = build({d}); x = points({d}, {n}); op = operator({method!r}, {d});"
+            f"m = build({d}); x = points({d}, {n}); op = operator({method!r}, {d}, {kind!r});"
             "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss;"
             "step_fn(m, x, op)();"
             "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) / 1024)")
@@ -162,11 +162,11 @@ def run(kind: str, methods: list[str], dims: list[int], limit: float, max_gib: f
                 row["skipped"] = f"estimated memory {memory_estimate_gib(method, d, n):.0f} GiB"
                 last[method] = None  # type: ignore[assignment]
             else:
-                t = time_step(step_fn(model, x, operator(method, d)))
+                t = time_step(step_fn(model, x, operator(method, d, kind)))
                 row["ms"] = 1000 * t
                 last[method] = (d, t)
                 if memory:
-                    row["mib"] = measure_memory(method, d, n)
+                    row["mib"] = measure_memory(method, d, n, kind)
             rows.append(row)
             print(json.dumps(row), flush=True)
         del model, x

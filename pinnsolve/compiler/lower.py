@@ -150,10 +150,13 @@ class _Lowerer:
         return slot
 
     def lower(self, e: sp.Expr):
-        if e in self.memo:
-            return self.memo[e]
+        # Inside a Sum, a subtree that reads the index is keyed with the Sum's range: Sums
+        # over the same range share it (sin(P_i) in two Sums is computed once), others don't.
+        key = (e, self.sum_ctx) if self.sum_ctx is not None and e.has(self.sum_ctx[0]) else e
+        if key in self.memo:
+            return self.memo[key]
         result = self._lower(e)
-        self.memo[e] = result
+        self.memo[key] = result
         return result
 
     def _lower(self, e: sp.Expr):
@@ -257,8 +260,6 @@ class _Lowerer:
             body = self.lower(e.function)
         finally:
             self.sum_ctx = None
-            # Slots computed under this Sum depend on its range: forget them for later Sums.
-            self.memo = {k: v for k, v in self.memo.items() if not k.has(var)}
         if isinstance(body, float):
             return body * (hi - lo + 1)
         if self.indexed[body]:

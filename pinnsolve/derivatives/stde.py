@@ -144,7 +144,8 @@ class TaylorEngine:
 
     Args:
         directions: random directions per Laplacian/bilaplacian (|J| or R); ``None``: exact.
-            When it reaches the number of coordinates, the sum is computed exactly.
+            When it reaches the number of directions of the exact form (d for Δ, d² for
+            Δ²), the sum is computed exactly.
         sparse: Laplacian over sampled coordinate vectors (True) or dense random vectors.
         distribution: dense tangents, ``rademacher`` or ``gaussian``.
         seed: seeds the engine's own generator (its state is checkpointed by the trainer).
@@ -299,7 +300,7 @@ class TaylorEngine:
         n, d = x.shape
         D = stop - start
         dtype, device = x.dtype, x.device
-        if self._exact(D):
+        if self._exact(D * D):   # the exact form needs D² directions
             # Δ²u = Σ_i ∂⁴_i u + 2 Σ_{i<j} ∂²_i∂²_j u, and by polarisation
             # 12 ∂²_i∂²_j u = ∂⁴_{e_i+e_j} u + ∂⁴_{e_i−e_j} u − 2 ∂⁴_i u − 2 ∂⁴_j u.
             eye = torch.eye(d, dtype=dtype)[start:stop]

@@ -82,31 +82,60 @@ def partitions(k: int) -> tuple[tuple[int, tuple[int, ...]], ...]:
 
 
 # -- derivatives of elementwise functions ---------------------------------------------------
-def _poly_derivatives(p0: Sequence[float], dp: Sequence[float], order: int) -> list[np.ndarray]:
+@lru_cache(maxsize=None)
+def _poly_derivatives(p0: tuple[float, ...], dp: tuple[float, ...], order: int
+                      ) -> tuple[np.ndarray, ...]:
     """Polynomials P_n with f⁽ⁿ⁾ = P_n(f) when f' = dp(f) (tanh: dp = 1 − f², sigmoid:
     f − f²); coefficient arrays in increasing powers."""
     polys = [np.array(p0, dtype=float)]
     for _ in range(order):
         polys.append(np.polynomial.polynomial.polymul(
             np.polynomial.polynomial.polyder(polys[-1]), dp))
-    return polys
+    return tuple(polys)
 
 
-def _horner(coeffs: np.ndarray, t: torch.Tensor) -> torch.Tensor:
+def _horner(coeffs: np.ndarray, t: torch.Tensor, t2: torch.Tensor) -> torch.Tensor:
+    """P(t). Polynomials with only odd or only even powers (tanh's) are evaluated in t²
+    with half the operations; each step is one fused multiply-add."""
+    nz = np.flatnonzero(coeffs)
+    if len(nz) and (nz % 2 == nz[0] % 2).all():
+        parity = int(nz[0] % 2)
+        c = coeffs[parity::2]
+        out = torch.full_like(t, float(c[-1])) if len(c) == 1 else \
+            torch.add(torch.full_like(t, float(c[-2])), t2, alpha=float(c[-1]))
+        for a in c[-3::-1]:
+            out = torch.addcmul(torch.full_like(t, float(a)), out, t2) if a else out * t2
+        return out * t if parity else out
     out = torch.full_like(t, float(coeffs[-1]))
-    for c in coeffs[-2::-1]:
-        out = out * t + float(c)
+    for a in coeffs[-2::-1]:
+        out = out * t + float(a)
     return out
 
 
 def _tanh(z, order):
+    # Closed forms with s = 1 - t^2 up to order 4 (the hot path: 2-jets and 4-jets), then
+    # the polynomial recurrence: f2 = -2ts, f3 = s(6t^2 - 2), f4 = ts(16 - 24t^2).
     t = torch.tanh(z)
-    return [t] + [_horner(p, t) for p in _poly_derivatives([0, 1], [1, 0, -1], order)[1:]]
+    if order == 0:
+        return [t]
+    t2 = t * t
+    s = 1 - t2
+    out = [t, s]
+    if order >= 2:
+        ts = t * s
+        out.append(-2 * ts)
+    if order >= 3:
+        out.append(s * (6 * t2 - 2))
+    if order >= 4:
+        out.append(ts * (16 - 24 * t2))
+    polys = _poly_derivatives((0, 1), (1, 0, -1), order)
+    return out + [_horner(p, t, t2) for p in polys[5:]]
 
 
 def _sigmoid(z, order):
     s = torch.sigmoid(z)
-    return [s] + [_horner(p, s) for p in _poly_derivatives([0, 1], [0, 1, -1], order)[1:]]
+    s2 = s * s
+    return [s] + [_horner(p, s, s2) for p in _poly_derivatives((0, 1), (0, 1, -1), order)[1:]]
 
 
 def _sin(z, order):
@@ -201,9 +230,11 @@ class Jet:
         return Jet(self.value, [self._dense(c) for c in self.coefs], self.weights)
 
     def _wsum(self, t: torch.Tensor) -> torch.Tensor:
-        """Σ_r w_r t[r] keeping a leading axis of 1."""
-        w = self.weights.to(t.dtype).reshape(-1, *([1] * (t.dim() - 1)))
-        return (w * t).sum(0, keepdim=True)
+        """Σ_r w_r t[r] keeping a leading axis of 1 (one contraction, no temporary)."""
+        w = self.weights.to(t.dtype)
+        if t.shape[0] != len(w):
+            t = t.expand(len(w), *t.shape[1:])
+        return torch.tensordot(w, t, dims=([0], [0]))[None]
 
     # linear operations ----------------------------------------------------------------------
     def linear(self, weight: torch.Tensor, bias: torch.Tensor | None = None) -> "Jet":
@@ -221,6 +252,9 @@ class Jet:
 
     def affine(self, scale: torch.Tensor | float, shift: torch.Tensor | float = 0.0) -> "Jet":
         """y = scale · x + shift, featurewise (scale (F,) or scalar)."""
+        if isinstance(scale, (int, float)) and scale == 1 and \
+                isinstance(shift, (int, float)) and shift == 0:
+            return self
         coefs = []
         for c in self.coefs:
             if isinstance(c, Sparse):
@@ -288,10 +322,15 @@ class Jet:
             for i in range(k + 1):
                 if a[i] is None or b[k - i] is None:
                     continue
-                term = math.comb(k, i) * (a[i] * b[k - i])
                 if top and 0 < i < k:
-                    term = self._wsum(term)
-                total = term if total is None else total + term
+                    term = self._wsum(a[i] * b[k - i])
+                    term = term if math.comb(k, i) == 1 else math.comb(k, i) * term
+                    total = term if total is None else total + term
+                elif total is None:
+                    total = a[i] * b[k - i] if math.comb(k, i) == 1 else \
+                        math.comb(k, i) * (a[i] * b[k - i])
+                else:
+                    total = torch.addcmul(total, a[i], b[k - i], value=math.comb(k, i))
             coefs.append(total)
         return Jet(self.value * other.value, coefs, self.weights)
 
@@ -302,6 +341,18 @@ class Jet:
         K = self.order
         d = DERIVATIVES[name](self.value, K)
         c = [None] + [self._dense(x) for x in self.coefs]
+        powers: dict[tuple[int, int], torch.Tensor] = {}
+
+        def power(s: int, m: int) -> torch.Tensor:
+            """c_s^m, built from cached lower powers (c1² serves c1³ and c1⁴)."""
+            if m == 1:
+                return c[s]
+            if (s, m) not in powers:
+                half = power(s, m // 2)
+                sq = half * half
+                powers[(s, m)] = sq if m % 2 == 0 else sq * c[s]
+            return powers[(s, m)]
+
         coefs = []
         for k in range(1, K + 1):
             top = self.collapsed and k == K
@@ -310,13 +361,16 @@ class Jet:
                 if any(c[s] is None for s in sizes):
                     continue
                 prod = None
-                for s in set(sizes):
-                    p = c[s] if sizes.count(s) == 1 else c[s] ** sizes.count(s)
+                for s in sorted(set(sizes)):
+                    p = power(s, sizes.count(s))
                     prod = p if prod is None else prod * p
                 if top and len(sizes) > 1:
                     prod = self._wsum(prod)
-                term = d[len(sizes)] * prod if count == 1 else (count * d[len(sizes)]) * prod
-                total = term if total is None else total + term
+                if total is None:
+                    total = d[len(sizes)] * prod if count == 1 else \
+                        (count * d[len(sizes)]) * prod
+                else:
+                    total = torch.addcmul(total, d[len(sizes)], prod, value=count)
             coefs.append(total)
         return Jet(d[0], coefs, self.weights)
 

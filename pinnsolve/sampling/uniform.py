@@ -50,8 +50,9 @@ def _lhs(n: int, k: int, gen: torch.Generator) -> torch.Tensor:
 class UnitCube:
     """Draws (n, k) samples in [0, 1)^k by ``method``, reproducibly from ``seed``."""
 
-    def __init__(self, k: int, method: str, seed: int):
+    def __init__(self, k: int, method: str, seed: int, dtype: torch.dtype = torch.float64):
         self.k = k
+        self.dtype = dtype
         self.method = method if not (method == "sobol" and k > 1000) and not (
             method == "halton" and k > len(_PRIMES)) else "uniform"
         self.seed = seed
@@ -71,7 +72,7 @@ class UnitCube:
         elif self.method == "lhs":
             u = _lhs(n, self.k, self.gen)
         else:
-            u = torch.rand(n, self.k, generator=self.gen, dtype=torch.float64)
+            u = torch.rand(n, self.k, generator=self.gen, dtype=self.dtype)
         self.draws += n
         return u
 
@@ -103,7 +104,12 @@ class RegionSampler:
         self.resample_every = resample_every
         self.dtype = dtype
         self.device = device
-        self.cube = UnitCube(geometry.unit_dim, method, seed)
+        # Over a vector coordinate a draw is n × d numbers every step and dominates the step
+        # at large d: draw uniform samples in the training precision there (float64 elsewhere,
+        # which keeps low-dimensional point streams independent of the precision).
+        cube_dtype = dtype if geometry.vector is not None and dtype == torch.float32 \
+            else torch.float64
+        self.cube = UnitCube(geometry.unit_dim, method, seed, cube_dtype)
         self.frozen = False
         self._draw()
 
