@@ -31,7 +31,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -125,14 +124,18 @@ def memory_estimate_gib(method: str, d: int, n: int) -> float:
 
 
 def measure_memory(method: str, d: int, n: int, kind: str) -> float | None:
-    """Peak RSS growth (MiB) of one step, in a fresh process."""
-    code = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); import torch, resource;"
+    """Peak RSS growth (MiB) of one step, in a fresh process: the kernel's high-water mark
+    is reset (/proc/self/clear_refs) after the model and points are built, so the figure is
+    what the step itself adds (graph, jets, gradients)."""
+    code = (f"import sys, re; sys.path.insert(0, {str(ROOT)!r}); import torch;"
             "torch.set_num_threads(1);"
             "from benchmarks.derivatives import build, points, operator, step_fn;"
             f"m = build({d}); x = points({d}, {n}); op = operator({method!r}, {d}, {kind!r});"
-            "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss;"
+            "kb = lambda key: int(re.search(key + r':\\s+(\\d+)', "
+            "open('/proc/self/status').read()).group(1));"
+            "base = kb('VmRSS'); open('/proc/self/clear_refs', 'w').write('5');"
             "step_fn(m, x, op)();"
-            "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) / 1024)")
+            "print((kb('VmHWM') - base) / 1024)")
     try:
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                              timeout=600, env={**os.environ, "OMP_NUM_THREADS": "1"})
@@ -237,7 +240,8 @@ def main() -> None:
 Measured by `{cmd.strip()}` on {platform.processor() or platform.machine()},
 torch {torch.__version__}, {args.threads} thread(s), float32. A step = operator at N points +
 mean(op²) backward to the weights, MLP 3×128 tanh; median over repetitions. Memory (when
-shown) = peak RSS growth of one step in a fresh process. Raw rows: `{args.out.with_suffix('.json').name}`.
+shown) = peak RSS growth of one step in a fresh process (high-water mark reset after the
+model and points are built). Raw rows: `{args.out.with_suffix('.json').name}`.
 
 ## Laplacian
 
