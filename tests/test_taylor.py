@@ -15,8 +15,8 @@ import pytest
 import torch
 
 from pinnsolve.compiler import compile_problem
-from pinnsolve.derivatives import (Bilaplacian, Jet, Laplacian, Partial, Sparse, TaylorEngine,
-                                   autodiff, jet_terms, mixed_layout, push)
+from pinnsolve.derivatives import (Bilaplacian, DiagonalSum, Jet, Laplacian, Partial, Sparse,
+                                   TaylorEngine, autodiff, jet_terms, mixed_layout, push)
 from pinnsolve.derivatives.stde import laplacian_gradient
 from pinnsolve.derivatives.taylor import DERIVATIVES, partitions, push_generic
 from pinnsolve.errors import CompileError
@@ -278,6 +278,7 @@ CASES = {
     "laplacian-gaussian": (dict(directions=2, sparse=False, distribution="gaussian"),
                            Laplacian(0, 0, 12)),
     "bilaplacian-gaussian": (dict(directions=2), Bilaplacian(0, 0, 4)),
+    "diagonal4-sparse": (dict(directions=3), DiagonalSum(0, 0, 12, 4)),
 }
 
 
@@ -329,3 +330,32 @@ def test_bilaplacian_of_a_vector_coordinate_parses_and_compiles():
     with pytest.raises(Exception, match=r"laplacian\(\) applies to a field"):
         load_problem({"domain": {"x": {"dim": d}}, "fields": ["u"],
                       "equations": ["laplacian(laplacian(u)**2) = 0"]})
+
+
+def test_diagonal_sums_parse_and_every_engine_agrees_with_the_closed_form():
+    # u = sin(a·x): Σ_i ∂⁴_i u = (Σ a_i⁴) sin(a·x), Σ_{i=1..3} ∂_i u = (a_1+a_2+a_3) cos(a·x).
+    d = 6
+    problem = load_problem({"domain": {"x": {"dim": d}}, "fields": ["u"], "equations": [
+        "Sum(diff(u, x[i], 4), (i, 0, dim - 1)) + 2*Sum(diff(u, x[i]), (i, 1, 3)) = 0"],
+        "derivatives": {"engine": "stde", "directions": 2}})
+    a = torch.linspace(0.5, 1.5, d, dtype=DT)
+    u = lambda p: torch.sin(p @ a)[:, None]  # noqa: E731
+    x = torch.rand(5, d, generator=torch.Generator().manual_seed(12), dtype=DT)
+    want = (a ** 4).sum() * torch.sin(x @ a) + 2 * a[1:4].sum() * torch.cos(x @ a)
+    for engine in ("autodiff", "taylor"):
+        compiled = compile_problem(problem, engine)
+        assert compiled.terms[0].requests == {DiagonalSum(0, 0, d, 4), DiagonalSum(0, 1, 4, 1)}
+        assert rel(compiled.residuals(u, x)["pde"], want) < 1e-13
+    # STDE: the first-order sum is exact; the fourth-order one is a sparse estimate (its
+    # unbiasedness is tested with many draws in test_estimators_are_unbiased).
+    stde = compile_problem(problem)
+    draws = torch.stack([stde.residuals(u, x)["pde"] for _ in range(20)])  # (jvp fallback: slow)
+    assert bool((draws.std(0) > 0).all())
+    se = draws.std(0) / math.sqrt(len(draws))
+    assert bool(((draws.mean(0) - want).abs() <= 4.5 * se).all())
+    for text, match in [("Sum(2*diff(u, x[i], 2), (i, 0, 3))", "must be the whole body"),
+                        ("diff(u, x[0], 2)", "written Sum\\(diff"),
+                        ("Sum(diff(u**2, x[i], 2), (i, 0, 3))", "with u a field")]:
+        with pytest.raises(Exception, match=match):
+            load_problem({"domain": {"x": {"dim": d}}, "fields": ["u"],
+                          "equations": [f"{text} = 0"]})

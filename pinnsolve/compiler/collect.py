@@ -4,10 +4,14 @@ from __future__ import annotations
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from ..derivatives.requests import Bilaplacian, Laplacian, Partial, Request
+from ..derivatives.requests import Bilaplacian, DiagonalSum, Laplacian, Partial, Request
 from ..errors import CompileError
 from ..spec.problem import Domain
+from ..spec.symbols import DiagonalSum as DiagonalNode
 from ..spec.symbols import Laplacian as LaplacianNode
+
+
+DERIVATIVE_NODES = (AppliedUndef, sp.Derivative, LaplacianNode, DiagonalNode)
 
 
 class Columns:
@@ -41,6 +45,9 @@ class Columns:
                                        "input coordinate", equation=equation)
                 counts[self.inputs[var]] = counts.get(self.inputs[var], 0) + int(k)
             return Partial(self.field(node.expr, equation), tuple(sorted(counts.items())))
+        if isinstance(node, DiagonalNode):
+            field, k, lo, hi = node.args
+            return DiagonalSum(self.field(field, equation), int(lo), int(hi) + 1, int(k))
         if isinstance(node, LaplacianNode):
             field, *coords = node.args
             if isinstance(field, LaplacianNode):   # Δ²u over a vector coordinate
@@ -63,7 +70,7 @@ def collect_requests(expr: sp.Expr, columns: Columns, equation: str) -> frozense
     found: set[Request] = set()
 
     def walk(node: sp.Basic) -> None:
-        if isinstance(node, (AppliedUndef, sp.Derivative, LaplacianNode)):
+        if isinstance(node, DERIVATIVE_NODES):
             found.add(columns.request_for(node, equation))
             return
         for arg in node.args:

@@ -23,7 +23,7 @@ from ..derivatives.requests import Request
 from ..errors import CompileError
 from ..spec.symbols import Laplacian as LaplacianNode
 from ..spec.symbols import Normal, RandomNormal, randn_sequence
-from .collect import Columns
+from .collect import DERIVATIVE_NODES, Columns
 
 
 @dataclass
@@ -170,7 +170,7 @@ class _Lowerer:
             if value.imag != 0:
                 raise self.fail(f"constant '{e}' is not real")
             return float(value.real)
-        if isinstance(e, (AppliedUndef, sp.Derivative, LaplacianNode)):
+        if isinstance(e, DERIVATIVE_NODES):
             req = self.columns.request_for(e, self.equation)
             return self.emit(lambda env, vals, r=req: env.derivs[r], False)
         if isinstance(e, sp.Symbol):

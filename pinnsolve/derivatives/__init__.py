@@ -3,7 +3,7 @@
 ``ENGINES`` maps the YAML word to a factory taking the ``derivatives`` settings.
 """
 from .autodiff import autodiff
-from .requests import Bilaplacian, Laplacian, Partial, Request
+from .requests import Bilaplacian, DiagonalSum, Laplacian, Partial, Request
 from .stde import TaylorEngine, jet_terms, mixed_layout, taylor
 from .taylor import Jet, Sparse, push
 
@@ -31,4 +31,4 @@ def make_engine(name: str, **settings):
 
 
 __all__ = ["ENGINES", "make_engine", "autodiff", "taylor", "TaylorEngine", "Jet", "Sparse",
-           "push", "mixed_layout", "jet_terms", "Bilaplacian", "Laplacian", "Partial", "Request"]
+           "push", "mixed_layout", "jet_terms", "Bilaplacian", "DiagonalSum", "Laplacian", "Partial", "Request"]

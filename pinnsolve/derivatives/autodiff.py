@@ -10,7 +10,7 @@ from typing import Callable, Iterable
 
 import torch
 
-from .requests import Bilaplacian, Laplacian, Partial, Request
+from .requests import Bilaplacian, DiagonalSum, Laplacian, Partial, Request
 
 
 def _full_grad(y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
@@ -62,6 +62,9 @@ def autodiff(model: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor,
         for req in requests:
             if isinstance(req, Laplacian):
                 results[req] = sum(value(Partial(req.field, ((c, 2),)))
+                                   for c in range(req.start, req.stop))
+            elif isinstance(req, DiagonalSum):
+                results[req] = sum(value(Partial(req.field, ((c, req.order),)))
                                    for c in range(req.start, req.stop))
             elif isinstance(req, Bilaplacian):
                 cols = range(req.start, req.stop)

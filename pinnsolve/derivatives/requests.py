@@ -56,4 +56,14 @@ class Bilaplacian:
     stop: int
 
 
-Request = Partial | Laplacian | Bilaplacian
+@dataclass(frozen=True, order=True)
+class DiagonalSum:
+    """Σ_{c in [start, stop)} ∂ᵏu_field/∂x_cᵏ (k = ``order``) over a block of input columns."""
+
+    field: int
+    start: int
+    stop: int
+    order: int
+
+
+Request = Partial | Laplacian | Bilaplacian | DiagonalSum

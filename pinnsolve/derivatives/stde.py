@@ -28,7 +28,7 @@ from typing import Callable, Iterable
 
 import torch
 
-from .requests import Bilaplacian, Laplacian, Partial, Request
+from .requests import Bilaplacian, DiagonalSum, Laplacian, Partial, Request
 from .taylor import Jet, Sparse, push
 
 MAX_JET_ORDER = 12
@@ -258,14 +258,19 @@ class TaylorEngine:
         if pushed:
             value = next(iter(pushed.values())).value
         # Laplacians and bilaplacians: one collapsed push per (kind, coordinate block)
-        blocks: dict[tuple[type, int, int], list[Request]] = {}
+        blocks: dict[tuple, list[Request]] = {}
         for req in requests:
             if isinstance(req, (Laplacian, Bilaplacian)):
-                blocks.setdefault((type(req), req.start, req.stop), []).append(req)
-        for (kind, start, stop), reqs in sorted(blocks.items(), key=lambda kv: (kv[0][0].__name__,
-                                                                                 kv[0][1:])):
-            jet = (self._laplacian_jet if kind is Laplacian else self._bilaplacian_jet)(
-                x, start, stop, gen)
+                blocks.setdefault((type(req).__name__, req.start, req.stop, 0), []).append(req)
+            elif isinstance(req, DiagonalSum):
+                blocks.setdefault(("DiagonalSum", req.start, req.stop, req.order), []).append(req)
+        for (kind, start, stop, order), reqs in sorted(blocks.items()):
+            if kind == "Laplacian":
+                jet = self._laplacian_jet(x, start, stop, gen)
+            elif kind == "Bilaplacian":
+                jet = self._bilaplacian_jet(x, start, stop, gen)
+            else:
+                jet = self._diagonal_jet(x, start, stop, order, gen)
             out = push(model, jet)
             value = out.value
             for req in reqs:
@@ -295,6 +300,22 @@ class TaylorEngine:
                                  self.distribution == "gaussian")
         return Jet.input(x, [v, None], weights=torch.full((R,), 1 / R, dtype=dtype,
                                                           device=device))
+
+    def _diagonal_jet(self, x, start, stop, order, gen) -> Jet:
+        """Σ_c ∂ᵏ_c u: collapsed k-jets along e_c, every c (exact) or |J| sampled without
+        replacement and scaled D/|J| (eq. 17; dense tangents cannot do this for k ≥ 3)."""
+        D = stop - start
+        dtype, device = x.dtype, x.device
+        if order == 1:  # Σ_c ∂_c u is one directional derivative: exact, one direction
+            v = torch.zeros(1, 1, x.shape[1], dtype=dtype, device=device)
+            v[..., start:stop] = 1
+            return Jet.input(x, [v])
+        if self._exact(D):
+            cols, scale = torch.arange(start, stop, device=device), 1.0
+        else:
+            cols, scale = self._coordinates(start, stop, gen, device), D / self.directions
+        ones = torch.ones(len(cols), dtype=dtype, device=device)
+        return Jet.input(x, [Sparse(cols, ones)] + [None] * (order - 1), weights=ones * scale)
 
     def _bilaplacian_jet(self, x, start, stop, gen) -> Jet:
         n, d = x.shape

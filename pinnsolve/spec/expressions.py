@@ -16,7 +16,7 @@ from typing import Callable
 import sympy as sp
 
 from ..errors import SpecError
-from .symbols import Laplacian, Normal, RandomNormal, VectorSymbol
+from .symbols import DiagonalPartial, DiagonalSum, Laplacian, Normal, RandomNormal, VectorSymbol
 
 MAX_TEXT = 4000          # characters in one expression
 MAX_NODES = 2000         # AST nodes in one expression
@@ -407,9 +407,27 @@ class _Parser:
             raise self.fail(f"derivative order must be an integer from 1 to {MAX_DIFF_ORDER}", node)
         return int(value)
 
+    def _component_derivative(self, node, args, depth):
+        """``diff(u, x[i], k)`` with i a Sum index: a DiagonalPartial marker, or None when
+        the variable is not a vector component."""
+        if len(args) < 2 or not (isinstance(args[1], ast.Subscript) and
+                                 self._is_vector_name(args[1].value)):
+            return None
+        expr = self.scalar(args[0], depth)
+        index = self.scalar(args[1].slice, depth)
+        if expr not in self.scope.fields.values() or len(args) > 3 or \
+                index not in self.index_vars.values():
+            raise self.fail("a derivative by a vector component is written "
+                            "Sum(diff(u, x[i], k), (i, first, last)) with u a field", node)
+        order = self._order(args[2], depth) if len(args) == 3 else 1
+        return DiagonalPartial(expr, index, order)
+
     def _call_diff(self, node, args, depth):
         if len(args) < 2:
             raise self.fail("diff() needs an expression and at least one variable", node)
+        marker = self._component_derivative(node, args, depth)
+        if marker is not None:
+            return marker
         expr = self.scalar(args[0], depth)
         spec: list[tuple[sp.Symbol, int]] = []
         rest = list(args[1:])
@@ -526,6 +544,11 @@ class _Parser:
             body = self.scalar(args[0], depth)
         finally:
             del self.index_vars[name]
+        if body.has(DiagonalPartial):
+            if not isinstance(body, DiagonalPartial) or body.args[1] != index:
+                raise self.fail("inside a Sum, diff(u, x[i], k) must be the whole body: "
+                                "Sum(diff(u, x[i], k), (i, first, last))", node)
+            return DiagonalSum(body.args[0], body.args[2], lo, hi)
         if body.has(Laplacian) or body.has(sp.Derivative):
             raise self.fail("derivatives inside Sum are not supported", node)
         for item in body.atoms(sp.Indexed):

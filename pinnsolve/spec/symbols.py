@@ -39,6 +39,24 @@ class Laplacian(sp.Function):
         return r"\Delta " + printer._print(inner if isinstance(inner, Laplacian) else inner.func)
 
 
+class DiagonalPartial(sp.Function):
+    """``diff(u, x[i], k)`` inside a Sum over i (args: field, index, k); only ever the whole
+    body of that Sum, which becomes a :class:`DiagonalSum`."""
+
+    nargs = 3
+
+
+class DiagonalSum(sp.Function):
+    """Σ_{i=lo}^{hi} ∂ᵏu/∂x_iᵏ over components of a vector coordinate (args: field, k, lo,
+    hi): a diagonal k-th order operator that engines answer directly (STDE: sparse jets)."""
+
+    nargs = 4
+
+    def _sympystr(self, printer):
+        u, k, lo, hi = self.args
+        return f"Sum(diff({printer._print(u.func)}, x[i], {k}), (i, {lo}, {hi}))"
+
+
 class RandomNormal(sp.Function):
     """``randn(k, seed)``: entry k of a fixed sequence of standard-normal numbers.
 
