@@ -17,11 +17,9 @@ from typing import Callable, Mapping
 
 import sympy as sp
 import torch
-from sympy.core.function import AppliedUndef
 
 from ..derivatives.requests import Request
 from ..errors import CompileError
-from ..spec.symbols import Laplacian as LaplacianNode
 from ..spec.symbols import Normal, RandomNormal, randn_sequence
 from .collect import DERIVATIVE_NODES, Columns
 
