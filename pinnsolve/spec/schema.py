@@ -56,9 +56,10 @@ class SamplingSettings:
     boundary: int = _rng(200, 1, 10_000_000)
     initial: int = _rng(200, 1, 10_000_000)
     method: Literal["uniform", "sobol", "halton", "lhs"] = "uniform"
-    strategy: Literal["uniform", "rad"] = "uniform"
-    resample_every: int = _rng(100, 0, 10_000_000)
+    strategy: Literal["uniform", "rad", "r3"] = "uniform"
+    resample_every: int = _rng(100, 0, 10_000_000)   # uniform/rad redraw period; r3: every step
     candidates: int = _rng(50_000, 1, 100_000_000)
+    causal: bool = False                              # r3: causal time gate on loss and fitness
 
 
 @dataclass(frozen=True)

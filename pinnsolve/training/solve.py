@@ -130,11 +130,16 @@ class Trainer:
     def losses(self) -> tuple[torch.Tensor, dict[str, torch.Tensor], dict[str, torch.Tensor]]:
         """(weighted total, unweighted mean squares per term, residuals per term)."""
         residuals: dict[str, torch.Tensor] = {}
+        weighted: dict[str, torch.Tensor] = {}
         for key, terms in self.groups.items():
             sampler = self.samplers[key]
-            residuals.update(self.compiled.evaluate(self.model, terms, sampler.points(),
-                                                    normals=sampler.normals()))
-        mse = {name: (r ** 2).mean() for name, r in residuals.items()}
+            res = self.compiled.evaluate(self.model, terms, sampler.points(),
+                                         normals=sampler.normals())
+            residuals.update(res)
+            # Samplers may weight their points' residuals (causal R3's time gate).
+            w = sampler.loss_weights() if hasattr(sampler, "loss_weights") else None
+            weighted.update(res if w is None else {k: r * w for k, r in res.items()})
+        mse = {name: (r ** 2).mean() for name, r in weighted.items()}
         if self.settings.derivatives.unbiased and self.settings.derivatives.engine == "stde":
             # Unbiased STDE loss (Shi et al. eq. 25): a second, independent draw of the
             # random tangents; mean(stopgrad(R_J) · R_K) has the expectation of the
@@ -366,6 +371,8 @@ class Trainer:
                 "elapsed_s": elapsed}
         for name, p in self.compiled.unknowns.items():
             info.setdefault("unknowns", {})[name] = float(p.detach())
+        for sampler in self.samplers.values():
+            info.update(sampler.diagnostics() if hasattr(sampler, "diagnostics") else {})
         return info
 
     def _log(self, run: RunDir | None, phase) -> None:
