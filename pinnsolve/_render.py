@@ -12,12 +12,14 @@ import time
 import sympy as sp
 from rich.console import Console, Group
 from rich.live import Live
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 from sympy.core.function import AppliedUndef
 
-from .derivatives.requests import Laplacian, Partial
+from .derivatives.requests import Bilaplacian, DiagonalSum, Laplacian, Partial
+from .spec.symbols import DiagonalSum as DiagonalNode
 from .spec.symbols import Laplacian as LaplacianNode
 
 
@@ -30,7 +32,14 @@ def readable(expr: sp.Expr, input_names: tuple[str, ...] = ()) -> str:
                 idx = "".join(str(v) * int(k) for v, k in node.variable_count)
                 mapping[node] = sp.Symbol(f"{node.expr.func.__name__}_{idx}")
         for node in expr.atoms(LaplacianNode):
-            mapping[node] = sp.Symbol(f"laplacian({node.args[0].func.__name__})")
+            inner = node.args[0]
+            if isinstance(inner, LaplacianNode):
+                mapping[node] = sp.Symbol(f"laplacian(laplacian({inner.args[0].func.__name__}))")
+            elif node not in mapping:
+                mapping[node] = sp.Symbol(f"laplacian({inner.func.__name__})")
+        for node in expr.atoms(DiagonalNode):
+            u, k, lo, hi = node.args
+            mapping[node] = sp.Symbol(f"Sum(diff({u.func.__name__}, x[i], {k}), (i, {lo}, {hi}))")
         plain = expr.xreplace(mapping)
         plain = plain.xreplace({f: sp.Symbol(f.func.__name__) for f in plain.atoms(AppliedUndef)})
     except Exception:  # pragma: no cover - printing must never fail
@@ -42,6 +51,10 @@ def request_text(req, fields, inputs) -> str:
     name = fields[req.field]
     if isinstance(req, Laplacian):
         return f"Δ{name}"
+    if isinstance(req, Bilaplacian):
+        return f"Δ²{name}"
+    if isinstance(req, DiagonalSum):
+        return f"Σ ∂^{req.order}{name}/∂x_i^{req.order}"
     if isinstance(req, Partial) and req.orders:
         return f"{name}_" + "".join(inputs[c] * k for c, k in req.orders)
     return name
@@ -73,8 +86,11 @@ def problem_summary(problem, compiled) -> Group:
         head.add_row("periodic", ", ".join(problem.periodic))
     if problem.reference is not None:
         r = problem.reference
-        head.add_row("reference", "exact: " + ", ".join(f"{k} = {v}" for k, v in r.exact.items())
-                     if r.exact else (f"file {r.file}" if r.file else f"solver {r.solver}"))
+        # escape(): "x[i]" in an expression is not rich markup.
+        head.add_row("reference", escape("exact: " + ", ".join(f"{k} = {v}" for k, v in
+                                                               r.exact.items())
+                                         if r.exact else (f"file {r.file}" if r.file
+                                                          else f"solver {r.solver}")))
     s = problem.settings
     head.add_row("model", f"{s.model.kind} {s.model.depth}×{s.model.width} {s.model.activation}")
     head.add_row("derivatives", s.derivatives.engine)
@@ -90,8 +106,9 @@ def problem_summary(problem, compiled) -> Group:
     for t in compiled.terms:
         expr = by_name.get(t.name)
         reqs = sorted(t.requests, key=lambda r: (type(r).__name__, r))
-        terms.add_row(t.name, _where(t.region), readable(expr) if expr is not None else t.text,
-                      ", ".join(request_text(r, problem.fields, inputs) for r in reqs))
+        terms.add_row(t.name, _where(t.region),
+                      escape(readable(expr) if expr is not None else t.text),
+                      escape(", ".join(request_text(r, problem.fields, inputs) for r in reqs)))
     return Group(Panel(head, title="pinnsolve check", border_style="green"), terms)
 
 

@@ -187,3 +187,17 @@ def test_root_help_lists_every_command():
     text = flat(result.stdout)
     for command in ("check", "solve", "export", "show", "--version"):
         assert command in text
+
+
+def test_check_shows_vector_components_and_high_order_operators(tmp_path):
+    # "x[i]" must not be swallowed as rich markup; Δ²u and diagonal sums are named.
+    path = tmp_path / "vec.yaml"
+    path.write_text("domain: {x: {dim: 3}}\nfields: [u]\nequations:\n"
+                    "  - laplacian(laplacian(u)) + Sum(diff(u, x[i], 4), (i, 0, dim - 1))"
+                    " = Sum(randn(i)*x[i]**2, (i, 0, dim - 1))\n")
+    result = invoke("check", path)
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "x[i]**2" in text and "laplacian(laplacian(u))" in text
+    assert "Sum(diff(u, x[i], 4), (i, 0, 2))" in text
+    assert "Δ²u" in text and "Σ ∂^4u/∂x_i^4" in text

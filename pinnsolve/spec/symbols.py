@@ -54,7 +54,8 @@ class DiagonalSum(sp.Function):
 
     def _sympystr(self, printer):
         u, k, lo, hi = self.args
-        return f"Sum(diff({printer._print(u.func)}, x[i], {k}), (i, {lo}, {hi}))"
+        name = u.func.__name__ if isinstance(u, sp.core.function.AppliedUndef) else printer._print(u)
+        return f"Sum(diff({name}, x[i], {k}), (i, {lo}, {hi}))"
 
 
 class RandomNormal(sp.Function):
