@@ -246,7 +246,8 @@ class _Lowerer:
         if a < 0:
             raise self.fail(f"'{e}' reaches a negative index over the Sum range")
         values = torch.tensor(randn_sequence(seed, b)[a:b])
-        return self.emit(lambda env, vals: values.to(env.x.dtype), True)
+        return self.emit(lambda env, vals: values.to(device=env.x.device, dtype=env.x.dtype),
+                         True)
 
     def _sum(self, e: sp.Sum):
         if self.sum_ctx is not None:

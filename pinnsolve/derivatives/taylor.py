@@ -51,7 +51,7 @@ class Sparse:
     def dense(self, d: int) -> torch.Tensor:
         """(R, 1, d) dense form."""
         out = self.scale.new_zeros(len(self.cols), 1, d)
-        out[torch.arange(len(self.cols)), 0, self.cols] = self.scale
+        out[torch.arange(len(self.cols), device=self.cols.device), 0, self.cols] = self.scale
         return out
 
 
@@ -397,7 +397,8 @@ class Jet:
             if isinstance(p, Sparse):
                 if q.dim() == 2:  # the value (n, d)
                     return (q[:, p.cols].T * p.scale[:, None])[..., None]
-                return (q[torch.arange(len(p.cols)), :, p.cols] * p.scale[:, None])[..., None]
+                rows = torch.arange(len(p.cols), device=p.cols.device)
+                return (q[rows, :, p.cols] * p.scale[:, None])[..., None]
             return (p * q).sum(-1, keepdim=True)
 
         coefs = []

@@ -80,7 +80,7 @@ class Embedding(nn.Module):
             # angle_(p, k) = π k (z_p + 1): a linear map of z, then cos and sin.
             modes = len(self.harmonics)
             weight = z.value.new_zeros(len(self.periodic) * modes, z.value.shape[-1])
-            rows = torch.arange(weight.shape[0])
+            rows = torch.arange(weight.shape[0], device=weight.device)
             weight[rows, self.periodic.repeat_interleave(modes)] = \
                 math.pi * self.harmonics.repeat(len(self.periodic)).to(weight.dtype)
             angle = z.linear(weight, weight.sum(1))
