@@ -125,6 +125,9 @@ def export(run: Path = typer.Argument(..., help="Run directory."),
         _fail(exc)
     for p in paths:
         console.print(f"wrote {p}")
+    if not paths:
+        console.print("nothing written (a vector coordinate has no grid for VTU/XDMF: ask for "
+                      "--npz or --png; PNG needs matplotlib)")
 
 
 def _grid_option(text: Optional[str]) -> dict[str, int] | None:

@@ -148,3 +148,21 @@ def test_stde_resume_is_bit_identical_and_unbiased_loss_trains(tmp_path, unbiase
     # The unbiased loss mean(stopgrad(R_J) R_K) may be negative for one draw; training
     # still lowers the error from the untrained ~1.
     assert straight.metrics["errors"]["u"]["l2re"] < 0.9
+
+
+def test_vector_runs_write_samples_and_export_explains_missing_grids(tmp_path):
+    overrides = ["x.dim=5", "training.phases.0.steps=20", "model.width=16"]
+    run = pinnsolve.solve(ROOT / "problems" / "poisson_twobody.yaml", out=tmp_path / "r",
+                          overrides=overrides)
+    files = {Path(f).name for f in run.metrics["files"]}
+    assert {"samples.npz", "u.png", "history.png"} <= files
+    data = np.load(tmp_path / "r" / "fields" / "samples.npz")
+    assert data["x_first"].shape == (2000, 3) and data["radius"].max() <= 1 + 1e-6
+    np.testing.assert_allclose(data["u_abs_error"], np.abs(data["u"] - data["u_ref"]))
+    from typer.testing import CliRunner
+
+    from pinnsolve.cli import app
+    result = CliRunner().invoke(app, ["export", str(tmp_path / "r"), "--vtk"])
+    assert result.exit_code == 0 and "nothing written" in result.output
+    result = CliRunner().invoke(app, ["export", str(tmp_path / "r"), "--npz"])
+    assert result.exit_code == 0 and "samples.npz" in result.output.replace("\n", "")

@@ -8,8 +8,10 @@ import numpy as np
 import torch
 
 from ..errors import RunError
-from ..spec.problem import Problem
-from .fields import evaluate, grid_axes, grid_points, reference_values
+from ..geometry import RegionGeometry
+from ..sampling import RegionSampler
+from ..spec.problem import Problem, Region
+from .fields import evaluate, grid_axes, grid_points, reference_data, reference_values
 from .atomic import atomic_write_with, write_npz
 from .vtk import write_points_vtu, write_vtu, write_xdmf_series
 
@@ -32,7 +34,7 @@ def write_outputs(problem: Problem, model: torch.nn.Module, run_path: Path, *, f
         return written
     axes = grid_axes(problem, sizes)
     if not axes:
-        return written  # vector coordinates: no grid output
+        return written + _vector_samples(problem, model, Path(run_path), formats, dtype, log)
     pts = grid_points(axes)
     pred = evaluate(model, pts, dtype=dtype)
     ref = reference_values(problem, pts)
@@ -59,6 +61,35 @@ def write_outputs(problem: Problem, model: torch.nn.Module, run_path: Path, *, f
         from .plots import plot_all
 
         written += plot_all(problem, axes, data, log or [], Path(run_path) / "plots")
+    return written
+
+
+def _vector_samples(problem: Problem, model, run_path: Path, formats, dtype, log) -> list[Path]:
+    """A vector coordinate has no grid: write the model (and reference) at the error's
+    sample points, ``fields/samples.npz`` with |x|, the first three components, values and
+    errors, and plots of prediction against reference."""
+    samples = reference_data(problem)
+    if samples is None:
+        pts = RegionSampler(RegionGeometry(problem, Region("interior")), 2000, "uniform", 0,
+                            seed=12345).points().numpy()
+        ref = {}
+    else:
+        pts, ref = samples
+    pred = evaluate(model, pts, dtype=dtype)
+    d = problem.domain.vector.dim
+    radius = np.linalg.norm(pts[:, :d], axis=1)
+    data = {f: pred[:, i] for i, f in enumerate(problem.fields)}
+    for f, v in ref.items():
+        data[f"{f}_ref"] = v
+        data[f"{f}_abs_error"] = np.abs(data[f] - v)
+    written = []
+    if "npz" in formats:
+        written.append(write_npz(run_path / "fields" / "samples.npz", radius=radius,
+                                 x_first=pts[:, :min(d, 3)], **data))
+    if "png" in formats:
+        from .plots import plot_samples
+
+        written += plot_samples(problem, radius, data, log or [], run_path / "plots")
     return written
 
 

@@ -56,6 +56,42 @@ def plot_all(problem, axes: dict[str, np.ndarray], data: dict[str, np.ndarray],
             _panel(fig, ax, axes, title, values)
         written.append(_save(fig, out / f"{f}.png"))
         plt.close(fig)
+    return written + _history(plt, log, out)
+
+
+def plot_samples(problem, radius: np.ndarray, data: dict[str, np.ndarray], log: list[dict],
+                 out: Path) -> list[Path]:
+    """Vector coordinates (no grid): per field, prediction against reference and the error
+    against |x|, at the sample points; and the loss history."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return []
+    written = []
+    for f in problem.fields:
+        if f"{f}_ref" not in data:
+            continue
+        fig, (a, b) = plt.subplots(1, 2, figsize=(9.6, 3.8), layout="constrained")
+        ref, pred = data[f"{f}_ref"], data[f]
+        a.scatter(ref, pred, s=4, alpha=0.5)
+        lo, hi = float(min(ref.min(), pred.min())), float(max(ref.max(), pred.max()))
+        a.plot([lo, hi], [lo, hi], "k--", lw=0.8)
+        a.set_xlabel(f"{f} reference")
+        a.set_ylabel(f"{f} predicted")
+        b.scatter(radius, data[f"{f}_abs_error"], s=4, alpha=0.5)
+        b.set_xlabel("|x|")
+        b.set_ylabel(f"|{f} − ref|")
+        written.append(_save(fig, out / f"{f}.png"))
+        plt.close(fig)
+    return written + _history(plt, log, out)
+
+
+def _history(plt, log: list[dict], out: Path) -> list[Path]:
+    """Loss terms and the L2 error against the step."""
+    written = []
     rows = [r for r in log if "losses" in r]
     if rows:
         fig, ax = plt.subplots(figsize=(6, 3.8), layout="constrained")
