@@ -311,7 +311,6 @@ def test_estimators_are_unbiased(small_net, case):
         means = draws[: (len(draws) // m) * m].reshape(-1, m, draws.shape[1]).mean(1)
         err[m] = float(((means - exact.detach()) ** 2).mean().sqrt())
     assert 2.0 < err[16] / err[256] < 8.0, err
-    assert np.isfinite(list(err.values())).all()
 
 
 def test_bilaplacian_of_a_vector_coordinate_parses_and_compiles():

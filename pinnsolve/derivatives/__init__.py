@@ -4,7 +4,7 @@
 """
 from .autodiff import autodiff
 from .requests import Bilaplacian, DiagonalSum, Laplacian, Partial, Request
-from .stde import TaylorEngine, jet_terms, mixed_layout, taylor
+from .stde import TaylorEngine, jet_terms, mixed_layout
 from .taylor import Jet, Sparse, push
 
 
@@ -30,5 +30,5 @@ def make_engine(name: str, **settings):
     return ENGINES[name](**settings)
 
 
-__all__ = ["ENGINES", "make_engine", "autodiff", "taylor", "TaylorEngine", "Jet", "Sparse",
+__all__ = ["ENGINES", "make_engine", "autodiff", "TaylorEngine", "Jet", "Sparse",
            "push", "mixed_layout", "jet_terms", "Bilaplacian", "DiagonalSum", "Laplacian", "Partial", "Request"]

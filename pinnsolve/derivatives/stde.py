@@ -342,12 +342,6 @@ class TaylorEngine:
                          weights=torch.full((R,), 1 / (3 * R), dtype=dtype, device=device))
 
 
-def taylor(model, x, requests, *, generator=None):
-    """Exact Taylor-mode engine (collapsed jets; forward Laplacian for Laplacians)."""
-    return _EXACT(model, x, requests, generator=generator)
-
-
-_EXACT = TaylorEngine()
 
 
 def laplacian_gradient(model, x: torch.Tensor, field: int, start: int, stop: int, col: int, *,

@@ -8,6 +8,18 @@ import numpy as np
 from .atomic import atomic_write_with
 
 
+def _pyplot():
+    """matplotlib.pyplot on the Agg backend, or None when matplotlib is not installed."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    return plt
+
+
 def _save(fig, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     return atomic_write_with(path, ".png",
@@ -38,12 +50,8 @@ def plot_all(problem, axes: dict[str, np.ndarray], data: dict[str, np.ndarray],
     Returns:
         The files written; nothing when matplotlib is not installed.
     """
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+    plt = _pyplot()
+    if plt is None:
         return []
     written = []
     for f in problem.fields:
@@ -63,12 +71,8 @@ def plot_samples(problem, radius: np.ndarray, data: dict[str, np.ndarray], log: 
                  out: Path) -> list[Path]:
     """Vector coordinates (no grid): per field, prediction against reference and the error
     against |x|, at the sample points; and the loss history."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+    plt = _pyplot()
+    if plt is None:
         return []
     written = []
     for f in problem.fields:

@@ -219,7 +219,8 @@ def _distance_jet(j, factors):
         elif kind == "hi":
             f = j.select([col]).affine(-1 / (b - a), b / (b - a))
         else:
-            f = j.sum_squares(list(range(n_space))).affine(-1 / b ** 2, 1.0)
+            space = None if n_space == j.value.shape[1] else list(range(n_space))
+            f = j.sum_squares(space).affine(-1 / b ** 2, 1.0)
         out = f if out is None else out * f
     return out
 

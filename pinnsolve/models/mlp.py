@@ -75,7 +75,7 @@ class Embedding(nn.Module):
     def jet(self, j):
         """The same map on a Taylor jet (see pinnsolve.derivatives.taylor)."""
         z = j.affine(1 / self.halfwidth, -self.center / self.halfwidth)
-        parts = [z.select(self.plain)]
+        parts = [z.select(self.plain) if self.periodic.numel() else z]
         if self.periodic.numel():
             # angle_(p, k) = π k (z_p + 1): a linear map of z, then cos and sin.
             modes = len(self.harmonics)

@@ -52,7 +52,6 @@ class R3Sampler(RegionSampler):
         return (1 - torch.tanh(self.alpha * (t_hat - self.beta))) / 2
 
     def loss_weights(self) -> torch.Tensor | None:
-        """Per-point factors the trainer applies to residuals before squaring."""
         return self.gate()
 
     def update(self, residual: torch.Tensor | None, step: int,
@@ -80,7 +79,7 @@ class R3Sampler(RegionSampler):
                                        normals.to(self.dtype).to(self.device)])
 
     def diagnostics(self) -> dict[str, float]:
-        """The causal front β (in normalised time), for progress and metrics."""
+        """The causal front β (in normalised time)."""
         return {"causal_front": self.beta} if self.causal else {}
 
     def state_dict(self) -> dict:

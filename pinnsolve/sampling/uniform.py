@@ -150,6 +150,14 @@ class RegionSampler:
         """Draw a new set of points now (adaptive samplers use ``residual_fn``)."""
         self._draw()
 
+    def loss_weights(self) -> torch.Tensor | None:
+        """(n,) factors applied to the residuals before squaring, or None (causal R3 gates)."""
+        return None
+
+    def diagnostics(self) -> dict[str, float]:
+        """Numbers for progress and metrics (causal R3: its front)."""
+        return {}
+
     def state_dict(self) -> dict:
         state = {"points": self._points.cpu(), "cube": self.cube.state_dict()}
         if self._normals is not None:
@@ -178,6 +186,12 @@ class FixedSampler:
 
     def update(self, residual, step: int, residual_fn=None) -> None:
         return None
+
+    def loss_weights(self) -> None:
+        return None
+
+    def diagnostics(self) -> dict[str, float]:
+        return {}
 
     def redraw(self, residual_fn=None) -> None:
         return None

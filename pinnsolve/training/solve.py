@@ -136,8 +136,7 @@ class Trainer:
             res = self.compiled.evaluate(self.model, terms, sampler.points(),
                                          normals=sampler.normals())
             residuals.update(res)
-            # Samplers may weight their points' residuals (causal R3's time gate).
-            w = sampler.loss_weights() if hasattr(sampler, "loss_weights") else None
+            w = sampler.loss_weights()   # causal R3's time gate; None for most samplers
             weighted.update(res if w is None else {k: r * w for k, r in res.items()})
         mse = {name: (r ** 2).mean() for name, r in weighted.items()}
         if self.settings.derivatives.unbiased and self.settings.derivatives.engine == "stde":
@@ -372,7 +371,7 @@ class Trainer:
         for name, p in self.compiled.unknowns.items():
             info.setdefault("unknowns", {})[name] = float(p.detach())
         for sampler in self.samplers.values():
-            info.update(sampler.diagnostics() if hasattr(sampler, "diagnostics") else {})
+            info.update(sampler.diagnostics())
         return info
 
     def _log(self, run: RunDir | None, phase) -> None:
