@@ -163,6 +163,13 @@ class ProgressView:
         table.add_column("ETA", justify="right")
         if "error" in info:
             table.add_column("L2 rel. err", justify="right")
+        # The equation's residual imbalance and causal front (interior region).
+        interior = info.get("sampling", {}).get("interior", {})
+        extra = {label: interior[k] for k, label in
+                 (("imbalance", "max/mean |r|"), ("causal_front", "causal front"),
+                  ("points", "points")) if k in interior}
+        for label in extra:
+            table.add_column(label, justify="right")
         row = [f"{info.get('step', 0)}/{info.get('total_steps', 0)}", str(info.get("phase", ""))]
         row += [f"{v:.3e}" for v in info.get("losses", {}).values()]
         lr = info.get("lr")
@@ -170,6 +177,7 @@ class ProgressView:
                 _eta(info.get("eta_s"))]
         if "error" in info:
             row.append(f"{info['error']:.3e}")
+        row += [f"{v:.3g}" for v in extra.values()]
         table.add_row(*row)
         return table
 

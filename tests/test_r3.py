@@ -113,12 +113,13 @@ def test_trainer_gates_the_loss_and_reports_the_front(tmp_path):
     events = []
     run = pinnsolve.solve(problem, out=tmp_path / "run",
                           callback=lambda e, i: events.append(i) if e == "log" else None)
-    fronts = [i["causal_front"] for i in events]
+    fronts = [i["sampling"]["interior"]["causal_front"] for i in events]
     assert fronts == sorted(fronts) and fronts[-1] > -0.5
     assert run.metrics["steps"] == 60
     rows = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text()
             .splitlines()]
-    assert "causal_front" in rows[-1]
+    assert "causal_front" in rows[-1]["sampling"]["interior"]
+    assert rows[-1]["sampling"]["interior"]["imbalance"] >= 1
 
 
 def test_r3_from_the_cli(tmp_path):

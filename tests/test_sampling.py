@@ -100,7 +100,7 @@ def test_rad_concentrates_points_where_the_residual_is_large():
     s = RADSampler.build(geometry, 2000, settings, resample_every=1, seed=1,
                          dtype=torch.float64, device="cpu")
 
-    def spike(x):  # residual 100 in the strip 0.9 < x < 1.1 (5 % of the box), 1 elsewhere
+    def spike(x, normals=None):  # residual 100 in the strip 0.9 < x < 1.1 (5 % of the box), 1 elsewhere
         return torch.where((x[:, 0] - 1).abs() < 0.1, 100.0, 1.0)
 
     s.update(None, 1, spike)
@@ -117,5 +117,5 @@ def test_rad_concentrates_points_where_the_residual_is_large():
 def test_rad_ignores_a_nan_residual():
     geometry = RegionGeometry(BOX, Region("interior"))
     s = RADSampler(geometry, 100, "uniform", 1, 0, candidates=500)
-    s.update(None, 1, lambda x: torch.full((len(x),), float("nan"), dtype=x.dtype))
+    s.update(None, 1, lambda x, normals=None: torch.full((len(x),), float("nan"), dtype=x.dtype))
     assert torch.isfinite(s.points()).all() and s.points().shape == (100, 3)

@@ -10,7 +10,8 @@ Causal R3 (time-dependent regions): a gate g(t̂) = (1 − tanh(α (t̂ − β))
 normalised time t̂ ∈ [0, 1] multiplies the fitness and the loss residuals, and after each
 step the front advances, β ← β + η · min(exp(−ε · mean((g |r|)²)), clip), so later times
 enter the loss only once earlier ones are fitted. Defaults are the reference code's:
-α = 5, β₀ = −0.5, η = 1e-3, ε = 20, clip = 0.1.
+α = 5, β₀ = −0.5, η = 1e-3, ε = 20, clip = 0.1 (settings causal_alpha, causal_eta,
+causal_eps). Only the interior region (the equation's residual) is gated.
 """
 from __future__ import annotations
 
@@ -33,14 +34,17 @@ class R3Sampler(RegionSampler):
     def __init__(self, *args, causal: bool = False, alpha: float = 5.0, beta: float = -0.5,
                  eta: float = 1e-3, eps: float = 20.0, clip: float = 0.1, **kwargs):
         super().__init__(*args, **kwargs)
-        self.causal = causal and self.geometry.time is not None
+        # The gate orders the equation's residual in time; condition regions keep their loss.
+        self.causal = causal and self.geometry.time is not None \
+            and self.geometry.region.kind == "interior"
         self.alpha, self.beta, self.eta, self.eps, self.clip = alpha, beta, eta, eps, clip
 
     @classmethod
     def build(cls, geometry, n: int, settings: SamplingSettings, *, resample_every: int,
               seed: int, dtype: torch.dtype, device) -> "R3Sampler":
         return cls(geometry, n, settings.method, resample_every, seed, dtype, device,
-                   causal=settings.causal)
+                   causal=settings.causal, alpha=settings.causal_alpha,
+                   eta=settings.causal_eta, eps=settings.causal_eps)
 
     def gate(self, points: torch.Tensor | None = None) -> torch.Tensor | None:
         """g(t̂) at the points (n,), or None when not causal."""

@@ -1,9 +1,14 @@
-"""Residual-based adaptive distribution (RAD; Wu et al., "A comprehensive study of
-non-adaptive and residual-based adaptive sampling for PINNs", CMAME 2023).
+"""Residual-based adaptive sampling over dense candidates (Wu et al., "A comprehensive study
+of non-adaptive and residual-based adaptive sampling for PINNs", CMAME 2023).
 
 Every ``resample_every`` steps, draw ``candidates`` uniform points of the region, evaluate
-the residual there and draw the new set from p(x) ∝ |r(x)|^k / mean |r|^k + c (without
-replacement). k = c = 1 by default, the setting the self-scaled BFGS Burgers recipe uses.
+the residual there and pick points with probability p(x) ∝ |r(x)|^k / mean |r|^k + c
+(without replacement; k = c = 1 by default, the setting the self-scaled BFGS Burgers
+recipe uses):
+
+* RAD (``strategy: rad``) replaces the whole set with the picked points;
+* RAR-D (``strategy: rar``) keeps its first uniform set and adds ``rar_add`` picked points
+  per redraw, up to ``rar_max`` added points, after which the oldest added points give way.
 """
 from __future__ import annotations
 
@@ -11,6 +16,8 @@ import torch
 
 from ..spec.schema import SamplingSettings
 from .uniform import RegionSampler, ResidualFn
+
+CANDIDATE_BATCH = 8192  # candidate points per residual evaluation (bounds memory)
 
 
 class RADSampler(RegionSampler):
@@ -30,24 +37,71 @@ class RADSampler(RegionSampler):
 
     @classmethod
     def build(cls, geometry, n: int, settings: SamplingSettings, *, resample_every: int,
-              seed: int, dtype: torch.dtype, device) -> "RADSampler":
+              seed: int, dtype: torch.dtype, device, **extra):
         return cls(geometry, n, settings.method, resample_every, seed, dtype, device,
-                   candidates=settings.candidates)
+                   candidates=settings.candidates, k=settings.rad_k, c=settings.rad_c, **extra)
+
+    def pick(self, m: int, residual_fn: ResidualFn):
+        """m candidates drawn ∝ |r|^k / mean |r|^k + c: (points, normals or None), or None
+        when the residual is not finite (a NaN residual must not steer the points)."""
+        u = self.cube.draw(max(self.candidates, m))
+        pts, normals = self.geometry.map(u)
+        pts = pts.to(self.dtype).to(self.device)
+        normals = None if normals is None else normals.to(self.dtype).to(self.device)
+        r = torch.cat([residual_fn(pts[i:i + CANDIDATE_BATCH],
+                                   None if normals is None else normals[i:i + CANDIDATE_BATCH])
+                       for i in range(0, len(pts), CANDIDATE_BATCH)])
+        if not torch.isfinite(r).all():
+            return None
+        rk = r.to(torch.float64) ** self.k
+        p = rk / rk.mean().clamp_min(1e-300) + self.c
+        idx = torch.multinomial(p.cpu(), m, replacement=False, generator=self.cube.gen)
+        idx = idx.to(pts.device)
+        return pts[idx], None if normals is None else normals[idx]
+
+    def redraw(self, residual_fn: ResidualFn | None = None) -> None:
+        picked = None if residual_fn is None else self.pick(self.n, residual_fn)
+        if picked is None:
+            self._draw()
+            return
+        self._points, self._normals = picked
+
+
+class RARSampler(RADSampler):
+    """RAR-D: a fixed uniform base set plus residual-picked points added at every redraw.
+
+    Args (beyond RADSampler's):
+        add: points added per redraw (0: n // 10).
+        max_added: cap on the added points (0: 4 n); beyond it the oldest are dropped.
+    """
+
+    def __init__(self, *args, add: int = 0, max_added: int = 0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add = add or max(1, self.n // 10)
+        self.max_added = max_added or 4 * self.n
+
+    @classmethod
+    def build(cls, geometry, n: int, settings: SamplingSettings, *, resample_every: int,
+              seed: int, dtype: torch.dtype, device, **extra):
+        return super().build(geometry, n, settings, resample_every=resample_every, seed=seed,
+                             dtype=dtype, device=device, add=settings.rar_add,
+                             max_added=settings.rar_max, **extra)
 
     def redraw(self, residual_fn: ResidualFn | None = None) -> None:
         if residual_fn is None:
-            self._draw()
+            return  # nothing to add without a residual; the base set stays
+        picked = self.pick(self.add, residual_fn)
+        if picked is None:
             return
-        u = self.cube.draw(self.candidates)
-        pts, normals = self.geometry.map(u)
-        pts = pts.to(self.dtype).to(self.device)
-        r = torch.cat([residual_fn(pts[i:i + 8192]) for i in range(0, len(pts), 8192)])
-        if not torch.isfinite(r).all():
-            self._draw()  # a NaN residual must not steer the points
-            return
-        rk = r ** self.k
-        p = rk / rk.mean() + self.c
-        idx = torch.multinomial(p.to(torch.float64).cpu(), self.n, replacement=False,
-                                generator=self.cube.gen)
-        self._points = pts[idx.to(pts.device)]
-        self._normals = None if normals is None else normals.to(self.dtype).to(self.device)[idx]
+        pts, normals = picked
+        # Base set first, then added points oldest first: dropping from the front of the
+        # added block keeps the newest max_added.
+        base, added = self._points[:self.n], self._points[self.n:]
+        added = torch.cat([added, pts])[-self.max_added:]
+        self._points = torch.cat([base, added])
+        if self._normals is not None:
+            nb, na = self._normals[:self.n], self._normals[self.n:]
+            self._normals = torch.cat([nb, torch.cat([na, normals])[-self.max_added:]])
+
+    def diagnostics(self) -> dict[str, float]:
+        return {"points": float(len(self._points))}

@@ -17,7 +17,8 @@ from typing import Callable
 from ..geometry import RegionGeometry
 from ..spec.schema import SamplingSettings
 
-ResidualFn = Callable[[torch.Tensor], torch.Tensor]
+# points (m, d), normals (m, n_space) or None, differentiable=False → |r| (m,)
+ResidualFn = Callable[..., torch.Tensor]
 
 _PRIMES = (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73,
            79, 83, 89, 97, 101, 103, 107, 109, 113)

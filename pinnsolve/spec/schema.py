@@ -50,16 +50,39 @@ class DerivativeSettings:
 
 @dataclass(frozen=True)
 class SamplingSettings:
-    """Collocation points per region and how they are drawn. ``method`` ∈ METHODS."""
+    """Collocation points per region and how they are drawn and moved.
+
+    ``method`` ∈ METHODS draws fresh points; ``strategy`` ∈ STRATEGIES decides where they go
+    (uniform redraws, residual-based RAD/RAR, R3, projected-gradient or normalising-flow
+    adversarial sampling).
+    """
 
     interior: int = _rng(2000, 1, 10_000_000)
     boundary: int = _rng(200, 1, 10_000_000)
     initial: int = _rng(200, 1, 10_000_000)
     method: Literal["uniform", "sobol", "halton", "lhs"] = "uniform"
-    strategy: Literal["uniform", "rad", "r3"] = "uniform"
-    resample_every: int = _rng(100, 0, 10_000_000)   # uniform/rad redraw period; r3: every step
-    candidates: int = _rng(50_000, 1, 100_000_000)
+    strategy: Literal["uniform", "rad", "rar", "r3", "adversarial", "adversarial_flow"] = "uniform"
+    # Redraw period in steps (uniform, rad, rar, adversarial, adversarial_flow); r3 moves
+    # points every step.
+    resample_every: int = _rng(100, 0, 10_000_000)
+    candidates: int = _rng(50_000, 1, 100_000_000)    # rad/rar: dense candidates per redraw
+    rad_k: float = _rng(1.0, 0.0, 10.0)               # rad/rar: p ∝ |r|^k / mean |r|^k + c
+    rad_c: float = _rng(1.0, 0.0, 1e6)
+    rar_add: int = _rng(0, 0, 10_000_000)             # rar: points added per redraw (0: n/10)
+    rar_max: int = _rng(0, 0, 100_000_000)            # rar: population cap (0: 4 n)
     causal: bool = False                              # r3: causal time gate on loss and fitness
+    causal_alpha: float = _rng(5.0, 0.0, 1e4)         # r3: gate steepness α
+    causal_eta: float = _rng(1e-3, 0.0, 1.0)          # r3: front speed η_β
+    causal_eps: float = _rng(20.0, 0.0, 1e8)          # r3: tolerance ε of exp(-ε · gated loss)
+    uniform_fraction: float = _rng(0.2, 0.0, 1.0)     # adversarial*: share of fresh uniform points
+    pgd_steps: int = _rng(20, 1, 10_000)              # adversarial: sign-gradient ascent steps
+    pgd_radius: float = _rng(0.1, 0.0, 1.0)           # adversarial: L∞ radius, share of the box
+    pgd_step: float = _rng(0.02, 0.0, 1.0)            # adversarial: step, share of the box
+    flow_layers: int = _rng(6, 1, 64)                 # adversarial_flow: coupling layers
+    flow_width: int = _rng(32, 1, 4096)               # adversarial_flow: hidden width
+    flow_steps: int = _rng(50, 1, 100_000)            # adversarial_flow: flow updates per refresh
+    flow_lr: float = _rng(1e-3, 0.0, 1.0)             # adversarial_flow: Adam step of the flow
+    flow_penalty: float = _rng(1.0, 0.0, 1e6)         # adversarial_flow: regulariser weight
 
 
 @dataclass(frozen=True)

@@ -93,6 +93,7 @@ class Trainer:
         self.optimizer: torch.optim.Optimizer | None = None
         self.optimizer_state: dict | None = None
         self._mse: dict[str, torch.Tensor] = {}
+        self._imbalance: dict[str, torch.Tensor] = {}
         self.good: dict | None = None
         ref = reference_data(problem)
         self.reference = None
@@ -116,13 +117,17 @@ class Trainer:
 
     def _residual_fn(self, terms: list[Term]):
         """Points (m, d) → residual magnitude (m,) of ``terms``, for samplers that probe new
-        points. Parameters are detached so no graph towards them is built."""
+        points (with their outward normals on boundaries). Parameters are detached so no
+        graph towards them is built; with ``differentiable=True`` (x must require grad) the
+        graph towards x is kept, for samplers that climb the residual."""
 
-        def fn(x: torch.Tensor) -> torch.Tensor:
+        def fn(x: torch.Tensor, normals: torch.Tensor | None = None,
+               differentiable: bool = False) -> torch.Tensor:
             frozen = {k: v.detach() for k, v in self.model.named_parameters()}
             model = lambda z: torch.func.functional_call(self.model, frozen, (z,))  # noqa: E731
-            res = self.compiled.evaluate(model, terms, x)
-            return _magnitude([r.detach() for r in res.values()])
+            res = self.compiled.evaluate(model, terms, x, normals=normals)
+            r = _magnitude(list(res.values()))
+            return r if differentiable else r.detach()
 
         return fn
 
@@ -276,8 +281,12 @@ class Trainer:
         self._mse = {k: v.detach() for k, v in mse.items()}
         self.lr = lr
         for key, sampler in self.samplers.items():
+            if isinstance(sampler, FixedSampler):
+                continue
+            r = _magnitude([residuals[t.name].detach() for t in self.groups[key]])
+            # Residual imbalance max/mean |r|, kept as a tensor (no sync on the hot path).
+            self._imbalance[key] = r.max() / r.mean().clamp_min(1e-300)
             if not sampler.frozen:
-                r = _magnitude([residuals[t.name].detach() for t in self.groups[key]])
                 sampler.update(r, self.phase_step + 1, self.residual_fns[key])
         return 1
 
@@ -370,9 +379,20 @@ class Trainer:
                 "elapsed_s": elapsed}
         for name, p in self.compiled.unknowns.items():
             info.setdefault("unknowns", {})[name] = float(p.detach())
-        for sampler in self.samplers.values():
-            info.update(sampler.diagnostics())
+        info["sampling"] = self.sampling_report()
         return info
+
+    def sampling_report(self) -> dict[str, dict[str, float]]:
+        """Per region: residual imbalance max/mean |r| of the last step and the sampler's
+        own diagnostics (causal front, population)."""
+        report = {}
+        for key, sampler in self.samplers.items():
+            if isinstance(sampler, FixedSampler):
+                continue
+            entry = {"imbalance": float(self._imbalance[key])} if key in self._imbalance else {}
+            entry.update(sampler.diagnostics())
+            report[key] = entry
+        return report
 
     def _log(self, run: RunDir | None, phase) -> None:
         info = self._info()
@@ -437,7 +457,9 @@ def solve(problem: Problem | str | os.PathLike | Mapping, out: str | os.PathLike
     metrics = {"problem": problem.name, "steps": trainer.step,
                "train_time_s": trainer.elapsed, "device": str(device), "dtype": tr.dtype,
                "final_losses": trainer.last_losses, "imposed_exactly": sorted(trainer.imposed),
-               "notes": trainer.notes, "files": [str(f) for f in files]}
+               "notes": trainer.notes, "files": [str(f) for f in files],
+               "sampling": {"strategy": problem.settings.sampling.strategy,
+                            **trainer.sampling_report()}}
     if trainer.reference is not None:
         pts, ref = trainer.reference
         pred = evaluate(trainer.model, pts, dtype=dtype, device=device)
