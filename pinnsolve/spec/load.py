@@ -24,7 +24,7 @@ MAX_YAML_NODES = 100_000       # after alias expansion ("billion laughs")
 MAX_YAML_DEPTH = 50
 MAX_VECTOR_DIM = 10_000_000
 MAX_ITEMS = 256                # equations, conditions, fields, parameters
-REFERENCE_SOLVERS = ("burgers_cole_hopf",)
+REFERENCE_SOLVERS = ("burgers_cole_hopf", "allen_cahn_spectral")
 
 TOP_KEYS = ("name", "description", "domain", "time", "fields", "parameters", "unknowns",
             "equations", "conditions", "reference", "model", "derivatives", "sampling",
