@@ -111,7 +111,7 @@ HEAT = {"domain": {"x": [0, 1], "t": [0, 1]}, "fields": ["u"],
         "reference": {"exact": {"u": "exp(-0.1*pi**2*t)*sin(pi*x)"}},
         "model": {"width": 16, "depth": 2, "hard_constraints": False},
         "sampling": {"interior": 200, "boundary": 40, "initial": 40, "resample_every": 10,
-                     "candidates": 1000, "pgd_steps": 3},
+                     "candidates": 1000, "pgd_steps": 3, "flow_steps": 5},
         "training": {"dtype": "float64", "log_every": 10,
                      "phases": [{"optimizer": "adam", "steps": 40, "lr": 3.0e-3}]}}
 
@@ -162,3 +162,18 @@ def test_adversarial_from_the_cli_reports_imbalance_and_writes_the_point_cloud(t
     cloud = meshio.read(tmp_path / "out" / "fields" / "collocation.vtu")
     assert len(cloud.points) == 200 + 40 + 40 + 40   # interior, x=0, x=1, initial
     assert cloud.point_data["residual"].min() >= 0
+
+
+def test_progress_table_shows_imbalance_and_front():
+    from rich.console import Console
+
+    from pinnsolve._render import ProgressView
+    console = Console(record=True, width=200)
+    view = ProgressView(console)
+    info = {"problem": "p", "step": 10, "total_steps": 20, "phase": "adam",
+            "losses": {"pde": 1.0}, "lr": 1e-3, "points_per_s": 1.0, "eta_s": 1.0,
+            "sampling": {"interior": {"imbalance": 12.5, "causal_front": 0.25}}}
+    console.print(view._table(info))
+    text = console.export_text()
+    assert "max/mean |r|" in text and "12.5" in text
+    assert "causal front" in text and "0.25" in text

@@ -20,7 +20,8 @@ import pytest
 
 from pinnsolve import load_problem
 from pinnsolve.errors import SpecError
-from pinnsolve.reference import SOLVERS, allen_cahn_etdrk4, allen_cahn_levels, evaluate_levels
+from pinnsolve.io.references import SOLVERS
+from pinnsolve.reference import allen_cahn_etdrk4, allen_cahn_levels, evaluate_levels
 from pinnsolve.reference import allen_cahn
 from pinnsolve.reference.allen_cahn import etdrk4_coefficients
 from pinnsolve.spec import build_problem, read_yaml

@@ -11,7 +11,7 @@ from ..compiler.collect import Columns
 from ..compiler.lower import Env, lower
 from ..errors import SpecError
 from ..geometry import RegionGeometry
-from ..reference import SOLVERS
+from .references import SOLVERS
 from ..sampling import RegionSampler
 from ..spec.load import load_npz
 from ..spec.problem import Problem, Region

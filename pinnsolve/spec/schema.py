@@ -82,7 +82,7 @@ class SamplingSettings:
     flow_width: int = _rng(32, 1, 4096)               # adversarial_flow: hidden width
     flow_steps: int = _rng(50, 1, 100_000)            # adversarial_flow: flow updates per refresh
     flow_lr: float = _rng(1e-3, 0.0, 1.0)             # adversarial_flow: Adam step of the flow
-    flow_penalty: float = _rng(1.0, 0.0, 1e6)         # adversarial_flow: regulariser weight
+    flow_penalty: float = _rng(1e-2, 0.0, 1e6)        # adversarial_flow: weight β of ∫|∇p|²
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,158 @@
+"""Collocation strategies at equal budgets: L2 relative error and wall time per problem,
+and R3's per-step overhead over uniform resampling, into docs/sampling_table.md and
+docs/sampling.json (docs/sampling.md discusses them).
+
+Every strategy of a problem runs the same network, optimizer phases, step count and number
+of points (the problem file's); only ``sampling.strategy`` (and its options) changes.
+"fixed" keeps its first uniform draw; "uniform" redraws every step (the paper's
+PINN-dynamic); causal R3 is run only on time-dependent problems.
+
+Run: .venv/bin/python benchmarks/sampling.py [--problems convection,poisson_peak]
+     [--strategies fixed,r3] [--steps N] [--threads 1] [--overhead-only]
+Results accumulate in docs/sampling.json (a rerun of a cell replaces it), so the table can
+be built over several invocations. One run at a time; nothing else should use the CPU.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import pinnsolve  # noqa: E402
+from pinnsolve.spec import load_problem  # noqa: E402
+from pinnsolve.training.solve import Trainer  # noqa: E402
+
+# Each benchmark row: problem file and its overrides (the budget every strategy shares).
+PROBLEMS = {
+    "convection50": ("convection.yaml", []),
+    "convection30": ("convection.yaml", ["parameters.beta=30"]),
+    "allen_cahn": ("allen_cahn.yaml", []),
+    "poisson_peak": ("poisson_peak.yaml", []),
+}
+# Strategy name → sampling overrides.
+STRATEGIES = {
+    "fixed": ["sampling.strategy=uniform", "sampling.resample_every=0"],
+    "uniform": ["sampling.strategy=uniform", "sampling.resample_every=1"],
+    "rad": ["sampling.strategy=rad", "sampling.causal=false"],
+    "rar": ["sampling.strategy=rar", "sampling.causal=false"],
+    "r3": ["sampling.strategy=r3", "sampling.causal=false"],
+    "causal_r3": ["sampling.strategy=r3", "sampling.causal=true"],
+    "adversarial": ["sampling.strategy=adversarial", "sampling.causal=false"],
+    "adversarial_flow": ["sampling.strategy=adversarial_flow", "sampling.causal=false"],
+}
+DOC = ROOT / "docs" / "sampling_table.md"
+RESULTS = ROOT / "docs" / "sampling.json"
+
+
+def run_cell(problem: str, strategy: str, steps: int | None, out: Path) -> dict:
+    file, extra = PROBLEMS[problem]
+    overrides = extra + STRATEGIES[strategy] + ["training.threads=0"]
+    if steps:
+        overrides.append(f"training.phases.0.steps={steps}")
+    t0 = time.perf_counter()
+    run = pinnsolve.solve(ROOT / "problems" / file, out=out / f"{problem}_{strategy}",
+                          overrides=overrides, fresh=True)
+    wall = time.perf_counter() - t0
+    m = run.metrics
+    err = statistics.mean(e["l2re"] for e in m["errors"].values())
+    interior = m["sampling"].get("interior", {})
+    return {"problem": problem, "strategy": strategy, "l2re": err, "steps": m["steps"],
+            "train_time_s": m["train_time_s"], "wall_s": wall,
+            "imbalance": interior.get("imbalance"), "causal_front": interior.get("causal_front"),
+            "overrides": overrides}
+
+
+def overhead(repeats: int = 5, steps: int = 300) -> dict:
+    """Per-step time of R3 against uniform resampling every step on convection (same
+    network and points), interleaved repeats, median."""
+    times: dict[str, list[float]] = {"uniform": [], "r3": []}
+    for _ in range(repeats):
+        for name in times:
+            problem = load_problem(ROOT / "problems" / "convection.yaml",
+                                   STRATEGIES[name] + ["training.threads=0",
+                                                       f"training.phases.0.steps={steps}",
+                                                       f"training.log_every={steps}"])
+            trainer = Trainer(problem, torch.device("cpu"), torch.float32)
+            trainer.train(None)
+            times[name].append(trainer.elapsed / steps)
+    u, r = statistics.median(times["uniform"]), statistics.median(times["r3"])
+    return {"uniform_ms": 1e3 * u, "r3_ms": 1e3 * r, "overhead": r / u - 1,
+            "repeats": repeats, "steps": steps}
+
+
+def table(results: dict) -> str:
+    cells = results["cells"]
+    problems = [p for p in PROBLEMS if any(c["problem"] == p for c in cells.values())]
+    strategies = [s for s in STRATEGIES if any(c["strategy"] == s for c in cells.values())]
+    lines = ["| problem | " + " | ".join(strategies) + " |",
+             "|---|" + "---|" * len(strategies)]
+    for p in problems:
+        row = []
+        for s in strategies:
+            c = cells.get(f"{p}/{s}")
+            row.append("–" if c is None else f"{c['l2re']:.2e} ({c['train_time_s']:.0f} s)")
+        lines.append(f"| {p} | " + " | ".join(row) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def write_doc(results: dict) -> None:
+    text = ["# Collocation strategies at equal budgets\n",
+            "L2 relative error against the exact or reference solution (training time in "
+            "brackets); every strategy of a row runs the problem file's network, optimizer "
+            "phases, steps and number of points. Reproduce: `.venv/bin/python "
+            "benchmarks/sampling.py` (cells: `--problems P --strategies S`).\n",
+            f"Measured {results.get('date', '?')} on {results.get('machine', '?')}, "
+            f"{results.get('threads', '?')} torch thread(s), torch {torch.__version__}.\n",
+            table(results)]
+    if "overhead" in results:
+        o = results["overhead"]
+        text.append(f"\nR3 per-step overhead over uniform resampling every step (convection, "
+                    f"1000 points, median of {o['repeats']} interleaved runs of {o['steps']} "
+                    f"steps): uniform {o['uniform_ms']:.2f} ms, R3 {o['r3_ms']:.2f} ms, "
+                    f"overhead {100 * o['overhead']:+.1f} %. Reproduce: "
+                    "`.venv/bin/python benchmarks/sampling.py --overhead-only`.\n")
+    DOC.write_text("\n".join(text))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--problems", default=",".join(PROBLEMS))
+    ap.add_argument("--strategies", default=",".join(STRATEGIES))
+    ap.add_argument("--steps", type=int, default=0, help="override the Adam steps")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--out", type=Path, default=ROOT / "runs" / "bench_sampling")
+    ap.add_argument("--overhead-only", action="store_true")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"cells": {}}
+    results.update(date=str(datetime.date.today()), threads=args.threads,
+                   machine=platform.processor() or platform.machine())
+    if not args.overhead_only:
+        for p in args.problems.split(","):
+            for s in args.strategies.split(","):
+                if s == "causal_r3" and p == "poisson_peak":
+                    continue  # no time coordinate
+                cell = run_cell(p, s, args.steps or None, args.out)
+                results["cells"][f"{p}/{s}"] = cell
+                print(json.dumps(cell), flush=True)
+                RESULTS.write_text(json.dumps(results, indent=1))
+                write_doc(results)
+    results["overhead"] = overhead()
+    print(json.dumps(results["overhead"]), flush=True)
+    RESULTS.write_text(json.dumps(results, indent=1))
+    write_doc(results)
+    print(table(results))
+
+
+if __name__ == "__main__":
+    main()
