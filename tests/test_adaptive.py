@@ -177,3 +177,28 @@ def test_progress_table_shows_imbalance_and_front():
     text = console.export_text()
     assert "max/mean |r|" in text and "12.5" in text
     assert "causal front" in text and "0.25" in text
+
+
+@pytest.mark.parametrize("strategy", ["rar", "r3", "adversarial", "adversarial_flow"])
+def test_strategies_run_with_the_stde_engine_on_a_ball(tmp_path, strategy):
+    # Poisson on the 6-D unit ball with sparse STDE (3 of 6 coordinates per step) and the
+    # boundary as a soft term, so both the interior and the sphere are sampled adaptively.
+    problem = load_problem({
+        "domain": {"x": {"dim": 6, "shape": "ball"}}, "fields": ["u"],
+        "equations": ["laplacian(u) = 2*dim"],
+        "conditions": [{"where": "boundary", "dirichlet": 1}],
+        "reference": {"exact": {"u": "Sum(x[i]**2, (i, 0, dim - 1))"}},
+        "derivatives": {"engine": "stde", "directions": 3},
+        "model": {"width": 16, "depth": 2, "hard_constraints": False},
+        "sampling": {"interior": 64, "boundary": 32, "strategy": strategy,
+                     "resample_every": 5, "candidates": 256, "pgd_steps": 2,
+                     "flow_steps": 2},
+        "training": {"log_every": 10,
+                     "phases": [{"optimizer": "adam", "steps": 20, "lr": 1e-3}]}})
+    run = pinnsolve.solve(problem, out=tmp_path / "run")
+    state = torch.load(tmp_path / "run" / "checkpoints" / "last.pt", weights_only=True)
+    interior = state["samplers"]["interior"]["points"]
+    sphere = state["samplers"]["boundary"]["points"]
+    assert (interior.norm(dim=1) <= 1 + 1e-6).all()
+    assert torch.allclose(sphere.norm(dim=1), torch.ones(len(sphere)), atol=1e-5)
+    assert set(run.metrics["sampling"]) >= {"interior", "boundary", "strategy"}
