@@ -134,3 +134,20 @@ def test_r3_from_the_cli(tmp_path):
     assert result.exit_code == 0, result.output
     err = pinnsolve.open_run(tmp_path / "out").metrics["errors"]["u"]["l2re"]
     assert err < 0.1, err   # 300 Adam steps with exact BC/IC: measured 0.014
+
+
+def test_redraw_applies_one_r3_update_on_a_fresh_residual():
+    # L-BFGS phases call redraw every k iterations: the same retain rule, on residuals
+    # evaluated at the current points.
+    s = r3()
+    before = s.points().clone()
+
+    def fitness_fn(x, normals=None):
+        return (x[:, 0] - 0.5).abs()
+
+    fitness = fitness_fn(before)
+    keep = fitness > fitness.mean()
+    s.redraw(fitness_fn)
+    after = s.points()
+    assert after.shape == before.shape
+    assert torch.equal(after[:int(keep.sum())], before[keep])

@@ -68,6 +68,10 @@ class R3Sampler(RegionSampler):
             fitness = fitness * g
             gated_loss = float((fitness ** 2).mean())
             self.beta += self.eta * min(math.exp(-self.eps * gated_loss), self.clip)
+        self._retain(fitness)
+
+    def _retain(self, fitness: torch.Tensor) -> None:
+        """Keep the points whose fitness is strictly above the mean, redraw the rest."""
         if not torch.isfinite(fitness).all():
             self._draw()  # a NaN residual must not steer the points
             return
@@ -81,6 +85,17 @@ class R3Sampler(RegionSampler):
         if self._normals is not None:
             self._normals = torch.cat([self._normals[keep],
                                        normals.to(self.dtype).to(self.device)])
+
+    def redraw(self, residual_fn: ResidualFn | None = None) -> None:
+        """One R3 update on a fresh evaluation of the residual at the current points (used
+        by L-BFGS phases, which redraw every k iterations instead of every step; the
+        causal front stays where the Adam steps left it)."""
+        if residual_fn is None:
+            self._draw()
+            return
+        fitness = residual_fn(self._points, self._normals)
+        g = self.gate()
+        self._retain(fitness if g is None else fitness * g)
 
     def diagnostics(self) -> dict[str, float]:
         """The causal front β (in normalised time)."""
