@@ -51,11 +51,6 @@ class AdversarialSampler(RegionSampler):
                    uniform_fraction=settings.uniform_fraction, steps=settings.pgd_steps,
                    radius=settings.pgd_radius, step=settings.pgd_step)
 
-    def _map(self, u: torch.Tensor):
-        pts, normals = self.geometry.map(u)
-        return (pts.to(self.dtype).to(self.device),
-                None if normals is None else normals.to(self.dtype).to(self.device))
-
     def ascend(self, u0: torch.Tensor, residual_fn: ResidualFn) -> torch.Tensor:
         """PGD from the unit-cube samples u0 (m, k); returns the moved samples (m, k)."""
         eps, eta = self.radius, self.step_size

@@ -267,11 +267,6 @@ class FlowSampler(RegionSampler):
                    width=settings.flow_width, steps=settings.flow_steps, lr=settings.flow_lr,
                    penalty=settings.flow_penalty, **extra)
 
-    def _map(self, u: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
-        pts, normals = self.geometry.map(u)
-        return (pts.to(self.dtype).to(self.device),
-                None if normals is None else normals.to(self.dtype).to(self.device))
-
     def ascend(self, residual_fn: ResidualFn) -> bool:
         """``steps`` Adam steps of ascent on J (module docstring) for the current residual.
 

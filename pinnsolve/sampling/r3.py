@@ -79,12 +79,10 @@ class R3Sampler(RegionSampler):
         released = int((~keep).sum())
         if released == 0:
             return
-        new, normals = self.geometry.map(self.cube.draw(released))
-        new = new.to(self.dtype).to(self.device)
+        new, normals = self._map(self.cube.draw(released))
         self._points = torch.cat([self._points[keep], new])
         if self._normals is not None:
-            self._normals = torch.cat([self._normals[keep],
-                                       normals.to(self.dtype).to(self.device)])
+            self._normals = torch.cat([self._normals[keep], normals])
 
     def redraw(self, residual_fn: ResidualFn | None = None) -> None:
         """One R3 update on a fresh evaluation of the residual at the current points (used

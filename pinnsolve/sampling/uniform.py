@@ -121,10 +121,14 @@ class RegionSampler:
         """The sampler the ``sampling`` settings describe (subclasses read their options)."""
         return cls(geometry, n, settings.method, resample_every, seed, dtype, device)
 
+    def _map(self, u: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Unit-cube samples → (points, normals or None) in the sampler's dtype and device."""
+        pts, normals = self.geometry.map(u)
+        return (pts.to(self.dtype).to(self.device),
+                None if normals is None else normals.to(self.dtype).to(self.device))
+
     def _draw(self) -> None:
-        pts, normals = self.geometry.map(self.cube.draw(self.n))
-        self._points = pts.to(self.dtype).to(self.device)
-        self._normals = None if normals is None else normals.to(self.dtype).to(self.device)
+        self._points, self._normals = self._map(self.cube.draw(self.n))
 
     def points(self) -> torch.Tensor:
         return self._points
