@@ -94,6 +94,11 @@ def problem_summary(problem, compiled) -> Group:
     s = problem.settings
     head.add_row("model", f"{s.model.kind} {s.model.depth}×{s.model.width} {s.model.activation}")
     head.add_row("derivatives", s.derivatives.engine)
+    sm = s.sampling
+    every = "moved every step" if sm.strategy == "r3" else (
+        f"redrawn every {sm.resample_every} steps" if sm.resample_every else "fixed")
+    head.add_row("sampling", f"{sm.strategy}{' (causal)' if sm.causal and sm.strategy == 'r3' else ''}"
+                 f", {sm.interior} interior points, {every}")
     head.add_row("training", " → ".join(f"{p.optimizer} {p.steps}" for p in s.training.phases)
                  + f" ({s.training.dtype}, seed {s.training.seed})")
 

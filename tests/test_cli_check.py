@@ -201,3 +201,11 @@ def test_check_shows_vector_components_and_high_order_operators(tmp_path):
     assert "x[i]**2" in text and "laplacian(laplacian(u))" in text
     assert "Sum(diff(u, x[i], 4), (i, 0, 2))" in text
     assert "Δ²u" in text and "Σ ∂^4u/∂x_i^4" in text
+
+
+@pytest.mark.parametrize("name, words", [
+    ("allen_cahn", "r3 (causal), 2048 interior points, moved every step"),
+    ("poisson2d", "uniform, 2000 interior points, redrawn every 100 steps")])
+def test_check_shows_the_sampling_strategy(name, words):
+    result = invoke("check", ROOT / "problems" / f"{name}.yaml")
+    assert words in flat(result.stdout)
