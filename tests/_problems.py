@@ -9,3 +9,26 @@ BURGERS = {
                    {"where": "x = -1", "dirichlet": 0},
                    {"where": "x = 1", "dirichlet": 0}],
 }
+
+
+def straight_and_resumed(problem, tmp_path, stop_at: int = 20):
+    """Solve ``problem`` in one go (tmp_path/a) and with a KeyboardInterrupt at step
+    ``stop_at`` followed by a resume (tmp_path/b). Returns (straight run, resumed run,
+    checkpoint saved at the interrupt, final checkpoint of a, final checkpoint of b)."""
+    import pytest
+    import torch
+
+    import pinnsolve
+    straight = pinnsolve.solve(problem, out=tmp_path / "a")
+
+    def stop(event, info):
+        if event == "log" and info["step"] == stop_at:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        pinnsolve.solve(problem, out=tmp_path / "b", callback=stop)
+    interrupted = torch.load(tmp_path / "b" / "checkpoints" / "last.pt", weights_only=True)
+    resumed = pinnsolve.solve(problem, out=tmp_path / "b")
+    a, b = (torch.load(tmp_path / d / "checkpoints" / "last.pt", weights_only=True)
+            for d in "ab")
+    return straight, resumed, interrupted, a, b

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 import pinnsolve
+from _problems import straight_and_resumed
 from pinnsolve.geometry import RegionGeometry
 from pinnsolve.sampling import STRATEGIES, AdversarialSampler, RARSampler
 from pinnsolve.spec import Region, load_problem
@@ -119,18 +120,8 @@ HEAT = {"domain": {"x": [0, 1], "t": [0, 1]}, "fields": ["u"],
 @pytest.mark.parametrize("strategy", sorted(STRATEGIES))
 def test_every_strategy_resumes_bit_identically(tmp_path, strategy):
     problem = load_problem({**HEAT, "sampling": {**HEAT["sampling"], "strategy": strategy}})
-    straight = pinnsolve.solve(problem, out=tmp_path / "a")
-    assert straight.metrics["steps"] == 40
-
-    def stop_at_20(event, info):
-        if event == "log" and info["step"] == 20:
-            raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        pinnsolve.solve(problem, out=tmp_path / "b", callback=stop_at_20)
-    resumed = pinnsolve.solve(problem, out=tmp_path / "b")
-    a = torch.load(tmp_path / "a" / "checkpoints" / "last.pt", weights_only=True)
-    b = torch.load(tmp_path / "b" / "checkpoints" / "last.pt", weights_only=True)
+    straight, resumed, ckpt, a, b = straight_and_resumed(problem, tmp_path)
+    assert straight.metrics["steps"] == 40 and ckpt["step"] == 20
     for key in a["model"]:
         assert torch.equal(a["model"][key], b["model"][key]), key
     for region in a["samplers"]:

@@ -9,6 +9,7 @@ import pytest
 import torch
 
 import pinnsolve
+from _problems import straight_and_resumed
 from pinnsolve.errors import SolveError
 from pinnsolve.training.solve import Trainer
 
@@ -78,21 +79,11 @@ def test_tiny_heat_trains_to_small_error(tmp_path):
 
 def test_resume_continues_with_identical_state(tmp_path):
     problem = _with(training__phases=[{"optimizer": "adam", "steps": 40, "lr": 0.01}])
-    straight = pinnsolve.solve(problem, out=tmp_path / "a")
+    straight, resumed, ckpt, a, b = straight_and_resumed(problem, tmp_path)
     assert straight.metrics["steps"] == 40
-
-    def stop_at_20(event, info):
-        if event == "log" and info["step"] == 20:
-            raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        pinnsolve.solve(problem, out=tmp_path / "b", callback=stop_at_20)
-    ckpt = torch.load(tmp_path / "b" / "checkpoints" / "last.pt", weights_only=True)
     assert ckpt["step"] == 20
-    resumed = pinnsolve.solve(problem, out=tmp_path / "b")
     assert resumed.metrics["steps"] == 40
-    a = torch.load(tmp_path / "a" / "checkpoints" / "last.pt", weights_only=True)["model"]
-    b = torch.load(tmp_path / "b" / "checkpoints" / "last.pt", weights_only=True)["model"]
+    a, b = a["model"], b["model"]
     for key in a:
         # Same samples, RNG and Adam moments after resume: bit-identical on the CPU.
         assert torch.equal(a[key], b[key]), key

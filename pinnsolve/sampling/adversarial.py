@@ -45,11 +45,9 @@ class AdversarialSampler(RegionSampler):
         self.gain = 1.0   # mean |r| of the adversarial points over their starting points
 
     @classmethod
-    def build(cls, geometry, n: int, settings: SamplingSettings, *, resample_every: int,
-              seed: int, dtype: torch.dtype, device) -> "AdversarialSampler":
-        return cls(geometry, n, settings.method, resample_every, seed, dtype, device,
-                   uniform_fraction=settings.uniform_fraction, steps=settings.pgd_steps,
-                   radius=settings.pgd_radius, step=settings.pgd_step)
+    def options(cls, settings: SamplingSettings) -> dict:
+        return {"uniform_fraction": settings.uniform_fraction, "steps": settings.pgd_steps,
+                "radius": settings.pgd_radius, "step": settings.pgd_step}
 
     def ascend(self, u0: torch.Tensor, residual_fn: ResidualFn) -> torch.Tensor:
         """PGD from the unit-cube samples u0 (m, k); returns the moved samples (m, k)."""

@@ -260,12 +260,10 @@ class FlowSampler(RegionSampler):
         self.stats = {"flow_kl": 0.0, "flow_gain": 0.0}
 
     @classmethod
-    def build(cls, geometry, n: int, settings: SamplingSettings, *, resample_every: int,
-              seed: int, dtype: torch.dtype, device, **extra) -> "FlowSampler":
-        return cls(geometry, n, settings.method, resample_every, seed, dtype, device,
-                   uniform_fraction=settings.uniform_fraction, layers=settings.flow_layers,
-                   width=settings.flow_width, steps=settings.flow_steps, lr=settings.flow_lr,
-                   penalty=settings.flow_penalty, **extra)
+    def options(cls, settings: SamplingSettings) -> dict:
+        return {"uniform_fraction": settings.uniform_fraction, "layers": settings.flow_layers,
+                "width": settings.flow_width, "steps": settings.flow_steps,
+                "lr": settings.flow_lr, "penalty": settings.flow_penalty}
 
     def ascend(self, residual_fn: ResidualFn) -> bool:
         """``steps`` Adam steps of ascent on J (module docstring) for the current residual.

@@ -40,11 +40,9 @@ class R3Sampler(RegionSampler):
         self.alpha, self.beta, self.eta, self.eps, self.clip = alpha, beta, eta, eps, clip
 
     @classmethod
-    def build(cls, geometry, n: int, settings: SamplingSettings, *, resample_every: int,
-              seed: int, dtype: torch.dtype, device) -> "R3Sampler":
-        return cls(geometry, n, settings.method, resample_every, seed, dtype, device,
-                   causal=settings.causal, alpha=settings.causal_alpha,
-                   eta=settings.causal_eta, eps=settings.causal_eps)
+    def options(cls, settings: SamplingSettings) -> dict:
+        return {"causal": settings.causal, "alpha": settings.causal_alpha,
+                "eta": settings.causal_eta, "eps": settings.causal_eps}
 
     def gate(self, points: torch.Tensor | None = None) -> torch.Tensor | None:
         """g(t̂) at the points (n,), or None when not causal."""

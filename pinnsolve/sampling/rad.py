@@ -36,10 +36,8 @@ class RADSampler(RegionSampler):
         self.c = c
 
     @classmethod
-    def build(cls, geometry, n: int, settings: SamplingSettings, *, resample_every: int,
-              seed: int, dtype: torch.dtype, device, **extra):
-        return cls(geometry, n, settings.method, resample_every, seed, dtype, device,
-                   candidates=settings.candidates, k=settings.rad_k, c=settings.rad_c, **extra)
+    def options(cls, settings: SamplingSettings) -> dict:
+        return {"candidates": settings.candidates, "k": settings.rad_k, "c": settings.rad_c}
 
     def pick(self, m: int, residual_fn: ResidualFn):
         """m candidates drawn ∝ |r|^k / mean |r|^k + c: (points, normals or None), or None
@@ -78,11 +76,9 @@ class RARSampler(RADSampler):
         self.max_added = max_added or 4 * self.n
 
     @classmethod
-    def build(cls, geometry, n: int, settings: SamplingSettings, *, resample_every: int,
-              seed: int, dtype: torch.dtype, device, **extra):
-        return super().build(geometry, n, settings, resample_every=resample_every, seed=seed,
-                             dtype=dtype, device=device, add=settings.rar_add,
-                             max_added=settings.rar_max, **extra)
+    def options(cls, settings: SamplingSettings) -> dict:
+        return {**super().options(settings), "add": settings.rar_add,
+                "max_added": settings.rar_max}
 
     def redraw(self, residual_fn: ResidualFn | None = None) -> None:
         if residual_fn is None:

@@ -118,8 +118,14 @@ class RegionSampler:
     def build(cls, geometry: RegionGeometry, n: int, settings: SamplingSettings, *,
               resample_every: int, seed: int, dtype: torch.dtype,
               device: str | torch.device) -> "RegionSampler":
-        """The sampler the ``sampling`` settings describe (subclasses read their options)."""
-        return cls(geometry, n, settings.method, resample_every, seed, dtype, device)
+        """The sampler the ``sampling`` settings describe."""
+        return cls(geometry, n, settings.method, resample_every, seed, dtype, device,
+                   **cls.options(settings))
+
+    @classmethod
+    def options(cls, settings: SamplingSettings) -> dict:
+        """The strategy's own constructor keywords, read from the settings."""
+        return {}
 
     def _map(self, u: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Unit-cube samples → (points, normals or None) in the sampler's dtype and device."""
