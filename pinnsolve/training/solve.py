@@ -22,7 +22,9 @@ from ..io.run import Run, RunDir, environment
 from ..models import build_model
 from ..sampling import STRATEGIES, FixedSampler
 from ..spec import Problem, load_problem, rebuild
-from .phases import base_lr, make_optimizer, schedule_factor
+from .causal import causal_loss
+from .phases import CLOSURE_DRIVEN, base_lr, make_optimizer, schedule_factor
+from .weights import make_scheme
 
 Callback = Callable[[str, dict], None]
 LBFGS_CHUNK = 20  # L-BFGS iterations per optimizer.step call (progress and NaN checks between)
@@ -77,7 +79,11 @@ class Trainer:
         self.terms = [t for t in self.compiled.terms if t.name not in imposed]
         if not self.terms:
             raise SolveError("every condition is imposed exactly and there is no equation term")
-        self.weights = {t.name: float(tr.weights.get(t.name, 1.0)) for t in self.terms}
+        self.balance = make_scheme(tr.weighting,
+                                   {t.name: float(tr.weights.get(t.name, 1.0)) for t in self.terms},
+                                   {t.name: t.kind for t in self.terms}, seed=tr.seed)
+        self.causal_active = False  # causal weights apply in first-order phases only
+        self.causal_weights: torch.Tensor | None = None
         self.groups: dict[str, list[Term]] = defaultdict(list)
         for t in self.terms:
             self.groups[_group_key(t)].append(t)
@@ -136,11 +142,13 @@ class Trainer:
         """(weighted total, unweighted mean squares per term, residuals per term)."""
         residuals: dict[str, torch.Tensor] = {}
         weighted: dict[str, torch.Tensor] = {}
+        points: dict[str, torch.Tensor] = {}
         for key, terms in self.groups.items():
             sampler = self.samplers[key]
             res = self.compiled.evaluate(self.model, terms, sampler.points(),
                                          normals=sampler.normals())
             residuals.update(res)
+            points.update({k: sampler.points() for k in res})
             w = sampler.loss_weights()   # causal R3's time gate; None for most samplers
             weighted.update(res if w is None else {k: r * w for k, r in res.items()})
         mse = {name: (r ** 2).mean() for name, r in weighted.items()}
@@ -154,8 +162,41 @@ class Trainer:
                                                normals=sampler.normals())
                 for name, r in again.items():
                     mse[name] = (residuals[name].detach() * r).mean()
-        total = sum(self.weights[name] * v for name, v in mse.items())
+        self._objective_terms = self._causal(mse, residuals, points)
+        total = self.balance.objective(self._objective_terms, weighted)
         return total, mse, residuals
+
+    @property
+    def weights(self) -> dict[str, float]:
+        """Current weight of every term (fixed or from ``training.weighting``)."""
+        return self.balance.weights
+
+    def _causal(self, mse: dict, residuals: dict, points: dict) -> dict:
+        """Mean squares with the equation terms causally weighted (training.causal)."""
+        c = self.settings.training.causal
+        time = self.problem.domain.time
+        if not (c.chunks and self.causal_active and time is not None):
+            return mse
+        col = self.problem.domain.column(time.name)
+        out = dict(mse)
+        for t in self.terms:
+            if t.kind == "equation" and t.region.kind == "interior":
+                out[t.name], self.causal_weights = causal_loss(
+                    residuals[t.name], points[t.name][:, col], time.lo, time.hi, c.chunks, c.eps)
+        return out
+
+    def residual_vector(self) -> torch.Tensor:
+        """All residuals scaled by √(weight / n), concatenated: ‖r‖² is the loss (N,)."""
+        parts = []
+        for key, terms in self.groups.items():
+            sampler = self.samplers[key]
+            res = self.compiled.evaluate(self.model, terms, sampler.points(),
+                                         normals=sampler.normals())
+            w = sampler.loss_weights()
+            for name, r in res.items():
+                r = r if w is None else r * w
+                parts.append(r.reshape(-1) * (self.weights[name] / r.numel()) ** 0.5)
+        return torch.cat(parts)
 
     # -- state ------------------------------------------------------------------------------
     def state_dict(self) -> dict:
@@ -166,6 +207,7 @@ class Trainer:
             "unknowns": self.compiled.unknowns.state_dict(),
             "optimizer": self.optimizer.state_dict() if self.optimizer else None,
             "samplers": {k: s.state_dict() for k, s in self.samplers.items()},
+            "balance": self.balance.state_dict(),
             "rng": torch.get_rng_state(),
             "engine_rng": self._engine_generator().get_state()
             if self._engine_generator() is not None else None,
@@ -185,6 +227,8 @@ class Trainer:
         for k, s in self.samplers.items():
             if k in state["samplers"]:
                 s.load_state_dict(state["samplers"][k])
+        if "balance" in state:
+            self.balance.load_state_dict(state["balance"])
         torch.set_rng_state(state["rng"])
         if state.get("engine_rng") is not None and self._engine_generator() is not None:
             self._engine_generator().set_state(state["engine_rng"])
@@ -228,18 +272,23 @@ class Trainer:
         n_points = sum(s.points().shape[0] for s in self.samplers.values())
         while self.phase < len(phases):
             phase = phases[self.phase]
-            self.optimizer = make_optimizer(phase, self.params)
+            self.optimizer = make_optimizer(phase, self.params, self.residual_vector)
+            closure_driven = phase.optimizer in CLOSURE_DRIVEN
+            self.causal_active = not closure_driven
             if self.optimizer_state is not None:
                 self.optimizer.load_state_dict(self.optimizer_state)
                 self.optimizer_state = None
             for s in self.samplers.values():
                 if not isinstance(s, FixedSampler):
                     # Quasi-Newton curvature pairs assume a fixed loss: no resampling in L-BFGS.
-                    s.frozen = phase.optimizer == "lbfgs"
+                    s.frozen = closure_driven
             self._snapshot()
+            phase_t0 = time.perf_counter()
             while self.phase_step < phase.steps:
+                if phase.seconds and time.perf_counter() - phase_t0 > phase.seconds:
+                    break  # wall-clock budget of the phase spent (not resumable mid-budget)
                 t0 = time.perf_counter()
-                if phase.optimizer == "lbfgs":
+                if closure_driven:
                     done = self._lbfgs_step(phase)
                 else:
                     done = self._adam_step(phase)
@@ -258,6 +307,7 @@ class Trainer:
             self.phase += 1
             self.phase_step = 0
             self.optimizer = None
+            self._chunk_loss = None
             if run is not None:
                 run.save_checkpoint(self.state_dict())
         self.elapsed = time.perf_counter() - self.t_start
@@ -272,12 +322,20 @@ class Trainer:
         if not torch.isfinite(total):  # one check per step; name the terms only on failure
             self._rollback([k for k, v in mse.items() if not torch.isfinite(v)], "loss")
             return 0
-        total.backward()
-        grads = [p.grad for p in self.params if p.grad is not None]
-        if not torch.isfinite(torch.nn.utils.get_total_norm(grads)):
-            self._rollback([], "gradient")
-            return 0
-        self.optimizer.step()
+        if self.balance.due(self.step):  # new weights count from the next step
+            self.balance.update(mse, residuals, self.params)
+        if hasattr(self.optimizer, "step_losses"):  # MultiAdam: moments per term
+            if not self.optimizer.step_losses(list(self._objective_terms.values())):
+                self._rollback([], "gradient")
+                return 0
+        else:
+            total.backward()
+            grads = [p.grad for p in self.params if p.grad is not None]
+            if not torch.isfinite(torch.nn.utils.get_total_norm(grads)):
+                self._rollback([], "gradient")
+                return 0
+            self.optimizer.step()
+        self.balance.after_step()
         self._mse = {k: v.detach() for k, v in mse.items()}
         self.lr = lr
         for key, sampler in self.samplers.items():
@@ -323,12 +381,27 @@ class Trainer:
             return 0
         self._mse = {k: v.detach() for k, v in mse.items()}
         done = max(after - before, 0)
-        if done == 0:
-            # No descent direction left (converged to round-off): end the phase instead of
-            # spinning.
-            self.callback("warning", {"message": f"L-BFGS stalled at step {self.step + done} "
-                                      "(no further decrease); ending the phase"})
+        opt_state = self.optimizer.state[first]  # loss at an accepted point, not a trial one
+        loss = opt_state.get("loss", opt_state.get("prev_loss"))
+        loss = float(loss) if loss is not None else None
+        if loss is None:
+            loss = float(sum(self.weights[k] * v for k, v in self._mse.items()))
+        last = getattr(self, "_chunk_loss", None)
+        self._chunk_loss = loss
+        if done and (last is None or loss < last):
+            self._stalls = 0
+            return done
+        # A chunk without progress: restart the curvature history (a stale history is the
+        # usual reason L-BFGS stops early); after three such chunks in a row the loss is at
+        # round-off and the phase ends.
+        self._stalls = getattr(self, "_stalls", 0) + 1
+        if self._stalls >= 3:
+            self.callback("warning", {"message": f"{phase.optimizer} stalled at step "
+                                      f"{self.step + done} (no further decrease after "
+                                      "restarts); ending the phase"})
+            self._stalls = 0
             return phase.steps - self.phase_step
+        self.optimizer = make_optimizer(phase, self.params, self.residual_vector)
         return done
 
     def collocation(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -354,8 +427,11 @@ class Trainer:
         describe the old loss)."""
         for key, sampler in self.samplers.items():
             sampler.redraw(self.residual_fns[key])
-        self.optimizer = make_optimizer(phase, self.params)
+        self.optimizer = make_optimizer(phase, self.params, self.residual_vector)
         self._redrawn_at = self.step
+        self._chunk_loss = None
+        if hasattr(self.balance, "reset"):
+            self.balance.reset()
 
     def current_error(self) -> float | None:
         """Mean over fields of the L2 relative error against the reference."""
@@ -380,6 +456,9 @@ class Trainer:
         for name, p in self.compiled.unknowns.items():
             info.setdefault("unknowns", {})[name] = float(p.detach())
         info["sampling"] = self.sampling_report()
+        info["weights"] = dict(self.weights)
+        if self.causal_weights is not None:
+            info["causal_weights"] = [float(w) for w in self.causal_weights]
         return info
 
     def sampling_report(self) -> dict[str, dict[str, float]]:
