@@ -156,3 +156,31 @@ def test_every_phase_trains_and_resumes_to_the_straight_run(tmp_path, optimizer)
 def test_registry_matches_schema_words():
     from pinnsolve.spec import schema
     assert set(schema.choices(schema.Phase, "optimizer")) == set(OPTIMIZERS)
+
+
+def test_chained_dense_phases_keep_the_inverse_hessian_through_a_resume(tmp_path):
+    # ssbfgs → ssbfgs: the second phase continues with the first one's H, also when the run
+    # is interrupted at the phase boundary and resumed.
+    from pinnsolve.spec import load_problem
+    from pinnsolve.training.solve import Trainer
+    problem = _with(training__phases=[{"optimizer": "ssbfgs", "steps": 20},
+                                      {"optimizer": "ssbfgs", "steps": 20}])
+    seen = {}
+    trainer = Trainer(load_problem(problem), torch.device("cpu"), torch.float64,
+                      lambda e, info: seen.update(
+                          {info["step"]: trainer.optimizer.state[trainer.params[0]]["n_iter"]})
+                      if e == "log" else None)
+    trainer.train(None)
+    assert seen[40] == 40  # 20 iterations of each phase on one optimizer state
+    straight, resumed, ckpt, a, b = straight_and_resumed(problem, tmp_path)
+    assert ckpt["phase"] == 0 and ckpt["phase_step"] == 20
+    for key in a["model"]:
+        assert torch.equal(a["model"][key], b["model"][key]), key
+
+
+def test_dense_quasi_newton_refuses_a_network_too_large_with_a_clear_message(tmp_path):
+    from pinnsolve.errors import SolveError
+    problem = _with(training__phases=[{"optimizer": "ssbfgs", "steps": 5}],
+                    model__width=128, model__depth=2)
+    with pytest.raises(SolveError, match=r"ssbfgs keeps a dense .* at most 8000 parameters"):
+        pinnsolve.solve(problem, out=tmp_path / "r")

@@ -12,6 +12,7 @@ from typing import Callable, Iterable
 
 import torch
 
+from ..errors import SolveError
 from ..spec.schema import Phase
 from .gauss_newton import LevenbergMarquardt
 from .multiadam import MultiAdam
@@ -60,8 +61,17 @@ def _lbfgs(phase, params, residuals):
                              tolerance_change=0.0, line_search_fn="strong_wolfe")
 
 
+DENSE_MAX_PARAMS = 8000  # P² float64 inverse Hessian: 512 MB at the limit
+
+
 def _dense(variant):
     def factory(phase, params, residuals):
+        n = sum(p.numel() for p in params)
+        if n > DENSE_MAX_PARAMS:
+            raise SolveError(f"training.phases: optimizer {variant} keeps a dense {n} × {n} "
+                             f"inverse Hessian; it takes at most {DENSE_MAX_PARAMS} parameters. "
+                             "Use a smaller network (e.g. model.width: 20, model.depth: 3) or "
+                             "optimizer: lbfgs")
         return DenseQuasiNewton(params, lr=base_lr(phase), variant=variant)
     return factory
 

@@ -28,6 +28,9 @@ from .weights import make_scheme
 
 Callback = Callable[[str, dict], None]
 LBFGS_CHUNK = 20  # L-BFGS iterations per optimizer.step call (progress and NaN checks between)
+# Dense quasi-Newton keeps its inverse Hessian when the points are redrawn (as Urbán et al. do
+# with RAD): the loss changes little, and the full matrix is expensive to rebuild.
+WARM_ACROSS_REDRAWS = frozenset({"bfgs", "ssbfgs", "ssbroyden"})
 
 
 def _magnitude(residuals: list[torch.Tensor]) -> torch.Tensor:
@@ -205,7 +208,7 @@ class Trainer:
             "lr_scale": self.lr_scale, "elapsed": self.elapsed,
             "model": self.model.state_dict(),
             "unknowns": self.compiled.unknowns.state_dict(),
-            "optimizer": self.optimizer.state_dict() if self.optimizer else None,
+            "optimizer": self.optimizer.state_dict() if self.optimizer else self.optimizer_state,
             "samplers": {k: s.state_dict() for k, s in self.samplers.items()},
             "balance": self.balance.state_dict(),
             "rng": torch.get_rng_state(),
@@ -306,6 +309,11 @@ class Trainer:
                     run.save_checkpoint(self.state_dict())
             self.phase += 1
             self.phase_step = 0
+            nxt = phases[self.phase] if self.phase < len(phases) else None
+            # ssbfgs → ssbfgs (e.g. redrawing points, then fixed points) keeps the curvature.
+            self.optimizer_state = (self.optimizer.state_dict() if nxt is not None and
+                                    nxt.optimizer == phase.optimizer in WARM_ACROSS_REDRAWS
+                                    else None)
             self.optimizer = None
             self._chunk_loss = None
             if run is not None:
@@ -424,10 +432,11 @@ class Trainer:
 
     def _redraw_for_lbfgs(self, phase) -> None:
         """New points for every moving sampler, then a fresh L-BFGS (old curvature pairs
-        describe the old loss)."""
+        describe the old loss); dense quasi-Newton keeps its inverse Hessian."""
         for key, sampler in self.samplers.items():
             sampler.redraw(self.residual_fns[key])
-        self.optimizer = make_optimizer(phase, self.params, self.residual_vector)
+        if phase.optimizer not in WARM_ACROSS_REDRAWS:
+            self.optimizer = make_optimizer(phase, self.params, self.residual_vector)
         self._redrawn_at = self.step
         self._chunk_loss = None
         if hasattr(self.balance, "reset"):
