@@ -125,19 +125,23 @@ def test_lbfgs_performs_the_requested_iterations_and_restarts_on_stalls(tmp_path
         return out
 
     monkeypatch.setattr(torch.optim.LBFGS, "step", counting)
-    problem = _with(training__phases=[{"optimizer": "lbfgs", "steps": 150}])
+    problem = _with(training__phases=[{"optimizer": "lbfgs", "steps": 100}])
     run = pinnsolve.solve(problem, out=tmp_path / "r")
-    assert run.metrics["steps"] == 150
+    assert run.metrics["steps"] == 100
     # Iterations the optimizer itself performed (not just the trainer's count).
-    assert sum(calls) == 150
+    assert sum(calls) == 100
 
 
-@pytest.mark.parametrize("optimizer", ["adamw", "multiadam", "lbfgs", "bfgs", "ssbfgs",
-                                       "ssbroyden", "gauss_newton"])
+@pytest.mark.parametrize("optimizer", [
+    "multiadam", "ssbfgs",
+    *(pytest.param(o, marks=pytest.mark.slow)
+      for o in ("adamw", "lbfgs", "bfgs", "ssbroyden", "gauss_newton"))])
 def test_every_phase_trains_and_resumes_to_the_straight_run(tmp_path, optimizer):
     phase = {"optimizer": optimizer, "steps": 40}
     if optimizer in ("adamw", "multiadam"):
         phase.update(lr=0.01, weight_decay=1e-4)
+    if optimizer == "gauss_newton":
+        phase.update(cg_iters=5)  # matrix-free path; 5 CG iterations keep the test short
     problem = _with(training__phases=[phase])
     straight, resumed, ckpt, a, b = straight_and_resumed(problem, tmp_path)
     assert ckpt["step"] == 20 and resumed.metrics["steps"] == straight.metrics["steps"]

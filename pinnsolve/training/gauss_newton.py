@@ -23,7 +23,7 @@ import torch
 # Entries of J formed densely. The batched backward that forms J is slow on PDE residual
 # graphs (measured: 13.5 s for 512 rows × 921 parameters of the heat problem, one thread,
 # against 0.3 s for a 20-iteration CG step), so dense is kept to small systems.
-DENSE_MAX = 250_000
+DENSE_MAX = 20_000
 ROW_CHUNK = 512          # per-point gradients per batched backward
 DEFAULT_CG = 50
 
