@@ -139,3 +139,26 @@ def test_every_scheme_trains_and_logs_unweighted_losses_and_weights(tmp_path, sc
     if scheme in ("lra", "grad_norm", "ntk", "relobralo"):
         assert last["weights"] != {"pde": 1.0, "ic": 1.0, "bc": 1.0}
     assert run.metrics["errors"]["u"]["l2re"] < 1.0
+
+
+def test_time_marching_horizon_restricts_the_equation_to_early_times():
+    from pinnsolve.spec import load_problem
+    from pinnsolve.training.solve import Trainer
+    problem = _with(training__phases=[{"optimizer": "adam", "steps": 1, "horizon": 0.5},
+                                      {"optimizer": "gauss_newton", "steps": 1, "horizon": 0.5}])
+    trainer = Trainer(load_problem(problem), torch.device("cpu"), torch.float64)
+    trainer.horizon = 0.5  # what train() sets for these phases
+    total, mse, residuals = trainer.losses()
+    t = trainer.samplers["interior"].points()[:, 1].detach()
+    r = residuals["pde"].detach()
+    inside = t <= 0.25  # HEAT's t ∈ [0, 0.5]: half the interval
+    assert 0 < int(inside.sum()) < len(t)
+    expected = float((r[inside] ** 2).mean())  # IC and BC are exact: pde is the only term
+    assert math.isclose(float(total.detach()), expected, rel_tol=1e-12)
+    # The Gauss-Newton residual vector has the same squared norm.
+    assert math.isclose(float((trainer.residual_vector().detach() ** 2).sum()), expected,
+                        rel_tol=1e-12)
+    # Full horizon: the plain mean square again.
+    trainer.horizon = 1.0
+    assert math.isclose(float(trainer.losses()[0].detach()), float((r ** 2).mean()),
+                        rel_tol=1e-12)

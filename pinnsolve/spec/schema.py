@@ -111,6 +111,9 @@ class Phase:
     cg_iters: int = _rng(0, 0, 100_000)
     # Wall-clock limit of the phase in seconds (0: none); for equal-time comparisons.
     seconds: float = _rng(0.0, 0.0, 1e9)
+    # Time marching: the equation counts only for t up to this share of the time interval;
+    # chain phases with growing horizons (0.25, 0.5, 1) to march through time.
+    horizon: float = _rng(1.0, 1e-6, 1.0)
 
 
 def _default_phases() -> tuple[Phase, ...]:

@@ -86,6 +86,7 @@ class Trainer:
                                    {t.name: float(tr.weights.get(t.name, 1.0)) for t in self.terms},
                                    {t.name: t.kind for t in self.terms}, seed=tr.seed)
         self.causal_active = False  # causal weights apply in first-order phases only
+        self.horizon = 1.0          # time-marching window of the current phase
         self.causal_weights: torch.Tensor | None = None
         self.groups: dict[str, list[Term]] = defaultdict(list)
         for t in self.terms:
@@ -175,17 +176,27 @@ class Trainer:
         return self.balance.weights
 
     def _causal(self, mse: dict, residuals: dict, points: dict) -> dict:
-        """Mean squares with the equation terms causally weighted (training.causal)."""
+        """Mean squares with the equation terms causally weighted (training.causal) and cut
+        to the phase's time-marching horizon."""
         c = self.settings.training.causal
         time = self.problem.domain.time
-        if not (c.chunks and self.causal_active and time is not None):
+        causal = c.chunks and self.causal_active
+        if time is None or not (causal or self.horizon < 1):
             return mse
         col = self.problem.domain.column(time.name)
+        t_end = time.lo + self.horizon * (time.hi - time.lo)
         out = dict(mse)
         for t in self.terms:
             if t.kind == "equation" and t.region.kind == "interior":
-                out[t.name], self.causal_weights = causal_loss(
-                    residuals[t.name], points[t.name][:, col], time.lo, time.hi, c.chunks, c.eps)
+                r, tt = residuals[t.name], points[t.name][:, col]
+                if self.horizon < 1:
+                    inside = tt <= t_end
+                    r, tt = r[inside], tt[inside]
+                if causal:
+                    out[t.name], self.causal_weights = causal_loss(r, tt, time.lo, t_end,
+                                                                   c.chunks, c.eps)
+                else:
+                    out[t.name] = (r ** 2).mean() if r.numel() else r.sum()
         return out
 
     def residual_vector(self) -> torch.Tensor:
@@ -197,8 +208,16 @@ class Trainer:
                                          normals=sampler.normals())
             w = sampler.loss_weights()
             for name, r in res.items():
-                r = r if w is None else r * w
-                parts.append(r.reshape(-1) * (self.weights[name] / r.numel()) ** 0.5)
+                r = (r if w is None else r * w).reshape(-1)
+                n = r.numel()
+                if self.horizon < 1 and terms[0].kind != "data" and any(
+                        t.name == name and t.kind == "equation" and t.region.kind == "interior"
+                        for t in terms):
+                    time = self.problem.domain.time
+                    t_end = time.lo + self.horizon * (time.hi - time.lo)
+                    inside = sampler.points()[:, self.problem.domain.column(time.name)] <= t_end
+                    r, n = r * inside, max(int(inside.sum()), 1)
+                parts.append(r * (self.weights[name] / n) ** 0.5)
         return torch.cat(parts)
 
     # -- state ------------------------------------------------------------------------------
@@ -278,6 +297,7 @@ class Trainer:
             self.optimizer = make_optimizer(phase, self.params, self.residual_vector)
             closure_driven = phase.optimizer in CLOSURE_DRIVEN
             self.causal_active = not closure_driven
+            self.horizon = phase.horizon
             if self.optimizer_state is not None:
                 self.optimizer.load_state_dict(self.optimizer_state)
                 self.optimizer_state = None
