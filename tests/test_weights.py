@@ -147,7 +147,7 @@ def test_time_marching_horizon_restricts_the_equation_to_early_times():
     problem = _with(training__phases=[{"optimizer": "adam", "steps": 1, "horizon": 0.5},
                                       {"optimizer": "gauss_newton", "steps": 1, "horizon": 0.5}])
     trainer = Trainer(load_problem(problem), torch.device("cpu"), torch.float64)
-    trainer.horizon = 0.5  # what train() sets for these phases
+    trainer.time_weighting.horizon = 0.5  # what train() sets for these phases
     total, mse, residuals = trainer.losses()
     t = trainer.samplers["interior"].points()[:, 1].detach()
     r = residuals["pde"].detach()
@@ -159,6 +159,6 @@ def test_time_marching_horizon_restricts_the_equation_to_early_times():
     assert math.isclose(float((trainer.residual_vector().detach() ** 2).sum()), expected,
                         rel_tol=1e-12)
     # Full horizon: the plain mean square again.
-    trainer.horizon = 1.0
+    trainer.time_weighting.horizon = 1.0
     assert math.isclose(float(trainer.losses()[0].detach()), float((r ** 2).mean()),
                         rel_tol=1e-12)

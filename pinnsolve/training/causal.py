@@ -30,3 +30,58 @@ def causal_loss(r: torch.Tensor, t: torch.Tensor, lo: float, hi: float, chunks: 
     w = torch.exp(-eps * before)
     occupied = (counts > 0).to(r.dtype)
     return (w * per_chunk).sum() / occupied.sum().clamp_min(1), w
+
+
+class TimeWeighting:
+    """Causal weights and the time-marching horizon, applied to the equation terms on the
+    interior of a time-dependent problem.
+
+    Args:
+        problem: the Problem (its time coordinate).
+        terms: the trained terms.
+        chunks, eps: ``training.causal`` (chunks = 0: no causal weights).
+    Attributes set by the trainer per phase: ``active`` (causal weights on: first-order
+    phases), ``horizon`` (share of the time interval the equation counts on).
+    """
+
+    def __init__(self, problem, terms, chunks: int, eps: float):
+        time = problem.domain.time
+        self.names = {t.name for t in terms if t.kind == "equation"
+                      and t.region.kind == "interior"} if time is not None else set()
+        if time is not None:
+            self.col, self.lo, self.hi = problem.domain.column(time.name), time.lo, time.hi
+        self.chunks, self.eps = chunks, eps
+        self.active = False
+        self.horizon = 1.0
+        self.weights: torch.Tensor | None = None
+
+    def _inside(self, x: torch.Tensor) -> tuple[torch.Tensor, float]:
+        t_end = self.lo + self.horizon * (self.hi - self.lo)
+        return x[:, self.col] <= t_end, t_end
+
+    def apply(self, mse: dict, residuals: dict, points: dict) -> dict:
+        """Mean squares with the causal weights and the horizon applied."""
+        causal = self.chunks and self.active
+        if not self.names or not (causal or self.horizon < 1):
+            return mse
+        out = dict(mse)
+        for name in self.names:
+            r, x = residuals[name], points[name]
+            inside, t_end = self._inside(x)
+            t = x[:, self.col]
+            if self.horizon < 1:
+                r, t = r[inside], t[inside]
+            if causal:
+                out[name], self.weights = causal_loss(r, t, self.lo, t_end, self.chunks,
+                                                      self.eps)
+            else:
+                out[name] = (r ** 2).mean() if r.numel() else r.sum()
+        return out
+
+    def cut(self, name: str, r: torch.Tensor, x: torch.Tensor) -> tuple[torch.Tensor, int]:
+        """Residuals (n,) of term ``name`` at points x with those past the horizon zeroed,
+        and how many count (for the √(w/n) scaling of the residual vector)."""
+        if self.horizon >= 1 or name not in self.names:
+            return r, r.numel()
+        inside, _ = self._inside(x)
+        return r * inside, max(int(inside.sum()), 1)

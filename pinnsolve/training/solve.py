@@ -22,7 +22,7 @@ from ..io.run import Run, RunDir, environment
 from ..models import build_model
 from ..sampling import STRATEGIES, FixedSampler
 from ..spec import Problem, load_problem, rebuild
-from .causal import causal_loss
+from .causal import TimeWeighting
 from .phases import CLOSURE_DRIVEN, base_lr, make_optimizer, schedule_factor
 from .weights import make_scheme
 
@@ -85,9 +85,7 @@ class Trainer:
         self.balance = make_scheme(tr.weighting,
                                    {t.name: float(tr.weights.get(t.name, 1.0)) for t in self.terms},
                                    {t.name: t.kind for t in self.terms}, seed=tr.seed)
-        self.causal_active = False  # causal weights apply in first-order phases only
-        self.horizon = 1.0          # time-marching window of the current phase
-        self.causal_weights: torch.Tensor | None = None
+        self.time_weighting = TimeWeighting(problem, self.terms, tr.causal.chunks, tr.causal.eps)
         self.groups: dict[str, list[Term]] = defaultdict(list)
         for t in self.terms:
             self.groups[_group_key(t)].append(t)
@@ -166,7 +164,7 @@ class Trainer:
                                                normals=sampler.normals())
                 for name, r in again.items():
                     mse[name] = (residuals[name].detach() * r).mean()
-        self._objective_terms = self._causal(mse, residuals, points)
+        self._objective_terms = self.time_weighting.apply(mse, residuals, points)
         total = self.balance.objective(self._objective_terms, weighted)
         return total, mse, residuals
 
@@ -174,30 +172,6 @@ class Trainer:
     def weights(self) -> dict[str, float]:
         """Current weight of every term (fixed or from ``training.weighting``)."""
         return self.balance.weights
-
-    def _causal(self, mse: dict, residuals: dict, points: dict) -> dict:
-        """Mean squares with the equation terms causally weighted (training.causal) and cut
-        to the phase's time-marching horizon."""
-        c = self.settings.training.causal
-        time = self.problem.domain.time
-        causal = c.chunks and self.causal_active
-        if time is None or not (causal or self.horizon < 1):
-            return mse
-        col = self.problem.domain.column(time.name)
-        t_end = time.lo + self.horizon * (time.hi - time.lo)
-        out = dict(mse)
-        for t in self.terms:
-            if t.kind == "equation" and t.region.kind == "interior":
-                r, tt = residuals[t.name], points[t.name][:, col]
-                if self.horizon < 1:
-                    inside = tt <= t_end
-                    r, tt = r[inside], tt[inside]
-                if causal:
-                    out[t.name], self.causal_weights = causal_loss(r, tt, time.lo, t_end,
-                                                                   c.chunks, c.eps)
-                else:
-                    out[t.name] = (r ** 2).mean() if r.numel() else r.sum()
-        return out
 
     def residual_vector(self) -> torch.Tensor:
         """All residuals scaled by √(weight / n), concatenated: ‖r‖² is the loss (N,)."""
@@ -208,15 +182,8 @@ class Trainer:
                                          normals=sampler.normals())
             w = sampler.loss_weights()
             for name, r in res.items():
-                r = (r if w is None else r * w).reshape(-1)
-                n = r.numel()
-                if self.horizon < 1 and terms[0].kind != "data" and any(
-                        t.name == name and t.kind == "equation" and t.region.kind == "interior"
-                        for t in terms):
-                    time = self.problem.domain.time
-                    t_end = time.lo + self.horizon * (time.hi - time.lo)
-                    inside = sampler.points()[:, self.problem.domain.column(time.name)] <= t_end
-                    r, n = r * inside, max(int(inside.sum()), 1)
+                r, n = self.time_weighting.cut(name, (r if w is None else r * w).reshape(-1),
+                                               sampler.points())
                 parts.append(r * (self.weights[name] / n) ** 0.5)
         return torch.cat(parts)
 
@@ -296,8 +263,8 @@ class Trainer:
             phase = phases[self.phase]
             self.optimizer = make_optimizer(phase, self.params, self.residual_vector)
             closure_driven = phase.optimizer in CLOSURE_DRIVEN
-            self.causal_active = not closure_driven
-            self.horizon = phase.horizon
+            self.time_weighting.active = not closure_driven  # causal weights: first order only
+            self.time_weighting.horizon = phase.horizon
             if self.optimizer_state is not None:
                 self.optimizer.load_state_dict(self.optimizer_state)
                 self.optimizer_state = None
@@ -486,8 +453,8 @@ class Trainer:
             info.setdefault("unknowns", {})[name] = float(p.detach())
         info["sampling"] = self.sampling_report()
         info["weights"] = dict(self.weights)
-        if self.causal_weights is not None:
-            info["causal_weights"] = [float(w) for w in self.causal_weights]
+        if self.time_weighting.weights is not None:
+            info["causal_weights"] = [float(w) for w in self.time_weighting.weights]
         return info
 
     def sampling_report(self) -> dict[str, dict[str, float]]:
