@@ -114,7 +114,7 @@ def test_levenberg_marquardt_fits_a_nonlinear_least_squares_toy_to_round_off(cg_
     np.testing.assert_allclose(p.detach().numpy(), [2.0, -1.5, 0.3], atol=1e-10)
 
 
-def test_lbfgs_performs_the_requested_iterations_and_restarts_on_stalls(tmp_path, monkeypatch):
+def test_lbfgs_performs_the_requested_iterations(tmp_path, monkeypatch):
     calls = []
     original = torch.optim.LBFGS.step
 
@@ -188,3 +188,31 @@ def test_dense_quasi_newton_refuses_a_network_too_large_with_a_clear_message(tmp
                     model__width=128, model__depth=2)
     with pytest.raises(SolveError, match=r"ssbfgs keeps a dense .* at most 8000 parameters"):
         pinnsolve.solve(problem, out=tmp_path / "r")
+
+
+def test_a_stalled_lbfgs_restarts_its_history_then_ends_the_phase(monkeypatch):
+    from pinnsolve.spec import load_problem
+    import importlib
+    solve_module = importlib.import_module("pinnsolve.training.solve")
+    from pinnsolve.training.solve import Trainer
+    made = []
+    original = solve_module.make_optimizer
+
+    def counting(*args, **kwargs):
+        opt = original(*args, **kwargs)
+        if isinstance(opt, torch.optim.LBFGS):
+            # An optimizer that never makes progress: every chunk stalls.
+            opt.step = lambda closure: closure()
+            made.append(opt)
+        return opt
+
+    monkeypatch.setattr(solve_module, "make_optimizer", counting)
+    events = []
+    trainer = Trainer(load_problem(_with(training__phases=[{"optimizer": "lbfgs", "steps": 500}])),
+                      torch.device("cpu"), torch.float64, lambda e, info: events.append((e, info)))
+    trainer.train(None)
+    # First optimizer + two restarts; the third stalled chunk ends the phase with a warning.
+    assert len(made) == 3
+    warnings = [i["message"] for e, i in events if e == "warning"]
+    assert len(warnings) == 1 and "stalled" in warnings[0]
+    assert trainer.step == 500
