@@ -57,7 +57,9 @@ def main() -> None:
     table = header + "".join("| " + " | ".join(r) + " |\n" for r in rows)
     rel = Path(args.dir).resolve().relative_to(ROOT) if Path(args.dir).resolve().is_relative_to(ROOT) \
         else Path(args.dir)
-    dir_arg = "" if str(rel) == "problems" else f" --dir {rel} --doc {Path(args.doc).name}"
+    doc_rel = Path(args.doc).resolve()
+    doc_rel = doc_rel.relative_to(ROOT) if doc_rel.is_relative_to(ROOT) else doc_rel
+    dir_arg = "" if str(rel) == "problems" else f" --dir {rel} --doc {doc_rel}"
     stamp = (f"Measured {datetime.date.today()} on {platform.processor() or platform.machine()}, "
              f"{args.threads} torch threads, torch {torch.__version__}, each problem's own settings "
              f"from {rel}/*.yaml.\nReproduce: `.venv/bin/python benchmarks/accuracy.py "

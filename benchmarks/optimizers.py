@@ -52,7 +52,7 @@ OPTIMIZER_ROWS = [
     ("bfgs (dense)", {"optimizer": "bfgs"}),
     ("ssbfgs", {"optimizer": "ssbfgs"}),
     ("ssbroyden", {"optimizer": "ssbroyden"}),
-    ("gauss_newton (dense LM)", {"optimizer": "gauss_newton"}),
+    ("gauss_newton (LM, matrix-free CG, 50 iterations)", {"optimizer": "gauss_newton"}),
 ]
 WEIGHTING_ROWS = [(s, {"scheme": s, "every": 100}) for s in
                   ("fixed", "lra", "grad_norm", "ntk", "sa", "relobralo")]
