@@ -85,6 +85,15 @@ def test_self_adaptive_weights_ascend_on_the_residuals():
     # (maximize): +0.1 where r ≠ 0, unchanged where r = 0 (zero gradient).
     np.testing.assert_allclose(lam.numpy(), [1.0, 1.1, 1.1], atol=1e-7)
     np.testing.assert_allclose(scheme.point_weights["bc"].detach().numpy(), [1.1], atol=1e-7)
+    # Same points: the weights persist; moved points: they restart at 1.
+    x = {"pde": torch.zeros(3, 1, dtype=torch.float64), "bc": torch.zeros(1, 1, dtype=torch.float64)}
+    scheme.objective(mse, r, x)
+    scheme.objective(mse, r, x)
+    np.testing.assert_allclose(scheme.point_weights["pde"].detach().numpy(), [1.0, 1.1, 1.1],
+                               atol=1e-7)
+    scheme.objective(mse, r, {**x, "pde": x["pde"] + 0.5})
+    np.testing.assert_allclose(scheme.point_weights["pde"].detach().numpy(), [1, 1, 1])
+    np.testing.assert_allclose(scheme.point_weights["bc"].detach().numpy(), [1.1], atol=1e-7)
 
 
 def test_relobralo_follows_bischof_kraus():

@@ -165,7 +165,7 @@ class Trainer:
                 for name, r in again.items():
                     mse[name] = (residuals[name].detach() * r).mean()
         self._objective_terms = self.time_weighting.apply(mse, residuals, points)
-        total = self.balance.objective(self._objective_terms, weighted)
+        total = self.balance.objective(self._objective_terms, weighted, points)
         return total, mse, residuals
 
     @property

@@ -45,8 +45,9 @@ class Fixed:
         self.kinds = dict(kinds)
         self.updates = 0
 
-    def objective(self, mse: Mapping[str, torch.Tensor],
-                  residuals: Mapping[str, torch.Tensor]) -> torch.Tensor:
+    def objective(self, mse: Mapping[str, torch.Tensor], residuals: Mapping[str, torch.Tensor],
+                  points: Mapping[str, torch.Tensor] | None = None) -> torch.Tensor:
+        """Σ λ_k L_k; ``residuals`` (n,) and ``points`` (n, d) per term for per-point schemes."""
         return sum(self.weights[k] * v for k, v in mse.items())
 
     def due(self, step: int) -> bool:
@@ -134,23 +135,27 @@ class SelfAdaptive(Fixed):
         self.point_weights: dict[str, torch.Tensor] = {}
         self.optimizer: torch.optim.Optimizer | None = None
         self._pending: dict | None = None
+        self._points: dict[str, torch.Tensor] = {}
 
-    def _weights_for(self, k: str, r: torch.Tensor) -> torch.Tensor:
+    def _weights_for(self, k: str, r: torch.Tensor, x: torch.Tensor | None) -> torch.Tensor:
         lam = self.point_weights.get(k)
-        if lam is None or lam.shape != r.shape or lam.dtype != r.dtype:
+        moved = x is not None and k in self._points and not torch.equal(self._points[k], x)
+        if x is not None:
+            self._points[k] = x.detach().clone()
+        if lam is None or moved or lam.shape != r.shape or lam.dtype != r.dtype:
             lam = torch.ones_like(r.detach()).requires_grad_(True)
             self.point_weights[k] = lam
             self.optimizer = None
         return lam
 
-    def objective(self, mse, residuals):
+    def objective(self, mse, residuals, points=None):
         total = 0
         for k, v in mse.items():
             r = residuals.get(k)
             if r is None:
                 total = total + self.weights[k] * v
                 continue
-            lam = self._weights_for(k, r)
+            lam = self._weights_for(k, r, None if points is None else points.get(k))
             total = total + self.weights[k] * (lam ** 2 * r ** 2).mean()
         if self.optimizer is None and self.point_weights:
             self.optimizer = torch.optim.Adam(list(self.point_weights.values()),
