@@ -24,6 +24,9 @@ MAX_YAML_NODES = 100_000       # after alias expansion ("billion laughs")
 MAX_YAML_DEPTH = 50
 MAX_VECTOR_DIM = 10_000_000
 MAX_ITEMS = 256                # equations, conditions, fields, parameters
+MAX_NAME = 64                  # characters in a coordinate, field, parameter or term name
+YAML_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in
+                      ("str", "int", "float", "bool", "null", "seq", "map", "merge"))
 REFERENCE_SOLVERS = ("burgers_cole_hopf", "allen_cahn_spectral")
 
 TOP_KEYS = ("name", "description", "domain", "time", "fields", "parameters", "unknowns",
@@ -59,14 +62,22 @@ def parse_yaml(text: str, *, file: str = "<text>") -> dict:
     """Parse YAML text safely: no tags that build Python objects, bounded alias expansion."""
     if len(text) > MAX_FILE_BYTES:
         raise SpecError("problem text is too large", file=file)
-    loader = yaml.SafeLoader(text)
+    loader = None
     try:
+        # Inside the try: the reader rejects control characters already when it is made.
+        loader = yaml.SafeLoader(text)
         node = loader.get_single_node()
         if node is None:
             raise SpecError("the file is empty; expected a mapping with domain, fields, "
                             "equations and conditions", file=file)
         _check_nodes(node, file)
-        data = loader.construct_document(node)
+        try:
+            data = loader.construct_document(node)
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            # PyYAML's constructors fail in their own ways on values such as
+            # `!!bool maybe`; all of them mean the same to the user.
+            raise SpecError(f"invalid YAML value ({type(exc).__name__}: {str(exc)[:100]})",
+                            file=file) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -77,7 +88,8 @@ def parse_yaml(text: str, *, file: str = "<text>") -> dict:
     except (ValueError, OverflowError) as exc:  # e.g. a 5000-digit integer
         raise SpecError(f"invalid YAML value ({str(exc)[:100]})", file=file) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if not isinstance(data, dict):
         raise SpecError(f"expected a mapping at the top level, got {type(data).__name__}",
                         file=file)
@@ -93,6 +105,12 @@ def _check_nodes(root, file: str) -> None:
             raise SpecError(f"YAML nests deeper than {MAX_YAML_DEPTH} levels", file=file)
         if id(node) in sizes:
             return sizes[id(node)]
+        if node.tag not in YAML_TAGS:
+            mark = node.start_mark
+            raise SpecError(f"YAML type {node.tag.replace('tag:yaml.org,2002:', '!!')} at line "
+                            f"{mark.line + 1} is not allowed in a problem file (only text, "
+                            "numbers, true/false, null, lists and mappings; quote dates)",
+                            file=file)
         sizes[id(node)] = MAX_YAML_NODES + 1  # a cycle counts as too large
         total = 1
         if isinstance(node, yaml.MappingNode):
@@ -203,6 +221,8 @@ class _Builder:
         name = raw.get("name", Path(self.file).stem if self.file != "<mapping>" else "problem")
         if not isinstance(name, str) or not name.replace("-", "_").isidentifier():
             raise self.err("name", f"expected a simple name (letters, digits, _ or -), got {name!r}")
+        if len(name) > MAX_NAME:
+            raise self.err("name", f"name is {len(name)} characters long; the limit is {MAX_NAME}")
         self.const_scope = Scope()
         self.parameters = self._parameters()
         self.domain = self._domain()
@@ -256,6 +276,8 @@ class _Builder:
     def _check_name(self, name: Any, key: str) -> str:
         if not isinstance(name, str) or not name.isidentifier() or name.startswith("_"):
             raise self.err(key, f"expected a plain name (letters, digits, _), got {name!r}")
+        if len(name) > MAX_NAME:
+            raise self.err(key, f"name is {len(name)} characters long; the limit is {MAX_NAME}")
         if name in RESERVED:
             raise self.err(key, f"'{name}' is a reserved function or constant name")
         return name
