@@ -68,7 +68,9 @@ def hard_stop(seconds: float):
         raise Hang()
 
     previous = signal.signal(signal.SIGALRM, ring)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    # Repeats until disarmed: an alarm landing in a callback that swallows exceptions
+    # (a gc callback, a __del__) must not leave the case running unbounded.
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.25)
     try:
         yield
     finally:

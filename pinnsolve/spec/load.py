@@ -19,11 +19,16 @@ from .problem import (Condition, Domain, Equation, Interval, Observations, Param
 from .schema import (DerivativeSettings, Loc, ModelSettings, OutputSettings, SamplingSettings,
                      Settings, TrainingSettings, build)
 
-MAX_FILE_BYTES = 1 << 20       # problem files are small; larger is an attack or a mistake
+MAX_FILE_BYTES = 1 << 18       # problem files are small (bundled: < 5 KiB); larger is an
+                               # attack or a mistake, and parsing time grows with size
+# libyaml's parser where installed (2-3x faster on large hostile files); the constructor is
+# SafeConstructor either way.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_YAML_NODES = 100_000       # after alias expansion ("billion laughs")
 MAX_YAML_DEPTH = 50
 MAX_VECTOR_DIM = 10_000_000
 MAX_ITEMS = 256                # equations, conditions, fields, parameters
+MAX_COORDINATES = 64           # scalar coordinates (a vector coordinate holds any dim)
 MAX_NAME = 64                  # characters in a coordinate, field, parameter or term name
 YAML_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in
                       ("str", "int", "float", "bool", "null", "seq", "map", "merge"))
@@ -65,7 +70,7 @@ def parse_yaml(text: str, *, file: str = "<text>") -> dict:
     loader = None
     try:
         # Inside the try: the reader rejects control characters already when it is made.
-        loader = yaml.SafeLoader(text)
+        loader = _SAFE_LOADER(text)
         node = loader.get_single_node()
         if node is None:
             raise SpecError("the file is empty; expected a mapping with domain, fields, "
@@ -324,6 +329,10 @@ class _Builder:
         raw = self.raw["domain"]
         if not isinstance(raw, dict) or not raw:
             raise self.err("domain", "expected a mapping of coordinates, e.g. {x: [-1, 1], t: [0, 1]}")
+        if len(raw) > MAX_COORDINATES:
+            raise self.err("domain", f"{len(raw)} coordinates; the limit is {MAX_COORDINATES} "
+                                     "(for many dimensions use a vector coordinate "
+                                     "x: {dim: n})")
         time_name = self.raw.get("time", "t" if "t" in raw else None)
         if time_name is not None and (not isinstance(time_name, str) or time_name not in raw):
             raise self.err("time", f"'{time_name}' is not a coordinate of the domain")
