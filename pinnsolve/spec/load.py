@@ -29,6 +29,8 @@ MAX_YAML_DEPTH = 50
 MAX_VECTOR_DIM = 10_000_000
 MAX_ITEMS = 256                # equations, conditions, fields, parameters
 MAX_COORDINATES = 64           # scalar coordinates (a vector coordinate holds any dim)
+MAX_NPZ_BYTES = 1 << 31        # reference and data files
+MAX_DATA_VALUES = 20_000_000   # observation values held by a Problem (as Python floats)
 MAX_NAME = 64                  # characters in a coordinate, field, parameter or term name
 YAML_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in
                       ("str", "int", "float", "bool", "null", "seq", "map", "merge"))
@@ -608,6 +610,9 @@ class _Builder:
         if not fields:
             raise self.err(f"{key}.data", f"the file has no array named after a field ({self.fields})")
         n = arrays[inputs[0]].size
+        if n * (len(inputs) + len(fields)) > MAX_DATA_VALUES:
+            raise self.err(f"{key}.data", f"{n} observations are more than this loader keeps "
+                                          f"({MAX_DATA_VALUES} values in all); subsample them")
         for name, arr in list(fields.items()) + [(i, arrays[i]) for i in inputs]:
             if arr.size != n or arr.ndim != 1:
                 raise self.err(f"{key}.data", f"array '{name}' must be 1-D with {n} entries")
@@ -666,10 +671,22 @@ def _text(value: Any) -> str:
 def load_npz(path: Path, file: str, key: str) -> dict[str, np.ndarray]:
     """Load numeric arrays from an .npz without pickle (object arrays are refused)."""
     try:
+        info = Path(path).stat()
+        if not Path(path).is_file():  # a FIFO or device would block or never end
+            raise SpecError(f"'{path}' is not a regular file", file=file, key=key)
+        if info.st_size > MAX_NPZ_BYTES:
+            raise SpecError(f"'{path}' is {info.st_size} bytes; data files are limited to "
+                            f"{MAX_NPZ_BYTES}", file=file, key=key)
         data = np.load(path, allow_pickle=False)
         if not isinstance(data, np.lib.npyio.NpzFile):
             raise SpecError("expected an .npz archive of named arrays", file=file, key=key)
         with data:
+            # A compressed archive can expand a thousandfold ("zip bomb"): check the sizes
+            # its headers declare before reading any member.
+            unpacked = sum(i.file_size for i in data.zip.infolist())
+            if unpacked > MAX_NPZ_BYTES:
+                raise SpecError(f"'{path}' unpacks to {unpacked} bytes; data files are "
+                                f"limited to {MAX_NPZ_BYTES}", file=file, key=key)
             out = {}
             for name in data.files:
                 arr = data[name]
