@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from ..compiler import CompiledProblem, Term, compile_problem
-from ..errors import SolveError
+from ..errors import RunError, SolveError
 from ..geometry import RegionGeometry
 from ..io.fields import evaluate, reference_data
 from ..io.metrics import errors
@@ -440,7 +440,12 @@ def solve(problem: Problem | str | os.PathLike | Mapping, out: str | os.PathLike
         state = run.load_checkpoint()
     trainer = Trainer(problem, device, dtype, callback)
     if state is not None:
-        trainer.load_state_dict(state)
+        try:
+            trainer.load_state_dict(state)
+        except (RuntimeError, KeyError, TypeError, ValueError) as exc:
+            raise RunError("the checkpoint does not fit this problem (its model or settings "
+                           f"changed since: {str(exc)[:200]}); start over with --fresh or "
+                           "use another --out", path=str(run.path)) from None
         run.truncate_log(trainer.step)
     run.write_config(problem, environment(device, dtype, tr.seed, problem.source))
     try:
