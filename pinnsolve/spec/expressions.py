@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -131,7 +132,12 @@ class _Parser:
             if depth > MAX_DEPTH:
                 raise self.fail(f"brackets nest deeper than {MAX_DEPTH} levels")
         try:
-            tree = ast.parse(text, mode="eval")
+            with warnings.catch_warnings():
+                # "invalid decimal literal" and the like would reach the user's terminal as
+                # a stray compiler warning; errors are reported below instead.
+                warnings.simplefilter("ignore", SyntaxWarning)
+                warnings.simplefilter("ignore", DeprecationWarning)
+                tree = ast.parse(text, mode="eval")
         except SyntaxError as exc:
             raise self.fail(f"not a valid expression ({exc.msg})") from None
         except (ValueError, RecursionError, MemoryError) as exc:
