@@ -16,8 +16,8 @@ from .expressions import RESERVED, Scope, parse_equation, parse_expression
 from .overrides import apply_overrides
 from .problem import (Condition, Domain, Equation, Interval, Observations, Parameter, Problem,
                       Reference, Region, Unknown, VectorCoordinate)
-from .schema import (DerivativeSettings, Loc, ModelSettings, OutputSettings, SamplingSettings,
-                     Settings, TrainingSettings, build)
+from .schema import (DerivativeSettings, LimitSettings, Loc, ModelSettings, OutputSettings,
+                     SamplingSettings, Settings, TrainingSettings, build)
 
 MAX_FILE_BYTES = 1 << 18       # problem files are small (bundled: < 5 KiB); larger is an
                                # attack or a mistake, and parsing time grows with size
@@ -38,10 +38,10 @@ REFERENCE_SOLVERS = ("burgers_cole_hopf", "allen_cahn_spectral")
 
 TOP_KEYS = ("name", "description", "domain", "time", "fields", "parameters", "unknowns",
             "equations", "conditions", "reference", "model", "derivatives", "sampling",
-            "training", "output")
+            "training", "output", "limits")
 _SECTIONS = {"model": ModelSettings, "derivatives": DerivativeSettings,
              "sampling": SamplingSettings, "training": TrainingSettings,
-             "output": OutputSettings}
+             "output": OutputSettings, "limits": LimitSettings}
 
 
 # -- YAML -----------------------------------------------------------------------------------

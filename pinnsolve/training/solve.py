@@ -22,7 +22,7 @@ from ..io.run import Run, RunDir, environment
 from ..models import build_model
 from ..sampling import STRATEGIES, FixedSampler
 from ..spec import Problem, load_problem, rebuild
-from . import faults
+from . import faults, limits
 from .phases import base_lr, make_optimizer, schedule_factor
 
 Callback = Callable[[str, dict], None]
@@ -461,6 +461,7 @@ def solve(problem: Problem | str | os.PathLike | Mapping, out: str | os.PathLike
         torch.set_num_threads(tr.threads)
     device = resolve_device(tr.device)
     dtype = getattr(torch, tr.dtype)
+    limits.check(problem, str(device))  # before anything big is allocated
     run = RunDir(Path(out) if out is not None else Path("runs") / problem.name)
     state = None
     if fresh:
