@@ -233,3 +233,23 @@ def test_digest_covers_every_part_of_the_state():
     assert changed[2]["model"]["w"].ne(base["model"]["w"]).any()
     for c in changed:
         assert checkpoint.digest(c) != ref
+
+
+def test_cli_resume_shows_the_fallback_warning(tmp_path):
+    """A damaged last.pt: `pinnsolve solve` warns, resumes from previous.pt and finishes."""
+    from typer.testing import CliRunner
+
+    from pinnsolve.cli import app
+
+    small = dict(KILL_PROBLEM, training=dict(KILL_PROBLEM["training"], log_every=1,
+                                              checkpoint_every=2,
+                                              phases=[{"optimizer": "adam", "steps": 4}]))
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(small))
+    pinnsolve.solve(small, out=tmp_path / "r")
+    last = tmp_path / "r" / "checkpoints" / "last.pt"
+    last.write_bytes(last.read_bytes()[:100])
+    res = CliRunner().invoke(app, ["solve", str(path), "--out", str(tmp_path / "r")])
+    assert res.exit_code == 0, res.output
+    assert "warning:" in res.output and "resuming from" in res.output
+    assert "Traceback" not in res.output

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import os
 import time
+import warnings
 from collections import defaultdict
 from pathlib import Path
 from typing import Callable, Mapping
@@ -435,6 +436,20 @@ class Trainer:
         self.callback("log", info)
 
 
+def _load_checkpoint(run: RunDir, callback: Callback | None) -> dict | None:
+    """The checkpoint to resume from; fallback warnings go to the callback (the CLI shows
+    them) or, without one, to ``warnings``."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        state = run.load_checkpoint()
+    for w in caught:
+        if callback is not None:
+            callback("warning", {"message": str(w.message)})
+        else:
+            warnings.warn(str(w.message), w.category, stacklevel=3)
+    return state
+
+
 def solve(problem: Problem | str | os.PathLike | Mapping, out: str | os.PathLike | None = None,
           *, overrides: tuple[str, ...] | list[str] = (), fresh: bool = False,
           callback: Callback | None = None, **settings) -> Run:
@@ -467,7 +482,7 @@ def solve(problem: Problem | str | os.PathLike | Mapping, out: str | os.PathLike
     if fresh:
         run.clear()
     else:
-        state = run.load_checkpoint()
+        state = _load_checkpoint(run, callback)
     trainer = Trainer(problem, device, dtype, callback)
     if state is not None:
         try:
