@@ -213,3 +213,17 @@ def test_cli_shows_scaling_warning(tmp_path):
     res = CliRunner().invoke(app, ["solve", str(path), "--out", str(tmp_path / "r")])
     assert res.exit_code == 0, res.output
     assert "warning:" in res.output and "non-dimensionalise" in res.output
+
+
+def test_warning_text_is_shown_verbatim_not_as_markup():
+    """A warning quoting a path like runs/[/]x must not be read as rich markup (it raised
+    MarkupError before)."""
+    import io
+
+    from rich.console import Console
+
+    from pinnsolve._render import ProgressView
+
+    buf = io.StringIO()
+    ProgressView(Console(file=buf, width=200))("warning", {"message": "runs/[/]x[bold]y"})
+    assert "runs/[/]x[bold]y" in buf.getvalue()
