@@ -105,4 +105,6 @@ def test_graph_weights_match_hand_counts(equation, domain, expected):
     est = limits.estimate(problem)
     d = len(domain)
     assert est.points == {"interior": 1000}
-    assert est.step_bytes == pytest.approx(8 * 1000 * (limits.PER_UNIT * 10 + d) * expected)
+    params = (d + 1) * 10 + (10 + 1) * 1          # one hidden layer of 10, one field
+    assert est.step_bytes == pytest.approx(
+        8 * (1000 * (limits.PER_UNIT * 10 + d) * expected + limits.PARAM_COPIES * params))

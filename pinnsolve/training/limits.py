@@ -5,14 +5,17 @@ naming the key instead of an out-of-memory kill hours later.
 
 Memory model of one step (autodiff engine), in bytes::
 
-    dtype_bytes · Σ_groups n_g · (PER_UNIT · width · depth + d) · W_g,
+    dtype_bytes · [Σ_groups n_g · (PER_UNIT · width · depth + d) · W_g + 6 · parameters],
     W_g = 1 + Σ_gradients (nesting level)²
 
 over the gradients autodiff takes for the group's derivative requests (one per distinct
 parent in the chains u → u_x → u_xx; a Laplacian in d coordinates is its d second
 partials): the gradient at nesting level k runs over a graph k forward passes large and is
 kept for the parameter backward. Taylor-mode engines (taylor, stde) carry
-``directions × (order + 1)`` jet coefficients per activation instead (not calibrated).
+``directions × (order + 1)`` jet coefficients per activation instead, and sparse STDE
+tangents are never materialised at (n, d); that model is scaled by JET_FACTOR, fitted on a
+single measurement (the d = 10⁶ Poisson two-body run of docs/stde.md, peak RSS 11.0 GB;
+the unscaled model gives 4.4 GiB), so treat it as rough.
 ``PER_UNIT`` was fitted with benchmarks/memory_estimate.py (peak RSS growth over three
 steps in a fresh process): on six autodiff configurations (first to fourth order, 1-3-D,
 float32/64) the estimate is 1.0-1.8 × the measurement (docs/reliability.md). It is a
@@ -30,6 +33,8 @@ from ..errors import SpecError
 from ..spec.symbols import Laplacian
 
 PER_UNIT = 4.5          # numbers kept per (point · width · depth · forward pass), calibrated
+JET_FACTOR = 2.5        # taylor/stde: fitted on one run (d = 10^6 Poisson two-body, 11.0 GB)
+PARAM_COPIES = 6        # parameters, gradients, 2 Adam moments, rollback snapshot, checkpoint
 HEADROOM = 0.8          # share of the available memory a run may plan to use
 DEFAULT_POINTS = {1: 201, 2: 101, 3: 41}   # output grid defaults (io/fields.py)
 
@@ -118,15 +123,24 @@ def estimate(problem, device: str = "cpu") -> Estimate:
     for o in problem.observations:
         points[f"data:{o.name}"] = len(o.points)
 
-    def weight(key: str) -> float:
-        """Graph size of one step over the group's points, in forward passes."""
+    def weight(key: str) -> tuple[float, float]:
+        """Graph size of one step over the group's points in forward passes: (network,
+        inputs)."""
         group = exprs.get(key, [])
         if jets:  # one jet of (order + 1) coefficients per direction, no nesting
-            return 1 + directions * (max((_order(e) for e in group), default=0) + 1)
+            order = max((_order(e) for e in group), default=0)
+            if not order:
+                return 1, 1
+            net = 1 + directions * (order + 1)
+            # Sparse tangents are coordinate directions: the input jets are one-hot and
+            # never materialised at (n, d) per direction.
+            dense = s.derivatives.engine == "taylor" or not s.derivatives.sparse
+            return net, (1 + directions) if dense else 2
         prefixes = set().union(*(_chains(e, coords) for e in group)) if group else set()
         # The gradient taken at nesting level k runs over a graph k times the forward
         # pass and is kept for the parameter backward: level² fits the measurements.
-        return 1 + sum((len(prefix) + 1) ** 2 for _, prefix in prefixes)
+        w = 1 + sum((len(prefix) + 1) ** 2 for _, prefix in prefixes)
+        return w, w
 
     calls = {key: weight(key) for key in points}
     if s.sampling.strategy == "rar" and s.sampling.rar_max:
@@ -135,9 +149,15 @@ def estimate(problem, device: str = "cpu") -> Estimate:
     m = s.model
     total = 0.0
     for key, n in points.items():
-        g = calls.get(key, 0)
-        total += n * (PER_UNIT * m.width * m.depth + d) * g
-    step_bytes = dtype_bytes * total
+        net, inputs = calls[key]
+        total += n * (PER_UNIT * m.width * m.depth * net + d * inputs)
+    # Parameters with their gradient, two Adam moments, the rollback snapshot and the
+    # checkpoint being serialised; the first layer dominates at large d.
+    d_in = d + 2 * m.fourier_features
+    n_params = (d_in + 1) * m.width + (m.depth - 1) * (m.width + 1) * m.width \
+        + (m.width + 1) * len(problem.fields)
+    total += PARAM_COPIES * n_params
+    step_bytes = dtype_bytes * total * (JET_FACTOR if jets else 1.0)
     grid = 0
     if domain.vector is None:
         sizes = s.output.grid
