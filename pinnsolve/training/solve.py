@@ -27,12 +27,11 @@ from . import faults, limits
 from .phases import base_lr, make_optimizer, schedule_factor
 
 Callback = Callable[[str, dict], None]
+LBFGS_CHUNK = 20  # L-BFGS iterations per optimizer.step call (progress and NaN checks between)
 
 
 class _NonFiniteGradient(Exception):
     """Raised inside an L-BFGS closure to abandon the step (caught by the trainer)."""
-
-LBFGS_CHUNK = 20  # L-BFGS iterations per optimizer.step call (progress and NaN checks between)
 
 
 def _magnitude(residuals: list[torch.Tensor]) -> torch.Tensor:
