@@ -130,6 +130,7 @@ def test_cli_check_never_shows_a_traceback(value, section):
 def test_mutation_campaign_short(tmp_path):
     """150 mutants of the bundled problems (seed 0), every 10th also through the CLI."""
     camp = run_mutation_campaign(tmp_path, seed=0, count=150, cli_every=10)
+    print("mutation campaign:", camp.summary())
     assert camp.tried == 165
     assert camp.crashes == [], camp.summary() + "\n" + "\n".join(
         f"{label}: {why}" for label, why, _ in camp.crashes[:10])
@@ -182,4 +183,5 @@ def test_mutants_are_reproducible():
 @pytest.mark.slow
 def test_mutation_campaign_long(tmp_path):
     camp = run_mutation_campaign(tmp_path, seed=12345, count=5000, cli_every=20)
+    print("mutation campaign (slow):", camp.summary())
     assert camp.crashes == [], camp.summary()
