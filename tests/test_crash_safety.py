@@ -258,3 +258,34 @@ def test_cli_resume_shows_the_fallback_warning(tmp_path):
     assert res.exit_code == 0, res.output
     assert "warning:" in res.output and "resuming from" in res.output
     assert "Traceback" not in res.output
+
+
+def test_lbfgs_chunks_end_on_checkpoints_without_changing_the_iterates(tmp_path):
+    """Found by the kill test: one L-BFGS chunk (20 iterations) crossed several checkpoint
+    steps, so a kill could lose 20 > checkpoint_every steps. Chunks now end on checkpoint
+    steps; the iterates are bit-identical to unsplit chunks."""
+    a = json.loads(json.dumps(KILL_PROBLEM))
+    a["training"]["phases"][0]["steps"] = 60   # (as in the kill test)
+    a["training"]["log_every"] = 100
+    a["output"]["formats"] = []
+    b = json.loads(json.dumps(a))
+    a["training"]["checkpoint_every"] = 1000
+    b["training"]["checkpoint_every"] = 3
+    saved = []
+    original = RunDir.save_checkpoint
+
+    def spy(self, state):
+        saved.append(state["step"])
+        return original(self, state)
+
+    pinnsolve.solve(a, out=tmp_path / "a")
+    RunDir.save_checkpoint = spy
+    try:
+        pinnsolve.solve(b, out=tmp_path / "b")
+    finally:
+        RunDir.save_checkpoint = original
+    lbfgs = [s for s in saved if s > 60]
+    assert lbfgs and all(y - x <= 3 for x, y in zip([60] + lbfgs, lbfgs)), saved
+    sa, sb = (torch.load(tmp_path / r / "checkpoints" / "last.pt", weights_only=True)["model"]
+              for r in "ab")
+    assert all(torch.equal(sa[k], sb[k]) for k in sa)

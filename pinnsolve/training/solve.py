@@ -312,6 +312,10 @@ class Trainer:
                 and getattr(self, "_redrawn_at", None) != self.step:
             self._redraw_for_lbfgs(phase)
         chunk = min(LBFGS_CHUNK, phase.steps - self.phase_step)
+        # End chunks on checkpoint steps, so that a crash loses at most checkpoint_every
+        # iterations (splitting a chunk re-evaluates the loss once; the iterates are the same).
+        every = self.settings.training.checkpoint_every
+        chunk = min(chunk, every - self.step % every)
         if phase.resample_every:
             chunk = min(chunk, phase.resample_every - self.phase_step % phase.resample_every)
         group = self.optimizer.param_groups[0]
