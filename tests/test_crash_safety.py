@@ -289,3 +289,19 @@ def test_lbfgs_chunks_end_on_checkpoints_without_changing_the_iterates(tmp_path)
     sa, sb = (torch.load(tmp_path / r / "checkpoints" / "last.pt", weights_only=True)["model"]
               for r in "ab")
     assert all(torch.equal(sa[k], sb[k]) for k in sa)
+
+
+def test_kill_before_the_first_checkpoint_leaves_no_duplicate_log_rows(tmp_path):
+    """Found by the long kill campaign: a child killed after logging steps 1-4 but before
+    the checkpoint at step 5 left those rows; the next run (from scratch) appended 1, 2, ...
+    again."""
+    small = json.loads(json.dumps(KILL_PROBLEM))
+    small["training"]["phases"] = [{"optimizer": "adam", "steps": 8}]
+    small["output"]["formats"] = []
+    out = tmp_path / "r"
+    out.mkdir()
+    (out / "metrics.jsonl").write_text("".join(json.dumps({"step": s}) + "\n"
+                                               for s in (1, 2, 3, 4)) + '{"step": 5, "lo')
+    pinnsolve.solve(small, out=out)
+    steps = [r["step"] for r in RunDir(out).read_log()]
+    assert steps == list(range(1, 9))

@@ -111,6 +111,8 @@ class RunDir:
 
     def truncate_log(self, step: int) -> None:
         """Drop log rows written after the checkpoint we resume from."""
+        if not (self.path / "metrics.jsonl").exists():
+            return
         rows = [r for r in self.read_log() if r.get("step", 0) <= step]
         atomic_write_text(self.path / "metrics.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
 

@@ -494,7 +494,8 @@ def solve(problem: Problem | str | os.PathLike | Mapping, out: str | os.PathLike
             raise RunError("the checkpoint does not fit this problem (its model or settings "
                            f"changed since: {str(exc)[:200]}); start over with --fresh or "
                            "use another --out", path=str(run.path)) from None
-        run.truncate_log(trainer.step)
+    # Also without a checkpoint: a run killed before its first one left log rows behind.
+    run.truncate_log(trainer.step)
     run.write_config(problem, environment(device, dtype, tr.seed, problem.source))
     try:
         trainer.train(run)
