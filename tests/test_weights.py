@@ -171,3 +171,18 @@ def test_time_marching_horizon_restricts_the_equation_to_early_times():
     trainer.time_weighting.horizon = 1.0
     assert math.isclose(float(trainer.losses()[0].detach()), float((r ** 2).mean()),
                         rel_tol=1e-12)
+
+
+@pytest.mark.parametrize("scheme", ["lra", "ntk", "sa", "relobralo"])
+def test_weighting_state_resumes_to_the_straight_run(tmp_path, scheme):
+    from _problems import straight_and_resumed
+    problem = _with(training__phases=[{"optimizer": "adam", "steps": 40, "lr": 0.01}],
+                    model__hard_constraints=False)
+    problem["training"]["weighting"] = {"scheme": scheme, "every": 5}
+    straight, resumed, ckpt, a, b = straight_and_resumed(problem, tmp_path)
+    assert ckpt["step"] == 20 and ckpt["balance"]["updates"] > 0
+    # Weights, their history (relobralo), generators (ntk) and point weights with their
+    # Adam state (sa) are checkpointed: the resumed run repeats the straight one exactly.
+    for key in a["model"]:
+        assert torch.equal(a["model"][key], b["model"][key]), key
+    assert a["balance"]["weights"] == b["balance"]["weights"]

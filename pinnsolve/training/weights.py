@@ -146,6 +146,7 @@ class SelfAdaptive(Fixed):
             lam = torch.ones_like(r.detach()).requires_grad_(True)
             self.point_weights[k] = lam
             self.optimizer = None
+            self._pending = None  # a checkpointed ascent state belongs to the old weights
         return lam
 
     def objective(self, mse, residuals, points=None):
@@ -180,12 +181,14 @@ class SelfAdaptive(Fixed):
     def state_dict(self):
         return {**super().state_dict(),
                 "point_weights": {k: v.detach().clone() for k, v in self.point_weights.items()},
+                "points": dict(self._points),
                 "optimizer": self.optimizer.state_dict() if self.optimizer else None}
 
     def load_state_dict(self, state):
         super().load_state_dict(state)
         self.point_weights = {k: v.clone().requires_grad_(True)
                               for k, v in state["point_weights"].items()}
+        self._points = dict(state["points"])
         self.optimizer = None
         self._pending = state["optimizer"]
 
