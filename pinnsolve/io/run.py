@@ -48,7 +48,7 @@ class RunDir:
 
     def clear(self) -> None:
         """Remove what a previous run left (``--fresh``)."""
-        for name in ("checkpoints", "fields", "plots", "metrics.jsonl", "metrics.json"):
+        for name in ("checkpoints", "stages", "fields", "plots", "metrics.jsonl", "metrics.json"):
             p = self.path / name
             if p.is_dir():
                 shutil.rmtree(p)
@@ -182,8 +182,12 @@ class Run:
             from ..models import build_model
 
             problem = self.problem
-            model, _, _ = build_model(problem, seed=problem.settings.training.seed)
-            state = self._dir.load_checkpoint()
+            if problem.settings.training.stages:  # the composite of all stages
+                from ..training.stages import composite_for_run
+                model, state = composite_for_run(problem, self.path)
+            else:
+                model, _, _ = build_model(problem, seed=problem.settings.training.seed)
+                state = self._dir.load_checkpoint()
             if state is None:
                 raise RunError("the run has no checkpoint yet", path=str(self.path))
             model = model.to(self.dtype)

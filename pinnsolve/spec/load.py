@@ -659,6 +659,9 @@ class _Builder:
         phases = parts["training"].phases
         if not phases:
             raise self.err("training.phases", "needs at least one phase")
+        for i, stage in enumerate(parts["training"].stages):
+            if not stage.phases:
+                raise self.err(f"training.stages.{i}.phases", "needs at least one phase")
         return Settings(**parts)
 
 

@@ -120,6 +120,29 @@ def _default_phases() -> tuple[Phase, ...]:
     return (Phase("adam", 3000, 1e-3, "exponential", 0.9, 1000), Phase("lbfgs", 1000, 1.0))
 
 
+def _default_stage_phases() -> tuple[Phase, ...]:
+    return (Phase("adam", 1000, 1e-3), Phase("ssbfgs", 1000))
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One multi-stage refinement stage after the first solve (training/stages.py, after
+    Wang & Lai 2024): a new network fits what the frozen composite still misses,
+    u ← u + ε_k u_k. ``scale`` (ε_k) and ``frequency`` (f_d) are estimated from the
+    composite's residual when 0; ``order`` 0 means the highest derivative order in the
+    equations; ``first_layer: sin`` multiplies the first layer's weights by κ = 2π f_d."""
+
+    width: int = _rng(20, 1, 4096)
+    depth: int = _rng(3, 1, 64)
+    activation: Literal["tanh", "sin", "gelu", "silu", "softplus"] = "tanh"
+    first_layer: Literal["sin", "plain"] = "sin"
+    order: int = _rng(0, 0, 8)
+    scale: float = _rng(0.0, 0.0, 1e12)
+    frequency: float = _rng(0.0, 0.0, 1e9)
+    grid: int = _rng(4096, 16, 10_000_000)
+    phases: tuple[Phase, ...] = field(default_factory=_default_stage_phases)
+
+
 @dataclass(frozen=True)
 class WeightingSettings:
     """How the loss terms are balanced. ``scheme`` ∈ SCHEMES (training/weights.py); the
@@ -160,6 +183,7 @@ class TrainingSettings:
     eval_every: int = _rng(500, 1, 100_000_000)
     threads: int = _rng(0, 0, 1024)
     max_retries: int = _rng(5, 0, 100)
+    stages: tuple[Stage, ...] = ()                    # multi-stage refinement after phases
 
 
 @dataclass(frozen=True)

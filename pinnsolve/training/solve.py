@@ -25,6 +25,7 @@ from ..sampling import STRATEGIES, FixedSampler
 from ..spec import Problem, load_problem, rebuild
 from . import faults, limits
 from .causal import TimeWeighting
+from .stages import refine
 from .phases import CLOSURE_DRIVEN, base_lr, make_optimizer, schedule_factor
 from .weights import make_scheme
 
@@ -580,17 +581,23 @@ def solve(problem: Problem | str | os.PathLike | Mapping, out: str | os.PathLike
         if callback:
             callback("interrupted", {"step": trainer.step})
         raise
+    stage_reports = None
+    if tr.stages:  # multi-stage refinement (training/stages.py): trainer becomes the last stage
+        trainer, stage_reports = refine(problem, trainer, run, callback)
     files = write_outputs(problem, trainer.model, run.path, dtype=dtype, log=run.read_log())
     if problem.domain.n_inputs <= 3:
         points, values = trainer.collocation()
         files.append(write_point_cloud(run.path / "fields" / "collocation.vtu", points, values))
     metrics = {"problem": problem.name, "steps": trainer.step,
-               "train_time_s": trainer.elapsed, "device": str(device), "dtype": tr.dtype,
+               "train_time_s": sum(r["train_time_s"] for r in stage_reports)
+               if stage_reports else trainer.elapsed, "device": str(device), "dtype": tr.dtype,
                "final_losses": trainer.last_losses, "imposed_exactly": sorted(trainer.imposed),
                "notes": trainer.notes, "warnings": trainer.warnings,
                "files": [str(f) for f in files],
                "sampling": {"strategy": problem.settings.sampling.strategy,
                             **trainer.sampling_report()}}
+    if stage_reports:
+        metrics["stages"] = stage_reports
     if trainer.reference is not None:
         pts, ref = trainer.reference
         pred = evaluate(trainer.model, pts, dtype=dtype, device=device)

@@ -1,0 +1,340 @@
+"""Multi-stage refinement (after Wang & Lai, "Multi-stage neural networks: function
+approximator of machine precision", J. Comput. Phys. 2024; reconstructed from the paper's
+description, not from its code).
+
+After the first solve, stage k adds a new network u_k to the frozen composite:
+
+    u = u₁ + ε₂ u₂ + ... + ε_k u_k,
+
+and trains u_k alone on the full (nonlinear) PDE loss of the composite. The scale ε_k keeps
+u_k's output O(1); it is estimated from the current composite's equation residual on a
+regular grid: ε_r = RMS of the residual, f_d = the frequency (cycles per unit length, a
+vector over the inputs) of the largest periodogram peak, and
+
+    ε_k = ε_r / (2π |f_d|)^n,   n = ``order`` (default: highest derivative order),
+
+i.e. the error that an n-th order operator maps onto a residual of size ε_r at frequency
+f_d. The first hidden layer of u_k uses sin with its weights multiplied by κ = 2π |f_d|
+(|f_d| measured in the network's normalised input coordinates, z ∈ [-1, 1]), so that the
+new stage starts with the error's frequency content. With exact (hard) constraints, u_k
+passes through the same distance factor as u₁ with zero lift: imposed Dirichlet/initial
+data are untouched by every later stage.
+
+Each stage has its own run subdirectory ``RUN/stages/<k>/`` (checkpoints, metrics.jsonl);
+the run's outputs, metrics and ``Run.predict`` use the composite of all stages.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..errors import RunError
+from ..io.run import RunDir
+from ..models import build_model
+from ..models.constraints import FieldConstraint, HardConstrained
+from ..models.mlp import _CoordinateNet
+from ..spec import Problem
+
+
+# -- networks ------------------------------------------------------------------------------
+class StageNet(_CoordinateNet):
+    """MLP whose first hidden layer is sin(κ W z + b) (``first_sin``), the rest ``activation``.
+
+    κ is a buffer (restored from checkpoints). Shapes: (n, d) → (n, m).
+    """
+
+    def __init__(self, embedding, n_out: int, width: int, depth: int, activation: str,
+                 first_sin: bool = True, kappa: float = 1.0):
+        super().__init__(embedding, n_out, width, depth, activation, 1.0)
+        self.first_sin = first_sin
+        self.register_buffer("kappa", torch.tensor(float(kappa), dtype=torch.float64))
+        self._init()
+
+    def _first(self):
+        layer = self.hidden[0]
+        if not self.first_sin:
+            return layer.weight, layer.bias, self.activation
+        return layer.weight * self.kappa.to(layer.weight.dtype), layer.bias, "sin"
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        w, b, act = self._first()
+        h = self.embedding(x)
+        h = torch.sin(nn.functional.linear(h, w, b)) if act == "sin" else \
+            self.act(nn.functional.linear(h, w, b))
+        for layer in self.hidden[1:]:
+            h = self.act(layer(h))
+        return self.out(h)
+
+    def jet(self, j):
+        """The same map on a Taylor jet."""
+        w, b, act = self._first()
+        h = self.embedding.jet(j).linear(w, b).map(act)
+        for layer in self.hidden[1:]:
+            h = h.linear(layer.weight, layer.bias).map(self.activation)
+        return h.linear(self.out.weight, self.out.bias)
+
+
+def _jet(module: nn.Module, j):
+    method = getattr(module, "jet", None)
+    return method(j) if callable(method) else j.generic(module)
+
+
+class Composite(nn.Module):
+    """u = Σ_k ε_k u_k over ``members`` (ε₁ = 1); only the last member is trained.
+
+    Shapes: (n, d) → (n, m).
+    """
+
+    def __init__(self, members: list[nn.Module], eps: list[float]):
+        super().__init__()
+        self.members = nn.ModuleList(members)
+        self.register_buffer("eps", torch.tensor(eps, dtype=torch.float64))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.members[0](x)
+        for k in range(1, len(self.members)):
+            out = out + self.eps[k].to(out.dtype) * self.members[k](x)
+        return out
+
+    def jet(self, j):
+        """The same map on a Taylor jet."""
+        out = _jet(self.members[0], j)
+        for k in range(1, len(self.members)):
+            out = out + _jet(self.members[k], j).affine(float(self.eps[k]))
+        return out
+
+
+def correction_net(problem: Problem, stage, index: int, base: nn.Module,
+                   kappa: float = 1.0) -> nn.Module:
+    """The network of stage ``index`` (2, 3, ...): a :class:`StageNet` on the same input
+    embedding as the first stage, through the first stage's distance factors with zero lift
+    when the first stage imposes conditions exactly."""
+    first, _, _ = build_model(problem, seed=problem.settings.training.seed)
+    net = first.net if isinstance(first, HardConstrained) else first
+    seed = problem.settings.training.seed + 7919 * index
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        corr = StageNet(net.embedding, len(problem.fields), stage.width, stage.depth,
+                        stage.activation, stage.first_layer == "sin", kappa).to(torch.float64)
+    inner = base.members[0] if isinstance(base, Composite) else base
+    if isinstance(inner, HardConstrained):
+        zero = [FieldConstraint(c.column, None, c.factors) for c in inner.constraints]
+        corr = HardConstrained(corr, zero)
+    return corr
+
+
+def freeze(model: nn.Module) -> nn.Module:
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return model
+
+
+# -- scale and frequency -------------------------------------------------------------------
+def estimate_scale(values: np.ndarray, spacing, order: int) -> dict[str, float | list]:
+    """ε_r, f_d and ε = ε_r / (2π|f_d|)^order from residuals sampled on a regular grid.
+
+    Args:
+        values: signed residuals on the grid, shape (T, n₁, ..., n_d) for T equation terms.
+        spacing: grid step per axis (physical units), length d.
+        order: n of the operator.
+    Returns:
+        ``{"eps_r", "f_d", "f_vector", "eps"}``: ε_r = sqrt(mean Σ_T r²); f_d = |f| (cycles
+        per unit) at the peak of the summed periodograms Σ_T |FFT(r − mean r)|² over
+        non-zero frequencies; f_vector its components per axis.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    axes = tuple(range(1, values.ndim))
+    eps_r = float(np.sqrt(np.mean(np.sum(values ** 2, axis=0))))
+    centred = values - values.mean(axis=axes, keepdims=True)
+    power = (np.abs(np.fft.fftn(centred, axes=axes)) ** 2).sum(0)
+    freqs = [np.fft.fftfreq(n, d=h) for n, h in zip(power.shape, spacing)]
+    flat = power.reshape(-1).copy()
+    flat[0] = 0.0  # the mean
+    peak = np.unravel_index(int(np.argmax(flat)), power.shape)
+    f_vec = [abs(float(f[i])) for f, i in zip(freqs, peak)]
+    f_d = float(np.linalg.norm(f_vec))
+    if f_d == 0.0:  # a constant residual has no frequency: one period per unit
+        f_d = 1.0
+    return {"eps_r": eps_r, "f_d": f_d, "f_vector": f_vec,
+            "eps": eps_r / (2 * math.pi * f_d) ** order}
+
+
+def operator_order(terms) -> int:
+    """Highest derivative order the equation terms read (a Laplacian counts 2)."""
+    from ..derivatives.requests import Bilaplacian, Laplacian, Partial
+    order = 1
+    for t in terms:
+        for r in t.requests:
+            if isinstance(r, Partial):
+                order = max(order, r.order)
+            elif isinstance(r, Bilaplacian):
+                order = max(order, 4)
+            elif isinstance(r, Laplacian):
+                order = max(order, 2)
+            else:
+                order = max(order, 2)
+    return order
+
+
+def residual_grid(trainer, n_total: int) -> tuple[np.ndarray, list[float], list[float]]:
+    """Signed equation residuals of the trainer's model on a regular cell-centred grid over
+    the inputs' bounding box, (T, n, ..., n) with n^d ≈ ``n_total``; with the grid step and
+    the half-width per input."""
+    from ..models.build import input_ranges
+    lo, hi = input_ranges(trainer.problem)
+    d = len(lo)
+    n = max(4, int(round(n_total ** (1.0 / d))))
+    axes = [lo[c] + (np.arange(n) + 0.5) * (hi[c] - lo[c]) / n for c in range(d)]
+    mesh = np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, d)
+    terms = [t for t in trainer.terms if t.kind == "equation"]
+    x = torch.as_tensor(mesh, dtype=trainer.dtype, device=trainer.device)
+    out = []
+    for k in range(0, len(x), 4096):
+        res = trainer.compiled.evaluate(trainer.model, terms, x[k:k + 4096])
+        out.append(torch.stack([r.detach() for r in res.values()]))
+    r = torch.cat(out, 1).to(torch.float64).cpu().numpy().reshape([len(terms)] + [n] * d)
+    return r, [(hi[c] - lo[c]) / n for c in range(d)], [(hi[c] - lo[c]) / 2 for c in range(d)]
+
+
+# -- training ------------------------------------------------------------------------------
+def stage_problem(problem: Problem, stage) -> Problem:
+    """The problem with the stage's phases (the stage trains like a solve of its own)."""
+    s = problem.settings
+    training = dataclasses.replace(s.training, phases=stage.phases, stages=())
+    return dataclasses.replace(problem, settings=dataclasses.replace(s, training=training))
+
+
+def _trainer_class():
+    from .solve import Trainer
+
+    class StageTrainer(Trainer):
+        """A Trainer whose model is the composite of the frozen earlier stages and a new
+        network; only the new network (and the unknowns) are trained."""
+
+        def __init__(self, problem, base: nn.Module, stage, index: int, device, dtype,
+                     callback, unknowns: dict | None):
+            sub = stage_problem(problem, stage)
+            super().__init__(sub, device, dtype, callback)
+            self.stage_index = index
+            self.stage = stage
+            self.info_stage: dict = {}
+            members = list(base.members) if isinstance(base, Composite) else [base]
+            eps = base.eps.tolist() if isinstance(base, Composite) else [1.0]
+            for m in members:
+                freeze(m)
+            corr = correction_net(problem, stage, index, members[0])
+            self.model = Composite(members + [corr], eps + [1.0]).to(device=device, dtype=dtype)
+            if unknowns is not None:
+                self.compiled.unknowns.load_state_dict(unknowns)
+            self.params = [p for p in self.model.parameters() if p.requires_grad] + \
+                list(self.compiled.unknowns.parameters())
+
+        def set_scale(self) -> dict:
+            """Estimate ε_k, f_d from the current composite (before the new stage learns:
+            its ε is 0 for the estimate) and set ε_k and κ."""
+            st = self.stage
+            with torch.no_grad():
+                self.model.eps[-1] = 0.0
+            r, spacing, half = residual_grid(self, st.grid)
+            order = st.order or operator_order([t for t in self.terms if t.kind == "equation"])
+            est = estimate_scale(r, spacing, order)
+            if st.frequency:
+                est["f_d"] = float(st.frequency)
+                est["f_vector"] = [float(st.frequency)] + [0.0] * (len(spacing) - 1)
+                est["eps"] = est["eps_r"] / (2 * math.pi * st.frequency) ** order
+            if st.scale:
+                est["eps"] = float(st.scale)
+            # κ in the network's normalised coordinates z = (x - centre) / half-width.
+            f_z = float(np.linalg.norm([f * h for f, h in zip(est["f_vector"], half)])) \
+                if not st.frequency else float(st.frequency) * max(half)
+            kappa = max(1.0, 2 * math.pi * f_z)
+            with torch.no_grad():
+                self.model.eps[-1] = est["eps"]
+                net = self.model.members[-1]
+                net = net.net if isinstance(net, HardConstrained) else net
+                net.kappa.fill_(kappa)
+            self.info_stage = {"stage": self.stage_index, "eps": est["eps"],
+                               "eps_r": est["eps_r"], "f_d": est["f_d"], "kappa": kappa,
+                               "order": order}
+            return self.info_stage
+
+        def state_dict(self) -> dict:
+            return {**super().state_dict(), "stage_info": dict(self.info_stage)}
+
+        def load_state_dict(self, state) -> None:
+            super().load_state_dict(state)
+            self.info_stage = dict(state.get("stage_info", {}))
+
+        def _info(self) -> dict:
+            return {**super()._info(), **self.info_stage}
+
+    return StageTrainer
+
+
+def refine(problem: Problem, first, run: RunDir, callback) -> tuple[object, list[dict]]:
+    """Train ``problem.settings.training.stages`` after the finished first stage ``first``
+    (a Trainer); each stage resumes from its own ``RUN/stages/<k>/`` checkpoint.
+
+    Returns:
+        (the last stage's trainer, one report per stage incl. the first).
+    """
+    from .solve import _load_checkpoint
+    StageTrainer = _trainer_class()
+    reports = [{"stage": 1, "steps": first.step, "train_time_s": first.elapsed,
+                "error": first.current_error(), "final_losses": first.last_losses}]
+    trainer = first
+    for i, stage in enumerate(problem.settings.training.stages):
+        index = i + 2
+        sub_run = RunDir(run.path / "stages" / str(index))
+        nxt = StageTrainer(problem, trainer.model, stage, index, first.device, first.dtype,
+                           callback, trainer.compiled.unknowns.state_dict())
+        state = _load_checkpoint(sub_run, callback)
+        if state is not None:
+            try:
+                nxt.load_state_dict(state)
+            except (RuntimeError, KeyError, TypeError, ValueError) as exc:
+                raise RunError(f"the checkpoint of stage {index} does not fit this problem "
+                               f"({str(exc)[:200]}); start over with --fresh",
+                               path=str(sub_run.path)) from None
+        else:
+            info = nxt.set_scale()
+            if callback:
+                callback("stage", dict(info))
+        sub_run.truncate_log(nxt.step)
+        try:
+            nxt.train(sub_run)
+        except KeyboardInterrupt:
+            sub_run.save_checkpoint(nxt.state_dict())
+            if callback:
+                callback("interrupted", {"step": nxt.step, "stage": index})
+            raise
+        reports.append({**nxt.info_stage, "steps": nxt.step, "train_time_s": nxt.elapsed,
+                        "error": nxt.current_error(), "final_losses": nxt.last_losses})
+        trainer = nxt
+    return trainer, reports
+
+
+def composite_for_run(problem: Problem, path: Path) -> tuple[nn.Module, dict | None]:
+    """The composite model of a finished (or interrupted) multi-stage run directory with the
+    newest stage that has a checkpoint; the first stage's model alone when none has."""
+    base, _, _ = build_model(problem, seed=problem.settings.training.seed)
+    stages = problem.settings.training.stages
+    done = [k for k in range(2, len(stages) + 2)
+            if (Path(path) / "stages" / str(k) / "checkpoints" / "last.pt").exists()]
+    if not done:
+        return base, RunDir(path).load_checkpoint()
+    last = max(done)
+    members, eps = [base], [1.0]
+    for k in range(2, last + 1):
+        members.append(correction_net(problem, stages[k - 2], k, base))
+        eps.append(1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        state = RunDir(Path(path) / "stages" / str(last)).load_checkpoint()
+    return Composite(members, eps), state
