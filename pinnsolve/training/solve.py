@@ -588,7 +588,8 @@ def solve(problem: Problem | str | os.PathLike | Mapping, out: str | os.PathLike
     if problem.domain.n_inputs <= 3:
         points, values = trainer.collocation()
         files.append(write_point_cloud(run.path / "fields" / "collocation.vtu", points, values))
-    metrics = {"problem": problem.name, "steps": trainer.step,
+    metrics = {"problem": problem.name,
+               "steps": sum(r["steps"] for r in stage_reports) if stage_reports else trainer.step,
                "train_time_s": sum(r["train_time_s"] for r in stage_reports)
                if stage_reports else trainer.elapsed, "device": str(device), "dtype": tr.dtype,
                "final_losses": trainer.last_losses, "imposed_exactly": sorted(trainer.imposed),

@@ -165,23 +165,6 @@ def estimate_scale(values: np.ndarray, spacing, order: int) -> dict[str, float |
             "eps": eps_r / (2 * math.pi * f_d) ** order}
 
 
-def operator_order(terms) -> int:
-    """Highest derivative order the equation terms read (a Laplacian counts 2)."""
-    from ..derivatives.requests import Bilaplacian, Laplacian, Partial
-    order = 1
-    for t in terms:
-        for r in t.requests:
-            if isinstance(r, Partial):
-                order = max(order, r.order)
-            elif isinstance(r, Bilaplacian):
-                order = max(order, 4)
-            elif isinstance(r, Laplacian):
-                order = max(order, 2)
-            else:
-                order = max(order, 2)
-    return order
-
-
 def residual_grid(trainer, n_total: int) -> tuple[np.ndarray, list[float], list[float]]:
     """Signed equation residuals of the trainer's model on a regular cell-centred grid over
     the inputs' bounding box, (T, n, ..., n) with n^d ≈ ``n_total``; with the grid step and
@@ -200,6 +183,26 @@ def residual_grid(trainer, n_total: int) -> tuple[np.ndarray, list[float], list[
         out.append(torch.stack([r.detach() for r in res.values()]))
     r = torch.cat(out, 1).to(torch.float64).cpu().numpy().reshape([len(terms)] + [n] * d)
     return r, [(hi[c] - lo[c]) / n for c in range(d)], [(hi[c] - lo[c]) / 2 for c in range(d)]
+
+
+def operator_gain(trainer, r0: np.ndarray, n_total: int, eps_r: float) -> float:
+    """RMS of ∂R(u + ε u_k)/∂ε at ε = 0 on the grid (central difference in ε, exact for
+    linear equations): how large a residual the new network makes per unit ε."""
+    model = trainer.model
+    with torch.no_grad():
+        model.eps[-1] = 1.0
+    r1, _, _ = residual_grid(trainer, n_total)
+    size = float(np.sqrt(np.mean(np.sum((r1 - r0) ** 2, axis=0))))  # |R'(u_k)| at ε ≈ 1
+    delta = 1e-2 * max(eps_r, 1e-12) / max(size, 1e-300)
+    rows = []
+    for sign in (1.0, -1.0):
+        with torch.no_grad():
+            model.eps[-1] = sign * delta
+        rows.append(residual_grid(trainer, n_total)[0])
+    with torch.no_grad():
+        model.eps[-1] = 0.0
+    slope = (rows[0] - rows[1]) / (2 * delta)
+    return max(float(np.sqrt(np.mean(np.sum(slope ** 2, axis=0)))), 1e-300)
 
 
 # -- training ------------------------------------------------------------------------------
@@ -242,26 +245,30 @@ def _trainer_class():
             with torch.no_grad():
                 self.model.eps[-1] = 0.0
             r, spacing, half = residual_grid(self, st.grid)
-            order = st.order or operator_order([t for t in self.terms if t.kind == "equation"])
-            est = estimate_scale(r, spacing, order)
+            order = st.order
+            est = estimate_scale(r, spacing, max(order, 1))
             if st.frequency:
                 est["f_d"] = float(st.frequency)
                 est["f_vector"] = [float(st.frequency)] + [0.0] * (len(spacing) - 1)
-                est["eps"] = est["eps_r"] / (2 * math.pi * st.frequency) ** order
-            if st.scale:
-                est["eps"] = float(st.scale)
+                est["eps"] = est["eps_r"] / (2 * math.pi * st.frequency) ** max(order, 1)
             # κ in the network's normalised coordinates z = (x - centre) / half-width.
             f_z = float(np.linalg.norm([f * h for f, h in zip(est["f_vector"], half)])) \
                 if not st.frequency else float(st.frequency) * max(half)
             kappa = max(1.0, 2 * math.pi * f_z)
+            net = self.model.members[-1]
+            net = net.net if isinstance(net, HardConstrained) else net
+            with torch.no_grad():
+                net.kappa.fill_(kappa)
+            if order == 0:  # the operator's measured gain on the new (κ-scaled) network
+                est["gain"] = operator_gain(self, r, st.grid, est["eps_r"])
+                est["eps"] = est["eps_r"] / est["gain"]
+            if st.scale:
+                est["eps"] = float(st.scale)
             with torch.no_grad():
                 self.model.eps[-1] = est["eps"]
-                net = self.model.members[-1]
-                net = net.net if isinstance(net, HardConstrained) else net
-                net.kappa.fill_(kappa)
             self.info_stage = {"stage": self.stage_index, "eps": est["eps"],
                                "eps_r": est["eps_r"], "f_d": est["f_d"], "kappa": kappa,
-                               "order": order}
+                               "order": order, "gain": est.get("gain")}
             return self.info_stage
 
         def state_dict(self) -> dict:
