@@ -182,3 +182,50 @@ def test_composite_of_one_member_is_that_member():
     net = torch.nn.Linear(2, 1).double()
     x = torch.rand(4, 2, dtype=torch.float64)
     assert torch.equal(Composite([net], [1.0])(x), net(x))
+
+
+def _heat_operator(model, x):
+    z = x.clone().requires_grad_(True)
+    u = model(z)[:, 0]
+    g = torch.autograd.grad(u.sum(), z, create_graph=True)[0]
+    u_xx = torch.autograd.grad(g[:, 0].sum(), z)[0][:, 0]
+    return (g[:, 1] - ALPHA * u_xx).detach()
+
+
+def test_scale_is_residual_rms_over_the_measured_operator_gain():
+    raw = _heat()
+    raw["training"]["stages"][0]["start"] = "random"  # keep u2's output layer for the oracle
+    st = _stage_trainer(raw)
+    info = st.set_scale()
+    # Oracle on the same cell-centred 64 x 64 grid, by hand-written autograd: ε_r is the RMS
+    # of L[u1]; the gain is the RMS of L[u2] (the heat operator is linear, so the central
+    # difference in ε the code uses is exact up to round-off).
+    c = (np.arange(64) + 0.5) / 64
+    x = torch.as_tensor(np.stack(np.meshgrid(c, c, indexing="ij"), -1).reshape(-1, 2))
+    u1, u2 = st.model.members
+    eps_r = _heat_operator(u1, x).square().mean().sqrt().item()
+    gain = _heat_operator(u2, x).square().mean().sqrt().item()
+    assert info["eps_r"] == pytest.approx(eps_r, rel=1e-12)
+    assert info["gain"] == pytest.approx(gain, rel=1e-8)
+    assert info["eps"] == pytest.approx(eps_r / gain, rel=1e-8)
+    assert float(st.model.eps[1]) == info["eps"]
+    # start: exact (the default) zeroes the new output layer: the composite equals stage 1.
+    st = _stage_trainer(_heat())
+    st.set_scale()
+    assert torch.equal(st.model(x), st.model.members[0](x))
+    # κ = 2π |f_d| in the normalised coordinates (half-widths 0.5 here), at least 1.
+    assert info["kappa"] == pytest.approx(max(1.0, 2 * math.pi * info["f_d"] * 0.5), rel=1e-12)
+
+
+def test_three_stages_compose(tmp_path):
+    raw = _heat()
+    second = copy.deepcopy(raw["training"]["stages"][0])
+    second["phases"] = [{"optimizer": "ssbfgs", "steps": 20}]
+    raw["training"]["stages"].append(second)
+    run = pinnsolve.solve(raw, out=tmp_path / "r")
+    errs = [s["error"] for s in run.metrics["stages"]]
+    assert len(errs) == 3 and len(run.model().members) == 3
+    # Stage 3 starts from stage 2's composite and trains only on top of it: with ssbfgs
+    # (a descent method on the same loss) its error does not blow up (factor 2 slack).
+    assert errs[2] < 2 * errs[1] < errs[0]
+    assert run.metrics["steps"] == sum(s["steps"] for s in run.metrics["stages"])

@@ -210,7 +210,10 @@ def stage_problem(problem: Problem, stage) -> Problem:
     """The problem with the stage's phases (the stage trains like a solve of its own)."""
     s = problem.settings
     training = dataclasses.replace(s.training, phases=stage.phases, stages=())
-    return dataclasses.replace(problem, settings=dataclasses.replace(s, training=training))
+    sampling = dataclasses.replace(s.sampling, interior=stage.interior) if stage.interior \
+        else s.sampling
+    return dataclasses.replace(problem, settings=dataclasses.replace(
+        s, training=training, sampling=sampling))
 
 
 def _trainer_class():
@@ -266,6 +269,9 @@ def _trainer_class():
                 est["eps"] = float(st.scale)
             with torch.no_grad():
                 self.model.eps[-1] = est["eps"]
+                if st.start == "exact":  # the composite starts at the previous one exactly
+                    net.out.weight.zero_()
+                    net.out.bias.zero_()
             self.info_stage = {"stage": self.stage_index, "eps": est["eps"],
                                "eps_r": est["eps_r"], "f_d": est["f_d"], "kappa": kappa,
                                "order": order, "gain": est.get("gain")}
