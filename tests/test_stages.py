@@ -79,7 +79,10 @@ def test_composite_residual_is_the_residual_of_the_explicit_sum(engine):
 
 
 def test_only_the_new_stage_is_trained():
-    st = _stage_trainer(_heat())
+    raw = _heat()
+    raw["training"]["stages"][0]["interior"] = 50  # the stage's own point count
+    st = _stage_trainer(raw)
+    assert st.samplers["interior"].points().shape[0] == 50
     frozen = {id(p) for p in st.model.members[0].parameters()}
     assert st.params and not any(id(p) in frozen for p in st.params)
     assert not any(p.requires_grad for p in st.model.members[0].parameters())
