@@ -219,7 +219,10 @@ class _Builder:
                                "(coordinates, fields, parameters and unknowns share one namespace)")
         problem_fields = {n: sp.Function(n)(*self.domain.coordinate_symbols) for n in self.fields}
         op_input = _operator_input(raw)   # an operator's input function reads like a field
-        if op_input is not None and op_input not in names:
+        if op_input is not None:
+            if op_input in names:
+                raise self.err("operator.input.name", f"'{op_input}' is already a coordinate, "
+                                                      "field or parameter name")
             problem_fields[op_input] = sp.Function(op_input)(*self.domain.coordinate_symbols)
         params = {p.name: sp.Symbol(p.name) for p in self.parameters}
         params.update({u.name: sp.Symbol(u.name) for u in self.unknowns})

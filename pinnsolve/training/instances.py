@@ -15,8 +15,7 @@ import torch
 
 from ..derivatives.grid import GridAxis
 from ..errors import SpecError
-from ..reference.burgers_spectral import burgers_spectral
-from ..reference.darcy import darcy_fd
+from ..io.operator_references import REFERENCES, stride
 from ..sampling.grf import sample_grf
 from ..spec import Problem
 from ..spec.problem import Region
@@ -110,16 +109,6 @@ def solver_grid(problem: Problem) -> OperatorGrid:
     return operator_grid(problem, sizes)
 
 
-def _stride(fine: GridAxis, coarse: GridAxis, name: str, problem: Problem) -> int:
-    steps_f = fine.n if fine.periodic else fine.n - 1
-    steps_c = coarse.n if coarse.periodic else coarse.n - 1
-    if steps_f % steps_c:
-        raise SpecError(f"{name}={coarse.n} nodes do not divide the solver grid ({fine.n} "
-                        f"nodes); instances exist at resolutions that subsample it",
-                        file=problem.source, key=f"operator.grid.{name}")
-    return steps_f // steps_c
-
-
 def draw_inputs(problem: Problem, split: str, count: int) -> np.ndarray:
     """Input functions on the solver grid, (count, *input_shape of the solver grid)."""
     op = problem.operator
@@ -138,44 +127,8 @@ def subsample_inputs(problem: Problem, inputs: np.ndarray, grid: OperatorGrid) -
     fine = solver_grid(problem)
     sl = [slice(None)]
     for i in grid.input_axes:
-        sl.append(slice(None, None, _stride(fine.axes[i], grid.axes[i], grid.names[i], problem)))
+        sl.append(slice(None, None, stride(fine.axes[i], grid.axes[i], grid.names[i], problem)))
     return inputs[tuple(sl)]
-
-
-def _burgers(problem: Problem, inputs: np.ndarray, grid: OperatorGrid) -> np.ndarray:
-    d = problem.domain
-    nu = problem.parameter_values.get("nu")
-    if len(d.space) != 1 or d.time is None or d.space[0].name not in problem.periodic \
-            or nu is None:
-        raise SpecError("burgers_spectral needs one periodic space coordinate, a time "
-                        "coordinate, a parameter nu and the initial condition u = <input>",
-                        file=problem.source, key="operator.reference")
-    fine = solver_grid(problem)
-    x = fine.axes[0]
-    t = grid.axes[grid.time_axis].nodes() - d.time.lo
-    u = burgers_spectral(inputs, nu, lo=x.lo, hi=x.hi, times=t, dt=min(2e-4, t[1] / 4))
-    stride = _stride(x, grid.axes[0], grid.names[0], problem)
-    return np.ascontiguousarray(u[:, :, ::stride].transpose(0, 2, 1))   # (B, x, t)
-
-
-def _darcy(problem: Problem, inputs: np.ndarray, grid: OperatorGrid) -> np.ndarray:
-    d = problem.domain
-    f = problem.parameter_values.get("f")
-    if len(d.space) != 2 or d.time is not None or problem.periodic or f is None or any(
-            (c.lo, c.hi) != (0.0, 1.0) for c in d.space) or grid.input_axes != (0, 1):
-        raise SpecError("darcy_fd needs the unit square (x, y in [0, 1], not periodic, no "
-                        "time), a constant parameter f (-div(k grad u) = f, u = 0 on the "
-                        "boundary) and the coefficient over both coordinates",
-                        file=problem.source, key="operator.reference")
-    fine = solver_grid(problem)
-    if inputs.min() <= 0:
-        raise SpecError("the Darcy coefficient must be positive (threshold low/high > 0)",
-                        file=problem.source, key="operator.distribution")
-    strides = [_stride(fine.axes[k], grid.axes[k], grid.names[k], problem) for k in (0, 1)]
-    return np.stack([darcy_fd(a, f)[::strides[0], ::strides[1]] for a in inputs])
-
-
-REFERENCES = {"burgers_spectral": _burgers, "darcy_fd": _darcy}
 
 
 def instances(problem: Problem, split: str, count: int, grid: OperatorGrid
@@ -186,4 +139,4 @@ def instances(problem: Problem, split: str, count: int, grid: OperatorGrid
     ref = problem.operator.reference
     if ref is None:
         return inputs, None
-    return inputs, REFERENCES[ref](problem, fine_inputs, grid)
+    return inputs, REFERENCES[ref](problem, fine_inputs, solver_grid(problem), grid)
