@@ -82,6 +82,10 @@ def test_grf_bounded_axes_threshold_and_seed():
     t = sample_grf(3, (17, 17), (1.0, 1.0), (False, False), threshold=(0.0, 3.0, 12.0),
                    rng=np.random.default_rng(2))
     assert set(np.unique(t)) == {3.0, 12.0}
+    g = sample_grf(3, (17, 17), (1.0, 1.0), (False, False), rng=np.random.default_rng(2))
+    s = sample_grf(3, (17, 17), (1.0, 1.0), (False, False), threshold=(0.0, 3.0, 12.0, 0.5),
+                   rng=np.random.default_rng(2))
+    assert np.allclose(s, 3 + 9 * 0.5 * (1 + np.tanh(g / 0.5)))   # same draw, tanh step
     a = sample_grf(2, (16,), (1.0,), (True,), rng=np.random.default_rng(5))
     b = sample_grf(2, (16,), (1.0,), (True,), rng=np.random.default_rng(5))
     assert np.array_equal(a, b)

@@ -71,23 +71,20 @@ def test_compiled_burgers_residual_of_the_reference_is_small_and_converges_in_ti
     assert out[0] / out[1] > 2 ** 4, out
 
 
-def test_compiled_darcy_residual_of_the_reference_is_small_for_a_smooth_coefficient():
-    """Smooth positive coefficient (GRF, no threshold): the product-rule form the compiler
-    makes of -div(k grad u), by 4th-order FD on the 33-node grid, leaves a relative residual
-    ‖r‖/‖f‖ of a few % on the (subsampled, 2nd-order) reference and it falls with h.
-    With the thresholded k of problems/darcy.yaml the pointwise residual is O(1) at the
-    jumps (the product rule meets a discontinuous k) — that limits physics-only Darcy."""
-    problem = load_problem("problems/darcy.yaml", [
-        "operator.distribution.threshold=null", "operator.distribution.grf.mean=4",
-        "operator.distribution.grf.variance=0.25", "operator.distribution.grf.smoothness=2"])
-    rel = []
-    for n in (17, 33):
-        problem_n = load_problem("problems/darcy.yaml", [
-            "operator.distribution.threshold=null", "operator.distribution.grf.mean=4",
-            "operator.distribution.grf.variance=0.25", "operator.distribution.grf.smoothness=2",
-            f"operator.grid.x={n}", f"operator.grid.y={n}"])
-        res, _ = _residuals(problem_n, None)
+def test_compiled_darcy_residual_of_the_reference_is_small_and_converges():
+    """problems/darcy.yaml (smoothed threshold): the product-rule form the compiler makes of
+    -div(k grad u), by 4th-order FD, leaves a relative residual ‖r‖/‖f‖ of 3 % on the
+    33-node grid and 0.2 % on 65 nodes (measured 0.029, 0.0018) on the subsampled
+    2nd-order reference. With a sharp step (width 0) the pointwise form has no meaning at
+    the jumps: the residual is O(1) and grows under refinement (measured 1.06, 2.2)."""
+    rel, sharp = [], []
+    for n in (33, 65):
+        grid = [f"operator.grid.x={n}", f"operator.grid.y={n}"]
+        res, _ = _residuals(load_problem("problems/darcy.yaml", grid), None)
         rel.append(float(res["pde"]))
         assert float(res["bc"]) == 0.0
-    assert problem.operator.residual == "relative"
-    assert rel[1] < 0.05 and rel[1] < rel[0] / 2, rel
+        res, _ = _residuals(load_problem("problems/darcy.yaml", grid + [
+            "operator.distribution.threshold.width=0"]), None)
+        sharp.append(float(res["pde"]))
+    assert rel[0] < 0.05 and rel[1] < rel[0] / 8, rel
+    assert min(sharp) > 0.5 and sharp[1] > sharp[0], sharp

@@ -10,7 +10,8 @@ normal ``ξ``, scaled so that every point has variance ``variance`` exactly; the
 ``a = mean + g``. On a periodic box the field is periodic; a bounded axis is drawn on a
 periodic box twice as long and cropped, so its two ends are not correlated. Optionally
 thresholded to a piecewise-constant field (``high`` where ``a > at``, ``low`` elsewhere),
-the coefficients of Li et al.'s Darcy benchmark.
+the coefficients of Li et al.'s Darcy benchmark, or with ``width > 0`` a smoothed step
+``low + (high - low)(1 + tanh((a - at)/width))/2``.
 
 The expected periodogram of a periodic sample is ``E|F g|²_κ = variance · S(κ)`` with S
 normalised by :func:`spectrum` (``sum S = N²``, N nodes), the property tested.
@@ -58,7 +59,7 @@ def spectrum(shape: tuple[int, ...], lengths: tuple[float, ...], smoothness: flo
 
 def sample_grf(count: int, shape: tuple[int, ...], lengths: tuple[float, ...],
                periodic: tuple[bool, ...], *, smoothness: float = 2.0, length_scale: float = 0.1,
-               variance: float = 1.0, mean: float = 0.0, threshold: tuple[float, float, float]
+               variance: float = 1.0, mean: float = 0.0, threshold: tuple[float, ...]
                | None = None, rng: np.random.Generator) -> np.ndarray:
     """``count`` samples on a grid of ``shape`` nodes, shape ``(count, *shape)``.
 
@@ -67,7 +68,8 @@ def sample_grf(count: int, shape: tuple[int, ...], lengths: tuple[float, ...],
         lengths: length of each axis.
         periodic: per axis.
         smoothness, length_scale, variance, mean: of the field (see module docstring).
-        threshold: ``(at, low, high)``: return ``high`` where the field exceeds ``at``.
+        threshold: ``(at, low, high)`` or ``(at, low, high, width)``: ``high`` where the
+            field exceeds ``at``, ``low`` elsewhere (a tanh step of that width if > 0).
         rng: numpy Generator (the only source of randomness).
     """
     if len(shape) != len(lengths) or len(shape) != len(periodic):
@@ -83,6 +85,10 @@ def sample_grf(count: int, shape: tuple[int, ...], lengths: tuple[float, ...],
         g = np.fft.ifftn(amp * xi).real
         out[i] = mean + np.sqrt(variance) * g[crop]
     if threshold is not None:
-        at, low, high = threshold
-        out = np.where(out > at, high, low)
+        at, low, high, *rest = threshold
+        width = rest[0] if rest else 0.0
+        if width > 0:
+            out = low + (high - low) * 0.5 * (1 + np.tanh((out - at) / width))
+        else:
+            out = np.where(out > at, high, low)
     return out

@@ -52,6 +52,7 @@ class ThresholdSettings:
     at: float = _rng(0.0, -1e12, 1e12)
     low: float = _rng(3.0, -1e12, 1e12)
     high: float = _rng(12.0, -1e12, 1e12)
+    width: float = _rng(0.0, 0.0, 1e12)    # 0: a sharp step; > 0: tanh step of this width
 
 
 @dataclass(frozen=True)

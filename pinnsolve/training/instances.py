@@ -119,7 +119,8 @@ def draw_inputs(problem: Problem, split: str, count: int) -> np.ndarray:
     return sample_grf(count, tuple(a.n for a in axes), tuple(a.hi - a.lo for a in axes),
                       tuple(a.periodic for a in axes), smoothness=g.smoothness,
                       length_scale=g.length_scale, variance=g.variance, mean=g.mean,
-                      threshold=None if th is None else (th.at, th.low, th.high), rng=rng)
+                      threshold=None if th is None else (th.at, th.low, th.high, th.width),
+                      rng=rng)
 
 
 def subsample_inputs(problem: Problem, inputs: np.ndarray, grid: OperatorGrid) -> np.ndarray:
