@@ -428,7 +428,7 @@ def solve(problem: Problem | str | os.PathLike | Mapping, out: str | os.PathLike
     elif extra:
         problem = rebuild(problem, extra)  # keeps the overrides it was loaded with
     if problem.operator is not None:   # a neural-operator (PINO) problem: training/operator.py
-        from .operator import solve_operator
+        from .operator_run import solve_operator
 
         return solve_operator(problem, out, fresh=fresh, callback=callback)
     tr = problem.settings.training
