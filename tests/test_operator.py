@@ -187,3 +187,22 @@ def test_equations_may_use_the_input_function_and_check_shows_it(tmp_path):
     raw["conditions"][1]["equation"] = "u = b"
     with pytest.raises(SpecError, match="b"):
         load_problem(raw)
+
+
+def test_operator_choices_match_their_registries():
+    import typing
+
+    from pinnsolve.io.operator_references import REFERENCES
+    from pinnsolve.models.fno import ACTIVATIONS
+    from pinnsolve.spec.operator import FNOSettings, OperatorSettings
+
+    ref = typing.get_type_hints(OperatorSettings)["reference"]
+    assert set(typing.get_args(typing.get_args(ref)[0])) == set(REFERENCES)
+    act = typing.get_type_hints(FNOSettings)["activation"]
+    assert set(typing.get_args(act)) == set(ACTIVATIONS)
+
+
+def test_resume_refuses_instances_of_another_setting(tmp_path):
+    pinnsolve.solve(_burgers(), out=tmp_path / "r")
+    with pytest.raises(pinnsolve.PinnsolveError, match="another operator setting"):
+        pinnsolve.solve(_burgers(operator__train=5), out=tmp_path / "r")

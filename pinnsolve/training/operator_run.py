@@ -59,7 +59,14 @@ def _inputs_only(problem, split, count, grid):
 
 
 def _load_data(path: Path, problem: Problem) -> dict[str, np.ndarray]:
-    return load_npz(path, problem.source, "operator")
+    """The instances stored in a run directory, checked against the problem."""
+    data = load_npz(path, problem.source, "operator")
+    op, grid = problem.operator, operator_grid(problem)
+    want = {"train_a": (op.train, *grid.input_shape), "test_a": (op.test, *grid.input_shape)}
+    if any(data.get(k) is None or data[k].shape != v for k, v in want.items()):
+        raise RunError(f"{path.name} holds instances of another operator setting (counts or "
+                       "grid changed); start over with --fresh", path=str(path.parent))
+    return data
 
 
 def save_operator(trainer: OperatorTrainer, path: Path) -> Path:
