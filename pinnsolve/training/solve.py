@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import os
 import time
+import warnings
 from collections import defaultdict
 from pathlib import Path
 from typing import Callable, Mapping
@@ -13,7 +14,7 @@ import numpy as np
 import torch
 
 from ..compiler import CompiledProblem, Term, compile_problem
-from ..errors import SolveError
+from ..errors import RunError, SolveError
 from ..geometry import RegionGeometry
 from ..io.fields import evaluate, reference_data
 from ..io.metrics import errors
@@ -22,10 +23,15 @@ from ..io.run import Run, RunDir, environment
 from ..models import build_model
 from ..sampling import STRATEGIES, FixedSampler
 from ..spec import Problem, load_problem, rebuild
+from . import faults, limits
 from .phases import base_lr, make_optimizer, schedule_factor
 
 Callback = Callable[[str, dict], None]
 LBFGS_CHUNK = 20  # L-BFGS iterations per optimizer.step call (progress and NaN checks between)
+
+
+class _NonFiniteGradient(Exception):
+    """Raised inside an L-BFGS closure to abandon the step (caught by the trainer)."""
 
 
 def _magnitude(residuals: list[torch.Tensor]) -> torch.Tensor:
@@ -95,6 +101,7 @@ class Trainer:
         self._mse: dict[str, torch.Tensor] = {}
         self._imbalance: dict[str, torch.Tensor] = {}
         self.good: dict | None = None
+        self.warnings: list[str] = []
         ref = reference_data(problem)
         self.reference = None
         if ref is not None and ref[1]:
@@ -195,7 +202,8 @@ class Trainer:
         self.good = copy.deepcopy({
             "model": self.model.state_dict(), "unknowns": self.compiled.unknowns.state_dict(),
             "optimizer": self.optimizer.state_dict(), "step": self.step,
-            "phase_step": self.phase_step})
+            "phase_step": self.phase_step,
+            "samplers": {k: s.state_dict() for k, s in self.samplers.items()}})
 
     def _rollback(self, bad: list[str], what: str) -> None:
         tr = self.settings.training
@@ -208,14 +216,17 @@ class Trainer:
         self.model.load_state_dict(self.good["model"])
         self.compiled.unknowns.load_state_dict(self.good["unknowns"])
         self.optimizer.load_state_dict(self.good["optimizer"])
+        for k, s in self.samplers.items():  # adaptive points moved by the bad steps, too
+            s.load_state_dict(copy.deepcopy(self.good["samplers"][k]))
         failed_at = self.step
         self.step = self.good["step"]
         self.phase_step = self.good["phase_step"]
         self.lr_scale *= 0.5
+        label = {"parameters": "parameter", "inputs": "region"}.get(what, "term")
         self.callback("rollback", {"message": f"{what} non-finite at step {failed_at} "
-                                   f"(term {', '.join(bad) or '?'}); rolled back to step "
+                                   f"({label} {', '.join(bad) or '?'}); rolled back to step "
                                    f"{self.step}, learning rate ×{self.lr_scale:g}",
-                                   "step": self.step, "terms": bad})
+                                   "step": self.step, "terms": bad, "what": what})
 
     # -- loop -------------------------------------------------------------------------------
     def train(self, run: RunDir | None) -> None:
@@ -225,6 +236,10 @@ class Trainer:
         self.retries = 0
         self.t_start = time.perf_counter() - self.elapsed
         self.callback("start", self._info())
+        if self.step == 0:  # mis-scaling hints before the first step (faults.py)
+            for message in faults.scaling_warnings(self):
+                self.warnings.append(message)
+                self.callback("warning", {"message": message})
         n_points = sum(s.points().shape[0] for s in self.samplers.values())
         while self.phase < len(phases):
             phase = phases[self.phase]
@@ -269,13 +284,15 @@ class Trainer:
             g["lr"] = lr
         self.optimizer.zero_grad(set_to_none=True)
         total, mse, residuals = self.losses()
-        if not torch.isfinite(total):  # one check per step; name the terms only on failure
-            self._rollback([k for k, v in mse.items() if not torch.isfinite(v)], "loss")
+        if not torch.isfinite(total):  # one check per step; name the culprit only on failure
+            what, names = faults.diagnose(self, mse)
+            self._rollback(names, what)
             return 0
         total.backward()
         grads = [p.grad for p in self.params if p.grad is not None]
         if not torch.isfinite(torch.nn.utils.get_total_norm(grads)):
-            self._rollback([], "gradient")
+            what, names = faults.diagnose(self, mse)
+            self._rollback(names, what)
             return 0
         self.optimizer.step()
         self._mse = {k: v.detach() for k, v in mse.items()}
@@ -295,6 +312,10 @@ class Trainer:
                 and getattr(self, "_redrawn_at", None) != self.step:
             self._redraw_for_lbfgs(phase)
         chunk = min(LBFGS_CHUNK, phase.steps - self.phase_step)
+        # End chunks on checkpoint steps, so that a crash loses at most checkpoint_every
+        # iterations (splitting a chunk re-evaluates the loss once; the iterates are the same).
+        every = self.settings.training.checkpoint_every
+        chunk = min(chunk, every - self.step % every)
         if phase.resample_every:
             chunk = min(chunk, phase.resample_every - self.phase_step % phase.resample_every)
         group = self.optimizer.param_groups[0]
@@ -311,15 +332,27 @@ class Trainer:
             self._closure_mse = mse
             if torch.isfinite(total):
                 total.backward()
+                grads = [p.grad for p in self.params if p.grad is not None]
+                if not torch.isfinite(torch.nn.utils.get_total_norm(grads)):
+                    # A NaN gradient at a finite loss poisons every later direction: stop
+                    # the step here and name the term (a non-finite *loss* is left to the
+                    # line search, which may backtrack from an overshoot).
+                    raise _NonFiniteGradient
             return total
 
-        self.optimizer.step(closure)
+        try:
+            self.optimizer.step(closure)
+        except _NonFiniteGradient:
+            what, names = faults.diagnose(self, self._closure_mse)
+            self._rollback(names, what)
+            return 0
         after = self.optimizer.state[first].get("n_iter", 0)
         mse = self._closure_mse
         bad = [k for k, v in mse.items() if not torch.isfinite(v)]
         params_ok = all(torch.isfinite(p).all() for p in self.params)
         if bad or not params_ok:
-            self._rollback(bad, "loss" if bad else "parameters")
+            what, names = faults.diagnose(self, mse)
+            self._rollback(names, what)
             return 0
         self._mse = {k: v.detach() for k, v in mse.items()}
         done = max(after - before, 0)
@@ -406,6 +439,20 @@ class Trainer:
         self.callback("log", info)
 
 
+def _load_checkpoint(run: RunDir, callback: Callback | None) -> dict | None:
+    """The checkpoint to resume from; fallback warnings go to the callback (the CLI shows
+    them) or, without one, to ``warnings``."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        state = run.load_checkpoint()
+    for w in caught:
+        if callback is not None:
+            callback("warning", {"message": str(w.message)})
+        else:
+            warnings.warn(str(w.message), w.category, stacklevel=3)
+    return state
+
+
 def solve(problem: Problem | str | os.PathLike | Mapping, out: str | os.PathLike | None = None,
           *, overrides: tuple[str, ...] | list[str] = (), fresh: bool = False,
           callback: Callback | None = None, **settings) -> Run:
@@ -436,16 +483,23 @@ def solve(problem: Problem | str | os.PathLike | Mapping, out: str | os.PathLike
         torch.set_num_threads(tr.threads)
     device = resolve_device(tr.device)
     dtype = getattr(torch, tr.dtype)
+    limits.check(problem, str(device))  # before anything big is allocated
     run = RunDir(Path(out) if out is not None else Path("runs") / problem.name)
     state = None
     if fresh:
         run.clear()
     else:
-        state = run.load_checkpoint()
+        state = _load_checkpoint(run, callback)
     trainer = Trainer(problem, device, dtype, callback)
     if state is not None:
-        trainer.load_state_dict(state)
-        run.truncate_log(trainer.step)
+        try:
+            trainer.load_state_dict(state)
+        except (RuntimeError, KeyError, TypeError, ValueError) as exc:
+            raise RunError("the checkpoint does not fit this problem (its model or settings "
+                           f"changed since: {str(exc)[:200]}); start over with --fresh or "
+                           "use another --out", path=str(run.path)) from None
+    # Also without a checkpoint: a run killed before its first one left log rows behind.
+    run.truncate_log(trainer.step)
     run.write_config(problem, environment(device, dtype, tr.seed, problem.source))
     try:
         trainer.train(run)
@@ -461,7 +515,8 @@ def solve(problem: Problem | str | os.PathLike | Mapping, out: str | os.PathLike
     metrics = {"problem": problem.name, "steps": trainer.step,
                "train_time_s": trainer.elapsed, "device": str(device), "dtype": tr.dtype,
                "final_losses": trainer.last_losses, "imposed_exactly": sorted(trainer.imposed),
-               "notes": trainer.notes, "files": [str(f) for f in files],
+               "notes": trainer.notes, "warnings": trainer.warnings,
+               "files": [str(f) for f in files],
                "sampling": {"strategy": problem.settings.sampling.strategy,
                             **trainer.sampling_report()}}
     if trainer.reference is not None:
