@@ -108,7 +108,11 @@ def problem_summary(problem, compiled) -> Group:
     head.add_row("sampling", f"{sm.strategy}{' (causal)' if sm.causal and sm.strategy == 'r3' else ''}"
                  f", {sm.interior} interior points, {every}")
     head.add_row("training", " → ".join(f"{p.optimizer} {p.steps}" for p in s.training.phases)
-                 + f" ({s.training.dtype}, seed {s.training.seed})")
+                 + f" ({s.training.dtype}, seed {s.training.seed})"
+                 + (f", weighting {s.training.weighting.scheme}"
+                    if s.training.weighting.scheme != "fixed" else "")
+                 + (f", causal weights over {s.training.causal.chunks} time chunks"
+                    if s.training.causal.chunks else ""))
 
     terms = Table(title="terms", show_lines=False, expand=False)
     for col in ("name", "where", "residual (= 0)", "derivatives"):

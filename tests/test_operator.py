@@ -206,3 +206,9 @@ def test_resume_refuses_instances_of_another_setting(tmp_path):
     pinnsolve.solve(_burgers(), out=tmp_path / "r")
     with pytest.raises(pinnsolve.PinnsolveError, match="another operator setting"):
         pinnsolve.solve(_burgers(operator__train=5), out=tmp_path / "r")
+
+
+def test_pinn_only_training_settings_are_refused(tmp_path):
+    for extra in (["training.weighting.scheme=lra"], ["training.phases.0.optimizer=lbfgs"]):
+        with pytest.raises(pinnsolve.PinnsolveError, match="PINN runs only|Adam phases only"):
+            pinnsolve.solve(load_problem(_burgers(), extra), out=tmp_path / "x")

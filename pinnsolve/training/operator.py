@@ -108,6 +108,9 @@ class OperatorTrainer:
         if problem.observations:
             raise SolveError("operator problems take data from operator.reference, not from "
                              "data conditions")
+        if tr.weighting.scheme != "fixed" or tr.causal.chunks:
+            raise SolveError("operator training uses the fixed training.weights; "
+                             "training.weighting and training.causal apply to PINN runs only")
         for p in tr.phases:
             if p.optimizer != "adam":
                 raise SolveError("operator training runs Adam phases only (mini-batches of "

@@ -214,7 +214,7 @@ def finetune(run: str | Path, instance: int = 0, *, steps: int = 500, lr: float 
     if "test_u" in data:
         one["test_u"] = data["test_u"][sl]
     tr = dataclasses.replace(problem.settings.training,
-                             phases=(Phase("adam", steps, lr, "cosine"),))
+                             phases=(Phase(optimizer="adam", steps=steps, lr=lr, schedule="cosine"),))
     problem = dataclasses.replace(
         problem, operator=dataclasses.replace(problem.operator, loss="physics", batch=1),
         settings=dataclasses.replace(problem.settings, training=tr))
