@@ -100,7 +100,11 @@ def problem_summary(problem, compiled) -> Group:
     head.add_row("sampling", f"{sm.strategy}{' (causal)' if sm.causal and sm.strategy == 'r3' else ''}"
                  f", {sm.interior} interior points, {every}")
     head.add_row("training", " → ".join(f"{p.optimizer} {p.steps}" for p in s.training.phases)
-                 + f" ({s.training.dtype}, seed {s.training.seed})")
+                 + f" ({s.training.dtype}, seed {s.training.seed})"
+                 + (f", weighting {s.training.weighting.scheme}"
+                    if s.training.weighting.scheme != "fixed" else "")
+                 + (f", causal weights over {s.training.causal.chunks} time chunks"
+                    if s.training.causal.chunks else ""))
 
     terms = Table(title="terms", show_lines=False, expand=False)
     for col in ("name", "where", "residual (= 0)", "derivatives"):
@@ -155,7 +159,8 @@ class ProgressView:
             self.live = None
         elif event in ("warning", "rollback"):
             target = self.live.console if self.live else self.console
-            target.print(f"[yellow]{event}:[/] {info.get('message', '')}")
+            # escape(): messages quote paths and user text, which is not rich markup
+            target.print(f"[yellow]{event}:[/] {escape(str(info.get('message', '')))}")
 
     def _table(self, info: dict) -> Table:
         table = Table(title=f"training {info.get('problem', '')}", expand=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import os
 import time
+import warnings
 from collections import defaultdict
 from pathlib import Path
 from typing import Callable, Mapping
@@ -13,7 +14,7 @@ import numpy as np
 import torch
 
 from ..compiler import CompiledProblem, Term, compile_problem
-from ..errors import SolveError
+from ..errors import RunError, SolveError
 from ..geometry import RegionGeometry
 from ..io.fields import evaluate, reference_data
 from ..io.metrics import errors
@@ -22,10 +23,20 @@ from ..io.run import Run, RunDir, environment
 from ..models import build_model
 from ..sampling import STRATEGIES, FixedSampler
 from ..spec import Problem, load_problem, rebuild
-from .phases import base_lr, make_optimizer, schedule_factor
+from . import faults, limits
+from .causal import TimeWeighting
+from .phases import CLOSURE_DRIVEN, base_lr, make_optimizer, schedule_factor
+from .weights import make_scheme
 
 Callback = Callable[[str, dict], None]
 LBFGS_CHUNK = 20  # L-BFGS iterations per optimizer.step call (progress and NaN checks between)
+# Dense quasi-Newton keeps its inverse Hessian when the points are redrawn (as Urbán et al. do
+# with RAD): the loss changes little, and the full matrix is expensive to rebuild.
+WARM_ACROSS_REDRAWS = frozenset({"bfgs", "ssbfgs", "ssbroyden"})
+
+
+class _NonFiniteGradient(Exception):
+    """Raised inside an L-BFGS closure to abandon the step (caught by the trainer)."""
 
 
 def _magnitude(residuals: list[torch.Tensor]) -> torch.Tensor:
@@ -77,7 +88,10 @@ class Trainer:
         self.terms = [t for t in self.compiled.terms if t.name not in imposed]
         if not self.terms:
             raise SolveError("every condition is imposed exactly and there is no equation term")
-        self.weights = {t.name: float(tr.weights.get(t.name, 1.0)) for t in self.terms}
+        self.balance = make_scheme(tr.weighting,
+                                   {t.name: float(tr.weights.get(t.name, 1.0)) for t in self.terms},
+                                   {t.name: t.kind for t in self.terms}, seed=tr.seed)
+        self.time_weighting = TimeWeighting(problem, self.terms, tr.causal.chunks, tr.causal.eps)
         self.groups: dict[str, list[Term]] = defaultdict(list)
         for t in self.terms:
             self.groups[_group_key(t)].append(t)
@@ -95,6 +109,7 @@ class Trainer:
         self._mse: dict[str, torch.Tensor] = {}
         self._imbalance: dict[str, torch.Tensor] = {}
         self.good: dict | None = None
+        self.warnings: list[str] = []
         ref = reference_data(problem)
         self.reference = None
         if ref is not None and ref[1]:
@@ -136,11 +151,13 @@ class Trainer:
         """(weighted total, unweighted mean squares per term, residuals per term)."""
         residuals: dict[str, torch.Tensor] = {}
         weighted: dict[str, torch.Tensor] = {}
+        points: dict[str, torch.Tensor] = {}
         for key, terms in self.groups.items():
             sampler = self.samplers[key]
             res = self.compiled.evaluate(self.model, terms, sampler.points(),
                                          normals=sampler.normals())
             residuals.update(res)
+            points.update({k: sampler.points() for k in res})
             w = sampler.loss_weights()   # causal R3's time gate; None for most samplers
             weighted.update(res if w is None else {k: r * w for k, r in res.items()})
         mse = {name: (r ** 2).mean() for name, r in weighted.items()}
@@ -154,8 +171,28 @@ class Trainer:
                                                normals=sampler.normals())
                 for name, r in again.items():
                     mse[name] = (residuals[name].detach() * r).mean()
-        total = sum(self.weights[name] * v for name, v in mse.items())
+        self._objective_terms = self.time_weighting.apply(mse, residuals, points)
+        total = self.balance.objective(self._objective_terms, weighted, points)
         return total, mse, residuals
+
+    @property
+    def weights(self) -> dict[str, float]:
+        """Current weight of every term (fixed or from ``training.weighting``)."""
+        return self.balance.weights
+
+    def residual_vector(self) -> torch.Tensor:
+        """All residuals scaled by √(weight / n), concatenated: ‖r‖² is the loss (N,)."""
+        parts = []
+        for key, terms in self.groups.items():
+            sampler = self.samplers[key]
+            res = self.compiled.evaluate(self.model, terms, sampler.points(),
+                                         normals=sampler.normals())
+            w = sampler.loss_weights()
+            for name, r in res.items():
+                r, n = self.time_weighting.cut(name, (r if w is None else r * w).reshape(-1),
+                                               sampler.points())
+                parts.append(r * (self.weights[name] / n) ** 0.5)
+        return torch.cat(parts)
 
     # -- state ------------------------------------------------------------------------------
     def state_dict(self) -> dict:
@@ -164,8 +201,9 @@ class Trainer:
             "lr_scale": self.lr_scale, "elapsed": self.elapsed,
             "model": self.model.state_dict(),
             "unknowns": self.compiled.unknowns.state_dict(),
-            "optimizer": self.optimizer.state_dict() if self.optimizer else None,
+            "optimizer": self.optimizer.state_dict() if self.optimizer else self.optimizer_state,
             "samplers": {k: s.state_dict() for k, s in self.samplers.items()},
+            "balance": self.balance.state_dict(),
             "rng": torch.get_rng_state(),
             "engine_rng": self._engine_generator().get_state()
             if self._engine_generator() is not None else None,
@@ -185,6 +223,8 @@ class Trainer:
         for k, s in self.samplers.items():
             if k in state["samplers"]:
                 s.load_state_dict(state["samplers"][k])
+        if "balance" in state:
+            self.balance.load_state_dict(state["balance"])
         torch.set_rng_state(state["rng"])
         if state.get("engine_rng") is not None and self._engine_generator() is not None:
             self._engine_generator().set_state(state["engine_rng"])
@@ -195,7 +235,8 @@ class Trainer:
         self.good = copy.deepcopy({
             "model": self.model.state_dict(), "unknowns": self.compiled.unknowns.state_dict(),
             "optimizer": self.optimizer.state_dict(), "step": self.step,
-            "phase_step": self.phase_step})
+            "phase_step": self.phase_step,
+            "samplers": {k: s.state_dict() for k, s in self.samplers.items()}})
 
     def _rollback(self, bad: list[str], what: str) -> None:
         tr = self.settings.training
@@ -208,14 +249,17 @@ class Trainer:
         self.model.load_state_dict(self.good["model"])
         self.compiled.unknowns.load_state_dict(self.good["unknowns"])
         self.optimizer.load_state_dict(self.good["optimizer"])
+        for k, s in self.samplers.items():  # adaptive points moved by the bad steps, too
+            s.load_state_dict(copy.deepcopy(self.good["samplers"][k]))
         failed_at = self.step
         self.step = self.good["step"]
         self.phase_step = self.good["phase_step"]
         self.lr_scale *= 0.5
+        label = {"parameters": "parameter", "inputs": "region"}.get(what, "term")
         self.callback("rollback", {"message": f"{what} non-finite at step {failed_at} "
-                                   f"(term {', '.join(bad) or '?'}); rolled back to step "
+                                   f"({label} {', '.join(bad) or '?'}); rolled back to step "
                                    f"{self.step}, learning rate ×{self.lr_scale:g}",
-                                   "step": self.step, "terms": bad})
+                                   "step": self.step, "terms": bad, "what": what})
 
     # -- loop -------------------------------------------------------------------------------
     def train(self, run: RunDir | None) -> None:
@@ -225,21 +269,31 @@ class Trainer:
         self.retries = 0
         self.t_start = time.perf_counter() - self.elapsed
         self.callback("start", self._info())
+        if self.step == 0:  # mis-scaling hints before the first step (faults.py)
+            for message in faults.scaling_warnings(self):
+                self.warnings.append(message)
+                self.callback("warning", {"message": message})
         n_points = sum(s.points().shape[0] for s in self.samplers.values())
         while self.phase < len(phases):
             phase = phases[self.phase]
-            self.optimizer = make_optimizer(phase, self.params)
+            self.optimizer = make_optimizer(phase, self.params, self.residual_vector)
+            closure_driven = phase.optimizer in CLOSURE_DRIVEN
+            self.time_weighting.active = not closure_driven  # causal weights: first order only
+            self.time_weighting.horizon = phase.horizon
             if self.optimizer_state is not None:
                 self.optimizer.load_state_dict(self.optimizer_state)
                 self.optimizer_state = None
             for s in self.samplers.values():
                 if not isinstance(s, FixedSampler):
                     # Quasi-Newton curvature pairs assume a fixed loss: no resampling in L-BFGS.
-                    s.frozen = phase.optimizer == "lbfgs"
+                    s.frozen = closure_driven
             self._snapshot()
+            phase_t0 = time.perf_counter()
             while self.phase_step < phase.steps:
+                if phase.seconds and time.perf_counter() - phase_t0 > phase.seconds:
+                    break  # wall-clock budget of the phase spent (not resumable mid-budget)
                 t0 = time.perf_counter()
-                if phase.optimizer == "lbfgs":
+                if closure_driven:
                     done = self._lbfgs_step(phase)
                 else:
                     done = self._adam_step(phase)
@@ -257,7 +311,13 @@ class Trainer:
                     run.save_checkpoint(self.state_dict())
             self.phase += 1
             self.phase_step = 0
+            nxt = phases[self.phase] if self.phase < len(phases) else None
+            # ssbfgs → ssbfgs (e.g. redrawing points, then fixed points) keeps the curvature.
+            self.optimizer_state = (self.optimizer.state_dict() if nxt is not None and
+                                    nxt.optimizer == phase.optimizer in WARM_ACROSS_REDRAWS
+                                    else None)
             self.optimizer = None
+            self._chunk_loss = None
             if run is not None:
                 run.save_checkpoint(self.state_dict())
         self.elapsed = time.perf_counter() - self.t_start
@@ -269,15 +329,26 @@ class Trainer:
             g["lr"] = lr
         self.optimizer.zero_grad(set_to_none=True)
         total, mse, residuals = self.losses()
-        if not torch.isfinite(total):  # one check per step; name the terms only on failure
-            self._rollback([k for k, v in mse.items() if not torch.isfinite(v)], "loss")
+        if not torch.isfinite(total):  # one check per step; name the culprit only on failure
+            what, names = faults.diagnose(self, mse)
+            self._rollback(names, what)
             return 0
-        total.backward()
-        grads = [p.grad for p in self.params if p.grad is not None]
-        if not torch.isfinite(torch.nn.utils.get_total_norm(grads)):
-            self._rollback([], "gradient")
-            return 0
-        self.optimizer.step()
+        if self.balance.due(self.step):  # new weights count from the next step
+            self.balance.update(mse, residuals, self.params)
+        if hasattr(self.optimizer, "step_losses"):  # MultiAdam: moments per term
+            if not self.optimizer.step_losses(list(self._objective_terms.values())):
+                what, names = faults.diagnose(self, mse)
+                self._rollback(names, what)
+                return 0
+        else:
+            total.backward()
+            grads = [p.grad for p in self.params if p.grad is not None]
+            if not torch.isfinite(torch.nn.utils.get_total_norm(grads)):
+                what, names = faults.diagnose(self, mse)
+                self._rollback(names, what)
+                return 0
+            self.optimizer.step()
+        self.balance.after_step()
         self._mse = {k: v.detach() for k, v in mse.items()}
         self.lr = lr
         for key, sampler in self.samplers.items():
@@ -295,6 +366,10 @@ class Trainer:
                 and getattr(self, "_redrawn_at", None) != self.step:
             self._redraw_for_lbfgs(phase)
         chunk = min(LBFGS_CHUNK, phase.steps - self.phase_step)
+        # End chunks on checkpoint steps, so that a crash loses at most checkpoint_every
+        # iterations (splitting a chunk re-evaluates the loss once; the iterates are the same).
+        every = self.settings.training.checkpoint_every
+        chunk = min(chunk, every - self.step % every)
         if phase.resample_every:
             chunk = min(chunk, phase.resample_every - self.phase_step % phase.resample_every)
         group = self.optimizer.param_groups[0]
@@ -311,24 +386,51 @@ class Trainer:
             self._closure_mse = mse
             if torch.isfinite(total):
                 total.backward()
+                grads = [p.grad for p in self.params if p.grad is not None]
+                if not torch.isfinite(torch.nn.utils.get_total_norm(grads)):
+                    # A NaN gradient at a finite loss poisons every later direction: stop
+                    # the step here and name the term (a non-finite *loss* is left to the
+                    # line search, which may backtrack from an overshoot).
+                    raise _NonFiniteGradient
             return total
 
-        self.optimizer.step(closure)
+        try:
+            self.optimizer.step(closure)
+        except _NonFiniteGradient:
+            what, names = faults.diagnose(self, self._closure_mse)
+            self._rollback(names, what)
+            return 0
         after = self.optimizer.state[first].get("n_iter", 0)
         mse = self._closure_mse
         bad = [k for k, v in mse.items() if not torch.isfinite(v)]
         params_ok = all(torch.isfinite(p).all() for p in self.params)
         if bad or not params_ok:
-            self._rollback(bad, "loss" if bad else "parameters")
+            what, names = faults.diagnose(self, mse)
+            self._rollback(names, what)
             return 0
         self._mse = {k: v.detach() for k, v in mse.items()}
         done = max(after - before, 0)
-        if done == 0:
-            # No descent direction left (converged to round-off): end the phase instead of
-            # spinning.
-            self.callback("warning", {"message": f"L-BFGS stalled at step {self.step + done} "
-                                      "(no further decrease); ending the phase"})
+        opt_state = self.optimizer.state[first]  # loss at an accepted point, not a trial one
+        loss = opt_state.get("loss", opt_state.get("prev_loss"))
+        loss = float(loss) if loss is not None else None
+        if loss is None:
+            loss = float(sum(self.weights[k] * v for k, v in self._mse.items()))
+        last = getattr(self, "_chunk_loss", None)
+        self._chunk_loss = loss
+        if done and (last is None or loss < last):
+            self._stalls = 0
+            return done
+        # A chunk without progress: restart the curvature history (a stale history is the
+        # usual reason L-BFGS stops early); after three such chunks in a row the loss is at
+        # round-off and the phase ends.
+        self._stalls = getattr(self, "_stalls", 0) + 1
+        if self._stalls >= 3:
+            self.callback("warning", {"message": f"{phase.optimizer} stalled at step "
+                                      f"{self.step + done} (no further decrease after "
+                                      "restarts); ending the phase"})
+            self._stalls = 0
             return phase.steps - self.phase_step
+        self.optimizer = make_optimizer(phase, self.params, self.residual_vector)
         return done
 
     def collocation(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -351,11 +453,15 @@ class Trainer:
 
     def _redraw_for_lbfgs(self, phase) -> None:
         """New points for every moving sampler, then a fresh L-BFGS (old curvature pairs
-        describe the old loss)."""
+        describe the old loss); dense quasi-Newton keeps its inverse Hessian."""
         for key, sampler in self.samplers.items():
             sampler.redraw(self.residual_fns[key])
-        self.optimizer = make_optimizer(phase, self.params)
+        if phase.optimizer not in WARM_ACROSS_REDRAWS:
+            self.optimizer = make_optimizer(phase, self.params, self.residual_vector)
         self._redrawn_at = self.step
+        self._chunk_loss = None
+        if hasattr(self.balance, "reset"):
+            self.balance.reset()
 
     def current_error(self) -> float | None:
         """Mean over fields of the L2 relative error against the reference."""
@@ -380,6 +486,9 @@ class Trainer:
         for name, p in self.compiled.unknowns.items():
             info.setdefault("unknowns", {})[name] = float(p.detach())
         info["sampling"] = self.sampling_report()
+        info["weights"] = dict(self.weights)
+        if self.time_weighting.weights is not None:
+            info["causal_weights"] = [float(w) for w in self.time_weighting.weights]
         return info
 
     def sampling_report(self) -> dict[str, dict[str, float]]:
@@ -404,6 +513,20 @@ class Trainer:
         if run is not None:
             run.append_log({k: v for k, v in info.items() if k not in ("problem",)})
         self.callback("log", info)
+
+
+def _load_checkpoint(run: RunDir, callback: Callback | None) -> dict | None:
+    """The checkpoint to resume from; fallback warnings go to the callback (the CLI shows
+    them) or, without one, to ``warnings``."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        state = run.load_checkpoint()
+    for w in caught:
+        if callback is not None:
+            callback("warning", {"message": str(w.message)})
+        else:
+            warnings.warn(str(w.message), w.category, stacklevel=3)
+    return state
 
 
 def solve(problem: Problem | str | os.PathLike | Mapping, out: str | os.PathLike | None = None,
@@ -432,16 +555,23 @@ def solve(problem: Problem | str | os.PathLike | Mapping, out: str | os.PathLike
         torch.set_num_threads(tr.threads)
     device = resolve_device(tr.device)
     dtype = getattr(torch, tr.dtype)
+    limits.check(problem, str(device))  # before anything big is allocated
     run = RunDir(Path(out) if out is not None else Path("runs") / problem.name)
     state = None
     if fresh:
         run.clear()
     else:
-        state = run.load_checkpoint()
+        state = _load_checkpoint(run, callback)
     trainer = Trainer(problem, device, dtype, callback)
     if state is not None:
-        trainer.load_state_dict(state)
-        run.truncate_log(trainer.step)
+        try:
+            trainer.load_state_dict(state)
+        except (RuntimeError, KeyError, TypeError, ValueError) as exc:
+            raise RunError("the checkpoint does not fit this problem (its model or settings "
+                           f"changed since: {str(exc)[:200]}); start over with --fresh or "
+                           "use another --out", path=str(run.path)) from None
+    # Also without a checkpoint: a run killed before its first one left log rows behind.
+    run.truncate_log(trainer.step)
     run.write_config(problem, environment(device, dtype, tr.seed, problem.source))
     try:
         trainer.train(run)
@@ -457,7 +587,8 @@ def solve(problem: Problem | str | os.PathLike | Mapping, out: str | os.PathLike
     metrics = {"problem": problem.name, "steps": trainer.step,
                "train_time_s": trainer.elapsed, "device": str(device), "dtype": tr.dtype,
                "final_losses": trainer.last_losses, "imposed_exactly": sorted(trainer.imposed),
-               "notes": trainer.notes, "files": [str(f) for f in files],
+               "notes": trainer.notes, "warnings": trainer.warnings,
+               "files": [str(f) for f in files],
                "sampling": {"strategy": problem.settings.sampling.strategy,
                             **trainer.sampling_report()}}
     if trainer.reference is not None:
