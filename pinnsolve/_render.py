@@ -92,6 +92,14 @@ def problem_summary(problem, compiled) -> Group:
                                          if r.exact else (f"file {r.file}" if r.file
                                                           else f"solver {r.solver}")))
     s = problem.settings
+    op = problem.operator
+    if op is not None:
+        m = op.model
+        head.add_row("operator", f"input {op.input.name}({', '.join(op.input.over)}) ~ GRF"
+                     f"{' thresholded' if op.distribution.threshold else ''}; {op.train} train / "
+                     f"{op.test} test instances on grid {op.grid or 'default'}; loss {op.loss}; "
+                     f"FNO {m.layers}×{m.width}, modes {m.modes or 'default'}; grid "
+                     f"derivatives (spectral on periodic axes, FD order {op.fd_order} elsewhere)")
     head.add_row("model", f"{s.model.kind} {s.model.depth}×{s.model.width} {s.model.activation}")
     head.add_row("derivatives", s.derivatives.engine)
     sm = s.sampling
@@ -120,7 +128,8 @@ def problem_summary(problem, compiled) -> Group:
         reqs = sorted(t.requests, key=lambda r: (type(r).__name__, r))
         terms.add_row(t.name, _where(t.region),
                       escape(readable(expr) if expr is not None else t.text),
-                      escape(", ".join(request_text(r, problem.fields, inputs) for r in reqs)))
+                      escape(", ".join(request_text(r, compiled.problem.fields, inputs)
+                                        for r in reqs)))
     return Group(Panel(head, title="pinnsolve check", border_style="green"), terms)
 
 

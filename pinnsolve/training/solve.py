@@ -551,6 +551,10 @@ def solve(problem: Problem | str | os.PathLike | Mapping, out: str | os.PathLike
         problem = load_problem(problem, extra)
     elif extra:
         problem = rebuild(problem, extra)  # keeps the overrides it was loaded with
+    if problem.operator is not None:   # a neural-operator (PINO) problem: training/operator.py
+        from .operator_run import solve_operator
+
+        return solve_operator(problem, out, fresh=fresh, callback=callback)
     tr = problem.settings.training
     if tr.threads:
         torch.set_num_threads(tr.threads)
