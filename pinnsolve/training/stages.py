@@ -274,8 +274,22 @@ def _trainer_class():
                     net.out.bias.zero_()
             self.info_stage = {"stage": self.stage_index, "eps": est["eps"],
                                "eps_r": est["eps_r"], "f_d": est["f_d"], "kappa": kappa,
-                               "order": order, "gain": est.get("gain")}
+                               "order": order, "gain": est.get("gain"),
+                               "loss_scale": 1.0 / max(est["eps_r"], 1e-150) ** 2}
             return self.info_stage
+
+        @property
+        def loss_scale(self) -> float:
+            """1/ε_r²: the stage's loss starts near 1 (quasi-Newton's first step, H = I, and
+            its stall test assume a loss of order 1; logs stay unweighted)."""
+            return self.info_stage.get("loss_scale", 1.0)
+
+        def losses(self):
+            total, mse, residuals = super().losses()
+            return total * self.loss_scale, mse, residuals
+
+        def residual_vector(self) -> torch.Tensor:
+            return super().residual_vector() * self.loss_scale ** 0.5
 
         def state_dict(self) -> dict:
             return {**super().state_dict(), "stage_info": dict(self.info_stage)}
