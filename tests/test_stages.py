@@ -13,7 +13,8 @@ import torch
 import pinnsolve
 from pinnsolve.errors import SpecError
 from pinnsolve.spec import load_problem
-from pinnsolve.training.stages import Composite, _trainer_class, estimate_scale
+from pinnsolve.models.stages import Composite
+from pinnsolve.training.stages import _trainer_class, estimate_scale
 from pinnsolve.training.solve import Trainer
 
 ALPHA = 0.1

@@ -185,9 +185,12 @@ class Run:
             from ..models import build_model
 
             problem = self.problem
-            if problem.settings.training.stages:  # the composite of all stages
-                from ..training.stages import composite_for_run
-                model, state = composite_for_run(problem, self.path)
+            done = [k for k in range(2, len(problem.settings.training.stages) + 2)
+                    if (self.path / "stages" / str(k) / "checkpoints" / "last.pt").exists()]
+            if done:  # multi-stage run: the composite up to the newest stage
+                from ..models.stages import composite_structure
+                model = composite_structure(problem, max(done))
+                state = RunDir(self.path / "stages" / str(max(done))).load_checkpoint()
             else:
                 model, _, _ = build_model(problem, seed=problem.settings.training.seed)
                 state = self._dir.load_checkpoint()

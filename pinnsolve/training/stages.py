@@ -11,14 +11,18 @@ u_k's output O(1); it is estimated from the current composite's equation residua
 regular grid: ε_r = RMS of the residual, f_d = the frequency (cycles per unit length, a
 vector over the inputs) of the largest periodogram peak, and
 
-    ε_k = ε_r / (2π |f_d|)^n,   n = ``order`` (default: highest derivative order),
+    ε_k = ε_r / (2π |f_d|)^n   with ``order: n`` ≥ 1 (the paper's estimate), or
+    ε_k = ε_r / g              with ``order: 0`` (default),
 
-i.e. the error that an n-th order operator maps onto a residual of size ε_r at frequency
-f_d. The first hidden layer of u_k uses sin with its weights multiplied by κ = 2π |f_d|
+g = RMS ∂R(u + ε u_k)/∂ε at ε = 0, the measured gain of the linearised operator on the new
+network (what (2π f_d)^n stands for, with mixed orders and coefficients counted). Either
+way ε_k u_k makes a residual of the size ε_r. The first hidden layer of u_k uses sin with its weights multiplied by κ = 2π |f_d|
 (|f_d| measured in the network's normalised input coordinates, z ∈ [-1, 1]), so that the
 new stage starts with the error's frequency content. With exact (hard) constraints, u_k
 passes through the same distance factor as u₁ with zero lift: imposed Dirichlet/initial
-data are untouched by every later stage.
+data are untouched by every later stage. ``start: exact`` zeroes the new output layer (the
+stage starts at the previous composite), and the stage's loss is multiplied by 1/ε_r² so
+that quasi-Newton phases (H = I at the start) see a loss of order 1 (not in the paper).
 
 Each stage has its own run subdirectory ``RUN/stages/<k>/`` (checkpoints, metrics.jsonl);
 the run's outputs, metrics and ``Run.predict`` use the composite of all stages.
@@ -27,8 +31,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import warnings
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -36,103 +38,9 @@ from torch import nn
 
 from ..errors import RunError
 from ..io.run import RunDir
-from ..models import build_model
-from ..models.constraints import FieldConstraint, HardConstrained
-from ..models.mlp import _CoordinateNet
+from ..models.constraints import HardConstrained
+from ..models.stages import Composite, correction_net, freeze
 from ..spec import Problem
-
-
-# -- networks ------------------------------------------------------------------------------
-class StageNet(_CoordinateNet):
-    """MLP whose first hidden layer is sin(κ W z + b) (``first_sin``), the rest ``activation``.
-
-    κ is a buffer (restored from checkpoints). Shapes: (n, d) → (n, m).
-    """
-
-    def __init__(self, embedding, n_out: int, width: int, depth: int, activation: str,
-                 first_sin: bool = True, kappa: float = 1.0):
-        super().__init__(embedding, n_out, width, depth, activation, 1.0)
-        self.first_sin = first_sin
-        self.register_buffer("kappa", torch.tensor(float(kappa), dtype=torch.float64))
-        self._init()
-
-    def _first(self):
-        layer = self.hidden[0]
-        if not self.first_sin:
-            return layer.weight, layer.bias, self.activation
-        return layer.weight * self.kappa.to(layer.weight.dtype), layer.bias, "sin"
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        w, b, act = self._first()
-        h = self.embedding(x)
-        h = torch.sin(nn.functional.linear(h, w, b)) if act == "sin" else \
-            self.act(nn.functional.linear(h, w, b))
-        for layer in self.hidden[1:]:
-            h = self.act(layer(h))
-        return self.out(h)
-
-    def jet(self, j):
-        """The same map on a Taylor jet."""
-        w, b, act = self._first()
-        h = self.embedding.jet(j).linear(w, b).map(act)
-        for layer in self.hidden[1:]:
-            h = h.linear(layer.weight, layer.bias).map(self.activation)
-        return h.linear(self.out.weight, self.out.bias)
-
-
-def _jet(module: nn.Module, j):
-    method = getattr(module, "jet", None)
-    return method(j) if callable(method) else j.generic(module)
-
-
-class Composite(nn.Module):
-    """u = Σ_k ε_k u_k over ``members`` (ε₁ = 1); only the last member is trained.
-
-    Shapes: (n, d) → (n, m).
-    """
-
-    def __init__(self, members: list[nn.Module], eps: list[float]):
-        super().__init__()
-        self.members = nn.ModuleList(members)
-        self.register_buffer("eps", torch.tensor(eps, dtype=torch.float64))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.members[0](x)
-        for k in range(1, len(self.members)):
-            out = out + self.eps[k].to(out.dtype) * self.members[k](x)
-        return out
-
-    def jet(self, j):
-        """The same map on a Taylor jet."""
-        out = _jet(self.members[0], j)
-        for k in range(1, len(self.members)):
-            out = out + _jet(self.members[k], j).affine(float(self.eps[k]))
-        return out
-
-
-def correction_net(problem: Problem, stage, index: int, base: nn.Module,
-                   kappa: float = 1.0) -> nn.Module:
-    """The network of stage ``index`` (2, 3, ...): a :class:`StageNet` on the same input
-    embedding as the first stage, through the first stage's distance factors with zero lift
-    when the first stage imposes conditions exactly."""
-    first, _, _ = build_model(problem, seed=problem.settings.training.seed)
-    net = first.net if isinstance(first, HardConstrained) else first
-    seed = problem.settings.training.seed + 7919 * index
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        corr = StageNet(net.embedding, len(problem.fields), stage.width, stage.depth,
-                        stage.activation, stage.first_layer == "sin", kappa).to(torch.float64)
-    inner = base.members[0] if isinstance(base, Composite) else base
-    if isinstance(inner, HardConstrained):
-        zero = [FieldConstraint(c.column, None, c.factors) for c in inner.constraints]
-        corr = HardConstrained(corr, zero)
-    return corr
-
-
-def freeze(model: nn.Module) -> nn.Module:
-    for p in model.parameters():
-        p.requires_grad_(False)
-    return model
 
 
 # -- scale and frequency -------------------------------------------------------------------
@@ -345,23 +253,3 @@ def refine(problem: Problem, first, run: RunDir, callback) -> tuple[object, list
                         "error": nxt.current_error(), "final_losses": nxt.last_losses})
         trainer = nxt
     return trainer, reports
-
-
-def composite_for_run(problem: Problem, path: Path) -> tuple[nn.Module, dict | None]:
-    """The composite model of a finished (or interrupted) multi-stage run directory with the
-    newest stage that has a checkpoint; the first stage's model alone when none has."""
-    base, _, _ = build_model(problem, seed=problem.settings.training.seed)
-    stages = problem.settings.training.stages
-    done = [k for k in range(2, len(stages) + 2)
-            if (Path(path) / "stages" / str(k) / "checkpoints" / "last.pt").exists()]
-    if not done:
-        return base, RunDir(path).load_checkpoint()
-    last = max(done)
-    members, eps = [base], [1.0]
-    for k in range(2, last + 1):
-        members.append(correction_net(problem, stages[k - 2], k, base))
-        eps.append(1.0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        state = RunDir(Path(path) / "stages" / str(last)).load_checkpoint()
-    return Composite(members, eps), state
