@@ -18,9 +18,9 @@ g = RMS ∂R(u + ε u_k)/∂ε at ε = 0, the measured gain of the linearised op
 network (what (2π f_d)^n stands for, with mixed orders and coefficients counted). Either
 way ε_k u_k makes a residual of the size ε_r. The first hidden layer of u_k uses sin with
 its weights multiplied by κ = 2π |f_d| (|f_d| measured in the network's normalised input
-coordinates, z ∈ [-1, 1]), so that the new stage starts with the error's frequency content. With exact (hard) constraints, u_k
-passes through the same distance factor as u₁ with zero lift: imposed Dirichlet/initial
-data are untouched by every later stage. ``start: exact`` zeroes the new output layer (the
+coordinates, z ∈ [-1, 1]), so that the new stage starts with the error's frequency
+content. With exact (hard) constraints, u_k passes through the same distance factor as u₁
+with zero lift: imposed Dirichlet/initial data are untouched by every later stage. ``start: exact`` zeroes the new output layer (the
 stage starts at the previous composite), and the stage's loss is multiplied by 1/ε_r² so
 that quasi-Newton phases (H = I at the start) see a loss of order 1 (not in the paper).
 
