@@ -20,9 +20,10 @@ way ε_k u_k makes a residual of the size ε_r. The first hidden layer of u_k us
 its weights multiplied by κ = 2π |f_d| (|f_d| measured in the network's normalised input
 coordinates, z ∈ [-1, 1]), so that the new stage starts with the error's frequency
 content. With exact (hard) constraints, u_k passes through the same distance factor as u₁
-with zero lift: imposed Dirichlet/initial data are untouched by every later stage. ``start: exact`` zeroes the new output layer (the
-stage starts at the previous composite), and the stage's loss is multiplied by 1/ε_r² so
-that quasi-Newton phases (H = I at the start) see a loss of order 1 (not in the paper).
+with zero lift: imposed Dirichlet/initial data are untouched by every later stage.
+``start: exact`` zeroes the new output layer (the stage starts at the previous composite),
+and the stage's loss is multiplied by 1/ε_r² so that quasi-Newton phases (H = I at the
+start) see a loss of order 1 (not in the paper).
 
 Each stage has its own run subdirectory ``RUN/stages/<k>/`` (checkpoints, metrics.jsonl);
 the run's outputs, metrics and ``Run.predict`` use the composite of all stages.
