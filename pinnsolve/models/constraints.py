@@ -26,7 +26,8 @@ from torch import nn
 
 from ..compiler.collect import Columns
 from ..compiler.lower import Env, lower
-from ..spec.problem import Condition, Problem
+from ..geometry import region_geometry, solid_of
+from ..spec.problem import Condition, Problem, Region
 from ..spec.symbols import field_names_in
 
 
@@ -37,6 +38,7 @@ class FieldConstraint:
     column: int
     lift: Callable[[torch.Tensor], torch.Tensor] | None       # A(x, t) + u0(x) − A(x, t0)
     factors: tuple[tuple[str, int, float, float], ...]       # ("lo"|"hi"|"ball"|"time", col, a, b)
+    distance: Callable[[torch.Tensor], torch.Tensor] | None = None   # shaped domains: D(x)
 
 
 def _dirichlet_value(c: Condition, field: str) -> sp.Expr | None:
@@ -69,6 +71,8 @@ def plan_constraints(problem: Problem) -> tuple[list[FieldConstraint], set[str],
     out: list[FieldConstraint] = []
     imposed: set[str] = set()
     notes: list[str] = []
+    if domain.shape is not None or domain.mesh is not None:
+        return _plan_shaped(problem, columns)
     for col, field in enumerate(problem.fields):
         faces: dict[tuple[str, str], tuple[sp.Expr, str]] = {}
         initial: tuple[sp.Expr, str] | None = None
@@ -131,6 +135,72 @@ def plan_constraints(problem: Problem) -> tuple[list[FieldConstraint], set[str],
     return out, imposed, notes
 
 
+def _plan_shaped(problem: Problem, columns: Columns):
+    """Hard constraints on a CSG domain: u = A + D · N with D the solid's smooth approximate
+    distance (R-functions, see geometry/csg.py), when one Dirichlet expression covers every
+    part of the boundary; with an initial condition as in the module docstring. Mesh
+    domains have no distance function here: their conditions stay in the loss."""
+    domain = problem.domain
+    notes: list[str] = []
+    if domain.mesh is not None:
+        return [], set(), ["mesh domain: Dirichlet conditions imposed through the loss"]
+    solid = solid_of(problem)
+    probe = solid.adf(torch.zeros(1, solid.dim, dtype=torch.float64))
+    tags = {leaf.tag for leaf in solid.leaves}
+    values = {sp.Symbol(p.name): p.value for p in problem.parameters}
+    out, imposed = [], set()
+    for col, field in enumerate(problem.fields):
+        bcs = [(c, g) for c in problem.conditions if c.region.kind == "boundary"
+               and c.points is None and (g := _dirichlet_value(c, field)) is not None]
+        initial = [(c, g) for c in problem.conditions if c.region.kind == "initial"
+                   and (g := _dirichlet_value(c, field)) is not None]
+        covered = set().union(*[tags if c.region.piece is None else set(c.region.piece)
+                                for c, _ in bcs]) if bcs else set()
+        exprs = {g for _, g in bcs}
+        use_bc = bool(bcs) and covered >= tags and len(exprs) == 1 and probe is not None
+        if bcs and not use_bc:
+            notes.append(f"{field}: Dirichlet data do not cover the whole boundary with one "
+                         "expression" + (" (non-convex polygon: no smooth distance)"
+                                         if probe is None else "") + "; imposed through the loss")
+        if not use_bc and not initial:
+            continue
+        lift = next(iter(exprs)) if use_bc else sp.Integer(0)
+        factors: list[tuple[str, int, float, float]] = []
+        names = {c.name for c, _ in bcs} if use_bc else set()
+        if initial:
+            t = domain.time
+            c0, u0 = initial[-1]
+            bracket = u0.subs(t.symbol, t.lo) - lift.subs(t.symbol, t.lo)
+            if use_bc and not _compatible_on_solid(bracket.subs(values), problem, columns):
+                notes.append(f"{field}: initial value and boundary data disagree at t0; "
+                             "boundary data imposed through the loss")
+                use_bc, names, lift = False, set(), sp.Integer(0)
+                bracket = u0.subs(t.symbol, t.lo)
+            lift = lift + bracket
+            factors.append(("time", domain.n_inputs - 1, t.lo, t.hi))
+            names.add(c0.name)
+        total = lift.subs(values)
+        program = lower(total, columns, set(), f"hard constraint of {field}")
+        lift_fn = None if total == 0 else (lambda x, p=program: p(Env(x, {}, {})))
+        scale = 1.0 / solid.diameter
+        distance = (lambda x, s=solid, k=scale: s.adf(x[:, :s.dim]) * k) if use_bc else None
+        out.append(FieldConstraint(col, lift_fn, tuple(factors), distance))
+        imposed |= names
+    return out, imposed, notes
+
+
+def _compatible_on_solid(bracket: sp.Expr, problem: Problem, columns: Columns) -> bool:
+    """Does u0 − g(·, t0) vanish on the solid's boundary (checked at 256 boundary points)?"""
+    if bracket == 0:
+        return True
+    geometry = region_geometry(problem, Region("boundary"))
+    u = torch.rand(4096, geometry.unit_dim, generator=torch.Generator().manual_seed(0),
+                   dtype=torch.float64)
+    x = geometry.map(u[geometry.accept(u)][:256])[0]
+    values = lower(bracket, columns, set(), "initial-boundary compatibility")(Env(x, {}, {}))
+    return bool((torch.as_tensor(values).abs() <= 1e-9).all())
+
+
 def _face_lift(faces: dict, domain) -> sp.Expr | None:
     if not faces:
         return None
@@ -188,6 +258,9 @@ class HardConstrained(nn.Module):
         cols = list(raw.unbind(dim=1))
         for c in self.constraints:
             factor = _distance(x, c.factors)
+            if c.distance is not None:
+                d = c.distance(x)
+                factor = d if factor is None else factor * d
             value = cols[c.column] if factor is None else factor * cols[c.column]
             if c.lift is not None:
                 value = value + c.lift(x)
@@ -202,6 +275,9 @@ class HardConstrained(nn.Module):
         cols = [raw.select([k]) for k in range(raw.value.shape[1])]
         for c in self.constraints:
             factor = _distance_jet(j, c.factors)
+            if c.distance is not None:
+                d = j.generic(c.distance)
+                factor = d if factor is None else factor * d
             value = cols[c.column] if factor is None else factor * cols[c.column]
             if c.lift is not None:
                 value = value + j.generic(c.lift)

@@ -14,7 +14,7 @@ import torch
 
 from ..compiler import CompiledProblem, Term, compile_problem
 from ..errors import SolveError
-from ..geometry import RegionGeometry
+from ..geometry import region_geometry
 from ..io.fields import evaluate, reference_data
 from ..io.metrics import errors
 from ..io.output import write_outputs, write_point_cloud
@@ -105,7 +105,7 @@ class Trainer:
         if term.kind == "data":
             return FixedSampler(torch.as_tensor(term.data_points, dtype=self.dtype,
                                                 device=self.device))
-        geometry = RegionGeometry(self.problem, term.region)
+        geometry = region_geometry(self.problem, term.region)
         seed = self.settings.training.seed * 1000 + index + 1
         if term.points is not None:
             # A condition with its own point count (observations): a fixed uniform draw.
