@@ -299,8 +299,12 @@ class Leaf:
 
     def __init__(self, prim: Primitive, rot: torch.Tensor, shift: torch.Tensor, tag: str | None):
         self.prim, self.rot, self.shift, self.tag = prim, rot, shift, tag
+        self.moved = not (torch.equal(rot, torch.eye(len(rot), dtype=rot.dtype))
+                          and not shift.any())
 
     def local(self, x):
+        if not self.moved:
+            return x
         return (x - self.shift.to(x)) @ self.rot.to(x)
 
     def sdf(self, x):
@@ -311,6 +315,8 @@ class Leaf:
 
     def boundary(self, u):
         p, n = self.prim.boundary(u)
+        if not self.moved:
+            return p, n
         r = self.rot.to(p)
         return p @ r.T + self.shift.to(p), n @ r.T
 
@@ -323,8 +329,9 @@ class Solid:
         self.leaves: list[Leaf] = []
         self.tree = self._build(shape, torch.eye(dim, dtype=torch.float64),
                                 torch.zeros(dim, dtype=torch.float64), None)
-        lo, hi = self._bounds()
-        self.lo, self.hi = lo, hi
+        self.extent_lo, self.extent_hi = self._bounds()
+        pad = 0.01 * (self.extent_hi - self.extent_lo)
+        self.lo, self.hi = self.extent_lo - pad, self.extent_hi + pad
 
     def _build(self, s: Shape, rot, shift, tag):
         own_rot = _rotation(s.rotate, self.dim)
@@ -338,24 +345,24 @@ class Solid:
         return (s.kind, [self._build(c, rot, shift, tag) for c in s.children])
 
     def _bounds(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """Bounding box from 20000 boundary points per primitive (every boundary point of a
-        CSG solid is a boundary point of one of its primitives), padded by 1e-6 of its size
-        for the curvature between samples."""
+        """Extent of the solid from 4000 boundary points per primitive (every boundary point
+        of a CSG solid is a boundary point of one of its primitives). Between samples a
+        curved boundary can bulge by about 1e-4 of its radius; :attr:`lo`, :attr:`hi` (the
+        box that interior samples are drawn from) add 1 % on each side."""
         gen = torch.Generator().manual_seed(0)
         pts = []
         for leaf in self.leaves:
-            u = torch.rand(20000, leaf.prim.boundary_dims, generator=gen, dtype=torch.float64)
+            u = torch.rand(4000, leaf.prim.boundary_dims, generator=gen, dtype=torch.float64)
             pts.append(leaf.boundary(u)[0])
         pts = torch.cat(pts)
-        inside = self.sdf(pts).abs() < 1e-9 * float((pts.max(0).values - pts.min(0).values).max())
-        pts = pts[inside] if inside.any() else pts
-        lo, hi = pts.min(0).values, pts.max(0).values
-        pad = 1e-6 * float((hi - lo).max())
-        return lo - pad, hi + pad
+        size = float((pts.max(0).values - pts.min(0).values).max())
+        on = self.sdf(pts).abs() < 1e-9 * size
+        pts = pts[on] if on.any() else pts
+        return pts.min(0).values, pts.max(0).values
 
     @property
     def diameter(self) -> float:
-        return float((self.hi - self.lo).norm())
+        return float((self.extent_hi - self.extent_lo).norm())
 
     def sdf(self, x: torch.Tensor) -> torch.Tensor:
         """Signed distance (n,), negative inside, at points (n, dim)."""

@@ -10,6 +10,8 @@ away from its cell's centroid.
 """
 from __future__ import annotations
 
+import contextlib
+import io
 from pathlib import Path
 
 import meshio
@@ -31,6 +33,18 @@ _FACES = {"triangle": [(0, 1), (1, 2), (2, 0)], "quad": [(0, 1), (1, 2), (2, 3),
 _DIM = {"triangle": 2, "quad": 2, "tetra": 3, "hexahedron": 3}
 
 
+def read_mesh(path: str | Path) -> meshio.Mesh:
+    """meshio.read, quietly: meshio prints and calls sys.exit on some unreadable files;
+    every failure becomes a ValueError with meshio's message."""
+    sink = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+            return meshio.read(path)
+    except (Exception, SystemExit) as exc:  # meshio raises many kinds; all mean "unreadable"
+        text = " ".join(sink.getvalue().split()) or str(exc) or type(exc).__name__
+        raise ValueError(text) from None
+
+
 class MeshDomain:
     """Points, simplices and boundary facets of a mesh, in float64.
 
@@ -43,8 +57,8 @@ class MeshDomain:
 
     def __init__(self, path: str | Path, dim: int, *, file: str = "<mapping>"):
         try:
-            self.mesh = meshio.read(path)
-        except Exception as exc:  # meshio raises many kinds; all mean "not a mesh we read"
+            self.mesh = read_mesh(path)
+        except ValueError as exc:
             raise SpecError(f"cannot read mesh {path}: {exc}", file=file, key="domain.mesh") from None
         blocks = [(c.type, np.asarray(c.data)) for c in self.mesh.cells if _DIM.get(c.type) == dim]
         if not blocks:

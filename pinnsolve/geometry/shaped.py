@@ -32,7 +32,7 @@ def solid_of(problem: Problem) -> Solid:
     d = problem.domain
     solid = Solid(d.shape, len(d.space))
     for k, c in enumerate(d.space):
-        lo, hi = float(solid.lo[k]), float(solid.hi[k])
+        lo, hi = float(solid.extent_lo[k]), float(solid.extent_hi[k])
         slack = 1e-5 * (c.hi - c.lo)
         if lo < c.lo - slack or hi > c.hi + slack:
             raise SpecError(f"the shape spans {c.name} ∈ [{lo:.6g}, {hi:.6g}], outside the "
