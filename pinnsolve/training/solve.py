@@ -22,6 +22,7 @@ from ..io.run import Run, RunDir, environment
 from ..models import build_model
 from ..sampling import STRATEGIES, FixedSampler
 from ..spec import Problem, load_problem, rebuild
+from .distributed import Distributed, ReadOnlyRun
 from .phases import base_lr, make_optimizer, schedule_factor
 
 Callback = Callable[[str, dict], None]
@@ -60,8 +61,9 @@ class Trainer:
     """
 
     def __init__(self, problem: Problem, device: torch.device, dtype: torch.dtype,
-                 callback: Callback | None = None):
+                 callback: Callback | None = None, distributed: Distributed | None = None):
         self.problem = problem
+        self.dist = distributed     # None in a single process
         self.settings = problem.settings
         self.device = device
         self.dtype = dtype
@@ -85,6 +87,9 @@ class Trainer:
                          for i, (key, terms) in enumerate(sorted(self.groups.items()))}
         self.residual_fns = {key: self._residual_fn(terms) for key, terms in self.groups.items()}
         self.params = list(self.model.parameters()) + list(self.compiled.unknowns.parameters())
+        if self.dist is not None:
+            self.dist.broadcast(self.params)
+        self._global_mse: dict[str, torch.Tensor] = {}
         self.step = 0
         self.phase = 0
         self.phase_step = 0
@@ -107,11 +112,14 @@ class Trainer:
                                                 device=self.device))
         geometry = region_geometry(self.problem, term.region)
         seed = self.settings.training.seed * 1000 + index + 1
+        if self.dist is not None:   # each rank: its own share, from its own stream
+            seed = self.dist.seed(seed)
         if term.points is not None:
             # A condition with its own point count (observations): a fixed uniform draw.
             return STRATEGIES["uniform"].build(geometry, term.points, s, resample_every=0,
                                                seed=seed, dtype=self.dtype, device=self.device)
         n = {"interior": s.interior, "initial": s.initial}.get(term.region.kind, s.boundary)
+        n = n if self.dist is None else max(1, self.dist.share(n))
         return STRATEGIES[s.strategy].build(geometry, n, s, resample_every=s.resample_every,
                                             seed=seed, dtype=self.dtype, device=self.device)
 
@@ -158,8 +166,10 @@ class Trainer:
         return total, mse, residuals
 
     # -- state ------------------------------------------------------------------------------
-    def state_dict(self) -> dict:
-        return {
+    def state_dict(self, collective: bool = True) -> dict:
+        """Everything to resume. With several ranks and ``collective`` (every rank calls it
+        at the same point), every rank's sampler state is gathered."""
+        state = {
             "step": self.step, "phase": self.phase, "phase_step": self.phase_step,
             "lr_scale": self.lr_scale, "elapsed": self.elapsed,
             "model": self.model.state_dict(),
@@ -169,7 +179,11 @@ class Trainer:
             "rng": torch.get_rng_state(),
             "engine_rng": self._engine_generator().get_state()
             if self._engine_generator() is not None else None,
+            "world_size": 1 if self.dist is None else self.dist.world,
         }
+        if self.dist is not None:
+            state["rank_samplers"] = self.dist.gather(state["samplers"]) if collective else None
+        return state
 
     def _engine_generator(self) -> torch.Generator | None:
         return getattr(self.compiled.engine, "generator", None)
@@ -182,9 +196,10 @@ class Trainer:
         self.elapsed = float(state["elapsed"])
         self.model.load_state_dict(state["model"])
         self.compiled.unknowns.load_state_dict(state["unknowns"])
+        saved = _sampler_states(state, self.dist)
         for k, s in self.samplers.items():
-            if k in state["samplers"]:
-                s.load_state_dict(state["samplers"][k])
+            if saved is not None and k in saved:
+                s.load_state_dict(saved[k])
         torch.set_rng_state(state["rng"])
         if state.get("engine_rng") is not None and self._engine_generator() is not None:
             self._engine_generator().set_state(state["engine_rng"])
@@ -269,10 +284,16 @@ class Trainer:
             g["lr"] = lr
         self.optimizer.zero_grad(set_to_none=True)
         total, mse, residuals = self.losses()
+        if self.dist is not None:
+            # Backward first, then one all-reduce of gradients and loss: every rank sees
+            # the same mean, so all take the step or all roll back.
+            total.backward()
+            total = self.dist.average(self.params, total)
         if not torch.isfinite(total):  # one check per step; name the terms only on failure
             self._rollback([k for k, v in mse.items() if not torch.isfinite(v)], "loss")
             return 0
-        total.backward()
+        if self.dist is None:
+            total.backward()
         grads = [p.grad for p in self.params if p.grad is not None]
         if not torch.isfinite(torch.nn.utils.get_total_norm(grads)):
             self._rollback([], "gradient")
@@ -309,6 +330,11 @@ class Trainer:
             self.optimizer.zero_grad(set_to_none=True)
             total, mse, _ = self.losses()
             self._closure_mse = mse
+            if self.dist is not None:
+                total.backward()
+                total = self.dist.average(self.params, total)
+                self._closure_total = total
+                return total
             if torch.isfinite(total):
                 total.backward()
             return total
@@ -317,6 +343,8 @@ class Trainer:
         after = self.optimizer.state[first].get("n_iter", 0)
         mse = self._closure_mse
         bad = [k for k, v in mse.items() if not torch.isfinite(v)]
+        if self.dist is not None:   # decide on the shared loss, as every rank must agree
+            bad = [] if torch.isfinite(self._closure_total) else ["loss"]
         params_ok = all(torch.isfinite(p).all() for p in self.params)
         if bad or not params_ok:
             self._rollback(bad, "loss" if bad else "parameters")
@@ -346,7 +374,10 @@ class Trainer:
 
     @property
     def last_losses(self) -> dict[str, float]:
-        """Unweighted mean squares of the last step (converted here, not on the hot path)."""
+        """Unweighted mean squares of the last step (converted here, not on the hot path);
+        with several ranks, their means at the last log."""
+        if self.dist is not None:
+            return {k: float(v) for k, v in self._global_mse.items()}
         return {k: float(v) for k, v in self._mse.items()}
 
     def _redraw_for_lbfgs(self, phase) -> None:
@@ -395,6 +426,8 @@ class Trainer:
         return report
 
     def _log(self, run: RunDir | None, phase) -> None:
+        if self.dist is not None:   # every rank logs at the same steps
+            self._global_mse = self.dist.mean_values(self._mse)
         info = self._info()
         tr = self.settings.training
         if self.step % tr.eval_every < max(1, tr.log_every) or self.phase_step >= phase.steps:
@@ -404,6 +437,18 @@ class Trainer:
         if run is not None:
             run.append_log({k: v for k, v in info.items() if k not in ("problem",)})
         self.callback("log", info)
+
+
+def _sampler_states(state: Mapping, distributed: Distributed | None) -> dict | None:
+    """This rank's saved sampler states, or None when the world size changed (the
+    points are then drawn afresh; model, optimizer and step carry over)."""
+    world = 1 if distributed is None else distributed.world
+    if int(state.get("world_size", 1)) != world:
+        return None
+    if distributed is None:
+        return state["samplers"]
+    ranks = state.get("rank_samplers")
+    return ranks[distributed.rank] if ranks else None
 
 
 def solve(problem: Problem | str | os.PathLike | Mapping, out: str | os.PathLike | None = None,
@@ -432,24 +477,42 @@ def solve(problem: Problem | str | os.PathLike | Mapping, out: str | os.PathLike
         torch.set_num_threads(tr.threads)
     device = resolve_device(tr.device)
     dtype = getattr(torch, tr.dtype)
+    group = Distributed.from_env(device)   # under torchrun: this rank's place, else None
+    if group is not None:
+        device = group.device(device)
     run = RunDir(Path(out) if out is not None else Path("runs") / problem.name)
     state = None
-    if fresh:
+    if fresh and (group is None or group.is_main):
         run.clear()
-    else:
+    if group is not None:
+        group.barrier()   # rank 0 has cleared before anyone reads
+    if not fresh:
         state = run.load_checkpoint()
-    trainer = Trainer(problem, device, dtype, callback)
+    trainer = Trainer(problem, device, dtype, callback, distributed=group)
     if state is not None:
         trainer.load_state_dict(state)
-        run.truncate_log(trainer.step)
-    run.write_config(problem, environment(device, dtype, tr.seed, problem.source))
+        if int(state.get("world_size", 1)) != (1 if group is None else group.world) \
+                and callback:
+            callback("warning", {"message": f"resumed a run of {state.get('world_size', 1)} "
+                                 "rank(s): collocation points drawn afresh"})
+    if group is not None and not group.is_main:
+        run = ReadOnlyRun(run)
+    else:
+        if state is not None:
+            run.truncate_log(trainer.step)
+        run.write_config(problem, environment(device, dtype, tr.seed, problem.source))
     try:
         trainer.train(run)
     except KeyboardInterrupt:
-        run.save_checkpoint(trainer.state_dict())
+        # Ranks are interrupted at different points: no collective here.
+        run.save_checkpoint(trainer.state_dict(collective=False))
         if callback:
             callback("interrupted", {"step": trainer.step})
         raise
+    if group is not None:
+        group.barrier()
+        if not group.is_main:
+            return Run(run.path)   # rank 0 writes the outputs and metrics
     files = write_outputs(problem, trainer.model, run.path, dtype=dtype, log=run.read_log())
     if problem.domain.n_inputs <= 3:
         points, values = trainer.collocation()
