@@ -119,6 +119,9 @@ class TrainingSettings:
     eval_every: int = _rng(500, 1, 100_000_000)
     threads: int = _rng(0, 0, 1024)
     max_retries: int = _rng(5, 0, 100)
+    compile: bool = False                                   # torch.compile the loss (taylor/stde)
+    matmul_precision: Literal["highest", "high"] = "highest"  # high: TF32 on CUDA
+    autocast: Literal["none", "bf16"] = "none"              # bf16 autocast on CUDA
 
 
 @dataclass(frozen=True)

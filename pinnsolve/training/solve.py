@@ -22,6 +22,7 @@ from ..io.run import Run, RunDir, environment
 from ..models import build_model
 from ..sampling import STRATEGIES, FixedSampler
 from ..spec import Problem, load_problem, rebuild
+from . import acceleration
 from .distributed import Distributed, ReadOnlyRun
 from .phases import base_lr, make_optimizer, schedule_factor
 
@@ -89,6 +90,9 @@ class Trainer:
         self.params = list(self.model.parameters()) + list(self.compiled.unknowns.parameters())
         if self.dist is not None:
             self.dist.broadcast(self.params)
+        acceleration.check(tr.compile, tr.matmul_precision, tr.autocast,
+                           self.compiled.engine_name, device, dtype)
+        self._loss = acceleration.loss_function(self.losses, tr.compile, tr.autocast, device)
         self._global_mse: dict[str, torch.Tensor] = {}
         self.step = 0
         self.phase = 0
@@ -283,7 +287,7 @@ class Trainer:
         for g in self.optimizer.param_groups:
             g["lr"] = lr
         self.optimizer.zero_grad(set_to_none=True)
-        total, mse, residuals = self.losses()
+        total, mse, residuals = self._loss()
         if self.dist is not None:
             # Backward first, then one all-reduce of gradients and loss: every rank sees
             # the same mean, so all take the step or all roll back.
@@ -328,7 +332,7 @@ class Trainer:
 
         def closure():
             self.optimizer.zero_grad(set_to_none=True)
-            total, mse, _ = self.losses()
+            total, mse, _ = self._loss()
             self._closure_mse = mse
             if self.dist is not None:
                 total.backward()
@@ -502,7 +506,8 @@ def solve(problem: Problem | str | os.PathLike | Mapping, out: str | os.PathLike
             run.truncate_log(trainer.step)
         run.write_config(problem, environment(device, dtype, tr.seed, problem.source))
     try:
-        trainer.train(run)
+        with acceleration.matmul_precision(tr.matmul_precision):
+            trainer.train(run)
     except KeyboardInterrupt:
         # Ranks are interrupted at different points: no collective here.
         run.save_checkpoint(trainer.state_dict(collective=False))
