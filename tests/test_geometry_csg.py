@@ -255,3 +255,24 @@ def test_shaped_solve_masks_output_and_imposes_dirichlet(tmp_path):
     assert np.abs(np.asarray(pred).reshape(-1) - xb[:, 0].numpy()).max() < 1e-12
     npz = np.load(tmp_path / "r" / "fields" / "solution.npz", allow_pickle=False)
     assert np.isnan(npz["u"][npz["inside"] == 0]).all()
+
+
+def test_dirichlet_on_a_named_part_is_imposed_exactly_when_its_distance_allows():
+    """Plate: zero on the outer square only → D is the rectangle's smooth distance, and the
+    model vanishes there to round-off. Two overlapping disks with data on one: that disk's
+    circle cuts through the union, so the condition stays in the loss, with a note."""
+    from pinnsolve.models import build_model
+    p = problem(PLATE, conditions=[{"where": {"boundary": "outer"}, "dirichlet": 0},
+                                   {"where": {"boundary": "hole"}, "neumann": 0}])
+    model, imposed, notes = build_model(p)
+    assert imposed == {"bc_outer"} and not notes
+    x, _ = draw(p, Region("boundary", piece=("outer",)), 500)
+    assert model(x).abs().max() < 1e-14
+    xh, _ = draw(p, Region("boundary", piece=("hole",)), 500)
+    assert model(xh).abs().min() > 0          # not forced to zero on the hole
+    two = problem({"union": [{"disk": {"center": [0, 0], "radius": 1}, "name": "a"},
+                             {"disk": {"center": [1, 0], "radius": 1}, "name": "b"}]},
+                  conditions=[{"where": {"boundary": "a"}, "dirichlet": 0},
+                              {"where": {"boundary": "b"}, "neumann": 0}])
+    _, imposed, notes = build_model(two)
+    assert imposed == set() and "imposed through the loss" in notes[0]

@@ -21,6 +21,7 @@ A :class:`Solid` is built from a :class:`~pinnsolve.spec.shapes.Shape` tree. It 
 from __future__ import annotations
 
 import math
+from typing import Callable
 
 import torch
 
@@ -327,13 +328,14 @@ class Solid:
     def __init__(self, shape: Shape, dim: int):
         self.dim = dim
         self.leaves: list[Leaf] = []
+        self.signs: list[float] = []   # +1: the leaf's inside is the solid's side, −1: a hole
         self.tree = self._build(shape, torch.eye(dim, dtype=torch.float64),
-                                torch.zeros(dim, dtype=torch.float64), None)
+                                torch.zeros(dim, dtype=torch.float64), None, 1.0)
         self.extent_lo, self.extent_hi = self._bounds()
         pad = 0.01 * (self.extent_hi - self.extent_lo)
         self.lo, self.hi = self.extent_lo - pad, self.extent_hi + pad
 
-    def _build(self, s: Shape, rot, shift, tag):
+    def _build(self, s: Shape, rot, shift, tag, sign):
         own_rot = _rotation(s.rotate, self.dim)
         own_shift = torch.tensor(s.translate or [0.0] * self.dim, dtype=torch.float64)
         # parent ∘ own: x = R_p (R_o y + t_o) + t_p
@@ -341,8 +343,11 @@ class Solid:
         tag = s.name or tag
         if not s.children:
             self.leaves.append(Leaf(_primitive(s), rot, shift, tag))
+            self.signs.append(sign)
             return ("leaf", len(self.leaves) - 1)
-        return (s.kind, [self._build(c, rot, shift, tag) for c in s.children])
+        return (s.kind, [self._build(c, rot, shift, tag,
+                                     -sign if s.kind == "difference" and i else sign)
+                         for i, c in enumerate(s.children)])
 
     def _bounds(self) -> tuple[torch.Tensor, torch.Tensor]:
         """Extent of the solid from 4000 boundary points per primitive (every boundary point
@@ -375,6 +380,18 @@ class Solid:
                for leaf in self.leaves):
             return None
         return self._eval(self.tree, x, "adf")
+
+    def adf_of(self, tags: set) -> Callable[[torch.Tensor], torch.Tensor] | None:
+        """A smooth function vanishing on the boundary parts of the primitives tagged
+        ``tags``: the R-conjunction of their distances, each signed to be positive on the
+        solid's side (a hole's distance is negated). Positive in the solid only if those
+        primitives' boundaries do not pass through it; callers check that. None if a
+        primitive has no smooth distance."""
+        chosen = [(leaf, sign) for leaf, sign in zip(self.leaves, self.signs) if leaf.tag in tags]
+        if not chosen or any(leaf.prim.adf(torch.zeros(1, self.dim, dtype=torch.float64)) is None
+                             for leaf, _ in chosen):
+            return None
+        return lambda x: _fold(r_and, [sign * leaf.adf(x) for leaf, sign in chosen])
 
     def _eval(self, node, x, what):
         kind, arg = node

@@ -136,16 +136,19 @@ def plan_constraints(problem: Problem) -> tuple[list[FieldConstraint], set[str],
 
 
 def _plan_shaped(problem: Problem, columns: Columns):
-    """Hard constraints on a CSG domain: u = A + D · N with D the solid's smooth approximate
-    distance (R-functions, see geometry/csg.py), when one Dirichlet expression covers every
-    part of the boundary; with an initial condition as in the module docstring. Mesh
-    domains have no distance function here: their conditions stay in the loss."""
+    """Hard constraints on a CSG domain: u = A + D · N, with A the Dirichlet expression and
+    D a smooth approximate distance (R-functions, see geometry/csg.py) that vanishes on the
+    boundary parts carrying it: the whole solid's when one expression covers the whole
+    boundary, else the R-conjunction of the tagged primitives' distances, used only if it
+    is positive at 4096 interior points and on the other parts' boundary points (the
+    tagged boundaries must not cut through the domain). With an initial condition as in
+    the module docstring. Mesh domains have no distance function here: their conditions
+    stay in the loss."""
     domain = problem.domain
     notes: list[str] = []
     if domain.mesh is not None:
         return [], set(), ["mesh domain: Dirichlet conditions imposed through the loss"]
     solid = solid_of(problem)
-    probe = solid.adf(torch.zeros(1, solid.dim, dtype=torch.float64))
     tags = {leaf.tag for leaf in solid.leaves}
     values = {sp.Symbol(p.name): p.value for p in problem.parameters}
     out, imposed = [], set()
@@ -157,24 +160,27 @@ def _plan_shaped(problem: Problem, columns: Columns):
         covered = set().union(*[tags if c.region.piece is None else set(c.region.piece)
                                 for c, _ in bcs]) if bcs else set()
         exprs = {g for _, g in bcs}
-        use_bc = bool(bcs) and covered >= tags and len(exprs) == 1 and probe is not None
-        if bcs and not use_bc:
-            notes.append(f"{field}: Dirichlet data do not cover the whole boundary with one "
-                         "expression" + (" (non-convex polygon: no smooth distance)"
-                                         if probe is None else "") + "; imposed through the loss")
-        if not use_bc and not initial:
+        distance = None
+        if bcs and len(exprs) == 1:
+            distance = _shaped_distance(problem, solid, covered, tags)
+        if bcs and distance is None:
+            notes.append(f"{field}: no smooth distance vanishing exactly where its Dirichlet "
+                         "data are given (several expressions, a non-convex polygon, or parts "
+                         "whose primitives cut through the domain); imposed through the loss")
+        if distance is None and not initial:
             continue
-        lift = next(iter(exprs)) if use_bc else sp.Integer(0)
+        lift = next(iter(exprs)) if distance is not None else sp.Integer(0)
         factors: list[tuple[str, int, float, float]] = []
-        names = {c.name for c, _ in bcs} if use_bc else set()
+        names = {c.name for c, _ in bcs} if distance is not None else set()
         if initial:
             t = domain.time
             c0, u0 = initial[-1]
             bracket = u0.subs(t.symbol, t.lo) - lift.subs(t.symbol, t.lo)
-            if use_bc and not _compatible_on_solid(bracket.subs(values), problem, columns):
+            if distance is not None and not _compatible_on_solid(bracket.subs(values), problem,
+                                                                 columns):
                 notes.append(f"{field}: initial value and boundary data disagree at t0; "
                              "boundary data imposed through the loss")
-                use_bc, names, lift = False, set(), sp.Integer(0)
+                distance, names, lift = None, set(), sp.Integer(0)
                 bracket = u0.subs(t.symbol, t.lo)
             lift = lift + bracket
             factors.append(("time", domain.n_inputs - 1, t.lo, t.hi))
@@ -182,11 +188,31 @@ def _plan_shaped(problem: Problem, columns: Columns):
         total = lift.subs(values)
         program = lower(total, columns, set(), f"hard constraint of {field}")
         lift_fn = None if total == 0 else (lambda x, p=program: p(Env(x, {}, {})))
-        scale = 1.0 / solid.diameter
-        distance = (lambda x, s=solid, k=scale: s.adf(x[:, :s.dim]) * k) if use_bc else None
         out.append(FieldConstraint(col, lift_fn, tuple(factors), distance))
         imposed |= names
     return out, imposed, notes
+
+
+def _shaped_distance(problem: Problem, solid, covered: set, tags: set):
+    """x (n, n_inputs) → D (n,), or None (see :func:`_plan_shaped`)."""
+    scale = 1.0 / solid.diameter
+    if covered >= tags:
+        if solid.adf(torch.zeros(1, solid.dim, dtype=torch.float64)) is None:
+            return None
+        return lambda x, s=solid, k=scale: s.adf(x[:, :s.dim]) * k
+    phi = solid.adf_of(covered)
+    if phi is None:
+        return None
+    inner = region_geometry(problem, Region("interior"))
+    rest = region_geometry(problem, Region("boundary", piece=tuple(sorted(tags - covered,
+                                                                         key=str))))
+    gen = torch.Generator().manual_seed(0)
+    for g in (inner, rest):
+        u = torch.rand(8192, g.unit_dim, generator=gen, dtype=torch.float64)
+        x = g.map(u[g.accept(u)][:4096])[0][:, :solid.dim]
+        if len(x) and not bool((phi(x) > 1e-9).all()):
+            return None
+    return lambda x, f=phi, k=scale, d=solid.dim: f(x[:, :d]) * k
 
 
 def _compatible_on_solid(bracket: sp.Expr, problem: Problem, columns: Columns) -> bool:

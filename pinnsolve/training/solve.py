@@ -120,7 +120,8 @@ class Trainer:
             seed = self.dist.seed(seed)
         if term.points is not None:
             # A condition with its own point count (observations): a fixed uniform draw.
-            return STRATEGIES["uniform"].build(geometry, term.points, s, resample_every=0,
+            n = term.points if self.dist is None else max(1, self.dist.share(term.points))
+            return STRATEGIES["uniform"].build(geometry, n, s, resample_every=0,
                                                seed=seed, dtype=self.dtype, device=self.device)
         n = {"interior": s.interior, "initial": s.initial}.get(term.region.kind, s.boundary)
         n = n if self.dist is None else max(1, self.dist.share(n))
