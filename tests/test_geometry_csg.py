@@ -212,10 +212,10 @@ def test_smooth_distance_vanishes_on_the_boundary_and_is_positive_inside():
     assert solid_of(concave).adf(torch.zeros(3, 2, dtype=torch.float64)) is None
 
 
-@pytest.mark.parametrize("strategy", ["r3", "rad", "adversarial"])
+@pytest.mark.parametrize("strategy", ["r3", "rad", "adversarial", "adversarial_flow"])
 def test_adaptive_samplers_keep_points_in_the_shape(strategy):
     p = problem(PLATE)
-    settings = SamplingSettings(candidates=2000, pgd_steps=3)
+    settings = SamplingSettings(candidates=2000, pgd_steps=3, flow_steps=3)
     solid = solid_of(p)
     for region in (Region("interior"), Region("boundary")):
         s = STRATEGIES[strategy].build(region_geometry(p, region), 500, settings,

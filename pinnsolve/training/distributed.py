@@ -55,6 +55,8 @@ class Distributed:
             # Joined once per process and kept: a later solve() in the same process reuses
             # the group (re-joining torchrun's rendezvous store after a destroy can hang).
             backend = "nccl" if device.type == "cuda" else "gloo"
+            if device.type == "cuda":   # NCCL maps ranks to GPUs by the current device
+                torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
             dist.init_process_group(backend, timeout=timedelta(minutes=10))
             atexit.register(_leave)
         return cls(dist.get_rank(), dist.get_world_size(),
