@@ -80,6 +80,10 @@ def test_conditions_select_named_parts_and_reject_faces():
         problem(PLATE, conditions=[{"where": {"boundary": "rim"}, "dirichlet": 0}])
     with pytest.raises(SpecError, match="has a shape or mesh"):
         problem(PLATE, conditions=[{"where": "x = -2.5", "dirichlet": 0}])
+    inner = problem({"union": [{"disk": {"center": [0, 0], "radius": 1}},
+                               {"disk": {"center": [0, 0], "radius": 0.5}, "name": "inner"}]})
+    with pytest.raises(SpecError, match="inner received none"):
+        region_geometry(inner, Region("boundary", piece=("inner",)))
 
 
 # -- interior ------------------------------------------------------------------------------

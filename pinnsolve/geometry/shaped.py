@@ -74,6 +74,11 @@ class ShapeGeometry:
         else:
             space_dims = self.n_space
         self.unit_dim = space_dims + time_dims
+        if self.acceptance == 0:
+            what = ("the boundary part(s) " + ", ".join(map(str, region.piece))
+                    if region.piece else "the shape") + " received none of 4096 test samples"
+            raise SpecError(f"{what}: is it empty, or inside another part of the shape?",
+                            file=problem.source, key="domain.shape")
 
     @property
     def acceptance(self) -> float:

@@ -142,7 +142,7 @@ class RegionSampler:
             return self.cube.draw(m)
         kept, got = [], 0
         rate = max(self.geometry.acceptance, 1e-3)   # fixed per geometry: resumes repeat
-        for _ in range(10_000):
+        for _ in range(1000):
             if got >= m:
                 break
             u = self.cube.draw(int((m - got) / rate * 1.2) + 16)
