@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 EXAMPLE ?= problems/burgers.yaml
 
-.PHONY: install solve test test-slow bench clean
+.PHONY: install solve test test-slow bench fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,12 @@ test: $(STAMP)
 
 test-slow: $(STAMP)
 	OMP_NUM_THREADS=2 $(PY) -m pytest -q -m slow
+
+# Long mutation campaign over the bundled problems (random seed, printed; FUZZ_SEED=n
+# repeats one); crashing inputs are kept under runs/fuzz-crashes.
+FUZZ_CASES ?= 20000
+fuzz: $(STAMP)
+	$(PY) tests/fuzzing.py --cases $(FUZZ_CASES) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED),)
 
 bench: $(STAMP)
 	$(PY) benchmarks/accuracy.py

@@ -159,7 +159,8 @@ class ProgressView:
             self.live = None
         elif event in ("warning", "rollback"):
             target = self.live.console if self.live else self.console
-            target.print(f"[yellow]{event}:[/] {info.get('message', '')}")
+            # escape(): messages quote paths and user text, which is not rich markup
+            target.print(f"[yellow]{event}:[/] {escape(str(info.get('message', '')))}")
 
     def _table(self, info: dict) -> Table:
         table = Table(title=f"training {info.get('problem', '')}", expand=False)

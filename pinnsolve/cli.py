@@ -44,10 +44,12 @@ def check(problem: Path = typer.Argument(..., help="Problem file (YAML)."),
     from ._render import problem_summary
     from .compiler import compile_problem
     from .spec import load_problem
+    from .training.limits import check as check_limits
 
     try:
         prob = load_problem(problem, overrides or ())
         compiled = compile_problem(prob)
+        check_limits(prob, memory=False)
     except PinnsolveError as exc:
         _fail(exc)
     console.print(problem_summary(prob, compiled))

@@ -6,8 +6,20 @@ was received, so the CLI can show it as-is without a traceback.
 from __future__ import annotations
 
 
+MAX_MESSAGE = 600   # characters of a reason shown; hostile input must not flood the terminal
+MAX_KEY = 160
+
+
 class PinnsolveError(Exception):
     """Base of every error pinnsolve raises on purpose."""
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` shortened to about ``limit`` characters, keeping its start and end."""
+    if len(text) <= limit:
+        return text
+    tail = limit // 5
+    return f"{text[:limit - tail]} ... [{len(text) - limit} characters omitted] ... {text[-tail:]}"
 
 
 class SpecError(PinnsolveError):
@@ -21,8 +33,9 @@ class SpecError(PinnsolveError):
 
     def __init__(self, message: str, *, file: str | None = None, key: str | None = None):
         self.file = file or "<mapping>"
-        self.key = key or ""
-        self.reason = message
+        # A value or key quoted from a hostile file can be a megabyte long: clip both.
+        self.key = clip(key or "", MAX_KEY)
+        self.reason = message = clip(message, MAX_MESSAGE)
         where = self.file + (f", key '{self.key}'" if self.key else "")
         super().__init__(f"{where}: {message}")
 

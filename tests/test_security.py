@@ -443,7 +443,26 @@ CORPUS: list[Attack] = [
     Attack("python-object", as_mapping("equations.0", object()),
            r"expected an expression \(text or SymPy\), got object", "equations.0"),
 
+    equation("sympy-Lambda", "Lambda(x, x)(1)", PLAIN_CALLS),
+    equation("sympy-lambdify", "lambdify(x, x)", r"unknown function 'lambdify'"),
+    equation("sympy-Integral", "Integral(u, x)", r"unknown function 'Integral'"),
+    equation("sympy-UndefinedFunction", "UndefinedFunction('f')", r"unknown function"),
+    equation("mro-walk", "[].__class__.__mro__[1].__subclasses__()", PLAIN_CALLS),
+    equation("dict-class", "{}.__class__", r"attribute access"),
+    equation("breakpoint", "breakpoint()", r"unknown function 'breakpoint'"),
+    equation("compile-call", "compile('1', 'f', 'eval')", r"strings are not allowed|unknown function"),
+    equation("vars-call", "vars()", r"unknown function 'vars'"),
+    equation("dunder-name-call", "__loader__.load_module('os')", PLAIN_CALLS),
+    equation("semicolon-statement", "u; __import__('os')", r"not a valid expression"),
+    equation("newline-statement", "u\nimport os", r"not a valid expression"),
+    Attack("sympy-srepr-payload", as_mapping("equations.0", sp.Function("__import__")(sp.Symbol("x"))),
+           r"unknown function '__import__'", "equations.0"),
+
     # -- sizes: numbers, nesting, length, derivative order ------------------------------------
+    parameter("power-tower-9", "9**9**9", r"exponent must be a real number of magnitude at most"),
+    parameter("power-tower-negative", "(-9)**9**9", r"exponent must be a real number"),
+    parameter("power-float-exponent", "2.0**1e9", r"exponent must be a real number"),
+    parameter("factorial-like", "Max(9**64, 9**64)**64", r"overflow|too large"),
     parameter("power-tower", "10**10**10", r"exponent must be a real number of magnitude at most"),
     parameter("big-exponent", "2**99999", r"exponent must be a real number of magnitude at most"),
     parameter("big-power-result", "(10**30)**60", r"number overflows"),
@@ -495,6 +514,12 @@ CORPUS: list[Attack] = [
     raw_file("yaml-python-new", f'name: !!python/object/new:subprocess.Popen [["touch", "{SENTINEL}"]]\n',
              r"python/object/new:subprocess\.Popen"),
     raw_file("yaml-python-module", "name: !!python/module:os\n", r"python/module:os"),
+    # Found by tests/fuzzing.py: these escaped as ReaderError / AttributeError / KeyError.
+    raw_file("yaml-control-character", "name: a\x0fb\n", r"invalid YAML"),
+    raw_file("yaml-bad-timestamp-tag", "name: !!timestamp '0'\n", r"!!timestamp .* not allowed"),
+    raw_file("yaml-implicit-date", "name: 2001-12-14\n", r"quote dates"),
+    raw_file("yaml-bad-bool-tag", "name: !!bool maybe\n", r"invalid YAML value"),
+    raw_file("yaml-binary-tag", "name: !!binary AAAA\n", r"!!binary .* not allowed"),
     raw_file("yaml-billion-laughs", billion_laughs(), r"expands to more than \d+ nodes"),
     raw_file("yaml-recursive-alias", "a: &a [*a, *a]\n", r"expands to more than \d+ nodes"),
     raw_file("yaml-deep-flow", "a: " + "[" * 700 + "]" * 700 + "\n", DEEP),
@@ -595,10 +620,13 @@ CORPUS: list[Attack] = [
     equation("diff-of-long-product",
              "diff(u*" + "*".join(f"sin({k}*x)" for k in range(1, 9)) + ", x, 8) = 0",
              r"too (large|complex|many)",
-             stop_after=0.5,
-             bug="denial of service: diff() of a product of n factors, order 8, expands into "
-                 "C(n+7, 8) product-rule terms; with 6 sin factors it takes ~3.5 s, with 8 over "
-                 "6 s (the test stops it after 0.5 s), with 20 it does not finish"),
+             # Was a denial of service (C(n+7, 8) product-rule terms: 8 factors took over 6 s,
+             # 20 never finished); derivatives are now built one order at a time under a
+             # size budget. 1.5 s leaves room for a loaded machine (measured ~0.15 s).
+             stop_after=1.5),
+    equation("diff-of-long-sum-of-products",
+             " + ".join(f"diff(u*sin({k}*x)*cos(x)*exp(x), x, 8)" for k in range(30)) + " = 0",
+             r"too large"),
 ]
 
 

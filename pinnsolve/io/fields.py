@@ -102,9 +102,16 @@ def reference_data(problem: Problem, sizes: dict[str, int] | None = None
         if missing:
             raise SpecError(f"reference file lacks coordinate arrays {missing}",
                             file=problem.source, key="reference.file")
-        pts = np.stack([arrays[n].reshape(-1).astype(float) for n in names], 1)
+        columns = {n: arrays[n].reshape(-1).astype(float) for n in names}
         vals = {f: arrays[f].reshape(-1).astype(float) for f in problem.fields if f in arrays}
-        return pts, vals
+        sizes_seen = {k: v.size for k, v in {**columns, **vals}.items()}
+        if len(set(sizes_seen.values())) > 1:
+            raise SpecError(f"reference arrays differ in length: {sizes_seen}",
+                            file=problem.source, key="reference.file")
+        if not all(np.isfinite(v).all() for v in (*columns.values(), *vals.values())):
+            raise SpecError("reference arrays contain NaN or inf", file=problem.source,
+                            key="reference.file")
+        return np.stack(list(columns.values()), 1), vals
     axes = grid_axes(problem, sizes)
     if problem.domain.mesh is not None:
         pts = mesh_points(problem, axes)

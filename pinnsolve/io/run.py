@@ -11,13 +11,13 @@ Layout::
     RUN/fields/              solution.vtu | solution.xdmf + .h5, solution.npz
     RUN/plots/               PNG plots
 
-Every file is written atomically (temporary file, fsync, rename); checkpoints load with
-``weights_only=True`` and fall back to the previous one when the last is unreadable.
+Every file is written atomically (temporary file, fsync, rename); checkpoints carry a
+content digest, load with ``weights_only=True`` and fall back to the previous one when the
+last is unreadable or does not match its digest (io/checkpoint.py).
 """
 from __future__ import annotations
 
 import dataclasses
-import io
 import json
 import platform
 import shutil
@@ -30,9 +30,10 @@ import yaml
 
 from ..errors import RunError
 from ..spec.problem import Problem
-from .atomic import atomic_write_bytes, atomic_write_text
+from . import checkpoint
+from .atomic import atomic_write_text
 
-CHECKPOINT_VERSION = 1
+CHECKPOINT_VERSION = checkpoint.VERSION
 
 
 class RunDir:
@@ -63,17 +64,14 @@ class RunDir:
 
     # -- checkpoints ------------------------------------------------------------------------
     def save_checkpoint(self, state: dict) -> None:
+        """Atomic save with a content digest; the old last.pt becomes previous.pt."""
         target = self.checkpoint_path
         target.parent.mkdir(parents=True, exist_ok=True)
-        buf = io.BytesIO()
-        torch.save({"version": CHECKPOINT_VERSION, **state}, buf)
-        if target.exists():
-            # Keep the previous checkpoint in case this one is later found corrupted.
-            target.replace(target.with_name("previous.pt"))
-        atomic_write_bytes(target, buf.getvalue())
+        checkpoint.save(target, state)
 
     def load_checkpoint(self) -> dict | None:
-        """The newest readable checkpoint, or None when there is none."""
+        """The newest checkpoint that reads back and matches its digest, or None when there
+        is none; a corrupted last.pt falls back to previous.pt with a warning."""
         last = self.checkpoint_path
         candidates = [last, last.with_name("previous.pt")]
         if not any(p.exists() for p in candidates):
@@ -82,15 +80,14 @@ class RunDir:
             if not p.exists():
                 continue
             try:
-                state = torch.load(p, map_location="cpu", weights_only=True)
-                if not isinstance(state, dict) or state.get("version") != CHECKPOINT_VERSION:
-                    raise ValueError("not a pinnsolve checkpoint")
-                if p != last:
-                    warnings.warn(f"{last} is unreadable; resuming from {p}", stacklevel=2)
-                return state
-            except Exception as exc:  # corrupted or truncated: try the older one
-                warnings.warn(f"cannot read checkpoint {p}: {type(exc).__name__}: {exc}",
-                              stacklevel=2)
+                state = checkpoint.decode(p)
+            except checkpoint.CorruptCheckpoint as exc:  # corrupted or truncated: try the older one
+                warnings.warn(f"cannot read checkpoint {p}: {exc}", stacklevel=2)
+                continue
+            if p != last:
+                warnings.warn(f"{last} is unreadable; resuming from {p} (step "
+                              f"{state.get('step')})", stacklevel=2)
+            return state
         raise RunError("no readable checkpoint (last.pt and previous.pt are both corrupted); "
                        "start over with --fresh", path=str(self.path))
 
@@ -114,6 +111,8 @@ class RunDir:
 
     def truncate_log(self, step: int) -> None:
         """Drop log rows written after the checkpoint we resume from."""
+        if not (self.path / "metrics.jsonl").exists():
+            return
         rows = [r for r in self.read_log() if r.get("step", 0) <= step]
         atomic_write_text(self.path / "metrics.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
 
@@ -188,7 +187,11 @@ class Run:
             if state is None:
                 raise RunError("the run has no checkpoint yet", path=str(self.path))
             model = model.to(self.dtype)
-            model.load_state_dict(state["model"])
+            try:
+                model.load_state_dict(state["model"])
+            except (RuntimeError, KeyError, TypeError) as exc:
+                raise RunError(f"the checkpoint does not fit the run's model ({str(exc)[:200]})",
+                               path=str(self.path)) from None
             model.eval()
             self._model = model
         return self._model

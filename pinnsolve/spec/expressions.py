@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -25,6 +26,10 @@ MAX_INT_DIGITS = 30      # integer literals
 MAX_POWER = 64           # |exponent| of a numeric exponent
 MAX_DIFF_ORDER = 8       # total order of one derivative
 MAX_PIECES = 32          # Piecewise branches
+# Product-rule blow-up: SymPy nodes of one derivative's result, and all derivatives of one
+# expression together (the bundled problems and tests need at most 18 and ~100).
+MAX_RESULT = 500
+MAX_DIFF_WORK = 2500
 
 _UNARY = {
     "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "exp": sp.exp, "log": sp.log,
@@ -102,6 +107,7 @@ class _Parser:
         self.key = key
         self.index_vars: dict[str, sp.Symbol] = {}
         self.in_condition = 0
+        self.diff_work = 0   # SymPy nodes produced by differentiation so far
 
     # -- errors ---------------------------------------------------------------------------
     def fail(self, message: str, node: ast.AST | None = None) -> SpecError:
@@ -126,7 +132,12 @@ class _Parser:
             if depth > MAX_DEPTH:
                 raise self.fail(f"brackets nest deeper than {MAX_DEPTH} levels")
         try:
-            tree = ast.parse(text, mode="eval")
+            with warnings.catch_warnings():
+                # "invalid decimal literal" and the like would reach the user's terminal as
+                # a stray compiler warning; errors are reported below instead.
+                warnings.simplefilter("ignore", SyntaxWarning)
+                warnings.simplefilter("ignore", DeprecationWarning)
+                tree = ast.parse(text, mode="eval")
         except SyntaxError as exc:
             raise self.fail(f"not a valid expression ({exc.msg})") from None
         except (ValueError, RecursionError, MemoryError) as exc:
@@ -445,9 +456,24 @@ class _Parser:
             spec.append((var, order))
         if sum(o for _, o in spec) > MAX_DIFF_ORDER:
             raise self.fail(f"total derivative order above {MAX_DIFF_ORDER}", node)
-        return sp.diff(self._expand_operators(expr, node), *spec)
+        return self._differentiate(self._expand_operators(expr, node), spec, node)
 
     _call_Derivative = _call_diff
+
+    def _differentiate(self, expr, spec, node):
+        """``diff(expr, *spec)`` one order at a time, refusing results above MAX_RESULT
+        nodes (MAX_DIFF_WORK over the expression): the product rule turns n factors differentiated k times into C(n+k-1, k)
+        terms, which would otherwise hang the loader on a line of text."""
+        for var, order in spec:
+            for _ in range(order):
+                expr = sp.diff(expr, var)
+                size = _tree_size(expr, MAX_RESULT)
+                self.diff_work += size
+                if size > MAX_RESULT or self.diff_work > MAX_DIFF_WORK:
+                    raise self.fail(f"the derivative expands into more than {MAX_RESULT} "
+                                    "terms (too large); introduce an auxiliary field or "
+                                    "simplify the expression", node)
+        return expr
 
     def _expand_operators(self, expr, node):
         """Write Laplacian nodes as sums of second derivatives before differentiating them."""
@@ -478,7 +504,7 @@ class _Parser:
             raise self.fail("over a vector coordinate, laplacian() applies to a field (or to "
                             "laplacian(field)) only", node)
         expr = self._expand_operators(expr, node)
-        return sp.Add(*[sp.diff(expr, c, 2) for c in self._spatial(node)])
+        return sp.Add(*[self._differentiate(expr, [(c, 2)], node) for c in self._spatial(node)])
 
     def _call_grad(self, node, args, depth):
         if len(args) != 1:
@@ -486,7 +512,7 @@ class _Parser:
         if self.scope.vector is not None:
             raise self.fail("grad() over a vector coordinate is not supported", node)
         expr = self._expand_operators(self.scalar(args[0], depth), node)
-        return _Vec(sp.diff(expr, c) for c in self._spatial(node))
+        return _Vec(self._differentiate(expr, [(c, 1)], node) for c in self._spatial(node))
 
     def _vector_arg(self, node, arg, depth) -> _Vec:
         value = self.build(arg, depth)
@@ -499,7 +525,8 @@ class _Parser:
             raise self.fail("div() takes one argument", node)
         vec = self._vector_arg(node, args[0], depth)
         coords = self._spatial(node)
-        return sp.Add(*[sp.diff(self._expand_operators(v, node), c) for v, c in zip(vec, coords)])
+        return sp.Add(*[self._differentiate(self._expand_operators(v, node), [(c, 1)], node)
+                        for v, c in zip(vec, coords)])
 
     def _call_dot(self, node, args, depth):
         if len(args) != 2:
@@ -517,8 +544,9 @@ class _Parser:
         expr = self._expand_operators(self.scalar(args[0], depth), node)
         if normal[0] == "face":
             _, coord, sign = normal
-            return sign * sp.diff(expr, coord)
-        return sp.Add(*[Normal(k) * sp.diff(expr, c) for k, c in enumerate(self._spatial(node))])
+            return sign * self._differentiate(expr, [(coord, 1)], node)
+        return sp.Add(*[Normal(k) * self._differentiate(expr, [(c, 1)], node)
+                        for k, c in enumerate(self._spatial(node))])
 
     def _call_Sum(self, node, args, depth):
         if self.scope.vector is None:
@@ -578,6 +606,16 @@ class _Parser:
                                 "(or True last)", arg)
             pieces.append((value, cond))
         return sp.Piecewise(*pieces)
+
+
+def _tree_size(expr, limit: int) -> int:
+    """Nodes of a SymPy tree, counting stops once past ``limit``."""
+    count = 0
+    for _ in sp.preorder_traversal(expr):
+        count += 1
+        if count > limit:
+            break
+    return count
 
 
 def _clip(text: str, n: int = 80) -> str:

@@ -17,22 +17,32 @@ from .overrides import apply_overrides
 from .problem import (Condition, Domain, Equation, Interval, Observations, Parameter, Problem,
                       Reference, Region, Unknown, VectorCoordinate)
 from .shapes import parse_shape
-from .schema import (DerivativeSettings, Loc, ModelSettings, OutputSettings, SamplingSettings,
-                     Settings, TrainingSettings, build)
+from .schema import (DerivativeSettings, LimitSettings, Loc, ModelSettings, OutputSettings,
+                     SamplingSettings, Settings, TrainingSettings, build)
 
-MAX_FILE_BYTES = 1 << 20       # problem files are small; larger is an attack or a mistake
+MAX_FILE_BYTES = 1 << 18       # problem files are small (bundled: < 5 KiB); larger is an
+                               # attack or a mistake, and parsing time grows with size
+# libyaml's parser where installed (2-3x faster on large hostile files); the constructor is
+# SafeConstructor either way.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_YAML_NODES = 100_000       # after alias expansion ("billion laughs")
 MAX_YAML_DEPTH = 50
 MAX_VECTOR_DIM = 10_000_000
 MAX_ITEMS = 256                # equations, conditions, fields, parameters
+MAX_COORDINATES = 64           # scalar coordinates (a vector coordinate holds any dim)
+MAX_NPZ_BYTES = 1 << 31        # reference and data files
+MAX_DATA_VALUES = 20_000_000   # observation values held by a Problem (as Python floats)
+MAX_NAME = 64                  # characters in a coordinate, field, parameter or term name
+YAML_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in
+                      ("str", "int", "float", "bool", "null", "seq", "map", "merge"))
 REFERENCE_SOLVERS = ("burgers_cole_hopf", "allen_cahn_spectral")
 
 TOP_KEYS = ("name", "description", "domain", "time", "fields", "parameters", "unknowns",
             "equations", "conditions", "reference", "model", "derivatives", "sampling",
-            "training", "output")
+            "training", "output", "limits")
 _SECTIONS = {"model": ModelSettings, "derivatives": DerivativeSettings,
              "sampling": SamplingSettings, "training": TrainingSettings,
-             "output": OutputSettings}
+             "output": OutputSettings, "limits": LimitSettings}
 
 
 # -- YAML -----------------------------------------------------------------------------------
@@ -60,14 +70,22 @@ def parse_yaml(text: str, *, file: str = "<text>") -> dict:
     """Parse YAML text safely: no tags that build Python objects, bounded alias expansion."""
     if len(text) > MAX_FILE_BYTES:
         raise SpecError("problem text is too large", file=file)
-    loader = yaml.SafeLoader(text)
+    loader = None
     try:
+        # Inside the try: the reader rejects control characters already when it is made.
+        loader = _SAFE_LOADER(text)
         node = loader.get_single_node()
         if node is None:
             raise SpecError("the file is empty; expected a mapping with domain, fields, "
                             "equations and conditions", file=file)
         _check_nodes(node, file)
-        data = loader.construct_document(node)
+        try:
+            data = loader.construct_document(node)
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            # PyYAML's constructors fail in their own ways on values such as
+            # `!!bool maybe`; all of them mean the same to the user.
+            raise SpecError(f"invalid YAML value ({type(exc).__name__}: {str(exc)[:100]})",
+                            file=file) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -78,7 +96,8 @@ def parse_yaml(text: str, *, file: str = "<text>") -> dict:
     except (ValueError, OverflowError) as exc:  # e.g. a 5000-digit integer
         raise SpecError(f"invalid YAML value ({str(exc)[:100]})", file=file) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if not isinstance(data, dict):
         raise SpecError(f"expected a mapping at the top level, got {type(data).__name__}",
                         file=file)
@@ -94,6 +113,12 @@ def _check_nodes(root, file: str) -> None:
             raise SpecError(f"YAML nests deeper than {MAX_YAML_DEPTH} levels", file=file)
         if id(node) in sizes:
             return sizes[id(node)]
+        if node.tag not in YAML_TAGS:
+            mark = node.start_mark
+            raise SpecError(f"YAML type {node.tag.replace('tag:yaml.org,2002:', '!!')} at line "
+                            f"{mark.line + 1} is not allowed in a problem file (only text, "
+                            "numbers, true/false, null, lists and mappings; quote dates)",
+                            file=file)
         sizes[id(node)] = MAX_YAML_NODES + 1  # a cycle counts as too large
         total = 1
         if isinstance(node, yaml.MappingNode):
@@ -204,6 +229,8 @@ class _Builder:
         name = raw.get("name", Path(self.file).stem if self.file != "<mapping>" else "problem")
         if not isinstance(name, str) or not name.replace("-", "_").isidentifier():
             raise self.err("name", f"expected a simple name (letters, digits, _ or -), got {name!r}")
+        if len(name) > MAX_NAME:
+            raise self.err("name", f"name is {len(name)} characters long; the limit is {MAX_NAME}")
         self.const_scope = Scope()
         self.parameters = self._parameters()
         self.domain = self._domain()
@@ -257,6 +284,8 @@ class _Builder:
     def _check_name(self, name: Any, key: str) -> str:
         if not isinstance(name, str) or not name.isidentifier() or name.startswith("_"):
             raise self.err(key, f"expected a plain name (letters, digits, _), got {name!r}")
+        if len(name) > MAX_NAME:
+            raise self.err(key, f"name is {len(name)} characters long; the limit is {MAX_NAME}")
         if name in RESERVED:
             raise self.err(key, f"'{name}' is a reserved function or constant name")
         return name
@@ -303,6 +332,10 @@ class _Builder:
         raw = self.raw["domain"]
         if not isinstance(raw, dict) or not raw:
             raise self.err("domain", "expected a mapping of coordinates, e.g. {x: [-1, 1], t: [0, 1]}")
+        if len(raw) > MAX_COORDINATES:
+            raise self.err("domain", f"{len(raw)} coordinates; the limit is {MAX_COORDINATES} "
+                                     "(for many dimensions use a vector coordinate "
+                                     "x: {dim: n})")
         time_name = self.raw.get("time", "t" if "t" in raw else None)
         if time_name is not None and (not isinstance(time_name, str) or time_name not in raw):
             raise self.err("time", f"'{time_name}' is not a coordinate of the domain")
@@ -626,6 +659,9 @@ class _Builder:
         if not fields:
             raise self.err(f"{key}.data", f"the file has no array named after a field ({self.fields})")
         n = arrays[inputs[0]].size
+        if n * (len(inputs) + len(fields)) > MAX_DATA_VALUES:
+            raise self.err(f"{key}.data", f"{n} observations are more than this loader keeps "
+                                          f"({MAX_DATA_VALUES} values in all); subsample them")
         for name, arr in list(fields.items()) + [(i, arrays[i]) for i in inputs]:
             if arr.size != n or arr.ndim != 1:
                 raise self.err(f"{key}.data", f"array '{name}' must be 1-D with {n} entries")
@@ -684,10 +720,22 @@ def _text(value: Any) -> str:
 def load_npz(path: Path, file: str, key: str) -> dict[str, np.ndarray]:
     """Load numeric arrays from an .npz without pickle (object arrays are refused)."""
     try:
+        info = Path(path).stat()
+        if not Path(path).is_file():  # a FIFO or device would block or never end
+            raise SpecError(f"'{path}' is not a regular file", file=file, key=key)
+        if info.st_size > MAX_NPZ_BYTES:
+            raise SpecError(f"'{path}' is {info.st_size} bytes; data files are limited to "
+                            f"{MAX_NPZ_BYTES}", file=file, key=key)
         data = np.load(path, allow_pickle=False)
         if not isinstance(data, np.lib.npyio.NpzFile):
             raise SpecError("expected an .npz archive of named arrays", file=file, key=key)
         with data:
+            # A compressed archive can expand a thousandfold ("zip bomb"): check the sizes
+            # its headers declare before reading any member.
+            unpacked = sum(i.file_size for i in data.zip.infolist())
+            if unpacked > MAX_NPZ_BYTES:
+                raise SpecError(f"'{path}' unpacks to {unpacked} bytes; data files are "
+                                f"limited to {MAX_NPZ_BYTES}", file=file, key=key)
             out = {}
             for name in data.files:
                 arr = data[name]

@@ -134,12 +134,22 @@ class OutputSettings:
 
 
 @dataclass(frozen=True)
+class LimitSettings:
+    """Caps checked before a run starts (training/limits.py); raise them to go bigger."""
+
+    max_points: int = _rng(20_000_000, 1, 10**15)       # collocation points, all regions
+    max_grid_points: int = _rng(20_000_000, 1, 10**15)  # output grid points
+    max_memory_gb: float = _rng(0.0, 0.0, 1e9)          # one step's estimate; 0: 80 % of free
+
+
+@dataclass(frozen=True)
 class Settings:
     model: ModelSettings = field(default_factory=ModelSettings)
     derivatives: DerivativeSettings = field(default_factory=DerivativeSettings)
     sampling: SamplingSettings = field(default_factory=SamplingSettings)
     training: TrainingSettings = field(default_factory=TrainingSettings)
     output: OutputSettings = field(default_factory=OutputSettings)
+    limits: LimitSettings = field(default_factory=LimitSettings)
 
 
 # ---------------------------------------------------------------------------------------

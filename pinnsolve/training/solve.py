@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import os
 import time
+import warnings
 from collections import defaultdict
 from pathlib import Path
 from typing import Callable, Mapping
@@ -13,7 +14,7 @@ import numpy as np
 import torch
 
 from ..compiler import CompiledProblem, Term, compile_problem
-from ..errors import SolveError
+from ..errors import RunError, SolveError
 from ..geometry import region_geometry
 from ..io.fields import evaluate, reference_data
 from ..io.metrics import errors
@@ -22,12 +23,16 @@ from ..io.run import Run, RunDir, environment
 from ..models import build_model
 from ..sampling import STRATEGIES, FixedSampler
 from ..spec import Problem, load_problem, rebuild
-from . import acceleration
+from . import acceleration, faults, limits
 from .distributed import Distributed, ReadOnlyRun
 from .phases import base_lr, make_optimizer, schedule_factor
 
 Callback = Callable[[str, dict], None]
 LBFGS_CHUNK = 20  # L-BFGS iterations per optimizer.step call (progress and NaN checks between)
+
+
+class _NonFiniteGradient(Exception):
+    """Raised inside an L-BFGS closure to abandon the step (caught by the trainer)."""
 
 
 def _magnitude(residuals: list[torch.Tensor]) -> torch.Tensor:
@@ -104,6 +109,7 @@ class Trainer:
         self._mse: dict[str, torch.Tensor] = {}
         self._imbalance: dict[str, torch.Tensor] = {}
         self.good: dict | None = None
+        self.warnings: list[str] = []
         ref = reference_data(problem)
         self.reference = None
         if ref is not None and ref[1]:
@@ -215,7 +221,8 @@ class Trainer:
         self.good = copy.deepcopy({
             "model": self.model.state_dict(), "unknowns": self.compiled.unknowns.state_dict(),
             "optimizer": self.optimizer.state_dict(), "step": self.step,
-            "phase_step": self.phase_step})
+            "phase_step": self.phase_step,
+            "samplers": {k: s.state_dict() for k, s in self.samplers.items()}})
 
     def _rollback(self, bad: list[str], what: str) -> None:
         tr = self.settings.training
@@ -228,14 +235,17 @@ class Trainer:
         self.model.load_state_dict(self.good["model"])
         self.compiled.unknowns.load_state_dict(self.good["unknowns"])
         self.optimizer.load_state_dict(self.good["optimizer"])
+        for k, s in self.samplers.items():  # adaptive points moved by the bad steps, too
+            s.load_state_dict(copy.deepcopy(self.good["samplers"][k]))
         failed_at = self.step
         self.step = self.good["step"]
         self.phase_step = self.good["phase_step"]
         self.lr_scale *= 0.5
+        label = {"parameters": "parameter", "inputs": "region"}.get(what, "term")
         self.callback("rollback", {"message": f"{what} non-finite at step {failed_at} "
-                                   f"(term {', '.join(bad) or '?'}); rolled back to step "
+                                   f"({label} {', '.join(bad) or '?'}); rolled back to step "
                                    f"{self.step}, learning rate ×{self.lr_scale:g}",
-                                   "step": self.step, "terms": bad})
+                                   "step": self.step, "terms": bad, "what": what})
 
     # -- loop -------------------------------------------------------------------------------
     def train(self, run: RunDir | None) -> None:
@@ -245,6 +255,10 @@ class Trainer:
         self.retries = 0
         self.t_start = time.perf_counter() - self.elapsed
         self.callback("start", self._info())
+        if self.step == 0:  # mis-scaling hints before the first step (faults.py)
+            for message in faults.scaling_warnings(self):
+                self.warnings.append(message)
+                self.callback("warning", {"message": message})
         n_points = sum(s.points().shape[0] for s in self.samplers.values())
         while self.phase < len(phases):
             phase = phases[self.phase]
@@ -294,14 +308,16 @@ class Trainer:
             # the same mean, so all take the step or all roll back.
             total.backward()
             total = self.dist.average(self.params, total)
-        if not torch.isfinite(total):  # one check per step; name the terms only on failure
-            self._rollback([k for k, v in mse.items() if not torch.isfinite(v)], "loss")
+        if not torch.isfinite(total):  # one check per step; name the culprit only on failure
+            what, names = faults.diagnose(self, mse)
+            self._rollback(names, what)
             return 0
         if self.dist is None:
             total.backward()
         grads = [p.grad for p in self.params if p.grad is not None]
         if not torch.isfinite(torch.nn.utils.get_total_norm(grads)):
-            self._rollback([], "gradient")
+            what, names = faults.diagnose(self, mse)
+            self._rollback(names, what)
             return 0
         self.optimizer.step()
         self._mse = {k: v.detach() for k, v in mse.items()}
@@ -321,6 +337,10 @@ class Trainer:
                 and getattr(self, "_redrawn_at", None) != self.step:
             self._redraw_for_lbfgs(phase)
         chunk = min(LBFGS_CHUNK, phase.steps - self.phase_step)
+        # End chunks on checkpoint steps, so that a crash loses at most checkpoint_every
+        # iterations (splitting a chunk re-evaluates the loss once; the iterates are the same).
+        every = self.settings.training.checkpoint_every
+        chunk = min(chunk, every - self.step % every)
         if phase.resample_every:
             chunk = min(chunk, phase.resample_every - self.phase_step % phase.resample_every)
         group = self.optimizer.param_groups[0]
@@ -342,9 +362,20 @@ class Trainer:
                 return total
             if torch.isfinite(total):
                 total.backward()
+                grads = [p.grad for p in self.params if p.grad is not None]
+                if not torch.isfinite(torch.nn.utils.get_total_norm(grads)):
+                    # A NaN gradient at a finite loss poisons every later direction: stop
+                    # the step here and name the term (a non-finite *loss* is left to the
+                    # line search, which may backtrack from an overshoot).
+                    raise _NonFiniteGradient
             return total
 
-        self.optimizer.step(closure)
+        try:
+            self.optimizer.step(closure)
+        except _NonFiniteGradient:
+            what, names = faults.diagnose(self, self._closure_mse)
+            self._rollback(names, what)
+            return 0
         after = self.optimizer.state[first].get("n_iter", 0)
         mse = self._closure_mse
         bad = [k for k, v in mse.items() if not torch.isfinite(v)]
@@ -352,7 +383,8 @@ class Trainer:
             bad = [] if torch.isfinite(self._closure_total) else ["loss"]
         params_ok = all(torch.isfinite(p).all() for p in self.params)
         if bad or not params_ok:
-            self._rollback(bad, "loss" if bad else "parameters")
+            what, names = faults.diagnose(self, mse)
+            self._rollback(names, what)
             return 0
         self._mse = {k: v.detach() for k, v in mse.items()}
         done = max(after - before, 0)
@@ -456,6 +488,20 @@ def _sampler_states(state: Mapping, distributed: Distributed | None) -> dict | N
     return ranks[distributed.rank] if ranks else None
 
 
+def _load_checkpoint(run: RunDir, callback: Callback | None) -> dict | None:
+    """The checkpoint to resume from; fallback warnings go to the callback (the CLI shows
+    them) or, without one, to ``warnings``."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        state = run.load_checkpoint()
+    for w in caught:
+        if callback is not None:
+            callback("warning", {"message": str(w.message)})
+        else:
+            warnings.warn(str(w.message), w.category, stacklevel=3)
+    return state
+
+
 def solve(problem: Problem | str | os.PathLike | Mapping, out: str | os.PathLike | None = None,
           *, overrides: tuple[str, ...] | list[str] = (), fresh: bool = False,
           callback: Callback | None = None, **settings) -> Run:
@@ -485,6 +531,7 @@ def solve(problem: Problem | str | os.PathLike | Mapping, out: str | os.PathLike
     group = Distributed.from_env(device)   # under torchrun: this rank's place, else None
     if group is not None:
         device = group.device(device)
+    limits.check(problem, str(device))  # before anything big is allocated
     run = RunDir(Path(out) if out is not None else Path("runs") / problem.name)
     state = None
     if fresh and (group is None or group.is_main):
@@ -492,10 +539,15 @@ def solve(problem: Problem | str | os.PathLike | Mapping, out: str | os.PathLike
     if group is not None:
         group.barrier()   # rank 0 has cleared before anyone reads
     if not fresh:
-        state = run.load_checkpoint()
+        state = _load_checkpoint(run, callback)
     trainer = Trainer(problem, device, dtype, callback, distributed=group)
     if state is not None:
-        trainer.load_state_dict(state)
+        try:
+            trainer.load_state_dict(state)
+        except (RuntimeError, KeyError, TypeError, ValueError) as exc:
+            raise RunError("the checkpoint does not fit this problem (its model or settings "
+                           f"changed since: {str(exc)[:200]}); start over with --fresh or "
+                           "use another --out", path=str(run.path)) from None
         if int(state.get("world_size", 1)) != (1 if group is None else group.world) \
                 and callback:
             callback("warning", {"message": f"resumed a run of {state.get('world_size', 1)} "
@@ -503,8 +555,8 @@ def solve(problem: Problem | str | os.PathLike | Mapping, out: str | os.PathLike
     if group is not None and not group.is_main:
         run = ReadOnlyRun(run)
     else:
-        if state is not None:
-            run.truncate_log(trainer.step)
+        # Also without a checkpoint: a run killed before its first one left log rows behind.
+        run.truncate_log(trainer.step)
         run.write_config(problem, environment(device, dtype, tr.seed, problem.source))
     try:
         with acceleration.matmul_precision(tr.matmul_precision):
@@ -526,7 +578,8 @@ def solve(problem: Problem | str | os.PathLike | Mapping, out: str | os.PathLike
     metrics = {"problem": problem.name, "steps": trainer.step,
                "train_time_s": trainer.elapsed, "device": str(device), "dtype": tr.dtype,
                "final_losses": trainer.last_losses, "imposed_exactly": sorted(trainer.imposed),
-               "notes": trainer.notes, "files": [str(f) for f in files],
+               "notes": trainer.notes, "warnings": trainer.warnings,
+               "files": [str(f) for f in files],
                "sampling": {"strategy": problem.settings.sampling.strategy,
                             **trainer.sampling_report()}}
     if trainer.reference is not None:

@@ -1,0 +1,140 @@
+"""Numerical faults: which part of a step went non-finite, and mis-scaling at step 0.
+
+:func:`diagnose` runs only after the trainer's one cheap check per step failed (a
+non-finite total loss or gradient norm), so the hot path pays nothing for it. It names,
+in this order, what is wrong: parameters (a previous update left inf/NaN weights), inputs
+(collocation points of a region), a term's loss, or a term's gradient (each term
+back-propagated alone).
+
+:func:`scaling_warnings` looks at the problem and the untrained network once before the
+first step and returns hints for inputs far from O(1), coordinate ranges or loss terms that
+differ by orders of magnitude, and exploding magnitudes — the classic causes of PINN
+failure that non-dimensionalisation cures (Wang, Teng & Perdikaris 2021 on gradient
+imbalance between terms). It leaves every random stream as it found it.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+
+# Thresholds of the step-0 report (ratios are max/min; orders of magnitude in brackets).
+RANGE_RATIO = 1e3        # coordinate spans [3]
+COORD_MAGNITUDE = 1e3    # |bound| of an input; tanh/sin networks want O(1) inputs
+TERM_RATIO = 1e4         # unweighted mean squares of two terms [4]
+GRAD_RATIO = 1e4         # gradient norms of two terms [4]
+EXPLODING = 1e8          # one term's mean square at step 0
+
+
+def _finite(t: torch.Tensor) -> bool:
+    return bool(torch.isfinite(t).all())
+
+
+def diagnose(trainer, mse: dict[str, torch.Tensor] | None) -> tuple[str, list[str]]:
+    """(what, names) for a non-finite step: what ∈ parameters, inputs, loss, gradient;
+    names are parameter names, region keys or term names."""
+    bad = [name for name, p in _named_parameters(trainer) if not _finite(p.detach())]
+    if bad:
+        return "parameters", bad
+    bad = [key for key, s in trainer.samplers.items() if not _finite(s.points())]
+    if bad:
+        return "inputs", bad
+    if mse:
+        bad = [k for k, v in mse.items() if not _finite(v.detach())]
+        if bad:
+            return "loss", bad
+        total = sum(trainer.weights[k] * v.detach() for k, v in mse.items())
+        if not _finite(total):  # each term finite, their weighted sum overflows
+            return "loss", sorted(mse, key=lambda k: -float(mse[k].detach()))[:1]
+    return "gradient", _bad_gradients(trainer)
+
+
+def _named_parameters(trainer):
+    yield from (("model." + n, p) for n, p in trainer.model.named_parameters())
+    yield from (("unknowns." + n, p) for n, p in trainer.compiled.unknowns.named_parameters())
+
+
+def _bad_gradients(trainer) -> list[str]:
+    """Terms whose own gradient is non-finite (a fresh forward pass, each term alone)."""
+    _, mse, _ = trainer.losses()
+    params = [p for p in trainer.params if p.requires_grad]
+    bad = []
+    for name, value in mse.items():
+        if not value.requires_grad:
+            continue
+        grads = torch.autograd.grad(value, params, retain_graph=True, allow_unused=True)
+        if not all(g is None or _finite(g) for g in grads):
+            bad.append(name)
+    return bad
+
+
+# -- step 0 --------------------------------------------------------------------------------
+def scaling_warnings(trainer) -> list[str]:
+    """Hints about a badly scaled problem, from its domain and the untrained network."""
+    out = []
+    domain = trainer.problem.domain
+    intervals = list(domain.space) + ([domain.time] if domain.time is not None else [])
+    if intervals:
+        spans = {c.name: c.hi - c.lo for c in intervals}
+        big, small = max(spans, key=spans.get), min(spans, key=spans.get)
+        if spans[big] / spans[small] > RANGE_RATIO:
+            out.append(f"coordinate ranges differ by {_orders(spans[big] / spans[small])} "
+                       f"orders of magnitude ({big} spans {spans[big]:.3g}, {small} spans "
+                       f"{spans[small]:.3g}); non-dimensionalise the problem (rescale every "
+                       "coordinate to about [0, 1] or [-1, 1] and adjust the coefficients)")
+        far = [c.name for c in intervals if max(abs(c.lo), abs(c.hi)) > COORD_MAGNITUDE]
+        if far:
+            out.append(f"coordinate(s) {', '.join(far)} reach beyond ±{COORD_MAGNITUDE:g}: "
+                       "the network's activations saturate on inputs far from O(1); "
+                       "non-dimensionalise (shift and scale them to about [-1, 1])")
+    out += _loss_warnings(trainer)
+    return out
+
+
+def _loss_warnings(trainer) -> list[str]:
+    rng = torch.get_rng_state()
+    gen = trainer._engine_generator()
+    gen_state = gen.get_state() if gen is not None else None
+    try:
+        _, mse, _ = trainer.losses()
+        values = {k: float(v.detach()) for k, v in mse.items()}
+        norms = {}
+        params = [p for p in trainer.params if p.requires_grad]
+        for name, value in mse.items():
+            if value.requires_grad and math.isfinite(values[name]):
+                grads = torch.autograd.grad(value, params, retain_graph=True, allow_unused=True)
+                norms[name] = math.sqrt(sum(float(g.detach().square().sum())
+                                            for g in grads if g is not None))
+    finally:
+        torch.set_rng_state(rng)
+        if gen is not None:
+            gen.set_state(gen_state)
+    out = []
+    huge = [k for k, v in values.items() if not math.isfinite(v) or v > EXPLODING]
+    if huge:
+        out.append(f"term(s) {', '.join(huge)} start with mean squared residual "
+                   f"{max(values[k] for k in huge):.3g} (non-finite or above {EXPLODING:g}): "
+                   "the equation's coefficients or data are far from O(1); "
+                   "non-dimensionalise the problem or set training.weights")
+    _ratio_warning(out, values, TERM_RATIO, "mean squared residuals",
+                   "balance them with training.weights or non-dimensionalise the problem")
+    _ratio_warning(out, norms, GRAD_RATIO, "gradient norms",
+                   "one term will dominate training; balance them with training.weights "
+                   "or non-dimensionalise the problem")
+    return out
+
+
+def _ratio_warning(out: list[str], values: dict[str, float], limit: float, what: str,
+                   fix: str) -> None:
+    usable = {k: v for k, v in values.items() if math.isfinite(v) and v > 0}
+    if len(usable) < 2:
+        return
+    big, small = max(usable, key=usable.get), min(usable, key=usable.get)
+    ratio = usable[big] / usable[small]
+    if ratio > limit:
+        out.append(f"at step 0 the {what} of the terms differ by {_orders(ratio)} orders of "
+                   f"magnitude ({big}: {usable[big]:.3g}, {small}: {usable[small]:.3g}); {fix}")
+
+
+def _orders(ratio: float) -> str:
+    return f"{math.log10(ratio):.0f}"

@@ -1,0 +1,215 @@
+"""Resource limits checked before a run starts: collocation points, output grid points and
+the estimated memory of one training step, each against ``limits.*`` (overridable), so that
+a mistyped ``sampling.interior=10000000000`` or ``output.grid.x=100000`` ends in a message
+naming the key instead of an out-of-memory kill hours later.
+
+Memory model of one step (autodiff engine), in bytes::
+
+    dtype_bytes · [Σ_groups n_g · (PER_UNIT · width · depth + d) · W_g + 6 · parameters],
+    W_g = 1 + Σ_gradients (nesting level)²
+
+over the gradients autodiff takes for the group's derivative requests (one per distinct
+parent in the chains u → u_x → u_xx; a Laplacian in d coordinates is its d second
+partials): the gradient at nesting level k runs over a graph k forward passes large and is
+kept for the parameter backward. Taylor-mode engines (taylor, stde) carry
+``directions × (order + 1)`` jet coefficients per activation instead, and sparse STDE
+tangents are never materialised at (n, d); that model is scaled by JET_FACTOR, fitted on a
+single measurement (the d = 10⁶ Poisson two-body run of docs/stde.md, peak RSS 11.0 GB;
+the unscaled model gives 4.4 GiB), so treat it as rough.
+``PER_UNIT`` was fitted with benchmarks/memory_estimate.py (peak RSS growth over three
+steps in a fresh process): on six autodiff configurations (first to fourth order, 1-3-D,
+float32/64) the estimate is 1.0-1.8 × the measurement (docs/reliability.md). It is a
+guard against out-of-memory kills, not a promise.
+"""
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+
+import sympy as sp
+
+from ..errors import SpecError
+from ..spec.symbols import Laplacian
+
+PER_UNIT = 4.5          # numbers kept per (point · width · depth · forward pass), calibrated
+JET_FACTOR = 2.5        # taylor/stde: fitted on one run (d = 10^6 Poisson two-body, 11.0 GB)
+PARAM_COPIES = 6        # parameters, gradients, 2 Adam moments, rollback snapshot, checkpoint
+HEADROOM = 0.8          # share of the available memory a run may plan to use
+DEFAULT_POINTS = {1: 201, 2: 101, 3: 41}   # output grid defaults (io/fields.py)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What a run will hold: collocation points per group, grid points, bytes per step."""
+
+    points: dict[str, int]
+    grid_points: int
+    step_bytes: float
+    budget_bytes: float | None
+
+    @property
+    def total_points(self) -> int:
+        return sum(self.points.values())
+
+
+def available_memory(device: str = "cpu") -> float | None:
+    """Bytes the run may still allocate: free GPU memory, or MemAvailable on Linux."""
+    if device.startswith("cuda"):
+        import torch
+
+        if torch.cuda.is_available():
+            return float(torch.cuda.mem_get_info()[0])
+        return None
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return float(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return float(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _chains(expr: sp.Expr, coords: list[str]) -> set[tuple[str, tuple[str, ...]]]:
+    """(field, differentiation prefix) pairs autodiff evaluates a gradient at: one per
+    distinct parent in the chains u → u_x → u_xx (Laplacians as their second partials)."""
+    chains = []
+    for d in expr.atoms(sp.Derivative):
+        chain = []
+        for var, k in d.variable_count:
+            chain += [str(var)] * int(k)
+        chains.append((str(d.expr), chain))
+    for node in expr.atoms(Laplacian):
+        inner = node.args[0]
+        if isinstance(inner, Laplacian):
+            chains += [(str(inner.args[0]), [a, a, b, b]) for a in coords for b in coords]
+        else:
+            chains += [(str(inner), [a, a]) for a in coords]
+    return {(f, tuple(chain[:i])) for f, chain in chains for i in range(len(chain))}
+
+
+def _order(expr: sp.Expr) -> int:
+    """Highest derivative order in an expression (Laplacian 2, bilaplacian 4)."""
+    orders = [sum(int(k) for _, k in d.variable_count) for d in expr.atoms(sp.Derivative)]
+    orders += [4 if isinstance(n.args[0], Laplacian) else 2 for n in expr.atoms(Laplacian)]
+    return max(orders, default=0)
+
+
+def estimate(problem, device: str = "cpu") -> Estimate:
+    """Points, grid size and step memory of ``problem`` (nothing is allocated)."""
+    s = problem.settings
+    domain = problem.domain
+    d = domain.n_inputs
+    n_space = domain.vector.dim if domain.vector is not None else len(domain.space)
+    jets = s.derivatives.engine in ("taylor", "stde")
+    directions = s.derivatives.directions if s.derivatives.engine == "stde" else n_space
+
+    coords = [c.name for c in domain.space] or [f"x{i}" for i in range(min(n_space, 64))]
+    points: dict[str, int] = {}
+    exprs: dict[str, list] = {}
+    for eq in problem.equations:
+        points["interior"] = s.sampling.interior
+        exprs.setdefault("interior", []).append(eq.expr)
+    for c in problem.conditions:
+        key = c.region.key
+        n = c.points or {"initial": s.sampling.initial, "interior": s.sampling.interior}.get(
+            c.region.kind, s.sampling.boundary)
+        points[key] = max(points.get(key, 0), n)
+        exprs.setdefault(key, []).append(c.expr)
+    for o in problem.observations:
+        points[f"data:{o.name}"] = len(o.points)
+
+    def weight(key: str) -> tuple[float, float]:
+        """Graph size of one step over the group's points in forward passes: (network,
+        inputs)."""
+        group = exprs.get(key, [])
+        if jets:  # one jet of (order + 1) coefficients per direction, no nesting
+            order = max((_order(e) for e in group), default=0)
+            if not order:
+                return 1, 1
+            net = 1 + directions * (order + 1)
+            # Sparse tangents are coordinate directions: the input jets are one-hot and
+            # never materialised at (n, d) per direction.
+            dense = s.derivatives.engine == "taylor" or not s.derivatives.sparse
+            return net, (1 + directions) if dense else 2
+        prefixes = set().union(*(_chains(e, coords) for e in group)) if group else set()
+        # The gradient taken at nesting level k runs over a graph k times the forward
+        # pass and is kept for the parameter backward: level² fits the measurements.
+        w = 1 + sum((len(prefix) + 1) ** 2 for _, prefix in prefixes)
+        return w, w
+
+    calls = {key: weight(key) for key in points}
+    if s.sampling.strategy == "rar" and s.sampling.rar_max:
+        points["interior"] = max(points.get("interior", 0), s.sampling.rar_max)
+    dtype_bytes = 8 if s.training.dtype == "float64" else 4
+    m = s.model
+    total = 0.0
+    for key, n in points.items():
+        net, inputs = calls[key]
+        total += n * (PER_UNIT * m.width * m.depth * net + d * inputs)
+    # Parameters with their gradient, two Adam moments, the rollback snapshot and the
+    # checkpoint being serialised; the first layer dominates at large d.
+    d_in = d + 2 * m.fourier_features
+    n_params = (d_in + 1) * m.width + (m.depth - 1) * (m.width + 1) * m.width \
+        + (m.width + 1) * len(problem.fields)
+    total += PARAM_COPIES * n_params
+    step_bytes = dtype_bytes * total * (JET_FACTOR if jets else 1.0)
+    grid = 0
+    if domain.vector is None:
+        sizes = s.output.grid
+        grid = 1
+        for c in domain.space:
+            grid *= sizes.get(c.name, DEFAULT_POINTS.get(len(domain.space), 21))
+        if domain.time is not None:
+            grid *= sizes.get(domain.time.name, 51)
+    budget = s.limits.max_memory_gb * 2**30 if s.limits.max_memory_gb else None
+    if budget is None:
+        free = available_memory(device)
+        budget = HEADROOM * free if free else None
+    return Estimate(points, grid, step_bytes, budget)
+
+
+def check(problem, device: str = "cpu", *, memory: bool = True) -> Estimate:
+    """Raise a SpecError naming the key when a limit is exceeded; return the estimate.
+
+    ``memory=False`` skips the comparison with this machine's free memory (``pinnsolve
+    check`` may run elsewhere than the training).
+    """
+    est = estimate(problem, device)
+    lim = problem.settings.limits
+    file = problem.source
+    if est.total_points > lim.max_points:
+        biggest = max(est.points, key=est.points.get)
+        key = "sampling.interior" if biggest == "interior" else (
+            "sampling.initial" if biggest == "initial" else "sampling.boundary")
+        raise SpecError(f"{est.total_points} collocation points in all ({_list(est.points)}) "
+                        f"exceed limits.max_points = {lim.max_points}; lower {key} or raise "
+                        "limits.max_points", file=file, key=key)
+    if est.grid_points > lim.max_grid_points:
+        raise SpecError(f"the output grid has {est.grid_points} points, above "
+                        f"limits.max_grid_points = {lim.max_grid_points}; lower output.grid "
+                        "sizes or raise limits.max_grid_points", file=file, key="output.grid")
+    if memory and est.budget_bytes is not None and est.step_bytes > est.budget_bytes:
+        biggest = max(est.points, key=est.points.get)
+        key = "sampling.interior" if biggest == "interior" else "sampling.boundary"
+        where = ("limits.max_memory_gb" if lim.max_memory_gb else
+                 f"{HEADROOM:.0%} of the memory available now")
+        raise SpecError(f"one training step needs about {_gb(est.step_bytes)} "
+                        f"({_list(est.points)} points, model {problem.settings.model.depth}×"
+                        f"{problem.settings.model.width}, {problem.settings.training.dtype}), "
+                        f"more than {where} ({_gb(est.budget_bytes)}); lower {key} or "
+                        "model.width, or set limits.max_memory_gb if the estimate is too "
+                        "cautious", file=file, key=key)
+    return est
+
+
+def _list(points: dict[str, int]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in points.items())
+
+
+def _gb(b: float) -> str:
+    return f"{b / 2**30:.3g} GiB" if math.isfinite(b) else "an unbounded amount"

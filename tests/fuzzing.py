@@ -1,0 +1,451 @@
+"""Problem-file fuzzer: hostile, random and mutated problem files through ``load_problem``
+(+ ``compile_problem``, what ``pinnsolve check`` does) and through the CLI in-process.
+
+The contract for every input: it ends in a valid problem or in a clean ``PinnsolveError``
+whose message starts with the file name (and names the key where there is one) — never
+another exception, a hang (each case runs under a hard ``SIGALRM`` stop) or a memory
+blow-up (peak RSS growth per case is bounded).
+
+Two generators feed :func:`run_case`:
+
+* :func:`mutants` — a seeded mutation fuzzer over the bundled ``problems/*.yaml``: tree
+  mutations (delete, retype, replace with hostile values, nest, swap, unknown keys, string
+  edits with expression tokens) and byte-level mutations of the YAML text (truncation,
+  flipped bytes, tags, anchors, invalid UTF-8);
+* hypothesis strategies (:data:`yaml_values`, :data:`expressions`) used by
+  ``tests/test_fuzz.py``.
+
+Used by pytest (short campaign, a few seconds, fixed seeds) and by ``make fuzz``::
+
+    python tests/fuzzing.py --cases 20000 --seed 1 [--cli-every 5]
+
+which prints how many inputs were tried, how they ended, and every crash with its
+reproducer file kept under ``--keep``.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import random
+import resource
+import signal
+import sys
+import threading
+import time
+import traceback
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `python tests/fuzzing.py` from the repository root
+    sys.path.insert(0, str(ROOT))
+
+from pinnsolve.errors import PinnsolveError, SpecError  # noqa: E402
+
+PROBLEM_FILES = sorted((ROOT / "problems").glob("*.yaml"))
+TIME_LIMIT_S = 3.0               # hard stop per case; a valid check takes ~10 ms
+MEMORY_LIMIT_MB = 300            # growth of peak RSS allowed in one case
+
+
+# ------------------------------------------------------------------------------------------
+# Running one case
+# ------------------------------------------------------------------------------------------
+class Hang(BaseException):
+    """The hard stop fired (BaseException: no ``except Exception`` swallows it)."""
+
+
+@contextmanager
+def hard_stop(seconds: float):
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def ring(signum, frame):
+        raise Hang()
+
+    previous = signal.signal(signal.SIGALRM, ring)
+    # Repeats until disarmed: an alarm landing in a callback that swallows exceptions
+    # (a gc callback, a __del__) must not leave the case running unbounded.
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.25)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _max_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # kB on Linux
+
+
+@dataclass
+class Outcome:
+    kind: str                     # "ok", "error" (clean PinnsolveError), "crash", "hang", "memory"
+    detail: str = ""
+    elapsed: float = 0.0
+
+    @property
+    def bad(self) -> bool:
+        return self.kind not in ("ok", "error")
+
+
+def _check_error(exc: PinnsolveError, file: str) -> str | None:
+    """Why a PinnsolveError is not clean, or None."""
+    text = str(exc)
+    if isinstance(exc, SpecError):
+        if exc.file != file or not text.startswith(file):
+            return f"SpecError names file {exc.file!r}, expected {file!r}: {text[:200]}"
+        if not exc.reason:
+            return "SpecError without a reason"
+    if not text.strip() or len(text) > 2000:
+        return f"error message empty or {len(text)} characters long"
+    return None
+
+
+def check_library(path: Path, overrides: tuple[str, ...] = ()) -> Outcome:
+    """``load_problem`` + ``compile_problem`` (what ``pinnsolve check`` runs)."""
+    from pinnsolve.compiler import compile_problem
+    from pinnsolve.spec import load_problem
+
+    rss = _max_rss_mb()
+    start = time.perf_counter()
+    try:
+        with hard_stop(TIME_LIMIT_S):
+            compile_problem(load_problem(path, overrides))
+        out = Outcome("ok")
+    except Hang:
+        out = Outcome("hang", f"still running after {TIME_LIMIT_S} s")
+    except PinnsolveError as exc:
+        why = _check_error(exc, str(path))
+        out = Outcome("crash", why) if why else Outcome("error", str(exc)[:300])
+    except Exception as exc:  # noqa: BLE001 - the point: anything else is a crash
+        tb = traceback.extract_tb(exc.__traceback__)[-1]
+        out = Outcome("crash", f"{type(exc).__name__}: {str(exc)[:200]} "
+                               f"(at {Path(tb.filename).name}:{tb.lineno})")
+    out.elapsed = time.perf_counter() - start
+    if out.kind in ("ok", "error") and _max_rss_mb() - rss > MEMORY_LIMIT_MB:
+        out = Outcome("memory", f"peak RSS grew by {_max_rss_mb() - rss:.0f} MB", out.elapsed)
+    return out
+
+
+_RUNNER = None
+
+
+def check_cli(path: Path, overrides: tuple[str, ...] = ()) -> Outcome:
+    """``pinnsolve check FILE`` in-process: exit code 0 or 2, no traceback in the output."""
+    global _RUNNER
+    from typer.testing import CliRunner
+
+    from pinnsolve.cli import app
+
+    if _RUNNER is None:
+        _RUNNER = CliRunner(env={"COLUMNS": "120"})
+    start = time.perf_counter()
+    try:
+        with hard_stop(TIME_LIMIT_S * 2):
+            res = _RUNNER.invoke(app, ["check", str(path), *overrides])
+    except Hang:
+        return Outcome("hang", "pinnsolve check still running", time.perf_counter() - start)
+    elapsed = time.perf_counter() - start
+    text = res.output + (res.stderr if res.stderr_bytes is not None else "")
+    if res.exception is not None and not isinstance(res.exception, SystemExit):
+        return Outcome("crash", f"check raised {type(res.exception).__name__}: "
+                                f"{str(res.exception)[:200]}", elapsed)
+    if res.exit_code not in (0, 2):
+        return Outcome("crash", f"exit code {res.exit_code}", elapsed)
+    if "Traceback" in text:
+        return Outcome("crash", "traceback in the output", elapsed)
+    return Outcome("ok" if res.exit_code == 0 else "error", "", elapsed)
+
+
+def write_case(directory: Path, content: Any, name: str = "case.yaml") -> Path:
+    """Write a mapping (as YAML), text or bytes as a problem file."""
+    path = directory / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    elif isinstance(content, str):
+        path.write_bytes(content.encode("utf-8", "surrogatepass"))
+    else:
+        path.write_text(dump(content), encoding="utf-8")
+    return path
+
+
+def dump(data: Any) -> str:
+    try:
+        return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1 << 20)
+    except (yaml.YAMLError, RecursionError, ValueError):
+        return repr(data)  # not representable: the repr is as good a fuzz input as any
+
+
+# ------------------------------------------------------------------------------------------
+# Vocabulary
+# ------------------------------------------------------------------------------------------
+NAMES = ["u", "v", "p", "x", "y", "z", "t", "nu", "alpha", "pi", "E", "i", "dim", "k",
+         "__import__", "__builtins__", "os", "self", "lambda", "None", "True", "Function"]
+FUNCTIONS = ["sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sinh", "cosh", "atan",
+             "asin", "acos", "Abs", "abs", "sign", "Heaviside", "Max", "Min", "diff",
+             "Derivative", "laplacian", "grad", "div", "dot", "dn", "Sum", "Piecewise",
+             "atan2", "Eq", "randn", "eval", "exec", "open", "getattr", "sympify",
+             "Function", "Symbol", "Integral", "integrate", "u", "v", "x"]
+TOKENS = ["+", "-", "*", "/", "**", "^", "%", "@", "(", ")", ",", "=", "==", "<", ">",
+          "<=", "[", "]", ".", ":", "'", '"', "\\", " ", "0", "1", "2", "1e308", "-1",
+          "9**9**9", "1/0", "0**-1", "x", "u", "t", "i", "(i, 0, dim - 1)", "diff(u, x, 8)",
+          "__class__", "lambda: 0", "\x00", "\u200b", "\u202e", "\uff45", "é", "∂", "😀",
+          "\ud800", "Sum(", "Piecewise((", "laplacian(", "randn(", ", True))", "x[", "x[i]"]
+HOSTILE_VALUES: list[Any] = [
+    None, True, False, 0, -1, 1, 2**31, 2**63, 2**64 + 1, 10**30, -(10**30), 10**400,
+    0.0, -0.0, 1e-320, 1e308, -1e308, float("inf"), float("-inf"), float("nan"),
+    "", " ", "nan", "inf", "-inf", "1e999", "0x" + "f" * 40, "1" * 40, "NaN", "yes", "~",
+    "u", "x", "t = 0", "x = 1", "boundary", "initial", "interior", "diff(u, x, 2)",
+    "9**9**9", "10**10**10", "exp(exp(exp(10)))", "1/0", "sqrt(-1)", "log(0)",
+    "__import__('os').system('true')", "().__class__.__bases__[0].__subclasses__()",
+    "lambda: 0", "!!python/object/apply:os.system ['true']", "u" * 5000, "(" * 100 + "u",
+    "é∂😀", "\u202eu = 0", "\x00", [], {}, [[]], {"": None}, [None] * 3, [1, 2, 3],
+    [0, 1, 2], [1, 0], [-1, 1], [0, 1e308], [0, "pi"], [0, "nan"], ["a", "b"],
+    {"dim": 3}, {"dim": 10**9}, {"dim": 0, "shape": "box"}, {"dim": 4, "shape": "torus"},
+    {"x": 1}, {"u": "0"}, {"steps": -1}, {"optimizer": "sgd"}, [{"optimizer": "lbfgs"}],
+    {"kind": "fno"}, {"exact": {"u": "x"}}, {"file": "../../../../etc/passwd"},
+    {"file": "/dev/zero"}, {"solver": "burgers_cole_hopf"}, {"data": "/dev/zero"},
+    {"periodic": "x"}, {"periodic": ["x", "q"]}, {"where": "boundary", "neumann": 0},
+    {"where": "x = 0", "robin": {"a": 1, "b": "1e308", "value": 0}},
+]
+KEYS = ["name", "description", "domain", "time", "fields", "parameters", "unknowns",
+        "equations", "conditions", "reference", "model", "derivatives", "sampling",
+        "training", "output", "where", "equation", "dirichlet", "neumann", "robin",
+        "periodic", "data", "points", "kind", "width", "depth", "steps", "phases", "grid",
+        "dim", "shape", "exact", "file", "solver", "__class__", "", "é", 0, None, True]
+
+
+# ------------------------------------------------------------------------------------------
+# Mutation fuzzer
+# ------------------------------------------------------------------------------------------
+def bases() -> list[tuple[str, dict]]:
+    """The bundled problems as raw mappings (name, mapping)."""
+    return [(p.stem, yaml.safe_load(p.read_text())) for p in PROBLEM_FILES]
+
+
+def _paths(node: Any, prefix: tuple = ()) -> Iterator[tuple]:
+    yield prefix
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _paths(v, prefix + (k,))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _paths(v, prefix + (i,))
+
+
+def _get(node: Any, path: tuple) -> Any:
+    for p in path:
+        node = node[p]
+    return node
+
+
+def _set(root: Any, path: tuple, value: Any) -> Any:
+    if not path:
+        return value
+    _get(root, path[:-1])[path[-1]] = value
+    return root
+
+
+def _edit_text(rng: random.Random, text: str) -> str:
+    for _ in range(rng.randint(1, 4)):
+        pos = rng.randint(0, len(text))
+        op = rng.random()
+        if op < 0.4:
+            text = text[:pos] + rng.choice(TOKENS) + text[pos:]
+        elif op < 0.6:
+            text = text[:pos] + text[pos + rng.randint(1, 5):]
+        elif op < 0.8:
+            text = text[:pos] + rng.choice(FUNCTIONS) + "(" + text[pos:] + ")"
+        else:
+            text = text[:pos] + rng.choice(TOKENS) + text[pos + 1:]
+    return text
+
+
+def _mutate_tree(rng: random.Random, root: Any) -> Any:
+    paths = list(_paths(root))
+    path = rng.choice(paths)
+    value = _get(root, path)
+    op = rng.randrange(11)
+    if op == 0 and path:                                    # delete
+        parent = _get(root, path[:-1])
+        del parent[path[-1]]
+        return root
+    if op == 1:                                             # hostile value
+        return _set(root, path, copy.deepcopy(rng.choice(HOSTILE_VALUES)))
+    if op == 2 and isinstance(value, str):                  # edit the text
+        return _set(root, path, _edit_text(rng, value))
+    if op == 3:                                             # retype
+        retyped = {str: lambda v: [v], list: lambda v: {str(i): x for i, x in enumerate(v)},
+                   dict: lambda v: list(v.values()), int: lambda v: str(v),
+                   float: lambda v: int(v) if v == v and abs(v) < 1e300 else str(v),
+                   bool: lambda v: int(v), type(None): lambda v: {}}
+        return _set(root, path, retyped.get(type(value), lambda v: None)(value))
+    if op == 4:                                             # nest deeply
+        depth = rng.choice([5, 30, 60, 200])
+        for _ in range(depth):
+            value = [value] if rng.random() < 0.5 else {"k": value}
+        return _set(root, path, value)
+    if op == 5 and isinstance(value, dict):                 # unknown or repeated key
+        value[rng.choice(KEYS)] = copy.deepcopy(rng.choice(HOSTILE_VALUES))
+        return root
+    if op == 6:                                             # swap with another node
+        other = rng.choice(paths)
+        if other[: len(path)] != path and path[: len(other)] != other:
+            a, b = copy.deepcopy(_get(root, other)), copy.deepcopy(value)
+            root = _set(root, path, a)
+            return _set(root, other, b)
+        return root
+    if op == 7 and isinstance(value, list) and value:      # duplicate or grow a list
+        value.extend(copy.deepcopy(value) * rng.choice([1, 3, 100]))
+        return root
+    if op == 8 and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _set(root, path, rng.choice([value * 10**rng.randint(3, 400), -value, 0,
+                                            value + 0.5, float("nan")]))
+    if op == 9:                                             # huge string
+        return _set(root, path, rng.choice(["u + " * 20000, "é" * 300000, "x" * 5000]))
+    if op == 10 and isinstance(value, str):                 # unicode confusables
+        trans = str.maketrans({"e": "е", "x": "х", "(": "（", "=": "＝", "u": "ս"})
+        return _set(root, path, value.translate(trans))
+    return _set(root, path, copy.deepcopy(rng.choice(HOSTILE_VALUES)))
+
+
+def _mutate_bytes(rng: random.Random, data: bytes) -> bytes:
+    op = rng.randrange(7)
+    pos = rng.randint(0, max(len(data) - 1, 0))
+    if op == 0:
+        return data[:pos]                                   # truncated (a crashed writer)
+    if op == 1:
+        b = bytearray(data)
+        for _ in range(rng.randint(1, 8)):
+            if b:
+                b[rng.randrange(len(b))] = rng.randrange(256)
+        return bytes(b)
+    if op == 2:
+        tag = rng.choice([b"!!python/object/apply:os.system ['true'] ", b"!!binary AAAA ",
+                          b"&a ", b"*a ", b"!!set ", b"!!omap ", b"!!timestamp ", b"!!float ",
+                          b"!<tag:yaml.org,2002:python/name:os.system> ", b"%YAML 1.1\n",
+                          b"? ", b"<<: *a\n", b"{", b"[", b"\t", b"\xef\xbb\xbf"])
+        return data[:pos] + tag + data[pos:]
+    if op == 3:
+        lines = data.split(b"\n")
+        i = rng.randrange(len(lines))
+        lines.insert(i, lines[rng.randrange(len(lines))])   # duplicated line / key
+        return b"\n".join(lines)
+    if op == 4:
+        return data[:pos] + b"\xff\xfe" + data[pos:]         # invalid UTF-8
+    if op == 5:
+        lines = data.split(b"\n")
+        i = rng.randrange(len(lines))
+        lines[i] = b" " * rng.randint(1, 5) + lines[i]      # broken indentation
+        return b"\n".join(lines)
+    return data + data                                       # two copies: duplicate keys
+
+
+def mutants(seed: int, count: int) -> Iterator[tuple[str, Any]]:
+    """``count`` mutated problem files (label, mapping | bytes), reproducible from ``seed``."""
+    rng = random.Random(seed)
+    pool = bases()
+    for k in range(count):
+        name, base = rng.choice(pool)
+        tree = copy.deepcopy(base)
+        for _ in range(rng.choice([1, 1, 2, 3, 5])):
+            try:
+                tree = _mutate_tree(rng, tree)
+            except (KeyError, IndexError, TypeError, OverflowError, ValueError):
+                pass  # a path invalidated by an earlier mutation
+        if rng.random() < 0.3:
+            data = dump(tree).encode("utf-8", "surrogatepass")
+            for _ in range(rng.randint(1, 3)):
+                data = _mutate_bytes(rng, data)
+            yield f"{name}#{k}(bytes)", data
+        else:
+            yield f"{name}#{k}", tree
+
+
+def random_overrides(rng: random.Random) -> tuple[str, ...]:
+    """Dotted command-line overrides, mostly hostile."""
+    keys = ["training.phases.0.steps", "training.phases.9.lr", "model.width", "x.dim",
+            "domain.x", "equations.0", "conditions.0.where", "sampling.interior",
+            "output.grid.x", "name", "training..seed", "a.b.c.d.e", "training.dtype",
+            "parameters.nu", "reference.exact.u", "fields"]
+    out = []
+    for _ in range(rng.randint(1, 3)):
+        value = rng.choice(HOSTILE_VALUES)
+        text = value if isinstance(value, str) else dump(value).strip().replace("\n", " ")
+        out.append(rng.choice(keys) + rng.choice(["=", "=", ""]) + text[:3000])
+    return tuple(out)
+
+
+# ------------------------------------------------------------------------------------------
+# Campaign
+# ------------------------------------------------------------------------------------------
+@dataclass
+class Campaign:
+    tried: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    crashes: list[tuple[str, str, Path | None]] = field(default_factory=list)
+    slowest: float = 0.0
+
+    def record(self, label: str, out: Outcome, path: Path | None) -> None:
+        self.tried += 1
+        self.counts[out.kind] = self.counts.get(out.kind, 0) + 1
+        self.slowest = max(self.slowest, out.elapsed)
+        if out.bad:
+            self.crashes.append((label, f"{out.kind}: {out.detail}", path))
+
+    def summary(self) -> str:
+        parts = ", ".join(f"{k} {v}" for k, v in sorted(self.counts.items()))
+        return (f"{self.tried} inputs tried ({parts}); {len(self.crashes)} crashes; "
+                f"slowest case {self.slowest * 1000:.0f} ms")
+
+
+def run_mutation_campaign(directory: Path, seed: int, count: int, cli_every: int = 0,
+                          keep: Path | None = None, campaign: Campaign | None = None,
+                          overrides_every: int = 7) -> Campaign:
+    """Run ``count`` mutants through the library (and every ``cli_every``-th through the
+    CLI); crashing inputs are copied to ``keep``."""
+    campaign = campaign or Campaign()
+    rng = random.Random(seed + 7919)
+    for k, (label, content) in enumerate(mutants(seed, count)):
+        path = write_case(directory, content)
+        overrides = random_overrides(rng) if overrides_every and k % overrides_every == 0 else ()
+        out = check_library(path, overrides)
+        saved = None
+        if out.bad and keep is not None:
+            keep.mkdir(parents=True, exist_ok=True)
+            saved = keep / f"crash-{seed}-{k}.yaml"
+            saved.write_bytes(path.read_bytes())
+        campaign.record(label + (f" {list(overrides)}" if overrides else ""), out, saved)
+        if cli_every and k % cli_every == 0:
+            campaign.record(label + " (cli)", check_cli(path, overrides), saved)
+    return campaign
+
+
+def main(argv: list[str] | None = None) -> int:
+    import tempfile
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--cases", type=int, default=5000)
+    ap.add_argument("--seed", type=int, default=None, help="default: time-based, printed")
+    ap.add_argument("--cli-every", type=int, default=5, help="also run every k-th via the CLI")
+    ap.add_argument("--keep", type=Path, default=Path("runs/fuzz-crashes"))
+    args = ap.parse_args(argv)
+    seed = args.seed if args.seed is not None else int(time.time()) % 100000
+    print(f"mutation fuzzer: seed {seed}, {args.cases} cases over {len(PROBLEM_FILES)} "
+          "bundled problems", flush=True)
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        camp = run_mutation_campaign(Path(tmp), seed, args.cases, args.cli_every, args.keep)
+    print(camp.summary() + f"; {time.perf_counter() - start:.1f} s")
+    for label, why, path in camp.crashes[:50]:
+        print(f"  CRASH {label}: {why}" + (f" -> {path}" if path else ""))
+    return 1 if camp.crashes else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

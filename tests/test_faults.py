@@ -1,0 +1,229 @@
+"""Numerical faults by injection: NaN/inf in losses, gradients, parameters and inputs, in
+Adam and L-BFGS phases. Each one-shot injection must be detected, named (term, parameter or
+region), rolled back to the last good state with a halved step, and the run must finish
+with finite results; persistent faults must stop cleanly with a SolveError naming the
+culprit. Mis-scaled problems must be reported at step 0 with a non-dimensionalisation hint,
+shown by the CLI.
+"""
+from __future__ import annotations
+
+import copy
+import json
+
+import numpy as np
+import pytest
+import torch
+from typer.testing import CliRunner
+
+import pinnsolve
+from pinnsolve.cli import app
+from pinnsolve.errors import SolveError
+from pinnsolve.training.solve import Trainer
+
+BASE = {
+    "name": "faulty",
+    "domain": {"x": [0, 1], "t": [0, 0.5]},
+    "fields": ["u"],
+    "parameters": {"alpha": 0.1},
+    "equations": ["diff(u, t) = alpha*diff(u, x, 2)"],
+    "conditions": [{"where": "t = 0", "dirichlet": "sin(pi*x)"},
+                   {"where": "x = 0", "dirichlet": 0}, {"where": "x = 1", "dirichlet": 0}],
+    "reference": {"exact": {"u": "exp(-alpha*pi**2*t)*sin(pi*x)"}},
+    "model": {"width": 12, "depth": 2, "hard_constraints": False},
+    "sampling": {"interior": 64, "boundary": 16, "initial": 16},
+    "training": {"dtype": "float64", "seed": 2, "log_every": 5, "checkpoint_every": 1000,
+                 "eval_every": 1000, "max_retries": 3,
+                 "phases": [{"optimizer": "adam", "steps": 20, "lr": 0.01},
+                            {"optimizer": "lbfgs", "steps": 20}]},
+    "output": {"grid": {"x": 5, "t": 3}, "formats": ["npz"]},
+}
+TARGET = {"adam": 12, "lbfgs": 20}   # the step whose evaluation is poisoned
+
+
+class _NanGrad(torch.autograd.Function):
+    """Identity forward, NaN backward: a gradient fault with a finite loss."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.clone()
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * float("nan")
+
+
+def _inject(monkeypatch, kind: str, phase: str, persistent: bool = False):
+    """Poison ``kind`` at step TARGET[phase] of ``phase``, until the first rollback (or,
+    ``persistent``, at every step from then on): a deterministic fault of that state, so
+    that the diagnosis' own re-evaluation sees it too."""
+    seen = {"rollbacks": 0}
+    original_losses, original_adam = Trainer.losses, Trainer._adam_step
+    original_rollback = Trainer._rollback
+
+    def active(self) -> bool:
+        if self.settings.training.phases[self.phase].optimizer != phase:
+            return False
+        if persistent:
+            return self.step >= TARGET[phase]
+        return self.step == TARGET[phase] and seen["rollbacks"] == 0
+
+    def losses(self):
+        poison = active(self)
+        if poison and kind == "inputs":
+            sampler = self.samplers["interior"]
+            sampler._points = sampler._points.clone()
+            sampler._points[3, 0] = float("nan")
+        if poison and kind == "parameters":
+            with torch.no_grad():
+                next(self.model.parameters())[0, 0] = float("nan")
+        total, mse, res = original_losses(self)
+        if poison and kind in ("loss", "gradient"):
+            if kind == "loss":
+                mse = dict(mse, pde=mse["pde"] * float("inf"))
+            else:
+                mse = dict(mse, bc_x_min=_NanGrad.apply(mse["bc_x_min"]))
+            total = sum(self.weights[k] * v for k, v in mse.items())
+        return total, mse, res
+
+    def rollback(self, bad, what):
+        seen["rollbacks"] += 1
+        return original_rollback(self, bad, what)
+
+    monkeypatch.setattr(Trainer, "losses", losses)
+    monkeypatch.setattr(Trainer, "_adam_step", original_adam)
+    monkeypatch.setattr(Trainer, "_rollback", rollback)
+
+
+EXPECTED = {"loss": ("loss", ["pde"]), "gradient": ("gradient", ["bc_x_min"]),
+            "parameters": ("parameters", None),
+            "inputs": ("inputs", ["interior"])}
+CASES = [(k, p) for k in EXPECTED for p in ("adam", "lbfgs")]
+
+
+@pytest.mark.parametrize("kind,phase", CASES)
+def test_one_shot_fault_is_named_rolled_back_and_recovered(tmp_path, monkeypatch, kind, phase):
+    _inject(monkeypatch, kind, phase)
+    events = []
+    run = pinnsolve.solve(BASE, out=tmp_path / "r", callback=lambda e, i: events.append((e, i)))
+    rollbacks = [i for e, i in events if e == "rollback"]
+    assert len(rollbacks) == 1, rollbacks
+    what, names = EXPECTED[kind]
+    assert rollbacks[0]["what"] == what, rollbacks[0]
+    if kind == "parameters":
+        assert rollbacks[0]["terms"][0].startswith("model."), rollbacks[0]
+    else:
+        assert rollbacks[0]["terms"] == names, rollbacks[0]
+    assert "rolled back to step" in rollbacks[0]["message"]
+    assert "learning rate ×0.5" in rollbacks[0]["message"]
+    # Recovered: every step done, every number finite, the model close to a clean run's.
+    assert run.metrics["steps"] == 40
+    assert all(np.isfinite(v) for v in run.metrics["final_losses"].values())
+    err = run.metrics["errors"]["u"]["l2re"]
+    assert np.isfinite(err) and err < 1.0
+    state = torch.load(tmp_path / "r" / "checkpoints" / "last.pt", weights_only=True)
+    assert all(torch.isfinite(v).all() for v in state["model"].values())
+
+
+@pytest.mark.parametrize("kind", ["loss", "gradient", "inputs", "parameters"])
+def test_persistent_fault_stops_cleanly_naming_the_culprit(tmp_path, monkeypatch, kind):
+    _inject(monkeypatch, kind, "adam", persistent=True)
+    what, names = EXPECTED[kind]
+    with pytest.raises(SolveError, match=rf"{what} became non-finite and 3 rollbacks") as info:
+        pinnsolve.solve(BASE, out=tmp_path / "r")
+    assert info.value.step is not None
+    if kind == "parameters":
+        assert info.value.term.startswith("model.")
+    else:
+        assert info.value.term == ", ".join(names)
+    # The CLI shows the same as a clean error panel with exit code 2 (no traceback).
+
+
+def test_persistent_nan_through_the_cli_is_a_clean_panel(tmp_path):
+    problem = copy.deepcopy(BASE)
+    problem["equations"] = ["diff(u, t) = alpha*diff(u, x, 2) + log(-1 - u**2)"]
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(problem))  # JSON is YAML
+    res = CliRunner().invoke(app, ["solve", str(path), "--out", str(tmp_path / "r"), "-q"])
+    assert res.exit_code == 2
+    assert "Traceback" not in res.output
+    assert "term 'pde'" in res.output and "non-finite" in res.output
+
+
+# -- step-0 scaling report ------------------------------------------------------------------
+def _warnings_of(problem, tmp_path):
+    events = []
+    problem = copy.deepcopy(problem)
+    problem["training"]["phases"] = [{"optimizer": "adam", "steps": 2, "lr": 1e-3}]
+    run = pinnsolve.solve(problem, out=tmp_path / "w", fresh=True,
+                          callback=lambda e, i: events.append((e, i)))
+    shown = [i["message"] for e, i in events if e == "warning"]
+    assert shown == run.metrics["warnings"]
+    return shown
+
+
+def test_well_scaled_problem_has_no_scaling_warning(tmp_path):
+    assert _warnings_of(BASE, tmp_path) == []
+
+
+def test_mis_scaled_coordinates_are_reported_with_a_hint(tmp_path):
+    problem = copy.deepcopy(BASE)
+    problem["domain"] = {"x": [0, 5000], "t": [0, 0.5]}
+    problem["conditions"][2]["where"] = "x = 5000"
+    problem["reference"] = {"exact": {"u": "exp(-alpha*pi**2*t)*sin(pi*x/5000)"}}
+    problem["conditions"][0]["dirichlet"] = "sin(pi*x/5000)"
+    shown = _warnings_of(problem, tmp_path)
+    assert any("coordinate ranges differ by 4 orders of magnitude" in m and
+               "non-dimensionalise" in m for m in shown), shown
+    assert any("reach beyond ±1000" in m and "x" in m for m in shown), shown
+
+
+def test_mis_scaled_loss_terms_are_reported_naming_them(tmp_path):
+    problem = copy.deepcopy(BASE)
+    problem["parameters"] = {"alpha": 0.1, "c": "1e6"}
+    problem["equations"] = ["diff(u, t) = alpha*diff(u, x, 2) + c"]   # residual ~ 1e12
+    shown = _warnings_of(problem, tmp_path)
+    assert any("pde start with mean squared residual" in m and "non-dimensionalise" in m
+               for m in shown), shown
+    assert any("mean squared residuals of the terms differ by" in m and "pde" in m
+               for m in shown), shown
+
+
+def test_scaling_report_leaves_random_streams_alone(tmp_path, monkeypatch):
+    """The report's extra forward pass must not change the run (same model bits)."""
+    from pinnsolve.training import faults
+
+    problem = copy.deepcopy(BASE)
+    problem["training"]["phases"] = [{"optimizer": "adam", "steps": 10, "lr": 0.01}]
+    problem["derivatives"] = {"engine": "stde", "directions": 1, "sparse": False}
+    a = pinnsolve.solve(problem, out=tmp_path / "a")
+    monkeypatch.setattr(faults, "scaling_warnings", lambda trainer: [])
+    b = pinnsolve.solve(problem, out=tmp_path / "b")
+    sa, sb = (torch.load(r.path / "checkpoints" / "last.pt", weights_only=True)["model"]
+              for r in (a, b))
+    assert all(torch.equal(sa[k], sb[k]) for k in sa)
+
+
+def test_cli_shows_scaling_warning(tmp_path):
+    problem = copy.deepcopy(BASE)
+    problem["parameters"] = {"alpha": 0.1, "c": "1e6"}
+    problem["equations"] = ["diff(u, t) = alpha*diff(u, x, 2) + c"]
+    problem["training"]["phases"] = [{"optimizer": "adam", "steps": 2}]
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(problem))
+    res = CliRunner().invoke(app, ["solve", str(path), "--out", str(tmp_path / "r")])
+    assert res.exit_code == 0, res.output
+    assert "warning:" in res.output and "non-dimensionalise" in res.output
+
+
+def test_warning_text_is_shown_verbatim_not_as_markup():
+    """A warning quoting a path like runs/[/]x must not be read as rich markup (it raised
+    MarkupError before)."""
+    import io
+
+    from rich.console import Console
+
+    from pinnsolve._render import ProgressView
+
+    buf = io.StringIO()
+    ProgressView(Console(file=buf, width=200))("warning", {"message": "runs/[/]x[bold]y"})
+    assert "runs/[/]x[bold]y" in buf.getvalue()

@@ -1,0 +1,110 @@
+"""Resource limits before a run starts: points, output grid, estimated step memory.
+
+Each over-limit setting must end in a SpecError naming the key, quickly and before the
+memory is allocated; the limits are overridable (``limits.*``). The memory model's
+gradient counts are checked against hand counts of the autodiff chains.
+"""
+from __future__ import annotations
+
+import copy
+import time
+
+import pytest
+from typer.testing import CliRunner
+
+import pinnsolve
+from pinnsolve.cli import app
+from pinnsolve.errors import SpecError
+from pinnsolve.training import limits
+
+HEAT = {
+    "domain": {"x": [0, 1], "t": [0, 1]}, "fields": ["u"],
+    "equations": ["diff(u, t) = 0.1*diff(u, x, 2)"],
+    "conditions": [{"where": "t = 0", "dirichlet": "sin(pi*x)"},
+                   {"where": "boundary", "dirichlet": 0}],
+    "model": {"width": 8, "depth": 2},
+    "training": {"phases": [{"optimizer": "adam", "steps": 1}]},
+    "output": {"formats": ["npz"], "grid": {"x": 5, "t": 3}},
+}
+
+
+def _with(**dotted):
+    return pinnsolve.load_problem(HEAT, [f"{k}={v}" for k, v in dotted.items()])
+
+
+def test_too_many_points_names_the_key_before_allocating(tmp_path):
+    problem = _with(**{"sampling.interior": 10_000_000, "sampling.boundary": 10_000_000,
+                       "sampling.initial": 10_000_000})
+    start = time.perf_counter()
+    with pytest.raises(SpecError, match=r"30000000 collocation points .* exceed "
+                                        r"limits\.max_points = 20000000") as info:
+        pinnsolve.solve(problem, out=tmp_path / "r")
+    assert time.perf_counter() - start < 2.0       # refused, not allocated and trained
+    assert info.value.key == "sampling.interior"
+    assert not (tmp_path / "r").exists()
+    # Overridable: the same problem passes the point cap with a higher limit.
+    big = _with(**{"sampling.interior": 10_000_000, "sampling.boundary": 10_000_000,
+                   "sampling.initial": 10_000_000, "limits.max_points": 10**8,
+                   "limits.max_memory_gb": 10**6})
+    assert limits.check(big).total_points == 30_000_000
+
+
+def test_huge_output_grid_names_output_grid():
+    problem = _with(**{"output.grid.x": 100_000, "output.grid.t": 1000})
+    with pytest.raises(SpecError, match=r"output grid has 100000000 points") as info:
+        limits.check(problem)
+    assert info.value.key == "output.grid"
+    assert limits.check(_with(**{"output.grid.x": 100_000, "output.grid.t": 1000,
+                                 "limits.max_grid_points": 10**9}), memory=False)
+
+
+def test_memory_estimate_over_budget_is_a_clean_error(tmp_path):
+    problem = _with(**{"sampling.interior": 100_000, "limits.max_memory_gb": 0.01})
+    with pytest.raises(SpecError, match=r"one training step needs about .* GiB .*more than "
+                                        r"limits\.max_memory_gb") as info:
+        pinnsolve.solve(problem, out=tmp_path / "r")
+    assert info.value.key == "sampling.interior"
+    raw = copy.deepcopy(HEAT)
+    raw["sampling"] = {"interior": 100_000}
+    raw["limits"] = {"max_memory_gb": 0.01}
+    import json
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(raw))
+    res = CliRunner().invoke(app, ["solve", str(path), "--out", str(tmp_path / "r2"), "-q"])
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    assert "limits.max_memory_gb" in res.output
+    # check skips the free-memory comparison but applies the point and grid caps.
+    assert CliRunner().invoke(app, ["check", str(path)]).exit_code == 0
+    res = CliRunner().invoke(app, ["check", str(path), "output.grid.x=10000000"])
+    assert res.exit_code == 2 and "output.grid" in res.output
+
+
+def test_default_budget_follows_the_free_memory():
+    est = limits.estimate(_with())
+    free = limits.available_memory()
+    assert free is not None and free > 0
+    assert est.budget_bytes == pytest.approx(limits.HEADROOM * free, rel=0.2)
+    # A tiny problem is far below any machine's budget.
+    assert est.step_bytes < 50 * 2**20
+
+
+@pytest.mark.parametrize("equation,domain,expected", [
+    # W = 1 + Σ (nesting level)² over the distinct gradients autodiff takes (hand counts):
+    ("diff(u, x) + diff(u, t) = 0", {"x": [0, 1], "t": [0, 1]}, 1 + 1),            # grad u
+    ("diff(u, t) = diff(u, x, 2)", {"x": [0, 1], "t": [0, 1]}, 1 + 1 + 4),         # u, u_x
+    ("laplacian(u) = 1", {"x": [0, 1], "y": [0, 1]}, 1 + 1 + 4 + 4),               # u, u_x, u_y
+    ("diff(u, x, 4) = 1", {"x": [0, 1]}, 1 + 1 + 4 + 9 + 16),                      # u..u_xxx
+    ("diff(u, x, 2) + diff(u, x, y) = 1", {"x": [0, 1], "y": [0, 1]}, 1 + 1 + 4),  # u, u_x
+])
+def test_graph_weights_match_hand_counts(equation, domain, expected):
+    problem = pinnsolve.load_problem({"domain": domain, "fields": ["u"],
+                                      "equations": [equation],
+                                      "model": {"width": 10, "depth": 1},
+                                      "sampling": {"interior": 1000},
+                                      "training": {"dtype": "float64"}})
+    est = limits.estimate(problem)
+    d = len(domain)
+    assert est.points == {"interior": 1000}
+    params = (d + 1) * 10 + (10 + 1) * 1          # one hidden layer of 10, one field
+    assert est.step_bytes == pytest.approx(
+        8 * (1000 * (limits.PER_UNIT * 10 + d) * expected + limits.PARAM_COPIES * params))
