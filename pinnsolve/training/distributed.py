@@ -121,8 +121,19 @@ class Distributed:
 
 
 def _leave() -> None:
-    if dist.is_initialized():
-        dist.destroy_process_group()
+    """At exit: meet the other ranks, then leave the group. Tearing gloo down while a peer
+    has already closed its connections can abort the process ("terminate called without
+    an active exception"), so the ranks leave together; if one is gone, skip the teardown."""
+    if not dist.is_initialized():
+        return
+    try:
+        if dist.get_backend() == "gloo":
+            dist.monitored_barrier(timeout=timedelta(seconds=60))
+        else:
+            dist.barrier()
+    except Exception:  # a peer died: nothing to shake hands with
+        return
+    dist.destroy_process_group()
 
 
 class ReadOnlyRun:
