@@ -94,6 +94,14 @@ def problem_summary(problem, compiled) -> Group:
                                          if r.exact else (f"file {r.file}" if r.file
                                                           else f"solver {r.solver}")))
     s = problem.settings
+    op = problem.operator
+    if op is not None:
+        m = op.model
+        head.add_row("operator", f"input {op.input.name}({', '.join(op.input.over)}) ~ GRF"
+                     f"{' thresholded' if op.distribution.threshold else ''}; {op.train} train / "
+                     f"{op.test} test instances on grid {op.grid or 'default'}; loss {op.loss}; "
+                     f"FNO {m.layers}×{m.width}, modes {m.modes or 'default'}; grid "
+                     f"derivatives (spectral on periodic axes, FD order {op.fd_order} elsewhere)")
     head.add_row("model", f"{s.model.kind} {s.model.depth}×{s.model.width} {s.model.activation}")
     head.add_row("derivatives", s.derivatives.engine)
     sm = s.sampling
@@ -102,7 +110,11 @@ def problem_summary(problem, compiled) -> Group:
     head.add_row("sampling", f"{sm.strategy}{' (causal)' if sm.causal and sm.strategy == 'r3' else ''}"
                  f", {sm.interior} interior points, {every}")
     head.add_row("training", " → ".join(f"{p.optimizer} {p.steps}" for p in s.training.phases)
-                 + f" ({s.training.dtype}, seed {s.training.seed})")
+                 + f" ({s.training.dtype}, seed {s.training.seed})"
+                 + (f", weighting {s.training.weighting.scheme}"
+                    if s.training.weighting.scheme != "fixed" else "")
+                 + (f", causal weights over {s.training.causal.chunks} time chunks"
+                    if s.training.causal.chunks else ""))
 
     terms = Table(title="terms", show_lines=False, expand=False)
     for col in ("name", "where", "residual (= 0)", "derivatives"):
@@ -115,7 +127,8 @@ def problem_summary(problem, compiled) -> Group:
         reqs = sorted(t.requests, key=lambda r: (type(r).__name__, r))
         terms.add_row(t.name, _where(t.region),
                       escape(readable(expr) if expr is not None else t.text),
-                      escape(", ".join(request_text(r, problem.fields, inputs) for r in reqs)))
+                      escape(", ".join(request_text(r, compiled.problem.fields, inputs)
+                                        for r in reqs)))
     return Group(Panel(head, title="pinnsolve check", border_style="green"), terms)
 
 

@@ -112,6 +112,9 @@ def _print_result(run, json_lines: bool) -> None:
     m = run.metrics
     console.print(f"[bold green]done[/] in {m.get('train_time_s', 0):.1f} s, "
                   f"{m.get('steps', 0)} steps → {run.path}")
+    if m.get("test"):   # operator runs: errors over the held-out instances
+        console.print(f"  test instances: rel. L2 mean {m['test']['l2re_mean']:.3e}, worst "
+                      f"{m['test']['l2re_worst']:.3e}")
     for field, err in m.get("errors", {}).items():
         console.print(f"  {field}: L2 rel. error {err['l2re']:.3e}, max abs {err['max_abs']:.3e}")
     for name, value in m.get("unknowns", {}).items():
@@ -158,6 +161,58 @@ def _grid_option(text: Optional[str]) -> dict[str, int] | None:
                             file="<command line>", key="--grid")
         sizes[name.strip()] = int(value)
     return sizes
+
+
+@app.command()
+def predict(run: Path = typer.Argument(..., help="Operator run directory."),
+            input: Optional[Path] = typer.Option(None, "--input", "-i", help="NPZ holding the "
+                                                 "input function on a grid (array named after it)."),
+            grid: Optional[str] = typer.Option(None, "--grid", help="Grid sizes, e.g. t=65 "
+                                               "(without --input: evaluate the test set there)."),
+            out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output directory."),
+            ) -> None:
+    """Apply a trained neural operator to a new input function (or, without --input,
+    measure its test error on another grid: zero-shot super-resolution)."""
+    from .training.operator_run import evaluate_operator, predict_operator
+
+    try:
+        sizes = _grid_option(grid)
+        if input is None:
+            result = evaluate_operator(run, sizes)
+            console.print(f"test set on grid {result['grid']}: rel. L2 mean "
+                          f"{result['l2re_mean']:.3e}, worst {result['l2re_worst']:.3e}")
+            return
+        result = predict_operator(run, input, grid=sizes, out=out)
+    except PinnsolveError as exc:
+        _fail(exc)
+    console.print(f"predicted {result['prediction'].shape[0]} instance(s) on grid {result['grid']}")
+    for p in result["files"]:
+        console.print(f"  wrote {p}")
+
+
+@app.command()
+def finetune(run: Path = typer.Argument(..., help="Operator run directory."),
+             instance: int = typer.Option(0, "--instance", help="Test instance to solve."),
+             steps: int = typer.Option(500, "--steps", help="Adam steps."),
+             lr: float = typer.Option(1e-3, "--lr", help="Learning rate (cosine schedule)."),
+             out: Optional[Path] = typer.Option(None, "--out", "-o",
+                                                help="Run directory (default RUN/finetune/instance_N)."),
+             fresh: bool = typer.Option(False, "--fresh", help="Start over."),
+             quiet: bool = typer.Option(False, "--quiet", "-q", help="No live table."),
+             ) -> None:
+    """Fine-tune a trained operator on one test instance with the physics loss alone."""
+    from ._render import ProgressView
+    from .training.operator_run import finetune as run_finetune
+
+    view = ProgressView(console, quiet=quiet)
+    try:
+        m = run_finetune(run, instance, steps=steps, lr=lr, out=out, fresh=fresh, callback=view)
+    except PinnsolveError as exc:
+        view("end", {})
+        _fail(exc)
+    if "l2re_after" in m:
+        console.print(f"instance {instance}: rel. L2 {m['l2re_before']:.3e} → {m['l2re_after']:.3e} "
+                      f"in {m['steps']} steps ({m['train_time_s']:.1f} s)")
 
 
 @app.command()

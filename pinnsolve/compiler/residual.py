@@ -228,4 +228,8 @@ def compile_problem(problem: Problem, derivatives: str | Callable | None = None,
             callable ``engine(model, x, requests, *, generator=None)``.
         seed: seeds a stochastic engine.
     """
+    if problem.operator is not None:   # the operator's input function is one more column
+        from ..spec.operator import with_input_field
+
+        problem = with_input_field(problem)
     return CompiledProblem(problem, derivatives or problem.settings.derivatives.engine, seed)

@@ -179,6 +179,9 @@ class Run:
     def model(self) -> torch.nn.Module:
         """The trained model (float64 or the run's dtype, on the CPU, eval mode)."""
         if self._model is None:
+            if self.problem.operator is not None:
+                raise RunError("an operator run holds a neural operator, not a field model: "
+                               "use `pinnsolve predict` (predict_operator)", path=str(self.path))
             from ..models import build_model
 
             problem = self.problem

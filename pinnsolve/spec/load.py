@@ -13,6 +13,7 @@ import yaml
 
 from ..errors import SpecError
 from .expressions import RESERVED, Scope, parse_equation, parse_expression
+from .operator import operator_settings
 from .overrides import apply_overrides
 from .problem import (Condition, Domain, Equation, Interval, Observations, Parameter, Problem,
                       Reference, Region, Unknown, VectorCoordinate)
@@ -39,7 +40,7 @@ REFERENCE_SOLVERS = ("burgers_cole_hopf", "allen_cahn_spectral")
 
 TOP_KEYS = ("name", "description", "domain", "time", "fields", "parameters", "unknowns",
             "equations", "conditions", "reference", "model", "derivatives", "sampling",
-            "training", "output", "limits")
+            "training", "output", "limits", "operator")
 _SECTIONS = {"model": ModelSettings, "derivatives": DerivativeSettings,
              "sampling": SamplingSettings, "training": TrainingSettings,
              "output": OutputSettings, "limits": LimitSettings}
@@ -245,6 +246,12 @@ class _Builder:
             raise self.err("", f"name(s) {', '.join(sorted(dup))} declared more than once "
                                "(coordinates, fields, parameters and unknowns share one namespace)")
         problem_fields = {n: sp.Function(n)(*self.domain.coordinate_symbols) for n in self.fields}
+        op_input = _operator_input(raw)   # an operator's input function reads like a field
+        if op_input is not None:
+            if op_input in names:
+                raise self.err("operator.input.name", f"'{op_input}' is already a coordinate, "
+                                                      "field or parameter name")
+            problem_fields[op_input] = sp.Function(op_input)(*self.domain.coordinate_symbols)
         params = {p.name: sp.Symbol(p.name) for p in self.parameters}
         params.update({u.name: sp.Symbol(u.name) for u in self.unknowns})
         vector = None
@@ -259,6 +266,10 @@ class _Builder:
         conditions, periodic, observations = self._conditions()
         reference = self._reference()
         settings = self._settings()
+        operator = None
+        if "operator" in raw:
+            operator = operator_settings(raw["operator"], self.loc.child("operator"),
+                                         self.domain, periodic, names)
         term_names = [e.name for e in equations] + [c.name for c in conditions]
         term_names += [o.name for o in observations]
         clash = sorted({n for n in term_names if term_names.count(n) > 1})
@@ -278,7 +289,8 @@ class _Builder:
                        parameters=tuple(self.parameters), unknowns=tuple(self.unknowns),
                        equations=tuple(equations), conditions=tuple(conditions),
                        periodic=tuple(periodic), observations=tuple(observations),
-                       reference=reference, settings=settings, source=self.file, raw=self.raw)
+                       reference=reference, settings=settings, source=self.file, raw=self.raw,
+                       operator=operator)
 
     # -- names ------------------------------------------------------------------------------
     def _check_name(self, name: Any, key: str) -> str:
@@ -709,6 +721,16 @@ class _Builder:
         if not phases:
             raise self.err("training.phases", "needs at least one phase")
         return Settings(**parts)
+
+
+def _operator_input(raw: dict) -> str | None:
+    """The input function's name of an ``operator`` section (validated later), if any."""
+    op = raw.get("operator")
+    if not isinstance(op, dict):
+        return None
+    spec = op.get("input")
+    name = spec.get("name", "a") if isinstance(spec, dict) else "a"
+    return name if isinstance(name, str) and name.isidentifier() else None
 
 
 def _text(value: Any) -> str:

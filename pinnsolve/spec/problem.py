@@ -11,6 +11,7 @@ from typing import Literal
 
 import sympy as sp
 
+from .operator import OperatorSettings
 from .schema import Settings
 from .shapes import Shape
 from .symbols import VectorSymbol
@@ -223,6 +224,7 @@ class Problem:
     settings: Settings
     source: str = "<mapping>"
     raw: dict = field(default_factory=dict, compare=False, repr=False)
+    operator: OperatorSettings | None = None   # set for neural-operator (PINO) problems
 
     @property
     def field_functions(self) -> dict[str, sp.Expr]:

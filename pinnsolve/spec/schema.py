@@ -89,7 +89,8 @@ class SamplingSettings:
 class Phase:
     """One optimizer phase. ``optimizer`` ∈ OPTIMIZERS."""
 
-    optimizer: Literal["adam", "lbfgs"] = "adam"
+    optimizer: Literal["adam", "adamw", "multiadam", "lbfgs", "bfgs", "ssbfgs", "ssbroyden",
+                       "gauss_newton"] = "adam"
     steps: int = _rng(1000, 0, 100_000_000)
     lr: float | None = _rng(None, 0.0, 1e3)
     schedule: Literal["constant", "exponential", "cosine", "linear"] = "constant"
@@ -99,10 +100,48 @@ class Phase:
     # L-BFGS only: redraw the collocation points every k iterations (adaptive samplers
     # follow the residual) and restart the curvature history; 0 keeps the points fixed.
     resample_every: int = _rng(0, 0, 100_000_000)
+    # Adam family (adam, adamw, multiadam): moment decay rates, ε, decoupled weight decay (adamw).
+    beta1: float = _rng(0.9, 0.0, 1.0)
+    beta2: float = _rng(0.999, 0.0, 1.0)
+    eps: float = _rng(1e-8, 0.0, 1.0)
+    weight_decay: float = _rng(0.0, 0.0, 1e3)
+    # gauss_newton: initial Levenberg-Marquardt damping λ and CG iterations per step
+    # (0: dense normal equations when the Jacobian fits, else 50 CG iterations).
+    damping: float = _rng(1e-3, 0.0, 1e12)
+    cg_iters: int = _rng(0, 0, 100_000)
+    # Wall-clock limit of the phase in seconds (0: none); for equal-time comparisons.
+    seconds: float = _rng(0.0, 0.0, 1e9)
+    # Time marching: the equation counts only for t up to this share of the time interval;
+    # chain phases with growing horizons (0.25, 0.5, 1) to march through time.
+    horizon: float = _rng(1.0, 1e-6, 1.0)
 
 
 def _default_phases() -> tuple[Phase, ...]:
     return (Phase("adam", 3000, 1e-3, "exponential", 0.9, 1000), Phase("lbfgs", 1000, 1.0))
+
+
+@dataclass(frozen=True)
+class WeightingSettings:
+    """How the loss terms are balanced. ``scheme`` ∈ SCHEMES (training/weights.py); the
+    fixed ``training.weights`` are the starting weights of every scheme."""
+
+    scheme: Literal["fixed", "lra", "grad_norm", "ntk", "sa", "relobralo"] = "fixed"
+    every: int = _rng(100, 1, 100_000_000)            # lra/grad_norm/ntk: update period
+    alpha: float = _rng(0.1, 0.0, 1.0)                # lra/grad_norm/ntk: moving-average step
+    ntk_points: int = _rng(64, 1, 100_000)            # ntk: points per term for the trace
+    sa_lr: float = _rng(5e-3, 0.0, 1e3)               # sa: ascent step of the point weights
+    temperature: float = _rng(0.1, 1e-6, 1e6)         # relobralo: softmax temperature
+    rho: float = _rng(0.999, 0.0, 1.0)                # relobralo: expected look-back
+    relobralo_alpha: float = _rng(0.999, 0.0, 1.0)    # relobralo: history weight α
+
+
+@dataclass(frozen=True)
+class CausalSettings:
+    """Causal weighting of time-dependent residuals (Wang, Sankaran & Perdikaris 2024):
+    ``chunks`` time slices, slice i weighted exp(-eps Σ_{k<i} L_k); 0 chunks is off."""
+
+    chunks: int = _rng(0, 0, 10_000)
+    eps: float = _rng(1.0, 0.0, 1e8)
 
 
 @dataclass(frozen=True)
@@ -114,6 +153,8 @@ class TrainingSettings:
     device: Literal["auto", "cpu", "cuda"] = "auto"
     phases: tuple[Phase, ...] = field(default_factory=_default_phases)
     weights: dict[str, float] = field(default_factory=dict)
+    weighting: WeightingSettings = field(default_factory=WeightingSettings)
+    causal: CausalSettings = field(default_factory=CausalSettings)
     checkpoint_every: int = _rng(500, 1, 100_000_000)
     log_every: int = _rng(100, 1, 100_000_000)
     eval_every: int = _rng(500, 1, 100_000_000)

@@ -24,11 +24,16 @@ from ..models import build_model
 from ..sampling import STRATEGIES, FixedSampler
 from ..spec import Problem, load_problem, rebuild
 from . import acceleration, faults, limits
+from .causal import TimeWeighting
 from .distributed import Distributed, ReadOnlyRun
-from .phases import base_lr, make_optimizer, schedule_factor
+from .phases import CLOSURE_DRIVEN, base_lr, make_optimizer, schedule_factor
+from .weights import make_scheme
 
 Callback = Callable[[str, dict], None]
 LBFGS_CHUNK = 20  # L-BFGS iterations per optimizer.step call (progress and NaN checks between)
+# Dense quasi-Newton keeps its inverse Hessian when the points are redrawn (as Urbán et al. do
+# with RAD): the loss changes little, and the full matrix is expensive to rebuild.
+WARM_ACROSS_REDRAWS = frozenset({"bfgs", "ssbfgs", "ssbroyden"})
 
 
 class _NonFiniteGradient(Exception):
@@ -85,7 +90,10 @@ class Trainer:
         self.terms = [t for t in self.compiled.terms if t.name not in imposed]
         if not self.terms:
             raise SolveError("every condition is imposed exactly and there is no equation term")
-        self.weights = {t.name: float(tr.weights.get(t.name, 1.0)) for t in self.terms}
+        self.balance = make_scheme(tr.weighting,
+                                   {t.name: float(tr.weights.get(t.name, 1.0)) for t in self.terms},
+                                   {t.name: t.kind for t in self.terms}, seed=tr.seed)
+        self.time_weighting = TimeWeighting(problem, self.terms, tr.causal.chunks, tr.causal.eps)
         self.groups: dict[str, list[Term]] = defaultdict(list)
         for t in self.terms:
             self.groups[_group_key(t)].append(t)
@@ -155,11 +163,13 @@ class Trainer:
         """(weighted total, unweighted mean squares per term, residuals per term)."""
         residuals: dict[str, torch.Tensor] = {}
         weighted: dict[str, torch.Tensor] = {}
+        points: dict[str, torch.Tensor] = {}
         for key, terms in self.groups.items():
             sampler = self.samplers[key]
             res = self.compiled.evaluate(self.model, terms, sampler.points(),
                                          normals=sampler.normals())
             residuals.update(res)
+            points.update({k: sampler.points() for k in res})
             w = sampler.loss_weights()   # causal R3's time gate; None for most samplers
             weighted.update(res if w is None else {k: r * w for k, r in res.items()})
         mse = {name: (r ** 2).mean() for name, r in weighted.items()}
@@ -173,8 +183,28 @@ class Trainer:
                                                normals=sampler.normals())
                 for name, r in again.items():
                     mse[name] = (residuals[name].detach() * r).mean()
-        total = sum(self.weights[name] * v for name, v in mse.items())
+        self._objective_terms = self.time_weighting.apply(mse, residuals, points)
+        total = self.balance.objective(self._objective_terms, weighted, points)
         return total, mse, residuals
+
+    @property
+    def weights(self) -> dict[str, float]:
+        """Current weight of every term (fixed or from ``training.weighting``)."""
+        return self.balance.weights
+
+    def residual_vector(self) -> torch.Tensor:
+        """All residuals scaled by √(weight / n), concatenated: ‖r‖² is the loss (N,)."""
+        parts = []
+        for key, terms in self.groups.items():
+            sampler = self.samplers[key]
+            res = self.compiled.evaluate(self.model, terms, sampler.points(),
+                                         normals=sampler.normals())
+            w = sampler.loss_weights()
+            for name, r in res.items():
+                r, n = self.time_weighting.cut(name, (r if w is None else r * w).reshape(-1),
+                                               sampler.points())
+                parts.append(r * (self.weights[name] / n) ** 0.5)
+        return torch.cat(parts)
 
     # -- state ------------------------------------------------------------------------------
     def state_dict(self, collective: bool = True) -> dict:
@@ -185,8 +215,9 @@ class Trainer:
             "lr_scale": self.lr_scale, "elapsed": self.elapsed,
             "model": self.model.state_dict(),
             "unknowns": self.compiled.unknowns.state_dict(),
-            "optimizer": self.optimizer.state_dict() if self.optimizer else None,
+            "optimizer": self.optimizer.state_dict() if self.optimizer else self.optimizer_state,
             "samplers": {k: s.state_dict() for k, s in self.samplers.items()},
+            "balance": self.balance.state_dict(),
             "rng": torch.get_rng_state(),
             "engine_rng": self._engine_generator().get_state()
             if self._engine_generator() is not None else None,
@@ -211,6 +242,8 @@ class Trainer:
         for k, s in self.samplers.items():
             if saved is not None and k in saved:
                 s.load_state_dict(saved[k])
+        if "balance" in state:
+            self.balance.load_state_dict(state["balance"])
         torch.set_rng_state(state["rng"])
         if state.get("engine_rng") is not None and self._engine_generator() is not None:
             self._engine_generator().set_state(state["engine_rng"])
@@ -262,18 +295,24 @@ class Trainer:
         n_points = sum(s.points().shape[0] for s in self.samplers.values())
         while self.phase < len(phases):
             phase = phases[self.phase]
-            self.optimizer = make_optimizer(phase, self.params)
+            self.optimizer = make_optimizer(phase, self.params, self.residual_vector)
+            closure_driven = phase.optimizer in CLOSURE_DRIVEN
+            self.time_weighting.active = not closure_driven  # causal weights: first order only
+            self.time_weighting.horizon = phase.horizon
             if self.optimizer_state is not None:
                 self.optimizer.load_state_dict(self.optimizer_state)
                 self.optimizer_state = None
             for s in self.samplers.values():
                 if not isinstance(s, FixedSampler):
                     # Quasi-Newton curvature pairs assume a fixed loss: no resampling in L-BFGS.
-                    s.frozen = phase.optimizer == "lbfgs"
+                    s.frozen = closure_driven
             self._snapshot()
+            phase_t0 = time.perf_counter()
             while self.phase_step < phase.steps:
+                if phase.seconds and time.perf_counter() - phase_t0 > phase.seconds:
+                    break  # wall-clock budget of the phase spent (not resumable mid-budget)
                 t0 = time.perf_counter()
-                if phase.optimizer == "lbfgs":
+                if closure_driven:
                     done = self._lbfgs_step(phase)
                 else:
                     done = self._adam_step(phase)
@@ -291,7 +330,13 @@ class Trainer:
                     run.save_checkpoint(self.state_dict())
             self.phase += 1
             self.phase_step = 0
+            nxt = phases[self.phase] if self.phase < len(phases) else None
+            # ssbfgs → ssbfgs (e.g. redrawing points, then fixed points) keeps the curvature.
+            self.optimizer_state = (self.optimizer.state_dict() if nxt is not None and
+                                    nxt.optimizer == phase.optimizer in WARM_ACROSS_REDRAWS
+                                    else None)
             self.optimizer = None
+            self._chunk_loss = None
             if run is not None:
                 run.save_checkpoint(self.state_dict())
         self.elapsed = time.perf_counter() - self.t_start
@@ -304,6 +349,11 @@ class Trainer:
         self.optimizer.zero_grad(set_to_none=True)
         total, mse, residuals = self._loss()
         if self.dist is not None:
+            if hasattr(self.optimizer, "step_losses"):
+                raise SolveError("multiadam keeps moments per term and is not supported on "
+                                 "several ranks; use adam")
+            if self.balance.due(self.step):  # per rank; needs the graph, so before backward
+                self.balance.update(mse, residuals, self.params)
             # Backward first, then one all-reduce of gradients and loss: every rank sees
             # the same mean, so all take the step or all roll back.
             total.backward()
@@ -312,14 +362,30 @@ class Trainer:
             what, names = faults.diagnose(self, mse)
             self._rollback(names, what)
             return 0
-        if self.dist is None:
-            total.backward()
-        grads = [p.grad for p in self.params if p.grad is not None]
-        if not torch.isfinite(torch.nn.utils.get_total_norm(grads)):
-            what, names = faults.diagnose(self, mse)
-            self._rollback(names, what)
-            return 0
-        self.optimizer.step()
+        if self.dist is not None:
+            grads = [p.grad for p in self.params if p.grad is not None]
+            if not torch.isfinite(torch.nn.utils.get_total_norm(grads)):
+                what, names = faults.diagnose(self, mse)
+                self._rollback(names, what)
+                return 0
+            self.optimizer.step()
+        else:
+            if self.balance.due(self.step):  # new weights count from the next step
+                self.balance.update(mse, residuals, self.params)
+            if hasattr(self.optimizer, "step_losses"):  # MultiAdam: moments per term
+                if not self.optimizer.step_losses(list(self._objective_terms.values())):
+                    what, names = faults.diagnose(self, mse)
+                    self._rollback(names, what)
+                    return 0
+            else:
+                total.backward()
+                grads = [p.grad for p in self.params if p.grad is not None]
+                if not torch.isfinite(torch.nn.utils.get_total_norm(grads)):
+                    what, names = faults.diagnose(self, mse)
+                    self._rollback(names, what)
+                    return 0
+                self.optimizer.step()
+        self.balance.after_step()
         self._mse = {k: v.detach() for k, v in mse.items()}
         self.lr = lr
         for key, sampler in self.samplers.items():
@@ -388,12 +454,27 @@ class Trainer:
             return 0
         self._mse = {k: v.detach() for k, v in mse.items()}
         done = max(after - before, 0)
-        if done == 0:
-            # No descent direction left (converged to round-off): end the phase instead of
-            # spinning.
-            self.callback("warning", {"message": f"L-BFGS stalled at step {self.step + done} "
-                                      "(no further decrease); ending the phase"})
+        opt_state = self.optimizer.state[first]  # loss at an accepted point, not a trial one
+        loss = opt_state.get("loss", opt_state.get("prev_loss"))
+        loss = float(loss) if loss is not None else None
+        if loss is None:
+            loss = float(sum(self.weights[k] * v for k, v in self._mse.items()))
+        last = getattr(self, "_chunk_loss", None)
+        self._chunk_loss = loss
+        if done and (last is None or loss < last):
+            self._stalls = 0
+            return done
+        # A chunk without progress: restart the curvature history (a stale history is the
+        # usual reason L-BFGS stops early); after three such chunks in a row the loss is at
+        # round-off and the phase ends.
+        self._stalls = getattr(self, "_stalls", 0) + 1
+        if self._stalls >= 3:
+            self.callback("warning", {"message": f"{phase.optimizer} stalled at step "
+                                      f"{self.step + done} (no further decrease after "
+                                      "restarts); ending the phase"})
+            self._stalls = 0
             return phase.steps - self.phase_step
+        self.optimizer = make_optimizer(phase, self.params, self.residual_vector)
         return done
 
     def collocation(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -419,11 +500,15 @@ class Trainer:
 
     def _redraw_for_lbfgs(self, phase) -> None:
         """New points for every moving sampler, then a fresh L-BFGS (old curvature pairs
-        describe the old loss)."""
+        describe the old loss); dense quasi-Newton keeps its inverse Hessian."""
         for key, sampler in self.samplers.items():
             sampler.redraw(self.residual_fns[key])
-        self.optimizer = make_optimizer(phase, self.params)
+        if phase.optimizer not in WARM_ACROSS_REDRAWS:
+            self.optimizer = make_optimizer(phase, self.params, self.residual_vector)
         self._redrawn_at = self.step
+        self._chunk_loss = None
+        if hasattr(self.balance, "reset"):
+            self.balance.reset()
 
     def current_error(self) -> float | None:
         """Mean over fields of the L2 relative error against the reference."""
@@ -448,6 +533,9 @@ class Trainer:
         for name, p in self.compiled.unknowns.items():
             info.setdefault("unknowns", {})[name] = float(p.detach())
         info["sampling"] = self.sampling_report()
+        info["weights"] = dict(self.weights)
+        if self.time_weighting.weights is not None:
+            info["causal_weights"] = [float(w) for w in self.time_weighting.weights]
         return info
 
     def sampling_report(self) -> dict[str, dict[str, float]]:
@@ -523,6 +611,10 @@ def solve(problem: Problem | str | os.PathLike | Mapping, out: str | os.PathLike
         problem = load_problem(problem, extra)
     elif extra:
         problem = rebuild(problem, extra)  # keeps the overrides it was loaded with
+    if problem.operator is not None:   # a neural-operator (PINO) problem: training/operator.py
+        from .operator_run import solve_operator
+
+        return solve_operator(problem, out, fresh=fresh, callback=callback)
     tr = problem.settings.training
     if tr.threads:
         torch.set_num_threads(tr.threads)

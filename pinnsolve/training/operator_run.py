@@ -1,0 +1,305 @@
+"""Operator run directories: train (:func:`solve_operator`), fine-tune one instance,
+predict new inputs, evaluate on other grids — the run-level API over
+:class:`~pinnsolve.training.operator.OperatorTrainer`.
+
+A run directory holds what a PINN run does (config, settings, env, checkpoints, metrics
+log) plus ``data.npz`` (the instances), ``operator.pt`` (the trained operator) and
+``fields/test*`` (test predictions with reference and error).
+"""
+from __future__ import annotations
+
+import dataclasses
+import io
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+
+from ..errors import RunError, SpecError
+from ..io.atomic import atomic_write_bytes, write_npz
+from ..io.run import Run, RunDir, environment
+from ..io.vtk import write_vtu, write_xdmf_series
+from ..spec import Problem
+from ..spec.load import load_npz
+from ..spec.schema import Phase
+from .instances import OperatorGrid, draw_inputs, instances, operator_grid, subsample_inputs
+from .operator import OperatorModel, OperatorTrainer, relative_l2
+
+Callback = Callable[[str, dict], None]
+
+
+def _device_dtype(problem: Problem) -> tuple[torch.device, torch.dtype]:
+    from .solve import resolve_device
+
+    tr = problem.settings.training
+    if tr.threads:
+        torch.set_num_threads(tr.threads)
+    return resolve_device(tr.device), getattr(torch, tr.dtype)
+
+
+def make_data(problem: Problem) -> dict[str, np.ndarray]:
+    """Training and test instances on the problem's grid (references when available)."""
+    op = problem.operator
+    grid = operator_grid(problem)
+    need_train = op.loss != "physics"
+    train_a, train_u = instances(problem, "train", op.train, grid) if need_train else (
+        _inputs_only(problem, "train", op.train, grid), None)
+    test_a, test_u = instances(problem, "test", op.test, grid)
+    data = {"train_a": train_a, "test_a": test_a}
+    if train_u is not None:
+        data["train_u"] = train_u
+    if test_u is not None:
+        data["test_u"] = test_u
+    return data
+
+
+def _inputs_only(problem, split, count, grid):
+    return subsample_inputs(problem, draw_inputs(problem, split, count), grid)
+
+
+def _load_data(path: Path, problem: Problem) -> dict[str, np.ndarray]:
+    """The instances stored in a run directory, checked against the problem."""
+    data = load_npz(path, problem.source, "operator")
+    op, grid = problem.operator, operator_grid(problem)
+    want = {"train_a": (op.train, *grid.input_shape), "test_a": (op.test, *grid.input_shape)}
+    if any(data.get(k) is None or data[k].shape != v for k, v in want.items()):
+        raise RunError(f"{path.name} holds instances of another operator setting (counts or "
+                       "grid changed); start over with --fresh", path=str(path.parent))
+    return data
+
+
+def save_operator(trainer: OperatorTrainer, path: Path) -> Path:
+    """The trained operator (weights and input normalisation) as ``operator.pt``."""
+    buf = io.BytesIO()
+    torch.save({"model": trainer.model.state_dict()}, buf)
+    return atomic_write_bytes(path, buf.getvalue())
+
+
+def load_operator(run: Run, device="cpu", dtype=None) -> OperatorModel:
+    """The trained :class:`OperatorModel` of an operator run directory."""
+    problem = run.problem
+    if problem.operator is None:
+        raise RunError("not an operator run (its problem has no operator section)",
+                       path=str(run.path))
+    path = run.path / "operator.pt"
+    if not path.exists():
+        raise RunError("the run has no operator.pt yet (training did not finish)",
+                       path=str(run.path))
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    model = OperatorModel(problem)
+    model.load_state_dict(state["model"])
+    dtype = dtype or getattr(torch, problem.settings.training.dtype)
+    return model.to(device, dtype).eval()
+
+
+def write_instances(problem: Problem, grid: OperatorGrid, a: np.ndarray, u: np.ndarray,
+                    ref: np.ndarray | None, out_dir: Path, stem: str, count: int) -> list[Path]:
+    """Field files for the first ``count`` instances (XDMF series if time-dependent, else
+    VTU) with prediction, reference, error and input, and one NPZ of all of them."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    field = problem.fields[0]
+    name = problem.operator.input.name
+    a_full = grid.broadcast(torch.as_tensor(a)).numpy()
+    axes = {n: ax.nodes() for n, ax in zip(grid.names, grid.axes)}
+    arrays = {f"axis_{n}": v for n, v in axes.items()}
+    arrays.update({name: a, field: u})
+    if ref is not None:
+        arrays.update({f"{field}_reference": ref, f"{field}_error": u - ref})
+    files = [write_npz(out_dir / f"{stem}.npz", **arrays)]
+    for i in range(min(count, len(u))):
+        data = {field: u[i], name: a_full[i]}
+        if ref is not None:
+            data.update({f"{field}_reference": ref[i], f"{field}_error": u[i] - ref[i]})
+        if grid.time_axis is not None:
+            ta = grid.time_axis
+            space = [grid.axes[k].nodes() for k in range(len(grid.axes)) if k != ta]
+            data = {k: np.moveaxis(v, ta, 0) for k, v in data.items()}
+            files.append(write_xdmf_series(out_dir / f"{stem}_{i}.xdmf", space,
+                                           grid.axes[ta].nodes(), data))
+        else:
+            files.append(write_vtu(out_dir / f"{stem}_{i}.vtu", list(axes.values()), data))
+    return files
+
+
+def _summary(errs: np.ndarray | None) -> dict:
+    if errs is None:
+        return {}
+    return {"l2re_mean": float(errs.mean()), "l2re_worst": float(errs.max()),
+            "l2re_median": float(np.median(errs)), "worst_instance": int(errs.argmax()),
+            "l2re": [float(e) for e in errs]}
+
+
+def _train_in(problem: Problem, run: RunDir, data: dict, fresh: bool, callback,
+              init: dict | None = None) -> OperatorTrainer:
+    device, dtype = _device_dtype(problem)
+    state = None if fresh else run.load_checkpoint()
+    trainer = OperatorTrainer(problem, device, dtype, data, callback)
+    if init is not None:
+        trainer.model.load_state_dict(init)
+    if state is not None:
+        trainer.load_state_dict(state)
+        run.truncate_log(trainer.step)
+    run.write_config(problem, environment(device, dtype, problem.settings.training.seed,
+                                          problem.source))
+    try:
+        trainer.train(run)
+    except KeyboardInterrupt:
+        run.save_checkpoint(trainer.state_dict())
+        trainer.callback("interrupted", {"step": trainer.step})
+        raise
+    return trainer
+
+
+def solve_operator(problem: Problem, out=None, *, fresh: bool = False,
+                   callback: Callback | None = None) -> Run:
+    """Train the neural operator of ``problem`` and write its run directory.
+
+    Writes ``data.npz`` (instances), checkpoints, ``operator.pt``, ``metrics.json`` (mean
+    and worst relative L2 error over the test set) and ``fields/`` (test predictions with
+    reference and error). An existing run directory is resumed unless ``fresh``.
+    """
+    run = RunDir(Path(out) if out is not None else Path("runs") / problem.name)
+    data_path = run.path / "data.npz"
+    if fresh:
+        run.clear()
+        for name in ("data.npz", "operator.pt"):
+            (run.path / name).unlink(missing_ok=True)
+    if data_path.exists() and run.checkpoint_path.exists():
+        data = _load_data(data_path, problem)
+    else:
+        data = make_data(problem)
+        run.path.mkdir(parents=True, exist_ok=True)
+        write_npz(data_path, **data)
+    trainer = _train_in(problem, run, data, fresh, callback)
+    files = [save_operator(trainer, run.path / "operator.pt")]
+    errs = trainer.test_errors()
+    pred = trainer.predict(trainer.test_a)[:, 0].cpu().numpy()
+    files += write_instances(problem, trainer.grid, data["test_a"], pred, data.get("test_u"),
+                             run.path / "fields", "test", problem.operator.write)
+    metrics = {"problem": problem.name, "kind": "operator", "loss": problem.operator.loss,
+               "steps": trainer.step, "train_time_s": trainer.elapsed,
+               "device": str(trainer.device), "dtype": problem.settings.training.dtype,
+               "grid": dict(zip(trainer.grid.names, trainer.grid.shape)),
+               "train_instances": len(data["train_a"]), "test_instances": len(data["test_a"]),
+               "final_losses": trainer.last, "test": _summary(errs),
+               "files": [str(f) for f in files]}
+    run.write_metrics(metrics)
+    return Run(run.path)
+
+
+def finetune(run: str | Path, instance: int = 0, *, steps: int = 500, lr: float = 1e-3,
+             out: str | Path | None = None, fresh: bool = False,
+             callback: Callback | None = None) -> dict:
+    """Instance-wise fine-tuning: train a trained operator further on one test instance
+    with the physics loss alone (PINO's test-time optimisation).
+
+    Args:
+        run: an operator run directory.
+        instance: index of the test instance.
+        steps, lr: Adam steps (cosine schedule) and learning rate.
+        out: run directory of the fine-tuning (default ``RUN/finetune/instance_<i>``).
+    Returns:
+        Its metrics: relative L2 error before and after.
+    """
+    source = Run(run)
+    problem = source.problem
+    data = _load_data(source.path / "data.npz", problem)
+    if not 0 <= instance < len(data["test_a"]):
+        raise RunError(f"instance {instance} is not a test instance (0..{len(data['test_a']) - 1})",
+                       path=str(source.path))
+    init = load_operator(source).state_dict()
+    sl = slice(instance, instance + 1)
+    one = {"train_a": data["test_a"][sl], "test_a": data["test_a"][sl]}
+    if "test_u" in data:
+        one["test_u"] = data["test_u"][sl]
+    tr = dataclasses.replace(problem.settings.training,
+                             phases=(Phase(optimizer="adam", steps=steps, lr=lr, schedule="cosine"),))
+    problem = dataclasses.replace(
+        problem, operator=dataclasses.replace(problem.operator, loss="physics", batch=1),
+        settings=dataclasses.replace(problem.settings, training=tr))
+    target = RunDir(Path(out) if out is not None else
+                    source.path / "finetune" / f"instance_{instance}")
+    if fresh:
+        target.clear()
+    before = OperatorTrainer(problem, *_device_dtype(problem), one)
+    before.model.load_state_dict(init)
+    err_before = before.test_errors()
+    trainer = _train_in(problem, target, one, fresh, callback, init=init)
+    err_after = trainer.test_errors()
+    pred = trainer.predict(trainer.test_a)[:, 0].cpu().numpy()
+    files = write_instances(problem, trainer.grid, one["test_a"], pred, one.get("test_u"),
+                            target.path / "fields", "instance", 1)
+    metrics = {"problem": problem.name, "kind": "finetune", "instance": instance,
+               "steps": trainer.step, "train_time_s": trainer.elapsed,
+               "final_losses": trainer.last, "files": [str(f) for f in files]}
+    if err_after is not None:
+        metrics.update(l2re_before=float(err_before[0]), l2re_after=float(err_after[0]))
+    target.write_metrics(metrics)
+    return metrics
+
+
+def predict_operator(run: str | Path, inputs: str | Path | np.ndarray, *,
+                     grid: dict[str, int] | None = None, out: str | Path | None = None) -> dict:
+    """Apply a trained operator to new input functions.
+
+    Args:
+        run: an operator run directory.
+        inputs: (N, *input grid) or (*input grid) values, or an .npz holding them under the
+            input's name. The grid is the problem's kind of grid at this resolution (any
+            resolution that the instance grid allows: zero-shot super-resolution); time
+            nodes from ``grid`` or the training grid.
+        out: directory for the solution files (default ``RUN/predictions``).
+    Returns:
+        ``{"prediction": (N, *grid), "grid": sizes, "files": [...]}``.
+    """
+    r = Run(run)
+    problem = r.problem
+    name = problem.operator.input.name
+    stem = "prediction"
+    if isinstance(inputs, (str, Path)):
+        arrays = load_npz(Path(inputs), str(inputs), "--input")
+        if name not in arrays:
+            raise SpecError(f"the file has no array named '{name}' (the operator's input); "
+                            f"arrays: {', '.join(arrays) or 'none'}", file=str(inputs),
+                            key="--input")
+        stem = Path(inputs).stem
+        inputs = arrays[name]
+    a = np.asarray(inputs, dtype=np.float64)
+    base = operator_grid(problem)
+    k = len(base.input_axes)
+    if a.ndim == k:
+        a = a[None]
+    if a.ndim != k + 1 or not np.isfinite(a).all():
+        raise SpecError(f"expected finite input values of shape (N, {', '.join(base.names[i] for i in base.input_axes)}), "
+                        f"got {a.shape}", file="<input>", key=name)
+    sizes = dict(grid or {})
+    for j, i in enumerate(base.input_axes):
+        sizes[base.names[i]] = a.shape[j + 1]
+    g = operator_grid(problem, sizes)
+    model = load_operator(r)
+    dtype = next(model.parameters()).dtype
+    with torch.no_grad():
+        u = model(torch.as_tensor(a, dtype=dtype), g)[:, 0].double().numpy()
+    result = {"prediction": u, "grid": dict(zip(g.names, g.shape))}
+    out_dir = Path(out) if out is not None else r.path / "predictions"
+    result["files"] = [str(p) for p in write_instances(problem, g, a, u, None, out_dir, stem,
+                                                       problem.operator.write)]
+    return result
+
+
+def evaluate_operator(run: str | Path, grid: dict[str, int] | None = None) -> dict:
+    """Relative L2 errors on the run's test instances evaluated on another grid (e.g. finer
+    than training: zero-shot super-resolution), references recomputed on that grid."""
+    r = Run(run)
+    problem = r.problem
+    if problem.operator.reference is None:
+        raise RunError("the problem has no operator.reference to compare with", path=str(r.path))
+    g = operator_grid(problem, grid)
+    a, ref = instances(problem, "test", problem.operator.test, g)
+    model = load_operator(r)
+    dtype = next(model.parameters()).dtype
+    with torch.no_grad():
+        u = model(torch.as_tensor(a, dtype=dtype), g)[:, 0].double()
+    errs = relative_l2(u, torch.as_tensor(ref)).numpy()
+    return {"grid": dict(zip(g.names, g.shape)), **_summary(errs)}

@@ -1,0 +1,243 @@
+"""Loss balancing: how the terms' mean squares L_i are weighted into the training loss
+Σ_i λ_i L_i. A registry of schemes keyed by the YAML word (``training.weighting.scheme``).
+
+* ``fixed``: λ_i from ``training.weights`` (default 1).
+* ``lra``: learning-rate annealing (Wang, Teng & Perdikaris, SISC 2021, Alg. 1). Every
+  ``every`` steps, for each term i that is not an equation,
+  λ̂_i = max_θ |∇θ L_r| / mean_θ |∇θ L_i| (L_r: the equation terms), λ_i ← (1-α)λ_i + α λ̂_i.
+* ``grad_norm``: gradient-norm balancing (Wang et al. 2023, "An expert's guide"):
+  λ̂_i = Σ_j ‖∇θ L_j‖ / ‖∇θ L_i‖ for every term, same moving average.
+* ``ntk``: NTK trace balancing (Wang, Yu & Perdikaris, JCP 2022): λ̂_i = Σ_j t_j / t_i with
+  t_i = mean over (up to ``ntk_points``) points x of ‖∇θ r_i(x)‖², the mean diagonal of the
+  term's neural tangent kernel; same moving average.
+* ``sa``: self-adaptive per-point weights (McClenny & Braga-Neto, JCP 2023): the loss is
+  Σ_i mean_x(λ_i(x)² r_i(x)²) and the λ are trained by gradient *ascent* (Adam, step
+  ``sa_lr``) while θ descends; they reset to 1 when a sampler moves its points.
+* ``relobralo``: relative loss balancing with random look-back (Bischof & Kraus 2021):
+  with m terms, bal_i(t, t') = m·softmax_i(L_i(t) / (T·L_i(t'))),
+  λ_i ← α(ρ λ_i + (1-ρ) bal_i(t, 0)) + (1-α) bal_i(t, t-1), ρ ~ Bernoulli(E[ρ]).
+
+Weights change only in first-order phases (quasi-Newton curvature needs a fixed loss). The
+logged losses are always the unweighted L_i; the current λ_i are logged next to them.
+"""
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import torch
+
+from ..spec.schema import WeightingSettings
+
+
+def _grads(loss: torch.Tensor, params: Sequence[torch.Tensor]) -> torch.Tensor:
+    g = torch.autograd.grad(loss, params, retain_graph=True, allow_unused=True)
+    return torch.cat([(torch.zeros_like(p) if x is None else x).reshape(-1)
+                      for x, p in zip(g, params)])
+
+
+class Fixed:
+    """Constant weights; the base class of every scheme (objective, state, no update)."""
+
+    def __init__(self, settings: WeightingSettings, initial: Mapping[str, float],
+                 kinds: Mapping[str, str], seed: int = 0):
+        self.settings = settings
+        self.weights = {k: float(v) for k, v in initial.items()}
+        self.kinds = dict(kinds)
+        self.updates = 0
+
+    def objective(self, mse: Mapping[str, torch.Tensor], residuals: Mapping[str, torch.Tensor],
+                  points: Mapping[str, torch.Tensor] | None = None) -> torch.Tensor:
+        """Σ λ_k L_k; ``residuals`` (n,) and ``points`` (n, d) per term for per-point schemes."""
+        return sum(self.weights[k] * v for k, v in mse.items())
+
+    def due(self, step: int) -> bool:
+        return False
+
+    def update(self, mse: Mapping[str, torch.Tensor], residuals: Mapping[str, torch.Tensor],
+               params: Sequence[torch.Tensor]) -> None:
+        """Recompute the weights (called before the backward pass when ``due``)."""
+
+    def after_step(self) -> None:
+        """Called after every first-order parameter step."""
+
+    def _blend(self, target: Mapping[str, float]) -> None:
+        a = self.settings.alpha
+        for k, v in target.items():
+            if v == v and v not in (float("inf"), float("-inf")):
+                self.weights[k] = (1 - a) * self.weights[k] + a * v
+        self.updates += 1
+
+    def state_dict(self) -> dict:
+        return {"weights": dict(self.weights), "updates": self.updates}
+
+    def load_state_dict(self, state: Mapping) -> None:
+        self.weights.update({k: float(v) for k, v in state["weights"].items()})
+        self.updates = int(state["updates"])
+
+
+class _Periodic(Fixed):
+    def due(self, step: int) -> bool:
+        return step % self.settings.every == 0
+
+
+class LearningRateAnnealing(_Periodic):
+    def update(self, mse, residuals, params):
+        eq = [k for k in mse if self.kinds.get(k) == "equation"]
+        if not eq or len(eq) == len(mse):
+            return
+        g_r = torch.stack([_grads(mse[k], params).abs().max() for k in eq]).max()
+        target = {}
+        for k in mse:
+            if k not in eq:
+                target[k] = float(g_r / _grads(mse[k], params).abs().mean().clamp_min(1e-300))
+        self._blend(target)
+
+
+class GradNorm(_Periodic):
+    def update(self, mse, residuals, params):
+        norms = {k: float(_grads(v, params).norm()) for k, v in mse.items()}
+        total = sum(norms.values())
+        self._blend({k: total / max(n, 1e-300) for k, n in norms.items()})
+
+
+class NTK(_Periodic):
+    def __init__(self, settings, initial, kinds, seed=0):
+        super().__init__(settings, initial, kinds, seed)
+        self.generator = torch.Generator().manual_seed(seed + 7)
+
+    def trace(self, r: torch.Tensor, params: Sequence[torch.Tensor]) -> float:
+        """Mean over a random subset of points of ‖∇θ r(x)‖² (the NTK's mean diagonal)."""
+        k = min(self.settings.ntk_points, r.numel())
+        idx = torch.randperm(r.numel(), generator=self.generator)[:k].to(r.device)
+        sub = r.reshape(-1)[idx]
+        eye = torch.eye(k, dtype=r.dtype, device=r.device)
+        g = torch.autograd.grad(sub, params, eye, retain_graph=True, is_grads_batched=True,
+                                allow_unused=True)
+        sq = sum((x.reshape(k, -1) ** 2).sum(1) for x in g if x is not None)
+        return float(sq.mean())
+
+    def update(self, mse, residuals, params):
+        traces = {k: self.trace(residuals[k], params) for k in mse}
+        total = sum(traces.values())
+        self._blend({k: total / max(t, 1e-300) for k, t in traces.items()})
+
+    def state_dict(self):
+        return {**super().state_dict(), "generator": self.generator.get_state()}
+
+    def load_state_dict(self, state):
+        super().load_state_dict(state)
+        self.generator.set_state(state["generator"])
+
+
+class SelfAdaptive(Fixed):
+    def __init__(self, settings, initial, kinds, seed=0):
+        super().__init__(settings, initial, kinds, seed)
+        self.point_weights: dict[str, torch.Tensor] = {}
+        self.optimizer: torch.optim.Optimizer | None = None
+        self._pending: dict | None = None
+        self._points: dict[str, torch.Tensor] = {}
+
+    def _weights_for(self, k: str, r: torch.Tensor, x: torch.Tensor | None) -> torch.Tensor:
+        lam = self.point_weights.get(k)
+        moved = x is not None and k in self._points and not torch.equal(self._points[k], x)
+        if x is not None:
+            self._points[k] = x.detach().clone()
+        if lam is None or moved or lam.shape != r.shape or lam.dtype != r.dtype:
+            lam = torch.ones_like(r.detach()).requires_grad_(True)
+            self.point_weights[k] = lam
+            self.optimizer = None
+            self._pending = None  # a checkpointed ascent state belongs to the old weights
+        return lam
+
+    def objective(self, mse, residuals, points=None):
+        total = 0
+        for k, v in mse.items():
+            r = residuals.get(k)
+            if r is None:
+                total = total + self.weights[k] * v
+                continue
+            lam = self._weights_for(k, r, None if points is None else points.get(k))
+            total = total + self.weights[k] * (lam ** 2 * r ** 2).mean()
+        if self.optimizer is None and self.point_weights:
+            self.optimizer = torch.optim.Adam(list(self.point_weights.values()),
+                                              lr=self.settings.sa_lr, maximize=True)
+            if self._pending is not None:
+                self.optimizer.load_state_dict(self._pending)
+                self._pending = None
+        return total
+
+    def reset(self) -> None:
+        """Points moved: the per-point weights no longer belong to them."""
+        self.point_weights.clear()
+        self.optimizer = None
+
+    def after_step(self):
+        if self.optimizer is not None and all(p.grad is not None
+                                              for p in self.point_weights.values()):
+            self.optimizer.step()
+            self.optimizer.zero_grad(set_to_none=True)
+            self.updates += 1
+
+    def state_dict(self):
+        return {**super().state_dict(),
+                "point_weights": {k: v.detach().clone() for k, v in self.point_weights.items()},
+                "points": dict(self._points),
+                "optimizer": self.optimizer.state_dict() if self.optimizer else None}
+
+    def load_state_dict(self, state):
+        super().load_state_dict(state)
+        self.point_weights = {k: v.clone().requires_grad_(True)
+                              for k, v in state["point_weights"].items()}
+        self._points = dict(state["points"])
+        self.optimizer = None
+        self._pending = state["optimizer"]
+
+
+class ReLoBRaLo(_Periodic):
+    def __init__(self, settings, initial, kinds, seed=0):
+        super().__init__(settings, initial, kinds, seed)
+        self.generator = torch.Generator().manual_seed(seed + 11)
+        self.first: dict[str, float] | None = None
+        self.last: dict[str, float] | None = None
+
+    def _balance(self, now: Mapping[str, float], then: Mapping[str, float]) -> dict[str, float]:
+        keys = list(now)
+        z = torch.tensor([now[k] / (self.settings.temperature * max(then[k], 1e-300))
+                          for k in keys], dtype=torch.float64)
+        w = len(keys) * torch.softmax(z, 0)
+        return {k: float(x) for k, x in zip(keys, w)}
+
+    def update(self, mse, residuals, params):
+        now = {k: float(v.detach()) for k, v in mse.items()}
+        if self.first is None:
+            self.first = self.last = now
+            return
+        s = self.settings
+        rho = float(torch.rand((), generator=self.generator, dtype=torch.float64) < s.rho)
+        to_first = self._balance(now, self.first)
+        to_last = self._balance(now, self.last)
+        a = s.relobralo_alpha
+        for k in now:
+            hist = rho * self.weights[k] + (1 - rho) * to_first[k]
+            self.weights[k] = a * hist + (1 - a) * to_last[k]
+        self.last = now
+        self.updates += 1
+
+    def state_dict(self):
+        return {**super().state_dict(), "generator": self.generator.get_state(),
+                "first": self.first, "last": self.last}
+
+    def load_state_dict(self, state):
+        super().load_state_dict(state)
+        self.generator.set_state(state["generator"])
+        self.first, self.last = state["first"], state["last"]
+
+
+SCHEMES = {"fixed": Fixed, "lra": LearningRateAnnealing, "grad_norm": GradNorm, "ntk": NTK,
+           "sa": SelfAdaptive, "relobralo": ReLoBRaLo}
+
+
+def make_scheme(settings: WeightingSettings, initial: Mapping[str, float],
+                kinds: Mapping[str, str], seed: int = 0) -> Fixed:
+    """The weighting scheme ``settings.scheme`` starting from weights ``initial``."""
+    return SCHEMES[settings.scheme](settings, initial, kinds, seed)

@@ -1,0 +1,216 @@
+"""Optimizer phases: MultiAdam against its definition, dense quasi-Newton and
+Levenberg-Marquardt on problems with known minima, L-BFGS iteration counts, resume of every
+phase."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+import pinnsolve
+from _problems import straight_and_resumed
+from pinnsolve.training.gauss_newton import LevenbergMarquardt
+from pinnsolve.training.multiadam import MultiAdam
+from pinnsolve.training.phases import OPTIMIZERS
+from pinnsolve.training.quasi_newton import VARIANTS, DenseQuasiNewton
+from test_training import _with
+
+
+def test_multiadam_follows_its_definition_and_is_scale_invariant_per_term():
+    # Two hand-made terms on θ ∈ R³ with closed-form gradients:
+    #   L1 = (a·θ)²  → ∇L1 = 2 (a·θ) a;   L2 = s Σ θ⁴  → ∇L2 = 4 s θ³.
+    a = np.array([1.0, -2.0, 0.5])
+    lr, b1, b2, eps = 0.01, 0.9, 0.999, 1e-8
+
+    def run(scale, eps=eps):
+        theta = torch.nn.Parameter(torch.tensor([0.3, 0.1, -0.4], dtype=torch.float64))
+        opt = MultiAdam([theta], lr=lr, betas=(b1, b2), eps=eps)
+        at = torch.tensor(a)
+        for _ in range(5):
+            opt.step_losses([(at @ theta) ** 2, scale * (theta ** 4).sum()])
+        return theta.detach().numpy()
+
+    # Oracle: the update rule written out in numpy.
+    th = np.array([0.3, 0.1, -0.4])
+    m = np.zeros((2, 3))
+    v = np.zeros((2, 3))
+    for t in range(1, 6):
+        g = np.stack([2 * (a @ th) * a, 4 * 1.0 * th ** 3])
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g ** 2
+        mh, vh = m / (1 - b1 ** t), v / (1 - b2 ** t)
+        th = th - lr * (mh / (np.sqrt(vh) + eps)).mean(0)
+    np.testing.assert_allclose(run(1.0), th, rtol=0, atol=1e-14)
+    # Scaling one term by 1e6 leaves each m̂/√v̂ unchanged but for ε: with ε = 1e-15
+    # (|g| ≥ 1e-4 here) the trajectories agree to 1e-9 of a step.
+    np.testing.assert_allclose(run(1e6, 1e-15), run(1.0, 1e-15), rtol=0, atol=1e-9 * lr)
+    # Plain Adam on the sum is not invariant: the scaled term takes over the step.
+    theta = torch.nn.Parameter(torch.tensor([0.3, 0.1, -0.4], dtype=torch.float64))
+    adam = torch.optim.Adam([theta], lr=lr)
+    for _ in range(5):
+        adam.zero_grad()
+        ((torch.tensor(a) @ theta) ** 2 + 1e6 * (theta ** 4).sum()).backward()
+        adam.step()
+    assert np.abs(theta.detach().numpy() - th).max() > 10 * 1e-9 * lr
+
+
+def _rosenbrock(x):
+    return (100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2).sum()
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_dense_quasi_newton_minimises_rosenbrock_and_a_quadratic(variant):
+    x = torch.nn.Parameter(torch.tensor([-1.2, 1.0] * 4, dtype=torch.float64))
+    opt = DenseQuasiNewton([x], variant=variant, max_iter=400)
+
+    def closure():
+        opt.zero_grad()
+        f = _rosenbrock(x)
+        f.backward()
+        return f
+
+    opt.step(closure)
+    # The minimum is x = 1 (f = 0); superlinear convergence reaches round-off: |x - 1| at
+    # 1e-7 means f ~ 1e-14, far below what a stalled first-order method gets in 400 steps.
+    assert (x.detach() - 1).abs().max() < 1e-7
+    assert opt.state[x]["n_iter"] < 400
+
+    # Ill-conditioned quadratic ½ xᵀAx - bᵀx (condition number 1e4): minimum A⁻¹b.
+    gen = torch.Generator().manual_seed(0)
+    q, _ = torch.linalg.qr(torch.randn(20, 20, generator=gen, dtype=torch.float64))
+    A = q @ torch.diag(torch.logspace(0, 4, 20, dtype=torch.float64)) @ q.T
+    b = torch.randn(20, generator=gen, dtype=torch.float64)
+    y = torch.nn.Parameter(torch.zeros(20, dtype=torch.float64))
+    opt = DenseQuasiNewton([y], variant=variant, max_iter=300)
+
+    def quad():
+        opt.zero_grad()
+        f = 0.5 * y @ A @ y - b @ y
+        f.backward()
+        return f
+
+    opt.step(quad)
+    exact = torch.linalg.solve(A, b)
+    # A line search on function values resolves x only to ~√(ε|f*|/λ_min) ≈ 1e-8 along
+    # the flattest direction; 1e-6 leaves room for the self-scaled variants, which stop
+    # there, and still fails a method that has not converged (gradient descent: ~1e-1).
+    assert ((y.detach() - exact).norm() / exact.norm()) < 1e-6
+
+
+@pytest.mark.parametrize("cg_iters", [0, 30])
+def test_levenberg_marquardt_fits_a_nonlinear_least_squares_toy_to_round_off(cg_iters):
+    # r_j = a exp(b x_j) + c - y_j with data from (a, b, c) = (2, -1.5, 0.3): zero residual
+    # at the solution, so Gauss-Newton converges quadratically to float64 round-off.
+    xs = torch.linspace(0, 3, 40, dtype=torch.float64)
+    ys = 2 * torch.exp(-1.5 * xs) + 0.3
+    p = torch.nn.Parameter(torch.tensor([1.0, -1.0, 0.0], dtype=torch.float64))
+    opt = LevenbergMarquardt([p], lambda: p[0] * torch.exp(p[1] * xs) + p[2] - ys,
+                             damping=1e-3, cg_iters=cg_iters, max_iter=60)
+    opt.step()
+    # ‖r‖² of 1e-24 is round-off for 40 residuals of size ~1 (ε ≈ 2e-16 each).
+    assert opt.state[p]["loss"] < 1e-24
+    np.testing.assert_allclose(p.detach().numpy(), [2.0, -1.5, 0.3], atol=1e-10)
+
+
+def test_lbfgs_performs_the_requested_iterations(tmp_path, monkeypatch):
+    calls = []
+    original = torch.optim.LBFGS.step
+
+    def counting(self, closure):
+        before = self.state[self.param_groups[0]["params"][0]].get("n_iter", 0)
+        out = original(self, closure)
+        calls.append(self.state[self.param_groups[0]["params"][0]]["n_iter"] - before)
+        return out
+
+    monkeypatch.setattr(torch.optim.LBFGS, "step", counting)
+    problem = _with(training__phases=[{"optimizer": "lbfgs", "steps": 100}])
+    run = pinnsolve.solve(problem, out=tmp_path / "r")
+    assert run.metrics["steps"] == 100
+    # Iterations the optimizer itself performed (not just the trainer's count).
+    assert sum(calls) == 100
+
+
+@pytest.mark.parametrize("optimizer", ["adamw", "multiadam", "lbfgs", "bfgs", "ssbfgs",
+                                       "ssbroyden", "gauss_newton"])
+def test_every_phase_trains_and_resumes_to_the_straight_run(tmp_path, optimizer):
+    phase = {"optimizer": optimizer, "steps": 40}
+    if optimizer in ("adamw", "multiadam"):
+        phase.update(lr=0.01, weight_decay=1e-4)
+    if optimizer == "gauss_newton":
+        phase.update(cg_iters=5)  # matrix-free path; 5 CG iterations keep the test short
+    problem = _with(training__phases=[phase])
+    straight, resumed, ckpt, a, b = straight_and_resumed(problem, tmp_path)
+    assert ckpt["step"] == 20 and resumed.metrics["steps"] == straight.metrics["steps"]
+    for key in a["model"]:
+        # Optimizer state (moments, inverse Hessian, damping) is checkpointed: the resumed
+        # run repeats the straight one exactly on the CPU.
+        assert torch.equal(a["model"][key], b["model"][key]), key
+    # 40 steps of any phase on the 2×16 heat net bring the error well below an untrained
+    # net's (~1); 0.2 still fails a phase that does nothing.
+    assert straight.metrics["errors"]["u"]["l2re"] < 0.2
+    rows = [json.loads(line) for line in (tmp_path / "a" / "metrics.jsonl").read_text()
+            .splitlines()]
+    assert rows[-1]["phase"] == optimizer
+
+
+def test_registry_matches_schema_words():
+    from pinnsolve.spec import schema
+    assert set(schema.choices(schema.Phase, "optimizer")) == set(OPTIMIZERS)
+
+
+def test_chained_dense_phases_keep_the_inverse_hessian_through_a_resume(tmp_path):
+    # ssbfgs → ssbfgs: the second phase continues with the first one's H, also when the run
+    # is interrupted at the phase boundary and resumed.
+    from pinnsolve.spec import load_problem
+    from pinnsolve.training.solve import Trainer
+    problem = _with(training__phases=[{"optimizer": "ssbfgs", "steps": 20},
+                                      {"optimizer": "ssbfgs", "steps": 20}])
+    seen = {}
+    trainer = Trainer(load_problem(problem), torch.device("cpu"), torch.float64,
+                      lambda e, info: seen.update(
+                          {info["step"]: trainer.optimizer.state[trainer.params[0]]["n_iter"]})
+                      if e == "log" else None)
+    trainer.train(None)
+    assert seen[40] == 40  # 20 iterations of each phase on one optimizer state
+    straight, resumed, ckpt, a, b = straight_and_resumed(problem, tmp_path)
+    assert ckpt["phase"] == 0 and ckpt["phase_step"] == 20
+    for key in a["model"]:
+        assert torch.equal(a["model"][key], b["model"][key]), key
+
+
+def test_dense_quasi_newton_refuses_a_network_too_large_with_a_clear_message(tmp_path):
+    from pinnsolve.errors import SolveError
+    problem = _with(training__phases=[{"optimizer": "ssbfgs", "steps": 5}],
+                    model__width=128, model__depth=2)
+    with pytest.raises(SolveError, match=r"ssbfgs keeps a dense .* at most 8000 parameters"):
+        pinnsolve.solve(problem, out=tmp_path / "r")
+
+
+def test_a_stalled_lbfgs_restarts_its_history_then_ends_the_phase(monkeypatch):
+    from pinnsolve.spec import load_problem
+    import importlib
+    solve_module = importlib.import_module("pinnsolve.training.solve")
+    from pinnsolve.training.solve import Trainer
+    made = []
+    original = solve_module.make_optimizer
+
+    def counting(*args, **kwargs):
+        opt = original(*args, **kwargs)
+        if isinstance(opt, torch.optim.LBFGS):
+            # An optimizer that never makes progress: every chunk stalls.
+            opt.step = lambda closure: closure()
+            made.append(opt)
+        return opt
+
+    monkeypatch.setattr(solve_module, "make_optimizer", counting)
+    events = []
+    trainer = Trainer(load_problem(_with(training__phases=[{"optimizer": "lbfgs", "steps": 500}])),
+                      torch.device("cpu"), torch.float64, lambda e, info: events.append((e, info)))
+    trainer.train(None)
+    # First optimizer + two restarts; the third stalled chunk ends the phase with a warning.
+    assert len(made) == 3
+    warnings = [i["message"] for e, i in events if e == "warning"]
+    assert len(warnings) == 1 and "stalled" in warnings[0]
+    assert trainer.step == 500

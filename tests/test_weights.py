@@ -1,0 +1,188 @@
+"""Loss-balancing schemes and causal weighting against their definitions on hand-made losses
+with closed-form gradients, and every scheme end to end on a tiny problem."""
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import pinnsolve
+from pinnsolve.spec import schema
+from pinnsolve.spec.schema import WeightingSettings
+from pinnsolve.training.causal import causal_loss
+from pinnsolve.training.weights import SCHEMES, make_scheme
+from test_training import _with
+
+KINDS = {"pde": "equation", "bc": "condition"}
+
+
+def _toy():
+    """θ ∈ R³ with L_pde = (a·θ)² and L_bc = 3 (c·θ - 1)², and their gradients in numpy."""
+    theta = torch.tensor([0.5, -0.2, 0.8], dtype=torch.float64, requires_grad=True)
+    a = torch.tensor([1.0, 2.0, -1.0], dtype=torch.float64)
+    c = torch.tensor([0.3, -0.1, 0.4], dtype=torch.float64)
+    mse = {"pde": (a @ theta) ** 2, "bc": 3 * (c @ theta - 1) ** 2}
+    th, an, cn = theta.detach().numpy(), a.numpy(), c.numpy()
+    grads = {"pde": 2 * (an @ th) * an, "bc": 6 * (cn @ th - 1) * cn}
+    return theta, mse, grads
+
+
+def test_schemes_match_the_schema_words():
+    assert set(schema.choices(WeightingSettings, "scheme")) == set(SCHEMES)
+
+
+def test_learning_rate_annealing_follows_wang_2021():
+    theta, mse, g = _toy()
+    s = WeightingSettings(scheme="lra", alpha=0.3)
+    scheme = make_scheme(s, {"pde": 1.0, "bc": 2.0}, KINDS)
+    scheme.update(mse, {}, [theta])
+    hat = np.abs(g["pde"]).max() / np.abs(g["bc"]).mean()
+    assert scheme.weights["pde"] == 1.0  # the residual term is the reference
+    assert math.isclose(scheme.weights["bc"], 0.7 * 2.0 + 0.3 * hat, rel_tol=1e-12)
+
+
+def test_grad_norm_balancing_follows_its_definition():
+    theta, mse, g = _toy()
+    scheme = make_scheme(WeightingSettings(scheme="grad_norm", alpha=1.0), {"pde": 1, "bc": 1},
+                         KINDS)
+    scheme.update(mse, {}, [theta])
+    n = {k: np.linalg.norm(v) for k, v in g.items()}
+    for k in g:
+        assert math.isclose(scheme.weights[k], (n["pde"] + n["bc"]) / n[k], rel_tol=1e-12)
+
+
+def test_ntk_weights_use_the_mean_kernel_diagonal():
+    # Linear residuals r_k(x_j) = θ·φ_k(x_j): ∇θ r = φ_k(x_j), so the NTK diagonal is ‖φ‖².
+    gen = torch.Generator().manual_seed(1)
+    theta = torch.randn(4, dtype=torch.float64, generator=gen, requires_grad=True)
+    phi = {"pde": torch.randn(10, 4, dtype=torch.float64, generator=gen),
+           "bc": 0.1 * torch.randn(6, 4, dtype=torch.float64, generator=gen)}
+    residuals = {k: f @ theta for k, f in phi.items()}
+    mse = {k: (r ** 2).mean() for k, r in residuals.items()}
+    scheme = make_scheme(WeightingSettings(scheme="ntk", alpha=1.0, ntk_points=100),
+                         {"pde": 1, "bc": 1}, KINDS)
+    scheme.update(mse, residuals, [theta])
+    t = {k: float((f ** 2).sum(1).mean()) for k, f in phi.items()}
+    for k in t:
+        assert math.isclose(scheme.weights[k], (t["pde"] + t["bc"]) / t[k], rel_tol=1e-12)
+
+
+def test_self_adaptive_weights_ascend_on_the_residuals():
+    r = {"pde": torch.tensor([0.0, 1.0, -2.0], dtype=torch.float64),
+         "bc": torch.tensor([0.5], dtype=torch.float64)}
+    scheme = make_scheme(WeightingSettings(scheme="sa", sa_lr=0.1), {"pde": 1, "bc": 2}, KINDS)
+    mse = {k: (v ** 2).mean() for k, v in r.items()}
+    total = scheme.objective(mse, r)
+    # λ = 1 initially: the objective equals the fixed-weight loss.
+    assert math.isclose(float(total.detach()), float(mse["pde"] + 2 * mse["bc"]), rel_tol=1e-14)
+    total.backward()
+    scheme.after_step()
+    lam = scheme.point_weights["pde"].detach()
+    # Adam's first step moves each weight by lr along the sign of ∂L/∂λ = 2λr²/n ≥ 0
+    # (maximize): +0.1 where r ≠ 0, unchanged where r = 0 (zero gradient).
+    np.testing.assert_allclose(lam.numpy(), [1.0, 1.1, 1.1], atol=1e-7)
+    np.testing.assert_allclose(scheme.point_weights["bc"].detach().numpy(), [1.1], atol=1e-7)
+    # Same points: the weights persist; moved points: they restart at 1.
+    x = {"pde": torch.zeros(3, 1, dtype=torch.float64), "bc": torch.zeros(1, 1, dtype=torch.float64)}
+    scheme.objective(mse, r, x)
+    scheme.objective(mse, r, x)
+    np.testing.assert_allclose(scheme.point_weights["pde"].detach().numpy(), [1.0, 1.1, 1.1],
+                               atol=1e-7)
+    scheme.objective(mse, r, {**x, "pde": x["pde"] + 0.5})
+    np.testing.assert_allclose(scheme.point_weights["pde"].detach().numpy(), [1, 1, 1])
+    np.testing.assert_allclose(scheme.point_weights["bc"].detach().numpy(), [1.1], atol=1e-7)
+
+
+def test_relobralo_follows_bischof_kraus():
+    s = WeightingSettings(scheme="relobralo", every=1, temperature=0.5, rho=1.0,
+                          relobralo_alpha=0.8)
+    scheme = make_scheme(s, {"pde": 1.0, "bc": 1.0}, KINDS)
+    losses = [{"pde": 4.0, "bc": 1.0}, {"pde": 2.0, "bc": 0.9}, {"pde": 1.0, "bc": 0.3}]
+    lam = np.array([1.0, 1.0])
+    prev = None
+    for k, L in enumerate(losses):
+        scheme.update({n: torch.tensor(v, dtype=torch.float64) for n, v in L.items()}, {}, [])
+        now = np.array([L["pde"], L["bc"]])
+        if prev is not None:
+            z = now / (0.5 * prev)
+            bal = 2 * np.exp(z) / np.exp(z).sum()
+            # ρ = 1 (E[ρ] = 1): the history term is the previous λ.
+            lam = 0.8 * lam + 0.2 * bal
+        prev = now
+        np.testing.assert_allclose([scheme.weights["pde"], scheme.weights["bc"]], lam,
+                                   rtol=1e-12)
+    assert scheme.updates == 2
+
+
+def test_causal_loss_follows_the_respecting_causality_weights():
+    r = torch.tensor([1.0, 1.0, 2.0, 0.0, 3.0, 1.0], dtype=torch.float64)
+    t = torch.tensor([0.1, 0.2, 0.4, 0.45, 0.8, 0.9], dtype=torch.float64)
+    loss, w = causal_loss(r, t, 0.0, 1.0, 3, eps=0.5)
+    L = np.array([1.0, 2.0, 5.0])  # chunk means of r²: [0, 1/3), [1/3, 2/3), [2/3, 1]
+    expected_w = np.exp(-0.5 * np.array([0.0, L[0], L[0] + L[1]]))
+    np.testing.assert_allclose(w.numpy(), expected_w, rtol=1e-14)
+    assert math.isclose(float(loss), float((expected_w * L).mean()), rel_tol=1e-14)
+    # Weights carry no gradient: only L_k does.
+    rr = r.clone().requires_grad_(True)
+    causal_loss(rr, t, 0.0, 1.0, 3, eps=0.5)[0].backward()
+    n = np.array([2, 2, 2])
+    np.testing.assert_allclose(rr.grad.numpy(),
+                               (expected_w / 3 / n).repeat(2) * 2 * r.numpy(), rtol=1e-14)
+
+
+@pytest.mark.parametrize("scheme", sorted(SCHEMES))
+def test_every_scheme_trains_and_logs_unweighted_losses_and_weights(tmp_path, scheme):
+    problem = _with(training__phases=[{"optimizer": "adam", "steps": 30, "lr": 0.01}],
+                    model__hard_constraints=False)
+    problem["training"]["weighting"] = {"scheme": scheme, "every": 10}
+    problem["training"]["causal"] = {"chunks": 4, "eps": 1.0}
+    run = pinnsolve.solve(problem, out=tmp_path / "r")
+    rows = [json.loads(x) for x in (tmp_path / "r" / "metrics.jsonl").read_text().splitlines()]
+    last = rows[-1]
+    assert set(last["weights"]) == set(last["losses"]) == {"pde", "ic", "bc"}
+    assert all(np.isfinite(v) and v > 0 for v in last["weights"].values())
+    assert len(last["causal_weights"]) == 4 and last["causal_weights"][0] == 1.0
+    if scheme in ("lra", "grad_norm", "ntk", "relobralo"):
+        assert last["weights"] != {"pde": 1.0, "ic": 1.0, "bc": 1.0}
+    assert run.metrics["errors"]["u"]["l2re"] < 1.0
+
+
+def test_time_marching_horizon_restricts_the_equation_to_early_times():
+    from pinnsolve.spec import load_problem
+    from pinnsolve.training.solve import Trainer
+    problem = _with(training__phases=[{"optimizer": "adam", "steps": 1, "horizon": 0.5},
+                                      {"optimizer": "gauss_newton", "steps": 1, "horizon": 0.5}])
+    trainer = Trainer(load_problem(problem), torch.device("cpu"), torch.float64)
+    trainer.time_weighting.horizon = 0.5  # what train() sets for these phases
+    total, mse, residuals = trainer.losses()
+    t = trainer.samplers["interior"].points()[:, 1].detach()
+    r = residuals["pde"].detach()
+    inside = t <= 0.25  # HEAT's t ∈ [0, 0.5]: half the interval
+    assert 0 < int(inside.sum()) < len(t)
+    expected = float((r[inside] ** 2).mean())  # IC and BC are exact: pde is the only term
+    assert math.isclose(float(total.detach()), expected, rel_tol=1e-12)
+    # The Gauss-Newton residual vector has the same squared norm.
+    assert math.isclose(float((trainer.residual_vector().detach() ** 2).sum()), expected,
+                        rel_tol=1e-12)
+    # Full horizon: the plain mean square again.
+    trainer.time_weighting.horizon = 1.0
+    assert math.isclose(float(trainer.losses()[0].detach()), float((r ** 2).mean()),
+                        rel_tol=1e-12)
+
+
+@pytest.mark.parametrize("scheme", ["lra", "ntk", "sa", "relobralo"])
+def test_weighting_state_resumes_to_the_straight_run(tmp_path, scheme):
+    from _problems import straight_and_resumed
+    problem = _with(training__phases=[{"optimizer": "adam", "steps": 40, "lr": 0.01}],
+                    model__hard_constraints=False)
+    problem["training"]["weighting"] = {"scheme": scheme, "every": 5}
+    straight, resumed, ckpt, a, b = straight_and_resumed(problem, tmp_path)
+    assert ckpt["step"] == 20 and ckpt["balance"]["updates"] > 0
+    # Weights, their history (relobralo), generators (ntk) and point weights with their
+    # Adam state (sa) are checkpointed: the resumed run repeats the straight one exactly.
+    for key in a["model"]:
+        assert torch.equal(a["model"][key], b["model"][key]), key
+    assert a["balance"]["weights"] == b["balance"]["weights"]
