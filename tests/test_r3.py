@@ -151,3 +151,61 @@ def test_redraw_applies_one_r3_update_on_a_fresh_residual():
     after = s.points()
     assert after.shape == before.shape
     assert torch.equal(after[:int(keep.sum())], before[keep])
+
+
+def test_gate_uses_normalised_time_and_the_front_follows_the_gated_loss():
+    # Time on [2, 6]: the gate sees t̂ = (t − 2) / 4, so g(t = 2 + 4β) = 1/2 exactly.
+    spec = {k: v for k, v in HEAT.items() if k != "reference"}
+    problem = load_problem({**spec, "domain": {"x": [0, 1], "t": [2, 6]},
+                            "conditions": [{"where": "t = 2", "equation": "u = sin(pi*x)"},
+                                           {"where": "boundary", "dirichlet": 0}]})
+    s = R3Sampler(RegionGeometry(problem, Region("interior")), 400, "uniform", 1, 0,
+                  causal=True)
+    t = torch.tensor([[0.5, 2 + 4 * s.beta], [0.5, 2.0], [0.5, 6.0]], dtype=torch.float64)
+    g = s.gate(t)
+    assert g[0] == pytest.approx(0.5, rel=1e-14)
+    assert g[1] == pytest.approx((1 - math.tanh(2.5)) / 2, rel=1e-14)
+    assert g[2] == pytest.approx((1 - math.tanh(7.5)) / 2, rel=1e-14)
+    # A residual of 1e3 only where the gate is shut (t̂ > 0.9, g < 1e-6): the gated loss
+    # is ~1e-6, so the front moves at full speed η·clip = 1e-4 (an ungated loss of ~1e5
+    # would hold it still); the same residual at early times holds it still.
+    late = (s.points()[:, 1] - 2) / 4 > 0.9
+    assert 0 < int(late.sum()) < 400
+    gated = float(((1e3 * late * s.gate()) ** 2).mean())
+    assert gated < 1e-3
+    s.update(1e3 * late.to(torch.float64), step=1)
+    assert s.beta == pytest.approx(-0.5 + 1e-3 * min(math.exp(-20 * gated), 0.1), rel=1e-12)
+    assert s.beta == pytest.approx(-0.5 + 1e-4, rel=1e-9)
+    early = (s.points()[:, 1] - 2) / 4 < 0.1
+    s.update(1e3 * early.to(torch.float64), step=2)
+    assert s.beta == pytest.approx(-0.5 + 1e-4, abs=1e-12)
+
+
+def test_time_harmonics_embedding_and_causal_start():
+    # model.time_modes adds cos/sin(πk t̂), t̂ = (t − t0)/(t1 − t0), next to the plain inputs.
+    from pinnsolve.errors import SpecError
+    from pinnsolve.models.build import build_model
+    spec = {**HEAT, "domain": {"x": [0, 1], "t": [2, 6]},
+            "conditions": [{"where": "t = 2", "equation": "u = sin(pi*x)"},
+                           {"where": "boundary", "dirichlet": 0}],
+            "model": {"width": 8, "depth": 1, "time_modes": 3, "hard_constraints": False},
+            "sampling": {"interior": 50, "strategy": "r3", "causal": True,
+                         "causal_start": 0.25}}
+    spec.pop("reference")
+    problem = load_problem(spec)
+    net, _, _ = build_model(problem)
+    emb = net.embedding
+    x = torch.tensor([[0.3, 3.0], [0.9, 6.0]], dtype=torch.float64)
+    t_hat = (x[:, 1] - 2) / 4
+    k = torch.arange(1, 4, dtype=torch.float64)
+    want = torch.cat([2 * x[:, :1] - 1, 2 * t_hat[:, None] - 1,
+                      torch.cos(math.pi * k * t_hat[:, None]),
+                      torch.sin(math.pi * k * t_hat[:, None])], 1)
+    assert torch.allclose(emb(x), want, atol=1e-15)
+    tr = Trainer(problem, torch.device("cpu"), torch.float64)
+    assert tr.samplers["interior"].beta == 0.25
+    with pytest.raises(SpecError, match="model.time_modes"):
+        build_model(load_problem({"domain": {"x": [0, 1]}, "fields": ["u"],
+                                  "equations": ["diff(u, x, 2) = 0"],
+                                  "conditions": [{"where": "boundary", "dirichlet": 0}],
+                                  "model": {"time_modes": 2}}))

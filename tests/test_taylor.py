@@ -149,6 +149,8 @@ def embeddings():
         "periodic": Embedding([0, -1, 0], [1, 1, 2], periodic=[1], modes=2),
         "fourier": Embedding([0, -1, 0], [1, 1, 2], fourier_features=4,
                              generator=torch.Generator().manual_seed(3)),
+        "time": Embedding([0, -1, 0], [1, 1, 2], periodic=[1], modes=2, time_column=2,
+                          time_modes=3),
     }
 
 

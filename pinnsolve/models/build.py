@@ -4,6 +4,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ..errors import SpecError
 from ..spec.problem import Problem
 from .constraints import HardConstrained, plan_constraints
 from .mlp import MLP, Embedding, ModifiedMLP
@@ -40,8 +41,13 @@ def build_model(problem: Problem, *, seed: int = 0) -> tuple[nn.Module, set[str]
     gen = torch.Generator().manual_seed(seed)
     lo, hi = input_ranges(problem)
     periodic = [problem.domain.column(c) for c in problem.periodic]
+    if s.time_modes and problem.domain.time is None:
+        raise SpecError("model.time_modes adds harmonics of time, but the problem has no "
+                        "time coordinate; remove it", file=problem.source,
+                        key="model.time_modes")
     embedding = Embedding(lo, hi, periodic, s.periodic_modes, s.fourier_features,
-                          s.fourier_scale, generator=gen)
+                          s.fourier_scale, generator=gen, time_column=len(lo) - 1,
+                          time_modes=s.time_modes)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         net = MODELS[s.kind](embedding, len(problem.fields), s.width, s.depth, s.activation,

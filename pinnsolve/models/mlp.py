@@ -2,7 +2,9 @@
 
 Inputs pass through :class:`Embedding` first: each coordinate is scaled to [-1, 1] from its
 declared range; a periodic coordinate of period L enters as cos(2πkx/L), sin(2πkx/L),
-k = 1..modes (periodicity exact by construction); optional random Fourier features
+k = 1..modes (periodicity exact by construction); the time coordinate can add harmonics
+cos(πk t̂), sin(πk t̂), k = 1..time_modes, t̂ ∈ [0, 1] (fast temporal signals, e.g. a wave
+advected at speed β needs πk up to ~β); optional random Fourier features
 [cos(2π B z), sin(2π B z)] with B ~ N(0, scale²) (Tancik et al. 2020).
 """
 from __future__ import annotations
@@ -32,12 +34,15 @@ class Embedding(nn.Module):
         fourier_features: number of random Fourier features (0: none).
         fourier_scale: standard deviation of the Fourier frequencies.
         generator: seeds the Fourier matrix.
+        time_column: the input column of time, for ``time_modes`` harmonics of it.
+        time_modes: harmonics cos/sin(πk t̂), k = 1..time_modes, added for time (0: none).
     Shapes: (n, d) → (n, out_dim).
     """
 
     def __init__(self, lo: Sequence[float], hi: Sequence[float], periodic: Sequence[int] = (),
                  modes: int = 1, fourier_features: int = 0, fourier_scale: float = 1.0,
-                 generator: torch.Generator | None = None):
+                 generator: torch.Generator | None = None, time_column: int | None = None,
+                 time_modes: int = 0):
         super().__init__()
         lo_t = torch.tensor(lo, dtype=torch.float64)
         hi_t = torch.tensor(hi, dtype=torch.float64)
@@ -49,7 +54,10 @@ class Embedding(nn.Module):
         self.register_buffer("plain", torch.tensor(plain, dtype=torch.long))
         self.register_buffer("periodic", torch.tensor(periodic, dtype=torch.long))
         self.register_buffer("harmonics", torch.arange(1, modes + 1, dtype=torch.float64))
-        base_dim = len(plain) + 2 * modes * len(periodic)
+        self.time_column = time_column if time_modes else None
+        self.register_buffer("time_harmonics",
+                             torch.arange(1, time_modes + 1, dtype=torch.float64))
+        base_dim = len(plain) + 2 * modes * len(periodic) + 2 * time_modes
         if fourier_features:
             b = torch.randn(base_dim, fourier_features, generator=generator, dtype=torch.float64)
             self.register_buffer("fourier", b * fourier_scale)
@@ -65,6 +73,10 @@ class Embedding(nn.Module):
             # z in [-1, 1] spans one period: angle = π k (z + 1).
             angle = math.pi * (z[:, self.periodic, None] + 1) * self.harmonics
             angle = angle.reshape(x.shape[0], -1)
+            parts += [torch.cos(angle), torch.sin(angle)]
+        if self.time_column is not None:
+            # t̂ = (z + 1) / 2 ∈ [0, 1]: angle = π k t̂.
+            angle = math.pi * (z[:, self.time_column, None] + 1) / 2 * self.time_harmonics
             parts += [torch.cos(angle), torch.sin(angle)]
         z = torch.cat(parts, dim=1) if len(parts) > 1 else parts[0]
         if self.fourier is not None:
@@ -83,6 +95,12 @@ class Embedding(nn.Module):
             rows = torch.arange(weight.shape[0], device=weight.device)
             weight[rows, self.periodic.repeat_interleave(modes)] = \
                 math.pi * self.harmonics.repeat(len(self.periodic)).to(weight.dtype)
+            angle = z.linear(weight, weight.sum(1))
+            parts += [angle.map("cos"), angle.map("sin")]
+        if self.time_column is not None:
+            modes = len(self.time_harmonics)
+            weight = z.value.new_zeros(modes, z.value.shape[-1])
+            weight[:, self.time_column] = math.pi / 2 * self.time_harmonics.to(weight.dtype)
             angle = z.linear(weight, weight.sum(1))
             parts += [angle.map("cos"), angle.map("sin")]
         z = parts[0].cat(parts[1:]) if len(parts) > 1 else parts[0]

@@ -10,8 +10,8 @@ Causal R3 (time-dependent regions): a gate g(t̂) = (1 − tanh(α (t̂ − β))
 normalised time t̂ ∈ [0, 1] multiplies the fitness and the loss residuals, and after each
 step the front advances, β ← β + η · min(exp(−ε · mean((g |r|)²)), clip), so later times
 enter the loss only once earlier ones are fitted. Defaults are the reference code's:
-α = 5, β₀ = −0.5, η = 1e-3, ε = 20, clip = 0.1 (settings causal_alpha, causal_eta,
-causal_eps). Only the interior region (the equation's residual) is gated.
+α = 5, β₀ = −0.5, η = 1e-3, ε = 20, clip = 0.1 (settings causal_alpha, causal_start,
+causal_eta, causal_eps). Only the interior region (the equation's residual) is gated.
 """
 from __future__ import annotations
 
@@ -42,7 +42,8 @@ class R3Sampler(RegionSampler):
     @classmethod
     def options(cls, settings: SamplingSettings) -> dict:
         return {"causal": settings.causal, "alpha": settings.causal_alpha,
-                "eta": settings.causal_eta, "eps": settings.causal_eps}
+                "eta": settings.causal_eta, "eps": settings.causal_eps,
+                "beta": settings.causal_start}
 
     def gate(self, points: torch.Tensor | None = None) -> torch.Tensor | None:
         """g(t̂) at the points (n,), or None when not causal."""

@@ -35,6 +35,7 @@ class ModelSettings:
     periodic_modes: int = _rng(1, 1, 64)
     hard_constraints: bool = True
     output_scale: float = _rng(1.0, 1e-12, 1e12)
+    time_modes: int = _rng(0, 0, 256)     # harmonics cos/sin(πk t̂) of time, k ≤ time_modes
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class SamplingSettings:
     causal_alpha: float = _rng(5.0, 0.0, 1e4)         # r3: gate steepness α
     causal_eta: float = _rng(1e-3, 0.0, 1.0)          # r3: front speed η_β
     causal_eps: float = _rng(20.0, 0.0, 1e8)          # r3: tolerance ε of exp(-ε · gated loss)
+    causal_start: float = _rng(-0.5, -100.0, 100.0)   # r3: initial front β₀ (normalised time)
     uniform_fraction: float = _rng(0.2, 0.0, 1.0)     # adversarial*: share of fresh uniform points
     pgd_steps: int = _rng(20, 1, 10_000)              # adversarial: sign-gradient ascent steps
     pgd_radius: float = _rng(0.1, 0.0, 1.0)           # adversarial: L∞ radius, share of the box
