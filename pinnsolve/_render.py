@@ -74,7 +74,9 @@ def problem_summary(problem, compiled) -> Group:
     if d.time is not None:
         coords.append(f"{d.time.name} ∈ [{d.time.lo:g}, {d.time.hi:g}] (time)")
     head.add_row("problem", problem.name)
-    head.add_row("domain", ", ".join(coords))
+    head.add_row("domain", ", ".join(coords) + (
+        f" ∩ shape ({d.shape.kind})" if d.shape is not None else
+        f" ∩ mesh {d.mesh}" if d.mesh is not None else ""))
     head.add_row("fields", ", ".join(problem.fields))
     if problem.parameters:
         head.add_row("parameters", ", ".join(f"{p.name} = {p.expr} = {p.value:.6g}"
@@ -136,6 +138,8 @@ def problem_summary(problem, compiled) -> Group:
 def _where(region) -> str:
     if region.kind == "face":
         return f"{region.coord} = {'min' if region.side == 'lo' else 'max'}"
+    if getattr(region, "piece", None):
+        return "boundary: " + ", ".join(region.piece)
     return region.kind
 
 

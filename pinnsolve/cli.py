@@ -67,16 +67,28 @@ def solve(problem: Path = typer.Argument(..., help="Problem file (YAML)."),
           device: Optional[str] = typer.Option(None, "--device", help="auto, cpu or cuda."),
           quiet: bool = typer.Option(False, "--quiet", "-q", help="No live table."),
           json_lines: bool = typer.Option(False, "--json", help="Progress as JSON lines."),
+          nproc: int = typer.Option(1, "--nproc", min=1, help="Train on N local ranks "
+                                    "(runs torch.distributed.run; gloo on CPU, NCCL on CUDA)."),
           ) -> None:
     """Train a PINN for a problem, write fields, plots and metrics. Resumes a run directory."""
+    import os
+
     from ._render import ProgressView
     from .spec import load_problem
     from .training.solve import solve as run_solve
 
     opts = list(overrides or ())
+    if nproc > 1 and "WORLD_SIZE" not in os.environ:
+        from .training.distributed import launch
+
+        args = ["solve", str(problem), *opts] + (["--out", str(out)] if out else []) + \
+            (["--fresh"] if fresh else []) + (["--device", device] if device else []) + \
+            (["--quiet"] if quiet else []) + (["--json"] if json_lines else [])
+        raise typer.Exit(launch(nproc, args))
     if device:
         opts.append(f"training.device={device}")
-    view = ProgressView(console, json_lines=json_lines, quiet=quiet)
+    main_rank = os.environ.get("RANK", "0") == "0"   # under torchrun only rank 0 reports
+    view = ProgressView(console, json_lines=json_lines and main_rank, quiet=quiet or not main_rank)
     try:
         prob = load_problem(problem, opts)
         run = run_solve(prob, out=out, fresh=fresh, callback=view)
@@ -87,7 +99,8 @@ def solve(problem: Path = typer.Argument(..., help="Problem file (YAML)."),
         view("end", {})
         err_console.print("[yellow]interrupted; checkpoint saved, run again to resume[/yellow]")
         raise typer.Exit(130)
-    _print_result(run, json_lines)
+    if main_rank:
+        _print_result(run, json_lines)
 
 
 def _print_result(run, json_lines: bool) -> None:

@@ -224,8 +224,16 @@ KEYS = ["name", "description", "domain", "time", "fields", "parameters", "unknow
 # Mutation fuzzer
 # ------------------------------------------------------------------------------------------
 def bases() -> list[tuple[str, dict]]:
-    """The bundled problems as raw mappings (name, mapping)."""
-    return [(p.stem, yaml.safe_load(p.read_text())) for p in PROBLEM_FILES]
+    """The bundled problems as raw mappings (name, mapping). Mutants are written elsewhere,
+    so a mesh file named relative to the problem gets its absolute path."""
+    out = []
+    for p in PROBLEM_FILES:
+        raw = yaml.safe_load(p.read_text())
+        domain = raw.get("domain")
+        if isinstance(domain, dict) and isinstance(domain.get("mesh"), str):
+            domain["mesh"] = str((p.parent / domain["mesh"]).resolve())
+        out.append((p.stem, raw))
+    return out
 
 
 def _paths(node: Any, prefix: tuple = ()) -> Iterator[tuple]:

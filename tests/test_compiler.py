@@ -122,6 +122,13 @@ def region_points(problem, term, n: int, gen: torch.Generator):
         x = uniform(bounds, n, gen)
         x[:, d.column(d.time.name)] = d.time.lo
         return x, None
+    if kind == "boundary" and (d.shape is not None or d.mesh is not None):
+        # A shaped or mesh domain: points and outward normals of the named boundary part.
+        from pinnsolve.geometry import region_geometry
+        from pinnsolve.sampling import RegionSampler
+        seed = int(torch.randint(1 << 30, (1,), generator=gen))
+        s = RegionSampler(region_geometry(problem, term.region), n, "uniform", 0, seed)
+        return s.points().to(DTYPE), s.normals().to(DTYPE)
     if kind == "boundary":
         xs, ns = [], []
         for col in range(d.n_space):

@@ -134,8 +134,10 @@ def test_mutation_campaign_short(tmp_path):
     assert camp.tried == 165
     assert camp.crashes == [], camp.summary() + "\n" + "\n".join(
         f"{label}: {why}" for label, why, _ in camp.crashes[:10])
-    # The campaign reaches both outcomes: it is not all rejected at the first byte.
-    assert camp.counts.get("ok", 0) >= 5 and camp.counts.get("error", 0) >= 100
+    # The campaign reaches both outcomes: it is not all rejected at the first byte. (How
+    # many mutants stay valid depends on the corpus: seed 0 gave 11 of 165 over the
+    # problems before the shaped and mesh problems were added, 4 with them.)
+    assert camp.counts.get("ok", 0) >= 3 and camp.counts.get("error", 0) >= 100
 
 
 def test_huge_and_deep_files_are_rejected_quickly(tmp_path):

@@ -19,7 +19,7 @@ ALLOWED = {
     "geometry": {"spec"},
     "derivatives": set(),
     "compiler": {"spec", "derivatives"},
-    "models": {"spec", "compiler"},
+    "models": {"spec", "compiler", "geometry"},
     "sampling": {"spec", "geometry"},
     "reference": set(),
     "io": {"spec", "models", "compiler", "reference", "geometry", "sampling"},

@@ -10,7 +10,7 @@ import torch
 from ..compiler.collect import Columns
 from ..compiler.lower import Env, lower
 from ..errors import SpecError
-from ..geometry import RegionGeometry
+from ..geometry import domain_mask, mesh_of, region_geometry
 from .references import SOLVERS
 from ..sampling import RegionSampler
 from ..spec.load import load_npz
@@ -38,6 +38,16 @@ def grid_points(axes: dict[str, np.ndarray]) -> np.ndarray:
     """(N, d) points of the tensor grid, first axis slowest (C order)."""
     mesh = np.meshgrid(*axes.values(), indexing="ij")
     return np.stack([m.reshape(-1) for m in mesh], axis=1)
+
+
+def mesh_points(problem: Problem, axes: dict[str, np.ndarray]) -> np.ndarray:
+    """A mesh domain's nodes (N, n_space), each at every time of the time axis (time last,
+    slowest) when the problem has one."""
+    nodes = mesh_of(problem).points
+    if problem.domain.time is None:
+        return nodes
+    times = axes[problem.domain.time.name]
+    return np.concatenate([np.column_stack([nodes, np.full(len(nodes), t)]) for t in times])
 
 
 def evaluate(model: Callable[[torch.Tensor], torch.Tensor], points: np.ndarray, *,
@@ -103,11 +113,15 @@ def reference_data(problem: Problem, sizes: dict[str, int] | None = None
                             key="reference.file")
         return np.stack(list(columns.values()), 1), vals
     axes = grid_axes(problem, sizes)
-    if axes:
+    if problem.domain.mesh is not None:
+        pts = mesh_points(problem, axes)
+    elif axes:
         pts = grid_points(axes)
+        inside = domain_mask(problem, pts)
+        pts = pts if inside is None else pts[inside]   # shaped domain: grid points in it
     else:
         # 2000 points, fewer in very high dimension (100 at d = 10^6: 0.8 GB of float64).
         n = int(min(2000, max(100, REFERENCE_ENTRIES * 10 // problem.domain.n_inputs)))
-        pts = RegionSampler(RegionGeometry(problem, Region("interior")), n, "uniform", 0,
+        pts = RegionSampler(region_geometry(problem, Region("interior")), n, "uniform", 0,
                             seed=12345).points().numpy()
     return pts, reference_values(problem, pts)

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from ..errors import RunError
-from ..geometry import RegionGeometry
+from ..geometry import domain_mask, region_geometry
 from ..sampling import RegionSampler
 from ..spec.problem import Problem, Region
 from .fields import evaluate, grid_axes, grid_points, reference_data, reference_values
@@ -26,6 +26,8 @@ def write_outputs(problem: Problem, model: torch.nn.Module, run_path: Path, *, f
     """
     formats = tuple(formats or problem.settings.output.formats)
     mesh = mesh or problem.settings.output.mesh
+    if mesh is None and problem.domain.mesh is not None and problem.domain.time is None:
+        mesh = problem.domain.mesh   # a mesh domain exports onto its own nodes
     out_dir = Path(run_path) / "fields"
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
@@ -39,11 +41,21 @@ def write_outputs(problem: Problem, model: torch.nn.Module, run_path: Path, *, f
     pred = evaluate(model, pts, dtype=dtype)
     ref = reference_values(problem, pts)
     shape = tuple(len(a) for a in axes.values())
+    inside = domain_mask(problem, pts)       # shaped domains: NaN outside, cells inside only
+    if inside is not None:
+        pred[~inside] = np.nan
     data = {f: pred[:, i].reshape(shape) for i, f in enumerate(problem.fields)}
     if ref:
         for f, v in ref.items():
+            v = v if inside is None else np.where(inside, v, np.nan)
             data[f"{f}_ref"] = v.reshape(shape)
             data[f"{f}_abs_error"] = np.abs(data[f] - data[f"{f}_ref"])
+    space_inside = None
+    if inside is not None:
+        space_inside = inside.reshape(shape)
+        if problem.domain.time is not None:
+            space_inside = space_inside[..., 0]
+        data["inside"] = inside.reshape(shape).astype(np.float64)
     space = {k: v for k, v in axes.items() if problem.domain.time is None
              or k != problem.domain.time.name}
     if problem.domain.time is not None:
@@ -51,9 +63,10 @@ def write_outputs(problem: Problem, model: torch.nn.Module, run_path: Path, *, f
         series = {k: np.moveaxis(v, -1, 0) for k, v in data.items()}
         if "xdmf" in formats or "vtu" in formats:
             written.append(write_xdmf_series(out_dir / "solution.xdmf", list(space.values()),
-                                             times, series))
+                                             times, series, inside=space_inside))
     elif "vtu" in formats or "xdmf" in formats:
-        written.append(write_vtu(out_dir / "solution.vtu", list(space.values()), data))
+        written.append(write_vtu(out_dir / "solution.vtu", list(space.values()), data,
+                                 inside=space_inside))
     if "npz" in formats:
         written.append(write_npz(out_dir / "solution.npz", **{f"axis_{k}": v for k, v in axes.items()},
                                  **data))
@@ -70,7 +83,7 @@ def _vector_samples(problem: Problem, model, run_path: Path, formats, dtype, log
     errors, and plots of prediction against reference."""
     samples = reference_data(problem)
     if samples is None:
-        pts = RegionSampler(RegionGeometry(problem, Region("interior")), 2000, "uniform", 0,
+        pts = RegionSampler(region_geometry(problem, Region("interior")), 2000, "uniform", 0,
                             seed=12345).points().numpy()
         ref = {}
     else:

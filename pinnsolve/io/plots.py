@@ -34,7 +34,7 @@ def _panel(fig, ax, axes: dict[str, np.ndarray], title: str, values: np.ndarray)
         ax.set_xlabel(names[0])
     else:
         a, b = names[0], names[1]
-        if values.ndim == 3:
+        while values.ndim > 2:   # 3-D grids and space-time grids: middle slices
             values = values[..., values.shape[-1] // 2]
         im = ax.pcolormesh(axes[b], axes[a], values, shading="auto", cmap="viridis")
         ax.set_xlabel(b)

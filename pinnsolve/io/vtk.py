@@ -105,8 +105,20 @@ def _flatten_fields(
     return flat
 
 
+def restrict_mesh(points: np.ndarray, cells: list[tuple[str, np.ndarray]], inside: np.ndarray
+                  ) -> tuple[np.ndarray, list[tuple[str, np.ndarray]], np.ndarray]:
+    """Keep the cells whose corners are all ``inside`` (bool per point) and the points they
+    use. Returns (points, cells renumbered, indices of the kept points)."""
+    kept_cells = [(kind, conn[inside[conn].all(1)]) for kind, conn in cells]
+    used = np.unique(np.concatenate([c.reshape(-1) for _, c in kept_cells]))
+    new_index = np.full(len(points), -1, dtype=np.int64)
+    new_index[used] = np.arange(len(used))
+    return points[used], [(k, new_index[c]) for k, c in kept_cells], used
+
+
 def write_vtu(
-    path: PathLike, axes: Sequence[np.ndarray], point_data: Mapping[str, np.ndarray]
+    path: PathLike, axes: Sequence[np.ndarray], point_data: Mapping[str, np.ndarray],
+    inside: np.ndarray | None = None,
 ) -> Path:
     """Write a tensor-product grid with nodal fields as a VTU file, atomically.
 
@@ -115,6 +127,8 @@ def write_vtu(
         axes: 1 to 3 coordinate arrays, see :func:`grid_mesh`.
         point_data: name -> array of shape ``tuple(len(a) for a in axes)`` (optionally with
             a trailing component axis), flattened in C order to match the point order.
+        inside: optional bool per grid point (C order): keep only cells with all corners
+            inside, and their points (shaped domains).
 
     Returns:
         ``path`` as a ``Path``.
@@ -125,6 +139,9 @@ def write_vtu(
     points, cells = grid_mesh(axes)
     shape = tuple(len(a) for a in axes)
     fields = _flatten_fields(point_data, shape, str(shape))
+    if inside is not None:   # a shaped domain: only the grid cells inside it
+        points, cells, used = restrict_mesh(points, cells, np.asarray(inside).reshape(-1))
+        fields = {k: v[used] for k, v in fields.items()}
     mesh = meshio.Mesh(points, cells, point_data=fields)
     # The temp name keeps ".vtu" and the format is also given explicitly, so meshio can
     # never guess the format from the wrong extension.
@@ -195,6 +212,7 @@ def write_xdmf_series(
     space_axes: Sequence[np.ndarray],
     times: np.ndarray,
     point_data: Mapping[str, np.ndarray],
+    inside: np.ndarray | None = None,
 ) -> Path:
     """Write a time series of nodal fields on a fixed grid as XDMF (XML) + HDF5.
 
@@ -210,6 +228,8 @@ def write_xdmf_series(
         times: shape ``(nt,)``, the time of each snapshot.
         point_data: name -> array of shape ``(nt, *space_shape)`` (optionally with a
             trailing component axis), snapshot ``i`` taken at ``times[i]``.
+        inside: optional bool per grid point (C order): keep only cells with all corners
+            inside (shaped domains).
 
     Returns:
         ``path`` as a ``Path`` (the .xdmf file).
@@ -232,6 +252,9 @@ def write_xdmf_series(
     snapshots = {
         name: arr.reshape((times.size, n_points) + arr.shape[1:]) for name, arr in fields.items()
     }
+    if inside is not None:   # a shaped domain: only the grid cells inside it
+        points, cells, used = restrict_mesh(points, cells, np.asarray(inside).reshape(-1))
+        snapshots = {k: v[:, used] for k, v in snapshots.items()}
 
     try:
         tmp_dir = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))

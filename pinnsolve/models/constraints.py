@@ -26,7 +26,8 @@ from torch import nn
 
 from ..compiler.collect import Columns
 from ..compiler.lower import Env, lower
-from ..spec.problem import Condition, Problem
+from ..geometry import region_geometry, solid_of
+from ..spec.problem import Condition, Problem, Region
 from ..spec.symbols import field_names_in
 
 
@@ -37,6 +38,7 @@ class FieldConstraint:
     column: int
     lift: Callable[[torch.Tensor], torch.Tensor] | None       # A(x, t) + u0(x) − A(x, t0)
     factors: tuple[tuple[str, int, float, float], ...]       # ("lo"|"hi"|"ball"|"time", col, a, b)
+    distance: Callable[[torch.Tensor], torch.Tensor] | None = None   # shaped domains: D(x)
 
 
 def _dirichlet_value(c: Condition, field: str) -> sp.Expr | None:
@@ -69,6 +71,8 @@ def plan_constraints(problem: Problem) -> tuple[list[FieldConstraint], set[str],
     out: list[FieldConstraint] = []
     imposed: set[str] = set()
     notes: list[str] = []
+    if domain.shape is not None or domain.mesh is not None:
+        return _plan_shaped(problem, columns)
     for col, field in enumerate(problem.fields):
         faces: dict[tuple[str, str], tuple[sp.Expr, str]] = {}
         initial: tuple[sp.Expr, str] | None = None
@@ -131,6 +135,98 @@ def plan_constraints(problem: Problem) -> tuple[list[FieldConstraint], set[str],
     return out, imposed, notes
 
 
+def _plan_shaped(problem: Problem, columns: Columns):
+    """Hard constraints on a CSG domain: u = A + D · N, with A the Dirichlet expression and
+    D a smooth approximate distance (R-functions, see geometry/csg.py) that vanishes on the
+    boundary parts carrying it: the whole solid's when one expression covers the whole
+    boundary, else the R-conjunction of the tagged primitives' distances, used only if it
+    is positive at 4096 interior points and on the other parts' boundary points (the
+    tagged boundaries must not cut through the domain). With an initial condition as in
+    the module docstring. Mesh domains have no distance function here: their conditions
+    stay in the loss."""
+    domain = problem.domain
+    notes: list[str] = []
+    if domain.mesh is not None:
+        return [], set(), ["mesh domain: Dirichlet conditions imposed through the loss"]
+    solid = solid_of(problem)
+    tags = {leaf.tag for leaf in solid.leaves}
+    values = {sp.Symbol(p.name): p.value for p in problem.parameters}
+    out, imposed = [], set()
+    for col, field in enumerate(problem.fields):
+        bcs = [(c, g) for c in problem.conditions if c.region.kind == "boundary"
+               and c.points is None and (g := _dirichlet_value(c, field)) is not None]
+        initial = [(c, g) for c in problem.conditions if c.region.kind == "initial"
+                   and (g := _dirichlet_value(c, field)) is not None]
+        covered = set().union(*[tags if c.region.piece is None else set(c.region.piece)
+                                for c, _ in bcs]) if bcs else set()
+        exprs = {g for _, g in bcs}
+        distance = None
+        if bcs and len(exprs) == 1:
+            distance = _shaped_distance(problem, solid, covered, tags)
+        if bcs and distance is None:
+            notes.append(f"{field}: no smooth distance vanishing exactly where its Dirichlet "
+                         "data are given (several expressions, a non-convex polygon, or parts "
+                         "whose primitives cut through the domain); imposed through the loss")
+        if distance is None and not initial:
+            continue
+        lift = next(iter(exprs)) if distance is not None else sp.Integer(0)
+        factors: list[tuple[str, int, float, float]] = []
+        names = {c.name for c, _ in bcs} if distance is not None else set()
+        if initial:
+            t = domain.time
+            c0, u0 = initial[-1]
+            bracket = u0.subs(t.symbol, t.lo) - lift.subs(t.symbol, t.lo)
+            if distance is not None and not _compatible_on_solid(bracket.subs(values), problem,
+                                                                 columns):
+                notes.append(f"{field}: initial value and boundary data disagree at t0; "
+                             "boundary data imposed through the loss")
+                distance, names, lift = None, set(), sp.Integer(0)
+                bracket = u0.subs(t.symbol, t.lo)
+            lift = lift + bracket
+            factors.append(("time", domain.n_inputs - 1, t.lo, t.hi))
+            names.add(c0.name)
+        total = lift.subs(values)
+        program = lower(total, columns, set(), f"hard constraint of {field}")
+        lift_fn = None if total == 0 else (lambda x, p=program: p(Env(x, {}, {})))
+        out.append(FieldConstraint(col, lift_fn, tuple(factors), distance))
+        imposed |= names
+    return out, imposed, notes
+
+
+def _shaped_distance(problem: Problem, solid, covered: set, tags: set):
+    """x (n, n_inputs) → D (n,), or None (see :func:`_plan_shaped`)."""
+    scale = 1.0 / solid.diameter
+    if covered >= tags:
+        if solid.adf(torch.zeros(1, solid.dim, dtype=torch.float64)) is None:
+            return None
+        return lambda x, s=solid, k=scale: s.adf(x[:, :s.dim]) * k
+    phi = solid.adf_of(covered)
+    if phi is None:
+        return None
+    inner = region_geometry(problem, Region("interior"))
+    rest = region_geometry(problem, Region("boundary", piece=tuple(sorted(tags - covered,
+                                                                         key=str))))
+    gen = torch.Generator().manual_seed(0)
+    for g in (inner, rest):
+        u = torch.rand(8192, g.unit_dim, generator=gen, dtype=torch.float64)
+        x = g.map(u[g.accept(u)][:4096])[0][:, :solid.dim]
+        if len(x) and not bool((phi(x) > 1e-9).all()):
+            return None
+    return lambda x, f=phi, k=scale, d=solid.dim: f(x[:, :d]) * k
+
+
+def _compatible_on_solid(bracket: sp.Expr, problem: Problem, columns: Columns) -> bool:
+    """Does u0 − g(·, t0) vanish on the solid's boundary (checked at 256 boundary points)?"""
+    if bracket == 0:
+        return True
+    geometry = region_geometry(problem, Region("boundary"))
+    u = torch.rand(4096, geometry.unit_dim, generator=torch.Generator().manual_seed(0),
+                   dtype=torch.float64)
+    x = geometry.map(u[geometry.accept(u)][:256])[0]
+    values = lower(bracket, columns, set(), "initial-boundary compatibility")(Env(x, {}, {}))
+    return bool((torch.as_tensor(values).abs() <= 1e-9).all())
+
+
 def _face_lift(faces: dict, domain) -> sp.Expr | None:
     if not faces:
         return None
@@ -188,6 +284,9 @@ class HardConstrained(nn.Module):
         cols = list(raw.unbind(dim=1))
         for c in self.constraints:
             factor = _distance(x, c.factors)
+            if c.distance is not None:
+                d = c.distance(x)
+                factor = d if factor is None else factor * d
             value = cols[c.column] if factor is None else factor * cols[c.column]
             if c.lift is not None:
                 value = value + c.lift(x)
@@ -202,6 +301,9 @@ class HardConstrained(nn.Module):
         cols = [raw.select([k]) for k in range(raw.value.shape[1])]
         for c in self.constraints:
             factor = _distance_jet(j, c.factors)
+            if c.distance is not None:
+                d = j.generic(c.distance)
+                factor = d if factor is None else factor * d
             value = cols[c.column] if factor is None else factor * cols[c.column]
             if c.lift is not None:
                 value = value + j.generic(c.lift)

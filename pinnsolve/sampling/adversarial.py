@@ -74,12 +74,16 @@ class AdversarialSampler(RegionSampler):
         return u.detach().to(u0.dtype)
 
     def redraw(self, residual_fn: ResidualFn | None = None) -> None:
-        u = self.cube.draw(self.n)
+        u = self._unit(self.n)
         m = self.n - int(round(self.uniform_fraction * self.n))
         if residual_fn is None or m == 0:
             self._points, self._normals = self._map(u)
             return
         u_adv = self.ascend(u[:m], residual_fn)
+        if getattr(self.geometry, "rejects", False):
+            # A shaped region: a sample that climbed out of it goes back to its start.
+            out = ~self.geometry.accept(u_adv).to(u_adv.device)
+            u_adv[out] = u[:m][out]
         with torch.no_grad():
             before = residual_fn(*self._map(u[:m]))
             after = residual_fn(*self._map(u_adv))

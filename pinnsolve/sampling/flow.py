@@ -311,8 +311,13 @@ class FlowSampler(RegionSampler):
             self._draw()
             return
         u_flow, _ = self.flow.sample(m, self.gen)
+        if getattr(self.geometry, "rejects", False):
+            # A shaped region: flow samples outside it are replaced by uniform ones.
+            out = ~self.geometry.accept(u_flow).to(u_flow.device)
+            if out.any():
+                u_flow[out] = self._unit(int(out.sum())).to(u_flow)
         pts, normals = self._map(u_flow)
-        pts_u, normals_u = self._map(self.cube.draw(self.n - m))
+        pts_u, normals_u = self._map(self._unit(self.n - m))
         self._points = torch.cat([pts, pts_u])
         self._normals = None if normals is None else torch.cat([normals, normals_u])
 

@@ -78,7 +78,7 @@ class R3Sampler(RegionSampler):
         released = int((~keep).sum())
         if released == 0:
             return
-        new, normals = self._map(self.cube.draw(released))
+        new, normals = self._map(self._unit(released))
         self._points = torch.cat([self._points[keep], new])
         if self._normals is not None:
             self._normals = torch.cat([self._normals[keep], normals])

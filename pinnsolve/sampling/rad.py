@@ -42,7 +42,7 @@ class RADSampler(RegionSampler):
     def pick(self, m: int, residual_fn: ResidualFn):
         """m candidates drawn ∝ |r|^k / mean |r|^k + c: (points, normals or None), or None
         when the residual is not finite (a NaN residual must not steer the points)."""
-        pts, normals = self._map(self.cube.draw(max(self.candidates, m)))
+        pts, normals = self._map(self._unit(max(self.candidates, m)))
         r = torch.cat([residual_fn(pts[i:i + CANDIDATE_BATCH],
                                    None if normals is None else normals[i:i + CANDIDATE_BATCH])
                        for i in range(0, len(pts), CANDIDATE_BATCH)])

@@ -14,6 +14,7 @@ import torch
 
 from typing import Callable
 
+from ..errors import SolveError
 from ..geometry import RegionGeometry
 from ..spec.schema import SamplingSettings
 
@@ -133,8 +134,27 @@ class RegionSampler:
         return (pts.to(self.dtype).to(self.device),
                 None if normals is None else normals.to(self.dtype).to(self.device))
 
+    def _unit(self, m: int) -> torch.Tensor:
+        """m unit-cube samples that the geometry accepts (all of them, except on shaped
+        domains, which reject samples outside the region: drawn in batches sized by the
+        acceptance seen so far, surplus dropped, so the kept samples stay uniform)."""
+        if not getattr(self.geometry, "rejects", False):
+            return self.cube.draw(m)
+        kept, got = [], 0
+        rate = max(self.geometry.acceptance, 1e-3)   # fixed per geometry: resumes repeat
+        for _ in range(1000):
+            if got >= m:
+                break
+            u = self.cube.draw(int((m - got) / rate * 1.2) + 16)
+            ok = self.geometry.accept(u).to(u.device)
+            kept.append(u[ok])
+            got += int(ok.sum())
+        else:
+            raise SolveError("the region accepts almost no samples; is it empty?")
+        return torch.cat(kept)[:m]
+
     def _draw(self) -> None:
-        self._points, self._normals = self._map(self.cube.draw(self.n))
+        self._points, self._normals = self._map(self._unit(self.n))
 
     def points(self) -> torch.Tensor:
         return self._points

@@ -17,6 +17,7 @@ from .operator import operator_settings
 from .overrides import apply_overrides
 from .problem import (Condition, Domain, Equation, Interval, Observations, Parameter, Problem,
                       Reference, Region, Unknown, VectorCoordinate)
+from .shapes import parse_shape
 from .schema import (DerivativeSettings, LimitSettings, Loc, ModelSettings, OutputSettings,
                      SamplingSettings, Settings, TrainingSettings, build)
 
@@ -354,6 +355,8 @@ class _Builder:
         vector = None
         time = None
         for name, spec in raw.items():
+            if name in ("shape", "mesh"):
+                continue  # read below, once the coordinates are known
             key = f"domain.{name}"
             self._check_name(name, key)
             if isinstance(spec, dict):
@@ -375,7 +378,28 @@ class _Builder:
                                      "spatial coordinates")
         if not space and vector is None:
             raise self.err("domain", "needs at least one spatial coordinate")
-        return Domain(tuple(space), vector, time)
+        shape, mesh = self._shape(raw, space, vector)
+        return Domain(tuple(space), vector, time, shape, mesh)
+
+    def _shape(self, raw: dict, space: list, vector) -> tuple:
+        """``domain.shape`` (CSG tree) and ``domain.mesh`` (mesh file), both optional."""
+        if "shape" in raw and "mesh" in raw:
+            raise self.err("domain", "give either shape or mesh, not both")
+        if ("shape" in raw or "mesh" in raw) and (vector is not None or len(space) not in (2, 3)):
+            raise self.err("domain.shape" if "shape" in raw else "domain.mesh",
+                           "shapes and meshes need 2 or 3 scalar spatial coordinates")
+        shape = mesh = None
+        if "shape" in raw:
+            shape = parse_shape(raw["shape"], len(space), "domain.shape", self.file, self._const)
+        if "mesh" in raw:
+            if not isinstance(raw["mesh"], str):
+                raise self.err("domain.mesh", "expected the path of a mesh file (.vtu, .msh, ...)")
+            path = Path(raw["mesh"])
+            path = path if path.is_absolute() else self.base / path
+            if not path.is_file():
+                raise self.err("domain.mesh", f"no mesh file at {path}")
+            mesh = str(path)
+        return shape, mesh
 
     def _vector(self, name: str, spec: dict, key: str) -> VectorCoordinate:
         allowed = {"dim", "shape", "range", "radius"}
@@ -456,8 +480,11 @@ class _Builder:
         return out
 
     def _region(self, where: Any, key: str) -> Region:
+        if isinstance(where, dict):
+            return self._piece(where, key)
         if not isinstance(where, str):
-            raise self.err(key, "expected 'boundary', 'initial', 'interior' or 'coord = value'")
+            raise self.err(key, "expected 'boundary', 'initial', 'interior', 'coord = value' or "
+                                "{boundary: NAME}")
         word = where.strip()
         if word in ("boundary", "initial", "interior"):
             if word == "initial" and self.domain.time is None:
@@ -468,6 +495,10 @@ class _Builder:
         if not eq:
             raise self.err(key, f"expected 'boundary', 'initial', 'interior' or 'coord = value', "
                                 f"got {where!r}")
+        if (self.domain.shape is not None or self.domain.mesh is not None) and (
+                self.domain.time is None or name != self.domain.time.name):
+            raise self.err(key, "the domain has a shape or mesh: write where: boundary, or "
+                                "where: {boundary: NAME} for a named part of the shape")
         try:
             interval = self.domain.interval(name)
         except KeyError:
@@ -484,6 +515,24 @@ class _Builder:
                 raise self.err(key, "conditions at the final time are not supported")
             return Region("initial")
         return Region("face", name, side)
+
+    def _piece(self, where: dict, key: str) -> Region:
+        """``{boundary: name}`` or ``{boundary: [names]}``: named parts of a shape's boundary."""
+        shape = self.domain.shape
+        if set(where) != {"boundary"}:
+            raise self.err(key, "expected {boundary: NAME} or {boundary: [NAME, ...]}")
+        if shape is None:
+            raise self.err(key, "named boundary parts need a domain shape (domain.shape)")
+        names = where["boundary"]
+        names = [names] if isinstance(names, str) else names
+        known = shape.names()
+        if not isinstance(names, list) or not names:
+            raise self.err(f"{key}.boundary", "expected a name or a list of names")
+        for n in names:
+            if n not in known:
+                raise self.err(f"{key}.boundary", f"no part of the shape is named {n!r}; "
+                               f"names: {', '.join(sorted(known)) or 'none (add name: ...)'}")
+        return Region("boundary", piece=tuple(sorted(set(names))))
 
     def _scope_for(self, region: Region) -> Scope:
         if region.kind == "face":
@@ -558,7 +607,7 @@ class _Builder:
             base = self._check_name(base, f"{key}.name")
             self.chosen_names.add(base)
         auto = {"initial": "ic", "boundary": "bc", "interior": "obs"}.get(
-            region.kind, f"bc_{region.key}")
+            region.kind, f"bc_{region.key}") if not region.piece else f"bc_{region.key[9:]}"
         if kind == "equation":
             expr = parse_equation(item["equation"], scope, file=self.file, key=f"{key}.equation")
             if not expr.has(*self.scope.fields.values()):

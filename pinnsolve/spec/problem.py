@@ -13,6 +13,7 @@ import sympy as sp
 
 from .operator import OperatorSettings
 from .schema import Settings
+from .shapes import Shape
 from .symbols import VectorSymbol
 
 
@@ -54,11 +55,17 @@ class VectorCoordinate:
 
 @dataclass(frozen=True)
 class Domain:
-    """Spatial coordinates (scalars, or one vector coordinate) and an optional time."""
+    """Spatial coordinates (scalars, or one vector coordinate) and an optional time.
+
+    ``shape`` (a CSG tree) or ``mesh`` (path of a mesh file) restricts the box of the
+    scalar coordinates to a region; the box still bounds it (input scaling, output grid).
+    """
 
     space: tuple[Interval, ...] = ()
     vector: VectorCoordinate | None = None
     time: Interval | None = None
+    shape: Shape | None = None
+    mesh: str | None = None
 
     @property
     def input_names(self) -> tuple[str, ...]:
@@ -114,14 +121,18 @@ class Region:
     ``face``: coordinate ``coord`` held at its ``side`` ("lo" or "hi") end;
     ``boundary``: the whole spatial boundary; ``initial``: the slice t = t0;
     ``interior``: the whole space-time domain; ``data``: given observation points.
+    On a shaped domain ``piece`` names the parts of the boundary a condition holds on.
     """
 
     kind: RegionKind
     coord: str | None = None
     side: Literal["lo", "hi"] | None = None
+    piece: tuple[str, ...] | None = None
 
     @property
     def key(self) -> str:
+        if self.piece:
+            return "boundary_" + "_".join(self.piece)
         if self.kind == "face":
             return f"{self.coord}_{'min' if self.side == 'lo' else 'max'}"
         return self.kind

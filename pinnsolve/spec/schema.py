@@ -189,7 +189,10 @@ class TrainingSettings:
     eval_every: int = _rng(500, 1, 100_000_000)
     threads: int = _rng(0, 0, 1024)
     max_retries: int = _rng(5, 0, 100)
-    stages: tuple[Stage, ...] = ()                    # multi-stage refinement after phases
+    compile: bool = False                                   # torch.compile the loss (taylor/stde)
+    matmul_precision: Literal["highest", "high"] = "highest"  # high: TF32 on CUDA
+    autocast: Literal["none", "bf16"] = "none"              # bf16 autocast on CUDA
+    stages: tuple[Stage, ...] = ()                          # multi-stage refinement after phases
 
 
 @dataclass(frozen=True)

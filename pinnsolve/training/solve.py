@@ -15,7 +15,7 @@ import torch
 
 from ..compiler import CompiledProblem, Term, compile_problem
 from ..errors import RunError, SolveError
-from ..geometry import RegionGeometry
+from ..geometry import region_geometry
 from ..io.fields import evaluate, reference_data
 from ..io.metrics import errors
 from ..io.output import write_outputs, write_point_cloud
@@ -23,8 +23,9 @@ from ..io.run import Run, RunDir, environment
 from ..models import build_model
 from ..sampling import STRATEGIES, FixedSampler
 from ..spec import Problem, load_problem, rebuild
-from . import faults, limits
+from . import acceleration, faults, limits
 from .causal import TimeWeighting
+from .distributed import Distributed, ReadOnlyRun
 from .stages import refine
 from .phases import CLOSURE_DRIVEN, base_lr, make_optimizer, schedule_factor
 from .weights import make_scheme
@@ -72,8 +73,9 @@ class Trainer:
     """
 
     def __init__(self, problem: Problem, device: torch.device, dtype: torch.dtype,
-                 callback: Callback | None = None):
+                 callback: Callback | None = None, distributed: Distributed | None = None):
         self.problem = problem
+        self.dist = distributed     # None in a single process
         self.settings = problem.settings
         self.device = device
         self.dtype = dtype
@@ -100,6 +102,12 @@ class Trainer:
                          for i, (key, terms) in enumerate(sorted(self.groups.items()))}
         self.residual_fns = {key: self._residual_fn(terms) for key, terms in self.groups.items()}
         self.params = list(self.model.parameters()) + list(self.compiled.unknowns.parameters())
+        if self.dist is not None:
+            self.dist.broadcast(self.params)
+        acceleration.check(tr.compile, tr.matmul_precision, tr.autocast,
+                           self.compiled.engine_name, device, dtype)
+        self._loss = acceleration.loss_function(self.losses, tr.compile, tr.autocast, device)
+        self._global_mse: dict[str, torch.Tensor] = {}
         self.step = 0
         self.phase = 0
         self.phase_step = 0
@@ -121,13 +129,17 @@ class Trainer:
         if term.kind == "data":
             return FixedSampler(torch.as_tensor(term.data_points, dtype=self.dtype,
                                                 device=self.device))
-        geometry = RegionGeometry(self.problem, term.region)
+        geometry = region_geometry(self.problem, term.region)
         seed = self.settings.training.seed * 1000 + index + 1
+        if self.dist is not None:   # each rank: its own share, from its own stream
+            seed = self.dist.seed(seed)
         if term.points is not None:
             # A condition with its own point count (observations): a fixed uniform draw.
-            return STRATEGIES["uniform"].build(geometry, term.points, s, resample_every=0,
+            n = term.points if self.dist is None else max(1, self.dist.share(term.points))
+            return STRATEGIES["uniform"].build(geometry, n, s, resample_every=0,
                                                seed=seed, dtype=self.dtype, device=self.device)
         n = {"interior": s.interior, "initial": s.initial}.get(term.region.kind, s.boundary)
+        n = n if self.dist is None else max(1, self.dist.share(n))
         return STRATEGIES[s.strategy].build(geometry, n, s, resample_every=s.resample_every,
                                             seed=seed, dtype=self.dtype, device=self.device)
 
@@ -196,8 +208,10 @@ class Trainer:
         return torch.cat(parts)
 
     # -- state ------------------------------------------------------------------------------
-    def state_dict(self) -> dict:
-        return {
+    def state_dict(self, collective: bool = True) -> dict:
+        """Everything to resume. With several ranks and ``collective`` (every rank calls it
+        at the same point), every rank's sampler state is gathered."""
+        state = {
             "step": self.step, "phase": self.phase, "phase_step": self.phase_step,
             "lr_scale": self.lr_scale, "elapsed": self.elapsed,
             "model": self.model.state_dict(),
@@ -208,7 +222,11 @@ class Trainer:
             "rng": torch.get_rng_state(),
             "engine_rng": self._engine_generator().get_state()
             if self._engine_generator() is not None else None,
+            "world_size": 1 if self.dist is None else self.dist.world,
         }
+        if self.dist is not None:
+            state["rank_samplers"] = self.dist.gather(state["samplers"]) if collective else None
+        return state
 
     def _engine_generator(self) -> torch.Generator | None:
         return getattr(self.compiled.engine, "generator", None)
@@ -221,9 +239,10 @@ class Trainer:
         self.elapsed = float(state["elapsed"])
         self.model.load_state_dict(state["model"])
         self.compiled.unknowns.load_state_dict(state["unknowns"])
+        saved = _sampler_states(state, self.dist)
         for k, s in self.samplers.items():
-            if k in state["samplers"]:
-                s.load_state_dict(state["samplers"][k])
+            if saved is not None and k in saved:
+                s.load_state_dict(saved[k])
         if "balance" in state:
             self.balance.load_state_dict(state["balance"])
         torch.set_rng_state(state["rng"])
@@ -329,26 +348,44 @@ class Trainer:
         for g in self.optimizer.param_groups:
             g["lr"] = lr
         self.optimizer.zero_grad(set_to_none=True)
-        total, mse, residuals = self.losses()
+        total, mse, residuals = self._loss()
+        if self.dist is not None:
+            if hasattr(self.optimizer, "step_losses"):
+                raise SolveError("multiadam keeps moments per term and is not supported on "
+                                 "several ranks; use adam")
+            if self.balance.due(self.step):  # per rank; needs the graph, so before backward
+                self.balance.update(mse, residuals, self.params)
+            # Backward first, then one all-reduce of gradients and loss: every rank sees
+            # the same mean, so all take the step or all roll back.
+            total.backward()
+            total = self.dist.average(self.params, total)
         if not torch.isfinite(total):  # one check per step; name the culprit only on failure
             what, names = faults.diagnose(self, mse)
             self._rollback(names, what)
             return 0
-        if self.balance.due(self.step):  # new weights count from the next step
-            self.balance.update(mse, residuals, self.params)
-        if hasattr(self.optimizer, "step_losses"):  # MultiAdam: moments per term
-            if not self.optimizer.step_losses(list(self._objective_terms.values())):
-                what, names = faults.diagnose(self, mse)
-                self._rollback(names, what)
-                return 0
-        else:
-            total.backward()
+        if self.dist is not None:
             grads = [p.grad for p in self.params if p.grad is not None]
             if not torch.isfinite(torch.nn.utils.get_total_norm(grads)):
                 what, names = faults.diagnose(self, mse)
                 self._rollback(names, what)
                 return 0
             self.optimizer.step()
+        else:
+            if self.balance.due(self.step):  # new weights count from the next step
+                self.balance.update(mse, residuals, self.params)
+            if hasattr(self.optimizer, "step_losses"):  # MultiAdam: moments per term
+                if not self.optimizer.step_losses(list(self._objective_terms.values())):
+                    what, names = faults.diagnose(self, mse)
+                    self._rollback(names, what)
+                    return 0
+            else:
+                total.backward()
+                grads = [p.grad for p in self.params if p.grad is not None]
+                if not torch.isfinite(torch.nn.utils.get_total_norm(grads)):
+                    what, names = faults.diagnose(self, mse)
+                    self._rollback(names, what)
+                    return 0
+                self.optimizer.step()
         self.balance.after_step()
         self._mse = {k: v.detach() for k, v in mse.items()}
         self.lr = lr
@@ -383,8 +420,13 @@ class Trainer:
 
         def closure():
             self.optimizer.zero_grad(set_to_none=True)
-            total, mse, _ = self.losses()
+            total, mse, _ = self._loss()
             self._closure_mse = mse
+            if self.dist is not None:
+                total.backward()
+                total = self.dist.average(self.params, total)
+                self._closure_total = total
+                return total
             if torch.isfinite(total):
                 total.backward()
                 grads = [p.grad for p in self.params if p.grad is not None]
@@ -404,6 +446,8 @@ class Trainer:
         after = self.optimizer.state[first].get("n_iter", 0)
         mse = self._closure_mse
         bad = [k for k, v in mse.items() if not torch.isfinite(v)]
+        if self.dist is not None:   # decide on the shared loss, as every rank must agree
+            bad = [] if torch.isfinite(self._closure_total) else ["loss"]
         params_ok = all(torch.isfinite(p).all() for p in self.params)
         if bad or not params_ok:
             what, names = faults.diagnose(self, mse)
@@ -449,7 +493,10 @@ class Trainer:
 
     @property
     def last_losses(self) -> dict[str, float]:
-        """Unweighted mean squares of the last step (converted here, not on the hot path)."""
+        """Unweighted mean squares of the last step (converted here, not on the hot path);
+        with several ranks, their means at the last log."""
+        if self.dist is not None:
+            return {k: float(v) for k, v in self._global_mse.items()}
         return {k: float(v) for k, v in self._mse.items()}
 
     def _redraw_for_lbfgs(self, phase) -> None:
@@ -505,6 +552,8 @@ class Trainer:
         return report
 
     def _log(self, run: RunDir | None, phase) -> None:
+        if self.dist is not None:   # every rank logs at the same steps
+            self._global_mse = self.dist.mean_values(self._mse)
         info = self._info()
         tr = self.settings.training
         if self.step % tr.eval_every < max(1, tr.log_every) or self.phase_step >= phase.steps:
@@ -514,6 +563,18 @@ class Trainer:
         if run is not None:
             run.append_log({k: v for k, v in info.items() if k not in ("problem",)})
         self.callback("log", info)
+
+
+def _sampler_states(state: Mapping, distributed: Distributed | None) -> dict | None:
+    """This rank's saved sampler states, or None when the world size changed (the
+    points are then drawn afresh; model, optimizer and step carry over)."""
+    world = 1 if distributed is None else distributed.world
+    if int(state.get("world_size", 1)) != world:
+        return None
+    if distributed is None:
+        return state["samplers"]
+    ranks = state.get("rank_samplers")
+    return ranks[distributed.rank] if ranks else None
 
 
 def _load_checkpoint(run: RunDir, callback: Callback | None) -> dict | None:
@@ -560,14 +621,22 @@ def solve(problem: Problem | str | os.PathLike | Mapping, out: str | os.PathLike
         torch.set_num_threads(tr.threads)
     device = resolve_device(tr.device)
     dtype = getattr(torch, tr.dtype)
+    group = Distributed.from_env(device)   # under torchrun: this rank's place, else None
+    if group is not None:
+        device = group.device(device)
+        if tr.stages:
+            raise SolveError("training.stages (multi-stage refinement) runs on one process; "
+                             "start it without torchrun")
     limits.check(problem, str(device))  # before anything big is allocated
     run = RunDir(Path(out) if out is not None else Path("runs") / problem.name)
     state = None
-    if fresh:
+    if fresh and (group is None or group.is_main):
         run.clear()
-    else:
+    if group is not None:
+        group.barrier()   # rank 0 has cleared before anyone reads
+    if not fresh:
         state = _load_checkpoint(run, callback)
-    trainer = Trainer(problem, device, dtype, callback)
+    trainer = Trainer(problem, device, dtype, callback, distributed=group)
     if state is not None:
         try:
             trainer.load_state_dict(state)
@@ -575,19 +644,32 @@ def solve(problem: Problem | str | os.PathLike | Mapping, out: str | os.PathLike
             raise RunError("the checkpoint does not fit this problem (its model or settings "
                            f"changed since: {str(exc)[:200]}); start over with --fresh or "
                            "use another --out", path=str(run.path)) from None
-    # Also without a checkpoint: a run killed before its first one left log rows behind.
-    run.truncate_log(trainer.step)
-    run.write_config(problem, environment(device, dtype, tr.seed, problem.source))
+        if int(state.get("world_size", 1)) != (1 if group is None else group.world) \
+                and callback:
+            callback("warning", {"message": f"resumed a run of {state.get('world_size', 1)} "
+                                 "rank(s): collocation points drawn afresh"})
+    if group is not None and not group.is_main:
+        run = ReadOnlyRun(run)
+    else:
+        # Also without a checkpoint: a run killed before its first one left log rows behind.
+        run.truncate_log(trainer.step)
+        run.write_config(problem, environment(device, dtype, tr.seed, problem.source))
     try:
-        trainer.train(run)
+        with acceleration.matmul_precision(tr.matmul_precision):
+            trainer.train(run)
     except KeyboardInterrupt:
-        run.save_checkpoint(trainer.state_dict())
+        # Ranks are interrupted at different points: no collective here.
+        run.save_checkpoint(trainer.state_dict(collective=False))
         if callback:
             callback("interrupted", {"step": trainer.step})
         raise
     stage_reports = None
     if tr.stages:  # multi-stage refinement (training/stages.py): trainer becomes the last stage
         trainer, stage_reports = refine(problem, trainer, run, callback)
+    if group is not None:
+        group.barrier()
+        if not group.is_main:
+            return Run(run.path)   # rank 0 writes the outputs and metrics
     files = write_outputs(problem, trainer.model, run.path, dtype=dtype, log=run.read_log())
     if problem.domain.n_inputs <= 3:
         points, values = trainer.collocation()

@@ -200,8 +200,8 @@ def _trainer_class():
         def residual_vector(self) -> torch.Tensor:
             return super().residual_vector() * self.loss_scale ** 0.5
 
-        def state_dict(self) -> dict:
-            return {**super().state_dict(), "stage_info": dict(self.info_stage)}
+        def state_dict(self, collective: bool = True) -> dict:
+            return {**super().state_dict(collective), "stage_info": dict(self.info_stage)}
 
         def load_state_dict(self, state) -> None:
             super().load_state_dict(state)

@@ -1,0 +1,201 @@
+"""A domain read from a mesh file (meshio): sampling from its cells and boundary facets.
+
+The cells of the domain's dimension are split into simplices (quads into two triangles,
+hexahedra into six tetrahedra). Interior points: u[:, 0] picks a simplex with probability
+∝ its volume, u[:, 1:] a point uniform in it (barycentric coordinates from the spacings of
+the sorted samples, uniform on the simplex). Boundary facets are the cell faces (edges in
+2-D, triangles or quads in 3-D) that belong to exactly one cell; boundary points pick a facet
+∝ its area and a point uniform on it, and the outward normal is the facet's normal pointing
+away from its cell's centroid.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+from pathlib import Path
+
+import meshio
+import numpy as np
+import torch
+
+from ..errors import SpecError
+from ..spec.problem import Problem, Region
+
+# Cells → simplices, faces (local vertex indices) per supported cell type.
+_SIMPLICES = {"triangle": [(0, 1, 2)], "quad": [(0, 1, 2), (0, 2, 3)],
+              "tetra": [(0, 1, 2, 3)],
+              "hexahedron": [(0, 1, 2, 6), (0, 2, 3, 6), (0, 3, 7, 6), (0, 7, 4, 6),
+                             (0, 4, 5, 6), (0, 5, 1, 6)]}
+_FACES = {"triangle": [(0, 1), (1, 2), (2, 0)], "quad": [(0, 1), (1, 2), (2, 3), (3, 0)],
+          "tetra": [(0, 1, 2), (0, 1, 3), (1, 2, 3), (0, 2, 3)],
+          "hexahedron": [(0, 1, 2, 3), (4, 5, 6, 7), (0, 1, 5, 4), (1, 2, 6, 5),
+                         (2, 3, 7, 6), (3, 0, 4, 7)]}
+_DIM = {"triangle": 2, "quad": 2, "tetra": 3, "hexahedron": 3}
+
+
+def read_mesh(path: str | Path) -> meshio.Mesh:
+    """meshio.read, quietly: meshio prints and calls sys.exit on some unreadable files;
+    every failure becomes a ValueError with meshio's message."""
+    sink = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+            return meshio.read(path)
+    except (Exception, SystemExit) as exc:  # meshio raises many kinds; all mean "unreadable"
+        text = " ".join(sink.getvalue().split()) or str(exc) or type(exc).__name__
+        raise ValueError(text) from None
+
+
+class MeshDomain:
+    """Points, simplices and boundary facets of a mesh, in float64.
+
+    Attributes:
+        points: (P, d) node coordinates; ``mesh``: the meshio mesh as read.
+        simplices: (S, d + 1) node indices; ``volumes`` (S,).
+        facets: (F, d) boundary simplices (quads split in two); ``areas`` (F,),
+        ``normals`` (F, d) outward unit normals.
+    """
+
+    def __init__(self, path: str | Path, dim: int, *, file: str = "<mapping>"):
+        try:
+            self.mesh = read_mesh(path)
+        except ValueError as exc:
+            raise SpecError(f"cannot read mesh {path}: {exc}", file=file, key="domain.mesh") from None
+        blocks = [(c.type, np.asarray(c.data)) for c in self.mesh.cells if _DIM.get(c.type) == dim]
+        if not blocks:
+            kinds = sorted({c.type for c in self.mesh.cells})
+            want = [k for k, v in _DIM.items() if v == dim]
+            raise SpecError(f"the mesh {path} has no {dim}-D cells ({', '.join(want)}); it "
+                            f"has {', '.join(kinds) or 'none'}", file=file, key="domain.mesh")
+        self.dim = dim
+        self.points = np.asarray(self.mesh.points[:, :dim], dtype=np.float64)
+        simplices, faces, owners = [], [], []
+        for kind, conn in blocks:
+            simplices.append(np.concatenate([conn[:, list(s)] for s in _SIMPLICES[kind]]))
+            for f in _FACES[kind]:
+                faces.append(conn[:, list(f)])
+                owners.append(conn)
+        self.simplices = np.concatenate(simplices).astype(np.int64)
+        self.volumes = _volumes(self.points, self.simplices)
+        if not (self.volumes > 0).any():
+            raise SpecError(f"the mesh {path} has no cells of positive volume", file=file,
+                            key="domain.mesh")
+        self.facets, self.areas, self.normals = self._boundary(faces, owners)
+
+    def _boundary(self, faces, owners):
+        """Faces used by one cell only, as simplices with outward normals."""
+        out_f, out_c = [], []
+        for f, cells in zip(faces, owners):
+            out_f.append(f)
+            out_c.append(self.points[cells].mean(1))
+        # Group faces by their node set; a face with its set seen once is on the boundary.
+        nodes = max(f.shape[1] for f in out_f)
+        keys = np.concatenate([np.pad(np.sort(f, 1), ((0, 0), (0, nodes - f.shape[1])),
+                                      constant_values=-1) for f in out_f])
+        _, inverse, counts = np.unique(keys, axis=0, return_inverse=True, return_counts=True)
+        single = counts[inverse.reshape(-1)] == 1
+        tris, centres = [], []
+        start = 0
+        for f, c in zip(out_f, out_c):
+            sel = single[start:start + len(f)]
+            start += len(f)
+            f, c = f[sel], c[sel]
+            if f.shape[1] == 4:              # a quad face: two triangles
+                f, c = np.concatenate([f[:, [0, 1, 2]], f[:, [0, 2, 3]]]), np.concatenate([c, c])
+            tris.append(f)
+            centres.append(c)
+        facets = np.concatenate(tris).astype(np.int64)
+        centres = np.concatenate(centres)
+        p = self.points[facets]
+        if self.dim == 2:
+            e = p[:, 1] - p[:, 0]
+            normals = np.stack([e[:, 1], -e[:, 0]], 1)
+        else:
+            normals = np.cross(p[:, 1] - p[:, 0], p[:, 2] - p[:, 0])
+        areas = np.linalg.norm(normals, axis=1) / (1 if self.dim == 2 else 2)
+        keep = areas > 0
+        facets, normals, areas, centres, p = facets[keep], normals[keep], areas[keep], \
+            centres[keep], p[keep]
+        normals = normals / np.linalg.norm(normals, axis=1, keepdims=True)
+        away = ((p.mean(1) - centres) * normals).sum(1) < 0
+        normals[away] *= -1
+        return facets, areas, normals
+
+
+def _volumes(points: np.ndarray, simplices: np.ndarray) -> np.ndarray:
+    p = points[simplices]
+    edges = p[:, 1:] - p[:, :1]
+    return np.abs(np.linalg.det(edges)) / (2 if points.shape[1] == 2 else 6)
+
+
+def _barycentric(u: torch.Tensor) -> torch.Tensor:
+    """(n, k) unit samples → (n, k + 1) barycentric weights, uniform on the simplex
+    (spacings of k sorted uniforms)."""
+    s = torch.sort(u, dim=1).values
+    zero = torch.zeros_like(s[:, :1])
+    one = torch.ones_like(s[:, :1])
+    return torch.diff(torch.cat([zero, s, one], 1), dim=1)
+
+
+def mesh_of(problem: Problem) -> MeshDomain:
+    """The problem's mesh, checked against the coordinate box.
+
+    Raises:
+        SpecError: unreadable mesh, no cells of the domain's dimension, or nodes outside
+            the coordinate ranges.
+    """
+    d = problem.domain
+    mesh = MeshDomain(d.mesh, len(d.space), file=problem.source)
+    for k, c in enumerate(d.space):
+        lo, hi = mesh.points[:, k].min(), mesh.points[:, k].max()
+        slack = 1e-9 * (c.hi - c.lo)
+        if lo < c.lo - slack or hi > c.hi + slack:
+            raise SpecError(f"the mesh spans {c.name} ∈ [{lo:.6g}, {hi:.6g}], outside the range "
+                            f"[{c.lo:g}, {c.hi:g}] of domain.{c.name}; widen the range",
+                            file=problem.source, key="domain.mesh")
+    return mesh
+
+
+class MeshGeometry:
+    """One region (interior, boundary, initial slice) of a mesh domain; no rejection."""
+
+    rejects = False
+    vector = None
+
+    def __init__(self, problem: Problem, region: Region, mesh: MeshDomain | None = None):
+        d = problem.domain
+        self.region = region
+        self.n_space = len(d.space)
+        self.n_inputs = d.n_inputs
+        self.time = d.time
+        self.mesh = mesh if mesh is not None else mesh_of(problem)
+        kind = region.kind
+        if kind not in ("interior", "boundary", "initial"):
+            raise ValueError(f"region {kind} has no geometry on a mesh domain")
+        self.has_normals = kind == "boundary"
+        m = self.mesh
+        weights = m.areas if kind == "boundary" else m.volumes
+        self.cum = torch.cumsum(torch.as_tensor(weights / weights.sum()), 0)
+        self.points = torch.as_tensor(m.points)
+        self.cells = torch.as_tensor(m.facets if kind == "boundary" else m.simplices)
+        self.cell_normals = torch.as_tensor(m.normals)
+        k = self.cells.shape[1] - 1
+        self.unit_dim = 1 + k + (1 if (d.time is not None and kind != "initial") else 0)
+
+    def accept(self, u: torch.Tensor) -> torch.Tensor:
+        return torch.ones(len(u), dtype=torch.bool, device=u.device)
+
+    def map(self, u: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        k = self.cells.shape[1] - 1
+        cell = torch.searchsorted(self.cum, u[:, 0].detach().to(torch.float64).cpu().contiguous(),
+                                  right=True).clamp(max=len(self.cells) - 1)
+        w = _barycentric(u[:, 1:1 + k])
+        corners = self.points[self.cells[cell]].to(u)          # (n, k + 1, d)
+        space = (w[:, :, None] * corners).sum(1)
+        normals = self.cell_normals[cell].to(u) if self.has_normals else None
+        if self.time is not None:
+            if self.region.kind == "initial":
+                t = torch.full((len(u), 1), self.time.lo, dtype=u.dtype, device=u.device)
+            else:
+                t = self.time.lo + u[:, -1:] * (self.time.hi - self.time.lo)
+            space = torch.cat([space, t], 1)
+        return space, normals

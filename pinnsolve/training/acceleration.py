@@ -1,0 +1,65 @@
+"""Optional speed settings of the training step: ``torch.compile`` of the loss, TF32
+matrix products and bf16 autocast on CUDA.
+
+* ``training.compile: true`` compiles the loss evaluation (all regions' residuals and the
+  weighted sum) with ``torch.compile``. torch's compiled graphs cannot be differentiated
+  twice (AOTAutograd has no double backward), and the ``autodiff`` engine differentiates
+  the network's input graph again for every second derivative, so compiling needs a
+  forward-derivative engine (``taylor`` or ``stde``), whose residuals need one backward.
+  Measured on the CPU (benchmarks/scaling.py): no gain for small MLPs, so it is off by
+  default.
+* ``training.matmul_precision: high`` allows TF32 matrix products on CUDA (about 10 mantissa
+  bits for products, float32 accumulation); ``highest`` (default) keeps full float32.
+* ``training.autocast: bf16`` runs the loss under ``torch.autocast`` in bfloat16 on CUDA
+  (8 mantissa bits: second derivatives of a tanh network lose most digits; for large
+  networks where the relative error targets are ~1e-2).
+Both precision options are refused on the CPU and in float64, where they do nothing useful.
+"""
+from __future__ import annotations
+
+import contextlib
+from typing import Callable
+
+import torch
+
+from ..errors import SolveError
+
+
+def check(compile_: bool, matmul_precision: str, autocast: str, engine: str,
+          device: torch.device, dtype: torch.dtype) -> None:
+    """Raise SolveError for combinations that cannot work (see the module docstring)."""
+    if compile_ and engine == "autodiff":
+        raise SolveError("training.compile needs derivatives.engine taylor or stde: "
+                         "torch.compile graphs cannot be differentiated twice, which the "
+                         "autodiff engine needs for second derivatives")
+    if (matmul_precision != "highest" or autocast != "none") and (
+            device.type != "cuda" or dtype != torch.float32):
+        raise SolveError("training.matmul_precision and training.autocast are CUDA float32 "
+                         f"options; this run uses {device.type} {str(dtype)[6:]}")
+
+
+def loss_function(losses: Callable, compile_: bool, autocast: str, device: torch.device
+                  ) -> Callable:
+    """The trainer's loss callable, compiled and/or autocast as configured."""
+    fn = torch.compile(losses) if compile_ else losses
+    if autocast == "none":
+        return fn
+
+    def run():
+        with torch.autocast(device_type=device.type, dtype=torch.bfloat16):
+            total, mse, residuals = fn()
+        return total.float(), {k: v.float() for k, v in mse.items()}, \
+            {k: v.float() for k, v in residuals.items()}
+
+    return run
+
+
+@contextlib.contextmanager
+def matmul_precision(word: str):
+    """Set torch's float32 matmul precision for the block, then restore it (it is global)."""
+    before = torch.get_float32_matmul_precision()
+    torch.set_float32_matmul_precision(word)
+    try:
+        yield
+    finally:
+        torch.set_float32_matmul_precision(before)
