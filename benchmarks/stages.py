@@ -3,7 +3,8 @@ record the L2 relative error and train time after every stage into docs/stages_t
 
 Run (one thread, through ``heavy`` on the shared machine):
   heavy .venv/bin/python benchmarks/stages.py --threads 1 \
-      benchmarks/recipes/burgers_stages.yaml benchmarks/stages/heat1d_small.yaml
+      --doc docs/stages_heat.md benchmarks/stages/heat1d_small.yaml \
+      benchmarks/recipes/heat1d_stages.yaml
 """
 from __future__ import annotations
 
@@ -46,10 +47,12 @@ def main() -> None:
     table = header + "".join("| " + " | ".join(r) + " |\n" for r in rows)
     files = " ".join(str(Path(f).resolve().relative_to(ROOT)) if Path(f).resolve()
                      .is_relative_to(ROOT) else f for f in args.files)
+    doc = Path(args.doc).resolve()
+    doc = doc.relative_to(ROOT) if doc.is_relative_to(ROOT) else doc
     note = (f"Measured {datetime.date.today()} on {platform.machine()}, {args.threads} torch "
             f"thread(s) (run through `heavy` on a shared 2-core machine: times are upper "
             f"bounds), torch {torch.__version__}.\nReproduce: `heavy .venv/bin/python "
-            f"benchmarks/stages.py --threads {args.threads} {files}`.\n\n")
+            f"benchmarks/stages.py --threads {args.threads} --doc {doc} {files}`.\n\n")
     Path(args.doc).write_text(note + table)
 
 
