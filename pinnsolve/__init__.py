@@ -7,6 +7,12 @@ The whole public API::
     run      = pinnsolve.solve(problem, out="runs/burgers")
     run.metrics, run.predict(points), run.export(formats=["vtu"])
     run      = pinnsolve.open_run("runs/burgers")
+
+Operator (PINO) runs, made by ``solve`` of a problem with an ``operator:`` section::
+
+    pinnsolve.predict("runs/bo", inputs)            # new input functions → solution files
+    pinnsolve.evaluate("runs/bo", grid={"x": 128})  # test error on another grid
+    pinnsolve.finetune("runs/bo", instance=3)       # one instance, physics loss only
 """
 __version__ = "0.1.0"
 
@@ -15,6 +21,9 @@ from .errors import PinnsolveError
 from .io.run import Run, open_run
 from .spec import Problem, load_problem
 from .training import solve
+from .training.operator_run import evaluate_operator as evaluate
+from .training.operator_run import finetune
+from .training.operator_run import predict_operator as predict
 
 
 def export(run, formats=None, grid=None, mesh=None):
@@ -22,5 +31,6 @@ def export(run, formats=None, grid=None, mesh=None):
     return open_run(run).export(formats=formats, grid=grid, mesh=mesh)
 
 
-__all__ = ["load_problem", "compile_problem", "solve", "export", "open_run", "Problem",
+__all__ = ["load_problem", "compile_problem", "solve", "export", "open_run", "predict",
+           "evaluate", "finetune", "Problem",
            "CompiledProblem", "Run", "PinnsolveError", "__version__"]

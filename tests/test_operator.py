@@ -112,7 +112,7 @@ def test_predict_and_finetune_from_python_and_cli(tmp_path):
     run = pinnsolve.solve(_burgers(), out=tmp_path / "run")
     data = np.load(run.path / "data.npz", allow_pickle=False)
     # predict on the training resolution reproduces the test predictions
-    res = runs.predict_operator(run.path, data["test_a"], out=tmp_path / "pred")
+    res = pinnsolve.predict(run.path, data["test_a"], out=tmp_path / "pred")
     with np.load(run.path / "fields" / "test.npz", allow_pickle=False) as f:
         assert np.allclose(res["prediction"], f["u"], atol=1e-12)
     # CLI: an NPZ at twice the resolution (zero-shot) → files on a 32 × 9 grid
@@ -135,7 +135,7 @@ def test_predict_and_finetune_from_python_and_cli(tmp_path):
     out = cli.invoke(app, ["predict", str(run.path), "--input", str(tmp_path / "bad.npz")])
     assert out.exit_code == 2 and "no array named 'a'" in out.output
     # fine-tuning one instance with the physics loss: its PDE loss falls
-    m = runs.finetune(run.path, 1, steps=8, lr=1e-3)
+    m = pinnsolve.finetune(run.path, 1, steps=8, lr=1e-3)
     rows = [json.loads(line) for line in
             (run.path / "finetune" / "instance_1" / "metrics.jsonl").read_text().splitlines()]
     assert m["steps"] == 8 and {"l2re_before", "l2re_after"} <= set(m)

@@ -181,7 +181,7 @@ class Run:
         if self._model is None:
             if self.problem.operator is not None:
                 raise RunError("an operator run holds a neural operator, not a field model: "
-                               "use `pinnsolve predict` (predict_operator)", path=str(self.path))
+                               "use pinnsolve.predict(run, inputs) or `pinnsolve predict`", path=str(self.path))
             from ..models import build_model
 
             problem = self.problem
