@@ -1,6 +1,7 @@
 """Data-parallel operator (PINO) training: 2 gloo ranks on the CPU follow the
 single-process loss trajectory for the same global batch of instances, only rank 0 writes,
-and a 2-rank run resumes in 1 process on the same trajectory."""
+a 2-rank run resumes in 1 process on the same trajectory, and a NaN on one rank rolls
+both back together."""
 from __future__ import annotations
 
 import copy
@@ -70,3 +71,11 @@ def test_two_gloo_ranks_match_one_process_and_resume_in_one(tmp_path):
     for step in (4, 5, 6):
         for k, v in one[step].items():
             assert abs(after[step][k] - v) <= 1e-9 * abs(v), (step, k, after[step][k], v)
+    # NaN on rank 1 alone (its 2nd step): both ranks rolled back at the same step and ended
+    # with identical weights; the run finished its 6 steps.
+    seen = [json.loads((tmp_path / f"nan_rank{r}.json").read_text())["rollbacks"]
+            for r in (0, 1)]
+    assert seen[0] == seen[1] == [1], seen
+    w0, w1 = (torch.load(tmp_path / f"nan_rank{r}.pt", weights_only=True) for r in (0, 1))
+    assert all(torch.equal(w0[k], w1[k]) for k in w0)
+    assert pinnsolve.Run(tmp_path / "nan").metrics["steps"] == 6
