@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from ..errors import RunError, SpecError
+from ..errors import PinnsolveError, RunError, SpecError
 from ..io.atomic import atomic_write_bytes, write_npz
 from ..io.run import Run, RunDir, environment
 from ..io.vtk import write_vtu, write_xdmf_series
@@ -176,20 +176,32 @@ def solve_operator(problem: Problem, out=None, *, fresh: bool = False,
     run = RunDir(Path(out) if out is not None else Path("runs") / problem.name)
     data_path = run.path / "data.npz"
     main = group is None or group.is_main
-    data = None
+    data, failed = None, None
     if main:
-        if fresh:
-            run.clear()
-            for name in ("data.npz", "operator.pt"):
-                (run.path / name).unlink(missing_ok=True)
-        if data_path.exists() and run.checkpoint_path.exists():
-            data = _load_data(data_path, problem)
-        else:
-            data = make_data(problem)
-            run.path.mkdir(parents=True, exist_ok=True)
-            write_npz(data_path, **data)
+        try:
+            if fresh:
+                run.clear()
+                for name in ("data.npz", "operator.pt"):
+                    (run.path / name).unlink(missing_ok=True)
+            if data_path.exists() and run.checkpoint_path.exists():
+                data = _load_data(data_path, problem)
+            else:
+                data = make_data(problem)
+                run.path.mkdir(parents=True, exist_ok=True)
+                write_npz(data_path, **data)
+        except PinnsolveError as exc:
+            if group is None:
+                raise
+            failed = exc
     if group is not None:
-        group.barrier()   # rank 0 has cleared and written data.npz before anyone reads
+        # Rank 0 has cleared and written data.npz before anyone reads; if it failed, every
+        # rank stops with its message instead of waiting for it.
+        message = group.gather(None if failed is None else str(failed))[0]
+        if failed is not None:
+            raise failed
+        if message is not None:
+            raise RunError(f"rank 0 could not prepare the instances: {message}",
+                           path=str(run.path))
         if data is None:
             data = _load_data(data_path, problem)
     trainer = _train_in(problem, run, data, fresh, callback, group=group)
