@@ -114,7 +114,10 @@ def problem_summary(problem, compiled) -> Group:
                  + (f", weighting {s.training.weighting.scheme}"
                     if s.training.weighting.scheme != "fixed" else "")
                  + (f", causal weights over {s.training.causal.chunks} time chunks"
-                    if s.training.causal.chunks else ""))
+                    if s.training.causal.chunks else "")
+                 + "".join(f"; stage {k + 2}: " + " → ".join(f"{p.optimizer} {p.steps}"
+                                                            for p in st.phases)
+                           for k, st in enumerate(s.training.stages)))
 
     terms = Table(title="terms", show_lines=False, expand=False)
     for col in ("name", "where", "residual (= 0)", "derivatives"):
@@ -170,13 +173,20 @@ class ProgressView:
         elif event in ("end", "interrupted") and self.live is not None:
             self.live.stop()
             self.live = None
+        elif event == "stage":
+            self.console.print(f"[cyan]stage {info['stage']}:[/] ε = {info['eps']:.3e} "
+                               f"(residual RMS {info['eps_r']:.3e}), f_d = {info['f_d']:.3g}, "
+                               f"κ = {info['kappa']:.3g}")
         elif event in ("warning", "rollback"):
             target = self.live.console if self.live else self.console
             # escape(): messages quote paths and user text, which is not rich markup
             target.print(f"[yellow]{event}:[/] {escape(str(info.get('message', '')))}")
 
     def _table(self, info: dict) -> Table:
-        table = Table(title=f"training {info.get('problem', '')}", expand=False)
+        title = f"training {info.get('problem', '')}"
+        if "stage" in info:  # multi-stage refinement (training/stages.py)
+            title += f", stage {info['stage']} (ε {info['eps']:.2e}, f_d {info['f_d']:.3g})"
+        table = Table(title=title, expand=False)
         table.add_column("step", justify="right")
         table.add_column("phase")
         for name in info.get("losses", {}):

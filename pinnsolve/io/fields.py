@@ -13,7 +13,7 @@ from ..errors import SpecError
 from ..geometry import domain_mask, mesh_of, region_geometry
 from .references import SOLVERS
 from ..sampling import RegionSampler
-from ..spec.load import load_npz
+from ..spec.files import load_npz
 from ..spec.problem import Problem, Region
 
 DEFAULT_POINTS = {1: 201, 2: 101, 3: 41}

@@ -48,7 +48,7 @@ class RunDir:
 
     def clear(self) -> None:
         """Remove what a previous run left (``--fresh``)."""
-        for name in ("checkpoints", "fields", "plots", "metrics.jsonl", "metrics.json"):
+        for name in ("checkpoints", "stages", "fields", "plots", "metrics.jsonl", "metrics.json"):
             p = self.path / name
             if p.is_dir():
                 shutil.rmtree(p)
@@ -185,8 +185,15 @@ class Run:
             from ..models import build_model
 
             problem = self.problem
-            model, _, _ = build_model(problem, seed=problem.settings.training.seed)
-            state = self._dir.load_checkpoint()
+            done = [k for k in range(2, len(problem.settings.training.stages) + 2)
+                    if (self.path / "stages" / str(k) / "checkpoints" / "last.pt").exists()]
+            if done:  # multi-stage run: the composite up to the newest stage
+                from ..models.stages import composite_structure
+                model = composite_structure(problem, max(done))
+                state = RunDir(self.path / "stages" / str(max(done))).load_checkpoint()
+            else:
+                model, _, _ = build_model(problem, seed=problem.settings.training.seed)
+                state = self._dir.load_checkpoint()
             if state is None:
                 raise RunError("the run has no checkpoint yet", path=str(self.path))
             model = model.to(self.dtype)

@@ -1,9 +1,10 @@
 """Problem specification: text → validated Problem (never imports torch)."""
-from .load import build_problem, load_problem, parse_yaml, read_yaml, rebuild
+from .files import load_npz, parse_yaml, read_yaml
+from .load import build_problem, load_problem, rebuild
 from .problem import (Condition, Domain, Equation, Interval, Observations, Parameter, Problem,
                       Reference, Region, Unknown, VectorCoordinate)
 from .schema import Settings
 
-__all__ = ["build_problem", "load_problem", "rebuild", "parse_yaml", "read_yaml", "Condition", "Domain", "Equation",
-           "Interval", "Observations", "Parameter", "Problem", "Reference", "Region", "Unknown",
+__all__ = ["build_problem", "load_problem", "rebuild", "parse_yaml", "read_yaml", "load_npz",
+           "Condition", "Domain", "Equation", "Interval", "Observations", "Parameter", "Problem", "Reference", "Region", "Unknown",
            "VectorCoordinate", "Settings"]

@@ -122,6 +122,33 @@ def _default_phases() -> tuple[Phase, ...]:
     return (Phase("adam", 3000, 1e-3, "exponential", 0.9, 1000), Phase("lbfgs", 1000, 1.0))
 
 
+def _default_stage_phases() -> tuple[Phase, ...]:
+    return (Phase("adam", 1000, 1e-3), Phase("ssbfgs", 1000))
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One multi-stage refinement stage after the first solve (training/stages.py, after
+    Wang & Lai 2024): a new network fits what the frozen composite still misses,
+    u ← u + ε_k u_k. ``scale`` (ε_k) and ``frequency`` (f_d) are estimated from the
+    composite's residual when 0; ``order`` 0 divides ε_r by the operator's measured gain
+    on the new network, n ≥ 1 by (2π f_d)^n (training/stages.py); ``first_layer: sin``
+    multiplies the first layer's weights by κ = 2π f_d; ``start: exact`` zeroes the new
+    output layer so that the stage starts at the previous composite."""
+
+    width: int = _rng(20, 1, 4096)
+    depth: int = _rng(3, 1, 64)
+    activation: Literal["tanh", "sin", "gelu", "silu", "softplus"] = "tanh"
+    first_layer: Literal["sin", "plain"] = "sin"
+    order: int = _rng(0, 0, 8)
+    scale: float = _rng(0.0, 0.0, 1e12)
+    frequency: float = _rng(0.0, 0.0, 1e9)
+    grid: int = _rng(4096, 16, 10_000_000)
+    start: Literal["exact", "random"] = "exact"       # exact: output layer 0 at the start
+    interior: int = _rng(0, 0, 10_000_000)            # interior points; 0: as sampling
+    phases: tuple[Phase, ...] = field(default_factory=_default_stage_phases)
+
+
 @dataclass(frozen=True)
 class WeightingSettings:
     """How the loss terms are balanced. ``scheme`` ∈ SCHEMES (training/weights.py); the
@@ -165,6 +192,7 @@ class TrainingSettings:
     compile: bool = False                                   # torch.compile the loss (taylor/stde)
     matmul_precision: Literal["highest", "high"] = "highest"  # high: TF32 on CUDA
     autocast: Literal["none", "bf16"] = "none"              # bf16 autocast on CUDA
+    stages: tuple[Stage, ...] = ()                          # multi-stage refinement after phases
 
 
 @dataclass(frozen=True)

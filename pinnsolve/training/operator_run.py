@@ -21,7 +21,7 @@ from ..io.atomic import atomic_write_bytes, write_npz
 from ..io.run import Run, RunDir, environment
 from ..io.vtk import write_vtu, write_xdmf_series
 from ..spec import Problem
-from ..spec.load import load_npz
+from ..spec.files import load_npz
 from ..spec.schema import Phase
 from .distributed import Distributed, ReadOnlyRun
 from .instances import OperatorGrid, draw_inputs, instances, operator_grid, subsample_inputs

@@ -26,6 +26,7 @@ from ..spec import Problem, load_problem, rebuild
 from . import acceleration, faults, limits
 from .causal import TimeWeighting
 from .distributed import Distributed, ReadOnlyRun
+from .stages import refine
 from .phases import CLOSURE_DRIVEN, base_lr, make_optimizer, schedule_factor
 from .weights import make_scheme
 
@@ -342,49 +343,40 @@ class Trainer:
         self.elapsed = time.perf_counter() - self.t_start
         self.callback("end", self._info())
 
+    def _fail(self, mse: dict) -> int:
+        """Name the non-finite culprit, roll back to the last good state; 0 steps done."""
+        what, names = faults.diagnose(self, mse)
+        self._rollback(names, what)
+        return 0
+
     def _adam_step(self, phase) -> int:
         lr = base_lr(phase) * schedule_factor(phase, self.phase_step) * self.lr_scale
         for g in self.optimizer.param_groups:
             g["lr"] = lr
         self.optimizer.zero_grad(set_to_none=True)
         total, mse, residuals = self._loss()
-        if self.dist is not None:
-            if hasattr(self.optimizer, "step_losses"):
-                raise SolveError("multiadam keeps moments per term and is not supported on "
-                                 "several ranks; use adam")
-            if self.balance.due(self.step):  # per rank; needs the graph, so before backward
-                self.balance.update(mse, residuals, self.params)
-            # Backward first, then one all-reduce of gradients and loss: every rank sees
-            # the same mean, so all take the step or all roll back.
-            total.backward()
-            total = self.dist.average(self.params, total)
-        if not torch.isfinite(total):  # one check per step; name the culprit only on failure
-            what, names = faults.diagnose(self, mse)
-            self._rollback(names, what)
-            return 0
-        if self.dist is not None:
-            grads = [p.grad for p in self.params if p.grad is not None]
-            if not torch.isfinite(torch.nn.utils.get_total_norm(grads)):
-                what, names = faults.diagnose(self, mse)
-                self._rollback(names, what)
-                return 0
-            self.optimizer.step()
+        per_term = hasattr(self.optimizer, "step_losses")  # MultiAdam: moments per term
+        if self.dist is not None and per_term:
+            raise SolveError("multiadam keeps moments per term and is not supported on "
+                             "several ranks; use adam")
+        # One finiteness check per step; the culprit is named only on failure. On several
+        # ranks the check waits for the all-reduce so that every rank decides alike.
+        if self.dist is None and not torch.isfinite(total):
+            return self._fail(mse)
+        if self.balance.due(self.step):  # needs the graph, so before backward (per rank)
+            self.balance.update(mse, residuals, self.params)
+        if per_term:
+            if not self.optimizer.step_losses(list(self._objective_terms.values())):
+                return self._fail(mse)
         else:
-            if self.balance.due(self.step):  # new weights count from the next step
-                self.balance.update(mse, residuals, self.params)
-            if hasattr(self.optimizer, "step_losses"):  # MultiAdam: moments per term
-                if not self.optimizer.step_losses(list(self._objective_terms.values())):
-                    what, names = faults.diagnose(self, mse)
-                    self._rollback(names, what)
-                    return 0
-            else:
-                total.backward()
-                grads = [p.grad for p in self.params if p.grad is not None]
-                if not torch.isfinite(torch.nn.utils.get_total_norm(grads)):
-                    what, names = faults.diagnose(self, mse)
-                    self._rollback(names, what)
-                    return 0
-                self.optimizer.step()
+            total.backward()
+            if self.dist is not None:  # one all-reduce of gradients and loss
+                total = self.dist.average(self.params, total)
+            grads = [p.grad for p in self.params if p.grad is not None]
+            grad_norm = torch.nn.utils.get_total_norm(grads)
+            if not (torch.isfinite(total) and torch.isfinite(grad_norm)):
+                return self._fail(mse)
+            self.optimizer.step()
         self.balance.after_step()
         self._mse = {k: v.detach() for k, v in mse.items()}
         self.lr = lr
@@ -439,9 +431,7 @@ class Trainer:
         try:
             self.optimizer.step(closure)
         except _NonFiniteGradient:
-            what, names = faults.diagnose(self, self._closure_mse)
-            self._rollback(names, what)
-            return 0
+            return self._fail(self._closure_mse)
         after = self.optimizer.state[first].get("n_iter", 0)
         mse = self._closure_mse
         bad = [k for k, v in mse.items() if not torch.isfinite(v)]
@@ -449,9 +439,7 @@ class Trainer:
             bad = [] if torch.isfinite(self._closure_total) else ["loss"]
         params_ok = all(torch.isfinite(p).all() for p in self.params)
         if bad or not params_ok:
-            what, names = faults.diagnose(self, mse)
-            self._rollback(names, what)
-            return 0
+            return self._fail(mse)
         self._mse = {k: v.detach() for k, v in mse.items()}
         done = max(after - before, 0)
         opt_state = self.optimizer.state[first]  # loss at an accepted point, not a trial one
@@ -623,6 +611,9 @@ def solve(problem: Problem | str | os.PathLike | Mapping, out: str | os.PathLike
     group = Distributed.from_env(device)   # under torchrun: this rank's place, else None
     if group is not None:
         device = group.device(device)
+        if tr.stages:
+            raise SolveError("training.stages (multi-stage refinement) runs on one process; "
+                             "start it without torchrun")
     limits.check(problem, str(device))  # before anything big is allocated
     run = RunDir(Path(out) if out is not None else Path("runs") / problem.name)
     state = None
@@ -659,6 +650,9 @@ def solve(problem: Problem | str | os.PathLike | Mapping, out: str | os.PathLike
         if callback:
             callback("interrupted", {"step": trainer.step})
         raise
+    stage_reports = None
+    if tr.stages:  # multi-stage refinement (training/stages.py): trainer becomes the last stage
+        trainer, stage_reports = refine(problem, trainer, run, callback)
     if group is not None:
         group.barrier()
         if not group.is_main:
@@ -667,13 +661,17 @@ def solve(problem: Problem | str | os.PathLike | Mapping, out: str | os.PathLike
     if problem.domain.n_inputs <= 3:
         points, values = trainer.collocation()
         files.append(write_point_cloud(run.path / "fields" / "collocation.vtu", points, values))
-    metrics = {"problem": problem.name, "steps": trainer.step,
-               "train_time_s": trainer.elapsed, "device": str(device), "dtype": tr.dtype,
+    metrics = {"problem": problem.name,
+               "steps": sum(r["steps"] for r in stage_reports) if stage_reports else trainer.step,
+               "train_time_s": sum(r["train_time_s"] for r in stage_reports)
+               if stage_reports else trainer.elapsed, "device": str(device), "dtype": tr.dtype,
                "final_losses": trainer.last_losses, "imposed_exactly": sorted(trainer.imposed),
                "notes": trainer.notes, "warnings": trainer.warnings,
                "files": [str(f) for f in files],
                "sampling": {"strategy": problem.settings.sampling.strategy,
                             **trainer.sampling_report()}}
+    if stage_reports:
+        metrics["stages"] = stage_reports
     if trainer.reference is not None:
         pts, ref = trainer.reference
         pred = evaluate(trainer.model, pts, dtype=dtype, device=device)
