@@ -10,8 +10,10 @@ axes, finite differences elsewhere, time included). Every term keeps its own los
 residual over the term's grid nodes (or, with ``operator.residual: relative``, the
 per-instance relative L2 ‖r(u)‖/‖r(0)‖ of an equation, PINO's Darcy loss) and ``L_data``
 the per-instance relative L2 error against the reference. Run directory, checkpoints,
-resume, NaN rollback and progress events work as for PINN training (training/solve.py);
-the run-level API (solve, fine-tune, predict) is in training/operator_run.py.
+resume, NaN rollback and progress events work as for PINN training (training/solve.py),
+and so does data-parallel training (training/distributed.py): every rank holds the same
+instances and draws the same global batch, trains on its contiguous share of it, and the
+ranks average gradients and loss in one all-reduce per step. The run-level API (solve, fine-tune, predict) is in training/operator_run.py.
 """
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ from ..models.fno import FNO
 from ..spec import Problem
 from ..spec.operator import with_input_field
 from ..spec.schema import Phase
+from .distributed import Distributed
 from .instances import OperatorGrid, operator_grid
 from .phases import base_lr, schedule_factor
 
@@ -95,10 +98,12 @@ class OperatorTrainer:
         device, dtype: where and in which precision to train.
         data: ``train_a``, ``test_a`` (inputs) and optionally ``train_u``, ``test_u``.
         callback: progress events ``(event, info)``.
+        distributed: this rank's place in a data-parallel group (None in one process).
     """
 
     def __init__(self, problem: Problem, device: torch.device, dtype: torch.dtype,
-                 data: dict[str, np.ndarray], callback: Callback | None = None):
+                 data: dict[str, np.ndarray], callback: Callback | None = None,
+                 distributed: Distributed | None = None):
         self.problem = problem
         self.op = op = problem.operator
         self.settings = problem.settings
@@ -115,6 +120,11 @@ class OperatorTrainer:
             if p.optimizer != "adam":
                 raise SolveError("operator training runs Adam phases only (mini-batches of "
                                  f"instances); got '{p.optimizer}'")
+        self.dist = distributed
+        if distributed is not None and min(op.batch, len(data["train_a"])) < distributed.world:
+            raise SolveError(f"operator.batch ({op.batch}) and operator.train must be at least "
+                             f"the number of ranks ({distributed.world}): every rank trains on "
+                             "a share of each batch")
         torch.manual_seed(tr.seed)
         self.grid = operator_grid(problem)
         self.compiled = CompiledProblem(with_input_field(problem),
@@ -128,6 +138,8 @@ class OperatorTrainer:
             raise SolveError(f"loss '{op.loss}' needs reference solutions of the training set")
         mean, std = float(data["train_a"].mean()), float(data["train_a"].std())
         self.model = OperatorModel(problem, mean, std if std > 0 else 1.0).to(device, dtype)
+        if distributed is not None:
+            distributed.broadcast(list(self.model.parameters()))
         self.weights = {t.name: float(tr.weights.get(t.name, 1.0)) for t in self.compiled.terms}
         self.weights["data"] = op.data_weight
         self.gen = torch.Generator().manual_seed(tr.seed)
@@ -196,6 +208,16 @@ class OperatorTrainer:
         self.pos += len(idx)
         return idx.to(self.device)
 
+    def _share(self, idx: torch.Tensor) -> tuple[torch.Tensor, float]:
+        """This rank's contiguous part of the global batch ``idx`` and the factor that makes
+        the ranks' average of their scaled share-means the mean over the whole batch."""
+        if self.dist is None:
+            return idx, 1.0
+        n, world, rank = len(idx), self.dist.world, self.dist.rank
+        start = rank * (n // world) + min(rank, n % world)
+        k = self.dist.share(n)
+        return idx[start:start + k], k * world / n
+
     # -- evaluation -------------------------------------------------------------------------
     def predict(self, a: torch.Tensor, grid: OperatorGrid | None = None, batch: int = 16
                 ) -> torch.Tensor:
@@ -217,7 +239,8 @@ class OperatorTrainer:
                 "model": self.model.state_dict(),
                 "optimizer": self.optimizer.state_dict() if self.optimizer else None,
                 "batches": {"perm": self.perm, "pos": self.pos, "gen": self.gen.get_state()},
-                "rng": torch.get_rng_state()}
+                "rng": torch.get_rng_state(),
+                "world_size": 1 if self.dist is None else self.dist.world}
 
     def load_state_dict(self, state: dict) -> None:
         for k in ("step", "phase", "phase_step"):
@@ -294,11 +317,19 @@ class OperatorTrainer:
         for g in self.optimizer.param_groups:
             g["lr"] = lr
         self.optimizer.zero_grad(set_to_none=True)
-        total, parts = self.losses(self._batch())
+        idx, scale = self._share(self._batch())
+        total, parts = self.losses(idx)
+        if self.dist is not None:
+            # Backward first, then one all-reduce of gradients and loss (the PINN step's):
+            # every rank sees the same mean, so all take the step or all roll back.
+            total, parts = total * scale, {k: v * scale for k, v in parts.items()}
+            total.backward()
+            total = self.dist.average(list(self.model.parameters()), total)
         if not torch.isfinite(total):
             self._rollback([k for k, v in parts.items() if not torch.isfinite(v)])
             return False
-        total.backward()
+        if self.dist is None:
+            total.backward()
         grads = [p.grad for p in self.model.parameters() if p.grad is not None]
         if not torch.isfinite(torch.nn.utils.get_total_norm(grads)):
             self._rollback([])
@@ -320,9 +351,12 @@ class OperatorTrainer:
                 "elapsed_s": elapsed}
 
     def _log(self, run: RunDir | None, phase: Phase) -> None:
+        if self.dist is not None:   # every rank logs at the same steps: the batch's means
+            self._parts = self.dist.mean_values(self._parts)
         info = self._info()
         tr = self.settings.training
-        if self.step % tr.eval_every == 0 or self.phase_step >= phase.steps:
+        main = self.dist is None or self.dist.is_main   # the test set is the same everywhere
+        if main and (self.step % tr.eval_every == 0 or self.phase_step >= phase.steps):
             errs = self.test_errors()
             if errs is not None:
                 info["error"] = float(errs.mean())

@@ -16,13 +16,14 @@ from typing import Callable
 import numpy as np
 import torch
 
-from ..errors import RunError, SpecError
+from ..errors import PinnsolveError, RunError, SpecError
 from ..io.atomic import atomic_write_bytes, write_npz
 from ..io.run import Run, RunDir, environment
 from ..io.vtk import write_vtu, write_xdmf_series
 from ..spec import Problem
 from ..spec.files import load_npz
 from ..spec.schema import Phase
+from .distributed import Distributed, ReadOnlyRun
 from .instances import OperatorGrid, draw_inputs, instances, operator_grid, subsample_inputs
 from .operator import OperatorModel, OperatorTrainer, relative_l2
 
@@ -131,17 +132,25 @@ def _summary(errs: np.ndarray | None) -> dict:
 
 
 def _train_in(problem: Problem, run: RunDir, data: dict, fresh: bool, callback,
-              init: dict | None = None) -> OperatorTrainer:
+              init: dict | None = None, group: Distributed | None = None) -> OperatorTrainer:
     device, dtype = _device_dtype(problem)
+    if group is not None:
+        device = group.device(device)
     state = None if fresh else run.load_checkpoint()
-    trainer = OperatorTrainer(problem, device, dtype, data, callback)
+    trainer = OperatorTrainer(problem, device, dtype, data, callback, distributed=group)
     if init is not None:
         trainer.model.load_state_dict(init)
     if state is not None:
+        # The state holds no per-rank part (every rank draws the same global batches), so
+        # it resumes on any number of ranks.
         trainer.load_state_dict(state)
-        run.truncate_log(trainer.step)
-    run.write_config(problem, environment(device, dtype, problem.settings.training.seed,
-                                          problem.source))
+    if group is not None and not group.is_main:
+        run = ReadOnlyRun(run)
+    else:
+        if state is not None:
+            run.truncate_log(trainer.step)
+        run.write_config(problem, environment(device, dtype, problem.settings.training.seed,
+                                              problem.source))
     try:
         trainer.train(run)
     except KeyboardInterrupt:
@@ -158,20 +167,48 @@ def solve_operator(problem: Problem, out=None, *, fresh: bool = False,
     Writes ``data.npz`` (instances), checkpoints, ``operator.pt``, ``metrics.json`` (mean
     and worst relative L2 error over the test set) and ``fields/`` (test predictions with
     reference and error). An existing run directory is resumed unless ``fresh``.
+
+    Under torchrun (``--nproc N``) the ranks train data-parallel: rank 0 draws (or loads)
+    the instances and writes everything; the others load its ``data.npz``.
     """
+    device, _ = _device_dtype(problem)
+    group = Distributed.from_env(device)   # under torchrun: this rank's place, else None
     run = RunDir(Path(out) if out is not None else Path("runs") / problem.name)
     data_path = run.path / "data.npz"
-    if fresh:
-        run.clear()
-        for name in ("data.npz", "operator.pt"):
-            (run.path / name).unlink(missing_ok=True)
-    if data_path.exists() and run.checkpoint_path.exists():
-        data = _load_data(data_path, problem)
-    else:
-        data = make_data(problem)
-        run.path.mkdir(parents=True, exist_ok=True)
-        write_npz(data_path, **data)
-    trainer = _train_in(problem, run, data, fresh, callback)
+    main = group is None or group.is_main
+    data, failed = None, None
+    if main:
+        try:
+            if fresh:
+                run.clear()
+                for name in ("data.npz", "operator.pt"):
+                    (run.path / name).unlink(missing_ok=True)
+            if data_path.exists() and run.checkpoint_path.exists():
+                data = _load_data(data_path, problem)
+            else:
+                data = make_data(problem)
+                run.path.mkdir(parents=True, exist_ok=True)
+                write_npz(data_path, **data)
+        except PinnsolveError as exc:
+            if group is None:
+                raise
+            failed = exc
+    if group is not None:
+        # Rank 0 has cleared and written data.npz before anyone reads; if it failed, every
+        # rank stops with its message instead of waiting for it.
+        message = group.gather(None if failed is None else str(failed))[0]
+        if failed is not None:
+            raise failed
+        if message is not None:
+            raise RunError(f"rank 0 could not prepare the instances: {message}",
+                           path=str(run.path))
+        if data is None:
+            data = _load_data(data_path, problem)
+    trainer = _train_in(problem, run, data, fresh, callback, group=group)
+    if group is not None:
+        group.barrier()
+        if not group.is_main:
+            return Run(run.path)   # rank 0 writes the operator, fields and metrics
     files = [save_operator(trainer, run.path / "operator.pt")]
     errs = trainer.test_errors()
     pred = trainer.predict(trainer.test_a)[:, 0].cpu().numpy()
