@@ -10,6 +10,18 @@ BURGERS = {
                    {"where": "x = 1", "dirichlet": 0}],
 }
 
+# 1-D heat with its exact solution and every condition soft (checked in the loss): a small,
+# fast problem for the crash, fault and resume tests, which add model/sampling/training.
+HEAT_SOFT = {
+    "domain": {"x": [0, 1], "t": [0, 0.5]},
+    "fields": ["u"],
+    "parameters": {"alpha": 0.1},
+    "equations": ["diff(u, t) = alpha*diff(u, x, 2)"],
+    "conditions": [{"where": "t = 0", "dirichlet": "sin(pi*x)"},
+                   {"where": "x = 0", "dirichlet": 0}, {"where": "x = 1", "dirichlet": 0}],
+    "reference": {"exact": {"u": "exp(-alpha*pi**2*t)*sin(pi*x)"}},
+}
+
 
 def straight_and_resumed(problem, tmp_path, stop_at: int = 20):
     """Solve ``problem`` in one go (tmp_path/a) and with a KeyboardInterrupt at step

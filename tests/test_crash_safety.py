@@ -25,17 +25,13 @@ from pinnsolve.errors import RunError
 from pinnsolve.io import checkpoint
 from pinnsolve.io.run import RunDir
 
+from _problems import HEAT_SOFT
+
 ROOT = Path(__file__).resolve().parents[1]
 CHECKPOINT_EVERY = 5
 KILL_PROBLEM = {
     "name": "killme",
-    "domain": {"x": [0, 1], "t": [0, 0.5]},
-    "fields": ["u"],
-    "parameters": {"alpha": 0.1},
-    "equations": ["diff(u, t) = alpha*diff(u, x, 2)"],
-    "conditions": [{"where": "t = 0", "dirichlet": "sin(pi*x)"},
-                   {"where": "x = 0", "dirichlet": 0}, {"where": "x = 1", "dirichlet": 0}],
-    "reference": {"exact": {"u": "exp(-alpha*pi**2*t)*sin(pi*x)"}},
+    **HEAT_SOFT,
     "model": {"width": 16, "depth": 2, "hard_constraints": False},
     "sampling": {"interior": 128, "boundary": 32, "initial": 32, "strategy": "r3"},
     "training": {"dtype": "float64", "seed": 7, "log_every": 1,

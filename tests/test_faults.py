@@ -20,15 +20,11 @@ from pinnsolve.cli import app
 from pinnsolve.errors import SolveError
 from pinnsolve.training.solve import Trainer
 
+from _problems import HEAT_SOFT
+
 BASE = {
     "name": "faulty",
-    "domain": {"x": [0, 1], "t": [0, 0.5]},
-    "fields": ["u"],
-    "parameters": {"alpha": 0.1},
-    "equations": ["diff(u, t) = alpha*diff(u, x, 2)"],
-    "conditions": [{"where": "t = 0", "dirichlet": "sin(pi*x)"},
-                   {"where": "x = 0", "dirichlet": 0}, {"where": "x = 1", "dirichlet": 0}],
-    "reference": {"exact": {"u": "exp(-alpha*pi**2*t)*sin(pi*x)"}},
+    **HEAT_SOFT,
     "model": {"width": 12, "depth": 2, "hard_constraints": False},
     "sampling": {"interior": 64, "boundary": 16, "initial": 16},
     "training": {"dtype": "float64", "seed": 2, "log_every": 5, "checkpoint_every": 1000,
