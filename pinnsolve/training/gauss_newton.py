@@ -20,6 +20,8 @@ from typing import Callable, Iterable
 
 import torch
 
+from .quasi_newton import flat, write
+
 # Entries of J formed densely. The batched backward that forms J is slow on PDE residual
 # graphs (measured: 13.5 s for 512 rows × 921 parameters of the heat problem, one thread,
 # against 0.3 s for a 20-iteration CG step), so dense is kept to small systems.
@@ -48,17 +50,11 @@ class LevenbergMarquardt(torch.optim.Optimizer):
         self._params = [p for g in self.param_groups for p in g["params"]]
         self.residuals = residuals
 
-    def _flat_grad(self, grads, dtype=torch.float64) -> torch.Tensor:
-        return torch.cat([(torch.zeros_like(p) if g is None else g).reshape(-1).to(dtype)
-                          for g, p in zip(grads, self._params)])
+    def _flat_grad(self, grads) -> torch.Tensor:
+        return flat(list(grads), self._params)
 
     def _add(self, delta: torch.Tensor) -> None:
-        offset = 0
-        with torch.no_grad():
-            for p in self._params:
-                n = p.numel()
-                p.add_(delta[offset:offset + n].view_as(p).to(p.dtype))
-                offset += n
+        write(self._params, delta, add=True)
 
     def _jacobian(self, r: torch.Tensor) -> torch.Tensor:
         """Dense J (N, P) in float64, rows = per-point gradients."""

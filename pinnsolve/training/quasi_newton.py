@@ -27,9 +27,25 @@ from torch.optim.lbfgs import _strong_wolfe
 VARIANTS = ("bfgs", "ssbfgs", "ssbroyden")
 
 
-def _flat(tensors: list[torch.Tensor | None], like: list[torch.Tensor]) -> torch.Tensor:
+def flat(tensors: list[torch.Tensor | None], like: list[torch.Tensor]) -> torch.Tensor:
+    """One float64 vector from per-parameter tensors (None, an unused parameter, is zero)."""
     return torch.cat([(t if t is not None else torch.zeros_like(p)).reshape(-1)
                       .to(torch.float64) for t, p in zip(tensors, like)])
+
+
+@torch.no_grad()
+def write(params: list[torch.Tensor], x: torch.Tensor, *, add: bool = False) -> None:
+    """Set (or, with ``add``, increment) the parameters from a flat vector, keeping each
+    parameter's dtype (``torch.nn.utils.vector_to_parameters`` would take the vector's)."""
+    offset = 0
+    for p in params:
+        n = p.numel()
+        piece = x[offset:offset + n].view_as(p).to(p.dtype)
+        if add:
+            p.add_(piece)
+        else:
+            p.copy_(piece)
+        offset += n
 
 
 class DenseQuasiNewton(torch.optim.Optimizer):
@@ -57,17 +73,12 @@ class DenseQuasiNewton(torch.optim.Optimizer):
         return torch.cat([p.detach().reshape(-1).to(torch.float64) for p in self._params])
 
     def _set(self, x: torch.Tensor) -> None:
-        offset = 0
-        with torch.no_grad():
-            for p in self._params:
-                n = p.numel()
-                p.copy_(x[offset:offset + n].view_as(p).to(p.dtype))
-                offset += n
+        write(self._params, x)
 
     def _evaluate(self, closure: Callable) -> tuple[float, torch.Tensor]:
         with torch.enable_grad():
             loss = closure()
-        return float(loss), _flat([p.grad for p in self._params], self._params)
+        return float(loss), flat([p.grad for p in self._params], self._params)
 
     @torch.no_grad()
     def step(self, closure: Callable) -> torch.Tensor:  # type: ignore[override]
