@@ -3,21 +3,9 @@
 import sys
 from pathlib import Path
 
-import pytest
-
-import pinnsolve
-
 sys.path.insert(0, str(Path(__file__).parent))
+from _problems import solve_full_and_cut  # noqa: E402
 from test_distributed import PROBLEM  # noqa: E402
 
 out = Path(sys.argv[1])
-pinnsolve.solve(PROBLEM, out=out / "full", fresh=True)
-
-
-def stop(event, info):
-    if event == "log" and info["step"] == 10:
-        raise KeyboardInterrupt
-
-
-with pytest.raises(KeyboardInterrupt):
-    pinnsolve.solve(PROBLEM, out=out / "cut", fresh=True, callback=stop)
+solve_full_and_cut(PROBLEM, out, stop_at=10)

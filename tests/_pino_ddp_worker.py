@@ -4,24 +4,14 @@ it in 1 rank), and one whose loss turns NaN on rank 1 only into <out>/nan."""
 import sys
 from pathlib import Path
 
-import pytest
-
 import pinnsolve
 
 sys.path.insert(0, str(Path(__file__).parent))
+from _problems import solve_full_and_cut  # noqa: E402
 from test_operator_distributed import PROBLEM  # noqa: E402
 
 out = Path(sys.argv[1])
-pinnsolve.solve(PROBLEM, out=out / "full", fresh=True)
-
-
-def stop(event, info):
-    if event == "log" and info["step"] == 3:
-        raise KeyboardInterrupt
-
-
-with pytest.raises(KeyboardInterrupt):
-    pinnsolve.solve(PROBLEM, out=out / "cut", fresh=True, callback=stop)
+solve_full_and_cut(PROBLEM, out, stop_at=3)
 
 
 # NaN on rank 1 only (its 2nd batch): the averaged loss is NaN on both ranks, so both roll

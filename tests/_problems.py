@@ -44,3 +44,49 @@ def straight_and_resumed(problem, tmp_path, stop_at: int = 20):
     a, b = (torch.load(tmp_path / d / "checkpoints" / "last.pt", weights_only=True)
             for d in "ab")
     return straight, resumed, interrupted, a, b
+
+
+def logged_losses(run_dir) -> dict:
+    """{step: {term: unweighted loss}} from a run's metrics.jsonl; fails if a step was
+    logged twice (only rank 0 may write)."""
+    import json
+    from pathlib import Path
+    rows = [json.loads(line) for line in (Path(run_dir) / "metrics.jsonl").read_text().splitlines()]
+    steps = [r["step"] for r in rows if r.get("losses")]
+    assert len(steps) == len(set(steps)), "a step was logged twice (a rank other than 0 wrote)"
+    return {r["step"]: r["losses"] for r in rows if r.get("losses")}
+
+
+def run_two_ranks(worker, out):
+    """Run the script ``worker`` (a path) with 2 gloo ranks under torch.distributed.run, one
+    thread each, with ``out`` as its argument; returns the finished process."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    here = Path(__file__).parent
+    env = {**os.environ, "OMP_NUM_THREADS": "1",
+           "PYTHONPATH": str(here.parent) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    for key in ("WORLD_SIZE", "RANK", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
+        env.pop(key, None)
+    proc = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone",
+                           "--nproc-per-node=2", str(worker), str(out)],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc
+
+
+def solve_full_and_cut(problem, out, stop_at: int) -> None:
+    """For the distributed workers: solve ``problem`` into out/full, and again into out/cut
+    with a KeyboardInterrupt at step ``stop_at`` (the test resumes it in one process)."""
+    import pytest
+
+    import pinnsolve
+    pinnsolve.solve(problem, out=out / "full", fresh=True)
+
+    def stop(event, info):
+        if event == "log" and info["step"] == stop_at:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        pinnsolve.solve(problem, out=out / "cut", fresh=True, callback=stop)

@@ -3,9 +3,6 @@ trajectory for the same global batch (to round-off), draw rank-distinct points, 
 writes, and a 2-rank run resumes in 1; ``--nproc`` launches torch.distributed.run."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +11,8 @@ import torch
 import pinnsolve
 from pinnsolve.spec import load_problem
 from pinnsolve.training.solve import Trainer
+
+from _problems import logged_losses, run_two_ranks
 
 PROBLEM = {
     "domain": {"x": [0, 1], "y": [0, 1]}, "fields": ["u"],
@@ -29,22 +28,11 @@ HERE = Path(__file__).parent
 
 
 def losses(run_dir: Path) -> dict[int, float]:
-    import json
-    rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
-    steps = [r["step"] for r in rows if r.get("losses")]
-    assert len(steps) == len(set(steps)), "a step was logged twice (a rank other than 0 wrote)"
-    return {r["step"]: sum(r["losses"].values()) for r in rows if r.get("losses")}
+    return {step: sum(terms.values()) for step, terms in logged_losses(run_dir).items()}
 
 
 def test_two_gloo_ranks_match_one_process_and_resume_in_one(tmp_path):
-    env = {**os.environ, "OMP_NUM_THREADS": "1",
-           "PYTHONPATH": str(HERE.parent) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    for key in ("WORLD_SIZE", "RANK", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
-        env.pop(key, None)
-    proc = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone",
-                           "--nproc-per-node=2", str(HERE / "_ddp_worker.py"), str(tmp_path)],
-                          env=env, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    run_two_ranks(HERE / "_ddp_worker.py", tmp_path)
     two = losses(tmp_path / "full")
     assert sorted(two) == [5, 10, 15, 20] and two[20] < 0.5 * two[5]
     # The same global batch in one process: the union of the ranks' (fixed) points. Same

@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import torch
 
 import pinnsolve
+from _problems import logged_losses, run_two_ranks
 from test_operator import BURGERS
 
 # 6 training instances, global batch 3: the ranks take 2 and 1 instances (uneven shares).
@@ -23,25 +21,11 @@ PROBLEM["operator"].update(train=6, batch=3)
 HERE = Path(__file__).parent
 
 
-def term_losses(run_dir: Path) -> dict[int, dict[str, float]]:
-    rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
-    steps = [r["step"] for r in rows if r.get("losses")]
-    assert len(steps) == len(set(steps)), "a step was logged twice (a rank other than 0 wrote)"
-    return {r["step"]: r["losses"] for r in rows if r.get("losses")}
-
-
 def test_two_gloo_ranks_match_one_process_and_resume_in_one(tmp_path):
-    env = {**os.environ, "OMP_NUM_THREADS": "1",
-           "PYTHONPATH": str(HERE.parent) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    for key in ("WORLD_SIZE", "RANK", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
-        env.pop(key, None)
-    proc = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone",
-                           "--nproc-per-node=2", str(HERE / "_pino_ddp_worker.py"),
-                           str(tmp_path)], env=env, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    two = term_losses(tmp_path / "full")
+    run_two_ranks(HERE / "_pino_ddp_worker.py", tmp_path)
+    two = logged_losses(tmp_path / "full")
     one_run = pinnsolve.solve(PROBLEM, out=tmp_path / "one", fresh=True)
-    one = term_losses(tmp_path / "one")
+    one = logged_losses(tmp_path / "one")
     assert sorted(two) == sorted(one) == [1, 2, 3, 4, 5, 6]
     # Same instances, same seed, same global batches: every term's loss agrees to round-off
     # (the share means are reweighted 2/3 and 1/3 and summed by the all-reduce in another
@@ -66,7 +50,7 @@ def test_two_gloo_ranks_match_one_process_and_resume_in_one(tmp_path):
     assert cut["step"] == 3 and cut["world_size"] == 2
     resumed = pinnsolve.solve(PROBLEM, out=tmp_path / "cut")
     assert resumed.metrics["steps"] == 6
-    after = term_losses(tmp_path / "cut")
+    after = logged_losses(tmp_path / "cut")
     assert sorted(after) == [1, 2, 3, 4, 5, 6]
     for step in (4, 5, 6):
         for k, v in one[step].items():
