@@ -20,6 +20,7 @@ import torch
 
 from ..errors import SpecError
 from ..spec.problem import Problem, Region
+from .regions import check_extent
 
 # Cells → simplices, faces (local vertex indices) per supported cell type.
 _SIMPLICES = {"triangle": [(0, 1, 2)], "quad": [(0, 1, 2), (0, 2, 3)],
@@ -145,13 +146,7 @@ def mesh_of(problem: Problem) -> MeshDomain:
     """
     d = problem.domain
     mesh = MeshDomain(d.mesh, len(d.space), file=problem.source)
-    for k, c in enumerate(d.space):
-        lo, hi = mesh.points[:, k].min(), mesh.points[:, k].max()
-        slack = 1e-9 * (c.hi - c.lo)
-        if lo < c.lo - slack or hi > c.hi + slack:
-            raise SpecError(f"the mesh spans {c.name} ∈ [{lo:.6g}, {hi:.6g}], outside the range "
-                            f"[{c.lo:g}, {c.hi:g}] of domain.{c.name}; widen the range",
-                            file=problem.source, key="domain.mesh")
+    check_extent(problem, mesh.points.min(0), mesh.points.max(0), "mesh", 1e-9)
     return mesh
 
 

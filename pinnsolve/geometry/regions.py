@@ -10,6 +10,7 @@ import math
 
 import torch
 
+from ..errors import SpecError
 from ..spec.problem import Problem, Region
 
 
@@ -120,3 +121,19 @@ class RegionGeometry:
         if on_sphere:
             return direction * radius
         return direction * (u[:, self.n_space:self.n_space + 1] * radius)
+
+
+def check_extent(problem: Problem, lo, hi, what: str, rel_slack: float) -> None:
+    """Refuse a shape or mesh (``what``: "shape" | "mesh") whose extent ``lo``..``hi`` per
+    space coordinate leaves the coordinate ranges by more than ``rel_slack`` of a range.
+
+    Raises:
+        SpecError: at ``domain.<what>``, naming the coordinate and both extents.
+    """
+    for k, c in enumerate(problem.domain.space):
+        a, b = float(lo[k]), float(hi[k])
+        slack = rel_slack * (c.hi - c.lo)
+        if a < c.lo - slack or b > c.hi + slack:
+            raise SpecError(f"the {what} spans {c.name} ∈ [{a:.6g}, {b:.6g}], outside the "
+                            f"range [{c.lo:g}, {c.hi:g}] of domain.{c.name}; widen the range",
+                            file=problem.source, key=f"domain.{what}")

@@ -18,6 +18,7 @@ import torch
 from ..errors import SpecError
 from ..spec.problem import Problem, Region
 from .csg import Solid
+from .regions import check_extent
 
 EDGE = 1e-7        # ε of the inside/outside test, share of the solid's diameter
 ON_BOUNDARY = 1e-9  # |sdf| below this share of the diameter: on a primitive's boundary
@@ -31,13 +32,7 @@ def solid_of(problem: Problem) -> Solid:
     """
     d = problem.domain
     solid = Solid(d.shape, len(d.space))
-    for k, c in enumerate(d.space):
-        lo, hi = float(solid.extent_lo[k]), float(solid.extent_hi[k])
-        slack = 1e-5 * (c.hi - c.lo)
-        if lo < c.lo - slack or hi > c.hi + slack:
-            raise SpecError(f"the shape spans {c.name} ∈ [{lo:.6g}, {hi:.6g}], outside the "
-                            f"range [{c.lo:g}, {c.hi:g}] of domain.{c.name}; widen the range",
-                            file=problem.source, key="domain.shape")
+    check_extent(problem, solid.extent_lo, solid.extent_hi, "shape", 1e-5)
     return solid
 
 
