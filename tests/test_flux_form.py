@@ -116,8 +116,8 @@ def _darcy_residuals(overrides, n):
 def test_sharp_darcy_reference_is_a_root_of_the_flux_form_not_of_the_product_rule():
     """problems/darcy_sharp.yaml (k exactly 3 or 12), references solved on the training
     grid (refine 1) by reference/darcy.py's sparse solve: the compiled flux-form relative
-    residual ‖r‖/‖f‖ is round-off at 33² and 65² (measured 3e-14, 2e-13), while the
-    product rule's (operator.flux_form: false) is O(1) and grows (measured 2.4, 3.9)."""
+    residual ‖r‖/‖f‖ is round-off at 33² and 65² (measured 2.6e-14, 1.4e-13), while the
+    product rule's (operator.flux_form: false) is O(1) and grows (measured 1.87, 2.40)."""
     flux, product = [], []
     for n in (33, 65):
         flux.append(_darcy_residuals(["operator.refine=1"], n)["pde"])
