@@ -14,7 +14,9 @@ C channels (the model's fields, then input functions), one grid axis per input c
   Fornberg's recursion (Math. Comp. 51, 1988). Time is a bounded axis.
 
 Mixed partials apply one axis after the other; lower orders are computed once per call and
-shared.
+shared. This is how PINO (Li et al., 2021) evaluates the physics loss on the FNO's output —
+spectral in periodic space, finite differences in time — generalised to any equation the
+compiler lowers: :class:`GridEngine` answers the compiler's derivative requests.
 
 ``div(c grad u)`` (a :class:`FluxDivergence` request, when the engine's ``flux_form`` is on)
 is differenced in conservative flux form instead of by the product rule: face fluxes
@@ -23,9 +25,7 @@ is differenced in conservative flux form instead of by the product rule: face fl
 scheme of reference/darcy.py, second order for smooth ``c`` and consistent across jumps of
 a piecewise-constant one, where the pointwise product rule has no meaning. Periodic axes
 wrap the fluxes; on a bounded axis the two end nodes take the derivative of the flux
-through the three nearest faces (second order, one-sided). This is how PINO (Li et al., 2021) evaluates the physics loss on the FNO's output —
-spectral in periodic space, finite differences in time — generalised to any equation the
-compiler lowers: :class:`GridEngine` answers the compiler's derivative requests.
+through the three nearest faces (second order, one-sided).
 """
 from __future__ import annotations
 
