@@ -165,6 +165,7 @@ def test_darcy_hybrid_writes_vtu(tmp_path):
     ("operator.grid.x=15", "operator.grid.x", "even number"),
     ("operator.loss=data", "operator.loss", "needs data"),
     ("operator.input.name=nu", "operator.input.name", "already a coordinate"),
+    ("operator.flux_form=maybe", "operator.flux_form", "true or false"),
     ("operator.distribution.grf.smoothness=-1", "operator.distribution.grf.smoothness",
      "at least"),
 ])

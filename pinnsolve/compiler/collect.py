@@ -4,14 +4,16 @@ from __future__ import annotations
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from ..derivatives.requests import Bilaplacian, DiagonalSum, Laplacian, Partial, Request
+from ..derivatives.requests import (Bilaplacian, DiagonalSum, FluxDivergence, Laplacian, Partial,
+                                    Request)
 from ..errors import CompileError
 from ..spec.problem import Domain
 from ..spec.symbols import DiagonalSum as DiagonalNode
+from ..spec.symbols import FluxDiv
 from ..spec.symbols import Laplacian as LaplacianNode
 
 
-DERIVATIVE_NODES = (AppliedUndef, sp.Derivative, LaplacianNode, DiagonalNode)
+DERIVATIVE_NODES = (AppliedUndef, sp.Derivative, LaplacianNode, DiagonalNode, FluxDiv)
 
 
 class Columns:
@@ -23,6 +25,7 @@ class Columns:
         self.inputs = {c.symbol: k for k, c in enumerate(domain.space)}
         if domain.time is not None:
             self.inputs[domain.time.symbol] = domain.n_inputs - 1
+        self._flux: dict[tuple, FluxDivergence] = {}
 
     def field(self, node: sp.Expr, equation: str) -> int:
         name = node.func.__name__
@@ -45,6 +48,8 @@ class Columns:
                                        "input coordinate", equation=equation)
                 counts[self.inputs[var]] = counts.get(self.inputs[var], 0) + int(k)
             return Partial(self.field(node.expr, equation), tuple(sorted(counts.items())))
+        if isinstance(node, FluxDiv):
+            return self.flux_request(node, equation)
         if isinstance(node, DiagonalNode):
             field, k, lo, hi = node.args
             return DiagonalSum(self.field(field, equation), int(lo), int(hi) + 1, int(k))
@@ -59,6 +64,22 @@ class Columns:
                 raise CompileError("laplacian over non-adjacent columns", equation=equation)
             return Laplacian(self.field(field, equation), cols[0], cols[-1] + 1)
         raise CompileError(f"not a derivative node: {node}", equation=equation)
+
+    def flux_request(self, node: FluxDiv, equation: str) -> FluxDivergence:
+        """The request of ``div(c grad u)``; the coefficient ``c`` is lowered to a program of
+        its own that the engine runs on every grid node (one per distinct ``c``)."""
+        from .lower import Env, lower   # lower.py imports this module
+
+        coef, u, *coords = node.args
+        key = (sp.srepr(coef), u, equation)
+        if key not in self._flux:
+            cols = sorted(self.inputs[c] for c in coords)
+            program = lower(coef, self, set(), equation)
+            needs = collect_requests(coef, self, equation)
+            self._flux[key] = FluxDivergence(
+                self.field(u, equation), cols[0], cols[-1] + 1, sp.srepr(coef),
+                lambda x, derivs: program(Env(x, derivs, {})), needs)
+        return self._flux[key]
 
 
 def collect_requests(expr: sp.Expr, columns: Columns, equation: str) -> frozenset[Request]:

@@ -20,7 +20,7 @@ import torch
 
 from ..derivatives.requests import Request
 from ..errors import CompileError
-from ..spec.symbols import Normal, RandomNormal, randn_sequence
+from ..spec.symbols import FluxDiv, Normal, RandomNormal, randn_sequence
 from .collect import DERIVATIVE_NODES, Columns
 
 
@@ -168,6 +168,12 @@ class _Lowerer:
             if value.imag != 0:
                 raise self.fail(f"constant '{e}' is not real")
             return float(value.real)
+        if isinstance(e, FluxDiv):
+            hidden = {str(s) for s in e.args[0].free_symbols} & self.unknowns
+            if hidden:
+                raise self.fail(f"the coefficient of {e} reads the unknown parameter(s) "
+                                f"{', '.join(sorted(hidden))}; the flux form needs a known "
+                                "coefficient (set operator.flux_form: false)")
         if isinstance(e, DERIVATIVE_NODES):
             req = self.columns.request_for(e, self.equation)
             return self.emit(lambda env, vals, r=req: env.derivs[r], False)

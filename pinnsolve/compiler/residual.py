@@ -78,8 +78,12 @@ class CompiledProblem:
             u.name: torch.nn.Parameter(torch.tensor(u.initial, dtype=torch.float64))
             for u in problem.unknowns})
         terms: list[Term] = []
+        # Engines that difference div(c grad u) in flux form (the grid engine) read the
+        # equation with that structure kept; every other engine the product rule.
+        flux = getattr(self.engine, "flux_form", False)
         for eq in problem.equations:
-            terms.append(self._term(eq.name, "equation", Region("interior"), eq.expr, values,
+            expr = eq.flux if flux and getattr(eq, "flux", None) is not None else eq.expr
+            terms.append(self._term(eq.name, "equation", Region("interior"), expr, values,
                                     unknowns, eq.text))
         for c in problem.conditions:
             terms.append(self._term(c.name, "condition", c.region, c.expr, values, unknowns,

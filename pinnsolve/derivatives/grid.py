@@ -17,6 +17,15 @@ Mixed partials apply one axis after the other; lower orders are computed once pe
 shared. This is how PINO (Li et al., 2021) evaluates the physics loss on the FNO's output —
 spectral in periodic space, finite differences in time — generalised to any equation the
 compiler lowers: :class:`GridEngine` answers the compiler's derivative requests.
+
+``div(c grad u)`` (a :class:`FluxDivergence` request, when the engine's ``flux_form`` is on)
+is differenced in conservative flux form instead of by the product rule: face fluxes
+``c_{i+½} (u_{i+1} - u_i) / h`` with ``c_{i+½}`` the harmonic mean of the two nodal values
+(arithmetic where they differ in sign), then ``(F_{i+½} - F_{i-½}) / h`` — the 5-point
+scheme of reference/darcy.py, second order for smooth ``c`` and consistent across jumps of
+a piecewise-constant one, where the pointwise product rule has no meaning. Periodic axes
+wrap the fluxes; on a bounded axis the two end nodes take the derivative of the flux
+through the three nearest faces (second order, one-sided).
 """
 from __future__ import annotations
 
@@ -27,7 +36,7 @@ from typing import Iterable
 import numpy as np
 import torch
 
-from .requests import Bilaplacian, DiagonalSum, Laplacian, Partial, Request
+from .requests import Bilaplacian, DiagonalSum, FluxDivergence, Laplacian, Partial, Request
 
 
 @dataclass(frozen=True)
@@ -132,6 +141,43 @@ def axis_derivative(u: torch.Tensor, dim: int, k: int, axis: GridAxis, order: in
     return fd_derivative(u, dim, k, axis.spacing, order)
 
 
+def face_mean(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Coefficient on the face between nodal values ``a`` and ``b``: the harmonic mean
+    ``2ab/(a + b)`` where they share a sign (the flux stays continuous across a jump), the
+    arithmetic mean elsewhere (a coefficient that changes sign or vanishes)."""
+    same = a * b > 0
+    harmonic = 2 * a * b / torch.where(same, a + b, torch.ones_like(a))
+    return torch.where(same, harmonic, 0.5 * (a + b))
+
+
+def flux_difference(c: torch.Tensor, u: torch.Tensor, dim: int, axis: GridAxis) -> torch.Tensor:
+    """∂(c ∂u)/∂x along ``dim`` in conservative flux form (module docstring), same shape.
+
+    Raises:
+        ValueError: a bounded axis of fewer than 4 nodes.
+    """
+    x, a, h = u.movedim(dim, -1), c.movedim(dim, -1), axis.spacing
+    if axis.periodic:
+        flux = face_mean(a, a.roll(-1, -1)) * (x.roll(-1, -1) - x) / h   # face i + ½
+        return ((flux - flux.roll(1, -1)) / h).movedim(-1, dim)
+    n = x.shape[-1]
+    if n < 4:
+        raise ValueError(f"an axis of {n} nodes is too short for the flux form (needs 4)")
+    flux = face_mean(a[..., :-1], a[..., 1:]) * (x[..., 1:] - x[..., :-1]) / h   # (n - 1)
+    wl = fd_weights((0.5, 1.5, 2.5), 1)
+    wr = fd_weights((-0.5, -1.5, -2.5), 1)
+    left = sum(float(wl[j]) * flux[..., j] for j in range(3))
+    right = sum(float(wr[j]) * flux[..., n - 2 - j] for j in range(3))
+    out = torch.cat([left[..., None], flux[..., 1:] - flux[..., :-1], right[..., None]], -1)
+    return (out / h).movedim(-1, dim)
+
+
+def grid_points(axes: tuple[GridAxis, ...], dtype, device) -> torch.Tensor:
+    """Every node of the grid, (N, d) in C order (the flat order of a grid tensor)."""
+    mesh = np.meshgrid(*(a.nodes() for a in axes), indexing="ij")
+    return torch.as_tensor(np.stack([m.ravel() for m in mesh], 1), dtype=dtype, device=device)
+
+
 def grid_derivatives(values: torch.Tensor, requests: Iterable[Request], axes: tuple[GridAxis, ...],
                      order: int = 4, cache: dict | None = None) -> dict[Request, torch.Tensor]:
     """Answer derivative requests for fields on a grid.
@@ -139,7 +185,7 @@ def grid_derivatives(values: torch.Tensor, requests: Iterable[Request], axes: tu
     Args:
         values: (B, C, n_0, ..., n_{d-1}); channel c is request field c, axis j is input
             column j.
-        requests: Partial, Laplacian, DiagonalSum and Bilaplacian requests.
+        requests: Partial, Laplacian, DiagonalSum, Bilaplacian and FluxDivergence requests.
         axes: one :class:`GridAxis` per input column.
         order: finite-difference accuracy on bounded axes.
         cache: optional dict shared between calls on the same ``values``.
@@ -163,9 +209,20 @@ def grid_derivatives(values: torch.Tensor, requests: Iterable[Request], axes: tu
         memo[req] = out
         return out
 
+    def flux(req: FluxDivergence) -> torch.Tensor:
+        b, shape = values.shape[0], values.shape[2:]
+        x = grid_points(axes, values.dtype, values.device).repeat(b, 1)
+        inner = grid_derivatives(values, req.needs, axes, order, memo)
+        c = req.coefficient(x, {r: v.reshape(-1) for r, v in inner.items()})
+        c = c.expand(x.shape[0]).reshape(b, *shape)
+        u = partial(Partial(req.field))
+        return sum(flux_difference(c, u, col + 1, axes[col]) for col in range(req.start, req.stop))
+
     results: dict[Request, torch.Tensor] = {}
     for req in requests:
-        if isinstance(req, Laplacian):
+        if isinstance(req, FluxDivergence):
+            results[req] = flux(req)
+        elif isinstance(req, Laplacian):
             results[req] = sum(partial(Partial(req.field, ((c, 2),)))
                                for c in range(req.start, req.stop))
         elif isinstance(req, DiagonalSum):
@@ -204,12 +261,15 @@ class GridEngine:
     """Derivative engine on grids: ``engine(GridValues, x, requests) -> {request: (B·m,)}``.
 
     The compiled terms read flat tensors; row ``b·m + i`` is instance ``b`` at the region's
-    node ``index[i]``, matching points ``x`` tiled instance by instance.
+    node ``index[i]``, matching points ``x`` tiled instance by instance. With ``flux_form``
+    the compiler hands it ``div(c grad u)`` whole (a :class:`FluxDivergence`), differenced
+    in flux form; without, it gets the product rule like a pointwise engine.
     """
 
-    def __init__(self, axes: tuple[GridAxis, ...], order: int = 4):
+    def __init__(self, axes: tuple[GridAxis, ...], order: int = 4, flux_form: bool = True):
         self.axes = tuple(axes)
         self.order = order
+        self.flux_form = flux_form
 
     def __call__(self, model: GridValues, x: torch.Tensor, requests: Iterable[Request], *,
                  generator: torch.Generator | None = None) -> dict[Request, torch.Tensor]:

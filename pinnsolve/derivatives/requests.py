@@ -6,6 +6,8 @@ Input columns are the model's input columns (spatial coordinates, then time).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field as _field
+from typing import Callable
 
 
 @dataclass(frozen=True, order=True)
@@ -66,4 +68,22 @@ class DiagonalSum:
     order: int
 
 
-Request = Partial | Laplacian | Bilaplacian | DiagonalSum
+@dataclass(frozen=True)
+class FluxDivergence:
+    """div(c grad u_field) = Σ_{col in [start, stop)} ∂_col(c ∂_col u) over spatial columns,
+    for engines that difference it in conservative flux form (the grid engine).
+
+    ``key`` names the coefficient expression (equal keys: equal requests). ``coefficient``
+    evaluates it at flat points: ``coefficient(x (n, d), derivs) -> (n,)``, with ``derivs``
+    answering the requests in ``needs``.
+    """
+
+    field: int
+    start: int
+    stop: int
+    key: str
+    coefficient: Callable = _field(compare=False, repr=False)
+    needs: frozenset = _field(compare=False, repr=False, default=frozenset())
+
+
+Request = Partial | Laplacian | Bilaplacian | DiagonalSum | FluxDivergence

@@ -17,7 +17,8 @@ from typing import Callable
 import sympy as sp
 
 from ..errors import SpecError
-from .symbols import DiagonalPartial, DiagonalSum, Laplacian, Normal, RandomNormal, VectorSymbol
+from .symbols import (DiagonalPartial, DiagonalSum, FluxDiv, Laplacian, Normal, RandomNormal,
+                      VectorSymbol, expand_flux)
 
 MAX_TEXT = 4000          # characters in one expression
 MAX_NODES = 2000         # AST nodes in one expression
@@ -99,9 +100,28 @@ class _Vec(tuple):
         return _Vec(s * a for a in self)
 
 
+class _Grad(_Vec):
+    """``coef * grad(field)``: what ``div`` keeps whole as a :class:`FluxDiv` in flux mode.
+    Scaling keeps the structure; any other vector arithmetic gives a plain :class:`_Vec`."""
+
+    field: sp.Expr
+    coef: sp.Expr
+
+    @staticmethod
+    def of(components, field, coef) -> "_Grad":
+        g = _Grad(components)
+        g.field, g.coef = field, coef
+        return g
+
+    def scale(self, s):
+        return _Grad.of((s * a for a in self), self.field, s * self.coef)
+
+
 class _Parser:
-    def __init__(self, text: str, scope: Scope, file: str | None, key: str | None):
+    def __init__(self, text: str, scope: Scope, file: str | None, key: str | None,
+                 flux: bool = False):
         self.text = text
+        self.flux = flux   # keep div(c*grad(u)) whole as a FluxDiv node
         self.scope = scope
         self.file = file
         self.key = key
@@ -479,6 +499,7 @@ class _Parser:
         """Write Laplacian nodes as sums of second derivatives before differentiating them."""
         if expr.has(Normal):
             raise self.fail("dn(...) cannot be differentiated further", node)
+        expr = expand_flux(expr)
         if not expr.has(Laplacian):
             return expr
         if self.scope.vector is not None:
@@ -512,7 +533,10 @@ class _Parser:
         if self.scope.vector is not None:
             raise self.fail("grad() over a vector coordinate is not supported", node)
         expr = self._expand_operators(self.scalar(args[0], depth), node)
-        return _Vec(self._differentiate(expr, [(c, 1)], node) for c in self._spatial(node))
+        parts = [self._differentiate(expr, [(c, 1)], node) for c in self._spatial(node)]
+        if self.flux and expr in self.scope.fields.values():
+            return _Grad.of(parts, expr, sp.Integer(1))
+        return _Vec(parts)
 
     def _vector_arg(self, node, arg, depth) -> _Vec:
         value = self.build(arg, depth)
@@ -525,6 +549,8 @@ class _Parser:
             raise self.fail("div() takes one argument", node)
         vec = self._vector_arg(node, args[0], depth)
         coords = self._spatial(node)
+        if isinstance(vec, _Grad):
+            return FluxDiv(vec.coef, vec.field, *coords)
         return sp.Add(*[self._differentiate(self._expand_operators(v, node), [(c, 1)], node)
                         for v, c in zip(vec, coords)])
 
@@ -643,20 +669,23 @@ def _as_text(value, file, key) -> str:
 
 
 def parse_expression(value, scope: Scope, *, file: str | None = None,
-                     key: str | None = None) -> sp.Expr:
+                     key: str | None = None, flux: bool = False) -> sp.Expr:
     """Parse one scalar expression.
 
     Args:
         value: text, a number or a SymPy expression.
         scope: the names it may use.
         file, key: where it came from, for error messages.
+        flux: keep each ``div(c*grad(u))`` (u a field) whole as a :class:`FluxDiv` node,
+            for engines that differentiate it in flux form; otherwise it is expanded by the
+            product rule.
     Returns:
         The SymPy expression.
     Raises:
         SpecError: on any disallowed construct, naming file, key and token.
     """
     text = _as_text(value, file, key)
-    parser = _Parser(text, scope, file, key)
+    parser = _Parser(text, scope, file, key, flux)
     result = parser.parse()
     if isinstance(result, _Vec):
         raise parser.fail("the expression is a vector; expected a scalar")
@@ -677,10 +706,11 @@ def split_equation(text: str) -> tuple[str, str | None]:
 
 
 def parse_equation(value, scope: Scope, *, file: str | None = None,
-                   key: str | None = None) -> sp.Expr:
-    """Parse ``lhs = rhs`` (or an expression meaning ``expr = 0``) into ``lhs - rhs``."""
+                   key: str | None = None, flux: bool = False) -> sp.Expr:
+    """Parse ``lhs = rhs`` (or an expression meaning ``expr = 0``) into ``lhs - rhs``
+    (``flux``: as in :func:`parse_expression`)."""
     if isinstance(value, sp.Equality):
-        return parse_expression(value, scope, file=file, key=key)
+        return parse_expression(value, scope, file=file, key=key, flux=flux)
     text = _as_text(value, file, key)
     if "==" in text:
         raise SpecError(f"in equation '{_clip(text)}': write a single '=' between the two sides",
@@ -700,7 +730,7 @@ def parse_equation(value, scope: Scope, *, file: str | None = None,
     except ValueError:
         raise SpecError(f"in equation '{_clip(text)}': more than one '='; write lhs = rhs",
                         file=file, key=key) from None
-    left = parse_expression(lhs, scope, file=file, key=key)
+    left = parse_expression(lhs, scope, file=file, key=key, flux=flux)
     if rhs is None:
         return left
-    return left - parse_expression(rhs, scope, file=file, key=key)
+    return left - parse_expression(rhs, scope, file=file, key=key, flux=flux)

@@ -20,6 +20,7 @@ from .problem import (Condition, Domain, Equation, Interval, Observations, Param
 from .shapes import parse_shape
 from .schema import (DerivativeSettings, LimitSettings, Loc, ModelSettings, OutputSettings,
                      SamplingSettings, Settings, TrainingSettings, build)
+from .symbols import FluxDiv
 
 MAX_VECTOR_DIM = 10_000_000
 MAX_ITEMS = 256                # equations, conditions, fields, parameters
@@ -370,7 +371,11 @@ class _Builder:
             expr = parse_equation(item, self.scope, file=self.file, key=key)
             if not expr.has(*self.scope.fields.values()):
                 raise self.err(key, "the equation does not involve any field")
-            out.append(Equation(name, expr, _text(item)))
+            flux = None
+            if "div" in _text(item):   # div(c*grad(u)) kept whole for the grid engine
+                flux = parse_equation(item, self.scope, file=self.file, key=key, flux=True)
+                flux = flux if flux.has(FluxDiv) else None
+            out.append(Equation(name, expr, _text(item), flux))
         return out
 
     def _region(self, where: Any, key: str) -> Region:

@@ -93,6 +93,9 @@ class OperatorSettings:
     residual: Literal["mse", "relative"] = "mse"
     batch: int = _rng(8, 1, 100_000)
     fd_order: int = _rng(4, 2, 8)
+    # div(c*grad(u)) differenced in conservative flux form on the grid (harmonic face means;
+    # derivatives/grid.py); false: by the product rule like every other derivative.
+    flux_form: bool = True
     seed: int = _rng(0, 0, 2**31 - 1)
     write: int = _rng(4, 0, 10_000)      # test instances written as field files
     model: FNOSettings = field(default_factory=FNOSettings)

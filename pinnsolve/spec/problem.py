@@ -140,11 +140,16 @@ class Region:
 
 @dataclass(frozen=True)
 class Equation:
-    """A PDE residual ``expr`` (``lhs - rhs``) that must vanish in the interior."""
+    """A PDE residual ``expr`` (``lhs - rhs``) that must vanish in the interior.
+
+    ``flux``: the same residual with each ``div(c*grad(u))`` kept whole as a ``FluxDiv``
+    node (None when it has none), for derivative engines that difference it in flux form.
+    """
 
     name: str
     expr: sp.Expr
     text: str
+    flux: sp.Expr | None = None
 
 
 ConditionKind = Literal["dirichlet", "neumann", "robin", "equation", "data"]

@@ -39,6 +39,39 @@ class Laplacian(sp.Function):
         return r"\Delta " + printer._print(inner if isinstance(inner, Laplacian) else inner.func)
 
 
+class FluxDiv(sp.Function):
+    """``div(c grad u)`` kept whole: ``FluxDiv(c, u(x, y, t), x, y)`` (coefficient, field,
+    spatial coordinates).
+
+    Only equations parsed for a grid engine carry it (``Equation.flux``): that engine
+    differentiates it in conservative flux form, which stays meaningful where ``c`` jumps.
+    :meth:`doit` is the product rule ``Σ_i ∂_i(c ∂_i u)`` every pointwise engine evaluates.
+    """
+
+    nargs = None
+
+    def doit(self, **hints):
+        c, u, *coords = self.args
+        return sp.Add(*[sp.diff(c * sp.diff(u, x), x) for x in coords])
+
+    def _sympystr(self, printer):
+        from sympy.core.function import AppliedUndef
+        from sympy.printing.precedence import PRECEDENCE
+
+        c, u = self.args[:2]
+        c = c.xreplace({f: sp.Symbol(f.func.__name__) for f in c.atoms(AppliedUndef)})
+        grad = f"grad({u.func.__name__})"
+        return f"div({grad})" if c == 1 else \
+            f"div({printer.parenthesize(c, PRECEDENCE['Mul'], strict=True)}*{grad})"
+
+
+def expand_flux(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with every :class:`FluxDiv` written out by the product rule."""
+    if not expr.has(FluxDiv):
+        return expr
+    return expr.replace(lambda e: isinstance(e, FluxDiv), lambda e: e.doit())
+
+
 class DiagonalPartial(sp.Function):
     """``diff(u, x[i], k)`` inside a Sum over i (args: field, index, k); only ever the whole
     body of that Sum, which becomes a :class:`DiagonalSum`."""

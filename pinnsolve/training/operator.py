@@ -128,7 +128,8 @@ class OperatorTrainer:
         torch.manual_seed(tr.seed)
         self.grid = operator_grid(problem)
         self.compiled = CompiledProblem(with_input_field(problem),
-                                        GridEngine(self.grid.axes, op.fd_order))
+                                        GridEngine(self.grid.axes, op.fd_order,
+                                                   op.flux_form))
         self.regions = self._regions()
         t = lambda k: None if data.get(k) is None else torch.as_tensor(  # noqa: E731
             data[k], dtype=dtype, device=device)
