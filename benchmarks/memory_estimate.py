@@ -23,7 +23,7 @@ import json, resource, sys, torch
 torch.set_num_threads(1)
 sys.path.insert(0, sys.argv[2])
 import pinnsolve
-from pinnsolve.training.solve import Trainer
+from pinnsolve.training.trainer import Trainer
 from pinnsolve.training import limits
 cfg = json.loads(sys.argv[1])
 p = pinnsolve.load_problem(cfg)

@@ -20,7 +20,8 @@ from pinnsolve.geometry import region_geometry  # noqa: E402
 from pinnsolve.io.run import RunDir  # noqa: E402
 from pinnsolve.sampling import STRATEGIES  # noqa: E402
 from pinnsolve.spec import load_problem  # noqa: E402
-from pinnsolve.training.solve import Trainer, _load_checkpoint  # noqa: E402
+from pinnsolve.training.solve import _load_checkpoint  # noqa: E402
+from pinnsolve.training.trainer import Trainer  # noqa: E402
 
 
 def bias(run: Path, points: int) -> dict:

@@ -7,7 +7,7 @@ import torch
 
 import pinnsolve
 from pinnsolve.errors import SolveError
-from pinnsolve.training.solve import Trainer, resolve_device
+from pinnsolve.training.trainer import Trainer, resolve_device
 
 SMALL = {"domain": {"x": [0, 1], "y": [0, 1]}, "fields": ["u"],
          "equations": ["laplacian(u) = -2*pi**2*sin(pi*x)*sin(pi*y)"],

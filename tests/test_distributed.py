@@ -10,7 +10,7 @@ import torch
 
 import pinnsolve
 from pinnsolve.spec import load_problem
-from pinnsolve.training.solve import Trainer
+from pinnsolve.training.trainer import Trainer
 
 from _problems import logged_losses, run_two_ranks
 

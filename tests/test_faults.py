@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 import pinnsolve
 from pinnsolve.cli import app
 from pinnsolve.errors import SolveError
-from pinnsolve.training.solve import Trainer
+from pinnsolve.training.trainer import Trainer
 
 from _problems import HEAT_SOFT
 

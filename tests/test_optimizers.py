@@ -164,7 +164,7 @@ def test_chained_dense_phases_keep_the_inverse_hessian_through_a_resume(tmp_path
     # ssbfgs → ssbfgs: the second phase continues with the first one's H, also when the run
     # is interrupted at the phase boundary and resumed.
     from pinnsolve.spec import load_problem
-    from pinnsolve.training.solve import Trainer
+    from pinnsolve.training.trainer import Trainer
     problem = _with(training__phases=[{"optimizer": "ssbfgs", "steps": 20},
                                       {"optimizer": "ssbfgs", "steps": 20}])
     seen = {}
@@ -191,8 +191,8 @@ def test_dense_quasi_newton_refuses_a_network_too_large_with_a_clear_message(tmp
 def test_a_stalled_lbfgs_restarts_its_history_then_ends_the_phase(monkeypatch):
     from pinnsolve.spec import load_problem
     import importlib
-    solve_module = importlib.import_module("pinnsolve.training.solve")
-    from pinnsolve.training.solve import Trainer
+    solve_module = importlib.import_module("pinnsolve.training.trainer")
+    from pinnsolve.training.trainer import Trainer
     made = []
     original = solve_module.make_optimizer
 

@@ -12,7 +12,7 @@ import pinnsolve
 from pinnsolve.geometry import RegionGeometry
 from pinnsolve.sampling import STRATEGIES, R3Sampler
 from pinnsolve.spec import Region, load_problem
-from pinnsolve.training.solve import Trainer
+from pinnsolve.training.trainer import Trainer
 
 HEAT = {"domain": {"x": [0, 1], "t": [0, 1]}, "fields": ["u"],
         "equations": ["diff(u, t) = 0.1*diff(u, x, 2)"],

@@ -15,7 +15,7 @@ from pinnsolve.errors import SpecError
 from pinnsolve.spec import load_problem
 from pinnsolve.models.stages import Composite
 from pinnsolve.training.stages import _trainer_class, estimate_scale
-from pinnsolve.training.solve import Trainer
+from pinnsolve.training.trainer import Trainer
 
 ALPHA = 0.1
 HEAT = {

@@ -11,7 +11,7 @@ import torch
 import pinnsolve
 from _problems import straight_and_resumed
 from pinnsolve.errors import SolveError
-from pinnsolve.training.solve import Trainer
+from pinnsolve.training.trainer import Trainer
 
 HEAT = {
     "name": "heat",

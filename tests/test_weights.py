@@ -152,7 +152,7 @@ def test_every_scheme_trains_and_logs_unweighted_losses_and_weights(tmp_path, sc
 
 def test_time_marching_horizon_restricts_the_equation_to_early_times():
     from pinnsolve.spec import load_problem
-    from pinnsolve.training.solve import Trainer
+    from pinnsolve.training.trainer import Trainer
     problem = _with(training__phases=[{"optimizer": "adam", "steps": 1, "horizon": 0.5},
                                       {"optimizer": "gauss_newton", "steps": 1, "horizon": 0.5}])
     trainer = Trainer(load_problem(problem), torch.device("cpu"), torch.float64)

@@ -10,7 +10,7 @@ axes, finite differences elsewhere, time included). Every term keeps its own los
 residual over the term's grid nodes (or, with ``operator.residual: relative``, the
 per-instance relative L2 ‖r(u)‖/‖r(0)‖ of an equation, PINO's Darcy loss) and ``L_data``
 the per-instance relative L2 error against the reference. Run directory, checkpoints,
-resume, NaN rollback and progress events work as for PINN training (training/solve.py),
+resume, NaN rollback and progress events work as for PINN training (training/trainer.py),
 and so does data-parallel training (training/distributed.py): every rank holds the same
 instances and draws the same global batch, trains on its contiguous share of it, and the
 ranks average gradients and loss in one all-reduce per step. The run-level API (solve, fine-tune, predict) is in training/operator_run.py.

@@ -31,7 +31,7 @@ Callback = Callable[[str, dict], None]
 
 
 def _device_dtype(problem: Problem) -> tuple[torch.device, torch.dtype]:
-    from .solve import resolve_device
+    from .trainer import resolve_device
 
     tr = problem.settings.training
     if tr.threads:

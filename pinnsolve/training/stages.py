@@ -126,7 +126,7 @@ def stage_problem(problem: Problem, stage) -> Problem:
 
 
 def _trainer_class():
-    from .solve import Trainer
+    from .trainer import Trainer
 
     class StageTrainer(Trainer):
         """A Trainer whose model is the composite of the frozen earlier stages and a new
