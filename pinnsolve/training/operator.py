@@ -34,6 +34,7 @@ from ..spec.operator import with_input_field
 from ..spec.schema import Phase
 from .distributed import Distributed
 from .instances import OperatorGrid, operator_grid
+from .loop import LoopState
 from .phases import base_lr, schedule_factor
 
 Callback = Callable[[str, dict], None]
@@ -90,7 +91,7 @@ def relative_l2(pred: torch.Tensor, ref: torch.Tensor) -> torch.Tensor:
     return (pred - ref).reshape(b, -1).norm(dim=1) / ref.reshape(b, -1).norm(dim=1).clamp_min(1e-300)
 
 
-class OperatorTrainer:
+class OperatorTrainer(LoopState):
     """Model, optimizer, batches and step of an operator run.
 
     Args:
@@ -260,29 +261,16 @@ class OperatorTrainer:
                                    "step": self.step, "phase_step": self.phase_step})
 
     def _rollback(self, bad: list[str]) -> None:
-        self.retries += 1
-        if self.retries > self.settings.training.max_retries or self.good is None:
-            raise SolveError("the loss became non-finite and rollbacks with smaller steps did "
-                             "not help; lower the learning rate or use float64",
-                             term=", ".join(bad) or None, step=self.step)
-        failed = self.step
+        failed = self._spend_retry(bad, "the loss", "lower the learning rate or use float64")
         self.model.load_state_dict(self.good["model"])
         self.optimizer.load_state_dict(self.good["optimizer"])
         self.step, self.phase_step = self.good["step"], self.good["phase_step"]
-        self.lr_scale *= 0.5
-        self.callback("rollback", {"message": f"loss non-finite at step {failed} (term "
-                                   f"{', '.join(bad) or '?'}); rolled back to step {self.step}, "
-                                   f"learning rate ×{self.lr_scale:g}", "step": self.step,
-                                   "terms": bad})
+        self._report_rollback(failed, bad, "the loss", "term")
 
     # -- loop -------------------------------------------------------------------------------
     def train(self, run: RunDir | None) -> None:
         tr = self.settings.training
-        phases = tr.phases
-        self.total_steps = sum(p.steps for p in phases)
-        self.retries = 0
-        self.t_start = time.perf_counter() - self.elapsed
-        self.callback("start", self._info())
+        phases = self._begin()
         while self.phase < len(phases):
             phase = phases[self.phase]
             self.optimizer = torch.optim.Adam(self.model.parameters(), lr=base_lr(phase))

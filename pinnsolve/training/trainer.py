@@ -22,6 +22,7 @@ from ..spec import Problem
 from . import acceleration, faults
 from .causal import TimeWeighting
 from .distributed import Distributed
+from .loop import LoopState
 from .phases import CLOSURE_DRIVEN, base_lr, make_optimizer, schedule_factor
 from .weights import make_scheme
 
@@ -58,7 +59,7 @@ def _group_key(term: Term) -> str:
     return term.region.key
 
 
-class Trainer:
+class Trainer(LoopState):
     """Holds everything a training run changes: model, unknowns, optimizer, samplers, step.
 
     Args:
@@ -254,36 +255,23 @@ class Trainer:
             "samplers": {k: s.state_dict() for k, s in self.samplers.items()}})
 
     def _rollback(self, bad: list[str], what: str) -> None:
-        tr = self.settings.training
-        self.retries += 1
-        if self.retries > tr.max_retries or self.good is None:
-            raise SolveError(f"{what} became non-finite and {self.retries - 1} rollbacks with "
-                             "smaller steps did not help; check the equation's scaling "
-                             "(non-dimensionalise), lower the learning rate, or use float64",
-                             term=", ".join(bad) or None, step=self.step)
+        failed_at = self._spend_retry(bad, what, "check the equation's scaling "
+                                      "(non-dimensionalise), lower the learning rate, or use "
+                                      "float64")
         self.model.load_state_dict(self.good["model"])
         self.compiled.unknowns.load_state_dict(self.good["unknowns"])
         self.optimizer.load_state_dict(self.good["optimizer"])
         for k, s in self.samplers.items():  # adaptive points moved by the bad steps, too
             s.load_state_dict(copy.deepcopy(self.good["samplers"][k]))
-        failed_at = self.step
         self.step = self.good["step"]
         self.phase_step = self.good["phase_step"]
-        self.lr_scale *= 0.5
-        label = {"parameters": "parameter", "inputs": "region"}.get(what, "term")
-        self.callback("rollback", {"message": f"{what} non-finite at step {failed_at} "
-                                   f"({label} {', '.join(bad) or '?'}); rolled back to step "
-                                   f"{self.step}, learning rate ×{self.lr_scale:g}",
-                                   "step": self.step, "terms": bad, "what": what})
+        self._report_rollback(failed_at, bad, what,
+                              {"parameters": "parameter", "inputs": "region"}.get(what, "term"))
 
     # -- loop -------------------------------------------------------------------------------
     def train(self, run: RunDir | None) -> None:
         tr = self.settings.training
-        phases = tr.phases
-        self.total_steps = sum(p.steps for p in phases)
-        self.retries = 0
-        self.t_start = time.perf_counter() - self.elapsed
-        self.callback("start", self._info())
+        phases = self._begin()
         if self.step == 0:  # mis-scaling hints before the first step (faults.py)
             for message in faults.scaling_warnings(self):
                 self.warnings.append(message)
