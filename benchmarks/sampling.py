@@ -135,7 +135,8 @@ def write_doc(results: dict) -> None:
             "brackets); every strategy of a row runs the problem file's network, optimizer "
             "phases, steps and number of points. Reproduce: `.venv/bin/python "
             "benchmarks/sampling.py` (cells: `--problems P --strategies S`).\n",
-            f"Measured {results.get('date', '?')} on {results.get('machine', '?')}, "
+            f"Last updated {results.get('date', '?')} (cells from several sessions) on "
+            f"{results.get('machine', '?')}, "
             f"{results.get('threads', '?')} torch thread(s), torch {torch.__version__}.\n",
             table(results)]
     if "overhead" in results:
@@ -181,7 +182,7 @@ def main() -> None:
     if args.overhead_only or not args.skip_overhead:
         results["overhead"] = overhead()
         print(json.dumps(results["overhead"]), flush=True)
-    results["cells"] = saved_cells() or results["cells"]
+    results["cells"] = saved_cells()   # with the cells of side-by-side invocations
     RESULTS.write_text(json.dumps(results, indent=1))
     write_doc(results)
     print(table(results))
