@@ -21,8 +21,8 @@ import torch
 
 from pinnsolve import load_problem
 from pinnsolve.reference.darcy import darcy_fd
-from pinnsolve.training.instances import instances, operator_grid
-from pinnsolve.training.operator import OperatorTrainer
+from pinnsolve.training.operator.instances import instances, operator_grid
+from pinnsolve.training.operator.stepper import OperatorStepper, assemble_operator
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -34,7 +34,7 @@ def residual(n: int, refine: int, flux: bool, count: int) -> float:
     grid = operator_grid(problem)
     a, u = instances(problem, "test", count, grid)
     data = {"train_a": a, "test_a": a, "train_u": u, "test_u": u}
-    tr = OperatorTrainer(problem, torch.device("cpu"), torch.float64, data)
+    tr = OperatorStepper(assemble_operator(problem, torch.device("cpu"), torch.float64, data))
     return float(tr.physics(torch.as_tensor(u)[:, None], torch.as_tensor(a))["pde"])
 
 

@@ -1,6 +1,6 @@
 """Calibrate and check the step-memory estimate of pinnsolve/training/limits.py.
 
-For each configuration, a fresh process builds the Trainer, then takes training steps;
+For each configuration, a fresh process builds the PINN stepper, then takes training steps;
 the growth of peak RSS over those steps is the measured memory of a step (model, points
 and allocator pools are already there before). Printed next to the estimate.
 
@@ -23,18 +23,17 @@ import json, resource, sys, torch
 torch.set_num_threads(1)
 sys.path.insert(0, sys.argv[2])
 import pinnsolve
-from pinnsolve.training.trainer import Trainer
+from pinnsolve.training.loop import Position
+from pinnsolve.training.parts import pinn_loop
 from pinnsolve.training import limits
 cfg = json.loads(sys.argv[1])
 p = pinnsolve.load_problem(cfg)
-tr = Trainer(p, torch.device("cpu"), getattr(torch, p.settings.training.dtype))
-from pinnsolve.training.phases import make_optimizer
-tr.optimizer = make_optimizer(p.settings.training.phases[0], tr.params)
-tr._snapshot()
-tr.retries = 0
+tr = pinn_loop(p, torch.device("cpu"), getattr(torch, p.settings.training.dtype)).stepper
+phase = p.settings.training.phases[0]
+tr.begin_phase(phase, None)
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-for _ in range(3):
-    tr._adam_step(p.settings.training.phases[0])
+for k in range(3):
+    tr.step(phase, Position(k, k, 1.0, 1))
 after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 print(json.dumps({"measured": after - before, "estimate": limits.estimate(p).step_bytes}))
 """

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from pinnsolve import load_problem, solve
-from pinnsolve.training.operator_run import evaluate_operator, finetune
+from pinnsolve.training.operator import evaluate_operator, finetune
 
 ROOT = Path(__file__).resolve().parents[1]
 # group -> (problem file, training modes, extra overrides)

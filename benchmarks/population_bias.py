@@ -20,14 +20,14 @@ from pinnsolve.geometry import region_geometry  # noqa: E402
 from pinnsolve.io.run import RunDir  # noqa: E402
 from pinnsolve.sampling import STRATEGIES  # noqa: E402
 from pinnsolve.spec import load_problem  # noqa: E402
-from pinnsolve.training.solve import _load_checkpoint  # noqa: E402
-from pinnsolve.training.trainer import Trainer  # noqa: E402
+from pinnsolve.training.parts import pinn_loop  # noqa: E402
 
 
 def bias(run: Path, points: int) -> dict:
     problem = load_problem(run / "config.yaml")
-    trainer = Trainer(problem, torch.device("cpu"), torch.float32)
-    trainer.load_state_dict(_load_checkpoint(RunDir(run), None))
+    loop = pinn_loop(problem, torch.device("cpu"), torch.float32)
+    loop.load_state_dict(RunDir(run).load_checkpoint())
+    trainer = loop.stepper
     equations = [t for t in trainer.compiled.terms if t.kind == "equation"]
     fn = trainer._residual_fn(equations)
     own = trainer.samplers["interior"].points()
@@ -36,7 +36,7 @@ def bias(run: Path, points: int) -> dict:
                                           dtype=own.dtype, device=own.device)
     fresh = uniform.points()
     r_own, r_fresh = fn(own), fn(fresh)
-    return {"run": str(run), "step": trainer.step, "own_points": own.shape[0],
+    return {"run": str(run), "step": loop.step, "own_points": own.shape[0],
             "own_mean_r2": float((r_own ** 2).mean()),
             "fresh_mean_r2": float((r_fresh ** 2).mean())}
 

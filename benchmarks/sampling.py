@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 import pinnsolve  # noqa: E402
 from pinnsolve.spec import load_problem  # noqa: E402
-from pinnsolve.training.trainer import Trainer  # noqa: E402
+from pinnsolve.training.parts import pinn_loop  # noqa: E402
 
 # Each benchmark row: problem file and its overrides (the budget every strategy shares).
 # Budgets are cut to keep the whole table near 45 minutes on one core: 10k Adam steps for
@@ -106,9 +106,9 @@ def overhead(repeats: int = 5, steps: int = 300) -> dict:
                                    STRATEGIES[name] + ["training.threads=0",
                                                        f"training.phases.0.steps={steps}",
                                                        f"training.log_every={steps}"])
-            trainer = Trainer(problem, torch.device("cpu"), torch.float32)
-            trainer.train(None)
-            times[name].append(trainer.elapsed / steps)
+            loop = pinn_loop(problem, torch.device("cpu"), torch.float32)
+            loop.run(None)
+            times[name].append(loop.elapsed / steps)
     u, r = statistics.median(times["uniform"]), statistics.median(times["r3"])
     return {"uniform_ms": 1e3 * u, "r3_ms": 1e3 * r, "overhead": r / u - 1,
             "repeats": repeats, "steps": steps}

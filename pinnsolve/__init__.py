@@ -21,9 +21,9 @@ from .errors import PinnsolveError
 from .io.run import Run, open_run
 from .spec import Problem, load_problem
 from .training import solve
-from .training.operator_run import evaluate_operator as evaluate
-from .training.operator_run import finetune
-from .training.operator_run import predict_operator as predict
+from .training.operator import evaluate_operator as evaluate
+from .training.operator import finetune
+from .training.operator import predict_operator as predict
 
 
 def export(run, formats=None, grid=None, mesh=None):

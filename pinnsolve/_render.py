@@ -158,7 +158,9 @@ class ProgressView:
         self.live: Live | None = None
         self.last_refresh = 0.0
 
-    def __call__(self, event: str, info: dict) -> None:
+    def __call__(self, event: str, record) -> None:
+        # Progress and Notice records (training/progress.py) are read through their row().
+        info = record.row() if hasattr(record, "row") else dict(record)
         if self.json_lines:
             print(json.dumps({"event": event, **_jsonable(info)}), file=sys.stdout, flush=True)
             return
@@ -177,7 +179,7 @@ class ProgressView:
             self.console.print(f"[cyan]stage {info['stage']}:[/] ε = {info['eps']:.3e} "
                                f"(residual RMS {info['eps_r']:.3e}), f_d = {info['f_d']:.3g}, "
                                f"κ = {info['kappa']:.3g}")
-        elif event in ("warning", "rollback"):
+        elif event in ("warning", "rollback", "resume"):
             target = self.live.console if self.live else self.console
             # escape(): messages quote paths and user text, which is not rich markup
             target.print(f"[yellow]{event}:[/] {escape(str(info.get('message', '')))}")

@@ -173,7 +173,7 @@ def predict(run: Path = typer.Argument(..., help="Operator run directory."),
             ) -> None:
     """Apply a trained neural operator to a new input function (or, without --input,
     measure its test error on another grid: zero-shot super-resolution)."""
-    from .training.operator_run import evaluate_operator, predict_operator
+    from .training.operator import evaluate_operator, predict_operator
 
     try:
         sizes = _grid_option(grid)
@@ -202,7 +202,7 @@ def finetune(run: Path = typer.Argument(..., help="Operator run directory."),
              ) -> None:
     """Fine-tune a trained operator on one test instance with the physics loss alone."""
     from ._render import ProgressView
-    from .training.operator_run import finetune as run_finetune
+    from .training.operator import finetune as run_finetune
 
     view = ProgressView(console, quiet=quiet)
     try:

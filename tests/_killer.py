@@ -48,7 +48,7 @@ def child(problem: str, out: Path, pipe_w: int) -> None:
     try:
         def callback(event, info):
             if event in ("log", "start"):
-                os.write(pipe_w, f"{info['step']}\n".encode())
+                os.write(pipe_w, f"{info.step}\n".encode())
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

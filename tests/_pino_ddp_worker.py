@@ -21,10 +21,11 @@ import os  # noqa: E402
 
 import torch  # noqa: E402
 
-from pinnsolve.training import operator as op_mod  # noqa: E402
+from pinnsolve.training.loop import Loop  # noqa: E402
+from pinnsolve.training.operator import stepper as op_mod  # noqa: E402
 
 rank = int(os.environ["RANK"])
-real = op_mod.OperatorTrainer.losses
+real = op_mod.OperatorStepper.losses
 calls = {"n": 0}
 
 
@@ -36,19 +37,19 @@ def flaky(self, idx):
     return total, parts
 
 
-real_train = op_mod.OperatorTrainer.train
+real_run = Loop.run
 trained = {}
 
 
 def train(self, run):
-    real_train(self, run)
-    trained["model"] = self.model
+    real_run(self, run)
+    trained["model"] = self.stepper.model
 
 
-op_mod.OperatorTrainer.losses, op_mod.OperatorTrainer.train = flaky, train
+op_mod.OperatorStepper.losses, Loop.run = flaky, train
 events = []
 pinnsolve.solve(PROBLEM, out=out / "nan", fresh=True,
-                callback=lambda e, i: events.append(i["step"]) if e == "rollback" else None)
+                callback=lambda e, i: events.append(i.step) if e == "rollback" else None)
 (out / f"nan_rank{rank}.json").write_text(json.dumps({"rollbacks": events}))
 torch.save({k: v.detach().clone() for k, v in trained["model"].state_dict().items()},
            out / f"nan_rank{rank}.pt")

@@ -34,7 +34,7 @@ def straight_and_resumed(problem, tmp_path, stop_at: int = 20):
     straight = pinnsolve.solve(problem, out=tmp_path / "a")
 
     def stop(event, info):
-        if event == "log" and info["step"] == stop_at:
+        if event == "log" and info.step == stop_at:
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
@@ -85,7 +85,7 @@ def solve_full_and_cut(problem, out, stop_at: int) -> None:
     pinnsolve.solve(problem, out=out / "full", fresh=True)
 
     def stop(event, info):
-        if event == "log" and info["step"] == stop_at:
+        if event == "log" and info.step == stop_at:
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):

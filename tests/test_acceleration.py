@@ -7,7 +7,7 @@ import torch
 
 import pinnsolve
 from pinnsolve.errors import SolveError
-from pinnsolve.training.trainer import Trainer, resolve_device
+from pinnsolve.training.parts import pinn_loop, resolve_device
 
 SMALL = {"domain": {"x": [0, 1], "y": [0, 1]}, "fields": ["u"],
          "equations": ["laplacian(u) = -2*pi**2*sin(pi*x)*sin(pi*y)"],
@@ -27,8 +27,8 @@ def test_device_auto_follows_cuda_availability():
 def test_impossible_speed_options_are_clear_errors(override, match):
     problem = pinnsolve.load_problem(SMALL, override)
     with pytest.raises(SolveError, match=match):
-        Trainer(problem, torch.device("cpu"), torch.float32 if "bf16" in str(override)
-                else torch.float64)
+        pinn_loop(problem, torch.device("cpu"), torch.float32 if "bf16" in str(override)
+                  else torch.float64)
 
 
 @pytest.mark.slow
@@ -36,10 +36,10 @@ def test_compiled_loss_equals_eager_with_taylor_engine():
     """torch.compile of the loss (Taylor engine) gives the eager loss and gradient to
     float64 round-off (1e-12 relative; the compiled graph may reorder sums)."""
     problem = pinnsolve.load_problem(SMALL, ["derivatives.engine=taylor"])
-    eager = Trainer(problem, torch.device("cpu"), torch.float64)
-    compiled = Trainer(pinnsolve.load_problem(SMALL, ["derivatives.engine=taylor",
-                                                      "training.compile=true"]),
-                       torch.device("cpu"), torch.float64)
+    eager = pinn_loop(problem, torch.device("cpu"), torch.float64).stepper
+    compiled = pinn_loop(pinnsolve.load_problem(SMALL, ["derivatives.engine=taylor",
+                                                        "training.compile=true"]),
+                         torch.device("cpu"), torch.float64).stepper
     results = []
     for t in (eager, compiled):
         total = t._loss()[0]

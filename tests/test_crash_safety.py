@@ -218,8 +218,19 @@ def test_checkpoint_of_another_model_is_a_clean_error(tmp_path):
         {"optimizer": "adam", "steps": 3}]), output={"formats": ["npz"], "grid": {"x": 3, "t": 2}})
     pinnsolve.solve(small, out=tmp_path / "r")
     wider = dict(small, model=dict(small["model"], width=8))
-    with pytest.raises(RunError, match="(?s)does not fit this problem.*--fresh"):
+    with pytest.raises(RunError, match="(?s)different problem.*--fresh"):
         pinnsolve.solve(wider, out=tmp_path / "r")
+    # A checkpoint without a problem digest (written before digests existed) whose network
+    # no longer fits still gets the located error of the loader.
+    state = torch.load(tmp_path / "r" / "checkpoints" / "last.pt", weights_only=True)
+    state.pop("meaning")
+    state.pop("digest")
+    from pinnsolve.io import checkpoint
+    (tmp_path / "r" / "checkpoints" / "last.pt").write_bytes(checkpoint.encode(state))
+    (tmp_path / "r" / "checkpoints" / "previous.pt").unlink(missing_ok=True)
+    with pytest.warns(UserWarning, match="predates problem digests"):
+        with pytest.raises(RunError, match="(?s)does not fit this problem.*--fresh"):
+            pinnsolve.solve(wider, out=tmp_path / "r")
 
 
 def test_digest_covers_every_part_of_the_state():

@@ -10,7 +10,7 @@ import torch
 
 import pinnsolve
 from pinnsolve.spec import load_problem
-from pinnsolve.training.trainer import Trainer
+from pinnsolve.training.parts import pinn_loop
 
 from _problems import logged_losses, run_two_ranks
 
@@ -39,15 +39,15 @@ def test_two_gloo_ranks_match_one_process_and_resume_in_one(tmp_path):
     # model, same seed, so the trajectories agree to round-off (the all-reduce sums in
     # another order than one process does): relative 1e-9 in float64 after 20 steps.
     state = torch.load(tmp_path / "full" / "checkpoints" / "last.pt", weights_only=True)
-    trainer = Trainer(load_problem(PROBLEM), torch.device("cpu"), torch.float64,
-                      lambda event, info: logged.append(info) if event == "log" else None)
+    loop = pinn_loop(load_problem(PROBLEM), torch.device("cpu"), torch.float64,
+                     lambda event, info: logged.append(info.row()) if event == "log" else None)
     logged: list[dict] = []
-    for key, sampler in trainer.samplers.items():
+    for key, sampler in loop.stepper.samplers.items():
         parts = [r[key] for r in state["rank_samplers"]]
         sampler._points = torch.cat([p["points"] for p in parts])
         if "normals" in parts[0]:
             sampler._normals = torch.cat([p["normals"] for p in parts])
-    trainer.train(None)
+    loop.run(None)
     one = {row["step"]: sum(row["losses"].values()) for row in logged}
     for step in two:
         assert abs(two[step] - one[step]) / one[step] < 1e-9, (step, two[step], one[step])

@@ -18,7 +18,8 @@ from typer.testing import CliRunner
 import pinnsolve
 from pinnsolve.cli import app
 from pinnsolve.errors import SolveError
-from pinnsolve.training.trainer import Trainer
+from pinnsolve.training.loop import Loop
+from pinnsolve.training.pinn import PinnStepper
 
 from _problems import HEAT_SOFT
 
@@ -52,16 +53,20 @@ def _inject(monkeypatch, kind: str, phase: str, persistent: bool = False):
     """Poison ``kind`` at step TARGET[phase] of ``phase``, until the first rollback (or,
     ``persistent``, at every step from then on): a deterministic fault of that state, so
     that the diagnosis' own re-evaluation sees it too."""
-    seen = {"rollbacks": 0}
-    original_losses, original_adam = Trainer.losses, Trainer._adam_step
-    original_rollback = Trainer._rollback
+    seen = {"rollbacks": 0, "phase": None, "step": None}
+    original_losses, original_step = PinnStepper.losses, PinnStepper.step
+    original_rollback = Loop._rollback
+
+    def step(self, ph, at):
+        seen["phase"], seen["step"] = ph.optimizer, at.step   # where the loop stands
+        return original_step(self, ph, at)
 
     def active(self) -> bool:
-        if self.settings.training.phases[self.phase].optimizer != phase:
+        if seen["phase"] != phase:
             return False
         if persistent:
-            return self.step >= TARGET[phase]
-        return self.step == TARGET[phase] and seen["rollbacks"] == 0
+            return seen["step"] >= TARGET[phase]
+        return seen["step"] == TARGET[phase] and seen["rollbacks"] == 0
 
     def losses(self):
         poison = active(self)
@@ -81,13 +86,13 @@ def _inject(monkeypatch, kind: str, phase: str, persistent: bool = False):
             total = sum(self.weights[k] * v for k, v in mse.items())
         return total, mse, res
 
-    def rollback(self, bad, what):
+    def rollback(self, bad):
         seen["rollbacks"] += 1
-        return original_rollback(self, bad, what)
+        return original_rollback(self, bad)
 
-    monkeypatch.setattr(Trainer, "losses", losses)
-    monkeypatch.setattr(Trainer, "_adam_step", original_adam)
-    monkeypatch.setattr(Trainer, "_rollback", rollback)
+    monkeypatch.setattr(PinnStepper, "losses", losses)
+    monkeypatch.setattr(PinnStepper, "step", step)
+    monkeypatch.setattr(Loop, "_rollback", rollback)
 
 
 EXPECTED = {"loss": ("loss", ["pde"]), "gradient": ("gradient", ["bc_x_min"]),
@@ -104,13 +109,13 @@ def test_one_shot_fault_is_named_rolled_back_and_recovered(tmp_path, monkeypatch
     rollbacks = [i for e, i in events if e == "rollback"]
     assert len(rollbacks) == 1, rollbacks
     what, names = EXPECTED[kind]
-    assert rollbacks[0]["what"] == what, rollbacks[0]
+    assert rollbacks[0].what == what, rollbacks[0]
     if kind == "parameters":
-        assert rollbacks[0]["terms"][0].startswith("model."), rollbacks[0]
+        assert rollbacks[0].terms[0].startswith("model."), rollbacks[0]
     else:
-        assert rollbacks[0]["terms"] == names, rollbacks[0]
-    assert "rolled back to step" in rollbacks[0]["message"]
-    assert "learning rate ×0.5" in rollbacks[0]["message"]
+        assert list(rollbacks[0].terms) == names, rollbacks[0]
+    assert "rolled back to step" in rollbacks[0].message
+    assert "learning rate ×0.5" in rollbacks[0].message
     # Recovered: every step done, every number finite, the model close to a clean run's.
     assert run.metrics["steps"] == 40
     assert all(np.isfinite(v) for v in run.metrics["final_losses"].values())
@@ -152,7 +157,7 @@ def _warnings_of(problem, tmp_path):
     problem["training"]["phases"] = [{"optimizer": "adam", "steps": 2, "lr": 1e-3}]
     run = pinnsolve.solve(problem, out=tmp_path / "w", fresh=True,
                           callback=lambda e, i: events.append((e, i)))
-    shown = [i["message"] for e, i in events if e == "warning"]
+    shown = [i.message for e, i in events if e == "warning"]
     assert shown == run.metrics["warnings"]
     return shown
 

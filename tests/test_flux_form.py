@@ -20,8 +20,8 @@ from pinnsolve.derivatives.grid import GridAxis, GridEngine, GridValues, face_me
 from pinnsolve.errors import CompileError
 from pinnsolve.spec import load_problem
 from pinnsolve.spec.symbols import FluxDiv, expand_flux
-from pinnsolve.training.instances import instances, operator_grid
-from pinnsolve.training.operator import OperatorTrainer
+from pinnsolve.training.operator.instances import instances, operator_grid
+from pinnsolve.training.operator.stepper import OperatorStepper, assemble_operator
 
 X, Y = sp.symbols("x y")
 U = sp.sin(sp.pi * X) * sp.exp(Y) + X * Y ** 2          # smooth, not periodic
@@ -108,7 +108,7 @@ def _darcy_residuals(overrides, n):
     grid = operator_grid(problem)
     a, u = instances(problem, "test", 2, grid)
     data = {"train_a": a, "test_a": a, "train_u": u, "test_u": u}
-    tr = OperatorTrainer(problem, torch.device("cpu"), torch.float64, data)
+    tr = OperatorStepper(assemble_operator(problem, torch.device("cpu"), torch.float64, data))
     return {k: float(v) for k, v in tr.physics(torch.as_tensor(u)[:, None],
                                                torch.as_tensor(a)).items()}
 

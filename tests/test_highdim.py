@@ -133,7 +133,7 @@ def test_stde_resume_is_bit_identical_and_unbiased_loss_trains(tmp_path, unbiase
     straight = pinnsolve.solve(path, out=tmp_path / "a", overrides=overrides)
 
     def stop_at_10(event, info):
-        if event == "log" and info["step"] == 10:
+        if event == "log" and info.step == 10:
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):

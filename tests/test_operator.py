@@ -14,8 +14,8 @@ import pinnsolve
 from pinnsolve.cli import app
 from pinnsolve.errors import SpecError
 from pinnsolve.spec import load_problem
-from pinnsolve.training import operator as op_mod
-from pinnsolve.training import operator_run as runs
+from pinnsolve.training.operator import run as runs
+from pinnsolve.training.operator import stepper as op_mod
 
 BURGERS = {
     "name": "tiny_burgers",
@@ -70,7 +70,7 @@ def test_interrupted_run_resumes_bit_identically(tmp_path):
     straight = pinnsolve.solve(_burgers(), out=tmp_path / "a")
 
     def stop_at_4(event, info):
-        if event == "log" and info["step"] == 4:
+        if event == "log" and info.step == 4:
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
@@ -87,7 +87,7 @@ def test_interrupted_run_resumes_bit_identically(tmp_path):
 def test_physics_only_training_lowers_the_pde_loss_and_nan_rolls_back(tmp_path, monkeypatch):
     raw = _burgers(operator__loss="physics",
                    training__phases=[{"optimizer": "adam", "steps": 30, "lr": 3e-3}])
-    real = op_mod.OperatorTrainer.losses
+    real = op_mod.OperatorStepper.losses
     calls = {"n": 0}
 
     def flaky(self, idx):
@@ -97,7 +97,7 @@ def test_physics_only_training_lowers_the_pde_loss_and_nan_rolls_back(tmp_path, 
             return total * float("nan"), {**parts, "pde": parts["pde"] * float("nan")}
         return total, parts
 
-    monkeypatch.setattr(op_mod.OperatorTrainer, "losses", flaky)
+    monkeypatch.setattr(op_mod.OperatorStepper, "losses", flaky)
     events = []
     run = pinnsolve.solve(raw, out=tmp_path / "p", callback=lambda e, i: events.append((e, i)))
     rows = [json.loads(line) for line in (run.path / "metrics.jsonl").read_text().splitlines()]
@@ -105,7 +105,7 @@ def test_physics_only_training_lowers_the_pde_loss_and_nan_rolls_back(tmp_path, 
     # u = 0 solves the PDE: the trained loss is the weighted sum (ic weight 10) that falls.
     total = [r["losses"]["pde"] + 10 * r["losses"]["ic"] for r in (rows[0], rows[-1])]
     assert total[1] < 0.5 * total[0], total
-    assert any(e == "rollback" and "pde" in i["message"] for e, i in events)
+    assert any(e == "rollback" and "pde" in i.message for e, i in events)
 
 
 def test_predict_and_finetune_from_python_and_cli(tmp_path):
@@ -116,7 +116,7 @@ def test_predict_and_finetune_from_python_and_cli(tmp_path):
     with np.load(run.path / "fields" / "test.npz", allow_pickle=False) as f:
         assert np.allclose(res["prediction"], f["u"], atol=1e-12)
     # CLI: an NPZ at twice the resolution (zero-shot) → files on a 32 × 9 grid
-    from pinnsolve.training.instances import draw_inputs, operator_grid, subsample_inputs
+    from pinnsolve.training.operator.instances import draw_inputs, operator_grid, subsample_inputs
 
     problem = run.problem
     fine = subsample_inputs(problem, draw_inputs(problem, "test", 2),

@@ -164,15 +164,15 @@ def test_chained_dense_phases_keep_the_inverse_hessian_through_a_resume(tmp_path
     # ssbfgs → ssbfgs: the second phase continues with the first one's H, also when the run
     # is interrupted at the phase boundary and resumed.
     from pinnsolve.spec import load_problem
-    from pinnsolve.training.trainer import Trainer
+    from pinnsolve.training.parts import pinn_loop
     problem = _with(training__phases=[{"optimizer": "ssbfgs", "steps": 20},
                                       {"optimizer": "ssbfgs", "steps": 20}])
     seen = {}
-    trainer = Trainer(load_problem(problem), torch.device("cpu"), torch.float64,
-                      lambda e, info: seen.update(
-                          {info["step"]: trainer.optimizer.state[trainer.params[0]]["n_iter"]})
-                      if e == "log" else None)
-    trainer.train(None)
+    loop = pinn_loop(load_problem(problem), torch.device("cpu"), torch.float64,
+                     lambda e, info: seen.update(
+                         {info.step: loop.stepper.optimizer.state[loop.stepper.params[0]]["n_iter"]})
+                     if e == "log" else None)
+    loop.run(None)
     assert seen[40] == 40  # 20 iterations of each phase on one optimizer state
     straight, resumed, ckpt, a, b = straight_and_resumed(problem, tmp_path)
     assert ckpt["phase"] == 0 and ckpt["phase_step"] == 20
@@ -191,8 +191,8 @@ def test_dense_quasi_newton_refuses_a_network_too_large_with_a_clear_message(tmp
 def test_a_stalled_lbfgs_restarts_its_history_then_ends_the_phase(monkeypatch):
     from pinnsolve.spec import load_problem
     import importlib
-    solve_module = importlib.import_module("pinnsolve.training.trainer")
-    from pinnsolve.training.trainer import Trainer
+    solve_module = importlib.import_module("pinnsolve.training.pinn")
+    from pinnsolve.training.parts import pinn_loop
     made = []
     original = solve_module.make_optimizer
 
@@ -206,11 +206,11 @@ def test_a_stalled_lbfgs_restarts_its_history_then_ends_the_phase(monkeypatch):
 
     monkeypatch.setattr(solve_module, "make_optimizer", counting)
     events = []
-    trainer = Trainer(load_problem(_with(training__phases=[{"optimizer": "lbfgs", "steps": 500}])),
-                      torch.device("cpu"), torch.float64, lambda e, info: events.append((e, info)))
-    trainer.train(None)
+    loop = pinn_loop(load_problem(_with(training__phases=[{"optimizer": "lbfgs", "steps": 500}])),
+                     torch.device("cpu"), torch.float64, lambda e, info: events.append((e, info)))
+    loop.run(None)
     # First optimizer + two restarts; the third stalled chunk ends the phase with a warning.
     assert len(made) == 3
-    warnings = [i["message"] for e, i in events if e == "warning"]
+    warnings = [i.message for e, i in events if e == "warning"]
     assert len(warnings) == 1 and "stalled" in warnings[0]
-    assert trainer.step == 500
+    assert loop.step == 500

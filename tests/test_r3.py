@@ -12,7 +12,7 @@ import pinnsolve
 from pinnsolve.geometry import RegionGeometry
 from pinnsolve.sampling import STRATEGIES, R3Sampler
 from pinnsolve.spec import Region, load_problem
-from pinnsolve.training.trainer import Trainer
+from pinnsolve.training.parts import pinn_loop
 
 HEAT = {"domain": {"x": [0, 1], "t": [0, 1]}, "fields": ["u"],
         "equations": ["diff(u, t) = 0.1*diff(u, x, 2)"],
@@ -102,8 +102,8 @@ def test_state_round_trip_continues_identically():
 def test_trainer_gates_the_loss_and_reports_the_front(tmp_path):
     problem = load_problem({**HEAT, "sampling": {"interior": 300, "strategy": "r3",
                                                  "causal": True}})
-    tr = Trainer(problem, torch.device("cpu"), torch.float64)
-    key = next(k for k in tr.groups if k == "interior")
+    tr = pinn_loop(problem, torch.device("cpu"), torch.float64).stepper
+    key = next(k for k in tr.parts.groups if k == "interior")
     sampler = tr.samplers[key]
     assert isinstance(sampler, STRATEGIES["r3"])
     total, mse, residuals = tr.losses()
@@ -113,7 +113,7 @@ def test_trainer_gates_the_loss_and_reports_the_front(tmp_path):
     events = []
     run = pinnsolve.solve(problem, out=tmp_path / "run",
                           callback=lambda e, i: events.append(i) if e == "log" else None)
-    fronts = [i["sampling"]["interior"]["causal_front"] for i in events]
+    fronts = [i.sampling["interior"]["causal_front"] for i in events]
     assert fronts == sorted(fronts) and fronts[-1] > -0.5
     assert run.metrics["steps"] == 60
     rows = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text()
@@ -202,7 +202,7 @@ def test_time_harmonics_embedding_and_causal_start():
                       torch.cos(math.pi * k * t_hat[:, None]),
                       torch.sin(math.pi * k * t_hat[:, None])], 1)
     assert torch.allclose(emb(x), want, atol=1e-15)
-    tr = Trainer(problem, torch.device("cpu"), torch.float64)
+    tr = pinn_loop(problem, torch.device("cpu"), torch.float64).stepper
     assert tr.samplers["interior"].beta == 0.25
     with pytest.raises(SpecError, match="model.time_modes"):
         build_model(load_problem({"domain": {"x": [0, 1]}, "fields": ["u"],

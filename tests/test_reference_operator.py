@@ -11,8 +11,10 @@ from pinnsolve.reference.burgers import burgers_cole_hopf
 from pinnsolve.reference.burgers_spectral import burgers_spectral
 from pinnsolve.reference.darcy import darcy_fd
 from pinnsolve.spec import load_problem
-from pinnsolve.training.instances import instances, operator_grid
-from pinnsolve.training.operator import OperatorTrainer
+import dataclasses
+
+from pinnsolve.training.operator import stepper as op_stepper
+from pinnsolve.training.operator.instances import instances, operator_grid
 
 
 def test_burgers_spectral_matches_cole_hopf():
@@ -46,10 +48,11 @@ def _residuals(problem, grid_sizes):
     grid = operator_grid(problem, grid_sizes)
     a, u = instances(problem, "test", 2, grid)
     data = {"train_a": a, "test_a": a, "train_u": u, "test_u": u}
-    tr = OperatorTrainer(problem, torch.device("cpu"), torch.float64, data)
-    tr.grid = grid
-    tr.compiled.engine.axes = grid.axes
-    tr.regions = tr._regions()
+    parts = op_stepper.assemble_operator(problem, torch.device("cpu"), torch.float64, data)
+    parts.compiled.engine.axes = grid.axes
+    parts = dataclasses.replace(parts, grid=grid, regions=op_stepper._regions(
+        problem, grid, parts.compiled, parts.device))
+    tr = op_stepper.OperatorStepper(parts)
     return tr.physics(torch.as_tensor(u)[:, None], torch.as_tensor(a)), u
 
 

@@ -11,7 +11,7 @@ import torch
 import pinnsolve
 from _problems import straight_and_resumed
 from pinnsolve.errors import SolveError
-from pinnsolve.training.trainer import Trainer
+from pinnsolve.training.pinn import PinnStepper
 
 HEAT = {
     "name": "heat",
@@ -99,7 +99,7 @@ def test_lbfgs_runs_requested_iterations(tmp_path):
 
 
 def test_nan_is_rolled_back(tmp_path, monkeypatch):
-    original = Trainer.losses
+    original = PinnStepper.losses
     calls = {"n": 0}
     events = []
 
@@ -111,13 +111,13 @@ def test_nan_is_rolled_back(tmp_path, monkeypatch):
             total = total + mse["pde"]
         return total, mse, res
 
-    monkeypatch.setattr(Trainer, "losses", flaky)
+    monkeypatch.setattr(PinnStepper, "losses", flaky)
     problem = _with(training__phases=[{"optimizer": "adam", "steps": 30, "lr": 0.01}])
     run = pinnsolve.solve(problem, out=tmp_path / "r",
                           callback=lambda e, info: events.append((e, info)))
     rollbacks = [info for e, info in events if e == "rollback"]
-    assert len(rollbacks) == 1 and rollbacks[0]["terms"] == ["pde"]
-    assert rollbacks[0]["step"] == 10  # back to the last logged good state
+    assert len(rollbacks) == 1 and rollbacks[0].terms == ("pde",)
+    assert rollbacks[0].step == 10  # back to the last logged good state
     assert run.metrics["steps"] == 30
     assert np.isfinite(run.metrics["errors"]["u"]["l2re"])
 

@@ -152,11 +152,11 @@ def test_every_scheme_trains_and_logs_unweighted_losses_and_weights(tmp_path, sc
 
 def test_time_marching_horizon_restricts_the_equation_to_early_times():
     from pinnsolve.spec import load_problem
-    from pinnsolve.training.trainer import Trainer
+    from pinnsolve.training.parts import pinn_loop
     problem = _with(training__phases=[{"optimizer": "adam", "steps": 1, "horizon": 0.5},
                                       {"optimizer": "gauss_newton", "steps": 1, "horizon": 0.5}])
-    trainer = Trainer(load_problem(problem), torch.device("cpu"), torch.float64)
-    trainer.time_weighting.horizon = 0.5  # what train() sets for these phases
+    trainer = pinn_loop(load_problem(problem), torch.device("cpu"), torch.float64).stepper
+    trainer.parts.time_weighting.horizon = 0.5  # what begin_phase sets for these phases
     total, mse, residuals = trainer.losses()
     t = trainer.samplers["interior"].points()[:, 1].detach()
     r = residuals["pde"].detach()
@@ -168,7 +168,7 @@ def test_time_marching_horizon_restricts_the_equation_to_early_times():
     assert math.isclose(float((trainer.residual_vector().detach() ** 2).sum()), expected,
                         rel_tol=1e-12)
     # Full horizon: the plain mean square again.
-    trainer.time_weighting.horizon = 1.0
+    trainer.parts.time_weighting.horizon = 1.0
     assert math.isclose(float(trainer.losses()[0].detach()), float((r ** 2).mean()),
                         rel_tol=1e-12)
 

@@ -3,7 +3,7 @@ grid) -> (count, *grid.shape)`` binds the project's solvers (``pinnsolve.referen
 problem file — checking that the solver applies (a SpecError naming
 ``operator.reference`` otherwise) — solves on the solver grid ``fine`` with the inputs drawn
 there, and subsamples to ``grid``. Grids are read through their axes (``n``, ``lo``,
-``hi``, ``periodic``, ``nodes()``), the layout of ``training.instances.OperatorGrid``.
+``hi``, ``periodic``, ``nodes()``), the layout of ``training.operator.instances.OperatorGrid``.
 """
 from __future__ import annotations
 

@@ -37,10 +37,15 @@ CHECKPOINT_VERSION = checkpoint.VERSION
 
 
 class RunDir:
-    """Files of one run directory (created on first write)."""
+    """Files of one run directory (created on first write).
 
-    def __init__(self, path: str | Path):
+    ``meaning`` (spec/meaning.py) is the digest of the problem the run trains; every
+    checkpoint records it and :meth:`resume_state` refuses a checkpoint of another problem.
+    """
+
+    def __init__(self, path: str | Path, meaning: str | None = None):
         self.path = Path(path)
+        self.meaning = meaning
 
     @property
     def checkpoint_path(self) -> Path:
@@ -67,11 +72,37 @@ class RunDir:
         """Atomic save with a content digest; the old last.pt becomes previous.pt."""
         target = self.checkpoint_path
         target.parent.mkdir(parents=True, exist_ok=True)
+        if self.meaning is not None:
+            state = {**state, "meaning": self.meaning}
         checkpoint.save(target, state)
 
-    def load_checkpoint(self) -> dict | None:
+    def resume_state(self, warn=None) -> dict | None:
+        """The checkpoint to resume from (see :meth:`load_checkpoint`), after checking that
+        it was trained on the same problem as this run's ``meaning``.
+
+        Raises:
+            RunError: the checkpoint belongs to a different problem (equations, conditions,
+                parameters, domain, model or derivative settings changed since).
+        """
+        state = self.load_checkpoint(warn)
+        if state is None or self.meaning is None:
+            return state
+        saved = state.get("meaning")
+        if saved is None:
+            (warn or _warn)(f"the checkpoint in {self.path} predates problem digests: it "
+                            "cannot be checked against the problem; resuming it as it is")
+        elif saved != self.meaning:
+            raise RunError("this run directory holds a model of a different problem (its "
+                           "equations, conditions, parameters, domain, model or derivative "
+                           "settings changed since it was trained); start over with --fresh "
+                           "or choose another --out", path=str(self.path))
+        return state
+
+    def load_checkpoint(self, warn=None) -> dict | None:
         """The newest checkpoint that reads back and matches its digest, or None when there
-        is none; a corrupted last.pt falls back to previous.pt with a warning."""
+        is none; a corrupted last.pt falls back to previous.pt with a warning (through
+        ``warn(message)`` when given, else ``warnings.warn``)."""
+        warn = warn or _warn
         last = self.checkpoint_path
         candidates = [last, last.with_name("previous.pt")]
         if not any(p.exists() for p in candidates):
@@ -82,11 +113,10 @@ class RunDir:
             try:
                 state = checkpoint.decode(p)
             except checkpoint.CorruptCheckpoint as exc:  # corrupted or truncated: try the older one
-                warnings.warn(f"cannot read checkpoint {p}: {exc}", stacklevel=2)
+                warn(f"cannot read checkpoint {p}: {exc}")
                 continue
             if p != last:
-                warnings.warn(f"{last} is unreadable; resuming from {p} (step "
-                              f"{state.get('step')})", stacklevel=2)
+                warn(f"{last} is unreadable; resuming from {p} (step {state.get('step')})")
             return state
         raise RunError("no readable checkpoint (last.pt and previous.pt are both corrupted); "
                        "start over with --fresh", path=str(self.path))
@@ -118,6 +148,10 @@ class RunDir:
 
     def write_metrics(self, metrics: dict) -> None:
         atomic_write_text(self.path / "metrics.json", json.dumps(metrics, indent=2))
+
+
+def _warn(message: str) -> None:
+    warnings.warn(message, stacklevel=3)
 
 
 def environment(device: torch.device, dtype: torch.dtype, seed: int, source: str) -> dict:

@@ -93,7 +93,7 @@ def scaling_warnings(trainer) -> list[str]:
 
 def _loss_warnings(trainer) -> list[str]:
     rng = torch.get_rng_state()
-    gen = trainer._engine_generator()
+    gen = trainer.engine_generator()
     gen_state = gen.get_state() if gen is not None else None
     try:
         _, mse, _ = trainer.losses()

@@ -1,44 +1,257 @@
-"""What the PINN trainer (trainer.py) and the PINO trainer (operator.py) share around their
-phase loops: starting or resuming the clock, and NaN rollback's retry budget and report.
+"""The one training loop: phases of optimizer steps with a clock, a cadence (log, evaluate,
+checkpoint), snapshots and NaN rollback. PINN and PINO training differ only in the
+:class:`Stepper` they hand to it (training/pinn.py, training/operator/stepper.py).
 
-Both keep ``settings``, ``callback``, ``step``, ``phase_step``, ``elapsed``, ``lr_scale``,
-``good`` (the last snapshot) and ``_info()``; each restores its own state between
-:meth:`LoopState._spend_retry` and :meth:`LoopState._report_rollback`.
+A stepper owns the model, its optimizer and what it trains on; the loop owns the position
+(step, phase, phase step), the learning-rate scale left by rollbacks, the clock, the last
+good snapshot and the retry budget. Every attribute the loop changes is set in
+``__init__``.
 """
 from __future__ import annotations
 
+import copy
 import time
+from dataclasses import dataclass
+from typing import Any, Protocol, Sequence
 
 from ..errors import SolveError
+from ..spec.schema import Phase, TrainingSettings
+from .progress import Callback, Notice, Progress, silent
 
 
-class LoopState:
-    """Mixin: the start of the phase loop and the bookkeeping of a NaN rollback."""
+class NonFinite(Exception):
+    """A step went non-finite: ``what`` (parameters, inputs, loss, gradient) and the
+    ``names`` of the culprits; ``advice`` ends the error if rollbacks do not help."""
 
-    def _begin(self) -> list:
-        """Count the steps, reset the retry budget, restart the clock where it stopped (on
-        resume) and announce the start; returns the phases."""
-        phases = self.settings.training.phases
-        self.total_steps = sum(p.steps for p in phases)
+    def __init__(self, what: str, names: Sequence[str], advice: str):
+        super().__init__(what)
+        self.what, self.names, self.advice = what, list(names), advice
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where the loop stands when it asks for a step. ``room``: how many steps may be taken
+    before the phase ends or the next checkpoint is due (chunked optimizers stop there)."""
+
+    step: int
+    phase_step: int
+    lr_scale: float
+    room: int
+
+
+class Stepper(Protocol):
+    """What a kind of training provides to :class:`Loop`."""
+
+    name: str                  # the problem's name (progress records)
+    points_per_step: int       # collocation points or grid nodes per step (throughput)
+    messages: list[str]        # warnings of the last step, passed on by the loop
+
+    def begin_phase(self, phase: Phase, optimizer_state: dict | None) -> None:
+        """Make the phase's optimizer (loading ``optimizer_state`` when given)."""
+
+    def step(self, phase: Phase, at: Position) -> int:
+        """Take steps; return how many (≥ 1), or raise :class:`NonFinite`."""
+
+    def end_phase(self, phase: Phase, following: Phase | None) -> dict | None:
+        """Drop the optimizer; return its state when ``following`` should start from it."""
+
+    def optimizer_state(self) -> dict | None: ...
+    def snapshot(self) -> dict: ...
+    def restore(self, snapshot: dict) -> None: ...
+    def state_dict(self, collective: bool = True) -> dict: ...
+    def load_state_dict(self, state: dict) -> None: ...
+    def report(self) -> dict: ...        # Progress fields: losses, lr, sampling, weights...
+    def error(self) -> float | None: ...
+    def before_log(self) -> None: ...     # collectives every rank runs at a log step
+    def start_warnings(self) -> list[str]: ...
+
+
+class Loop:
+    """Runs ``training.phases`` with ``stepper``.
+
+    Args:
+        stepper: PINN or PINO steps.
+        training: the training settings (phases, cadence, retry budget).
+        callback: receives Progress records and Notices (training/progress.py).
+    """
+
+    def __init__(self, stepper: Stepper, training: TrainingSettings,
+                 callback: Callback | None = None):
+        self.stepper = stepper
+        self.phases: tuple[Phase, ...] = training.phases
+        self.training = training
+        self.callback: Callback = callback or silent
+        self.step = 0
+        self.phase = 0
+        self.phase_step = 0
+        self.lr_scale = 1.0
+        self.elapsed = 0.0
+        self.history: list[int] = []      # steps done in each finished phase
+        self.carry: dict | None = None    # optimizer state for the phase about to start
+        self.retries = 0
+        self.good: dict | None = None
+        self.warnings: list[str] = []
+        self.points_per_s = 0.0
+        self.t_start = time.perf_counter()
+
+    @property
+    def total_steps(self) -> int:
+        return sum(p.steps for p in self.phases)
+
+    # -- the loop ---------------------------------------------------------------------------
+    def run(self, run=None) -> None:
+        """Train to the end of the last phase; checkpoints and log rows go to ``run``
+        (a RunDir, or None)."""
+        tr = self.training
         self.retries = 0
         self.t_start = time.perf_counter() - self.elapsed
-        self.callback("start", self._info())
-        return phases
+        self.callback("start", self.progress())
+        if self.step == 0:
+            for message in self.stepper.start_warnings():
+                self.warn(message)
+        while self.phase < len(self.phases):
+            phase = self.phases[self.phase]
+            self.stepper.begin_phase(phase, self.carry)
+            self.carry = None
+            self._snapshot()
+            phase_t0 = time.perf_counter()
+            while self.phase_step < phase.steps:
+                if phase.seconds and time.perf_counter() - phase_t0 > phase.seconds:
+                    break  # wall-clock budget of the phase spent (not resumable mid-budget)
+                t0 = time.perf_counter()
+                room = min(phase.steps - self.phase_step,
+                           tr.checkpoint_every - self.step % tr.checkpoint_every)
+                try:
+                    done = self.stepper.step(phase, Position(self.step, self.phase_step,
+                                                             self.lr_scale, room))
+                except NonFinite as bad:
+                    self._rollback(bad)
+                    continue
+                finally:
+                    for message in self.stepper.messages:
+                        self.warn(message)
+                    self.stepper.messages.clear()
+                self.step += done
+                self.phase_step += done
+                self.points_per_s = self.stepper.points_per_step * done / max(
+                    time.perf_counter() - t0, 1e-9)
+                self.elapsed = time.perf_counter() - self.t_start
+                if self.step % tr.log_every < done or self.phase_step >= phase.steps:
+                    self._log(run, phase)
+                    self._snapshot()
+                    self.retries = 0
+                if run is not None and self.step % tr.checkpoint_every < done:
+                    run.save_checkpoint(self.state_dict())
+            self.phase += 1
+            self.history.append(self.phase_step)
+            self.phase_step = 0
+            following = self.phases[self.phase] if self.phase < len(self.phases) else None
+            self.carry = self.stepper.end_phase(phase, following)
+            if run is not None:
+                run.save_checkpoint(self.state_dict())
+        self.elapsed = time.perf_counter() - self.t_start
+        self.callback("end", self.progress())
 
-    def _spend_retry(self, bad: list[str], what: str, advice: str) -> int:
-        """One more rollback, or a SolveError when the budget is spent or there is nothing
-        good to go back to. Returns the step that failed."""
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+        self.callback("warning", Notice(message, step=self.step))
+
+    # -- progress ---------------------------------------------------------------------------
+    def progress(self, error: float | None = None) -> Progress:
+        elapsed = time.perf_counter() - self.t_start
+        rate = self.step / elapsed if elapsed > 0 and self.step else None
+        phase = self.phases[min(self.phase, len(self.phases) - 1)].optimizer \
+            if self.phases else ""
+        return Progress(problem=self.stepper.name, step=self.step,
+                        total_steps=self.total_steps, phase=phase, elapsed_s=elapsed,
+                        points_per_s=self.points_per_s,
+                        eta_s=(self.total_steps - self.step) / rate if rate else None,
+                        error=error, **self.stepper.report())
+
+    def _log(self, run, phase: Phase) -> None:
+        self.stepper.before_log()
+        tr = self.training
+        error = None
+        if self.step % tr.eval_every < max(1, tr.log_every) or self.phase_step >= phase.steps:
+            error = self.stepper.error()
+        record = self.progress(error)
+        if run is not None:
+            row = record.row()
+            row.pop("problem")
+            run.append_log(row)
+        self.callback("log", record)
+
+    # -- rollback ---------------------------------------------------------------------------
+    def _snapshot(self) -> None:
+        """Remember the last good state in memory."""
+        self.good = {"stepper": copy.deepcopy(self.stepper.snapshot()), "step": self.step,
+                     "phase_step": self.phase_step}
+
+    def _rollback(self, bad: NonFinite) -> None:
+        """Back to the last good state with half the learning rate, or a SolveError once
+        ``training.max_retries`` rollbacks did not help."""
         self.retries += 1
-        if self.retries > self.settings.training.max_retries or self.good is None:
-            raise SolveError(f"{what} became non-finite and {self.retries - 1} rollbacks with "
-                             f"smaller steps did not help; {advice}",
-                             term=", ".join(bad) or None, step=self.step)
-        return self.step
-
-    def _report_rollback(self, failed: int, bad: list[str], what: str, label: str) -> None:
-        """Halve the learning rate and report the rollback (after the state is restored)."""
+        if self.retries > self.training.max_retries or self.good is None:
+            raise SolveError(f"{bad.what} became non-finite and {self.retries - 1} rollbacks "
+                             f"with smaller steps did not help; {bad.advice}",
+                             term=", ".join(bad.names) or None, step=self.step)
+        failed_at = self.step
+        self.stepper.restore(copy.deepcopy(self.good["stepper"]))
+        self.step, self.phase_step = self.good["step"], self.good["phase_step"]
         self.lr_scale *= 0.5
-        self.callback("rollback", {"message": f"{what} non-finite at step {failed} "
-                                   f"({label} {', '.join(bad) or '?'}); rolled back to step "
-                                   f"{self.step}, learning rate ×{self.lr_scale:g}",
-                                   "step": self.step, "terms": bad, "what": what})
+        label = {"parameters": "parameter", "inputs": "region"}.get(bad.what, "term")
+        self.callback("rollback", Notice(
+            f"{bad.what} non-finite at step {failed_at} ({label} "
+            f"{', '.join(bad.names) or '?'}); rolled back to step {self.step}, learning rate "
+            f"×{self.lr_scale:g}", step=self.step, terms=tuple(bad.names), what=bad.what))
+
+    # -- state ------------------------------------------------------------------------------
+    def state_dict(self, collective: bool = True) -> dict:
+        """Everything to resume: the position, the optimizer and the stepper's own state."""
+        optimizer = self.stepper.optimizer_state()
+        return {"step": self.step, "phase": self.phase, "phase_step": self.phase_step,
+                "lr_scale": self.lr_scale, "elapsed": self.elapsed,
+                "optimizer": optimizer if optimizer is not None else self.carry,
+                "plan": [[p.optimizer, p.steps] for p in self.phases],
+                "history": list(self.history),
+                **self.stepper.state_dict(collective)}
+
+    def load_state_dict(self, state: dict) -> list[str]:
+        """Resume from ``state``. Returns notes on how the position was mapped when the
+        phases changed since the checkpoint (more steps continue; a changed optimizer at
+        the current phase starts fresh)."""
+        self.stepper.load_state_dict(state)
+        self.step = int(state["step"])
+        self.phase, self.phase_step = int(state["phase"]), int(state["phase_step"])
+        self.lr_scale, self.elapsed = float(state["lr_scale"]), float(state["elapsed"])
+        self.history = [int(h) for h in state.get("history", [])]
+        self.carry = state["optimizer"]
+        return self._map_position(list(state.get("plan", [])))
+
+    def _map_position(self, plan: list) -> list[str]:
+        notes: list[str] = []
+        old = [str(p[0]) for p in plan]
+        old_steps = [int(p[1]) for p in plan]
+        new = [p.optimizer for p in self.phases]
+        if not plan or (plan == [[p.optimizer, p.steps] for p in self.phases]):
+            return notes
+        last = len(old) - 1
+        if self.phase >= len(old) and len(self.history) == len(old) and \
+                old == new[:len(old)] and self.history[last] == old_steps[last] and \
+                self.phases[last].steps > self.history[last]:
+            # A finished run whose last phase has more steps now (and had run all of its
+            # old ones, not stopped early by a stall or its time limit): continue it.
+            self.phase, self.phase_step = last, self.history.pop()
+            notes.append(f"phase {last + 1} ({new[last]}) continues from step "
+                         f"{self.phase_step} to {self.phases[last].steps}")
+            return notes
+        if self.phase < len(new) and (self.phase >= len(old) or old[self.phase] != new[self.phase]):
+            if self.carry is not None:
+                notes.append(f"phase {self.phase + 1} is now {new[self.phase]} (was "
+                             f"{old[self.phase] if self.phase < len(old) else 'none'}): its "
+                             "optimizer starts fresh")
+            self.carry = None
+        if old[:self.phase] != new[:self.phase]:
+            notes.append("phases before the current one changed since the checkpoint; "
+                         "they are not rerun (use --fresh to start over)")
+        return notes

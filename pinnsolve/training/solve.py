@@ -1,9 +1,9 @@
-"""``solve``: load a problem, resume or start its run directory, train it (trainer.py, or
-operator_run.py for PINO problems) and write fields, plots and metrics."""
+"""``solve``: load a problem, open (or resume) its run directory, assemble the parts, run the
+loop (PINN here; operator problems go to training/operator/) and write fields, plots and
+metrics."""
 from __future__ import annotations
 
 import os
-import warnings
 from pathlib import Path
 from typing import Mapping
 
@@ -15,24 +15,52 @@ from ..io.metrics import errors
 from ..io.output import write_outputs, write_point_cloud
 from ..io.run import Run, RunDir, environment
 from ..spec import Problem, load_problem, rebuild
+from ..spec.meaning import meaning_digest
 from . import acceleration, limits
 from .distributed import Distributed, ReadOnlyRun
+from .loop import Loop
+from .parts import Parts, assemble, resolve_device
+from .pinn import PinnStepper, unbiased_loss
+from .progress import Callback, Notice, silent
 from .stages import refine
-from .trainer import Callback, Trainer, resolve_device
 
 
-def _load_checkpoint(run: RunDir, callback: Callback | None) -> dict | None:
-    """The checkpoint to resume from; fallback warnings go to the callback (the CLI shows
-    them) or, without one, to ``warnings``."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        state = run.load_checkpoint()
-    for w in caught:
-        if callback is not None:
-            callback("warning", {"message": str(w.message)})
-        else:
-            warnings.warn(str(w.message), w.category, stacklevel=3)
-    return state
+def prepare(problem: Problem | str | os.PathLike | Mapping, overrides=(), settings=None
+            ) -> Problem:
+    """The Problem with dotted overrides (and ``__``-keyword settings) applied."""
+    extra = list(overrides) + [f"{k.replace('__', '.')}={v}" for k, v in (settings or {}).items()]
+    if not isinstance(problem, Problem):
+        return load_problem(problem, extra)
+    return rebuild(problem, extra) if extra else problem  # keeps the overrides it had
+
+
+def run_directory(problem: Problem, out) -> RunDir:
+    """The run directory of ``problem``: ``out``, or ``runs/<name>-<digest>`` so that
+    different problems never share one by default."""
+    meaning = meaning_digest(problem)
+    path = Path(out) if out is not None else Path("runs") / f"{problem.name}-{meaning[:8]}"
+    return RunDir(path, meaning=meaning)
+
+
+def resume(run: RunDir, fresh: bool, callback: Callback | None, main: bool = True
+           ) -> dict | None:
+    """The checkpoint state to resume from (None: start afresh). ``fresh`` clears the
+    directory first (on the main rank). Warnings (a damaged checkpoint) go to the callback,
+    or without one to ``warnings.warn``."""
+    if fresh:
+        if main:
+            run.clear()
+        return None
+    return run.resume_state(warn=None if callback is None else
+                            (lambda m: callback("warning", Notice(m))))
+
+
+def announce(callback: Callback, run: RunDir, state: dict, notes: list[str]) -> None:
+    """Say that a run resumes, from which step, and how a changed plan was mapped."""
+    message = f"resuming {run.path} from step {int(state['step'])}"
+    if notes:
+        message += "; " + "; ".join(notes)
+    callback("resume", Notice(message, step=int(state["step"])))
 
 
 def solve(problem: Problem | str | os.PathLike | Mapping, out: str | os.PathLike | None = None,
@@ -42,22 +70,19 @@ def solve(problem: Problem | str | os.PathLike | Mapping, out: str | os.PathLike
 
     Args:
         problem: a Problem, a problem file path or a mapping.
-        out: run directory (default ``runs/<problem name>``). An existing one is resumed
-            from its last checkpoint unless ``fresh``.
+        out: run directory (default ``runs/<problem name>-<8 hex digits of its digest>``).
+            An existing one is resumed from its last checkpoint unless ``fresh``; a
+            checkpoint of a different problem is refused (RunError).
         overrides: dotted ``key=value`` strings.
         fresh: discard an existing run in ``out``.
-        callback: progress events ``(event, info)``.
+        callback: progress records ``(event, Progress | Notice)`` (training/progress.py).
         **settings: overrides as keywords, ``__`` for dots: ``training__dtype="float64"``.
     Returns:
         The :class:`Run` (metrics, predict, export).
     """
-    extra = list(overrides) + [f"{k.replace('__', '.')}={v}" for k, v in settings.items()]
-    if not isinstance(problem, Problem):
-        problem = load_problem(problem, extra)
-    elif extra:
-        problem = rebuild(problem, extra)  # keeps the overrides it was loaded with
-    if problem.operator is not None:   # a neural-operator (PINO) problem: training/operator.py
-        from .operator_run import solve_operator
+    problem = prepare(problem, overrides, settings)
+    if problem.operator is not None:   # a neural-operator (PINO) problem
+        from .operator.run import solve_operator
 
         return solve_operator(problem, out, fresh=fresh, callback=callback)
     tr = problem.settings.training
@@ -72,70 +97,78 @@ def solve(problem: Problem | str | os.PathLike | Mapping, out: str | os.PathLike
             raise SolveError("training.stages (multi-stage refinement) runs on one process; "
                              "start it without torchrun")
     limits.check(problem, str(device))  # before anything big is allocated
-    run = RunDir(Path(out) if out is not None else Path("runs") / problem.name)
-    state = None
-    if fresh and (group is None or group.is_main):
-        run.clear()
+    run = run_directory(problem, out)
+    main = group is None or group.is_main
+    state = resume(run, fresh, callback, main)
+    callback = callback or silent
     if group is not None:
         group.barrier()   # rank 0 has cleared before anyone reads
-    if not fresh:
-        state = _load_checkpoint(run, callback)
-    trainer = Trainer(problem, device, dtype, callback, distributed=group)
+    parts = assemble(problem, device, dtype, dist=group)
+    stepper = PinnStepper(parts, tr, unbiased=unbiased_loss(problem))
+    loop = Loop(stepper, tr, callback)
     if state is not None:
         try:
-            trainer.load_state_dict(state)
+            notes = loop.load_state_dict(state)
         except (RuntimeError, KeyError, TypeError, ValueError) as exc:
             raise RunError("the checkpoint does not fit this problem (its model or settings "
                            f"changed since: {str(exc)[:200]}); start over with --fresh or "
                            "use another --out", path=str(run.path)) from None
-        if int(state.get("world_size", 1)) != (1 if group is None else group.world) \
-                and callback:
-            callback("warning", {"message": f"resumed a run of {state.get('world_size', 1)} "
-                                 "rank(s): collocation points drawn afresh"})
-    if group is not None and not group.is_main:
+        if int(state.get("world_size", 1)) != (1 if group is None else group.world):
+            notes.append(f"it was a run of {state.get('world_size', 1)} rank(s): collocation "
+                         "points are drawn afresh")
+        if main:
+            announce(callback, run, state, notes)
+    if not main:
         run = ReadOnlyRun(run)
     else:
         # Also without a checkpoint: a run killed before its first one left log rows behind.
-        run.truncate_log(trainer.step)
+        run.truncate_log(loop.step)
         run.write_config(problem, environment(device, dtype, tr.seed, problem.source))
     try:
         with acceleration.matmul_precision(tr.matmul_precision):
-            trainer.train(run)
+            loop.run(run)
     except KeyboardInterrupt:
         # Ranks are interrupted at different points: no collective here.
-        run.save_checkpoint(trainer.state_dict(collective=False))
-        if callback:
-            callback("interrupted", {"step": trainer.step})
+        run.save_checkpoint(loop.state_dict(collective=False))
+        callback("interrupted", Notice("interrupted", step=loop.step))
         raise
-    stage_reports = None
-    if tr.stages:  # multi-stage refinement (training/stages.py): trainer becomes the last stage
-        trainer, stage_reports = refine(problem, trainer, run, callback)
+    final, stage_reports = stepper, None
+    if tr.stages:  # multi-stage refinement (training/stages.py): the last stage's composite
+        final, stage_reports = refine(problem, stepper, loop, run, callback)
     if group is not None:
         group.barrier()
         if not group.is_main:
             return Run(run.path)   # rank 0 writes the outputs and metrics
-    files = write_outputs(problem, trainer.model, run.path, dtype=dtype, log=run.read_log())
+    return Run(_finish(problem, run, final, stepper.parts, loop, stage_reports, device, dtype))
+
+
+def _finish(problem: Problem, run: RunDir, stepper: PinnStepper, first: Parts, loop: Loop,
+            stage_reports: list[dict] | None, device, dtype) -> Path:
+    """Write fields, the collocation points and metrics.json of the final ``stepper`` (the
+    last stage's, or the first's); ``first`` holds the imposed terms and model notes."""
+    files = write_outputs(problem, stepper.model, run.path, dtype=dtype, log=run.read_log())
     if problem.domain.n_inputs <= 3:
-        points, values = trainer.collocation()
+        points, values = stepper.collocation()
         files.append(write_point_cloud(run.path / "fields" / "collocation.vtu", points, values))
+    tr = problem.settings.training
     metrics = {"problem": problem.name,
-               "steps": sum(r["steps"] for r in stage_reports) if stage_reports else trainer.step,
+               "steps": sum(r["steps"] for r in stage_reports) if stage_reports else loop.step,
                "train_time_s": sum(r["train_time_s"] for r in stage_reports)
-               if stage_reports else trainer.elapsed, "device": str(device), "dtype": tr.dtype,
-               "final_losses": trainer.last_losses, "imposed_exactly": sorted(trainer.imposed),
-               "notes": trainer.notes, "warnings": trainer.warnings,
+               if stage_reports else loop.elapsed, "device": str(device), "dtype": tr.dtype,
+               "final_losses": stepper.last_losses,
+               "imposed_exactly": sorted(first.imposed), "notes": list(first.notes), "warnings": loop.warnings,
                "files": [str(f) for f in files],
                "sampling": {"strategy": problem.settings.sampling.strategy,
-                            **trainer.sampling_report()}}
+                            **stepper.sampling_report()}}
     if stage_reports:
         metrics["stages"] = stage_reports
-    if trainer.reference is not None:
-        pts, ref = trainer.reference
-        pred = evaluate(trainer.model, pts, dtype=dtype, device=device)
+    if stepper.parts.reference is not None:
+        pts, ref = stepper.parts.reference
+        pred = evaluate(stepper.model, pts, dtype=dtype, device=device)
         metrics["errors"] = errors(problem.fields, pred, ref)
     if problem.unknowns:
-        metrics["unknowns"] = {n: float(p.detach()) for n, p in trainer.compiled.unknowns.items()}
+        metrics["unknowns"] = {n: float(p.detach()) for n, p in stepper.compiled.unknowns.items()}
         metrics["unknowns_exact"] = {u.name: u.true_value for u in problem.unknowns
                                      if u.true_value is not None}
     run.write_metrics(metrics)
-    return Run(run.path)
+    return run.path

@@ -35,13 +35,17 @@ import math
 
 import numpy as np
 import torch
-from torch import nn
 
 from ..errors import RunError
 from ..io.run import RunDir
+from ..models.build import input_ranges
 from ..models.constraints import HardConstrained
 from ..models.stages import Composite, correction_net, freeze
 from ..spec import Problem
+from .loop import Loop
+from .parts import Parts, assemble
+from .pinn import PinnStepper, unbiased_loss
+from .progress import Callback, Notice, silent
 
 
 # -- scale and frequency -------------------------------------------------------------------
@@ -74,40 +78,39 @@ def estimate_scale(values: np.ndarray, spacing, order: int) -> dict[str, float |
             "eps": eps_r / (2 * math.pi * f_d) ** order}
 
 
-def residual_grid(trainer, n_total: int) -> tuple[np.ndarray, list[float], list[float]]:
-    """Signed equation residuals of the trainer's model on a regular cell-centred grid over
+def residual_grid(parts: Parts, n_total: int) -> tuple[np.ndarray, list[float], list[float]]:
+    """Signed equation residuals of the parts' model on a regular cell-centred grid over
     the inputs' bounding box, (T, n, ..., n) with n^d ≈ ``n_total``; with the grid step and
     the half-width per input."""
-    from ..models.build import input_ranges
-    lo, hi = input_ranges(trainer.problem)
+    lo, hi = input_ranges(parts.problem)
     d = len(lo)
     n = max(4, int(round(n_total ** (1.0 / d))))
     axes = [lo[c] + (np.arange(n) + 0.5) * (hi[c] - lo[c]) / n for c in range(d)]
     mesh = np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, d)
-    terms = [t for t in trainer.terms if t.kind == "equation"]
-    x = torch.as_tensor(mesh, dtype=trainer.dtype, device=trainer.device)
+    terms = [t for t in parts.terms if t.kind == "equation"]
+    x = torch.as_tensor(mesh, dtype=parts.dtype, device=parts.device)
     out = []
     for k in range(0, len(x), 4096):
-        res = trainer.compiled.evaluate(trainer.model, terms, x[k:k + 4096])
+        res = parts.compiled.evaluate(parts.model, terms, x[k:k + 4096])
         out.append(torch.stack([r.detach() for r in res.values()]))
     r = torch.cat(out, 1).to(torch.float64).cpu().numpy().reshape([len(terms)] + [n] * d)
     return r, [(hi[c] - lo[c]) / n for c in range(d)], [(hi[c] - lo[c]) / 2 for c in range(d)]
 
 
-def operator_gain(trainer, r0: np.ndarray, n_total: int, eps_r: float) -> float:
+def operator_gain(parts: Parts, r0: np.ndarray, n_total: int, eps_r: float) -> float:
     """RMS of ∂R(u + ε u_k)/∂ε at ε = 0 on the grid (central difference in ε, exact for
     linear equations): how large a residual the new network makes per unit ε."""
-    model = trainer.model
+    model = parts.model
     with torch.no_grad():
         model.eps[-1] = 1.0
-    r1, _, _ = residual_grid(trainer, n_total)
+    r1, _, _ = residual_grid(parts, n_total)
     size = float(np.sqrt(np.mean(np.sum((r1 - r0) ** 2, axis=0))))  # |R'(u_k)| at ε ≈ 1
     delta = 1e-2 * max(eps_r, 1e-12) / max(size, 1e-300)
     rows = []
     for sign in (1.0, -1.0):
         with torch.no_grad():
             model.eps[-1] = sign * delta
-        rows.append(residual_grid(trainer, n_total)[0])
+        rows.append(residual_grid(parts, n_total)[0])
     with torch.no_grad():
         model.eps[-1] = 0.0
     slope = (rows[0] - rows[1]) / (2 * delta)
@@ -125,132 +128,101 @@ def stage_problem(problem: Problem, stage) -> Problem:
         s, training=training, sampling=sampling))
 
 
-def _trainer_class():
-    from .trainer import Trainer
-
-    class StageTrainer(Trainer):
-        """A Trainer whose model is the composite of the frozen earlier stages and a new
-        network; only the new network (and the unknowns) are trained."""
-
-        def __init__(self, problem, base: nn.Module, stage, index: int, device, dtype,
-                     callback, unknowns: dict | None):
-            sub = stage_problem(problem, stage)
-            super().__init__(sub, device, dtype, callback)
-            self.stage_index = index
-            self.stage = stage
-            self.info_stage: dict = {}
-            members = list(base.members) if isinstance(base, Composite) else [base]
-            eps = base.eps.tolist() if isinstance(base, Composite) else [1.0]
-            for m in members:
-                freeze(m)
-            corr = correction_net(problem, stage, index, members[0])
-            self.model = Composite(members + [corr], eps + [1.0]).to(device=device, dtype=dtype)
-            if unknowns is not None:
-                self.compiled.unknowns.load_state_dict(unknowns)
-            self.params = [p for p in self.model.parameters() if p.requires_grad] + \
-                list(self.compiled.unknowns.parameters())
-
-        def set_scale(self) -> dict:
-            """Estimate ε_k, f_d from the current composite (before the new stage learns:
-            its ε is 0 for the estimate) and set ε_k and κ."""
-            st = self.stage
-            with torch.no_grad():
-                self.model.eps[-1] = 0.0
-            r, spacing, half = residual_grid(self, st.grid)
-            order = st.order
-            est = estimate_scale(r, spacing, max(order, 1))
-            if st.frequency:
-                est["f_d"] = float(st.frequency)
-                est["f_vector"] = [float(st.frequency)] + [0.0] * (len(spacing) - 1)
-                est["eps"] = est["eps_r"] / (2 * math.pi * st.frequency) ** max(order, 1)
-            # κ in the network's normalised coordinates z = (x - centre) / half-width.
-            f_z = float(np.linalg.norm([f * h for f, h in zip(est["f_vector"], half)])) \
-                if not st.frequency else float(st.frequency) * max(half)
-            kappa = max(1.0, 2 * math.pi * f_z)
-            net = self.model.members[-1]
-            net = net.net if isinstance(net, HardConstrained) else net
-            with torch.no_grad():
-                net.kappa.fill_(kappa)
-            if order == 0:  # the operator's measured gain on the new (κ-scaled) network
-                est["gain"] = operator_gain(self, r, st.grid, est["eps_r"])
-                est["eps"] = est["eps_r"] / est["gain"]
-            if st.scale:
-                est["eps"] = float(st.scale)
-            with torch.no_grad():
-                self.model.eps[-1] = est["eps"]
-                if st.start == "exact":  # the composite starts at the previous one exactly
-                    net.out.weight.zero_()
-                    net.out.bias.zero_()
-            self.info_stage = {"stage": self.stage_index, "eps": est["eps"],
-                               "eps_r": est["eps_r"], "f_d": est["f_d"], "kappa": kappa,
-                               "order": order, "gain": est.get("gain"),
-                               "loss_scale": 1.0 / max(est["eps_r"], 1e-150) ** 2}
-            return self.info_stage
-
-        @property
-        def loss_scale(self) -> float:
-            """1/ε_r²: the stage's loss starts near 1 (quasi-Newton's first step, H = I, and
-            its stall test assume a loss of order 1; logs stay unweighted)."""
-            return self.info_stage.get("loss_scale", 1.0)
-
-        def losses(self):
-            total, mse, residuals = super().losses()
-            return total * self.loss_scale, mse, residuals
-
-        def residual_vector(self) -> torch.Tensor:
-            return super().residual_vector() * self.loss_scale ** 0.5
-
-        def state_dict(self, collective: bool = True) -> dict:
-            return {**super().state_dict(collective), "stage_info": dict(self.info_stage)}
-
-        def load_state_dict(self, state) -> None:
-            super().load_state_dict(state)
-            self.info_stage = dict(state.get("stage_info", {}))
-
-        def _info(self) -> dict:
-            return {**super()._info(), **self.info_stage}
-
-    return StageTrainer
+def stage_parts(problem: Problem, previous: Parts, stage, index: int) -> Parts:
+    """The parts of stage ``index``: the frozen composite of the earlier stages plus a new
+    network; only the new network (and the unknowns) are trained."""
+    base = previous.model
+    members = list(base.members) if isinstance(base, Composite) else [base]
+    eps = base.eps.tolist() if isinstance(base, Composite) else [1.0]
+    for m in members:
+        freeze(m)
+    corr = correction_net(problem, stage, index, members[0])
+    model = Composite(members + [corr], eps + [1.0])
+    parts = assemble(stage_problem(problem, stage), previous.device, previous.dtype,
+                     model=model, imposed=previous.imposed)
+    parts.compiled.unknowns.load_state_dict(previous.compiled.unknowns.state_dict())
+    return parts
 
 
-def refine(problem: Problem, first, run: RunDir, callback) -> tuple[object, list[dict]]:
-    """Train ``problem.settings.training.stages`` after the finished first stage ``first``
-    (a Trainer); each stage resumes from its own ``RUN/stages/<k>/`` checkpoint.
+def set_scale(parts: Parts, stage, index: int) -> dict:
+    """Estimate ε_k, f_d from the current composite (before the new stage learns: its ε is 0
+    for the estimate), set ε_k and κ, and return the stage's figures (with the loss scale
+    1/ε_r²: the stage's loss starts near 1, as quasi-Newton's first step, H = I, and its
+    stall test assume; logs stay unweighted)."""
+    st = stage
+    model = parts.model
+    with torch.no_grad():
+        model.eps[-1] = 0.0
+    r, spacing, half = residual_grid(parts, st.grid)
+    order = st.order
+    est = estimate_scale(r, spacing, max(order, 1))
+    if st.frequency:
+        est["f_d"] = float(st.frequency)
+        est["f_vector"] = [float(st.frequency)] + [0.0] * (len(spacing) - 1)
+        est["eps"] = est["eps_r"] / (2 * math.pi * st.frequency) ** max(order, 1)
+    # κ in the network's normalised coordinates z = (x - centre) / half-width.
+    f_z = float(np.linalg.norm([f * h for f, h in zip(est["f_vector"], half)])) \
+        if not st.frequency else float(st.frequency) * max(half)
+    kappa = max(1.0, 2 * math.pi * f_z)
+    net = model.members[-1]
+    net = net.net if isinstance(net, HardConstrained) else net
+    with torch.no_grad():
+        net.kappa.fill_(kappa)
+    if order == 0:  # the operator's measured gain on the new (κ-scaled) network
+        est["gain"] = operator_gain(parts, r, st.grid, est["eps_r"])
+        est["eps"] = est["eps_r"] / est["gain"]
+    if st.scale:
+        est["eps"] = float(st.scale)
+    with torch.no_grad():
+        model.eps[-1] = est["eps"]
+        if st.start == "exact":  # the composite starts at the previous one exactly
+            net.out.weight.zero_()
+            net.out.bias.zero_()
+    return {"stage": index, "eps": est["eps"], "eps_r": est["eps_r"], "f_d": est["f_d"],
+            "kappa": kappa, "order": order, "gain": est.get("gain"),
+            "loss_scale": 1.0 / max(est["eps_r"], 1e-150) ** 2}
+
+
+def refine(problem: Problem, first: PinnStepper, first_loop: Loop, run: RunDir,
+           callback: Callback | None) -> tuple[PinnStepper, list[dict]]:
+    """Train ``problem.settings.training.stages`` after the finished first stage; each stage
+    resumes from its own ``RUN/stages/<k>/`` checkpoint.
 
     Returns:
-        (the last stage's trainer, one report per stage incl. the first).
+        (the last stage's stepper, one report per stage incl. the first).
     """
-    from .solve import _load_checkpoint
-    StageTrainer = _trainer_class()
-    reports = [{"stage": 1, "steps": first.step, "train_time_s": first.elapsed,
-                "error": first.current_error(), "final_losses": first.last_losses}]
-    trainer = first
+    warn = None if callback is None else (lambda m: callback("warning", Notice(m)))
+    callback = callback or silent
+    reports = [{"stage": 1, "steps": first_loop.step, "train_time_s": first_loop.elapsed,
+                "error": first.error(), "final_losses": first.last_losses}]
+    stepper = first
     for i, stage in enumerate(problem.settings.training.stages):
         index = i + 2
-        sub_run = RunDir(run.path / "stages" / str(index))
-        nxt = StageTrainer(problem, trainer.model, stage, index, first.device, first.dtype,
-                           callback, trainer.compiled.unknowns.state_dict())
-        state = _load_checkpoint(sub_run, callback)
+        sub_run = RunDir(run.path / "stages" / str(index), meaning=run.meaning)
+        parts = stage_parts(problem, stepper.parts, stage, index)
+        state = sub_run.resume_state(warn=warn)
+        training = parts.problem.settings.training
+        nxt = PinnStepper(parts, training, unbiased=unbiased_loss(problem))
+        loop = Loop(nxt, training, callback)
         if state is not None:
             try:
-                nxt.load_state_dict(state)
+                loop.load_state_dict(state)
             except (RuntimeError, KeyError, TypeError, ValueError) as exc:
                 raise RunError(f"the checkpoint of stage {index} does not fit this problem "
                                f"({str(exc)[:200]}); start over with --fresh",
                                path=str(sub_run.path)) from None
         else:
-            info = nxt.set_scale()
-            if callback:
-                callback("stage", dict(info))
-        sub_run.truncate_log(nxt.step)
+            info = set_scale(parts, stage, index)
+            nxt.stage, nxt.loss_scale = info, info["loss_scale"]
+            callback("stage", Notice(f"stage {index}", data=dict(info)))
+        sub_run.truncate_log(loop.step)
         try:
-            nxt.train(sub_run)
+            loop.run(sub_run)
         except KeyboardInterrupt:
-            sub_run.save_checkpoint(nxt.state_dict())
-            if callback:
-                callback("interrupted", {"step": nxt.step, "stage": index})
+            sub_run.save_checkpoint(loop.state_dict())
+            callback("interrupted", Notice("interrupted", step=loop.step, data={"stage": index}))
             raise
-        reports.append({**nxt.info_stage, "steps": nxt.step, "train_time_s": nxt.elapsed,
-                        "error": nxt.current_error(), "final_losses": nxt.last_losses})
-        trainer = nxt
-    return trainer, reports
+        reports.append({**nxt.stage, "steps": loop.step, "train_time_s": loop.elapsed,
+                        "error": nxt.error(), "final_losses": nxt.last_losses})
+        stepper = nxt
+    return stepper, reports

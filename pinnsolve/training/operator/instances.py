@@ -13,12 +13,12 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..derivatives.grid import GridAxis
-from ..errors import SpecError
-from ..io.operator_references import REFERENCES, stride
-from ..sampling.grf import sample_grf
-from ..spec import Problem
-from ..spec.problem import Region
+from ...derivatives.grid import GridAxis
+from ...errors import SpecError
+from ...io.operator_references import REFERENCES, stride
+from ...sampling.grf import sample_grf
+from ...spec import Problem
+from ...spec.problem import Region
 
 DEFAULT_NODES = {"space": 64, "time": 33}
 SPLITS = {"train": 0, "test": 1}

@@ -1,6 +1,6 @@
 """Operator run directories: train (:func:`solve_operator`), fine-tune one instance,
-predict new inputs, evaluate on other grids — the run-level API over
-:class:`~pinnsolve.training.operator.OperatorTrainer`.
+predict new inputs, evaluate on other grids — the run-level API over the operator stepper
+(stepper.py) and the shared loop (training/loop.py).
 
 A run directory holds what a PINN run does (config, settings, env, checkpoints, metrics
 log) plus ``data.npz`` (the instances), ``operator.pt`` (the trained operator) and
@@ -11,28 +11,28 @@ from __future__ import annotations
 import dataclasses
 import io
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch
 
-from ..errors import PinnsolveError, RunError, SpecError
-from ..io.atomic import atomic_write_bytes, write_npz
-from ..io.run import Run, RunDir, environment
-from ..io.vtk import write_vtu, write_xdmf_series
-from ..spec import Problem
-from ..spec.files import load_npz
-from ..spec.schema import Phase
-from .distributed import Distributed, ReadOnlyRun
+from ...errors import PinnsolveError, RunError, SpecError
+from ...io.atomic import atomic_write_bytes, write_npz
+from ...io.run import Run, RunDir, environment
+from ...io.vtk import write_vtu, write_xdmf_series
+from ...models.operator import OperatorModel
+from ...spec import Problem
+from ...spec.files import load_npz
+from ...spec.meaning import meaning_digest
+from ...spec.schema import Phase
+from ..distributed import Distributed, ReadOnlyRun
+from ..loop import Loop
+from ..parts import resolve_device
+from ..progress import Callback, Notice, silent
 from .instances import OperatorGrid, draw_inputs, instances, operator_grid, subsample_inputs
-from .operator import OperatorModel, OperatorTrainer, relative_l2
-
-Callback = Callable[[str, dict], None]
+from .stepper import OperatorStepper, assemble_operator, relative_l2
 
 
 def _device_dtype(problem: Problem) -> tuple[torch.device, torch.dtype]:
-    from .trainer import resolve_device
-
     tr = problem.settings.training
     if tr.threads:
         torch.set_num_threads(tr.threads)
@@ -70,10 +70,10 @@ def _load_data(path: Path, problem: Problem) -> dict[str, np.ndarray]:
     return data
 
 
-def save_operator(trainer: OperatorTrainer, path: Path) -> Path:
+def save_operator(model: OperatorModel, path: Path) -> Path:
     """The trained operator (weights and input normalisation) as ``operator.pt``."""
     buf = io.BytesIO()
-    torch.save({"model": trainer.model.state_dict()}, buf)
+    torch.save({"model": model.state_dict()}, buf)
     return atomic_write_bytes(path, buf.getvalue())
 
 
@@ -88,7 +88,7 @@ def load_operator(run: Run, device="cpu", dtype=None) -> OperatorModel:
         raise RunError("the run has no operator.pt yet (training did not finish)",
                        path=str(run.path))
     state = torch.load(path, map_location="cpu", weights_only=True)
-    model = OperatorModel(problem)
+    model = OperatorModel(problem, operator_grid(problem))
     model.load_state_dict(state["model"])
     dtype = dtype or getattr(torch, problem.settings.training.dtype)
     return model.to(device, dtype).eval()
@@ -131,33 +131,40 @@ def _summary(errs: np.ndarray | None) -> dict:
             "l2re": [float(e) for e in errs]}
 
 
-def _train_in(problem: Problem, run: RunDir, data: dict, fresh: bool, callback,
-              init: dict | None = None, group: Distributed | None = None) -> OperatorTrainer:
+def _train_in(problem: Problem, run: RunDir, data: dict, fresh: bool, callback: Callback,
+              init: dict | None = None, group: Distributed | None = None
+              ) -> tuple[OperatorStepper, Loop]:
     device, dtype = _device_dtype(problem)
     if group is not None:
         device = group.device(device)
-    state = None if fresh else run.load_checkpoint()
-    trainer = OperatorTrainer(problem, device, dtype, data, callback, distributed=group)
+    state = None if fresh else run.resume_state(
+        warn=None if callback is silent else (lambda m: callback("warning", Notice(m))))
+    stepper = OperatorStepper(assemble_operator(problem, device, dtype, data, dist=group))
+    loop = Loop(stepper, problem.settings.training, callback)
     if init is not None:
-        trainer.model.load_state_dict(init)
+        stepper.model.load_state_dict(init)
+    main = group is None or group.is_main
     if state is not None:
         # The state holds no per-rank part (every rank draws the same global batches), so
         # it resumes on any number of ranks.
-        trainer.load_state_dict(state)
-    if group is not None and not group.is_main:
+        notes = loop.load_state_dict(state)
+        if main:
+            callback("resume", Notice(f"resuming {run.path} from step {loop.step}"
+                                      + "".join("; " + n for n in notes), step=loop.step))
+    if not main:
         run = ReadOnlyRun(run)
     else:
         if state is not None:
-            run.truncate_log(trainer.step)
+            run.truncate_log(loop.step)
         run.write_config(problem, environment(device, dtype, problem.settings.training.seed,
                                               problem.source))
     try:
-        trainer.train(run)
+        loop.run(run)
     except KeyboardInterrupt:
-        run.save_checkpoint(trainer.state_dict())
-        trainer.callback("interrupted", {"step": trainer.step})
+        run.save_checkpoint(loop.state_dict())
+        callback("interrupted", Notice("interrupted", step=loop.step))
         raise
-    return trainer
+    return stepper, loop
 
 
 def solve_operator(problem: Problem, out=None, *, fresh: bool = False,
@@ -171,9 +178,12 @@ def solve_operator(problem: Problem, out=None, *, fresh: bool = False,
     Under torchrun (``--nproc N``) the ranks train data-parallel: rank 0 draws (or loads)
     the instances and writes everything; the others load its ``data.npz``.
     """
+    callback = callback or silent
     device, _ = _device_dtype(problem)
     group = Distributed.from_env(device)   # under torchrun: this rank's place, else None
-    run = RunDir(Path(out) if out is not None else Path("runs") / problem.name)
+    meaning = meaning_digest(problem)
+    run = RunDir(Path(out) if out is not None else
+                 Path("runs") / f"{problem.name}-{meaning[:8]}", meaning=meaning)
     data_path = run.path / "data.npz"
     main = group is None or group.is_main
     data, failed = None, None
@@ -204,22 +214,23 @@ def solve_operator(problem: Problem, out=None, *, fresh: bool = False,
                            path=str(run.path))
         if data is None:
             data = _load_data(data_path, problem)
-    trainer = _train_in(problem, run, data, fresh, callback, group=group)
+    stepper, loop = _train_in(problem, run, data, fresh, callback, group=group)
     if group is not None:
         group.barrier()
         if not group.is_main:
             return Run(run.path)   # rank 0 writes the operator, fields and metrics
-    files = [save_operator(trainer, run.path / "operator.pt")]
-    errs = trainer.test_errors()
-    pred = trainer.predict(trainer.test_a)[:, 0].cpu().numpy()
-    files += write_instances(problem, trainer.grid, data["test_a"], pred, data.get("test_u"),
+    grid = stepper.parts.grid
+    files = [save_operator(stepper.model, run.path / "operator.pt")]
+    errs = stepper.test_errors()
+    pred = stepper.predict(stepper.parts.test_a)[:, 0].cpu().numpy()
+    files += write_instances(problem, grid, data["test_a"], pred, data.get("test_u"),
                              run.path / "fields", "test", problem.operator.write)
     metrics = {"problem": problem.name, "kind": "operator", "loss": problem.operator.loss,
-               "steps": trainer.step, "train_time_s": trainer.elapsed,
-               "device": str(trainer.device), "dtype": problem.settings.training.dtype,
-               "grid": dict(zip(trainer.grid.names, trainer.grid.shape)),
+               "steps": loop.step, "train_time_s": loop.elapsed,
+               "device": str(stepper.parts.device), "dtype": problem.settings.training.dtype,
+               "grid": dict(zip(grid.names, grid.shape)),
                "train_instances": len(data["train_a"]), "test_instances": len(data["test_a"]),
-               "final_losses": trainer.last, "test": _summary(errs),
+               "final_losses": stepper.last_losses, "test": _summary(errs),
                "files": [str(f) for f in files]}
     run.write_metrics(metrics)
     return Run(run.path)
@@ -256,20 +267,21 @@ def finetune(run: str | Path, instance: int = 0, *, steps: int = 500, lr: float 
         problem, operator=dataclasses.replace(problem.operator, loss="physics", batch=1),
         settings=dataclasses.replace(problem.settings, training=tr))
     target = RunDir(Path(out) if out is not None else
-                    source.path / "finetune" / f"instance_{instance}")
+                    source.path / "finetune" / f"instance_{instance}",
+                    meaning=meaning_digest(problem))
     if fresh:
         target.clear()
-    before = OperatorTrainer(problem, *_device_dtype(problem), one)
+    before = OperatorStepper(assemble_operator(problem, *_device_dtype(problem), one))
     before.model.load_state_dict(init)
     err_before = before.test_errors()
-    trainer = _train_in(problem, target, one, fresh, callback, init=init)
-    err_after = trainer.test_errors()
-    pred = trainer.predict(trainer.test_a)[:, 0].cpu().numpy()
-    files = write_instances(problem, trainer.grid, one["test_a"], pred, one.get("test_u"),
+    stepper, loop = _train_in(problem, target, one, fresh, callback or silent, init=init)
+    err_after = stepper.test_errors()
+    pred = stepper.predict(stepper.parts.test_a)[:, 0].cpu().numpy()
+    files = write_instances(problem, stepper.parts.grid, one["test_a"], pred, one.get("test_u"),
                             target.path / "fields", "instance", 1)
     metrics = {"problem": problem.name, "kind": "finetune", "instance": instance,
-               "steps": trainer.step, "train_time_s": trainer.elapsed,
-               "final_losses": trainer.last, "files": [str(f) for f in files]}
+               "steps": loop.step, "train_time_s": loop.elapsed,
+               "final_losses": stepper.last_losses, "files": [str(f) for f in files]}
     if err_after is not None:
         metrics.update(l2re_before=float(err_before[0]), l2re_after=float(err_after[0]))
     target.write_metrics(metrics)

@@ -1,0 +1,61 @@
+"""The digest of what a trained model *means*: the problem's physics (domain, fields,
+parameters, unknowns, equations, conditions, observations, operator) and the model and
+derivative settings. A checkpoint records it; resuming into a changed problem is refused
+instead of silently reporting the old model as the new solution.
+
+Left out on purpose: the name, the source path, the reference (only what the errors are
+measured against), and the sampling, training, output and limit settings (more steps, other
+points or another optimizer continue the same model).
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from typing import Any
+
+import sympy as sp
+
+OUTSIDE = frozenset({"name", "source", "raw", "reference", "settings"})
+
+
+def meaning_digest(problem) -> str:
+    """SHA-256 hex digest of everything that defines the meaning of ``problem``'s model."""
+    h = hashlib.sha256()
+    for f in dataclasses.fields(problem):
+        if f.name not in OUTSIDE:
+            h.update(f.name.encode() + b"=")
+            _feed(h, getattr(problem, f.name))
+    s = problem.settings
+    _feed(h, s.model)
+    _feed(h, s.derivatives)
+    return h.hexdigest()
+
+
+def _feed(h, value: Any) -> None:
+    if isinstance(value, sp.Basic):
+        h.update(b"S" + sp.srepr(value).encode() + b";")
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        h.update(type(value).__name__.encode() + b"(")
+        for f in dataclasses.fields(value):
+            if f.compare:
+                h.update(f.name.encode() + b"=")
+                _feed(h, getattr(value, f.name))
+        h.update(b")")
+    elif isinstance(value, dict):
+        h.update(b"{")
+        for key in sorted(value, key=repr):
+            _feed(h, key)
+            h.update(b":")
+            _feed(h, value[key])
+        h.update(b"}")
+    elif isinstance(value, (list, tuple, frozenset, set)):
+        items = sorted(value, key=repr) if isinstance(value, (set, frozenset)) else value
+        h.update(b"[")
+        for item in items:
+            _feed(h, item)
+        h.update(b"]")
+    elif hasattr(value, "tobytes") and hasattr(value, "dtype"):   # numpy arrays
+        h.update(f"A{value.dtype}{getattr(value, 'shape', ())}".encode())
+        h.update(value.tobytes())
+    else:
+        h.update(f"{type(value).__name__}:{value!r};".encode())

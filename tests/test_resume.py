@@ -1,0 +1,130 @@
+"""Resuming a run directory: a changed problem is refused, more steps continue, a changed
+optimizer starts fresh, every resume is announced, and Python calls without ``out`` never
+share a directory (issues 18.1 and 19.3)."""
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+import torch
+from typer.testing import CliRunner
+
+import pinnsolve
+from _problems import HEAT_SOFT
+from pinnsolve.cli import app
+from pinnsolve.errors import RunError
+from pinnsolve.spec import load_problem
+from pinnsolve.spec.meaning import meaning_digest
+
+
+def _heat(steps=(20,), **extra):
+    raw = copy.deepcopy(HEAT_SOFT)
+    raw.update({"model": {"width": 8, "depth": 2},
+                "sampling": {"interior": 64, "boundary": 16, "initial": 16},
+                "training": {"dtype": "float64", "log_every": 10,
+                             "phases": [{"optimizer": "adam", "steps": s, "lr": 0.01}
+                                        for s in steps]},
+                "output": {"grid": {"x": 5, "t": 3}, "formats": ["npz"]}})
+    raw.update(extra)
+    return raw
+
+
+def _events(store):
+    return lambda e, record: store.append((e, record))
+
+
+def test_digest_ignores_training_settings_but_not_the_physics():
+    base = load_problem(_heat())
+    assert meaning_digest(base) == meaning_digest(load_problem(_heat(steps=(500, 20))))
+    assert meaning_digest(base) == meaning_digest(load_problem(_heat(), ["sampling.interior=99"]))
+    for change in (["parameters.alpha=0.5"], ["model.width=9"], ["derivatives.engine=taylor"],
+                   ["conditions.0.dirichlet=2*sin(pi*x)"]):
+        assert meaning_digest(load_problem(_heat(), change)) != meaning_digest(base), change
+
+
+def test_a_changed_parameter_is_refused_and_nothing_is_overwritten(tmp_path):
+    pinnsolve.solve(_heat(), out=tmp_path / "r")
+    config = (tmp_path / "r" / "config.yaml").read_text()
+    metrics = (tmp_path / "r" / "metrics.json").read_text()
+    with pytest.raises(RunError, match=r"different problem.*--fresh"):
+        pinnsolve.solve(_heat(), out=tmp_path / "r", overrides=["parameters.alpha=0.5"])
+    # The old run is untouched: config, metrics and the checkpoint still describe it.
+    assert (tmp_path / "r" / "config.yaml").read_text() == config
+    assert (tmp_path / "r" / "metrics.json").read_text() == metrics
+    # --fresh trains the new problem.
+    run = pinnsolve.solve(_heat(), out=tmp_path / "r", overrides=["parameters.alpha=0.5"],
+                          fresh=True)
+    assert run.problem.parameter_values["alpha"] == 0.5 and run.metrics["steps"] == 20
+
+
+def test_a_changed_problem_from_the_cli_is_a_clear_error(tmp_path):
+    import yaml
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(_heat()))
+    runner = CliRunner()
+    first = runner.invoke(app, ["solve", str(path), "--out", str(tmp_path / "r"), "-q"])
+    assert first.exit_code == 0, first.output
+    second = runner.invoke(app, ["solve", str(path), "parameters.alpha=0.5",
+                                 "--out", str(tmp_path / "r"), "-q"])
+    assert second.exit_code != 0
+    assert "different problem" in second.output and "Traceback" not in second.output
+
+
+def test_more_steps_continue_a_finished_run(tmp_path):
+    pinnsolve.solve(_heat(steps=(20,)), out=tmp_path / "r")
+    events = []
+    run = pinnsolve.solve(_heat(steps=(40,)), out=tmp_path / "r", callback=_events(events))
+    assert run.metrics["steps"] == 40
+    resumes = [r for e, r in events if e == "resume"]
+    assert len(resumes) == 1 and "from step 20" in resumes[0].message
+    assert "continues from step 20 to 40" in resumes[0].message
+    rows = [json.loads(line) for line in (tmp_path / "r" / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in rows] == [10, 20, 30, 40]
+
+
+def test_a_new_phase_after_a_finished_run_is_trained(tmp_path):
+    pinnsolve.solve(_heat(steps=(20,)), out=tmp_path / "r")
+    raw = _heat(steps=(20,))
+    raw["training"]["phases"].append({"optimizer": "lbfgs", "steps": 20})
+    run = pinnsolve.solve(raw, out=tmp_path / "r")
+    assert run.metrics["steps"] == 40
+
+
+def test_an_interrupted_run_resumes_into_another_optimizer(tmp_path):
+    # The checkpoint holds Adam moments; phase 1 is now L-BFGS: it starts with a fresh
+    # optimizer state (this was a KeyError 'tolerance_grad').
+    def stop(event, record):
+        if event == "log" and record.step == 10:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        pinnsolve.solve(_heat(steps=(20,)), out=tmp_path / "r", callback=stop)
+    raw = _heat(steps=(20,))
+    raw["training"]["phases"] = [{"optimizer": "lbfgs", "steps": 20}]
+    events = []
+    run = pinnsolve.solve(raw, out=tmp_path / "r", callback=_events(events))
+    assert run.metrics["steps"] == 20
+    (resume,) = [r for e, r in events if e == "resume"]
+    assert "is now lbfgs (was adam)" in resume.message
+
+
+def test_python_calls_without_out_never_share_a_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    a = pinnsolve.solve(_heat())
+    other = _heat()
+    other["equations"] = ["diff(u, t) = 2*alpha*diff(u, x, 2)"]
+    b = pinnsolve.solve(other)
+    assert a.path != b.path and a.path.parent == b.path.parent == Path("runs")
+    assert b.problem.equations[0].text != a.problem.equations[0].text
+    # The same problem again finds its own directory and resumes it.
+    events = []
+    again = pinnsolve.solve(_heat(), callback=_events(events))
+    assert again.path == a.path and any(e == "resume" for e, _ in events)
+
+
+def test_checkpoints_record_the_digest(tmp_path):
+    run = pinnsolve.solve(_heat(), out=tmp_path / "r")
+    state = torch.load(run.path / "checkpoints" / "last.pt", weights_only=True)
+    assert state["meaning"] == meaning_digest(run.problem)
