@@ -179,7 +179,7 @@ class ProgressView:
             self.console.print(f"[cyan]stage {info['stage']}:[/] ε = {info['eps']:.3e} "
                                f"(residual RMS {info['eps_r']:.3e}), f_d = {info['f_d']:.3g}, "
                                f"κ = {info['kappa']:.3g}")
-        elif event in ("warning", "rollback", "resume"):
+        elif event in ("warning", "rollback", "resume", "switch"):
             target = self.live.console if self.live else self.console
             # escape(): messages quote paths and user text, which is not rich markup
             target.print(f"[yellow]{event}:[/] {escape(str(info.get('message', '')))}")

@@ -116,6 +116,12 @@ class Phase:
     # Time marching: the equation counts only for t up to this share of the time interval;
     # chain phases with growing horizons (0.25, 0.5, 1) to march through time.
     horizon: float = _rng(1.0, 1e-6, 1.0)
+    # End the phase on a plateau: when the best loss of the last ``patience`` steps is not
+    # 1 % below the best loss before them (checked at log steps; 0: never).
+    patience: int = _rng(0, 0, 100_000_000)
+    # With training.budget: the phase ends once training has spent this share of the budget
+    # (cumulative over the phases; 1: the whole budget).
+    budget_share: float = _rng(1.0, 0.0, 1.0)
 
 
 def _default_phases() -> tuple[Phase, ...]:
@@ -193,6 +199,11 @@ class TrainingSettings:
     matmul_precision: Literal["highest", "high"] = "highest"  # high: TF32 on CUDA
     autocast: Literal["none", "bf16"] = "none"              # bf16 autocast on CUDA
     stages: tuple[Stage, ...] = ()                          # multi-stage refinement after phases
+    # Wall-clock seconds for all phases together ("300", "300s", "5m", "1.5h"); 0: no limit.
+    # Training stops when it is spent (a resume with a larger budget continues).
+    budget: float = _rng(0.0, 0.0, 1e9, duration=True)
+    # Stop when the weighted training loss falls below this (checked at log steps; 0: never).
+    tolerance: float = _rng(0.0, 0.0, 1e30)
 
 
 @dataclass(frozen=True)
@@ -304,7 +315,30 @@ def _convert(value: Any, tp: Any, loc: Loc, meta: typing.Mapping = types.Mapping
     raise loc.error(f"unsupported setting type {tp}")  # pragma: no cover - schema bug
 
 
+DURATION_UNITS = {"s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
+
+
+def _duration(value: Any, loc: Loc):
+    """Seconds from ``300``, ``"300s"``, ``"5m"``, ``"1.5h"`` (other values unchanged)."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip().lower()
+    for unit in sorted(DURATION_UNITS, key=len, reverse=True):
+        if text.endswith(unit):
+            try:
+                return float(text[:-len(unit)]) * DURATION_UNITS[unit]
+            except ValueError:
+                break
+    try:
+        return float(text)
+    except ValueError:
+        raise loc.error(f"expected a duration such as 300, 300s, 5m or 1.5h, got "
+                        f"{_describe(value)}") from None
+
+
 def _number(value: Any, tp: type, loc: Loc, meta: typing.Mapping):
+    if meta.get("duration"):
+        value = _duration(value, loc)
     if isinstance(value, str):
         try:
             value = float(value) if tp is float else int(value)

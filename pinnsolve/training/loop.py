@@ -61,6 +61,7 @@ class Stepper(Protocol):
     def state_dict(self, collective: bool = True) -> dict: ...
     def load_state_dict(self, state: dict) -> None: ...
     def report(self) -> dict: ...        # Progress fields: losses, lr, sampling, weights...
+    def objective(self) -> float: ...     # the weighted loss of the last step
     def error(self) -> float | None: ...
     def before_log(self) -> None: ...     # collectives every rank runs at a log step
     def start_warnings(self) -> list[str]: ...
@@ -93,6 +94,9 @@ class Loop:
         self.warnings: list[str] = []
         self.points_per_s = 0.0
         self.t_start = time.perf_counter()
+        self.stopped: str | None = None        # "budget" or "tolerance" when training ended early
+        self.switches: list[dict] = []         # phases that ended early, and why
+        self.recent: list[tuple[int, float]] = []   # (step, loss) at the phase's log steps
 
     @property
     def total_steps(self) -> int:
@@ -100,24 +104,29 @@ class Loop:
 
     # -- the loop ---------------------------------------------------------------------------
     def run(self, run=None) -> None:
-        """Train to the end of the last phase; checkpoints and log rows go to ``run``
-        (a RunDir, or None)."""
+        """Train to the end of the last phase, or until ``training.budget`` is spent or the
+        loss is below ``training.tolerance``; checkpoints and log rows go to ``run`` (a
+        RunDir, or None)."""
         tr = self.training
         self.retries = 0
+        self.stopped = None
         self.t_start = time.perf_counter() - self.elapsed
         self.callback("start", self.progress())
         if self.step == 0:
             for message in self.stepper.start_warnings():
                 self.warn(message)
-        while self.phase < len(self.phases):
+        while self.phase < len(self.phases) and self.stopped is None:
             phase = self.phases[self.phase]
             self.stepper.begin_phase(phase, self.carry)
             self.carry = None
+            self.recent = []
             self._snapshot()
             phase_t0 = time.perf_counter()
+            ended = None
             while self.phase_step < phase.steps:
-                if phase.seconds and time.perf_counter() - phase_t0 > phase.seconds:
-                    break  # wall-clock budget of the phase spent (not resumable mid-budget)
+                ended = self._time_is_up(phase, phase_t0)
+                if ended:
+                    break
                 t0 = time.perf_counter()
                 room = min(phase.steps - self.phase_step,
                            tr.checkpoint_every - self.step % tr.checkpoint_every)
@@ -140,8 +149,15 @@ class Loop:
                     self._log(run, phase)
                     self._snapshot()
                     self.retries = 0
+                    ended = self._converged(phase)
                 if run is not None and self.step % tr.checkpoint_every < done:
                     run.save_checkpoint(self.state_dict())
+                if ended:
+                    break
+            if ended:
+                self._switch(phase, ended)
+            if self.stopped is not None:
+                break   # the position stays in this phase: a larger budget continues it
             self.phase += 1
             self.history.append(self.phase_step)
             self.phase_step = 0
@@ -149,8 +165,57 @@ class Loop:
             self.carry = self.stepper.end_phase(phase, following)
             if run is not None:
                 run.save_checkpoint(self.state_dict())
-        self.elapsed = time.perf_counter() - self.t_start
+        if self.stopped == "budget":
+            if run is not None:   # the clock stopped at the budget; saving is not training
+                run.save_checkpoint(self.state_dict())
+        else:
+            self.elapsed = time.perf_counter() - self.t_start
+            if self.stopped is not None and run is not None:
+                run.save_checkpoint(self.state_dict())
         self.callback("end", self.progress())
+
+    # -- when a phase or training ends ------------------------------------------------------
+    def _time_is_up(self, phase: Phase, phase_t0: float) -> str | None:
+        """Why the phase ends before its next step on the clock, or None."""
+        budget = self.training.budget
+        elapsed = time.perf_counter() - self.t_start
+        if phase.seconds and time.perf_counter() - phase_t0 > phase.seconds:
+            return f"its {phase.seconds:g} s (phase seconds) are spent"
+        if budget and elapsed >= budget:
+            self.stopped = "budget"
+            self.elapsed = elapsed
+            return f"the training budget of {budget:g} s is spent"
+        if budget and phase.budget_share < 1 and elapsed >= phase.budget_share * budget:
+            return f"{phase.budget_share:g} of the budget is spent (budget_share)"
+        return None
+
+    def _converged(self, phase: Phase) -> str | None:
+        """At a log step: the tolerance reached (training ends) or a plateau (the phase
+        ends), else None."""
+        loss = self.stepper.objective()
+        tol = self.training.tolerance
+        if tol and loss < tol:
+            self.stopped = "tolerance"
+            return f"the loss {loss:.3g} is below training.tolerance {tol:g}"
+        self.recent.append((self.step, loss))
+        if not phase.patience:
+            return None
+        cut = self.step - phase.patience
+        before = [v for s, v in self.recent if s <= cut]
+        after = [v for s, v in self.recent if s > cut]
+        if before and after and min(after) > 0.99 * min(before):
+            return (f"a plateau: the best loss of the last {phase.patience} steps "
+                    f"({min(after):.3g}) is not 1 % below the best before ({min(before):.3g})")
+        return None
+
+    def _switch(self, phase: Phase, why: str) -> None:
+        """Record and announce why a phase ended early."""
+        entry = {"step": self.step, "phase": phase.optimizer, "elapsed_s": round(self.elapsed, 3),
+                 "reason": why}
+        self.switches.append(entry)
+        ending = "training ends" if self.stopped else f"phase {self.phase + 1} ({phase.optimizer}) ends"
+        self.callback("switch", Notice(f"{ending} at step {self.step}: {why}", step=self.step,
+                                       data={"reason": why}))
 
     def warn(self, message: str) -> None:
         self.warnings.append(message)
@@ -166,7 +231,8 @@ class Loop:
                         total_steps=self.total_steps, phase=phase, elapsed_s=elapsed,
                         points_per_s=self.points_per_s,
                         eta_s=(self.total_steps - self.step) / rate if rate else None,
-                        error=error, **self.stepper.report())
+                        error=error, budget_s=self.training.budget or None,
+                        **self.stepper.report())
 
     def _log(self, run, phase: Phase) -> None:
         self.stepper.before_log()
@@ -213,7 +279,7 @@ class Loop:
                 "lr_scale": self.lr_scale, "elapsed": self.elapsed,
                 "optimizer": optimizer if optimizer is not None else self.carry,
                 "plan": [[p.optimizer, p.steps] for p in self.phases],
-                "history": list(self.history),
+                "history": list(self.history), "switches": list(self.switches),
                 **self.stepper.state_dict(collective)}
 
     def load_state_dict(self, state: dict) -> list[str]:
@@ -225,6 +291,7 @@ class Loop:
         self.phase, self.phase_step = int(state["phase"]), int(state["phase_step"])
         self.lr_scale, self.elapsed = float(state["lr_scale"]), float(state["elapsed"])
         self.history = [int(h) for h in state.get("history", [])]
+        self.switches = [dict(w) for w in state.get("switches", [])]
         self.carry = state["optimizer"]
         return self._map_position(list(state.get("plan", [])))
 

@@ -383,6 +383,10 @@ class PinnStepper:
                 "causal_weights": [float(w) for w in tw.weights] if tw.weights is not None
                 else None, "stage": self.stage}
 
+    def objective(self) -> float:
+        """The weighted loss of the last step (unscaled, as the user's weights define it)."""
+        return float(sum(self.weights.get(k, 1.0) * v for k, v in self.last_losses.items()))
+
     def sampling_report(self) -> dict[str, dict[str, float]]:
         """Per region: residual imbalance max/mean |r| of the last step and the sampler's
         own diagnostics (causal front, population)."""

@@ -2,7 +2,8 @@
 :class:`Notice` for everything said in between (warnings, rollbacks, resumes, stages).
 
 The callback ``callback(event, record)`` receives ``("start" | "log" | "end", Progress)`` or
-``("warning" | "rollback" | "resume" | "stage" | "interrupted", Notice)``. The live display,
+``("warning" | "rollback" | "resume" | "switch" | "stage" | "interrupted", Notice)``
+(a switch: a phase or training ended early, on a plateau, the budget or the tolerance). The live display,
 ``--json`` lines and ``metrics.jsonl`` rows are all :meth:`Progress.row` of the same record,
 so a key means the same thing everywhere.
 """
@@ -33,6 +34,8 @@ class Progress:
         causal_weights: weights of the time chunks (``training.causal``).
         stage: multi-stage refinement figures of the current stage (stage, eps, eps_r,
             f_d, kappa, order, gain, loss_scale).
+        budget_s: ``training.budget`` when one is set (elapsed_s / budget_s is the share
+            used).
     """
 
     problem: str
@@ -50,6 +53,7 @@ class Progress:
     weights: dict[str, float] = field(default_factory=dict)
     causal_weights: list[float] | None = None
     stage: dict | None = None
+    budget_s: float | None = None
 
     def row(self) -> dict:
         """A plain JSON-able mapping (a ``metrics.jsonl`` row): optional parts that are
@@ -59,7 +63,7 @@ class Progress:
             value = getattr(self, f.name)
             if f.name == "stage":
                 out.update(value or {})
-            elif f.name in ("error", "causal_weights") and value is None:
+            elif f.name in ("error", "causal_weights", "budget_s") and value is None:
                 continue
             elif f.name in ("unknowns", "sampling", "weights") and not value:
                 continue

@@ -160,6 +160,9 @@ def _finish(problem: Problem, run: RunDir, stepper: PinnStepper, first: Parts, l
                "files": [str(f) for f in files],
                "sampling": {"strategy": problem.settings.sampling.strategy,
                             **stepper.sampling_report()}}
+    if tr.budget or tr.tolerance or loop.switches:
+        metrics["budget"] = {"budget_s": tr.budget or None, "used_s": loop.elapsed,
+                             "stopped": loop.stopped, "switches": loop.switches}
     if stage_reports:
         metrics["stages"] = stage_reports
     if stepper.parts.reference is not None:

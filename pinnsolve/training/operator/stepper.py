@@ -271,6 +271,10 @@ class OperatorStepper:
     def start_warnings(self) -> list[str]:
         return []
 
+    def objective(self) -> float:
+        """The weighted loss of the last step."""
+        return float(sum(self.parts.weights[k] * v for k, v in self.last_losses.items()))
+
     # -- state ------------------------------------------------------------------------------
     def optimizer_state(self) -> dict | None:
         return self.optimizer.state_dict() if self.optimizer is not None else None
