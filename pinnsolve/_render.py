@@ -110,7 +110,8 @@ def problem_summary(problem, compiled) -> Group:
     head.add_row("sampling", f"{sm.strategy}{' (causal)' if sm.causal and sm.strategy == 'r3' else ''}"
                  f", {sm.interior} interior points, {every}")
     head.add_row("training", " → ".join(f"{p.optimizer} {p.steps}" for p in s.training.phases)
-                 + f" ({s.training.dtype}, seed {s.training.seed})"
+                 + f" ({s.training.dtype}, seed {s.training.seed}"
+                 + (f", budget {s.training.budget:g} s)" if s.training.budget else ")")
                  + (f", weighting {s.training.weighting.scheme}"
                     if s.training.weighting.scheme != "fixed" else "")
                  + (f", causal weights over {s.training.causal.chunks} time chunks"
@@ -118,6 +119,10 @@ def problem_summary(problem, compiled) -> Group:
                  + "".join(f"; stage {k + 2}: " + " → ".join(f"{p.optimizer} {p.steps}"
                                                             for p in st.phases)
                            for k, st in enumerate(s.training.stages)))
+
+    from .spec.plan import describe
+    for k, line in enumerate(describe(s)):
+        head.add_row("plan" if k == 0 else "", line)
 
     terms = Table(title="terms", show_lines=False, expand=False)
     for col in ("name", "where", "residual (= 0)", "derivatives"):

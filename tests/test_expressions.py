@@ -545,16 +545,22 @@ def test_bad_overrides(item, key, match, tmp_path):
 
 # -- settings --------------------------------------------------------------------------------
 def test_settings_defaults():
-    prob = load_problem(BURGERS)
-    assert prob.settings == Settings()
-    s = prob.settings
+    # The schema's defaults (what a file with its own phases gets around them)...
+    s = Settings()
     assert (s.model.kind, s.model.width, s.model.depth, s.model.activation) == ("mlp", 64, 4, "tanh")
     assert s.derivatives.engine == "autodiff"
     assert (s.sampling.interior, s.sampling.boundary, s.sampling.initial) == (2000, 200, 200)
     assert [(p.optimizer, p.steps) for p in s.training.phases] == [("adam", 3000), ("lbfgs", 1000)]
     assert s.training.phases[0].lr == 1e-3 and s.training.phases[0].schedule == "exponential"
     assert s.training.weights == {} and s.training.dtype == "float32"
+    assert s.training.budget == 0
     assert s.output.formats == ("vtu", "xdmf", "npz", "png")
+    # ...and a physics-only file gets the plan on top of them (tests/test_plan.py).
+    prob = load_problem(BURGERS)
+    planned = prob.settings
+    assert planned.sampling == s.sampling and planned.derivatives == s.derivatives
+    assert planned.training.budget == 300 and planned.training.dtype == "float64"
+    assert [p.optimizer for p in planned.training.phases] == ["adam", "quasi_newton"]
 
 
 def test_settings_values_are_converted():

@@ -15,6 +15,7 @@ from .expressions import RESERVED, Scope, parse_equation, parse_expression
 from .files import load_npz, read_yaml
 from .operator import operator_settings
 from .overrides import apply_overrides
+from .plan import plan
 from .problem import (Condition, Domain, Equation, Interval, Observations, Parameter, Problem,
                       Reference, Region, Unknown, VectorCoordinate)
 from .shapes import parse_shape
@@ -67,8 +68,8 @@ def build_problem(raw: dict, *, source: str = "<mapping>", overrides: Iterable[s
     base = Path(source).resolve().parent if source != "<mapping>" else Path.cwd()
     overrides = list(overrides)
     if any(o.startswith("training.phases.") for o in overrides):
-        raw = _with_default_phases(raw)
-    raw = apply_overrides(raw, overrides, file=source)
+        raw = _with_default_phases(plan(raw))   # the override edits the planned phases
+    raw = plan(apply_overrides(raw, overrides, file=source))
     return _Builder(raw, source, base).problem()
 
 

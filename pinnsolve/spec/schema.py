@@ -92,7 +92,7 @@ class Phase:
     """One optimizer phase. ``optimizer`` ∈ OPTIMIZERS."""
 
     optimizer: Literal["adam", "adamw", "multiadam", "lbfgs", "bfgs", "ssbfgs", "ssbroyden",
-                       "gauss_newton"] = "adam"
+                       "gauss_newton", "quasi_newton"] = "adam"
     steps: int = _rng(1000, 0, 100_000_000)
     lr: float | None = _rng(None, 0.0, 1e3)
     schedule: Literal["constant", "exponential", "cosine", "linear"] = "constant"
@@ -204,6 +204,8 @@ class TrainingSettings:
     budget: float = _rng(0.0, 0.0, 1e9, duration=True)
     # Stop when the weighted training loss falls below this (checked at log steps; 0: never).
     tolerance: float = _rng(0.0, 0.0, 1e30)
+    # Keys the default plan filled in (spec/plan.py); set by pinnsolve, shown by check.
+    planned: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,9 @@ from .multiadam import MultiAdam
 from .quasi_newton import DenseQuasiNewton
 
 DEFAULT_LR = {"adam": 1e-3, "adamw": 1e-3, "multiadam": 1e-3, "lbfgs": 1.0, "bfgs": 1.0,
-              "ssbfgs": 1.0, "ssbroyden": 1.0, "gauss_newton": 1.0}
-CLOSURE_DRIVEN = frozenset({"lbfgs", "bfgs", "ssbfgs", "ssbroyden", "gauss_newton"})
+              "ssbfgs": 1.0, "ssbroyden": 1.0, "gauss_newton": 1.0, "quasi_newton": 1.0}
+CLOSURE_DRIVEN = frozenset({"lbfgs", "bfgs", "ssbfgs", "ssbroyden", "gauss_newton",
+                            "quasi_newton"})
 
 
 def schedule_factor(phase: Phase, step: int) -> float:
@@ -76,6 +77,20 @@ def _dense(variant):
     return factory
 
 
+def _quasi_newton(phase, params, residuals):
+    # The dense self-scaled BFGS where its P × P inverse Hessian fits (it reaches far lower
+    # losses than L-BFGS on small networks, docs/accuracy_toolkit.md), else L-BFGS.
+    if sum(p.numel() for p in params) <= DENSE_MAX_PARAMS:
+        return DenseQuasiNewton(params, lr=base_lr(phase), variant="ssbfgs")
+    return _lbfgs(phase, params, residuals)
+
+
+def keeps_curvature(optimizer: torch.optim.Optimizer | None) -> bool:
+    """Whether an optimizer keeps its (dense) curvature across point redraws and into a
+    following phase of the same word."""
+    return isinstance(optimizer, DenseQuasiNewton)
+
+
 def _gauss_newton(phase, params, residuals):
     return LevenbergMarquardt(params, residuals, lr=base_lr(phase), damping=phase.damping,
                               cg_iters=phase.cg_iters)
@@ -84,7 +99,7 @@ def _gauss_newton(phase, params, residuals):
 OPTIMIZERS: dict[str, Callable] = {
     "adam": _adam, "adamw": _adamw, "multiadam": _multiadam, "lbfgs": _lbfgs,
     "bfgs": _dense("bfgs"), "ssbfgs": _dense("ssbfgs"), "ssbroyden": _dense("ssbroyden"),
-    "gauss_newton": _gauss_newton}
+    "gauss_newton": _gauss_newton, "quasi_newton": _quasi_newton}
 
 
 def make_optimizer(phase: Phase, params: Iterable[torch.nn.Parameter],

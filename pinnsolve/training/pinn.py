@@ -15,12 +15,9 @@ from ..spec.schema import Phase, TrainingSettings
 from . import acceleration, faults
 from .loop import NonFinite, Position
 from .parts import Parts
-from .phases import CLOSURE_DRIVEN, base_lr, make_optimizer, schedule_factor
+from .phases import CLOSURE_DRIVEN, base_lr, keeps_curvature, make_optimizer, schedule_factor
 
 LBFGS_CHUNK = 20  # L-BFGS iterations per optimizer.step call (progress and NaN checks between)
-# Dense quasi-Newton keeps its inverse Hessian when the points are redrawn (as Urbán et al. do
-# with RAD): the loss changes little, and the full matrix is expensive to rebuild.
-WARM_ACROSS_REDRAWS = frozenset({"bfgs", "ssbfgs", "ssbroyden"})
 ADVICE = ("check the equation's scaling (non-dimensionalise), lower the learning rate, or use "
           "float64")
 
@@ -169,7 +166,8 @@ class PinnStepper:
     def end_phase(self, phase: Phase, following: Phase | None) -> dict | None:
         # ssbfgs → ssbfgs (e.g. redrawing points, then fixed points) keeps the curvature.
         carry = (self.optimizer.state_dict() if following is not None and
-                 following.optimizer == phase.optimizer in WARM_ACROSS_REDRAWS else None)
+                 following.optimizer == phase.optimizer and keeps_curvature(self.optimizer)
+                 else None)
         self.optimizer = None
         self.chunk_loss = None
         return carry
@@ -296,10 +294,12 @@ class PinnStepper:
 
     def _redraw(self, phase: Phase, step: int) -> None:
         """New points for every moving sampler, then a fresh L-BFGS (old curvature pairs
-        describe the old loss); dense quasi-Newton keeps its inverse Hessian."""
+        describe the old loss); dense quasi-Newton keeps its inverse Hessian when the points
+        are redrawn (as Urbán et al. do with RAD): the loss changes little, and the full
+        matrix is expensive to rebuild."""
         for key, sampler in self.samplers.items():
             sampler.redraw(self.residual_fns[key])
-        if phase.optimizer not in WARM_ACROSS_REDRAWS:
+        if not keeps_curvature(self.optimizer):
             self.optimizer = make_optimizer(phase, self.params, self.residual_vector)
         self.redrawn_at = step
         self.chunk_loss = None

@@ -1,0 +1,145 @@
+"""The zoo benchmark: every problem of benchmarks/zoo/ (physics only, as a new user writes
+it) solved with a named configuration of defaults; L2RE and time into docs/zoo.json and the
+table docs/zoo.md.
+
+Configurations:
+  old   the defaults of stop 14, pinned here: MLP 4×64 tanh, float32, Adam 3000 steps
+        (1e-3, ×0.9 every 1000) then L-BFGS 1000, 2000 interior / 200 boundary / 200 initial
+        uniform points redrawn every 100 steps, fixed weights.
+  new   today's defaults: nothing added to the file.
+
+Run (one torch thread per problem, one problem at a time, each in its own process):
+  .venv/bin/python benchmarks/zoo.py --config old [--only poisson_peak,wave_1d] [--timeout 1800]
+  .venv/bin/python benchmarks/zoo.py --table        # rewrite docs/zoo.md from docs/zoo.json
+Cells of separate invocations are merged into docs/zoo.json (a cell records its date, the
+configuration and the machine's load at its start).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ZOO = ROOT / "benchmarks" / "zoo"
+JSON = ROOT / "docs" / "zoo.json"
+DOC = ROOT / "docs" / "zoo.md"
+
+OLD = ["model.kind=mlp", "model.width=64", "model.depth=4", "model.activation=tanh",
+       "training.dtype=float32", "sampling.interior=2000", "sampling.boundary=200",
+       "sampling.initial=200", "sampling.resample_every=100",
+       "training.phases=[{optimizer: adam, steps: 3000, lr: 0.001, schedule: exponential, "
+       "decay: 0.9, decay_steps: 1000}, {optimizer: lbfgs, steps: 1000}]"]
+CONFIGS = {"old": OLD, "new": []}
+
+CHILD = r"""
+import json, sys, time
+import torch
+torch.set_num_threads(1)
+sys.path.insert(0, sys.argv[1])
+import pinnsolve
+path, out, overrides = sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
+t0 = time.perf_counter()
+run = pinnsolve.solve(path, out=out, fresh=True, overrides=overrides)
+m = run.metrics
+errs = {k: v.get("l2re") for k, v in m.get("errors", {}).items()}
+print("RESULT " + json.dumps({"errors": errs, "train_time_s": m.get("train_time_s"),
+                              "wall_s": time.perf_counter() - t0, "steps": m.get("steps"),
+                              "unknowns": m.get("unknowns", {}),
+                              "budget": m.get("budget"), "plan": m.get("plan")}))
+"""
+
+
+def solve_one(path: Path, config: str, timeout: float) -> dict:
+    out = ROOT / "runs" / "zoo" / config / path.stem
+    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    t0 = time.perf_counter()
+    load = os.getloadavg()[0]
+    try:
+        proc = subprocess.run([sys.executable, "-c", CHILD, str(ROOT), str(path), str(out),
+                               json.dumps(CONFIGS[config])], capture_output=True, text=True,
+                              timeout=timeout, env=env)
+    except subprocess.TimeoutExpired:
+        return {"status": "timeout", "wall_s": time.perf_counter() - t0, "load": load}
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
+    if proc.returncode != 0 or not lines:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["?"]
+        return {"status": "failed", "message": tail[0][:300], "load": load,
+                "wall_s": time.perf_counter() - t0}
+    result = json.loads(lines[-1][len("RESULT "):])
+    errs = [v for v in result["errors"].values() if v is not None]
+    result.update(status="ok", l2re=max(errs) if errs else None, load=load)
+    return result
+
+
+def table(cells: dict) -> str:
+    names = sorted({c.split("/")[1] for c in cells})
+    configs = [c for c in CONFIGS if any(k.startswith(c + "/") for k in cells)]
+    lines = ["| problem | " + " | ".join(f"{c}: L2RE | {c}: time (s)" for c in configs) + " |",
+             "|---|" + "---|---|" * len(configs)]
+    for n in names:
+        row = [n]
+        for c in configs:
+            cell = cells.get(f"{c}/{n}")
+            if cell is None:
+                row += ["", ""]
+            elif cell["status"] != "ok":
+                row += [cell["status"], f"{cell.get('wall_s', 0):.0f}"]
+            else:
+                err = cell["l2re"]
+                row += [f"{err:.2e}" if err is not None else "-", f"{cell['train_time_s']:.0f}"]
+        lines.append("| " + " | ".join(row) + " |")
+    summary = []
+    for c in configs:
+        errs = [cells[k]["l2re"] if cells[k]["status"] == "ok" and cells[k]["l2re"] is not None
+                else float("inf") for k in cells if k.startswith(c + "/")]
+        if errs:
+            errs.sort()
+            good = sum(e <= 1e-2 for e in errs)
+            summary.append(f"- `{c}`: {len(errs)} problems, {good} at L2RE ≤ 1e-2 "
+                           f"({100 * good / len(errs):.0f} %), median "
+                           f"{errs[len(errs) // 2]:.2e}")
+    return "\n".join(lines) + "\n\n" + "\n".join(summary) + "\n"
+
+
+def write_doc(cells: dict) -> None:
+    DOC.write_text(
+        "# The zoo: problems as users write them\n\n"
+        "Each problem of `benchmarks/zoo/` gives only its physics (no `model`, `sampling` or "
+        "`training` section) and an exact or independently computed reference. L2RE is the "
+        "largest relative L2 error over the fields; time is training time on one torch "
+        "thread. Configurations and how to reproduce: `benchmarks/zoo.py` (its docstring). "
+        "Cells were measured on the 2-core development machine, sometimes beside other "
+        "jobs (each cell records the load average at its start in docs/zoo.json).\n\n"
+        + table(cells))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--config", choices=list(CONFIGS), default="new")
+    ap.add_argument("--only", default="")
+    ap.add_argument("--timeout", type=float, default=1800)
+    ap.add_argument("--table", action="store_true", help="only rewrite docs/zoo.md")
+    args = ap.parse_args()
+    cells = json.loads(JSON.read_text()) if JSON.exists() else {}
+    if not args.table:
+        names = [n for n in args.only.split(",") if n]
+        files = [p for p in sorted(ZOO.glob("*.yaml")) if not names or p.stem in names]
+        for path in files:
+            cell = solve_one(path, args.config, args.timeout)
+            cell["date"] = datetime.date.today().isoformat()
+            cells[f"{args.config}/{path.stem}"] = cell
+            print(args.config, path.stem, {k: cell.get(k) for k in
+                                           ("status", "l2re", "train_time_s", "steps")},
+                  flush=True)
+            JSON.write_text(json.dumps(cells, indent=1, sort_keys=True))
+    write_doc(cells)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+"""The default plan: what a problem trains with when its file leaves training to pinnsolve.
+
+A file that gives ``training.phases`` is an expert's: its settings are used as written and
+every other default is the schema's. A file without phases gets the plan below, spelled out
+into the raw mapping before overrides are applied (so ``training.phases.0.steps=...`` and
+``training.budget=10m`` address it, and the run directory's ``config.yaml`` shows what ran):
+
+- a wall-clock ``training.budget`` (5 minutes) instead of step counts: Adam (lr 2e-3,
+  decayed) for at most 30 % of it, ending early on a plateau, then the quasi-Newton phase
+  (dense self-scaled BFGS where the network is small enough, else L-BFGS) on collocation
+  points redrawn every 500 iterations, to the end of the budget;
+- float64 (the quasi-Newton phase goes far below float32's round-off);
+- a compact network (4 × 40 tanh, about 5 000 parameters: the dense phase fits), unless the
+  file sets width or depth.
+
+Only keys the file (or an override) leaves unset are planned: an explicit setting always
+wins. :func:`describe` says in words what was planned, for ``pinnsolve check``.
+"""
+from __future__ import annotations
+
+import copy
+
+BUDGET = "5m"
+PHASES = (
+    {"optimizer": "adam", "steps": 1_000_000, "lr": 2.0e-3, "schedule": "exponential",
+     "decay": 0.9, "decay_steps": 2000, "budget_share": 0.3, "patience": 3000},
+    {"optimizer": "quasi_newton", "steps": 10_000_000, "resample_every": 500},
+)
+MODEL = {"width": 40, "depth": 4}
+DTYPE = "float64"
+MARK = "planned"   # training.planned: the list of keys the plan filled in
+
+
+def plan(raw: dict) -> dict:
+    """``raw`` with the default plan filled in where the file leaves training to pinnsolve
+    (no ``training.phases``); unchanged otherwise."""
+    training = raw.get("training")
+    if training is not None and not isinstance(training, dict):
+        return raw   # the schema reports it
+    training = dict(training or {})
+    if "phases" in training or raw.get("operator") is not None:
+        return raw
+    out = copy.copy(raw)
+    planned = ["phases"]
+    training["phases"] = [dict(p) for p in PHASES]
+    if "budget" not in training:
+        training["budget"] = BUDGET
+        planned.append("budget")
+    if "dtype" not in training:
+        training["dtype"] = DTYPE
+        planned.append("dtype")
+    model = raw.get("model")
+    if model is None or (isinstance(model, dict) and not {"width", "depth"} & set(model)):
+        out["model"] = {**(model or {}), **MODEL}
+        planned.append("model")
+    training[MARK] = planned
+    out["training"] = training
+    return out
+
+
+def describe(settings) -> list[str]:
+    """What the plan chose, in words (empty when the file set its own phases)."""
+    tr = settings.training
+    if not tr.planned:
+        return []
+    m = settings.model
+    lines = [f"training planned by pinnsolve ({', '.join(tr.planned)}); any key set in the "
+             "file or as an override wins"]
+    if tr.budget:
+        lines.append(f"budget {tr.budget:g} s: Adam for at most "
+                     f"{tr.phases[0].budget_share:.0%} of it (ends early on a plateau), then "
+                     "dense self-scaled BFGS (or L-BFGS above 8000 parameters) on points "
+                     "redrawn every 500 iterations")
+    lines.append(f"network {m.kind} {m.depth}×{m.width} {m.activation}, {tr.dtype}")
+    return lines
