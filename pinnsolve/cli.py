@@ -232,8 +232,8 @@ def finetune(run: Path = typer.Argument(..., help="Operator run directory."),
 
 @app.command()
 def show(run: Path = typer.Argument(..., help="Run directory.")) -> None:
-    """Show the state of a run directory (done, interrupted at step N of M, never trained)
-    and its metrics. Read-only: it works while a solve holds the run."""
+    """Show the metrics of a run directory and its state (done, interrupted at step N of M,
+    never trained). Read-only: it works while a solve holds the run."""
     from ._render import run_summary
     from .io.run import open_run
 

@@ -9,6 +9,7 @@ import secrets
 import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from xml.sax.saxutils import quoteattr
 
 import meshio
 import meshio.xdmf
@@ -176,10 +177,32 @@ def write_points_vtu(
     padded[:, : pts.shape[1]] = pts
     fields = _flatten_fields(point_data or {}, (n,), f"({n},) or ({n}, c)")
     cells = [("vertex", np.arange(n, dtype=np.int64)[:, None])]
-    mesh = meshio.Mesh(padded, cells, point_data=fields,
-                       field_data={k: np.atleast_1d(np.asarray(v)) for k, v in
-                                   (field_data or {}).items()})
-    return atomic_write_with(path, ".vtu", lambda tmp: meshio.write(tmp, mesh, file_format="vtu"))
+    mesh = meshio.Mesh(padded, cells, point_data=fields)
+    block = _field_data_xml(field_data or {})
+
+    def write(tmp: Path) -> None:
+        meshio.write(tmp, mesh, file_format="vtu")
+        if block:   # meshio 5.3 reads VTU FieldData but does not write it: insert it
+            text = tmp.read_text(encoding="utf-8")
+            tmp.write_text(text.replace("<UnstructuredGrid>", "<UnstructuredGrid>\n" + block, 1),
+                           encoding="utf-8")
+
+    return atomic_write_with(path, ".vtu", write)
+
+
+def _field_data_xml(field_data: Mapping[str, np.ndarray]) -> str:
+    """A VTK XML ``<FieldData>`` block of small numeric arrays (ASCII), or ''."""
+    if not field_data:
+        return ""
+    rows = []
+    for name, value in field_data.items():
+        arr = np.atleast_1d(np.asarray(value)).reshape(-1)
+        kind, fmt = ("Int64", "{:d}") if np.issubdtype(arr.dtype, np.integer) else \
+            ("Float64", "{!r}")
+        items = " ".join(fmt.format(int(v) if kind == "Int64" else float(v)) for v in arr)
+        rows.append(f'<DataArray type="{kind}" Name={quoteattr(str(name))} '
+                    f'NumberOfTuples="{arr.size}" format="ascii">{items}</DataArray>')
+    return "<FieldData>\n" + "\n".join(rows) + "\n</FieldData>"
 
 
 # --------------------------------------------------------------------------- XDMF series
