@@ -489,3 +489,25 @@ def test_collocation_cloud_refuses_a_linked_fields_folder(tmp_path):
         write_point_cloud(tmp_path / "run" / "fields" / "collocation.vtu", np.zeros((2, 2)),
                           {}, run_path=tmp_path / "run")
     assert list((tmp_path / "outside").iterdir()) == []
+
+
+def test_sigterm_during_export_leaves_no_temporaries(run_copy, monkeypatch):
+    import signal
+
+    from pinnsolve.io import vtk
+
+    def killed(self, *args, **kwargs):   # SIGTERM arrives while the series is half written
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(vtk._SiblingH5Writer, "write_data", killed)
+    before = signal.getsignal(signal.SIGTERM)
+    result = CliRunner().invoke(app, ["export", str(run_copy), "--xdmf"])
+    assert result.exit_code == 128 + signal.SIGTERM
+    assert [p.name for p in (run_copy / "fields").iterdir() if ".tmp-" in p.name] == []
+    assert signal.getsignal(signal.SIGTERM) == before   # the handler is the command's only
+
+
+def test_show_of_a_directory_prepared_but_never_configured(tmp_path):
+    RunDir(tmp_path / "r").prepare()
+    result = CliRunner().invoke(app, ["show", str(tmp_path / "r")])
+    assert result.exit_code == 2 and "nevertrained" in flat(result)

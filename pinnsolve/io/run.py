@@ -316,6 +316,10 @@ class Run:
         self.path = Path(path)
         self._dir = RunDir(self.path)
         if not (self.path / "config.yaml").exists():
+            if self._dir.is_run():   # prepared (marker written), stopped before its config
+                raise RunError("never trained: the solve that made this run directory stopped "
+                               "before writing config.yaml; solve again with this --out",
+                               path=str(self.path))
             raise RunError("not a run directory (no config.yaml)", path=str(self.path))
         self._problem = None
         self._model = None
