@@ -316,7 +316,7 @@ def test_show_of_a_finished_run(trained):
 
 def test_show_of_an_interrupted_run(tmp_path):
     def stop(event, info):
-        if event == "log" and info["step"] == 2:
+        if event == "log" and info.step == 2:
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
