@@ -354,6 +354,24 @@ def test_show_of_a_malformed_metrics_file_is_located(run_copy, content):
     assert f"{run_copy}/metrics.json:".replace(" ", "") in flat(result)
 
 
+@pytest.mark.parametrize("junk", ['[1, 2]\n{"step": 9}\n', '{"step": "x"}\n', '{"ste',
+                                  "\xff\n"])
+def test_show_and_export_read_a_damaged_log_up_to_the_damage(run_copy, junk):
+    with open(run_copy / "metrics.jsonl", "ab") as f:
+        f.write(junk.encode("latin-1"))
+    shown = CliRunner().invoke(app, ["show", str(run_copy)])
+    assert shown.exit_code == 0 and "done in" in shown.output, shown.output
+    exported = CliRunner().invoke(app, ["export", str(run_copy), "--npz"])
+    assert exported.exit_code == 0, exported.output
+
+
+def test_export_with_a_cut_config_is_located(run_copy):
+    (run_copy / "config.yaml").write_text("domain: {x: [0, 1")
+    result = CliRunner().invoke(app, ["export", str(run_copy), "--npz"])
+    assert result.exit_code == 2 and "config.yaml" in flat(result)
+    assert "Traceback" not in result.output
+
+
 def test_show_with_odd_values_in_metrics_still_answers(run_copy):
     (run_copy / "metrics.json").write_text(json.dumps({"steps": 3, "train_time_s": "soon",
                                                        "errors": {"u": "big"}}))

@@ -270,9 +270,12 @@ class RunDir:
         rows = []
         for line in p.read_text(encoding="utf-8", errors="replace").splitlines():
             try:
-                rows.append(json.loads(line))
+                row = json.loads(line)
             except json.JSONDecodeError:
                 break  # a line cut by a crash ends the log
+            if not isinstance(row, dict):
+                break  # not a line pinnsolve wrote: the log is read up to it
+            rows.append(row)
         return rows
 
     def truncate_log(self, step: int) -> None:
