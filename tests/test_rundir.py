@@ -372,6 +372,17 @@ def test_export_with_a_cut_config_is_located(run_copy):
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("name, command", [("metrics.json", ["show"]),
+                                           ("env.json", ["export", "--npz"])])
+def test_a_fifo_among_the_run_files_is_refused_not_read(run_copy, name, command):
+    (run_copy / name).unlink()
+    os.mkfifo(run_copy / name)
+    start = time.perf_counter()
+    result = CliRunner().invoke(app, [command[0], str(run_copy), *command[1:]])
+    assert result.exit_code == 2 and f"{name}:isnotaregularfile" in flat(result)
+    assert time.perf_counter() - start < 2.0
+
+
 def test_show_with_odd_values_in_metrics_still_answers(run_copy):
     (run_copy / "metrics.json").write_text(json.dumps({"steps": 3, "train_time_s": "soon",
                                                        "errors": {"u": "big"}}))

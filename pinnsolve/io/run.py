@@ -136,6 +136,8 @@ class RunDir:
         before the marker existed) an ``env.json`` written by pinnsolve."""
         if (self.path / MARKER).is_file():
             return True
+        if not (self.path / "env.json").is_file():   # also: a FIFO would block the read
+            return False
         try:
             env = json.loads((self.path / "env.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -336,6 +338,8 @@ class Run:
         p = self.path / name
         if not p.exists() and not required:
             return {}
+        if p.exists() and not p.is_file():   # a FIFO would block the read, a device too
+            raise RunError("is not a regular file", path=str(p))
         try:
             value = json.loads(p.read_text(encoding="utf-8"))
         except OSError as exc:
