@@ -540,3 +540,22 @@ def test_show_of_a_directory_prepared_but_never_configured(tmp_path):
     RunDir(tmp_path / "r").prepare()
     result = CliRunner().invoke(app, ["show", str(tmp_path / "r")])
     assert result.exit_code == 2 and "nevertrained" in flat(result)
+
+
+@pytest.mark.parametrize("plant", ["out-is-a-file", "fields-is-a-file"])
+def test_cli_solve_into_a_bad_directory_is_a_located_error(tmp_path, plant):
+    import yaml
+
+    problem = tmp_path / "heat.yaml"
+    problem.write_text(yaml.safe_dump(TINY))
+    out = tmp_path / "out"
+    if plant == "out-is-a-file":
+        out.write_text("a file")
+        bad, why = out, "isafile,notadirectory"
+    else:
+        out.mkdir()
+        (out / "fields").write_text("a file")
+        bad, why = out / "fields", "isafile,buttherundirectoryneedsadirectoryhere"
+    result = CliRunner().invoke(app, ["solve", str(problem), "--out", str(out), "--quiet"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert f"{bad}:{why}".replace(" ", "") in flat(result)
