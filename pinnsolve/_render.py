@@ -148,6 +148,56 @@ def _where(region) -> str:
     return region.kind
 
 
+def result_lines(m: dict) -> list[str]:
+    """The figures of a metrics.json as lines of rich markup: test-set errors, per-field
+    errors, unknowns and the files written."""
+    lines = []
+    if m.get("test"):   # operator runs: errors over the held-out instances
+        lines.append(f"  test instances: rel. L2 mean {m['test']['l2re_mean']:.3e}, worst "
+                     f"{m['test']['l2re_worst']:.3e}")
+    for field, err in m.get("errors", {}).items():
+        lines.append(f"  {escape(str(field))}: L2 rel. error {err['l2re']:.3e}, max abs "
+                     f"{err['max_abs']:.3e}")
+    for name, value in m.get("unknowns", {}).items():
+        lines.append(f"  unknown {escape(str(name))} = {value:.6g}")
+    for path in m.get("files", []):
+        lines.append(f"  wrote {escape(str(path))}")
+    return lines
+
+
+def run_summary(path, metrics: dict, progress: dict) -> str:
+    """``pinnsolve show``: the run's state (done, interrupted at step N of M, never
+    trained) and, when a finish was recorded, its figures."""
+    where = escape(str(path))
+    state, step, total = progress["state"], progress.get("step"), progress.get("total_steps")
+    if state == "untrained":
+        return (f"[yellow]never trained[/]: {where} has no checkpoint and no log yet; "
+                f"`pinnsolve solve PROBLEM --out {where}` trains it")
+    lines = []
+    if state == "interrupted":
+        at = ("before its first log row (a checkpoint exists)" if step is None else
+              f"at step {step}" + (f" of {total}" if total else ""))
+        lines.append(f"[yellow]interrupted[/] {at} → {where}; run `pinnsolve solve` again "
+                     "with the same --out to resume")
+        if metrics:
+            lines.append(f"  figures below are from the earlier finish at step "
+                         f"{metrics.get('steps', '?')}")
+    else:
+        try:
+            seconds = f"{float(metrics.get('train_time_s', 0)):.1f} s, "
+        except (TypeError, ValueError):
+            seconds = ""
+        lines.append(f"[bold green]done[/] in {seconds}{metrics.get('steps', '?')} steps → "
+                     f"{where}")
+    if metrics:
+        try:
+            lines += result_lines(metrics)
+        except (TypeError, KeyError, ValueError, AttributeError):
+            lines.append("  [yellow]metrics.json holds unexpected values; its figures are not "
+                         "shown[/]")
+    return "\n".join(lines)
+
+
 def error_panel(message: str, title: str = "error") -> Panel:
     # fold, not crop: a long path is one word and must stay readable in full
     return Panel(Text(message, overflow="fold"), title=title, border_style="red", expand=False)

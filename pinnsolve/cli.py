@@ -109,38 +109,53 @@ def _print_result(run, json_lines: bool) -> None:
     if json_lines:
         print(json.dumps({"event": "result", "run": str(run.path), "metrics": run.metrics}))
         return
+    from ._render import result_lines
+
     m = run.metrics
     console.print(f"[bold green]done[/] in {m.get('train_time_s', 0):.1f} s, "
                   f"{m.get('steps', 0)} steps → {run.path}")
-    if m.get("test"):   # operator runs: errors over the held-out instances
-        console.print(f"  test instances: rel. L2 mean {m['test']['l2re_mean']:.3e}, worst "
-                      f"{m['test']['l2re_worst']:.3e}")
-    for field, err in m.get("errors", {}).items():
-        console.print(f"  {field}: L2 rel. error {err['l2re']:.3e}, max abs {err['max_abs']:.3e}")
-    for name, value in m.get("unknowns", {}).items():
-        console.print(f"  unknown {name} = {value:.6g}")
-    for path in m.get("files", []):
-        console.print(f"  wrote {path}")
+    for line in result_lines(m):
+        console.print(line)
 
 
 @app.command()
 def export(run: Path = typer.Argument(..., help="Run directory."),
-           vtk: bool = typer.Option(False, "--vtk", help="VTU (steady) file."),
-           xdmf: bool = typer.Option(False, "--xdmf", help="XDMF+HDF5 time series."),
+           vtk: bool = typer.Option(False, "--vtk", help="VTU: solution.vtu (steady) or "
+                                    "solution.pvd + one .vtu per time (time-dependent)."),
+           xdmf: bool = typer.Option(False, "--xdmf", help="XDMF+HDF5 (a time series when "
+                                     "time-dependent)."),
            npz: bool = typer.Option(False, "--npz", help="NumPy arrays."),
            png: bool = typer.Option(False, "--png", help="Plots."),
            grid: Optional[str] = typer.Option(None, "--grid", help="Grid sizes, e.g. x=256,t=101."),
            mesh: Optional[Path] = typer.Option(None, "--mesh", help="Evaluate on this mesh file."),
+           max_grid_points: Optional[int] = typer.Option(
+               None, "--max-grid-points", min=1, help="Cap on the grid's points (default: the "
+               "run's limits.max_grid_points)."),
            ) -> None:
     """Re-export fields from a run directory."""
+    import signal
+
+    from .io.fields import check_grid
     from .io.run import open_run
 
     formats = [f for f, on in (("vtu", vtk), ("xdmf", xdmf), ("npz", npz), ("png", png)) if on]
+
+    def terminate(signum, frame):   # SIGTERM unwinds like Ctrl-C: temp files are removed
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, terminate)
     try:
         sizes = _grid_option(grid)
-        paths = open_run(run).export(formats=formats or None, grid=sizes, mesh=mesh)
+        r = open_run(run)
+        if sizes:   # named after the option here; Run.export checks again for Python calls
+            check_grid(r.problem, sizes, file="<command line>", key="--grid",
+                       max_points=max_grid_points)
+        paths = r.export(formats=formats or None, grid=sizes, mesh=mesh,
+                         max_grid_points=max_grid_points)
     except PinnsolveError as exc:
         _fail(exc)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     for p in paths:
         console.print(f"wrote {p}")
     if not paths:
@@ -217,14 +232,17 @@ def finetune(run: Path = typer.Argument(..., help="Operator run directory."),
 
 @app.command()
 def show(run: Path = typer.Argument(..., help="Run directory.")) -> None:
-    """Show the metrics of a run directory."""
+    """Show the metrics of a run directory and its state (done, interrupted at step N of M,
+    never trained). Read-only: it works while a solve holds the run."""
+    from ._render import run_summary
     from .io.run import open_run
 
     try:
         r = open_run(run)
+        summary = run_summary(r.path, r.metrics, r.progress())
     except PinnsolveError as exc:
         _fail(exc)
-    _print_result(r, False)
+    console.print(summary)
 
 
 def main() -> None:

@@ -1,6 +1,7 @@
 """Evaluate fields and references on output grids."""
 from __future__ import annotations
 
+import math
 from typing import Callable
 
 import numpy as np
@@ -22,16 +23,73 @@ DEFAULT_POINTS = {1: 201, 2: 101, 3: 41}
 def grid_axes(problem: Problem, sizes: dict[str, int] | None = None) -> dict[str, np.ndarray]:
     """1-D axes of the output grid: spatial coordinates in order, then time."""
     d = problem.domain
+    bounds = {c.name: (c.lo, c.hi) for c in d.space}
+    if d.time is not None:
+        bounds[d.time.name] = (d.time.lo, d.time.hi)
+    return {k: np.linspace(*bounds[k], n) for k, n in _axis_counts(problem, sizes or {}).items()}
+
+
+def grid_names(problem: Problem) -> list[str]:
+    """The coordinates an output grid has axes for: scalar space coordinates, then time
+    (none for a vector coordinate, which is sampled instead)."""
+    d = problem.domain
+    if d.vector is not None:
+        return []
+    return [c.name for c in d.space] + ([d.time.name] if d.time is not None else [])
+
+
+def check_grid(problem: Problem, sizes: dict | None, *, file: str, key: str,
+               max_points: int | None = None) -> dict[str, int]:
+    """Validate requested grid sizes (``export --grid``, ``Run.export(grid=...)``) before
+    anything is allocated.
+
+    Each name must be a grid coordinate of the problem (an unknown one would otherwise be
+    ignored silently), each count an integer ≥ 2 (one point has no spacing, no cell), and
+    the whole grid — defaults filled in — at most ``max_points`` (default
+    ``limits.max_grid_points``) points, so that ``x=100000,t=100000`` is a message, not a
+    ``MemoryError``.
+
+    Returns:
+        The sizes as ``{name: count}``.
+
+    Raises:
+        SpecError: located at ``file`` and ``key`` (``key.name`` for one coordinate).
+    """
+    sizes = dict(sizes or {})
+    names = grid_names(problem)
+    # A command-line option is named as typed ("--grid"); a mapping key gets the coordinate.
+    at = (lambda name: key) if key.startswith("-") else (lambda name: f"{key}.{name}")
+    for name, n in sizes.items():
+        if name not in names:
+            valid = (f"its grid coordinates are {', '.join(names)}" if names else
+                     "a vector coordinate has no grid (its fields are sampled at points)")
+            raise SpecError(f"the problem has no coordinate '{name}' to put a grid on; {valid}",
+                            file=file, key=at(name))
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
+            raise SpecError(f"a grid axis needs at least 2 points (one point has no spacing "
+                            f"and no cells), got {n!r} for {name}", file=file, key=at(name))
+    cap = problem.settings.limits.max_grid_points if max_points is None else max_points
+    counts = _axis_counts(problem, sizes)
+    total = math.prod(counts.values()) if counts else 0
+    if total > cap:
+        shape = " × ".join(f"{k} {n}" for k, n in counts.items())
+        raise SpecError(f"the grid has {total} points ({shape}), above limits.max_grid_points "
+                        f"= {cap}; use fewer points, or raise the cap (`pinnsolve export "
+                        f"--max-grid-points N`, Python: export(..., max_grid_points=N))",
+                        file=file, key=key)
+    return {k: int(v) for k, v in sizes.items()}
+
+
+def _axis_counts(problem: Problem, sizes: dict[str, int]) -> dict[str, int]:
+    """Points per axis of the grid :func:`grid_axes` would build (nothing allocated)."""
+    d = problem.domain
     if d.vector is not None:
         return {}
-    sizes = {**problem.settings.output.grid, **(sizes or {})}
-    axes = {}
-    for c in d.space:
-        n = sizes.get(c.name, DEFAULT_POINTS.get(len(d.space), 21))
-        axes[c.name] = np.linspace(c.lo, c.hi, n)
+    sizes = {**problem.settings.output.grid, **sizes}
+    counts = {c.name: sizes.get(c.name, DEFAULT_POINTS.get(len(d.space), 21)) for c in d.space}
     if d.time is not None:
-        axes[d.time.name] = np.linspace(d.time.lo, d.time.hi, sizes.get(d.time.name, 51))
-    return axes
+        counts[d.time.name] = sizes.get(d.time.name, 51)
+    return counts
 
 
 def grid_points(axes: dict[str, np.ndarray]) -> np.ndarray:

@@ -1,4 +1,21 @@
-"""Write a trained model's fields: VTU (steady) or XDMF time series, NPZ, PNG plots."""
+"""Write a trained model's fields and plots into a run directory.
+
+Each format asked for is written, steady or not:
+
+========  ======================================  ==========================================
+format    steady                                  time-dependent
+========  ======================================  ==========================================
+vtu       ``fields/solution.vtu``                 ``fields/solution.pvd`` + one VTU per time
+                                                  in ``fields/solution_vtu/``
+xdmf      ``fields/solution.xdmf`` + ``.h5``      ``fields/solution.xdmf`` + ``.h5`` (series)
+npz       ``fields/solution.npz``                 ``fields/solution.npz``
+png       ``plots/*.png``                         ``plots/*.png``
+========  ======================================  ==========================================
+
+Time is never a spatial axis: in every file the points carry the space coordinates and
+time is the series' time (collocation points, which are scattered in space-time, carry it
+as a point-data array named after the time coordinate).
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,8 +29,8 @@ from ..geometry import domain_mask, region_geometry
 from ..sampling import RegionSampler
 from ..spec.problem import Problem, Region
 from .fields import evaluate, grid_axes, grid_points, reference_data, reference_values
-from .atomic import atomic_write_with, write_npz
-from .vtk import write_points_vtu, write_vtu, write_xdmf_series
+from .atomic import atomic_write_with, safe_dir, write_npz
+from .vtk import write_points_vtu, write_vtu, write_vtu_series, write_xdmf, write_xdmf_series
 
 
 def write_outputs(problem: Problem, model: torch.nn.Module, run_path: Path, *, formats=None,
@@ -28,8 +45,10 @@ def write_outputs(problem: Problem, model: torch.nn.Module, run_path: Path, *, f
     mesh = mesh or problem.settings.output.mesh
     if mesh is None and problem.domain.mesh is not None and problem.domain.time is None:
         mesh = problem.domain.mesh   # a mesh domain exports onto its own nodes
-    out_dir = Path(run_path) / "fields"
-    out_dir.mkdir(parents=True, exist_ok=True)
+    # Both directories are checked (real directories, no links) before any file is written.
+    out_dir = safe_dir(run_path, "fields")
+    if "png" in formats:
+        safe_dir(run_path, "plots")
     written: list[Path] = []
     if mesh:
         written.append(_on_mesh(problem, model, Path(mesh), out_dir, dtype))
@@ -61,12 +80,19 @@ def write_outputs(problem: Problem, model: torch.nn.Module, run_path: Path, *, f
     if problem.domain.time is not None:
         times = axes[problem.domain.time.name]
         series = {k: np.moveaxis(v, -1, 0) for k, v in data.items()}
-        if "xdmf" in formats or "vtu" in formats:
+        if "xdmf" in formats:
             written.append(write_xdmf_series(out_dir / "solution.xdmf", list(space.values()),
                                              times, series, inside=space_inside))
-    elif "vtu" in formats or "xdmf" in formats:
-        written.append(write_vtu(out_dir / "solution.vtu", list(space.values()), data,
-                                 inside=space_inside))
+        if "vtu" in formats:
+            written.append(write_vtu_series(out_dir / "solution.pvd", list(space.values()),
+                                            times, series, inside=space_inside))
+    else:
+        if "vtu" in formats:
+            written.append(write_vtu(out_dir / "solution.vtu", list(space.values()), data,
+                                     inside=space_inside))
+        if "xdmf" in formats:
+            written.append(write_xdmf(out_dir / "solution.xdmf", list(space.values()), data,
+                                      inside=space_inside))
     if "npz" in formats:
         written.append(write_npz(out_dir / "solution.npz", **{f"axis_{k}": v for k, v in axes.items()},
                                  **data))
@@ -126,8 +152,35 @@ def _on_mesh(problem: Problem, model, mesh_path: Path, out_dir: Path, dtype) -> 
     return atomic_write_with(out, ".vtu", lambda p: meshio.write(p, mesh_out, file_format="vtu"))
 
 
-def write_point_cloud(path: Path, points: np.ndarray, values: dict[str, np.ndarray]) -> Path:
-    """Collocation points (n, d ≤ 3; time, if any, as the last coordinate) with per-point
-    values, for ParaView."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return write_points_vtu(path, points, values)
+def write_point_cloud(path: Path, points: np.ndarray, values: dict[str, np.ndarray], *,
+                      time: str | None = None, regions: tuple[str, ...] | list[str] = (),
+                      run_path: Path | None = None) -> Path:
+    """Collocation points with per-point values, for ParaView, in the fields' conventions.
+
+    Args:
+        path: target ``.vtu``.
+        points: (n, d) with the spatial coordinates first and, when ``time`` names the time
+            coordinate, time as the last column; at most 3 spatial coordinates.
+        values: per-point arrays, e.g. ``residual`` and ``region`` (an integer index).
+        time: the time coordinate's name, or None for a steady problem. Time is stored as
+            the point-data array of that name — never as the y or z coordinate, exactly as
+            ``fields/solution.*`` keep time out of the geometry.
+        regions: region keys by index: ``region == i`` means ``regions[i]``. Stored as VTK
+            field data, one one-element integer array per region, named ``region:<key>``
+            and holding ``i`` (ParaView: Information tab → Data Arrays).
+        run_path: the run directory: checks that ``path``'s directory lies inside it with
+            no link on the way (default: ``path``'s directory is created as is).
+    """
+    pts = np.asarray(points, dtype=float)
+    values = dict(values)
+    if time is not None:
+        values[time] = pts[:, -1].copy()
+        pts = pts[:, :-1]
+        if pts.shape[1] == 0:   # time alone (an ODE): the points lie on a line at 0
+            pts = np.zeros((len(values[time]), 1))
+    if run_path is not None:
+        safe_dir(run_path, *Path(path).parent.relative_to(run_path).parts)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    table = {f"region:{key}": np.array([i], dtype=np.int64) for i, key in enumerate(regions)}
+    return write_points_vtu(path, pts, values, field_data=table)

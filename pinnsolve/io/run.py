@@ -11,18 +11,25 @@ Layout::
     RUN/fields/              solution.vtu | solution.xdmf + .h5, solution.npz
     RUN/plots/               PNG plots
 
-Every file is written atomically (temporary file, fsync, rename); checkpoints carry a
-content digest, load with ``weights_only=True`` and fall back to the previous one when the
-last is unreadable or does not match its digest (io/checkpoint.py).
+    RUN/.pinnsolve-run       marker: pinnsolve made this directory (``--fresh`` may clear it)
+    RUN/.lock                the lock a solve holds (io/lock.py)
+
+Every file is written atomically (temporary file, fsync, rename) and never through a
+symbolic link; checkpoints carry a content digest, load with ``weights_only=True`` and fall
+back to the previous one when the last is unreadable or does not match its digest
+(io/checkpoint.py).
 """
 from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import platform
 import shutil
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import torch
@@ -31,50 +38,181 @@ import yaml
 from ..errors import RunError
 from ..spec.problem import Problem
 from . import checkpoint
-from .atomic import atomic_write_text
+from .atomic import append_text, atomic_write_text, clean_stale, refuse_link, safe_dir
+from .lock import hold, try_hold
 
 CHECKPOINT_VERSION = checkpoint.VERSION
 
 
+MARKER = ".pinnsolve-run"     # written into a run directory pinnsolve created or found empty
+SUBDIRS = ("checkpoints", "stages", "fields", "plots")
+RUN_OUTPUTS = ("checkpoints", "stages", "fields", "plots", "metrics.jsonl", "metrics.json")
+
+
 class RunDir:
-    """Files of one run directory (created on first write).
+    """Files of one run directory.
+
+    Writes never pass through a symbolic link below ``root`` (the directory the user named;
+    stage runs live below their parent's root): directories are checked with
+    :func:`~pinnsolve.io.atomic.safe_dir`, files are written atomically or appended with
+    ``O_NOFOLLOW``. A solve holds :meth:`lock` for its whole duration.
 
     ``meaning`` (spec/meaning.py) is the digest of the problem the run trains; every
     checkpoint records it and :meth:`resume_state` refuses a checkpoint of another problem.
+
+    Args:
+        path: the run directory.
+        meaning: the problem's meaning digest, or None.
+        root: the top run directory containing ``path`` (default: ``path`` itself).
     """
 
-    def __init__(self, path: str | Path, meaning: str | None = None):
+    def __init__(self, path: str | Path, meaning: str | None = None, *,
+                 root: str | Path | None = None):
         self.path = Path(path)
         self.meaning = meaning
+        self.root = Path(root) if root is not None else self.path
+
+    def child(self, *parts: str) -> "RunDir":
+        """A run directory inside this one (``run.child("stages", "2")``) with the same
+        meaning, its writes checked against the same root."""
+        return RunDir(self.path.joinpath(*parts), self.meaning, root=self.root)
 
     @property
     def checkpoint_path(self) -> Path:
         return self.path / "checkpoints" / "last.pt"
 
+    def directory(self, *parts: str, create: bool = True) -> Path:
+        """``path/parts`` as a real directory below the root (no link, no file on the way).
+
+        Raises:
+            RunError: naming the component that is a link or a file, or cannot be created.
+        """
+        root = self.root
+        if not root.is_dir():
+            # The root is the directory the user named: it may be (or pass through) a link.
+            if root.exists() or root.is_symlink():
+                raise RunError("is a file, not a directory: --out needs a directory (existing "
+                               "or new)", path=str(root))
+            if not create:
+                return root.joinpath(*self.path.relative_to(root).parts, *parts)
+            try:
+                root.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise RunError(f"cannot create the run directory: {exc.strerror or exc} "
+                               "(is a parent read-only, or a file?)", path=str(root)) from None
+        return safe_dir(root, *self.path.relative_to(root).parts, *parts, create=create)
+
+    # -- states -----------------------------------------------------------------------------
+    def prepare(self) -> None:
+        """Check (and create) the run directory before anything is trained.
+
+        ``--out`` naming a file, a parent that cannot be written, ``fields``, ``plots``,
+        ``checkpoints`` or ``stages`` being a file, and a symbolic link planted among the
+        run's files all become a RunError naming the path here, not after training. A
+        directory created now, or found empty, gets the :data:`MARKER` file that lets
+        :meth:`clear` recognise it later.
+
+        Raises:
+            RunError: naming the offending path and what was expected.
+        """
+        p = self.path
+        self.directory()
+        if not os.access(p, os.W_OK | os.X_OK):
+            raise RunError("the run directory is not writable", path=str(p))
+        fresh_dir = not any(p.iterdir())
+        for name in SUBDIRS:
+            self.directory(name, create=False)
+        for folder in (p, *(p / n for n in ("checkpoints", "fields", "plots"))):
+            if folder.is_dir():
+                for entry in os.scandir(folder):
+                    if entry.is_symlink():
+                        refuse_link(Path(entry.path))
+        if fresh_dir or (not (p / MARKER).exists() and self.is_run()):
+            atomic_write_text(p / MARKER, "pinnsolve run directory: `pinnsolve solve --fresh` "
+                              "may clear checkpoints/, stages/, fields/, plots/ and metrics.*\n")
+
+    def is_run(self) -> bool:
+        """Whether the directory is a pinnsolve run: it holds the marker, or (runs made
+        before the marker existed) an ``env.json`` written by pinnsolve."""
+        if (self.path / MARKER).is_file():
+            return True
+        if not (self.path / "env.json").is_file():   # also: a FIFO would block the read
+            return False
+        try:
+            env = json.loads((self.path / "env.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        return isinstance(env, dict) and "pinnsolve" in env
+
+    @contextmanager
+    def lock(self) -> Iterator["RunDir"]:
+        """Hold the run directory exclusively for a ``with`` block (the whole solve).
+
+        Prepares the directory (:meth:`prepare`), takes the lock (io/lock.py: a second
+        process gets "run directory R is in use by process PID since ..."; a killed holder's
+        lock is gone with it) and then removes the temporary files a killed writer left
+        (safe only now that nobody else writes here).
+
+        Raises:
+            RunError: the directory cannot be a run directory, or it is in use.
+        """
+        self.prepare()
+        with hold(self.path):
+            self.clean_stale()
+            yield self
+
+    def clean_stale(self) -> list[Path]:
+        """Remove temporary files/directories of interrupted writes (io/atomic.STALE) from
+        the run directory, its outputs and its stages; call under :meth:`lock`."""
+        folders = [self.path] + [self.path / n for n in ("checkpoints", "fields", "plots")]
+        stages = self.path / "stages"
+        if stages.is_dir() and not stages.is_symlink():
+            for k in stages.iterdir():
+                if k.is_dir() and not k.is_symlink():
+                    folders += [k, k / "checkpoints"]
+        removed = []
+        for folder in folders:
+            if folder.is_dir() and not folder.is_symlink():
+                removed += clean_stale(folder)
+        return removed
+
     def clear(self) -> None:
-        """Remove what a previous run left (``--fresh``)."""
-        for name in ("checkpoints", "stages", "fields", "plots", "metrics.jsonl", "metrics.json"):
+        """Remove what a previous run left (``--fresh``): checkpoints, stages, fields, plots
+        and the metrics, nothing else.
+
+        Raises:
+            RunError: the directory is not empty and not a pinnsolve run (:meth:`is_run`):
+                ``--fresh --out .`` must never delete the ``fields/`` of an unrelated folder.
+        """
+        if not self.path.is_dir():
+            return
+        if not self.is_run() and any(self.path.iterdir()):
+            raise RunError("is not a pinnsolve run directory (no .pinnsolve-run marker, no "
+                           "env.json written by pinnsolve), so --fresh will not delete anything "
+                           "in it; choose a new or empty --out", path=str(self.path))
+        for name in RUN_OUTPUTS:
             p = self.path / name
-            if p.is_dir():
-                shutil.rmtree(p)
-            elif p.exists():
-                p.unlink()
+            try:
+                if p.is_symlink() or p.is_file():
+                    p.unlink()   # a link itself goes, never what it points to
+                elif p.is_dir():
+                    shutil.rmtree(p)
+            except OSError as exc:
+                raise RunError(f"cannot remove: {exc.strerror or exc}", path=str(p)) from None
 
     def write_config(self, problem: Problem, env: dict) -> None:
-        self.path.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(self.path / "config.yaml", yaml.safe_dump(problem.raw, sort_keys=False))
-        atomic_write_text(self.path / "settings.json",
+        folder = self.directory()
+        atomic_write_text(folder / "config.yaml", yaml.safe_dump(problem.raw, sort_keys=False))
+        atomic_write_text(folder / "settings.json",
                           json.dumps(dataclasses.asdict(problem.settings), indent=2))
-        atomic_write_text(self.path / "env.json", json.dumps(env, indent=2))
+        atomic_write_text(folder / "env.json", json.dumps(env, indent=2))
 
     # -- checkpoints ------------------------------------------------------------------------
     def save_checkpoint(self, state: dict) -> None:
         """Atomic save with a content digest; the old last.pt becomes previous.pt."""
-        target = self.checkpoint_path
-        target.parent.mkdir(parents=True, exist_ok=True)
         if self.meaning is not None:
             state = {**state, "meaning": self.meaning}
-        checkpoint.save(target, state)
+        checkpoint.save(self.directory("checkpoints") / "last.pt", state)
 
     def resume_state(self, warn=None) -> dict | None:
         """The checkpoint to resume from (see :meth:`load_checkpoint`), after checking that
@@ -123,20 +261,23 @@ class RunDir:
 
     # -- metrics log ------------------------------------------------------------------------
     def append_log(self, row: dict) -> None:
-        self.path.mkdir(parents=True, exist_ok=True)
-        with open(self.path / "metrics.jsonl", "a", encoding="utf-8") as f:
-            f.write(json.dumps(row) + "\n")
+        """Append one row to metrics.jsonl (never through a link; a full disk is a RunError
+        naming the file)."""
+        append_text(self.directory() / "metrics.jsonl", json.dumps(row) + "\n")
 
     def read_log(self) -> list[dict]:
         p = self.path / "metrics.jsonl"
         if not p.exists():
             return []
         rows = []
-        for line in p.read_text(encoding="utf-8").splitlines():
+        for line in p.read_text(encoding="utf-8", errors="replace").splitlines():
             try:
-                rows.append(json.loads(line))
+                row = json.loads(line)
             except json.JSONDecodeError:
                 break  # a line cut by a crash ends the log
+            if not isinstance(row, dict):
+                break  # not a line pinnsolve wrote: the log is read up to it
+            rows.append(row)
         return rows
 
     def truncate_log(self, step: int) -> None:
@@ -144,10 +285,11 @@ class RunDir:
         if not (self.path / "metrics.jsonl").exists():
             return
         rows = [r for r in self.read_log() if r.get("step", 0) <= step]
-        atomic_write_text(self.path / "metrics.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
+        atomic_write_text(self.directory() / "metrics.jsonl",
+                          "".join(json.dumps(r) + "\n" for r in rows))
 
     def write_metrics(self, metrics: dict) -> None:
-        atomic_write_text(self.path / "metrics.json", json.dumps(metrics, indent=2))
+        atomic_write_text(self.directory() / "metrics.json", json.dumps(metrics, indent=2))
 
 
 def _warn(message: str) -> None:
@@ -179,23 +321,76 @@ class Run:
         self.path = Path(path)
         self._dir = RunDir(self.path)
         if not (self.path / "config.yaml").exists():
+            if self._dir.is_run():   # prepared (marker written), stopped before its config
+                raise RunError("never trained: the solve that made this run directory stopped "
+                               "before writing config.yaml; solve again with this --out",
+                               path=str(self.path))
             raise RunError("not a run directory (no config.yaml)", path=str(self.path))
         self._problem = None
         self._model = None
 
+    def _json(self, name: str, required: bool) -> dict:
+        """A JSON object file of the run, or {} when it is absent and not required.
+
+        Raises:
+            RunError: naming the file: unreadable, not JSON (cut short?) or not an object.
+        """
+        p = self.path / name
+        if not p.exists() and not required:
+            return {}
+        if p.exists() and not p.is_file():   # a FIFO would block the read, a device too
+            raise RunError("is not a regular file", path=str(p))
+        try:
+            value = json.loads(p.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise RunError(f"cannot read: {exc.strerror or exc}", path=str(p)) from None
+        except (ValueError, UnicodeDecodeError) as exc:   # JSONDecodeError is a ValueError
+            raise RunError(f"is not valid JSON ({str(exc)[:120]}): the file was cut short or "
+                           "edited; `pinnsolve solve` with the same --out rewrites it",
+                           path=str(p)) from None
+        if not isinstance(value, dict):
+            raise RunError(f"should hold a JSON object, found {type(value).__name__}",
+                           path=str(p))
+        return value
+
     @property
     def env(self) -> dict:
-        try:
-            return json.loads((self.path / "env.json").read_text())
-        except (OSError, json.JSONDecodeError):
-            raise RunError("env.json is missing or unreadable", path=str(self.path)) from None
+        """env.json: versions, device, seed and the problem's source file."""
+        env = self._json("env.json", required=True)
+        if not isinstance(env.get("source", "<mapping>"), str):
+            raise RunError("key 'source' should be the problem file's path (text)",
+                           path=str(self.path / "env.json"))
+        return env
 
     @property
     def metrics(self) -> dict:
-        p = self.path / "metrics.json"
-        if not p.exists():
-            return {}
-        return json.loads(p.read_text())
+        """metrics.json of the finished run ({} before the run has finished once)."""
+        return self._json("metrics.json", required=False)
+
+    def progress(self) -> dict:
+        """Where training stands, from metrics.json, the log and the checkpoint files.
+
+        Returns:
+            ``{"state": "done" | "interrupted" | "untrained", "step": int | None,
+            "total_steps": int | None}``. A run is *interrupted* when its log goes past the
+            steps metrics.json reports (a resumed run stopped again) or it has a log or a
+            checkpoint but no metrics.json; *untrained* when it has none of them.
+        """
+        metrics = self.metrics
+        steps = [r for r in self._dir.read_log() if isinstance(r, dict)
+                 and isinstance(r.get("step"), int) and not isinstance(r.get("step"), bool)]
+        last = steps[-1] if steps else None
+        total = last.get("total_steps") if last else None
+        total = total if isinstance(total, int) and total > 0 else None
+        done_steps = metrics.get("steps") if isinstance(metrics.get("steps"), int) else None
+        if metrics and (last is None or done_steps is None or last["step"] <= done_steps):
+            return {"state": "done", "step": done_steps, "total_steps": done_steps}
+        if last is not None:
+            return {"state": "interrupted", "step": last["step"], "total_steps": total}
+        ckpt = self._dir.checkpoint_path
+        if ckpt.exists() or ckpt.with_name("previous.pt").exists():
+            return {"state": "interrupted", "step": None, "total_steps": None}
+        return {"state": "untrained", "step": None, "total_steps": None}
 
     @property
     def problem(self) -> Problem:
@@ -224,7 +419,7 @@ class Run:
             if done:  # multi-stage run: the composite up to the newest stage
                 from ..models.stages import composite_structure
                 model = composite_structure(problem, max(done))
-                state = RunDir(self.path / "stages" / str(max(done))).load_checkpoint()
+                state = self._dir.child("stages", str(max(done))).load_checkpoint()
             else:
                 model, _, _ = build_model(problem, seed=problem.settings.training.seed)
                 state = self._dir.load_checkpoint()
@@ -252,11 +447,33 @@ class Run:
                            path=str(self.path))
         return evaluate(self.model(), pts, dtype=self.dtype)
 
-    def export(self, formats=None, grid: dict[str, int] | None = None, mesh=None) -> list[Path]:
-        """Write fields (and plots) again, optionally on another grid or on a mesh file."""
+    def export(self, formats=None, grid: dict[str, int] | None = None, mesh=None, *,
+               max_grid_points: int | None = None) -> list[Path]:
+        """Write fields (and plots) again, optionally on another grid or on a mesh file.
+
+        Args:
+            formats: any of "vtu", "xdmf", "npz", "png" (default: the run's output.formats).
+            grid: points per coordinate, e.g. ``{"x": 256, "t": 101}``; each name must be a
+                grid coordinate of the problem and each count ≥ 2.
+            mesh: evaluate on this mesh file's nodes instead of a grid.
+            max_grid_points: cap on the grid's points (default ``limits.max_grid_points``).
+
+        Export does not take the run lock (it may run beside a solve); when the lock is
+        free it first removes the temporary files an interrupted export left.
+
+        Raises:
+            SpecError: a bad grid (key ``grid.<name>``); RunError: files cannot be written.
+        """
+        from .fields import check_grid
         from .output import write_outputs
 
-        return write_outputs(self.problem, self.model(), self.path, formats=formats, sizes=grid,
+        problem = self.problem
+        sizes = check_grid(problem, grid, file=f"export of {self.path}", key="grid",
+                           max_points=max_grid_points)
+        with try_hold(self.path) as free:
+            if free:
+                self._dir.clean_stale()
+        return write_outputs(problem, self.model(), self.path, formats=formats, sizes=sizes,
                              mesh=mesh, dtype=self.dtype, log=self._dir.read_log())
 
 

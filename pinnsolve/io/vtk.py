@@ -5,17 +5,19 @@ target path; bad array shapes raise ``ValueError``.
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from xml.sax.saxutils import quoteattr
 
 import meshio
 import meshio.xdmf
 import numpy as np
 
 from ..errors import RunError
-from .atomic import PathLike, atomic_write_with, fsync_dir, fsync_path
+from .atomic import (PathLike, atomic_write_text, atomic_write_with, fsync_dir, fsync_path,
+                     refuse_link, temp_dir)
 
 # Cell type of a tensor-product grid by spatial dimension (meshio / VTK names).
 _CELL_TYPE = {1: "line", 2: "quad", 3: "hexahedron"}
@@ -149,7 +151,8 @@ def write_vtu(
 
 
 def write_points_vtu(
-    path: PathLike, points: np.ndarray, point_data: Mapping[str, np.ndarray] | None = None
+    path: PathLike, points: np.ndarray, point_data: Mapping[str, np.ndarray] | None = None,
+    field_data: Mapping[str, np.ndarray] | None = None,
 ) -> Path:
     """Write a point cloud (e.g. collocation points) as a VTU file with vertex cells, atomically.
 
@@ -157,6 +160,8 @@ def write_points_vtu(
         path: target ``.vtu`` file.
         points: shape ``(n, k)`` with ``1 <= k <= 3``; missing coordinates are 0.
         point_data: name -> array of shape ``(n,)`` or ``(n, c)``.
+        field_data: name -> small numeric array stored once for the whole file (VTK
+            ``FieldData``), e.g. a table of names to indices.
 
     Returns:
         ``path`` as a ``Path``.
@@ -173,7 +178,31 @@ def write_points_vtu(
     fields = _flatten_fields(point_data or {}, (n,), f"({n},) or ({n}, c)")
     cells = [("vertex", np.arange(n, dtype=np.int64)[:, None])]
     mesh = meshio.Mesh(padded, cells, point_data=fields)
-    return atomic_write_with(path, ".vtu", lambda tmp: meshio.write(tmp, mesh, file_format="vtu"))
+    block = _field_data_xml(field_data or {})
+
+    def write(tmp: Path) -> None:
+        meshio.write(tmp, mesh, file_format="vtu")
+        if block:   # meshio 5.3 reads VTU FieldData but does not write it: insert it
+            text = tmp.read_text(encoding="utf-8")
+            tmp.write_text(text.replace("<UnstructuredGrid>", "<UnstructuredGrid>\n" + block, 1),
+                           encoding="utf-8")
+
+    return atomic_write_with(path, ".vtu", write)
+
+
+def _field_data_xml(field_data: Mapping[str, np.ndarray]) -> str:
+    """A VTK XML ``<FieldData>`` block of small numeric arrays (ASCII), or ''."""
+    if not field_data:
+        return ""
+    rows = []
+    for name, value in field_data.items():
+        arr = np.atleast_1d(np.asarray(value)).reshape(-1)
+        kind, fmt = ("Int64", "{:d}") if np.issubdtype(arr.dtype, np.integer) else \
+            ("Float64", "{!r}")
+        items = " ".join(fmt.format(int(v) if kind == "Int64" else float(v)) for v in arr)
+        rows.append(f'<DataArray type="{kind}" Name={quoteattr(str(name))} '
+                    f'NumberOfTuples="{arr.size}" format="ascii">{items}</DataArray>')
+    return "<FieldData>\n" + "\n".join(rows) + "\n</FieldData>"
 
 
 # --------------------------------------------------------------------------- XDMF series
@@ -256,11 +285,9 @@ def write_xdmf_series(
         points, cells, used = restrict_mesh(points, cells, np.asarray(inside).reshape(-1))
         snapshots = {k: v[:, used] for k, v in snapshots.items()}
 
-    try:
-        tmp_dir = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
-    except OSError as exc:
-        raise RunError(f"cannot create a temporary directory next to the target: {exc}",
-                       path=str(path)) from exc
+    refuse_link(path)
+    refuse_link(h5_path)
+    tmp_dir = temp_dir(path)
     try:
         tmp_xdmf = tmp_dir / path.name
         tmp_h5 = tmp_dir / h5_path.name
@@ -282,3 +309,100 @@ def write_xdmf_series(
         shutil.rmtree(tmp_dir, ignore_errors=True)
     fsync_dir(path.parent)
     return path
+
+
+def write_xdmf(
+    path: PathLike, axes: Sequence[np.ndarray], point_data: Mapping[str, np.ndarray],
+    inside: np.ndarray | None = None,
+) -> Path:
+    """Write a steady tensor-product grid with nodal fields as XDMF (XML) + HDF5.
+
+    The pair is written in a hidden temporary directory and renamed into place, the .h5
+    first, as in :func:`write_xdmf_series`. Arguments as in :func:`write_vtu`.
+
+    Returns:
+        ``path`` as a ``Path`` (the .xdmf file).
+    """
+    path = Path(path)
+    if path.suffix.lower() == ".h5":
+        raise ValueError(f"XDMF path must not end in .h5 (the data file gets that name): {path}")
+    h5_path = path.with_name(path.stem + ".h5")
+    points, cells = grid_mesh(axes)
+    shape = tuple(len(a) for a in axes)
+    fields = _flatten_fields(point_data, shape, str(shape))
+    if inside is not None:
+        points, cells, used = restrict_mesh(points, cells, np.asarray(inside).reshape(-1))
+        fields = {k: v[used] for k, v in fields.items()}
+    mesh = meshio.Mesh(points, cells, point_data=fields)
+    refuse_link(path)
+    refuse_link(h5_path)
+    tmp_dir = temp_dir(path)
+    try:
+        tmp_xdmf = tmp_dir / path.name
+        # meshio's steady writer puts "<stem>.h5" next to the .xdmf it is given (here in
+        # the temp directory) and declares NodesPerElement for a single cell block.
+        meshio.xdmf.write(tmp_xdmf, mesh)
+        tmp_h5 = tmp_dir / h5_path.name
+        if not tmp_h5.is_file():
+            raise RunError("meshio did not write the HDF5 file next to the XDMF file",
+                           path=str(tmp_h5))
+        for f in (tmp_h5, tmp_xdmf):
+            fsync_path(f)
+        os.replace(tmp_h5, h5_path)
+        os.replace(tmp_xdmf, path)
+    except OSError as exc:
+        raise RunError(f"cannot write XDMF: {exc}", path=str(path)) from exc
+    finally:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+    fsync_dir(path.parent)
+    return path
+
+
+def write_vtu_series(
+    path: PathLike, space_axes: Sequence[np.ndarray], times: np.ndarray,
+    point_data: Mapping[str, np.ndarray], inside: np.ndarray | None = None,
+) -> Path:
+    """Write a time series as one VTU per time slice plus a ParaView collection (``.pvd``).
+
+    VTU has no time axis, so a space-time solution becomes ``<stem>_vtu/<stem>_0000.vtu``,
+    ... (one per time, in order) and ``path`` (``<stem>.pvd``), which lists each slice with
+    its time so ParaView plays them as one animated data set. The slices are written in a
+    hidden temporary directory, swapped in for the old ones (never a mix of two exports),
+    then the .pvd is written atomically.
+
+    Args:
+        path: target ``.pvd`` file.
+        space_axes, times, point_data, inside: as in :func:`write_xdmf_series`.
+
+    Returns:
+        ``path`` as a ``Path`` (the .pvd file).
+    """
+    path = Path(path)
+    slices = path.with_name(path.stem + "_vtu")
+    times = np.asarray(times, dtype=np.float64)
+    if times.ndim != 1 or times.size == 0 or not np.all(np.isfinite(times)):
+        raise ValueError(f"times must be a non-empty finite 1-D array, got shape {times.shape}")
+    refuse_link(path)
+    refuse_link(slices)
+    width = max(4, len(str(times.size - 1)))
+    names = [f"{path.stem}_{i:0{width}d}.vtu" for i in range(times.size)]
+    tmp_dir = temp_dir(slices)
+    try:
+        for i, name in enumerate(names):
+            write_vtu(tmp_dir / name, space_axes, {k: np.asarray(v)[i] for k, v in
+                                                   point_data.items()}, inside=inside)
+        old = slices.with_name(f".{slices.name}.old-{secrets.token_hex(4)}")
+        if slices.exists():
+            os.replace(slices, old)
+        os.replace(tmp_dir, slices)
+        shutil.rmtree(old, ignore_errors=True)
+    except OSError as exc:
+        raise RunError(f"cannot write the VTU time slices: {exc}", path=str(slices)) from exc
+    finally:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+    fsync_dir(path.parent)
+    entries = "\n".join(f'    <DataSet timestep="{float(t)!r}" group="" part="0" '
+                         f'file="{slices.name}/{name}"/>' for t, name in zip(times, names))
+    return atomic_write_text(path, '<?xml version="1.0"?>\n<VTKFile type="Collection" '
+                             'version="0.1">\n  <Collection>\n' + entries +
+                             "\n  </Collection>\n</VTKFile>\n")

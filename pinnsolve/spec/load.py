@@ -181,6 +181,9 @@ class _Builder:
             if key not in [c.name for c in self.domain.space] + (
                     [self.domain.time.name] if self.domain.time else []):
                 raise self.err(f"output.grid.{key}", "not a scalar coordinate of the domain")
+            if settings.output.grid[key] < 2:   # one point has no spacing: no cells, no plot
+                raise self.err(f"output.grid.{key}", "a grid axis needs at least 2 points, got "
+                               f"{settings.output.grid[key]}")
         return Problem(name=name, domain=self.domain, fields=tuple(self.fields),
                        parameters=tuple(self.parameters), unknowns=tuple(self.unknowns),
                        equations=tuple(equations), conditions=tuple(conditions),
