@@ -3,6 +3,7 @@ loop (PINN here; operator problems go to training/operator/) and write fields, p
 metrics."""
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Mapping
@@ -99,6 +100,15 @@ def solve(problem: Problem | str | os.PathLike | Mapping, out: str | os.PathLike
     limits.check(problem, str(device))  # before anything big is allocated
     run = run_directory(problem, out)
     main = group is None or group.is_main
+    # The main rank holds the run directory for the whole solve (io/lock.py): a second
+    # solve into it gets a clear error; checks of the directory come before any training.
+    with run.lock() if main else contextlib.nullcontext():
+        return _solve_in(problem, run, fresh, callback, device, dtype, group, main)
+
+
+def _solve_in(problem: Problem, run: RunDir, fresh: bool, callback: Callback | None,
+              device, dtype, group: Distributed | None, main: bool) -> Run:
+    tr = problem.settings.training
     state = resume(run, fresh, callback, main)
     callback = callback or silent
     if group is not None:
@@ -149,7 +159,11 @@ def _finish(problem: Problem, run: RunDir, stepper: PinnStepper, first: Parts, l
     files = write_outputs(problem, stepper.model, run.path, dtype=dtype, log=run.read_log())
     if problem.domain.n_inputs <= 3:
         points, values = stepper.collocation()
-        files.append(write_point_cloud(run.path / "fields" / "collocation.vtu", points, values))
+        time = problem.domain.time
+        files.append(write_point_cloud(run.path / "fields" / "collocation.vtu", points, values,
+                                       time=time.name if time is not None else None,
+                                       regions=sorted(stepper.parts.groups),
+                                       run_path=run.root))
     tr = problem.settings.training
     metrics = {"problem": problem.name,
                "steps": sum(r["steps"] for r in stage_reports) if stage_reports else loop.step,

@@ -198,7 +198,7 @@ def refine(problem: Problem, first: PinnStepper, first_loop: Loop, run: RunDir,
     stepper = first
     for i, stage in enumerate(problem.settings.training.stages):
         index = i + 2
-        sub_run = RunDir(run.path / "stages" / str(index), meaning=run.meaning)
+        sub_run = run.child("stages", str(index))
         parts = stage_parts(problem, stepper.parts, stage, index)
         state = sub_run.resume_state(warn=warn)
         training = parts.problem.settings.training

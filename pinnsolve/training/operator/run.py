@@ -8,6 +8,7 @@ log) plus ``data.npz`` (the instances), ``operator.pt`` (the trained operator) a
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
 from pathlib import Path
@@ -98,7 +99,7 @@ def write_instances(problem: Problem, grid: OperatorGrid, a: np.ndarray, u: np.n
                     ref: np.ndarray | None, out_dir: Path, stem: str, count: int) -> list[Path]:
     """Field files for the first ``count`` instances (XDMF series if time-dependent, else
     VTU) with prediction, reference, error and input, and one NPZ of all of them."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir.mkdir(parents=True, exist_ok=True)   # a run's fields/: checked by RunDir.prepare
     field = problem.fields[0]
     name = problem.operator.input.name
     a_full = grid.broadcast(torch.as_tensor(a)).numpy()
@@ -184,8 +185,14 @@ def solve_operator(problem: Problem, out=None, *, fresh: bool = False,
     meaning = meaning_digest(problem)
     run = RunDir(Path(out) if out is not None else
                  Path("runs") / f"{problem.name}-{meaning[:8]}", meaning=meaning)
-    data_path = run.path / "data.npz"
     main = group is None or group.is_main
+    with run.lock() if main else contextlib.nullcontext():
+        return _solve_operator_in(problem, run, fresh, callback, group, main)
+
+
+def _solve_operator_in(problem: Problem, run: RunDir, fresh: bool, callback: Callback,
+                       group: Distributed | None, main: bool) -> Run:
+    data_path = run.path / "data.npz"
     data, failed = None, None
     if main:
         try:
@@ -269,6 +276,12 @@ def finetune(run: str | Path, instance: int = 0, *, steps: int = 500, lr: float 
     target = RunDir(Path(out) if out is not None else
                     source.path / "finetune" / f"instance_{instance}",
                     meaning=meaning_digest(problem))
+    with target.lock():
+        return _finetune_in(problem, target, one, init, instance, fresh, callback)
+
+
+def _finetune_in(problem: Problem, target: RunDir, one: dict, init: dict, instance: int,
+                 fresh: bool, callback: Callback | None) -> dict:
     if fresh:
         target.clear()
     before = OperatorStepper(assemble_operator(problem, *_device_dtype(problem), one))
