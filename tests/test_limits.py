@@ -10,6 +10,7 @@ import copy
 import time
 
 import pytest
+import torch
 from typer.testing import CliRunner
 
 import pinnsolve
@@ -108,3 +109,37 @@ def test_graph_weights_match_hand_counts(equation, domain, expected):
     params = (d + 1) * 10 + (10 + 1) * 1          # one hidden layer of 10, one field
     assert est.step_bytes == pytest.approx(
         8 * (1000 * (limits.PER_UNIT * 10 + d) * expected + limits.PARAM_COPIES * params))
+
+
+def test_measured_step_memory_matches_the_full_step_and_guards_the_run(tmp_path):
+    """The probe estimate (training/memory.py) extrapolates two small probes; on the
+    clamped plate (4th-order mixed partials, where the model of limits.estimate is 2× low)
+    it agrees with the bytes saved by the full-size loss to 3 %, and a budget below it
+    stops the solve before training with the key to lower."""
+    import pathlib
+
+    import pinnsolve
+    from pinnsolve.training.memory import BACKWARD, _saved_bytes, measure_step_bytes
+    from pinnsolve.training.parts import assemble
+    zoo = pathlib.Path(__file__).resolve().parents[1] / "benchmarks" / "zoo"
+    problem = pinnsolve.load_problem(zoo / "plate_clamped.yaml", [
+        "sampling.interior=150", "sampling.boundary=60", "model.width=32",
+        "training.phases=[{optimizer: adam, steps: 1}]"])
+    parts = assemble(problem, torch.device("cpu"), torch.float32)   # the problem's dtype
+    probe = measure_step_bytes(parts)
+
+    def full():
+        for key, terms in parts.groups.items():
+            s = parts.samplers[key]
+            res = parts.compiled.evaluate(parts.model, terms, s.points(), normals=s.normals())
+            sum((r ** 2).mean() for r in res.values())
+
+    params = sum(p.numel() * p.element_size() for p in parts.params)
+    per_step = BACKWARD * _saved_bytes(full)
+    assert abs(probe - params * 6 - per_step) < 0.03 * per_step   # measured 1.4 %
+    assert probe > 1.5 * limits.estimate(problem).step_bytes   # where the model is low
+    small = probe / 2**30 / 2   # above the model's estimate, below the measured step
+    with pytest.raises(SpecError, match=r"measured on a few points.*limits.max_memory_gb"):
+        pinnsolve.solve(problem, out=tmp_path / "r",
+                        overrides=[f"limits.max_memory_gb={small}"])
+    assert not (tmp_path / "r" / "checkpoints").exists()

@@ -207,6 +207,23 @@ def check(problem, device: str = "cpu", *, memory: bool = True) -> Estimate:
     return est
 
 
+def check_measured(problem, step_bytes: float, device: str = "cpu") -> None:
+    """Refuse a run whose *measured* step memory (training/memory.py, after the parts are
+    assembled and before the first step) exceeds the budget, naming the key to lower."""
+    est = estimate(problem, device)
+    if est.budget_bytes is None or step_bytes <= est.budget_bytes:
+        return
+    lim = problem.settings.limits
+    biggest = max(est.points, key=est.points.get)
+    key = "sampling.interior" if biggest == "interior" else "sampling.boundary"
+    where = ("limits.max_memory_gb" if lim.max_memory_gb else
+             f"{HEADROOM:.0%} of the memory available now")
+    raise SpecError(f"one training step needs about {_gb(step_bytes)} (measured on a few "
+                    f"points and scaled to {_list(est.points)}), more than {where} "
+                    f"({_gb(est.budget_bytes)}); lower {key} or model.width, or raise "
+                    "limits.max_memory_gb", file=problem.source, key=key)
+
+
 def _list(points: dict[str, int]) -> str:
     return ", ".join(f"{k} {v}" for k, v in points.items())
 

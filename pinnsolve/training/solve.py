@@ -20,6 +20,7 @@ from ..spec.meaning import meaning_digest
 from . import acceleration, limits
 from .distributed import Distributed, ReadOnlyRun
 from .loop import Loop
+from .memory import measure_step_bytes
 from .parts import Parts, assemble, resolve_device
 from .pinn import PinnStepper, unbiased_loss
 from .progress import Callback, Notice, silent
@@ -114,6 +115,9 @@ def _solve_in(problem: Problem, run: RunDir, fresh: bool, callback: Callback | N
     if group is not None:
         group.barrier()   # rank 0 has cleared before anyone reads
     parts = assemble(problem, device, dtype, dist=group)
+    # The model of limits.check can be far off for some operators: measure (two small
+    # probes, well under a second) before the first full step allocates.
+    limits.check_measured(problem, measure_step_bytes(parts), str(device))
     stepper = PinnStepper(parts, tr, unbiased=unbiased_loss(problem))
     loop = Loop(stepper, tr, callback)
     if state is not None:
