@@ -41,7 +41,7 @@ def test_the_budget_ends_training_on_time_and_a_larger_one_continues(tmp_path):
     run = pinnsolve.solve(raw, out=tmp_path / "r", callback=lambda e, r: events.append((e, r)))
     used = run.metrics["budget"]["used_s"]
     # Within 10 % of the budget (plus one step and one log of this tiny problem).
-    assert 3 <= used <= 1.1 * 3 + 0.1, used
+    assert 3 <= used <= 1.1 * 3 + 0.2, used
     assert run.metrics["budget"]["stopped"] == "budget"
     (switch,) = [r for e, r in events if e == "switch"]
     assert "training ends" in switch.message and "budget of 3 s is spent" in switch.message

@@ -227,10 +227,13 @@ class Loop:
         rate = self.step / elapsed if elapsed > 0 and self.step else None
         phase = self.phases[min(self.phase, len(self.phases) - 1)].optimizer \
             if self.phases else ""
+        eta = (self.total_steps - self.step) / rate if rate else None
+        if self.training.budget:   # the clock ends training before the step counts do
+            eta = max(self.training.budget - elapsed, 0.0) if eta is None else \
+                min(eta, max(self.training.budget - elapsed, 0.0))
         return Progress(problem=self.stepper.name, step=self.step,
                         total_steps=self.total_steps, phase=phase, elapsed_s=elapsed,
-                        points_per_s=self.points_per_s,
-                        eta_s=(self.total_steps - self.step) / rate if rate else None,
+                        points_per_s=self.points_per_s, eta_s=eta,
                         error=error, budget_s=self.training.budget or None,
                         **self.stepper.report())
 
