@@ -22,9 +22,22 @@ from __future__ import annotations
 
 import torch
 
-from ..spec.schema import SamplingSettings
+from dataclasses import dataclass
+
+from ..spec.schema import _rng
 from .rad import CANDIDATE_BATCH
 from .uniform import RegionSampler, ResidualFn
+
+
+@dataclass(frozen=True)
+class AdversarialOptions:
+    """``strategy: {adversarial: {...}}``: share of fresh uniform points, sign-gradient
+    ascent steps, L∞ radius and step (shares of the box)."""
+
+    uniform_fraction: float = _rng(0.2, 0.0, 1.0)
+    steps: int = _rng(20, 1, 10_000)
+    radius: float = _rng(0.1, 0.0, 1.0)
+    step: float = _rng(0.02, 0.0, 1.0)
 
 
 class AdversarialSampler(RegionSampler):
@@ -43,11 +56,6 @@ class AdversarialSampler(RegionSampler):
         self.radius = radius
         self.step_size = step
         self.gain = 1.0   # mean |r| of the adversarial points over their starting points
-
-    @classmethod
-    def options(cls, settings: SamplingSettings) -> dict:
-        return {"uniform_fraction": settings.uniform_fraction, "steps": settings.pgd_steps,
-                "radius": settings.pgd_radius, "step": settings.pgd_step}
 
     def ascend(self, u0: torch.Tensor, residual_fn: ResidualFn) -> torch.Tensor:
         """PGD from the unit-cube samples u0 (m, k); returns the moved samples (m, k)."""
