@@ -14,7 +14,8 @@ are written under it or beside it, and only they are accepted::
     sampling: {interior: 2000, strategy: adversarial, steps: 20}      # the same
     derivatives: {engine: stde, directions: 16}
 
-The registries import torch, which spec never does, so a choice field names its registry as
+The registries live in packages that use torch, which spec never loads, so a choice field
+names its registry as
 text (``"pinnsolve.sampling:STRATEGIES"``) and the validator looks it up when it runs; an
 entry registered at run time is validated like the bundled ones.
 """
