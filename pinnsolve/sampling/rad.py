@@ -8,7 +8,7 @@ recipe uses):
 
 * RAD (``strategy: rad``) replaces the whole set with the picked points;
 * RAR-D (``strategy: rar``) keeps its first uniform set and adds ``rar_add`` picked points
-  per redraw, up to ``rar_max`` added points, after which the oldest added points give way.
+  per redraw, up to ``max_added`` added points, after which the oldest added points give way.
 """
 from __future__ import annotations
 
