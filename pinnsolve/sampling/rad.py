@@ -7,7 +7,7 @@ the residual there and pick points with probability p(x) ∝ |r(x)|^k / mean |r|
 recipe uses):
 
 * RAD (``strategy: rad``) replaces the whole set with the picked points;
-* RAR-D (``strategy: rar``) keeps its first uniform set and adds ``rar_add`` picked points
+* RAR-D (``strategy: rar``) keeps its first uniform set and adds ``add`` picked points
   per redraw, up to ``max_added`` added points, after which the oldest added points give way.
 """
 from __future__ import annotations
