@@ -19,6 +19,7 @@ from rich.text import Text
 from sympy.core.function import AppliedUndef
 
 from .derivatives.requests import Bilaplacian, DiagonalSum, Laplacian, Partial
+from .sampling import STRATEGIES
 from .spec.symbols import DiagonalSum as DiagonalNode
 from .spec.symbols import Laplacian as LaplacianNode
 
@@ -105,9 +106,11 @@ def problem_summary(problem, compiled) -> Group:
     head.add_row("model", f"{s.model.kind} {s.model.depth}×{s.model.width} {s.model.activation}")
     head.add_row("derivatives", s.derivatives.engine)
     sm = s.sampling
-    every = "moved every step" if sm.strategy == "r3" else (
+    strategy = STRATEGIES[sm.strategy]
+    every = "moved every step" if strategy.moves_every_step else (
         f"redrawn every {sm.resample_every} steps" if sm.resample_every else "fixed")
-    head.add_row("sampling", f"{sm.strategy}{' (causal)' if sm.causal and sm.strategy == 'r3' else ''}"
+    causal = strategy.time_gate and getattr(sm.options, "causal", False)
+    head.add_row("sampling", f"{sm.strategy}{' (causal)' if causal else ''}"
                  f", {sm.interior} interior points, {every}")
     head.add_row("training", " → ".join(f"{p.optimizer} {p.steps}" for p in s.training.phases)
                  + f" ({s.training.dtype}, seed {s.training.seed}"

@@ -111,15 +111,24 @@ HEAT = {"domain": {"x": [0, 1], "t": [0, 1]}, "fields": ["u"],
                        {"where": "x = 1", "dirichlet": 0}],
         "reference": {"exact": {"u": "exp(-0.1*pi**2*t)*sin(pi*x)"}},
         "model": {"width": 16, "depth": 2, "hard_constraints": False},
-        "sampling": {"interior": 200, "boundary": 40, "initial": 40, "resample_every": 10,
-                     "candidates": 1000, "pgd_steps": 3, "flow_steps": 5},
+        "sampling": {"interior": 200, "boundary": 40, "initial": 40, "resample_every": 10},
         "training": {"dtype": "float64", "log_every": 10,
                      "phases": [{"optimizer": "adam", "steps": 40, "lr": 3.0e-3}]}}
 
 
+# Options that keep each strategy's test short (the rest are its defaults).
+FAST = {"rad": {"candidates": 1000}, "rar": {"candidates": 1000},
+        "adversarial": {"steps": 3}, "adversarial_flow": {"steps": 5}}
+
+
+def _strategy(name: str, **scale) -> dict:
+    return {name: {k: scale.get(k, v) for k, v in FAST.get(name, {}).items()}}
+
+
 @pytest.mark.parametrize("strategy", sorted(STRATEGIES))
 def test_every_strategy_resumes_bit_identically(tmp_path, strategy):
-    problem = load_problem({**HEAT, "sampling": {**HEAT["sampling"], "strategy": strategy}})
+    problem = load_problem({**HEAT, "sampling": {**HEAT["sampling"],
+                                                 "strategy": _strategy(strategy)}})
     straight, resumed, ckpt, a, b = straight_and_resumed(problem, tmp_path)
     assert straight.metrics["steps"] == 40 and ckpt["step"] == 20
     for key in a["model"]:
@@ -143,7 +152,7 @@ def test_adversarial_from_the_cli_reports_imbalance_and_writes_the_point_cloud(t
     from pinnsolve.cli import app
     path = tmp_path / "heat.yaml"
     path.write_text(yaml.safe_dump({**HEAT, "sampling": {**HEAT["sampling"],
-                                                         "strategy": "adversarial"}}))
+                                                         "strategy": _strategy("adversarial")}}))
     result = CliRunner().invoke(app, ["solve", str(path), "--out", str(tmp_path / "out"),
                                       "--json"])
     assert result.exit_code == 0, result.output
@@ -181,9 +190,8 @@ def test_strategies_run_with_the_stde_engine_on_a_ball(tmp_path, strategy):
         "reference": {"exact": {"u": "Sum(x[i]**2, (i, 0, dim - 1))"}},
         "derivatives": {"engine": "stde", "directions": 3},
         "model": {"width": 16, "depth": 2, "hard_constraints": False},
-        "sampling": {"interior": 64, "boundary": 32, "strategy": strategy,
-                     "resample_every": 5, "candidates": 256, "pgd_steps": 2,
-                     "flow_steps": 2},
+        "sampling": {"interior": 64, "boundary": 32, "resample_every": 5,
+                     "strategy": _strategy(strategy, candidates=256, steps=2)},
         "training": {"log_every": 10,
                      "phases": [{"optimizer": "adam", "steps": 20, "lr": 1e-3}]}})
     run = pinnsolve.solve(problem, out=tmp_path / "run")

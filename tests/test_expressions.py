@@ -585,7 +585,8 @@ def test_settings_values_are_converted():
      "unknown key; expected one of: kind, width, depth, activation, fourier_features, "
      "fourier_scale, periodic_modes, hard_constraints, output_scale"),
     ("training", {"phases": [{"iterations": 3}]}, "training.phases.0.iterations",
-     "unknown key; expected one of: optimizer, steps, lr, schedule, decay, decay_steps, history"),
+     "unknown key; expected one of: optimizer, steps, lr, schedule, decay, decay_steps, "
+     "resample_every, seconds, horizon, patience, budget_share, beta1, beta2, eps, weight_decay"),
     ("sampling", {"points": 3}, "sampling.points",
      "unknown key; expected one of: interior, boundary, initial, method, strategy, resample_every"),
     ("training", {"phases": [{"steps": 2.5}]}, "training.phases.0.steps",

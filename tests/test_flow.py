@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from pinnsolve.geometry import RegionGeometry
-from pinnsolve.sampling import UnitCube
+from pinnsolve.sampling import STRATEGIES, FlowOptions, UnitCube
 from pinnsolve.sampling.flow import CubeFlow, FlowSampler
 from pinnsolve.spec import Region, load_problem
 from pinnsolve.spec.schema import SamplingSettings
@@ -246,10 +246,9 @@ def test_state_round_trip_continues_identically():
 
 
 def test_build_reads_the_sampling_settings():
-    settings = SamplingSettings(strategy="adversarial_flow", uniform_fraction=0.3,
-                                flow_layers=3, flow_width=8, flow_steps=7, flow_lr=0.01,
-                                flow_penalty=0.5)
-    s = FlowSampler.build(RegionGeometry(HEAT, Region("interior")), 50, settings,
+    settings = SamplingSettings(strategy="adversarial_flow", options=FlowOptions(
+        uniform_fraction=0.3, layers=3, width=8, steps=7, lr=0.01, penalty=0.5))
+    s = STRATEGIES["adversarial_flow"].build(RegionGeometry(HEAT, Region("interior")), 50, settings,
                           resample_every=25, seed=1, dtype=torch.float32, device="cpu")
     assert (s.uniform_fraction, s.steps, s.penalty, s.resample_every) == (0.3, 7, 0.5, 25)
     assert len(s.flow.layers) == 3 and s.flow.layers[0].w1.shape == (8, 2)

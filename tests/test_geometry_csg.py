@@ -219,7 +219,10 @@ def test_smooth_distance_vanishes_on_the_boundary_and_is_positive_inside():
 @pytest.mark.parametrize("strategy", ["r3", "rad", "adversarial", "adversarial_flow"])
 def test_adaptive_samplers_keep_points_in_the_shape(strategy):
     p = problem(PLATE)
-    settings = SamplingSettings(candidates=2000, pgd_steps=3, flow_steps=3)
+    options = {"rad": {"candidates": 2000}, "adversarial": {"steps": 3},
+               "adversarial_flow": {"steps": 3}}.get(strategy, {})
+    entry = STRATEGIES[strategy]
+    settings = SamplingSettings(strategy=strategy, options=entry.options(**options))
     solid = solid_of(p)
     for region in (Region("interior"), Region("boundary")):
         s = STRATEGIES[strategy].build(region_geometry(p, region), 500, settings,

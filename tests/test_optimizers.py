@@ -137,7 +137,9 @@ def test_lbfgs_performs_the_requested_iterations(tmp_path, monkeypatch):
 def test_every_phase_trains_and_resumes_to_the_straight_run(tmp_path, optimizer):
     phase = {"optimizer": optimizer, "steps": 40}
     if optimizer in ("adamw", "multiadam"):
-        phase.update(lr=0.01, weight_decay=1e-4)
+        phase.update(lr=0.01)
+    if optimizer == "adamw":
+        phase.update(weight_decay=1e-4)
     if optimizer == "gauss_newton":
         phase.update(cg_iters=5)  # matrix-free path; 5 CG iterations keep the test short
     problem = _with(training__phases=[phase])
@@ -157,7 +159,7 @@ def test_every_phase_trains_and_resumes_to_the_straight_run(tmp_path, optimizer)
 
 def test_registry_matches_schema_words():
     from pinnsolve.spec import schema
-    assert set(schema.choices(schema.Phase, "optimizer")) == set(OPTIMIZERS)
+    assert schema.registry(schema.Phase) is OPTIMIZERS
 
 
 def test_chained_dense_phases_keep_the_inverse_hessian_through_a_resume(tmp_path):

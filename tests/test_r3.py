@@ -100,12 +100,12 @@ def test_state_round_trip_continues_identically():
 
 
 def test_trainer_gates_the_loss_and_reports_the_front(tmp_path):
-    problem = load_problem({**HEAT, "sampling": {"interior": 300, "strategy": "r3",
-                                                 "causal": True}})
+    problem = load_problem({**HEAT, "sampling": {"interior": 300,
+                                                 "strategy": {"r3": {"causal": True}}}})
     tr = pinn_loop(problem, torch.device("cpu"), torch.float64).stepper
     key = next(k for k in tr.parts.groups if k == "interior")
     sampler = tr.samplers[key]
-    assert isinstance(sampler, STRATEGIES["r3"])
+    assert isinstance(sampler, STRATEGIES["r3"].sampler)
     total, mse, residuals = tr.losses()
     g = sampler.gate()
     gated = float(((residuals["pde"].detach() * g) ** 2).mean())
@@ -189,8 +189,8 @@ def test_time_harmonics_embedding_and_causal_start():
             "conditions": [{"where": "t = 2", "equation": "u = sin(pi*x)"},
                            {"where": "boundary", "dirichlet": 0}],
             "model": {"width": 8, "depth": 1, "time_modes": 3, "hard_constraints": False},
-            "sampling": {"interior": 50, "strategy": "r3", "causal": True,
-                         "causal_start": 0.25}}
+            "sampling": {"interior": 50,
+                         "strategy": {"r3": {"causal": True, "start": 0.25}}}}
     spec.pop("reference")
     problem = load_problem(spec)
     net, _, _ = build_model(problem)

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from pinnsolve.geometry import RegionGeometry
-from pinnsolve.sampling import METHODS, RADSampler, RegionSampler
+from pinnsolve.sampling import METHODS, STRATEGIES, RADOptions, RADSampler, RegionSampler
 from pinnsolve.spec import Region, load_problem
 from pinnsolve.spec.schema import SamplingSettings
 
@@ -95,9 +95,10 @@ def test_frozen_and_resample_period_are_respected():
 
 
 def test_rad_concentrates_points_where_the_residual_is_large():
-    settings = SamplingSettings(method="uniform", candidates=20000)
+    settings = SamplingSettings(method="uniform", strategy="rad",
+                                options=RADOptions(candidates=20000))
     geometry = RegionGeometry(BOX, Region("interior"))
-    s = RADSampler.build(geometry, 2000, settings, resample_every=1, seed=1,
+    s = STRATEGIES["rad"].build(geometry, 2000, settings, resample_every=1, seed=1,
                          dtype=torch.float64, device="cpu")
 
     def spike(x, normals=None):  # residual 100 in the strip 0.9 < x < 1.1 (5 % of the box), 1 elsewhere

@@ -198,7 +198,7 @@ def test_lbfgs_phase_can_redraw_adaptive_points(tmp_path, monkeypatch):
         return original(self, residual_fn)
 
     monkeypatch.setattr(RADSampler, "redraw", counting)
-    problem = _with(sampling={"interior": 128, "strategy": "rad", "candidates": 512,
+    problem = _with(sampling={"interior": 128, "strategy": {"rad": {"candidates": 512}},
                               "resample_every": 0},
                     training__phases=[{"optimizer": "lbfgs", "steps": 60, "resample_every": 20}])
     run = pinnsolve.solve(problem, out=tmp_path / "r")

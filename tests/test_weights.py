@@ -13,7 +13,8 @@ import pinnsolve
 from pinnsolve.spec import schema
 from pinnsolve.spec.schema import WeightingSettings
 from pinnsolve.training.causal import causal_loss
-from pinnsolve.training.weights import SCHEMES, make_scheme
+from pinnsolve.training.weights import (SCHEMES, BlendOptions, NTKOptions, ReLoBRaLoOptions,
+                                        SAOptions, make_scheme)
 from test_training import _with
 
 KINDS = {"pde": "equation", "bc": "condition"}
@@ -31,12 +32,14 @@ def _toy():
 
 
 def test_schemes_match_the_schema_words():
-    assert set(schema.choices(WeightingSettings, "scheme")) == set(SCHEMES)
+    # The schema reads its words from this registry (not a copy that could drift).
+    assert schema.registry(WeightingSettings) is SCHEMES
+    assert schema.choices(WeightingSettings, "scheme") == tuple(SCHEMES)
 
 
 def test_learning_rate_annealing_follows_wang_2021():
     theta, mse, g = _toy()
-    s = WeightingSettings(scheme="lra", alpha=0.3)
+    s = WeightingSettings(scheme="lra", options=BlendOptions(alpha=0.3))
     scheme = make_scheme(s, {"pde": 1.0, "bc": 2.0}, KINDS)
     scheme.update(mse, {}, [theta])
     hat = np.abs(g["pde"]).max() / np.abs(g["bc"]).mean()
@@ -46,7 +49,7 @@ def test_learning_rate_annealing_follows_wang_2021():
 
 def test_grad_norm_balancing_follows_its_definition():
     theta, mse, g = _toy()
-    scheme = make_scheme(WeightingSettings(scheme="grad_norm", alpha=1.0), {"pde": 1, "bc": 1},
+    scheme = make_scheme(WeightingSettings(scheme="grad_norm", options=BlendOptions(alpha=1.0)), {"pde": 1, "bc": 1},
                          KINDS)
     scheme.update(mse, {}, [theta])
     n = {k: np.linalg.norm(v) for k, v in g.items()}
@@ -62,7 +65,7 @@ def test_ntk_weights_use_the_mean_kernel_diagonal():
            "bc": 0.1 * torch.randn(6, 4, dtype=torch.float64, generator=gen)}
     residuals = {k: f @ theta for k, f in phi.items()}
     mse = {k: (r ** 2).mean() for k, r in residuals.items()}
-    scheme = make_scheme(WeightingSettings(scheme="ntk", alpha=1.0, ntk_points=100),
+    scheme = make_scheme(WeightingSettings(scheme="ntk", options=NTKOptions(alpha=1.0, points=100)),
                          {"pde": 1, "bc": 1}, KINDS)
     scheme.update(mse, residuals, [theta])
     t = {k: float((f ** 2).sum(1).mean()) for k, f in phi.items()}
@@ -73,7 +76,7 @@ def test_ntk_weights_use_the_mean_kernel_diagonal():
 def test_self_adaptive_weights_ascend_on_the_residuals():
     r = {"pde": torch.tensor([0.0, 1.0, -2.0], dtype=torch.float64),
          "bc": torch.tensor([0.5], dtype=torch.float64)}
-    scheme = make_scheme(WeightingSettings(scheme="sa", sa_lr=0.1), {"pde": 1, "bc": 2}, KINDS)
+    scheme = make_scheme(WeightingSettings(scheme="sa", options=SAOptions(lr=0.1)), {"pde": 1, "bc": 2}, KINDS)
     mse = {k: (v ** 2).mean() for k, v in r.items()}
     total = scheme.objective(mse, r)
     # λ = 1 initially: the objective equals the fixed-weight loss.
@@ -97,8 +100,8 @@ def test_self_adaptive_weights_ascend_on_the_residuals():
 
 
 def test_relobralo_follows_bischof_kraus():
-    s = WeightingSettings(scheme="relobralo", every=1, temperature=0.5, rho=1.0,
-                          relobralo_alpha=0.8)
+    s = WeightingSettings(scheme="relobralo", every=1,
+                          options=ReLoBRaLoOptions(temperature=0.5, rho=1.0, alpha=0.8))
     scheme = make_scheme(s, {"pde": 1.0, "bc": 1.0}, KINDS)
     losses = [{"pde": 4.0, "bc": 1.0}, {"pde": 2.0, "bc": 0.9}, {"pde": 1.0, "bc": 0.3}]
     lam = np.array([1.0, 1.0])

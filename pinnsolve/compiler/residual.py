@@ -67,8 +67,10 @@ class CompiledProblem:
                                    f"{', '.join(ENGINES)}")
             s = problem.settings.derivatives
             self.engine_name = engine
-            self.engine = make_engine(engine, directions=s.directions, sparse=s.sparse,
-                                      distribution=s.distribution, seed=seed)
+            # The problem's options belong to its own engine; another one asked for by
+            # name runs with its defaults.
+            self.engine = make_engine(engine, s.options if engine == s.engine else None,
+                                      seed=seed)
         else:
             self.engine_name, self.engine = getattr(engine, "__name__", "custom"), engine
         self.columns = Columns(problem.domain, problem.fields)

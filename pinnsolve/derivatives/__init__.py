@@ -1,34 +1,44 @@
 """Derivative engines: ``engine(model, x, requests, *, generator=None) -> {request: (n,)}``.
 
-``ENGINES`` maps the YAML word to a factory taking the ``derivatives`` settings.
+``ENGINES`` maps the YAML word of ``derivatives.engine`` to its entry (engine.py): factory,
+options dataclass and abilities. A new engine is its module plus one line here.
 """
 from .autodiff import autodiff
+from .engine import Engine, NoOptions, StdeOptions
 from .requests import Bilaplacian, DiagonalSum, Laplacian, Partial, Request
 from .stde import TaylorEngine, jet_terms, mixed_layout
 from .taylor import Jet, Sparse, push
 
 
-def _autodiff(**_):
+def _autodiff(*, seed: int = 0):
     return autodiff
 
 
-def _taylor(**_):
+def _taylor(*, seed: int = 0):
     return TaylorEngine()
 
 
 def _stde(*, directions: int = 16, sparse: bool = True, distribution: str = "rademacher",
-          seed: int = 0, **_):
+          unbiased: bool = False, seed: int = 0):
+    # ``unbiased`` shapes the loss (two independent estimates), not the engine: the loop
+    # reads it from the options.
     return TaylorEngine(directions, sparse, distribution, seed)
 
 
-ENGINES = {"autodiff": _autodiff, "taylor": _taylor, "stde": _stde}
+ENGINES = {
+    "autodiff": Engine(_autodiff),
+    "taylor": Engine(_taylor, compilable=True, jets=True),
+    "stde": Engine(_stde, StdeOptions, exact=False, stochastic=True, compilable=True,
+                   jets=True),
+}
 
 
-def make_engine(name: str, **settings):
-    """The engine called ``name`` ∈ ENGINES, configured by ``settings`` (directions, sparse,
-    distribution, seed; ignored by exact engines)."""
-    return ENGINES[name](**settings)
+def make_engine(name: str, options=None, seed: int = 0):
+    """The engine called ``name`` ∈ ENGINES, configured by its ``options`` (the entry's
+    options dataclass; default: its defaults) and ``seed`` (stochastic engines)."""
+    return ENGINES[name].make(options, seed)
 
 
-__all__ = ["ENGINES", "make_engine", "autodiff", "TaylorEngine", "Jet", "Sparse",
-           "push", "mixed_layout", "jet_terms", "Bilaplacian", "DiagonalSum", "Laplacian", "Partial", "Request"]
+__all__ = ["ENGINES", "Engine", "NoOptions", "StdeOptions", "make_engine", "autodiff",
+           "TaylorEngine", "Jet", "Sparse", "push", "mixed_layout", "jet_terms", "Bilaplacian",
+           "DiagonalSum", "Laplacian", "Partial", "Request"]

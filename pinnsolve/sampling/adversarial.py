@@ -5,26 +5,39 @@ Every ``resample_every`` steps the sampler draws n fresh uniform points. A share
 ``1 − uniform_fraction`` of them climbs |r| by signed gradient steps::
 
     u_adv ← u + U(−ε, ε)                                    random start
-    repeat pgd_steps times:
+    repeat steps times:
         u_adv ← clamp(u + clip(u_adv + η · sign(∇_u |r(x(u_adv))|) − u, −ε, ε), 0, 1)
 
 and the rest stay uniform, so the set never collapses onto one peak. The ascent runs in the
 region's unit-cube coordinates u (the sampler's latent, mapped to points by the geometry),
-so ε = pgd_radius and η = pgd_step are shares of the box size, "clamped to the domain" is a
+so ε = radius and η = step are shares of the box size, "clamped to the domain" is a
 clamp to [0, 1], and the same code serves box and ball interiors, faces, whole boundaries
 (points slide along their face) and initial slices. Defaults are the reference code's:
 ε = 0.1, η = 0.02, 20 steps.
 
-Cost per refresh: pgd_steps residual evaluations with an input gradient over the adversarial
-share (a refresh every k steps adds about pgd_steps / k of a training step's work per step).
+Cost per refresh: ``steps`` residual evaluations with an input gradient over the adversarial
+share (a refresh every k steps adds about steps / k of a training step's work per step).
 """
 from __future__ import annotations
 
 import torch
 
-from ..spec.schema import SamplingSettings
+from dataclasses import dataclass
+
+from ..spec.schema import _rng
 from .rad import CANDIDATE_BATCH
 from .uniform import RegionSampler, ResidualFn
+
+
+@dataclass(frozen=True)
+class AdversarialOptions:
+    """``strategy: {adversarial: {...}}``: share of fresh uniform points, sign-gradient
+    ascent steps, L∞ radius and step (shares of the box)."""
+
+    uniform_fraction: float = _rng(0.2, 0.0, 1.0)
+    steps: int = _rng(20, 1, 10_000)
+    radius: float = _rng(0.1, 0.0, 1.0)
+    step: float = _rng(0.02, 0.0, 1.0)
 
 
 class AdversarialSampler(RegionSampler):
@@ -43,11 +56,6 @@ class AdversarialSampler(RegionSampler):
         self.radius = radius
         self.step_size = step
         self.gain = 1.0   # mean |r| of the adversarial points over their starting points
-
-    @classmethod
-    def options(cls, settings: SamplingSettings) -> dict:
-        return {"uniform_fraction": settings.uniform_fraction, "steps": settings.pgd_steps,
-                "radius": settings.pgd_radius, "step": settings.pgd_step}
 
     def ascend(self, u0: torch.Tensor, residual_fn: ResidualFn) -> torch.Tensor:
         """PGD from the unit-cube samples u0 (m, k); returns the moved samples (m, k)."""

@@ -65,7 +65,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ..spec.schema import SamplingSettings
+from dataclasses import dataclass
+
+from ..spec.schema import _rng
 from .uniform import RegionSampler, ResidualFn
 
 # Samples are kept this far inside (0, 1): four float32 ulps below 1, so the mapped points
@@ -230,6 +232,20 @@ def make_flow(k: int, layers: int, width: int, seed: int,
     return CubeFlow(k, layers, width, seed, dtype) if k >= 1 else None
 
 
+@dataclass(frozen=True)
+class FlowOptions:
+    """``strategy: {adversarial_flow: {...}}``: share of fresh uniform points, coupling
+    layers, hidden width, flow updates per refresh, Adam step of the flow and weight β of
+    the smoothness penalty ∫|∇p|²."""
+
+    uniform_fraction: float = _rng(0.2, 0.0, 1.0)
+    layers: int = _rng(6, 1, 64)
+    width: int = _rng(32, 1, 4096)
+    steps: int = _rng(50, 1, 100_000)
+    lr: float = _rng(1e-3, 0.0, 1.0)
+    penalty: float = _rng(1e-2, 0.0, 1e6)
+
+
 class FlowSampler(RegionSampler):
     """RegionSampler whose redraws come from a flow trained adversarially to the residual.
 
@@ -258,12 +274,6 @@ class FlowSampler(RegionSampler):
         # for the uniform share, so both continue identically after a resume.
         self.gen = torch.Generator().manual_seed(seed + 2)
         self.stats = {"flow_kl": 0.0, "flow_gain": 0.0}
-
-    @classmethod
-    def options(cls, settings: SamplingSettings) -> dict:
-        return {"uniform_fraction": settings.uniform_fraction, "layers": settings.flow_layers,
-                "width": settings.flow_width, "steps": settings.flow_steps,
-                "lr": settings.flow_lr, "penalty": settings.flow_penalty}
 
     def ascend(self, residual_fn: ResidualFn) -> bool:
         """``steps`` Adam steps of ascent on J (module docstring) for the current residual.

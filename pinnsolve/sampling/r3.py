@@ -10,8 +10,8 @@ Causal R3 (time-dependent regions): a gate g(t̂) = (1 − tanh(α (t̂ − β))
 normalised time t̂ ∈ [0, 1] multiplies the fitness and the loss residuals, and after each
 step the front advances, β ← β + η · min(exp(−ε · mean((g |r|)²)), clip), so later times
 enter the loss only once earlier ones are fitted. Defaults are the reference code's:
-α = 5, β₀ = −0.5, η = 1e-3, ε = 20, clip = 0.1 (settings causal_alpha, causal_start,
-causal_eta, causal_eps). Only the interior region (the equation's residual) is gated.
+α = 5, β₀ = −0.5, η = 1e-3, ε = 20, clip = 0.1 (``strategy: {r3: {alpha, start,
+eta, eps}}``). Only the interior region (the equation's residual) is gated.
 """
 from __future__ import annotations
 
@@ -19,8 +19,23 @@ import math
 
 import torch
 
-from ..spec.schema import SamplingSettings
+from dataclasses import dataclass
+
+from ..spec.schema import _rng
 from .uniform import RegionSampler, ResidualFn
+
+
+@dataclass(frozen=True)
+class R3Options:
+    """``strategy: {r3: {...}}``: the causal time gate (off by default), its steepness α,
+    front speed η, tolerance ε of exp(-ε · gated loss) and initial front β₀ (``start``,
+    normalised time)."""
+
+    causal: bool = False
+    alpha: float = _rng(5.0, 0.0, 1e4)
+    eta: float = _rng(1e-3, 0.0, 1.0)
+    eps: float = _rng(20.0, 0.0, 1e8)
+    start: float = _rng(-0.5, -100.0, 100.0)
 
 
 class R3Sampler(RegionSampler):
@@ -28,22 +43,16 @@ class R3Sampler(RegionSampler):
 
     Args (beyond RegionSampler's):
         causal: gate fitness and loss by time and advance the front (time-dependent only).
-        alpha, beta, eta, eps, clip: the causal gate's parameters.
+        alpha, start, eta, eps, clip: the causal gate's parameters (start: the front β₀).
     """
 
-    def __init__(self, *args, causal: bool = False, alpha: float = 5.0, beta: float = -0.5,
+    def __init__(self, *args, causal: bool = False, alpha: float = 5.0, start: float = -0.5,
                  eta: float = 1e-3, eps: float = 20.0, clip: float = 0.1, **kwargs):
         super().__init__(*args, **kwargs)
         # The gate orders the equation's residual in time; condition regions keep their loss.
         self.causal = causal and self.geometry.time is not None \
             and self.geometry.region.kind == "interior"
-        self.alpha, self.beta, self.eta, self.eps, self.clip = alpha, beta, eta, eps, clip
-
-    @classmethod
-    def options(cls, settings: SamplingSettings) -> dict:
-        return {"causal": settings.causal, "alpha": settings.causal_alpha,
-                "eta": settings.causal_eta, "eps": settings.causal_eps,
-                "beta": settings.causal_start}
+        self.alpha, self.beta, self.eta, self.eps, self.clip = alpha, start, eta, eps, clip
 
     def gate(self, points: torch.Tensor | None = None) -> torch.Tensor | None:
         """g(t̂) at the points (n,), or None when not causal."""

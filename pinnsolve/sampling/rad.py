@@ -7,17 +7,40 @@ the residual there and pick points with probability p(x) ∝ |r(x)|^k / mean |r|
 recipe uses):
 
 * RAD (``strategy: rad``) replaces the whole set with the picked points;
-* RAR-D (``strategy: rar``) keeps its first uniform set and adds ``rar_add`` picked points
-  per redraw, up to ``rar_max`` added points, after which the oldest added points give way.
+* RAR-D (``strategy: rar``) keeps its first uniform set and adds ``add`` picked points
+  per redraw, up to ``max_added`` added points, after which the oldest added points give way.
 """
 from __future__ import annotations
 
 import torch
 
-from ..spec.schema import SamplingSettings
+from dataclasses import dataclass
+
+from ..spec.schema import _rng
 from .uniform import RegionSampler, ResidualFn
 
 CANDIDATE_BATCH = 8192  # candidate points per residual evaluation (bounds memory)
+
+
+@dataclass(frozen=True)
+class RADOptions:
+    """``strategy: {rad: {...}}``: dense candidates per redraw, p ∝ |r|^k / mean |r|^k + c."""
+
+    candidates: int = _rng(50_000, 1, 100_000_000)
+    k: float = _rng(1.0, 0.0, 10.0)
+    c: float = _rng(1.0, 0.0, 1e6)
+
+
+@dataclass(frozen=True)
+class RAROptions:
+    """``strategy: {rar: {...}}``: RAD's options, points added per redraw (0: n/10) and the
+    cap of added points (0: 4 n)."""
+
+    candidates: int = _rng(50_000, 1, 100_000_000)
+    k: float = _rng(1.0, 0.0, 10.0)
+    c: float = _rng(1.0, 0.0, 1e6)
+    add: int = _rng(0, 0, 10_000_000)
+    max_added: int = _rng(0, 0, 100_000_000)
 
 
 class RADSampler(RegionSampler):
@@ -34,10 +57,6 @@ class RADSampler(RegionSampler):
         self.candidates = candidates
         self.k = k
         self.c = c
-
-    @classmethod
-    def options(cls, settings: SamplingSettings) -> dict:
-        return {"candidates": settings.candidates, "k": settings.rad_k, "c": settings.rad_c}
 
     def pick(self, m: int, residual_fn: ResidualFn):
         """m candidates drawn ∝ |r|^k / mean |r|^k + c: (points, normals or None), or None
@@ -74,11 +93,6 @@ class RARSampler(RADSampler):
         super().__init__(*args, **kwargs)
         self.add = add or max(1, self.n // 10)
         self.max_added = max_added or 4 * self.n
-
-    @classmethod
-    def options(cls, settings: SamplingSettings) -> dict:
-        return {**super().options(settings), "add": settings.rar_add,
-                "max_added": settings.rar_max}
 
     def redraw(self, residual_fn: ResidualFn | None = None) -> None:
         if residual_fn is None:

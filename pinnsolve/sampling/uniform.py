@@ -16,7 +16,6 @@ from typing import Callable
 
 from ..errors import SolveError
 from ..geometry import RegionGeometry
-from ..spec.schema import SamplingSettings
 
 # points (m, d), normals (m, n_space) or None, differentiable=False → |r| (m,)
 ResidualFn = Callable[..., torch.Tensor]
@@ -114,19 +113,6 @@ class RegionSampler:
         self.cube = UnitCube(geometry.unit_dim, method, seed, cube_dtype)
         self.frozen = False
         self._draw()
-
-    @classmethod
-    def build(cls, geometry: RegionGeometry, n: int, settings: SamplingSettings, *,
-              resample_every: int, seed: int, dtype: torch.dtype,
-              device: str | torch.device) -> "RegionSampler":
-        """The sampler the ``sampling`` settings describe."""
-        return cls(geometry, n, settings.method, resample_every, seed, dtype, device,
-                   **cls.options(settings))
-
-    @classmethod
-    def options(cls, settings: SamplingSettings) -> dict:
-        """The strategy's own constructor keywords, read from the settings."""
-        return {}
 
     def _map(self, u: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Unit-cube samples → (points, normals or None) in the sampler's dtype and device."""

@@ -82,7 +82,9 @@ def _with_default_phases(raw: dict) -> dict:
     """Spell out the default phases so ``training.phases.0.steps=...`` can address them."""
     training = raw.get("training")
     if training is None or (isinstance(training, dict) and "phases" not in training):
-        defaults = [dataclasses.asdict(p) for p in TrainingSettings().phases]
+        # Phases are written flat: the optimizer's options stand beside it.
+        defaults = [{**{k: v for k, v in dataclasses.asdict(p).items() if k != "options"},
+                     **dataclasses.asdict(p.options)} for p in TrainingSettings().phases]
         raw = {**raw, "training": {**(training or {}), "phases": defaults}}
     return raw
 

@@ -27,7 +27,8 @@ def apply_overrides(raw: dict, overrides: Iterable[str], *, file: str) -> dict:
     """Return a copy of ``raw`` with each ``dotted.key=value`` applied.
 
     A first part that names a domain coordinate is read under ``domain`` so that
-    ``x.dim=1000`` works. List items are addressed by index; new mapping keys are created.
+    ``x.dim=1000`` works. A path through a chosen word reaches its options
+    (``sampling.strategy.adversarial.steps=10`` on ``strategy: adversarial``). List items are addressed by index; new mapping keys are created.
 
     Raises:
         SpecError: an override without '=', or a path through something that is not a
@@ -66,6 +67,10 @@ def apply_overrides(raw: dict, overrides: Iterable[str], *, file: str) -> dict:
             else:
                 if isinstance(node, dict) and node.get(part) is None:
                     node[part] = {}
+                if isinstance(node[part], str) and node[part] == parts[depth + 1]:
+                    # A chosen word gets options: sampling.strategy.adversarial.steps=10
+                    # on `strategy: adversarial` reads as `strategy: {adversarial: {}}`.
+                    node[part] = {node[part]: {}}
                 if isinstance(node[part], (str, int, float, bool)):
                     # e.g. domain.x was [-1, 1] shorthand; turning it into a mapping is an error
                     raise SpecError("cannot set a key inside a plain value", file=file,

@@ -3,12 +3,26 @@
 Each section (model, derivatives, sampling, training, output) is a dataclass whose fields are
 the YAML keys, with defaults so a minimal problem file runs. :func:`build` checks a raw
 mapping against a dataclass: unknown keys, wrong types and out-of-range numbers are
-:class:`SpecError` with the file and the dotted key. Choices (``Literal``) must match the
-registries of the packages that implement them (a test checks this).
+:class:`SpecError` with the file and the dotted key. Fixed word lists are ``Literal``s.
+
+Choices with options (derivative engine, sampling strategy, optimizer, weighting scheme) are
+read from the registry of the package that implements them: each entry carries its own
+options dataclass (fields = YAML keys = the constructor's keywords). The chosen word's options
+are written under it or beside it, and only they are accepted::
+
+    sampling: {interior: 2000, strategy: {adversarial: {steps: 20, radius: 0.1}}}
+    sampling: {interior: 2000, strategy: adversarial, steps: 20}      # the same
+    derivatives: {engine: stde, directions: 16}
+
+The registries live in packages that use torch, which spec never loads, so a choice field
+names its registry as
+text (``"pinnsolve.sampling:STRATEGIES"``) and the validator looks it up when it runs; an
+entry registered at run time is validated like the bundled ones.
 """
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import math
 import types
 import typing
@@ -20,6 +34,36 @@ from ..errors import SpecError
 
 def _rng(default, lo=None, hi=None, **extra):
     return field(default=default, metadata={"min": lo, "max": hi, **extra})
+
+
+def _choice(default: str, registry: str):
+    """A word chosen from ``registry`` ("module:NAME"), whose entry's options dataclass the
+    section's ``options`` field holds."""
+    return field(default=default, metadata={"registry": registry})
+
+
+def registry(cls: type) -> dict:
+    """The registry behind the choice field of settings class ``cls``."""
+    module, _, name = _choice_field(cls).metadata["registry"].partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def _choice_field(cls: type):
+    return next(f for f in dataclasses.fields(cls) if "registry" in f.metadata)
+
+
+def _fill_options(obj) -> None:
+    """Default options of the chosen word when a settings object is made in Python without
+    them (``Phase("adam", 100)``); wrong-kind options are a programming error."""
+    word = getattr(obj, _choice_field(type(obj)).name)
+    entry = registry(type(obj)).get(word)
+    if entry is None:
+        raise ValueError(f"unknown {_choice_field(type(obj)).name} {word!r}")
+    if obj.options is None:
+        object.__setattr__(obj, "options", entry.options())
+    elif type(obj.options) is not entry.options:
+        raise TypeError(f"{word} takes {entry.options.__name__}, got "
+                        f"{type(obj.options).__name__}")
 
 
 @dataclass(frozen=True)
@@ -40,13 +84,14 @@ class ModelSettings:
 
 @dataclass(frozen=True)
 class DerivativeSettings:
-    """Where derivatives come from. ``engine`` ∈ ENGINES."""
+    """Where derivatives come from. ``engine`` ∈ ENGINES; ``options`` are its own
+    (derivatives/__init__.py: stde takes directions, sparse, distribution, unbiased)."""
 
-    engine: Literal["autodiff", "taylor", "stde"] = "autodiff"
-    directions: int = _rng(16, 1, 100000)
-    sparse: bool = True
-    distribution: Literal["rademacher", "gaussian"] = "rademacher"
-    unbiased: bool = False
+    engine: str = _choice("autodiff", "pinnsolve.derivatives:ENGINES")
+    options: Any = None
+
+    def __post_init__(self):
+        _fill_options(self)
 
 
 @dataclass(frozen=True)
@@ -55,62 +100,38 @@ class SamplingSettings:
 
     ``method`` ∈ METHODS draws fresh points; ``strategy`` ∈ STRATEGIES decides where they go
     (uniform redraws, residual-based RAD/RAR, R3, projected-gradient or normalising-flow
-    adversarial sampling).
+    adversarial sampling); ``options`` are the strategy's own (sampling/<strategy>.py).
     """
 
     interior: int = _rng(2000, 1, 10_000_000)
     boundary: int = _rng(200, 1, 10_000_000)
     initial: int = _rng(200, 1, 10_000_000)
     method: Literal["uniform", "sobol", "halton", "lhs"] = "uniform"
-    strategy: Literal["uniform", "rad", "rar", "r3", "adversarial", "adversarial_flow"] = "uniform"
+    strategy: str = _choice("uniform", "pinnsolve.sampling:STRATEGIES")
     # Redraw period in steps (uniform, rad, rar, adversarial, adversarial_flow); r3 moves
     # points every step.
     resample_every: int = _rng(100, 0, 10_000_000)
-    candidates: int = _rng(50_000, 1, 100_000_000)    # rad/rar: dense candidates per redraw
-    rad_k: float = _rng(1.0, 0.0, 10.0)               # rad/rar: p ∝ |r|^k / mean |r|^k + c
-    rad_c: float = _rng(1.0, 0.0, 1e6)
-    rar_add: int = _rng(0, 0, 10_000_000)             # rar: points added per redraw (0: n/10)
-    rar_max: int = _rng(0, 0, 100_000_000)            # rar: population cap (0: 4 n)
-    causal: bool = False                              # r3: causal time gate on loss and fitness
-    causal_alpha: float = _rng(5.0, 0.0, 1e4)         # r3: gate steepness α
-    causal_eta: float = _rng(1e-3, 0.0, 1.0)          # r3: front speed η_β
-    causal_eps: float = _rng(20.0, 0.0, 1e8)          # r3: tolerance ε of exp(-ε · gated loss)
-    causal_start: float = _rng(-0.5, -100.0, 100.0)   # r3: initial front β₀ (normalised time)
-    uniform_fraction: float = _rng(0.2, 0.0, 1.0)     # adversarial*: share of fresh uniform points
-    pgd_steps: int = _rng(20, 1, 10_000)              # adversarial: sign-gradient ascent steps
-    pgd_radius: float = _rng(0.1, 0.0, 1.0)           # adversarial: L∞ radius, share of the box
-    pgd_step: float = _rng(0.02, 0.0, 1.0)            # adversarial: step, share of the box
-    flow_layers: int = _rng(6, 1, 64)                 # adversarial_flow: coupling layers
-    flow_width: int = _rng(32, 1, 4096)               # adversarial_flow: hidden width
-    flow_steps: int = _rng(50, 1, 100_000)            # adversarial_flow: flow updates per refresh
-    flow_lr: float = _rng(1e-3, 0.0, 1.0)             # adversarial_flow: Adam step of the flow
-    flow_penalty: float = _rng(1e-2, 0.0, 1e6)        # adversarial_flow: weight β of ∫|∇p|²
+    options: Any = None
+
+    def __post_init__(self):
+        _fill_options(self)
 
 
 @dataclass(frozen=True)
 class Phase:
-    """One optimizer phase. ``optimizer`` ∈ OPTIMIZERS."""
+    """One optimizer phase. ``optimizer`` ∈ OPTIMIZERS; its own options (training/phases.py:
+    adam's betas, lbfgs's history, gauss_newton's damping…) are written flat beside it and
+    held in ``options``."""
 
-    optimizer: Literal["adam", "adamw", "multiadam", "lbfgs", "bfgs", "ssbfgs", "ssbroyden",
-                       "gauss_newton", "quasi_newton"] = "adam"
+    optimizer: str = _choice("adam", "pinnsolve.training.phases:OPTIMIZERS")
     steps: int = _rng(1000, 0, 100_000_000)
     lr: float | None = _rng(None, 0.0, 1e3)
     schedule: Literal["constant", "exponential", "cosine", "linear"] = "constant"
     decay: float = _rng(0.9, 0.0, 1.0)
     decay_steps: int = _rng(1000, 1, 100_000_000)
-    history: int = _rng(50, 1, 1000)
-    # L-BFGS only: redraw the collocation points every k iterations (adaptive samplers
-    # follow the residual) and restart the curvature history; 0 keeps the points fixed.
+    # Closure-driven phases: redraw the collocation points every k iterations (adaptive
+    # samplers follow the residual) and restart the curvature history; 0 keeps them fixed.
     resample_every: int = _rng(0, 0, 100_000_000)
-    # Adam family (adam, adamw, multiadam): moment decay rates, ε, decoupled weight decay (adamw).
-    beta1: float = _rng(0.9, 0.0, 1.0)
-    beta2: float = _rng(0.999, 0.0, 1.0)
-    eps: float = _rng(1e-8, 0.0, 1.0)
-    weight_decay: float = _rng(0.0, 0.0, 1e3)
-    # gauss_newton: initial Levenberg-Marquardt damping λ and CG iterations per step
-    # (0: dense normal equations when the Jacobian fits, else 50 CG iterations).
-    damping: float = _rng(1e-3, 0.0, 1e12)
-    cg_iters: int = _rng(0, 0, 100_000)
     # Wall-clock limit of the phase in seconds (0: none); for equal-time comparisons.
     seconds: float = _rng(0.0, 0.0, 1e9)
     # Time marching: the equation counts only for t up to this share of the time interval;
@@ -122,6 +143,10 @@ class Phase:
     # With training.budget: the phase ends once training has spent this share of the budget
     # (cumulative over the phases; 1: the whole budget).
     budget_share: float = _rng(1.0, 0.0, 1.0)
+    options: Any = None
+
+    def __post_init__(self):
+        _fill_options(self)
 
 
 def _default_phases() -> tuple[Phase, ...]:
@@ -157,17 +182,16 @@ class Stage:
 
 @dataclass(frozen=True)
 class WeightingSettings:
-    """How the loss terms are balanced. ``scheme`` ∈ SCHEMES (training/weights.py); the
-    fixed ``training.weights`` are the starting weights of every scheme."""
+    """How the loss terms are balanced. ``scheme`` ∈ SCHEMES (training/weights.py), with its
+    own ``options``; the fixed ``training.weights`` are the starting weights of every
+    scheme, and periodic schemes update every ``every`` steps."""
 
-    scheme: Literal["fixed", "lra", "grad_norm", "ntk", "sa", "relobralo"] = "fixed"
-    every: int = _rng(100, 1, 100_000_000)            # lra/grad_norm/ntk: update period
-    alpha: float = _rng(0.1, 0.0, 1.0)                # lra/grad_norm/ntk: moving-average step
-    ntk_points: int = _rng(64, 1, 100_000)            # ntk: points per term for the trace
-    sa_lr: float = _rng(5e-3, 0.0, 1e3)               # sa: ascent step of the point weights
-    temperature: float = _rng(0.1, 1e-6, 1e6)         # relobralo: softmax temperature
-    rho: float = _rng(0.999, 0.0, 1.0)                # relobralo: expected look-back
-    relobralo_alpha: float = _rng(0.999, 0.0, 1.0)    # relobralo: history weight α
+    scheme: str = _choice("fixed", "pinnsolve.training.weights:SCHEMES")
+    every: int = _rng(100, 1, 100_000_000)
+    options: Any = None
+
+    def __post_init__(self):
+        _fill_options(self)
 
 
 @dataclass(frozen=True)
@@ -256,6 +280,23 @@ def _describe(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+# Keys of the flat spelling before options moved under their word: (section, old key) →
+# (word, new key). They are refused with the new spelling rather than translated, so that a
+# file has one meaning and the docs one spelling.
+RENAMED = {
+    **{("sampling", f"pgd_{k}"): ("adversarial", k) for k in ("steps", "radius", "step")},
+    **{("sampling", f"flow_{k}"): ("adversarial_flow", k)
+       for k in ("layers", "width", "steps", "lr", "penalty")},
+    **{("sampling", f"causal_{k}"): ("r3", new) for k, new in
+       (("alpha", "alpha"), ("eta", "eta"), ("eps", "eps"), ("start", "start"))},
+    ("sampling", "rad_k"): ("rad", "k"), ("sampling", "rad_c"): ("rad", "c"),
+    ("sampling", "rar_add"): ("rar", "add"), ("sampling", "rar_max"): ("rar", "max_added"),
+    ("training.weighting", "ntk_points"): ("ntk", "points"),
+    ("training.weighting", "sa_lr"): ("sa", "lr"),
+    ("training.weighting", "relobralo_alpha"): ("relobralo", "alpha"),
+}
+
+
 def build(cls: type, data: Any, loc: Loc):
     """Validate ``data`` against dataclass ``cls`` and return an instance.
 
@@ -266,17 +307,76 @@ def build(cls: type, data: Any, loc: Loc):
         data = {}
     if not isinstance(data, dict):
         raise loc.error(f"expected a mapping of settings, got {_describe(data)}")
-    hints = typing.get_type_hints(cls)
+    if any("registry" in f.metadata for f in dataclasses.fields(cls)):
+        return _build_choice(cls, data, loc)
     names = [f.name for f in dataclasses.fields(cls)]
     for key in data:
         if key not in names:
             raise loc.child(str(key)).error(
                 f"unknown key; expected one of: {', '.join(names)}")
-    values = {}
-    for f in dataclasses.fields(cls):
-        if f.name in data:
-            values[f.name] = _convert(data[f.name], hints[f.name], loc.child(f.name), f.metadata)
-    return cls(**values)
+    return cls(**_values(cls, data, loc.child))
+
+
+def _values(cls: type, data: dict, where) -> dict:
+    """The converted values of ``data``'s keys (all fields of ``cls``); ``where(key)`` is
+    the Loc of a key."""
+    hints = typing.get_type_hints(cls)
+    return {f.name: _convert(data[f.name], hints[f.name], where(f.name), f.metadata)
+            for f in dataclasses.fields(cls) if f.name in data}
+
+
+def _build_choice(cls: type, data: dict, loc: Loc):
+    """A section with a registry choice: ``word`` or ``{word: {options}}`` plus shared keys;
+    the chosen entry's options may also stand flat beside the word."""
+    choice = _choice_field(cls)
+    reg = registry(cls)
+    shared = [f.name for f in dataclasses.fields(cls) if f.name != "options"]
+    raw = data.get(choice.name, choice.default)
+    wloc = loc.child(choice.name)
+    nested: Any = {}
+    if isinstance(raw, dict) and len(raw) == 1:
+        (word, nested), = raw.items()
+    elif isinstance(raw, str):
+        word = raw
+    else:
+        raise wloc.error(f"expected a word ({', '.join(reg)}) or a mapping of one word to its "
+                         f"options, got {_describe(raw)}")
+    if word not in reg:
+        raise wloc.error(f"expected one of {', '.join(reg)}; got {_describe(word)}")
+    opts = reg[word].options
+    onames = [f.name for f in dataclasses.fields(opts)]
+    nloc = wloc.child(word)
+    if nested is None:
+        nested = {}
+    if not isinstance(nested, dict):
+        raise nloc.error(f"expected a mapping of {word}'s options, got {_describe(nested)}")
+    flat = {k: v for k, v in data.items() if k not in shared}
+    for key in list(nested) + list(flat):
+        if key in onames:
+            if key in nested and key in flat:
+                raise loc.child(str(key)).error(f"given twice: here and under {nloc.key}")
+            continue
+        here = nloc.child(str(key)) if key in nested else loc.child(str(key))
+        raise here.error(_misplaced(key, word, onames, reg, shared, loc.key, choice.name,
+                                    key in flat))
+    values = _values(opts, nested, nloc.child)
+    values.update(_values(opts, flat, loc.child))
+    return cls(**_values(cls, {k: v for k, v in data.items() if k in shared and k != choice.name},
+                         loc.child), **{choice.name: word, "options": opts(**values)})
+
+
+def _misplaced(key, word: str, onames, reg, shared, section: str, name: str, flat: bool) -> str:
+    """Why ``key`` is refused beside or under ``word``, and what to write instead."""
+    takes = f"{word} takes: {', '.join(onames) or 'no options'}"
+    if (section, key) in RENAMED:
+        new_word, new_key = RENAMED[(section, key)]
+        return (f"{key} was renamed; write {section.rsplit('.', 1)[-1]}: "
+                f"{{{name}: {{{new_word}: {{{new_key}: ...}}}}}} ({takes})")
+    owners = [w for w, e in reg.items() if key in {f.name for f in dataclasses.fields(e.options)}]
+    if owners:
+        return f"{key} is an option of {', '.join(owners)}; {takes}"
+    expected = ([s for s in shared if s != "options"] if flat else []) + list(onames)
+    return f"unknown key; expected one of: {', '.join(expected)}"
 
 
 def _convert(value: Any, tp: Any, loc: Loc, meta: typing.Mapping = types.MappingProxyType({})):
@@ -373,7 +473,10 @@ def _number(value: Any, tp: type, loc: Loc, meta: typing.Mapping):
 
 
 def choices(cls: type, name: str) -> tuple[str, ...]:
-    """The allowed words of a ``Literal`` setting (used by the registry test)."""
+    """The allowed words of a ``Literal`` or registry setting (used by the registry test)."""
+    f = {f.name: f for f in dataclasses.fields(cls)}[name]
+    if "registry" in f.metadata:
+        return tuple(registry(cls))
     tp = typing.get_type_hints(cls)[name]
     if typing.get_origin(tp) is tuple:
         tp = typing.get_args(tp)[0]

@@ -22,16 +22,18 @@ from typing import Callable
 
 import torch
 
+from ..derivatives import ENGINES
 from ..errors import SolveError
 
 
 def check(compile_: bool, matmul_precision: str, autocast: str, engine: str,
           device: torch.device, dtype: torch.dtype) -> None:
     """Raise SolveError for combinations that cannot work (see the module docstring)."""
-    if compile_ and engine == "autodiff":
-        raise SolveError("training.compile needs derivatives.engine taylor or stde: "
-                         "torch.compile graphs cannot be differentiated twice, which the "
-                         "autodiff engine needs for second derivatives")
+    if compile_ and engine in ENGINES and not ENGINES[engine].compilable:
+        able = ", ".join(k for k, e in ENGINES.items() if e.compilable)
+        raise SolveError(f"training.compile needs a derivatives.engine that can be compiled "
+                         f"({able}); torch.compile graphs cannot be differentiated twice, "
+                         f"which the {engine} engine needs for second derivatives")
     if (matmul_precision != "highest" or autocast != "none") and (
             device.type != "cuda" or dtype != torch.float32):
         raise SolveError("training.matmul_precision and training.autocast are CUDA float32 "

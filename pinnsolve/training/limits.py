@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from ..derivatives import ENGINES
 from ..errors import SpecError
 from ..spec.symbols import Laplacian
 
@@ -105,8 +106,10 @@ def estimate(problem, device: str = "cpu") -> Estimate:
     domain = problem.domain
     d = domain.n_inputs
     n_space = domain.vector.dim if domain.vector is not None else len(domain.space)
-    jets = s.derivatives.engine in ("taylor", "stde")
-    directions = s.derivatives.directions if s.derivatives.engine == "stde" else n_space
+    engine, opts = ENGINES[s.derivatives.engine], s.derivatives.options
+    jets = engine.jets
+    # Stochastic engines push their own number of directions; exact jets one per coordinate.
+    directions = getattr(opts, "directions", n_space) if engine.stochastic else n_space
 
     coords = [c.name for c in domain.space] or [f"x{i}" for i in range(min(n_space, 64))]
     points: dict[str, int] = {}
@@ -134,7 +137,7 @@ def estimate(problem, device: str = "cpu") -> Estimate:
             net = 1 + directions * (order + 1)
             # Sparse tangents are coordinate directions: the input jets are one-hot and
             # never materialised at (n, d) per direction.
-            dense = s.derivatives.engine == "taylor" or not s.derivatives.sparse
+            dense = not getattr(opts, "sparse", False)
             return net, (1 + directions) if dense else 2
         prefixes = set().union(*(_chains(e, coords) for e in group)) if group else set()
         # The gradient taken at nesting level k runs over a graph k times the forward
@@ -143,8 +146,10 @@ def estimate(problem, device: str = "cpu") -> Estimate:
         return w, w
 
     calls = {key: weight(key) for key in points}
-    if s.sampling.strategy == "rar" and s.sampling.rar_max:
-        points["interior"] = max(points.get("interior", 0), s.sampling.rar_max)
+    # A strategy that grows its population (rar) holds up to max_added points.
+    grown = getattr(s.sampling.options, "max_added", 0)
+    if grown:
+        points["interior"] = max(points.get("interior", 0), grown)
     dtype_bytes = 8 if s.training.dtype == "float64" else 4
     m = s.model
     total = 0.0

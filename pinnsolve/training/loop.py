@@ -210,7 +210,8 @@ class Loop:
 
     def _switch(self, phase: Phase, why: str) -> None:
         """Record and announce why a phase ended early."""
-        entry = {"step": self.step, "phase": phase.optimizer, "elapsed_s": round(self.elapsed, 3),
+        elapsed = time.perf_counter() - self.t_start if self.stopped != "budget" else self.elapsed
+        entry = {"step": self.step, "phase": phase.optimizer, "elapsed_s": round(elapsed, 3),
                  "reason": why}
         self.switches.append(entry)
         ending = "training ends" if self.stopped else f"phase {self.phase + 1} ({phase.optimizer}) ends"

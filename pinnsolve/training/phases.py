@@ -8,20 +8,80 @@ points and count their iterations in ``state[first param]["n_iter"]``.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Callable, Iterable
 
 import torch
 
 from ..errors import SolveError
-from ..spec.schema import Phase
+from ..spec.schema import Phase, _rng
 from .gauss_newton import LevenbergMarquardt
 from .multiadam import MultiAdam
 from .quasi_newton import DenseQuasiNewton
 
-DEFAULT_LR = {"adam": 1e-3, "adamw": 1e-3, "multiadam": 1e-3, "lbfgs": 1.0, "bfgs": 1.0,
-              "ssbfgs": 1.0, "ssbroyden": 1.0, "gauss_newton": 1.0, "quasi_newton": 1.0}
-CLOSURE_DRIVEN = frozenset({"lbfgs", "bfgs", "ssbfgs", "ssbroyden", "gauss_newton",
-                            "quasi_newton"})
+@dataclass(frozen=True)
+class AdamOptions:
+    """adam, adamw: moment decay rates, ε and weight decay (decoupled in adamw)."""
+
+    beta1: float = _rng(0.9, 0.0, 1.0)
+    beta2: float = _rng(0.999, 0.0, 1.0)
+    eps: float = _rng(1e-8, 0.0, 1.0)
+    weight_decay: float = _rng(0.0, 0.0, 1e3)
+
+
+@dataclass(frozen=True)
+class MultiAdamOptions:
+    """multiadam: moment decay rates and ε (moments kept per loss term)."""
+
+    beta1: float = _rng(0.9, 0.0, 1.0)
+    beta2: float = _rng(0.999, 0.0, 1.0)
+    eps: float = _rng(1e-8, 0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class LbfgsOptions:
+    """lbfgs: curvature pairs kept."""
+
+    history: int = _rng(50, 1, 1000)
+
+
+@dataclass(frozen=True)
+class NoOptions:
+    """An optimizer without options of its own (dense quasi-Newton)."""
+
+
+@dataclass(frozen=True)
+class GaussNewtonOptions:
+    """gauss_newton: initial Levenberg-Marquardt damping λ and CG iterations per step
+    (0: dense normal equations when the Jacobian fits, else 50 CG iterations)."""
+
+    damping: float = _rng(1e-3, 0.0, 1e12)
+    cg_iters: int = _rng(0, 0, 100_000)
+
+
+@dataclass(frozen=True)
+class Optimizer:
+    """A registry entry of ``training.phases[].optimizer``.
+
+    Attributes:
+        factory: ``factory(phase, params, residuals) -> torch.optim.Optimizer``.
+        options: frozen dataclass of its own phase keys (``phase.options``).
+        lr: default learning rate.
+        closure_driven: steps with a closure in chunks of iterations on fixed points,
+            counting them in ``state[first param]["n_iter"]``.
+        keeps_curvature: its dense inverse Hessian stays valid across point redraws, so the
+            loop keeps it when the points move and between two phases of the same optimizer.
+        per_term: takes the loss terms separately (``step_losses``; multiadam).
+        dense: holds a P × P matrix (at most DENSE_MAX_PARAMS parameters).
+    """
+
+    factory: Callable
+    options: type = NoOptions
+    lr: float = 1e-3
+    closure_driven: bool = False
+    keeps_curvature: bool = False
+    per_term: bool = False
+    dense: bool = False
 
 
 def schedule_factor(phase: Phase, step: int) -> float:
@@ -36,21 +96,21 @@ def schedule_factor(phase: Phase, step: int) -> float:
 
 
 def base_lr(phase: Phase) -> float:
-    return phase.lr if phase.lr is not None else DEFAULT_LR[phase.optimizer]
+    return phase.lr if phase.lr is not None else OPTIMIZERS[phase.optimizer].lr
 
 
 def _adam(phase, params, residuals):
-    return torch.optim.Adam(params, lr=base_lr(phase), betas=(phase.beta1, phase.beta2),
-                            eps=phase.eps, weight_decay=phase.weight_decay)
+    return torch.optim.Adam(params, lr=base_lr(phase), betas=(phase.options.beta1, phase.options.beta2),
+                            eps=phase.options.eps, weight_decay=phase.options.weight_decay)
 
 
 def _adamw(phase, params, residuals):
-    return torch.optim.AdamW(params, lr=base_lr(phase), betas=(phase.beta1, phase.beta2),
-                             eps=phase.eps, weight_decay=phase.weight_decay)
+    return torch.optim.AdamW(params, lr=base_lr(phase), betas=(phase.options.beta1, phase.options.beta2),
+                             eps=phase.options.eps, weight_decay=phase.options.weight_decay)
 
 
 def _multiadam(phase, params, residuals):
-    return MultiAdam(params, lr=base_lr(phase), betas=(phase.beta1, phase.beta2), eps=phase.eps)
+    return MultiAdam(params, lr=base_lr(phase), betas=(phase.options.beta1, phase.options.beta2), eps=phase.options.eps)
 
 
 def _lbfgs(phase, params, residuals):
@@ -58,7 +118,7 @@ def _lbfgs(phase, params, residuals):
     # in chunks and counts them, restarting the history when a chunk makes no progress),
     # instead of stopping early on a flat stretch.
     return torch.optim.LBFGS(params, lr=base_lr(phase), max_iter=20, max_eval=25,
-                             history_size=phase.history, tolerance_grad=0.0,
+                             history_size=phase.options.history, tolerance_grad=0.0,
                              tolerance_change=0.0, line_search_fn="strong_wolfe")
 
 
@@ -85,25 +145,42 @@ def _quasi_newton(phase, params, residuals):
     return _lbfgs(phase, params, residuals)
 
 
-def keeps_curvature(optimizer: torch.optim.Optimizer | None) -> bool:
-    """Whether an optimizer keeps its (dense) curvature across point redraws and into a
-    following phase of the same word."""
+def holds_curvature(optimizer: torch.optim.Optimizer | None) -> bool:
+    """Whether this optimizer instance keeps a dense curvature that stays valid across point
+    redraws and into a following phase of the same word (the ``keeps_curvature`` ability,
+    asked of the instance: ``quasi_newton`` is dense only where the network is small)."""
     return isinstance(optimizer, DenseQuasiNewton)
 
 
 def _gauss_newton(phase, params, residuals):
-    return LevenbergMarquardt(params, residuals, lr=base_lr(phase), damping=phase.damping,
-                              cg_iters=phase.cg_iters)
+    return LevenbergMarquardt(params, residuals, lr=base_lr(phase), damping=phase.options.damping,
+                              cg_iters=phase.options.cg_iters)
 
 
-OPTIMIZERS: dict[str, Callable] = {
-    "adam": _adam, "adamw": _adamw, "multiadam": _multiadam, "lbfgs": _lbfgs,
-    "bfgs": _dense("bfgs"), "ssbfgs": _dense("ssbfgs"), "ssbroyden": _dense("ssbroyden"),
-    "gauss_newton": _gauss_newton, "quasi_newton": _quasi_newton}
+_QUASI_NEWTON = dict(lr=1.0, closure_driven=True)
+OPTIMIZERS: dict[str, Optimizer] = {
+    "adam": Optimizer(_adam, AdamOptions),
+    "adamw": Optimizer(_adamw, AdamOptions),
+    "multiadam": Optimizer(_multiadam, MultiAdamOptions, per_term=True),
+    "lbfgs": Optimizer(_lbfgs, LbfgsOptions, **_QUASI_NEWTON),
+    "bfgs": Optimizer(_dense("bfgs"), keeps_curvature=True, dense=True, **_QUASI_NEWTON),
+    "ssbfgs": Optimizer(_dense("ssbfgs"), keeps_curvature=True, dense=True, **_QUASI_NEWTON),
+    "ssbroyden": Optimizer(_dense("ssbroyden"), keeps_curvature=True, dense=True,
+                           **_QUASI_NEWTON),
+    "gauss_newton": Optimizer(_gauss_newton, GaussNewtonOptions, **_QUASI_NEWTON),
+    # ssbfgs where it fits, else lbfgs (whose history it takes): the instance says which
+    # (holds_curvature).
+    "quasi_newton": Optimizer(_quasi_newton, LbfgsOptions, **_QUASI_NEWTON),
+}
+
+
+def abilities(name: str) -> Optimizer:
+    """The registry entry of optimizer ``name`` (its abilities are attributes)."""
+    return OPTIMIZERS[name]
 
 
 def make_optimizer(phase: Phase, params: Iterable[torch.nn.Parameter],
                    residuals: Callable[[], torch.Tensor] | None = None) -> torch.optim.Optimizer:
     """The optimizer for a phase. ``residuals`` (the scaled residual vector, see
     gauss_newton.py) is needed by gauss_newton only."""
-    return OPTIMIZERS[phase.optimizer](phase, list(params), residuals)
+    return OPTIMIZERS[phase.optimizer].factory(phase, list(params), residuals)

@@ -15,7 +15,8 @@ from ..spec.schema import Phase, TrainingSettings
 from . import acceleration, faults
 from .loop import NonFinite, Position
 from .parts import Parts
-from .phases import CLOSURE_DRIVEN, base_lr, keeps_curvature, make_optimizer, schedule_factor
+from ..derivatives import ENGINES
+from .phases import OPTIMIZERS, base_lr, holds_curvature, make_optimizer, schedule_factor
 
 LBFGS_CHUNK = 20  # L-BFGS iterations per optimizer.step call (progress and NaN checks between)
 ADVICE = ("check the equation's scaling (non-dimensionalise), lower the learning rate, or use "
@@ -29,7 +30,7 @@ class _NonFiniteGradient(Exception):
 def unbiased_loss(problem) -> bool:
     """Whether the problem asks for the two-draw unbiased loss of a stochastic engine."""
     d = problem.settings.derivatives
-    return bool(d.unbiased) and d.engine == "stde"
+    return ENGINES[d.engine].stochastic and bool(getattr(d.options, "unbiased", False))
 
 
 def magnitude(residuals: list[torch.Tensor]) -> torch.Tensor:
@@ -43,7 +44,7 @@ class PinnStepper:
     Args:
         parts: the run's parts.
         training: training settings (compile/autocast of the loss, cadence of L-BFGS).
-        unbiased: the unbiased two-draw STDE loss (``derivatives.unbiased`` with stde).
+        unbiased: the unbiased two-draw loss of a stochastic engine (stde's ``unbiased``).
         loss_scale: a constant factor on the loss (multi-stage refinement: 1/ε_r²).
         stage: figures of a refinement stage, reported with the progress.
     """
@@ -152,7 +153,7 @@ class PinnStepper:
     def begin_phase(self, phase: Phase, optimizer_state: dict | None) -> None:
         self.optimizer = make_optimizer(phase, self.params, self.residual_vector)
         self.optimizer_name = phase.optimizer
-        closure_driven = phase.optimizer in CLOSURE_DRIVEN
+        closure_driven = OPTIMIZERS[phase.optimizer].closure_driven
         tw = self.parts.time_weighting
         tw.active = not closure_driven  # causal weights: first order only
         tw.horizon = phase.horizon
@@ -166,14 +167,14 @@ class PinnStepper:
     def end_phase(self, phase: Phase, following: Phase | None) -> dict | None:
         # ssbfgs → ssbfgs (e.g. redrawing points, then fixed points) keeps the curvature.
         carry = (self.optimizer.state_dict() if following is not None and
-                 following.optimizer == phase.optimizer and keeps_curvature(self.optimizer)
+                 following.optimizer == phase.optimizer and holds_curvature(self.optimizer)
                  else None)
         self.optimizer = None
         self.chunk_loss = None
         return carry
 
     def step(self, phase: Phase, at: Position) -> int:
-        if phase.optimizer in CLOSURE_DRIVEN:
+        if OPTIMIZERS[phase.optimizer].closure_driven:
             return self._closure_step(phase, at)
         return self._first_order_step(phase, at)
 
@@ -187,7 +188,7 @@ class PinnStepper:
             g["lr"] = lr
         self.optimizer.zero_grad(set_to_none=True)
         total, mse, residuals = self._loss()
-        per_term = hasattr(self.optimizer, "step_losses")  # MultiAdam: moments per term
+        per_term = OPTIMIZERS[phase.optimizer].per_term  # MultiAdam: moments per term
         if self.dist is not None and per_term:
             raise SolveError("multiadam keeps moments per term and is not supported on "
                              "several ranks; use adam")
@@ -299,7 +300,7 @@ class PinnStepper:
         matrix is expensive to rebuild."""
         for key, sampler in self.samplers.items():
             sampler.redraw(self.residual_fns[key])
-        if not keeps_curvature(self.optimizer):
+        if not holds_curvature(self.optimizer):
             self.optimizer = make_optimizer(phase, self.params, self.residual_vector)
         self.redrawn_at = step
         self.chunk_loss = None

@@ -8,25 +8,29 @@
 * ``grad_norm``: gradient-norm balancing (Wang et al. 2023, "An expert's guide"):
   λ̂_i = Σ_j ‖∇θ L_j‖ / ‖∇θ L_i‖ for every term, same moving average.
 * ``ntk``: NTK trace balancing (Wang, Yu & Perdikaris, JCP 2022): λ̂_i = Σ_j t_j / t_i with
-  t_i = mean over (up to ``ntk_points``) points x of ‖∇θ r_i(x)‖², the mean diagonal of the
+  t_i = mean over (up to ``points``) points x of ‖∇θ r_i(x)‖², the mean diagonal of the
   term's neural tangent kernel; same moving average.
 * ``sa``: self-adaptive per-point weights (McClenny & Braga-Neto, JCP 2023): the loss is
   Σ_i mean_x(λ_i(x)² r_i(x)²) and the λ are trained by gradient *ascent* (Adam, step
-  ``sa_lr``) while θ descends; they reset to 1 when a sampler moves its points.
+  ``lr``) while θ descends; they reset to 1 when a sampler moves its points.
 * ``relobralo``: relative loss balancing with random look-back (Bischof & Kraus 2021):
   with m terms, bal_i(t, t') = m·softmax_i(L_i(t) / (T·L_i(t'))),
   λ_i ← α(ρ λ_i + (1-ρ) bal_i(t, 0)) + (1-α) bal_i(t, t-1), ρ ~ Bernoulli(E[ρ]).
+
+Each scheme's own options sit under its word (``weighting: {scheme: {ntk: {points: 64}}}``);
+``every`` is shared by the periodic ones.
 
 Weights change only in first-order phases (quasi-Newton curvature needs a fixed loss). The
 logged losses are always the unweighted L_i; the current λ_i are logged next to them.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 import torch
 
-from ..spec.schema import WeightingSettings
+from ..spec.schema import WeightingSettings, _rng
 
 
 def _grads(loss: torch.Tensor, params: Sequence[torch.Tensor]) -> torch.Tensor:
@@ -61,7 +65,7 @@ class Fixed:
         """Called after every first-order parameter step."""
 
     def _blend(self, target: Mapping[str, float]) -> None:
-        a = self.settings.alpha
+        a = self.settings.options.alpha
         for k, v in target.items():
             if v == v and v not in (float("inf"), float("-inf")):
                 self.weights[k] = (1 - a) * self.weights[k] + a * v
@@ -107,7 +111,7 @@ class NTK(_Periodic):
 
     def trace(self, r: torch.Tensor, params: Sequence[torch.Tensor]) -> float:
         """Mean over a random subset of points of ‖∇θ r(x)‖² (the NTK's mean diagonal)."""
-        k = min(self.settings.ntk_points, r.numel())
+        k = min(self.settings.options.points, r.numel())
         idx = torch.randperm(r.numel(), generator=self.generator)[:k].to(r.device)
         sub = r.reshape(-1)[idx]
         eye = torch.eye(k, dtype=r.dtype, device=r.device)
@@ -160,7 +164,7 @@ class SelfAdaptive(Fixed):
             total = total + self.weights[k] * (lam ** 2 * r ** 2).mean()
         if self.optimizer is None and self.point_weights:
             self.optimizer = torch.optim.Adam(list(self.point_weights.values()),
-                                              lr=self.settings.sa_lr, maximize=True)
+                                              lr=self.settings.options.lr, maximize=True)
             if self._pending is not None:
                 self.optimizer.load_state_dict(self._pending)
                 self._pending = None
@@ -202,7 +206,7 @@ class ReLoBRaLo(_Periodic):
 
     def _balance(self, now: Mapping[str, float], then: Mapping[str, float]) -> dict[str, float]:
         keys = list(now)
-        z = torch.tensor([now[k] / (self.settings.temperature * max(then[k], 1e-300))
+        z = torch.tensor([now[k] / (self.settings.options.temperature * max(then[k], 1e-300))
                           for k in keys], dtype=torch.float64)
         w = len(keys) * torch.softmax(z, 0)
         return {k: float(x) for k, x in zip(keys, w)}
@@ -213,10 +217,10 @@ class ReLoBRaLo(_Periodic):
             self.first = self.last = now
             return
         s = self.settings
-        rho = float(torch.rand((), generator=self.generator, dtype=torch.float64) < s.rho)
+        rho = float(torch.rand((), generator=self.generator, dtype=torch.float64) < s.options.rho)
         to_first = self._balance(now, self.first)
         to_last = self._balance(now, self.last)
-        a = s.relobralo_alpha
+        a = s.options.alpha
         for k in now:
             hist = rho * self.weights[k] + (1 - rho) * to_first[k]
             self.weights[k] = a * hist + (1 - a) * to_last[k]
@@ -233,11 +237,74 @@ class ReLoBRaLo(_Periodic):
         self.first, self.last = state["first"], state["last"]
 
 
-SCHEMES = {"fixed": Fixed, "lra": LearningRateAnnealing, "grad_norm": GradNorm, "ntk": NTK,
-           "sa": SelfAdaptive, "relobralo": ReLoBRaLo}
+@dataclass(frozen=True)
+class NoOptions:
+    """A scheme without options of its own."""
+
+
+@dataclass(frozen=True)
+class BlendOptions:
+    """lra, grad_norm: step α of the moving average λ ← (1-α)λ + α λ̂."""
+
+    alpha: float = _rng(0.1, 0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class NTKOptions:
+    """ntk: moving-average step α and points per term for the trace."""
+
+    alpha: float = _rng(0.1, 0.0, 1.0)
+    points: int = _rng(64, 1, 100_000)
+
+
+@dataclass(frozen=True)
+class SAOptions:
+    """sa: ascent step of the per-point weights."""
+
+    lr: float = _rng(5e-3, 0.0, 1e3)
+
+
+@dataclass(frozen=True)
+class ReLoBRaLoOptions:
+    """relobralo: softmax temperature T, expected look-back E[ρ], history weight α."""
+
+    temperature: float = _rng(0.1, 1e-6, 1e6)
+    rho: float = _rng(0.999, 0.0, 1.0)
+    alpha: float = _rng(0.999, 0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """A registry entry of ``training.weighting.scheme``.
+
+    Attributes:
+        cls: the scheme class, ``cls(settings, initial, kinds, seed)``; it reads
+            ``settings.options``.
+        options: frozen dataclass of its YAML options.
+        periodic: updates the weights every ``weighting.every`` steps.
+        needs_graph: its update differentiates the loss terms (call it before backward).
+        per_point: its objective needs each term's residuals (n,) and points (n, d); its
+            weights reset when the points move.
+    """
+
+    cls: type
+    options: type = NoOptions
+    periodic: bool = False
+    needs_graph: bool = False
+    per_point: bool = False
+
+
+SCHEMES = {
+    "fixed": Scheme(Fixed),
+    "lra": Scheme(LearningRateAnnealing, BlendOptions, periodic=True, needs_graph=True),
+    "grad_norm": Scheme(GradNorm, BlendOptions, periodic=True, needs_graph=True),
+    "ntk": Scheme(NTK, NTKOptions, periodic=True, needs_graph=True),
+    "sa": Scheme(SelfAdaptive, SAOptions, per_point=True),
+    "relobralo": Scheme(ReLoBRaLo, ReLoBRaLoOptions, periodic=True),
+}
 
 
 def make_scheme(settings: WeightingSettings, initial: Mapping[str, float],
                 kinds: Mapping[str, str], seed: int = 0) -> Fixed:
     """The weighting scheme ``settings.scheme`` starting from weights ``initial``."""
-    return SCHEMES[settings.scheme](settings, initial, kinds, seed)
+    return SCHEMES[settings.scheme].cls(settings, initial, kinds, seed)
