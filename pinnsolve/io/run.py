@@ -28,6 +28,7 @@ import numpy as np
 import torch
 import yaml
 
+from .._version import __version__
 from ..errors import RunError
 from ..spec.problem import Problem
 from . import checkpoint
@@ -123,8 +124,6 @@ class RunDir:
 def environment(device: torch.device, dtype: torch.dtype, seed: int, source: str) -> dict:
     import numpy
     import sympy
-
-    from .. import __version__
 
     return {"pinnsolve": __version__, "python": platform.python_version(),
             "torch": torch.__version__, "numpy": numpy.__version__, "sympy": sympy.__version__,
