@@ -171,7 +171,7 @@ def test_progress_table_shows_imbalance_and_front():
 
 
 @pytest.mark.parametrize("strategy", ["rar", "r3", "adversarial", "adversarial_flow"])
-def test_strategies_run_with_the_stde_engine_on_a_ball(tmp_path, strategy):
+def test_strategies_run_with_the_stde_engine_on_a_ball(run_dir, strategy):
     # Poisson on the 6-D unit ball with sparse STDE (3 of 6 coordinates per step) and the
     # boundary as a soft term, so both the interior and the sphere are sampled adaptively.
     problem = load_problem({
@@ -186,8 +186,8 @@ def test_strategies_run_with_the_stde_engine_on_a_ball(tmp_path, strategy):
                      "flow_steps": 2},
         "training": {"log_every": 10,
                      "phases": [{"optimizer": "adam", "steps": 20, "lr": 1e-3}]}})
-    run = pinnsolve.solve(problem, out=tmp_path / "run")
-    state = torch.load(tmp_path / "run" / "checkpoints" / "last.pt", weights_only=True)
+    run = pinnsolve.solve(problem, out=run_dir)
+    state = torch.load(run_dir / "checkpoints" / "last.pt", weights_only=True)
     interior = state["samplers"]["interior"]["points"]
     sphere = state["samplers"]["boundary"]["points"]
     assert (interior.norm(dim=1) <= 1 + 1e-6).all()

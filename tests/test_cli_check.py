@@ -30,12 +30,7 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")  # in case FORCE_COLOR is set where the tes
 runner = CliRunner(env={"COLUMNS": "120"})
 
 
-@pytest.fixture(autouse=True)
-def fixed_console_width(monkeypatch):
-    import pinnsolve.cli as cli
-
-    for console in (cli.console, cli.err_console):
-        monkeypatch.setattr(console, "_width", 120)  # rich's own width override
+pytestmark = pytest.mark.usefixtures("fixed_console_width")   # tests/conftest.py
 
 
 def flat(text: str) -> str:

@@ -81,6 +81,7 @@ def check_report(report: dict, kills: int) -> dict:
     return totals
 
 
+@pytest.mark.slow   # spawns and kills training processes; fast: test_death_at_every_step_of_a_checkpoint_save
 def test_sigkill_at_random_moments_always_resumes(tmp_path):
     report = kill_and_resume(tmp_path, kills=8, seed=2024)
     print("kill-and-resume:", check_report(report, 8))  # figures for docs (pytest -s)

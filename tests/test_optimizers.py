@@ -61,7 +61,7 @@ def _rosenbrock(x):
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
-def test_dense_quasi_newton_minimises_rosenbrock_and_a_quadratic(variant):
+def test_dense_quasi_newton_minimises_rosenbrock_and_a_quadratic(variant, torch_gen):
     x = torch.nn.Parameter(torch.tensor([-1.2, 1.0] * 4, dtype=torch.float64))
     opt = DenseQuasiNewton([x], variant=variant, max_iter=400)
 
@@ -78,10 +78,9 @@ def test_dense_quasi_newton_minimises_rosenbrock_and_a_quadratic(variant):
     assert opt.state[x]["n_iter"] < 400
 
     # Ill-conditioned quadratic ½ xᵀAx - bᵀx (condition number 1e4): minimum A⁻¹b.
-    gen = torch.Generator().manual_seed(0)
-    q, _ = torch.linalg.qr(torch.randn(20, 20, generator=gen, dtype=torch.float64))
+    q, _ = torch.linalg.qr(torch.randn(20, 20, generator=torch_gen, dtype=torch.float64))
     A = q @ torch.diag(torch.logspace(0, 4, 20, dtype=torch.float64)) @ q.T
-    b = torch.randn(20, generator=gen, dtype=torch.float64)
+    b = torch.randn(20, generator=torch_gen, dtype=torch.float64)
     y = torch.nn.Parameter(torch.zeros(20, dtype=torch.float64))
     opt = DenseQuasiNewton([y], variant=variant, max_iter=300)
 
