@@ -2,18 +2,16 @@
 
 Randomness in a test enters through one of these (seed 0) or an explicit seed next to the
 assert that depends on it, so every test sees the same numbers in any order and alone.
-Problem mappings are deep copies: a test may edit its copy without touching another's.
+Problem mappings stay in tests/_problems.py as plain constants: tests copy them with
+``dict(...)``/``with_(...)`` or inside hypothesis strategies, where a fixture cannot reach.
 """
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
-
-from _problems import BURGERS, HEAT_SOFT
 
 SEED = 0
 
@@ -44,18 +42,6 @@ def seeded_torch():
 def run_dir(tmp_path: Path) -> Path:
     """A run directory path that does not exist yet (solve creates it)."""
     return tmp_path / "run"
-
-
-@pytest.fixture
-def burgers() -> dict:
-    """A deep copy of the viscous Burgers mapping of tests/_problems.py."""
-    return copy.deepcopy(BURGERS)
-
-
-@pytest.fixture
-def heat_soft() -> dict:
-    """A deep copy of the 1-D heat mapping with soft conditions and an exact reference."""
-    return copy.deepcopy(HEAT_SOFT)
 
 
 @pytest.fixture

@@ -117,7 +117,13 @@ HEAT = {"domain": {"x": [0, 1], "t": [0, 1]}, "fields": ["u"],
                      "phases": [{"optimizer": "adam", "steps": 40, "lr": 3.0e-3}]}}
 
 
-@pytest.mark.parametrize("strategy", sorted(STRATEGIES))
+# The sampler strategies that train a flow or run PGD take 20-35 s each here: slow; uniform and
+# r3 keep the resume path in the default suite.
+SLOW_STRATEGIES = {"adversarial", "adversarial_flow", "rar", "rad"}
+
+
+@pytest.mark.parametrize("strategy", [pytest.param(s, marks=pytest.mark.slow) if s in SLOW_STRATEGIES
+                                      else s for s in sorted(STRATEGIES)])
 def test_every_strategy_resumes_bit_identically(tmp_path, strategy):
     problem = load_problem({**HEAT, "sampling": {**HEAT["sampling"], "strategy": strategy}})
     straight, resumed, ckpt, a, b = straight_and_resumed(problem, tmp_path)
@@ -135,6 +141,7 @@ def test_every_strategy_resumes_bit_identically(tmp_path, strategy):
         assert ((pts >= 0) & (pts <= 1)).all(), region
 
 
+@pytest.mark.slow   # trains; fast: test_strategies_run_with_the_stde_engine_on_a_ball[r3] and the CLI R3 test
 def test_adversarial_from_the_cli_reports_imbalance_and_writes_the_point_cloud(tmp_path):
     import meshio
     import yaml
@@ -170,7 +177,9 @@ def test_progress_table_shows_imbalance_and_front():
     assert "causal front" in text and "0.25" in text
 
 
-@pytest.mark.parametrize("strategy", ["rar", "r3", "adversarial", "adversarial_flow"])
+@pytest.mark.parametrize("strategy", [pytest.param(s, marks=pytest.mark.slow) if s in SLOW_STRATEGIES
+                                      else s for s in ["rar", "r3", "adversarial",
+                                                       "adversarial_flow"]])
 def test_strategies_run_with_the_stde_engine_on_a_ball(run_dir, strategy):
     # Poisson on the 6-D unit ball with sparse STDE (3 of 6 coordinates per step) and the
     # boundary as a soft term, so both the interior and the sphere are sampled adaptively.

@@ -257,6 +257,7 @@ def test_cli_resume_shows_the_fallback_warning(tmp_path):
     assert "Traceback" not in res.output
 
 
+@pytest.mark.slow   # two L-BFGS runs
 def test_lbfgs_chunks_end_on_checkpoints_without_changing_the_iterates(tmp_path):
     """Found by the kill test: one L-BFGS chunk (20 iterations) crossed several checkpoint
     steps, so a kill could lose 20 > checkpoint_every steps. Chunks now end on checkpoint

@@ -132,7 +132,8 @@ def test_lbfgs_performs_the_requested_iterations(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("optimizer", ["adamw", "multiadam", "lbfgs", "bfgs", "ssbfgs",
-                                       "ssbroyden", "gauss_newton"])
+                                       "ssbroyden",
+                                       pytest.param("gauss_newton", marks=pytest.mark.slow)])
 def test_every_phase_trains_and_resumes_to_the_straight_run(tmp_path, optimizer):
     phase = {"optimizer": optimizer, "steps": 40}
     if optimizer in ("adamw", "multiadam"):
