@@ -24,7 +24,7 @@ torch.set_num_threads(1)
 sys.path.insert(0, sys.argv[2])
 import pinnsolve
 from pinnsolve.training.loop import Position
-from pinnsolve.training.parts import pinn_loop
+from pinnsolve.training.pinn import pinn_loop
 from pinnsolve.training import limits
 cfg = json.loads(sys.argv[1])
 p = pinnsolve.load_problem(cfg)

@@ -20,7 +20,7 @@ from pinnsolve.geometry import region_geometry  # noqa: E402
 from pinnsolve.io.run import RunDir  # noqa: E402
 from pinnsolve.sampling import STRATEGIES  # noqa: E402
 from pinnsolve.spec import load_problem  # noqa: E402
-from pinnsolve.training.parts import pinn_loop  # noqa: E402
+from pinnsolve.training.pinn import pinn_loop  # noqa: E402
 
 
 def bias(run: Path, points: int) -> dict:

@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 import pinnsolve  # noqa: E402
 from pinnsolve.spec import load_problem  # noqa: E402
-from pinnsolve.training.parts import pinn_loop  # noqa: E402
+from pinnsolve.training.pinn import pinn_loop  # noqa: E402
 
 # Each benchmark row: problem file and its overrides (the budget every strategy shares).
 # Budgets are cut to keep the whole table near 45 minutes on one core: 10k Adam steps for

@@ -14,8 +14,7 @@ Operator (PINO) runs, made by ``solve`` of a problem with an ``operator:`` secti
     pinnsolve.evaluate("runs/bo", grid={"x": 128})  # test error on another grid
     pinnsolve.finetune("runs/bo", instance=3)       # one instance, physics loss only
 """
-__version__ = "0.1.0"
-
+from ._version import __version__
 from .compiler import CompiledProblem, compile_problem
 from .errors import PinnsolveError
 from .io.run import Run, open_run

@@ -7,7 +7,8 @@ import torch
 
 import pinnsolve
 from pinnsolve.errors import SolveError
-from pinnsolve.training.parts import pinn_loop, resolve_device
+from pinnsolve.training.parts import resolve_device
+from pinnsolve.training.pinn import pinn_loop
 
 SMALL = {"domain": {"x": [0, 1], "y": [0, 1]}, "fields": ["u"],
          "equations": ["laplacian(u) = -2*pi**2*sin(pi*x)*sin(pi*y)"],

@@ -119,13 +119,17 @@ HEAT = {"domain": {"x": [0, 1], "t": [0, 1]}, "fields": ["u"],
 # Options that keep each strategy's test short (the rest are its defaults).
 FAST = {"rad": {"candidates": 1000}, "rar": {"candidates": 1000},
         "adversarial": {"steps": 3}, "adversarial_flow": {"steps": 5}}
+# The sampler strategies that train a flow or run PGD take 20-35 s each here: slow; uniform and
+# r3 keep the resume path in the default suite.
+SLOW_STRATEGIES = {"adversarial", "adversarial_flow", "rar", "rad"}
 
 
 def _strategy(name: str, **scale) -> dict:
     return {name: {k: scale.get(k, v) for k, v in FAST.get(name, {}).items()}}
 
 
-@pytest.mark.parametrize("strategy", sorted(STRATEGIES))
+@pytest.mark.parametrize("strategy", [pytest.param(s, marks=pytest.mark.slow) if s in SLOW_STRATEGIES
+                                      else s for s in sorted(STRATEGIES)])
 def test_every_strategy_resumes_bit_identically(tmp_path, strategy):
     problem = load_problem({**HEAT, "sampling": {**HEAT["sampling"],
                                                  "strategy": _strategy(strategy)}})
@@ -144,6 +148,7 @@ def test_every_strategy_resumes_bit_identically(tmp_path, strategy):
         assert ((pts >= 0) & (pts <= 1)).all(), region
 
 
+@pytest.mark.slow   # trains; fast: test_strategies_run_with_the_stde_engine_on_a_ball[r3] and the CLI R3 test
 def test_adversarial_from_the_cli_reports_imbalance_and_writes_the_point_cloud(tmp_path):
     import meshio
     import yaml
@@ -179,8 +184,10 @@ def test_progress_table_shows_imbalance_and_front():
     assert "causal front" in text and "0.25" in text
 
 
-@pytest.mark.parametrize("strategy", ["rar", "r3", "adversarial", "adversarial_flow"])
-def test_strategies_run_with_the_stde_engine_on_a_ball(tmp_path, strategy):
+@pytest.mark.parametrize("strategy", [pytest.param(s, marks=pytest.mark.slow) if s in SLOW_STRATEGIES
+                                      else s for s in ["rar", "r3", "adversarial",
+                                                       "adversarial_flow"]])
+def test_strategies_run_with_the_stde_engine_on_a_ball(run_dir, strategy):
     # Poisson on the 6-D unit ball with sparse STDE (3 of 6 coordinates per step) and the
     # boundary as a soft term, so both the interior and the sphere are sampled adaptively.
     problem = load_problem({
@@ -194,8 +201,8 @@ def test_strategies_run_with_the_stde_engine_on_a_ball(tmp_path, strategy):
                      "strategy": _strategy(strategy, candidates=256, steps=2)},
         "training": {"log_every": 10,
                      "phases": [{"optimizer": "adam", "steps": 20, "lr": 1e-3}]}})
-    run = pinnsolve.solve(problem, out=tmp_path / "run")
-    state = torch.load(tmp_path / "run" / "checkpoints" / "last.pt", weights_only=True)
+    run = pinnsolve.solve(problem, out=run_dir)
+    state = torch.load(run_dir / "checkpoints" / "last.pt", weights_only=True)
     interior = state["samplers"]["interior"]["points"]
     sphere = state["samplers"]["boundary"]["points"]
     assert (interior.norm(dim=1) <= 1 + 1e-6).all()

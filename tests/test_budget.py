@@ -11,7 +11,7 @@ import pinnsolve
 from _problems import HEAT_SOFT
 from pinnsolve.errors import SpecError
 from pinnsolve.spec import load_problem
-from pinnsolve.training.parts import pinn_loop
+from pinnsolve.training.pinn import pinn_loop
 
 
 def _heat(phases, **training):

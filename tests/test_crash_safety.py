@@ -81,6 +81,7 @@ def check_report(report: dict, kills: int) -> dict:
     return totals
 
 
+@pytest.mark.slow   # spawns and kills training processes; fast: test_death_at_every_step_of_a_checkpoint_save
 def test_sigkill_at_random_moments_always_resumes(tmp_path):
     report = kill_and_resume(tmp_path, kills=8, seed=2024)
     print("kill-and-resume:", check_report(report, 8))  # figures for docs (pytest -s)
@@ -267,6 +268,7 @@ def test_cli_resume_shows_the_fallback_warning(tmp_path):
     assert "Traceback" not in res.output
 
 
+@pytest.mark.slow   # two L-BFGS runs
 def test_lbfgs_chunks_end_on_checkpoints_without_changing_the_iterates(tmp_path):
     """Found by the kill test: one L-BFGS chunk (20 iterations) crossed several checkpoint
     steps, so a kill could lose 20 > checkpoint_every steps. Chunks now end on checkpoint

@@ -6,11 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 
 import pinnsolve
 from pinnsolve.spec import load_problem
-from pinnsolve.training.parts import pinn_loop
+from pinnsolve.training.pinn import pinn_loop
 
 from _problems import logged_losses, run_two_ranks
 
@@ -31,6 +32,7 @@ def losses(run_dir: Path) -> dict[int, float]:
     return {step: sum(terms.values()) for step, terms in logged_losses(run_dir).items()}
 
 
+@pytest.mark.slow   # two processes under torch.distributed.run
 def test_two_gloo_ranks_match_one_process_and_resume_in_one(tmp_path):
     run_two_ranks(HERE / "_ddp_worker.py", tmp_path)
     two = losses(tmp_path / "full")
@@ -67,6 +69,19 @@ def test_two_gloo_ranks_match_one_process_and_resume_in_one(tmp_path):
     assert sorted(after) == [5, 10, 15, 20]
     # Resumed on other points (one rank draws afresh), the loss keeps falling from step 10.
     assert after[20] < after[10] and np.isfinite(list(after.values())).all()
+
+
+def test_each_rank_takes_its_share_and_its_own_seed():
+    # The fast part of the two-rank check: how points and seeds are split, without a group.
+    from pinnsolve.training.distributed import Distributed
+
+    for world, n in [(2, 2000), (3, 10), (4, 3)]:
+        ranks = [Distributed(r, world, r, owns_group=False) for r in range(world)]
+        shares = [d.share(n) for d in ranks]
+        assert sum(shares) == n and max(shares) - min(shares) <= 1, shares
+        assert shares == sorted(shares, reverse=True)      # the first n mod N take one more
+        assert len({d.seed(7) for d in ranks}) == world    # rank-distinct streams
+    assert Distributed(0, 2, 0, owns_group=False).seed(7) == 7   # rank 0 keeps the seed
 
 
 def test_nproc_launches_torch_distributed_run(monkeypatch, tmp_path):

@@ -81,12 +81,11 @@ def test_flow_starts_exactly_uniform(k):
 
 
 @pytest.mark.parametrize("k, cells, tol", [(1, 250, 1e-4), (2, 50, 5e-4)])
-def test_density_of_a_random_flow_integrates_to_one(k, cells, tol):
+def test_density_of_a_random_flow_integrates_to_one(k, cells, tol, torch_gen):
     flow = CubeFlow(k, layers=6, width=32, seed=5)
-    gen = torch.Generator().manual_seed(0)
     with torch.no_grad():
         for p in flow.parameters():   # random couplings: q ranges over 0.006–27
-            p.add_(0.15 * torch.randn(p.shape, generator=gen, dtype=p.dtype))
+            p.add_(0.15 * torch.randn(p.shape, generator=torch_gen, dtype=p.dtype))
         errors = [abs(float(flow.log_prob(midpoint_grid(k, m)).exp().mean()) - 1)
                   for m in (cells, 4 * cells)]
         u, log_q = flow.sample(20_000, torch.Generator().manual_seed(3))
@@ -100,6 +99,7 @@ def test_density_of_a_random_flow_integrates_to_one(k, cells, tol):
     assert abs(float(w.mean()) - 1) < 4 * float(w.std()) / math.sqrt(len(w))
 
 
+@pytest.mark.slow   # trains two flows (module fixtures)
 def test_trained_density_integrates_to_one(square, line):
     # Midpoint rule on 300² and 20 000 cells: errors measured 3e-6 (2-D, max q ≈ 15) and
     # 4e-10 (1-D).
@@ -112,6 +112,7 @@ def test_trained_density_integrates_to_one(square, line):
     assert line.diagnostics()["flow_kl"] > 0.15
 
 
+@pytest.mark.slow   # trains flows; fast: test_density_of_a_random_flow_integrates_to_one
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
 def test_sample_log_prob_matches_log_prob(square, line, dtype):
     # The sampler's log q comes from the inverse pass (quadratic solves), log_prob from
@@ -131,6 +132,7 @@ def test_sample_log_prob_matches_log_prob(square, line, dtype):
             assert (flow.log_prob(u) - log_q).abs().max() < tol
 
 
+@pytest.mark.slow   # trains a flow
 def test_flow_concentrates_on_the_residual_peak_and_keeps_its_uniform_share(square):
     pts = square.points()
     assert pts.shape == (1000, 2)
@@ -150,6 +152,7 @@ def test_flow_concentrates_on_the_residual_peak_and_keeps_its_uniform_share(squa
     assert torch.equal(pts[800:], expected)
 
 
+@pytest.mark.slow   # trains a flow
 def test_a_strong_penalty_moves_the_density_only_mildly():
     # β = 1 (100× the default) against a peak of width 0.05: the H¹ penalty keeps
     # the flow within a few percent of uniform (batch KL estimates −0.006–0.012 over five
@@ -171,8 +174,19 @@ REGIONS = [(HEAT, Region("interior")), (HEAT, Region("boundary")), (HEAT, Region
            (BALL, Region("interior")), (BALL, Region("boundary"))]
 
 
-@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
-@pytest.mark.parametrize("problem, region", REGIONS, ids=lambda v: getattr(v, "kind", ""))
+# 10-35 s each here: float64 on the box interior and the ball boundary stay in the default
+# suite (a clamped cube map and a projected sphere), the other ten cases are slow.
+FAST_PUSH = {"box-interior-float64", "ball-boundary-float64"}
+
+
+def _push_case(problem, region, dtype):
+    name = f"{'ball' if problem is BALL else 'box'}-{region.kind}-{str(dtype)[6:]}"
+    return pytest.param(problem, region, dtype, id=name,
+                        marks=() if name in FAST_PUSH else pytest.mark.slow)
+
+
+@pytest.mark.parametrize("problem, region, dtype", [
+    _push_case(p, r, d) for d in (torch.float64, torch.float32) for p, r in REGIONS])
 def test_points_stay_in_the_domain_when_pushed_against_its_boundary(problem, region, dtype):
     s = sampler(problem, region, n=400, layers=3, steps=15, lr=2e-2, penalty=1e-3,
                 dtype=dtype)
@@ -228,13 +242,13 @@ def test_without_a_residual_or_a_latent_the_draw_is_uniform():
 
 
 def test_state_round_trip_continues_identically():
-    a = sampler(HEAT, Region("boundary"), n=300, seed=3, layers=2, steps=10, penalty=1e-2)
+    a = sampler(HEAT, Region("boundary"), n=100, seed=3, layers=2, steps=3, penalty=1e-2)
     for _ in range(2):
         a.redraw(peak)
     buffer = io.BytesIO()
     torch.save(a.state_dict(), buffer)       # as the trainer's checkpoints do
     buffer.seek(0)
-    b = sampler(HEAT, Region("boundary"), n=300, seed=99, layers=2, steps=10, penalty=1e-2)
+    b = sampler(HEAT, Region("boundary"), n=100, seed=99, layers=2, steps=3, penalty=1e-2)
     b.load_state_dict(torch.load(buffer, weights_only=True))
     assert torch.equal(a.points(), b.points()) and torch.equal(a.normals(), b.normals())
     for _ in range(2):

@@ -172,6 +172,7 @@ def _pde_losses(run_dir) -> list[float]:
     return [r["losses"]["pde"] for r in rows if "losses" in r]
 
 
+@pytest.mark.slow   # PINO training twice; fast: the flux-form residual tests above
 def test_sharp_darcy_pino_trains_from_python_and_cli(tmp_path):
     """A tiny problems/darcy_sharp.yaml run with the flux-form physics loss, from Python and
     from the CLI: metrics are written and the PDE loss falls (mean of the first and last five

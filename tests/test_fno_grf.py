@@ -9,10 +9,9 @@ from pinnsolve.models.fno import FNO, SpectralConv
 from pinnsolve.sampling.grf import matern_density, sample_grf, spectrum
 
 
-def test_spectral_conv_is_resolution_independent_on_band_limited_input():
+def test_spectral_conv_is_resolution_independent_on_band_limited_input(seeded_torch):
     """A band-limited function sampled at two resolutions gives the same output function:
     the conv acts on Fourier modes, so the coarse output equals the fine one subsampled."""
-    torch.manual_seed(0)
     conv = SpectralConv(2, 3, (5, 4)).double()
     def sample(n, m):
         x = torch.arange(n, dtype=torch.float64)[:, None] / n
@@ -23,10 +22,9 @@ def test_spectral_conv_is_resolution_independent_on_band_limited_input():
     assert torch.allclose(coarse, fine[:, :, ::2, ::3], atol=1e-12)
 
 
-def test_fno_evaluates_at_two_resolutions_1d_2d_3d():
+def test_fno_evaluates_at_two_resolutions_1d_2d_3d(seeded_torch):
     """Same weights at two grids; on a smooth input the fine output, subsampled, stays close
     to the coarse output (not equal: padding and the pointwise nonlinearity see the grid)."""
-    torch.manual_seed(0)
     for modes, shape, periodic in (((6,), (24,), (True,)), ((6, 5), (24, 17), (True, False)),
                                    ((3, 3, 3), (8, 8, 9), (True, True, False))):
         net = FNO(2, 1, modes, width=8, layers=2, projection=16, periodic=periodic).double()
@@ -52,15 +50,14 @@ def test_fno_rejects_wrong_rank():
         net(torch.zeros(1, 1, 8, 8))
 
 
-def test_grf_periodogram_matches_the_requested_spectrum():
+def test_grf_periodogram_matches_the_requested_spectrum(np_rng):
     """E|FFT g|² = variance · S(κ) (S normalised by spectrum()): the mean periodogram of 4000
     samples matches per mode within 5 Monte-Carlo standard errors (|FFT|² is exponential:
     relative s.e. 1/sqrt(4000) = 1.6 %; the real modes 0 and Nyquist sqrt(2) times that)."""
     n, length, var = 64, 2.0, 0.7
-    rng = np.random.default_rng(0)
     for nu, ell in ((1.5, 0.2), (3.0, 0.05)):
         g = sample_grf(4000, (n,), (length,), (True,), smoothness=nu, length_scale=ell,
-                       variance=var, rng=rng)
+                       variance=var, rng=np_rng)
         power = (np.abs(np.fft.fft(g, axis=1)) ** 2).mean(0)
         want = var * spectrum((n,), (length,), nu, ell)
         assert np.all(np.abs(power / want - 1) < 5 * np.sqrt(2) / np.sqrt(4000)), nu

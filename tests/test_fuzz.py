@@ -127,6 +127,7 @@ def test_cli_check_never_shows_a_traceback(value, section):
 
 
 # -- mutation campaign ----------------------------------------------------------------------
+@pytest.mark.slow   # a campaign; the hypothesis properties above stay fast
 def test_mutation_campaign_short(tmp_path):
     """150 mutants of the bundled problems (seed 0), every 10th also through the CLI."""
     camp = run_mutation_campaign(tmp_path, seed=0, count=150, cli_every=10)

@@ -85,6 +85,7 @@ def test_source_term_matches_an_independent_laplacian():
     np.testing.assert_allclose(f.detach().numpy(), lap.detach().numpy(), rtol=0, atol=1e-11)
 
 
+@pytest.mark.slow   # 2 x 600 steps at d = 20; fast: test_stde_solve_from_the_cli
 def test_stde_training_reduces_the_error_from_python_and_cli(tmp_path):
     # d = 20, sparse STDE with |J| = 4 (so the Laplacian really is estimated): 600 steps
     # take the error from ~1 (untrained) to well under 0.2 (measured 0.08).
@@ -103,6 +104,25 @@ def test_stde_training_reduces_the_error_from_python_and_cli(tmp_path):
     assert result.exit_code == 0, result.output
     cli = pinnsolve.open_run(tmp_path / "cli").metrics["errors"]["u"]["l2re"]
     assert cli == pytest.approx(err, rel=1e-6)   # same seed, same run
+
+
+def test_stde_solve_from_the_cli(tmp_path):
+    # Fast stand-in for the slow test above (Python-side high-d training stays covered by
+    # the resume and vector-run tests below): a sparse-STDE run (d = 8, |J| = 3) through the
+    # CLI with overrides, no output files (plots dominate a run this short).
+    from typer.testing import CliRunner
+
+    from pinnsolve.cli import app
+    overrides = ["x.dim=8", "derivatives.directions=3", "training.phases.0.steps=5",
+                 "training.eval_every=5", "model.width=8", "sampling.interior=128",
+                 "output.formats=[]"]
+    result = CliRunner().invoke(app, ["solve", str(ROOT / "problems" / "poisson_twobody.yaml"),
+                                      "--out", str(tmp_path / "cli"), "--quiet"] + overrides)
+    assert result.exit_code == 0, result.output
+    metrics = pinnsolve.open_run(tmp_path / "cli").metrics
+    assert metrics["steps"] == 5 and metrics["files"] == []
+    assert 0 < metrics["errors"]["u"]["l2re"] < 2   # finite; untrained ~1
+
 
 
 def test_randn_is_a_fixed_sequence_with_checked_arguments():

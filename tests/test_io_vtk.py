@@ -122,10 +122,9 @@ def test_write_vtu_rejects_wrong_field_shape(tmp_path):
     assert os.listdir(tmp_path) == []
 
 
-def test_write_points_vtu_round_trip(tmp_path):
-    rng = np.random.default_rng(0)
-    pts = rng.uniform(-1, 1, size=(50, 2))
-    res = rng.normal(size=50)
+def test_write_points_vtu_round_trip(tmp_path, np_rng):
+    pts = np_rng.uniform(-1, 1, size=(50, 2))
+    res = np_rng.normal(size=50)
     write_points_vtu(tmp_path / "colloc.vtu", pts, {"residual": res})
     mesh = meshio.read(tmp_path / "colloc.vtu")
     np.testing.assert_array_equal(mesh.points[:, :2], pts)

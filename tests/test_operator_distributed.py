@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 
 import pinnsolve
@@ -21,6 +22,7 @@ PROBLEM["operator"].update(train=6, batch=3)
 HERE = Path(__file__).parent
 
 
+@pytest.mark.slow   # two processes under torch.distributed.run
 def test_two_gloo_ranks_match_one_process_and_resume_in_one(tmp_path):
     run_two_ranks(HERE / "_pino_ddp_worker.py", tmp_path)
     two = logged_losses(tmp_path / "full")

@@ -12,7 +12,7 @@ import pinnsolve
 from pinnsolve.geometry import RegionGeometry
 from pinnsolve.sampling import STRATEGIES, R3Sampler
 from pinnsolve.spec import Region, load_problem
-from pinnsolve.training.parts import pinn_loop
+from pinnsolve.training.pinn import pinn_loop
 
 HEAT = {"domain": {"x": [0, 1], "t": [0, 1]}, "fields": ["u"],
         "equations": ["diff(u, t) = 0.1*diff(u, x, 2)"],
@@ -99,7 +99,7 @@ def test_state_round_trip_continues_identically():
     assert torch.equal(a.points(), b.points()) and a.beta == b.beta
 
 
-def test_trainer_gates_the_loss_and_reports_the_front(tmp_path):
+def test_trainer_gates_the_loss_and_reports_the_front(run_dir):
     problem = load_problem({**HEAT, "sampling": {"interior": 300,
                                                  "strategy": {"r3": {"causal": True}}}})
     tr = pinn_loop(problem, torch.device("cpu"), torch.float64).stepper
@@ -111,17 +111,18 @@ def test_trainer_gates_the_loss_and_reports_the_front(tmp_path):
     gated = float(((residuals["pde"].detach() * g) ** 2).mean())
     assert float(mse["pde"].detach()) == pytest.approx(gated, rel=1e-12)
     events = []
-    run = pinnsolve.solve(problem, out=tmp_path / "run",
+    run = pinnsolve.solve(problem, out=run_dir,
                           callback=lambda e, i: events.append(i) if e == "log" else None)
     fronts = [i.sampling["interior"]["causal_front"] for i in events]
     assert fronts == sorted(fronts) and fronts[-1] > -0.5
     assert run.metrics["steps"] == 60
-    rows = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text()
+    rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text()
             .splitlines()]
     assert "causal_front" in rows[-1]["sampling"]["interior"]
     assert rows[-1]["sampling"]["interior"]["imbalance"] >= 1
 
 
+@pytest.mark.slow   # 300 steps; fast: test_r3_solve_from_the_cli_reports_the_strategy
 def test_r3_from_the_cli(tmp_path):
     from typer.testing import CliRunner
 
@@ -134,6 +135,24 @@ def test_r3_from_the_cli(tmp_path):
     assert result.exit_code == 0, result.output
     err = pinnsolve.open_run(tmp_path / "out").metrics["errors"]["u"]["l2re"]
     assert err < 0.1, err   # 300 Adam steps with exact BC/IC: measured 0.014
+
+
+def test_r3_solve_from_the_cli_reports_the_strategy(tmp_path):
+    # Fast stand-in for the slow test above: the CLI runs an R3 problem with an override
+    # and the run's report names the strategy and its imbalance.
+    from typer.testing import CliRunner
+
+    from pinnsolve.cli import app
+    path = tmp_path / "heat.yaml"
+    import yaml
+    path.write_text(yaml.safe_dump(HEAT))
+    result = CliRunner().invoke(app, ["solve", str(path), "--out", str(tmp_path / "out"),
+                                      "--quiet", "training.phases.0.steps=10"])
+    assert result.exit_code == 0, result.output
+    metrics = pinnsolve.open_run(tmp_path / "out").metrics
+    assert metrics["steps"] == 10
+    assert metrics["sampling"]["strategy"] == "r3"
+    assert metrics["sampling"]["interior"]["imbalance"] >= 1
 
 
 def test_redraw_applies_one_r3_update_on_a_fresh_residual():

@@ -121,11 +121,10 @@ def test_projection_matches_closed_form_coefficients():
     assert np.abs(coef.imag).max() < 1e-10 and coef[-1] == 0
 
 
-def test_fourier_evaluation_matches_naive_sum(monkeypatch):
+def test_fourier_evaluation_matches_naive_sum(monkeypatch, np_rng):
     levels = allen_cahn_levels(**BENCH, u0=u0_bench, t_end=0.05, modes=128)
-    rng = np.random.default_rng(0)
-    x = rng.uniform(-3, 3, 500)                       # also outside one period
-    j = rng.integers(0, len(levels.times), 500)
+    x = np_rng.uniform(-3, 3, 500)                    # also outside one period
+    j = np_rng.integers(0, len(levels.times), 500)
     t = levels.times[j]
     kappa = np.pi * np.arange(levels.coef.shape[1])
     naive = np.real(np.sum(levels.coef[j] * np.exp(1j * np.outer(x + 1, kappa)), axis=1))

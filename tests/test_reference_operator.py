@@ -74,6 +74,7 @@ def test_compiled_burgers_residual_of_the_reference_is_small_and_converges_in_ti
     assert out[0] / out[1] > 2 ** 4, out
 
 
+@pytest.mark.slow   # several reference solves
 def test_compiled_darcy_residual_of_the_reference_is_small_and_converges():
     """problems/darcy.yaml (smoothed threshold): the product-rule form the compiler makes of
     -div(k grad u), by 4th-order FD, leaves a relative residual ‖r‖/‖f‖ of 3 % on the

@@ -146,6 +146,7 @@ def test_two_stages_beat_the_first_and_keep_hard_constraints(tmp_path):
     assert rows[-1]["stage"] == 2 and rows[-1]["eps"] == second["eps"]
 
 
+@pytest.mark.slow   # three staged runs
 def test_resume_in_the_middle_of_stage_two_repeats_the_straight_run(tmp_path):
     raw = _heat()
     straight = pinnsolve.solve(raw, out=tmp_path / "a")

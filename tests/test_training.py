@@ -43,8 +43,8 @@ def _with(**changes):
     return problem
 
 
-def test_tiny_heat_trains_to_small_error(tmp_path):
-    run = pinnsolve.solve(HEAT, out=tmp_path / "run")
+def test_tiny_heat_trains_to_small_error(run_dir):
+    run = pinnsolve.solve(HEAT, out=run_dir)
     err = run.metrics["errors"]["u"]["l2re"]
     # Exact IC/BC + 300 steps on a 2x16 net: measured 5.9e-5; 5e-3 leaves margin for
     # platform differences while still failing for an untrained net (error ~1).
@@ -168,6 +168,7 @@ def test_hard_constraints_hold_exactly():
     assert imposed == {"ic", "bc_x_min", "bc_x_max"}
 
 
+@pytest.mark.slow   # 450 steps; no fast stand-in: 20+20 steps leave k at 0.57 (from 0.5)
 def test_inverse_problem_recovers_coefficient(tmp_path):
     run = pinnsolve.solve("problems/heat_inverse.yaml", out=tmp_path / "inv", overrides=[
         "training.phases.0.steps=300", "training.phases.1.steps=150", "model.width=16",

@@ -155,7 +155,7 @@ def test_every_scheme_trains_and_logs_unweighted_losses_and_weights(tmp_path, sc
 
 def test_time_marching_horizon_restricts_the_equation_to_early_times():
     from pinnsolve.spec import load_problem
-    from pinnsolve.training.parts import pinn_loop
+    from pinnsolve.training.pinn import pinn_loop
     problem = _with(training__phases=[{"optimizer": "adam", "steps": 1, "horizon": 0.5},
                                       {"optimizer": "gauss_newton", "steps": 1, "horizon": 0.5}])
     trainer = pinn_loop(load_problem(problem), torch.device("cpu"), torch.float64).stepper

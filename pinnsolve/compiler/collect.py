@@ -11,9 +11,7 @@ from ..spec.problem import Domain
 from ..spec.symbols import DiagonalSum as DiagonalNode
 from ..spec.symbols import FluxDiv
 from ..spec.symbols import Laplacian as LaplacianNode
-
-
-DERIVATIVE_NODES = (AppliedUndef, sp.Derivative, LaplacianNode, DiagonalNode, FluxDiv)
+from .lower import DERIVATIVE_NODES, Env, lower
 
 
 class Columns:
@@ -68,8 +66,6 @@ class Columns:
     def flux_request(self, node: FluxDiv, equation: str) -> FluxDivergence:
         """The request of ``div(c grad u)``; the coefficient ``c`` is lowered to a program of
         its own that the engine runs on every grid node (one per distinct ``c``)."""
-        from .lower import Env, lower   # lower.py imports this module
-
         coef, u, *coords = node.args
         key = (sp.srepr(coef), u, equation)
         if key not in self._flux:

@@ -13,15 +13,24 @@ from __future__ import annotations
 import functools
 import operator
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping
 
 import sympy as sp
 import torch
+from sympy.core.function import AppliedUndef
 
 from ..derivatives.requests import Request
 from ..errors import CompileError
+from ..spec.symbols import DiagonalSum as DiagonalNode
 from ..spec.symbols import FluxDiv, Normal, RandomNormal, randn_sequence
-from .collect import DERIVATIVE_NODES, Columns
+from ..spec.symbols import Laplacian as LaplacianNode
+
+if TYPE_CHECKING:   # collect.py imports this module at run time (flux coefficients)
+    from .collect import Columns
+
+# Nodes that stand for a derivative request (field values included): lowering looks them up
+# in the engine's answers, collection lists them.
+DERIVATIVE_NODES = (AppliedUndef, sp.Derivative, LaplacianNode, DiagonalNode, FluxDiv)
 
 
 @dataclass

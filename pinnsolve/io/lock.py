@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import errno
 import os
-import socket
 import stat
 import time
 from contextlib import contextmanager
@@ -52,7 +51,7 @@ def _holder(fd: int) -> str:
         pid, since, host = text[0], float(text[1]), text[2] if len(text) > 2 else "?"
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(since))
         return f"process {int(pid)} since {when}" + (
-            f" on {host}" if host != socket.gethostname() else "")
+            f" on {host}" if host != os.uname().nodename else "")
     except (OSError, ValueError, IndexError):
         return "another process"
 
@@ -82,7 +81,7 @@ def hold(directory: str | os.PathLike) -> Iterator[Path]:
                 raise RunError(f"cannot lock the run directory: {exc.strerror or exc}",
                                path=str(path)) from None
         os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()} {time.time():.3f} {socket.gethostname()}\n".encode(), 0)
+        os.pwrite(fd, f"{os.getpid()} {time.time():.3f} {os.uname().nodename}\n".encode(), 0)
         yield path
     finally:
         # Closing the descriptor releases the flock; the file content is left as a record.

@@ -35,6 +35,7 @@ import numpy as np
 import torch
 import yaml
 
+from .._version import __version__
 from ..errors import RunError
 from ..spec.problem import Problem
 from . import checkpoint
@@ -299,8 +300,6 @@ def _warn(message: str) -> None:
 def environment(device: torch.device, dtype: torch.dtype, seed: int, source: str) -> dict:
     import numpy
     import sympy
-
-    from .. import __version__
 
     return {"pinnsolve": __version__, "python": platform.python_version(),
             "torch": torch.__version__, "numpy": numpy.__version__, "sympy": sympy.__version__,

@@ -137,18 +137,3 @@ def _sampler(problem: Problem, term: Term, index: int, device, dtype, dist):
     return STRATEGIES[s.strategy].build(geometry, n, s, resample_every=s.resample_every,
                                         seed=seed, dtype=dtype, device=device)
 
-
-def pinn_loop(problem: Problem, device: torch.device | None = None,
-              dtype: torch.dtype | None = None, callback=None, dist: Distributed | None = None):
-    """The assembled PINN loop of ``problem`` (parts, stepper, loop), untrained: for Python
-    users and tests that drive or inspect training step by step. Device and dtype default
-    to the problem's settings."""
-    from .loop import Loop
-    from .pinn import PinnStepper, unbiased_loss
-
-    tr = problem.settings.training
-    device = device or resolve_device(tr.device)
-    dtype = dtype or getattr(torch, tr.dtype)
-    stepper = PinnStepper(assemble(problem, device, dtype, dist=dist), tr,
-                          unbiased=unbiased_loss(problem))
-    return Loop(stepper, tr, callback)

@@ -7,15 +7,17 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ..derivatives import ENGINES
 from ..errors import SolveError
 from ..io.fields import evaluate
 from ..io.metrics import errors
 from ..sampling import FixedSampler
+from ..spec import Problem
 from ..spec.schema import Phase, TrainingSettings
 from . import acceleration, faults
-from .loop import NonFinite, Position
-from .parts import Parts
-from ..derivatives import ENGINES
+from .distributed import Distributed
+from .loop import Loop, NonFinite, Position
+from .parts import Parts, assemble, resolve_device
 from .phases import OPTIMIZERS, base_lr, holds_curvature, make_optimizer, schedule_factor
 
 LBFGS_CHUNK = 20  # L-BFGS iterations per optimizer.step call (progress and NaN checks between)
@@ -437,3 +439,16 @@ def _sampler_states(state: dict, distributed) -> dict | None:
         return state["samplers"]
     ranks = state.get("rank_samplers")
     return ranks[distributed.rank] if ranks else None
+
+
+def pinn_loop(problem: Problem, device: torch.device | None = None,
+              dtype: torch.dtype | None = None, callback=None, dist: Distributed | None = None):
+    """The assembled PINN loop of ``problem`` (parts, stepper, loop), untrained: for Python
+    users and tests that drive or inspect training step by step. Device and dtype default
+    to the problem's settings."""
+    tr = problem.settings.training
+    device = device or resolve_device(tr.device)
+    dtype = dtype or getattr(torch, tr.dtype)
+    stepper = PinnStepper(assemble(problem, device, dtype, dist=dist), tr,
+                          unbiased=unbiased_loss(problem))
+    return Loop(stepper, tr, callback)
