@@ -13,6 +13,7 @@ import sympy as sp
 from ..errors import SpecError
 from .expressions import RESERVED, Scope, parse_equation, parse_expression
 from .files import load_npz, read_yaml
+from .safe_open import check_regular
 from .operator import operator_settings
 from .overrides import apply_overrides
 from .problem import (Condition, Domain, Equation, Interval, Observations, Parameter, Problem,
@@ -291,8 +292,11 @@ class _Builder:
                 raise self.err("domain.mesh", "expected the path of a mesh file (.vtu, .msh, ...)")
             path = Path(raw["mesh"])
             path = path if path.is_absolute() else self.base / path
-            if not path.is_file():
+            if not path.exists():
                 raise self.err("domain.mesh", f"no mesh file at {path}")
+            # Regular file under the cap, checked without opening it; the contents are
+            # checked when the mesh is read (pinnsolve check reads it too).
+            check_regular(path, "mesh", lambda m: self.err("domain.mesh", m))
             mesh = str(path)
         return shape, mesh
 
@@ -607,11 +611,32 @@ class _Builder:
         if kind == "file":
             if not isinstance(value, str):
                 raise self.err("reference.file", "expected a path to an .npz file")
-            return Reference(file=str((self.base / value)))
+            path = self.base / value
+            self._check_reference_file(path)
+            return Reference(file=str(path))
         if value not in REFERENCE_SOLVERS:
             raise self.err("reference.solver",
                            f"unknown solver {value!r}; expected one of {', '.join(REFERENCE_SOLVERS)}")
         return Reference(solver=value)
+
+    def _check_reference_file(self, path: Path) -> None:
+        """Read a reference .npz now, so a bad one fails before training, not after it:
+        one 1-D array per input coordinate, at least one per field, equal lengths, finite."""
+        key = "reference.file"
+        arrays = load_npz(path, self.file, key)
+        inputs = list(self.domain.input_names)
+        missing = [n for n in inputs if n not in arrays]
+        if missing:
+            raise self.err(key, f"reference file lacks coordinate arrays {missing}")
+        fields = [f for f in self.fields if f in arrays]
+        if not fields:
+            raise self.err(key, f"the reference file has no array named after a field "
+                                f"({self.fields})")
+        sizes = {n: arrays[n].size for n in inputs + fields}
+        if len(set(sizes.values())) > 1:
+            raise self.err(key, f"reference arrays differ in length: {sizes}")
+        if not all(np.isfinite(arrays[n]).all() for n in inputs + fields):
+            raise self.err(key, "reference arrays contain NaN or inf")
 
     def _settings(self) -> Settings:
         parts = {name: build(cls, self.raw.get(name), self.loc.child(name))
