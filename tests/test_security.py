@@ -755,13 +755,14 @@ def test_valid_problem_passes_the_same_checks(tmp_path: Path):
     assert prob.settings.training.seed == 3
 
 
-def test_reference_file_is_not_opened_at_load_time(tmp_path: Path):
-    """reference.file is only recorded as a path; loading the problem never unpickles it."""
+def test_reference_file_is_checked_at_load_time_without_unpickling(tmp_path: Path):
+    """reference.file is read when the problem loads (a bad one fails before training,
+    issue 19 class 11), through the header checks: a pickled member is refused unread."""
     arr = np.array([_Touch()], dtype=object)
     np.savez(tmp_path / "ref.npz", u=arr, allow_pickle=True)
     path = write_yaml(tmp_path, problem(reference={"file": "ref.npz"}))
     with audited(read_ok=(tmp_path,)) as events:
-        prob = load_problem(path)
+        with pytest.raises(SpecError, match="reference.file.*pickled arrays are refused"):
+            load_problem(path)
     assert events == []
-    assert prob.reference.file == str(tmp_path.resolve() / "ref.npz")
     assert not SENTINEL.exists()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -91,7 +92,7 @@ def _check_nodes(root, file: str) -> None:
     """Count nodes as if aliases were expanded, without expanding them."""
     sizes: dict[int, int] = {}
 
-    def size(node, depth: int) -> int:
+    def size(node, depth: int, path: str) -> int:
         if depth > MAX_YAML_DEPTH:
             raise SpecError(f"YAML nests deeper than {MAX_YAML_DEPTH} levels", file=file)
         if id(node) in sizes:
@@ -105,13 +106,15 @@ def _check_nodes(root, file: str) -> None:
         sizes[id(node)] = MAX_YAML_NODES + 1  # a cycle counts as too large
         total = 1
         if isinstance(node, yaml.MappingNode):
+            _check_unique_keys(node, file, path)
             for k, v in node.value:
-                total += size(k, depth + 1) + size(v, depth + 1)
+                sub = f"{path}.{k.value}" if isinstance(k, yaml.ScalarNode) else path
+                total += size(k, depth + 1, path) + size(v, depth + 1, sub.lstrip('.'))
                 if total > MAX_YAML_NODES:
                     break
         elif isinstance(node, yaml.SequenceNode):
-            for v in node.value:
-                total += size(v, depth + 1)
+            for i, v in enumerate(node.value):
+                total += size(v, depth + 1, f"{path}.{i}".lstrip('.'))
                 if total > MAX_YAML_NODES:
                     break
         sizes[id(node)] = total
@@ -120,7 +123,25 @@ def _check_nodes(root, file: str) -> None:
                             "(aliases are counted expanded)", file=file)
         return total
 
-    size(root, 0)
+    size(root, 0, "")
+
+
+def _check_unique_keys(node: yaml.MappingNode, file: str, path: str) -> None:
+    """A key written twice in one mapping is refused: YAML loaders silently keep the last
+    value, so a second ``equations:`` would replace the first without a word. Keys are
+    compared as written (scalars) after Unicode NFKC folding, as names are."""
+    seen: dict[str, yaml.Node] = {}
+    for k, _ in node.value:
+        if not isinstance(k, yaml.ScalarNode) or k.tag == "tag:yaml.org,2002:merge":
+            continue  # merge keys (<<) may repeat; complex keys are refused elsewhere
+        text = unicodedata.normalize("NFKC", str(k.value))
+        if text in seen:
+            first = seen[text].start_mark.line + 1
+            word = repr(k.value) if text == k.value else f"{k.value!r} (folds to {text!r})"
+            raise SpecError(f"key {word[:80]} appears twice in one mapping (lines {first} and "
+                            f"{k.start_mark.line + 1}); YAML would keep only the last", file=file,
+                            key=f"{path}.{text}".lstrip(".")[:160])
+        seen[text] = k
 
 
 # -- entry ----------------------------------------------------------------------------------

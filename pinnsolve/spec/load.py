@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import unicodedata
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -192,6 +193,13 @@ class _Builder:
     def _check_name(self, name: Any, key: str) -> str:
         if not isinstance(name, str) or not name.isidentifier() or name.startswith("_"):
             raise self.err(key, f"expected a plain name (letters, digits, _), got {name!r}")
+        folded = unicodedata.normalize("NFKC", name)
+        if folded != name:
+            # Python's parser folds identifiers to NFKC, so inside expressions 'ｕ' *is* 'u':
+            # a declared name must already be folded, or two "different" names would meet.
+            raise self.err(key, f"the name {name!r} is written with compatibility characters "
+                                f"that Unicode NFKC folds to {folded!r} (as expressions do); "
+                                f"write {folded!r}")
         if len(name) > MAX_NAME:
             raise self.err(key, f"name is {len(name)} characters long; the limit is {MAX_NAME}")
         if name in RESERVED:
