@@ -313,3 +313,36 @@ def test_python_parser_folds_identifiers_so_expressions_agree():
     problem = load_problem({"domain": {"x": [0, 1]}, "fields": ["u"],
                             "equations": ["ｕ - x = 0"]})
     assert "u" in str(problem.equations[0].expr) and "ｕ" not in str(problem.equations[0].expr)
+
+
+# -- the harness itself -----------------------------------------------------------------------
+def test_referenced_file_fuzzer_short_campaign(tmp_path):
+    """tests/fuzzing.py's referenced-file campaign, 24 seeded cases: no crash, hang or
+    foreign open; and its audit hook is live (a read of the planted secret is seen)."""
+    import tests.fuzzing as fz
+
+    campaign, foreign = fz.run_file_campaign(tmp_path, seed=19, count=24)
+    assert campaign.tried == 24 and not campaign.crashes and not foreign, campaign.crashes
+    fz._AUDIT.update(on=True, events=[], allowed=(str(tmp_path / "case0") + os.sep,))
+    try:
+        (tmp_path / "secret.bin").read_bytes()
+    finally:
+        fz._AUDIT["on"] = False
+    assert fz._AUDIT["events"] == [("read", str((tmp_path / "secret.bin").resolve()))]
+
+
+def test_relative_references_stay_in_the_problem_folder(tmp_path):
+    """A problem's relative data/reference/mesh path may not leave its folder (a link out,
+    '..'); an absolute path is allowed because it is visible in the file."""
+    (tmp_path / "outside").mkdir()
+    pts = np.linspace(0.1, 0.9, 4)
+    np.savez(tmp_path / "outside" / "ref.npz", x=pts, y=pts, u=pts)
+    folder = tmp_path / "problem"
+    folder.mkdir()
+    os.symlink(tmp_path / "outside" / "ref.npz", folder / "ref.npz")
+    for ref in ("ref.npz", "../outside/ref.npz"):
+        with pytest.raises(SpecError, match="outside the problem's folder") as info:
+            load_problem(_problem(folder, reference={"file": ref}))
+        assert info.value.key == "reference.file"
+    absolute = str(tmp_path / "outside" / "ref.npz")
+    assert load_problem(_problem(folder, reference={"file": absolute})).reference.file == absolute

@@ -60,7 +60,7 @@ def read_mesh_file(path: str | Path, fail: Fail) -> meshio.Mesh:
     with tempfile.TemporaryDirectory(prefix="pinnsolve-mesh-") as tmp:
         copy = Path(tmp) / f"mesh{path.suffix.lower()}"
         copy.write_bytes(fmt.check(data, folder, Path(tmp), fail))
-        return _meshio_read(copy, fmt.meshio, fail)
+        return _meshio_read(copy, fmt.meshio, lambda m: fail(m.replace(str(copy), str(path))))
 
 
 def check_files(problem) -> None:

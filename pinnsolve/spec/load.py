@@ -14,7 +14,7 @@ import sympy as sp
 from ..errors import SpecError
 from .expressions import RESERVED, Scope, parse_equation, parse_expression
 from .files import load_npz, read_yaml
-from .safe_open import check_regular
+from .safe_open import check_regular, inside
 from .operator import operator_settings
 from .overrides import apply_overrides
 from .problem import (Condition, Domain, Equation, Interval, Observations, Parameter, Problem,
@@ -298,8 +298,7 @@ class _Builder:
         if "mesh" in raw:
             if not isinstance(raw["mesh"], str):
                 raise self.err("domain.mesh", "expected the path of a mesh file (.vtu, .msh, ...)")
-            path = Path(raw["mesh"])
-            path = path if path.is_absolute() else self.base / path
+            path = self._file(raw["mesh"], "domain.mesh")
             if not path.exists():
                 raise self.err("domain.mesh", f"no mesh file at {path}")
             # Regular file under the cap, checked without opening it; the contents are
@@ -570,7 +569,7 @@ class _Builder:
         path = item["data"]
         if not isinstance(path, str):
             raise self.err(f"{key}.data", "expected the path of an .npz file")
-        arrays = load_npz(self.base / path, self.file, f"{key}.data")
+        arrays = load_npz(self._file(path, f"{key}.data"), self.file, f"{key}.data")
         inputs = [c.name for c in self.domain.space] + (
             [self.domain.time.name] if self.domain.time else [])
         if self.domain.vector is not None:
@@ -619,13 +618,27 @@ class _Builder:
         if kind == "file":
             if not isinstance(value, str):
                 raise self.err("reference.file", "expected a path to an .npz file")
-            path = self.base / value
+            path = self._file(value, "reference.file")
             self._check_reference_file(path)
             return Reference(file=str(path))
         if value not in REFERENCE_SOLVERS:
             raise self.err("reference.solver",
                            f"unknown solver {value!r}; expected one of {', '.join(REFERENCE_SOLVERS)}")
         return Reference(solver=value)
+
+    def _file(self, value: str, key: str) -> Path:
+        """A file the problem names: relative paths resolve against the problem's folder
+        and must stay inside it (no '..', no symbolic link out), so a folder that is shared
+        cannot point quietly at files elsewhere; an absolute path says so openly."""
+        path = Path(value)
+        if path.is_absolute():
+            return path
+        target = self.base / path
+        if not inside(self.base, target):
+            raise self.err(key, f"'{value[:200]}' resolves outside the problem's folder "
+                                f"({self.base}); a relative path must stay inside it (no '..', "
+                                "no links out); write an absolute path to use a file elsewhere")
+        return target
 
     def _check_reference_file(self, path: Path) -> None:
         """Read a reference .npz now, so a bad one fails before training, not after it:
