@@ -144,6 +144,27 @@ def test_vtu_inflation_bomb_and_block_flood_are_refused_quickly(tmp_path, monkey
     assert time.monotonic() - start < 3.0   # measured ~0.3 s; meshio alone: minutes, GiBs
 
 
+def test_appended_base64_vtu_passes_the_block_checks(tmp_path):
+    """The same zlib arrays moved to an AppendedData section read back unchanged."""
+    m = meshio.read(L_MESH)
+    meshio.write(tmp_path / "a.vtu", m, compression="zlib")
+    text, blob = (tmp_path / "a.vtu").read_text(), []
+
+    def move(match):
+        offset = sum(map(len, blob))
+        blob.append(match.group(2).strip())
+        return match.group(1).replace('format="binary"',
+                                      f'format="appended" offset="{offset}"') + "</DataArray>"
+
+    text = re.sub(r'(<DataArray[^>]*format="binary"[^>]*>)(.*?)</DataArray>', move, text,
+                  flags=re.S)
+    text = text.replace("</UnstructuredGrid>", '</UnstructuredGrid><AppendedData '
+                        'encoding="base64">_' + "".join(blob) + "</AppendedData>")
+    (tmp_path / "app.vtu").write_text(text)
+    out = read_mesh_file(tmp_path / "app.vtu", fail)
+    np.testing.assert_array_equal(out.points, m.points)   # exact: lossless compression
+
+
 def test_declared_sizes_file_caps_and_suffixes(tmp_path, monkeypatch):
     big = tmp_path / "big.vtu"
     big.write_bytes(_zlib_vtu([bytes(72)], 72, n_points=10**9))
