@@ -26,11 +26,13 @@ test: $(STAMP)
 test-slow: $(STAMP)
 	OMP_NUM_THREADS=2 $(PY) -m pytest -q -m slow
 
-# Long mutation campaign over the bundled problems (random seed, printed; FUZZ_SEED=n
-# repeats one); crashing inputs are kept under runs/fuzz-crashes.
+# Long mutation campaign over the bundled problems, then FUZZ_FILES cases that mutate or
+# forge the files a problem references (meshes, NPZ, FIFOs, links) under an audit hook
+# (random seed, printed; FUZZ_SEED=n repeats one); crashing inputs go to runs/fuzz-crashes.
 FUZZ_CASES ?= 20000
+FUZZ_FILES ?= 2000
 fuzz: $(STAMP)
-	$(PY) tests/fuzzing.py --cases $(FUZZ_CASES) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED),)
+	$(PY) tests/fuzzing.py --cases $(FUZZ_CASES) --files $(FUZZ_FILES) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED),)
 
 bench: $(STAMP)
 	$(PY) benchmarks/accuracy.py

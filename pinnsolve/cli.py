@@ -43,6 +43,7 @@ def check(problem: Path = typer.Argument(..., help="Problem file (YAML)."),
     """Validate a problem file and show the parsed problem and derivative requests."""
     from ._render import problem_summary
     from .compiler import compile_problem
+    from .geometry.mesh_files import check_files
     from .spec import load_problem
     from .training.limits import check as check_limits
 
@@ -50,6 +51,7 @@ def check(problem: Path = typer.Argument(..., help="Problem file (YAML)."),
         prob = load_problem(problem, overrides or ())
         compiled = compile_problem(prob)
         check_limits(prob, memory=False)
+        check_files(prob)
     except PinnsolveError as exc:
         _fail(exc)
     console.print(problem_summary(prob, compiled))

@@ -26,7 +26,9 @@ from __future__ import annotations
 
 import argparse
 import copy
+import os
 import random
+import re
 import resource
 import signal
 import sys
@@ -434,6 +436,254 @@ def run_mutation_campaign(directory: Path, seed: int, count: int, cli_every: int
     return campaign
 
 
+# ------------------------------------------------------------------------------------------
+# Referenced files: meshes, NPZ archives, FIFOs, links (issue 19)
+# ------------------------------------------------------------------------------------------
+# Every case is a problem folder whose problem references a mesh (one accepted format), a
+# data .npz and a reference .npz; one of them is mutated or forged, then `pinnsolve check`'s
+# library path runs (load, compile, read the meshes). An audit hook records every open
+# outside the allowed places: the case folder, pinnsolve's private mesh copies, code.
+MESH_KINDS = ("vtu-zlib", "vtu-lzma", "vtu-ascii", "vtu-raw", "vtk", "vtk-ascii", "msh",
+              "xdmf-xml", "xdmf-binary", "xdmf-hdf")
+_AUDIT = {"on": False, "allowed": (), "events": []}
+
+
+def _audit_hook(event: str, args: tuple) -> None:
+    if not _AUDIT["on"] or event != "open":
+        return
+    path, mode, flags = (tuple(args) + (None, None, None))[:3]
+    if isinstance(path, int) or path is None:
+        return  # os.fdopen of a descriptor whose os.open was audited
+    text = os.path.realpath(os.fsdecode(path))
+    writes = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
+        isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT))
+    allowed = _AUDIT["allowed"][1:] if writes else _AUDIT["allowed"]
+    if not text.startswith(allowed) and "__pycache__" not in text:
+        _AUDIT["events"].append(("write" if writes else "read", text))
+
+
+def _square_mesh(n: int = 5):
+    import meshio
+    import numpy as np
+
+    g = np.linspace(0, 1, n)
+    x, y = np.meshgrid(g, g, indexing="ij")
+    pts = np.stack([x.ravel(), y.ravel(), 0 * x.ravel()], 1)
+    i = np.arange(n * n).reshape(n, n)
+    a, b, c, d = (i[:-1, :-1].ravel(), i[1:, :-1].ravel(), i[1:, 1:].ravel(),
+                  i[:-1, 1:].ravel())
+    return meshio.Mesh(pts, [("triangle", np.concatenate([np.stack([a, b, c], 1),
+                                                          np.stack([a, c, d], 1)]))])
+
+
+def _write_mesh(folder: Path, kind: str) -> Path:
+    import meshio
+
+    m = _square_mesh()
+    if kind.startswith("vtu"):
+        path = folder / "m.vtu"
+        comp = {"vtu-zlib": "zlib", "vtu-lzma": "lzma"}.get(kind)
+        meshio.write(path, m, binary=kind != "vtu-ascii", compression=comp)
+    elif kind.startswith("vtk"):
+        path = folder / "m.vtk"
+        meshio.write(path, m, binary=kind == "vtk")
+    elif kind == "msh":
+        path = folder / "m.msh"
+        meshio.write(path, m, file_format="gmsh22", binary=False)
+    else:
+        path = folder / "m.xdmf"
+        meshio.xdmf.write(path, m, data_format={"xdmf-xml": "XML", "xdmf-binary": "Binary",
+                                                 "xdmf-hdf": "HDF"}[kind])
+    return path
+
+
+def _npy(descr: str, shape: Any, payload: bytes) -> bytes:
+    text = f"{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}"
+    text += " " * (63 - (10 + len(text)) % 64) + "\n"
+    return b"\x93NUMPY\x01\x00" + len(text).to_bytes(2, "little") + text.encode() + payload
+
+
+def _forge_npz(rng: random.Random, path: Path) -> str:
+    import io as _io
+    import zipfile
+
+    import numpy as np
+
+    members = {"x": np.linspace(0, 1, 4), "y": np.linspace(0, 1, 4), "u": np.zeros(4)}
+    victim = rng.choice(list(members))
+    op = rng.randrange(6)
+    forged = {
+        0: _npy("<f8", (rng.choice([10**11, 2**62, 10**6]),), bytes(8 * rng.randint(0, 4))),
+        1: _npy(rng.choice(["|O", "<c16", "<U4", "|V8", "<M8[s]", "|b1"]), (4,), bytes(64)),
+        2: _npy("<f8", rng.choice(["(((", "(4,", "'x'", "(-1,)", "(4, -4)"]), bytes(32)),
+        3: _npy("<f8", (0,), b""),
+        4: _npy("<f8", (4,), struct_nan()),
+    }.get(op)
+    buf = _io.BytesIO()
+    with zipfile.ZipFile(buf, "w", rng.choice([zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])) as z:
+        for name, arr in members.items():
+            if name == victim and forged is not None:
+                z.writestr(f"{name}.npy", forged)
+            else:
+                out = _io.BytesIO()
+                np.save(out, arr)
+                z.writestr(f"{name}.npy", out.getvalue())
+    data = buf.getvalue()
+    if op == 5:  # a zip whose directory claims a huge member
+        data = data.replace(b"PK\x01\x02", b"PK\x01\x02", 1)
+        k = data.rfind(b"PK\x01\x02")
+        data = data[:k + 24] + (2**32 - 1).to_bytes(4, "little") + data[k + 28:]
+    path.write_bytes(data)
+    return f"npz-forge{op}-{victim}"
+
+
+def struct_nan() -> bytes:
+    import numpy as np
+
+    return np.array([np.nan, np.inf, 0, 1]).tobytes()
+
+
+def _mutate_mesh(rng: random.Random, folder: Path, mesh: Path, secret: Path) -> str:
+    data = mesh.read_bytes()
+    op = rng.randrange(8)
+    refs = sorted(p for p in folder.iterdir() if p.suffix in (".bin", ".h5"))
+    if op == 0:
+        mesh.write_bytes(_mutate_bytes(rng, data))
+    elif op == 1:
+        mesh.write_bytes(data[:rng.randrange(max(1, len(data)))])
+    elif op == 2:  # declared sizes and numbers made hostile
+        numbers = [m.span() for m in re.finditer(rb"\d+", data[:20000])]
+        if numbers:
+            a, b = rng.choice(numbers)
+            data = data[:a] + rng.choice([b"0", b"-1", b"999999999999", b"4294967295",
+                                          b"nan", b"1e308"]) + data[b:]
+        mesh.write_bytes(data)
+    elif op == 3 and refs:  # a reference leaving the folder
+        ref = rng.choice(refs)
+        target = rng.choice([str(secret), "../" + secret.name, "/etc/passwd", "/dev/zero",
+                             "/proc/self/environ", "sub/../../" + secret.name])
+        text = data.replace(str(ref).encode(), target.encode()).replace(
+            ref.name.encode(), target.encode())
+        mesh.write_bytes(text)
+    elif op == 4 and refs:  # the referenced file becomes a FIFO or a link out
+        ref = rng.choice(refs)
+        ref.unlink()
+        if rng.random() < 0.5:
+            os.mkfifo(ref)
+        else:
+            os.symlink(secret, ref)
+    elif op == 5:  # the mesh itself is a FIFO or a link out
+        mesh.unlink()
+        if rng.random() < 0.5:
+            os.mkfifo(mesh)
+        else:
+            os.symlink(secret, mesh)
+    elif op == 6:  # many small compressed blocks or a DOCTYPE with entities
+        mesh.write_bytes(b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY e "' + b"x" * 1000
+                         + b'">]>' + data.split(b"?>", 1)[-1])
+    else:
+        chunk = data[rng.randrange(len(data)):][:2000]
+        mesh.write_bytes(data + chunk * rng.randint(1, 50))
+    return f"mesh-op{op}"
+
+
+def file_case(rng: random.Random, root: Path, k: int) -> tuple[Path, str]:
+    """A fresh problem folder under ``root`` with one referenced file mutated or forged."""
+    import numpy as np
+
+    folder = root / f"case{k}"
+    folder.mkdir()
+    kind = rng.choice(MESH_KINDS)
+    mesh = _write_mesh(folder, kind)
+    pts = np.linspace(0.1, 0.9, 4)
+    np.savez(folder / "d.npz", x=pts, y=pts, u=0 * pts)
+    np.savez(folder / "ref.npz", x=pts, y=pts, u=0 * pts)
+    raw = {"domain": {"x": [0, 1], "y": [0, 1], "mesh": mesh.name}, "fields": ["u"],
+           "equations": ["laplacian(u) = 0"],
+           "conditions": [{"where": "boundary", "dirichlet": 0}, {"data": "d.npz"}],
+           "reference": {"file": "ref.npz"}}
+    secret = root / "secret.bin"
+    target = rng.random()
+    if target < 0.6:
+        label = _mutate_mesh(rng, folder, mesh, secret)
+    else:
+        npz = folder / rng.choice(["d.npz", "ref.npz"])
+        if rng.random() < 0.15:
+            npz.unlink()
+            if rng.random() < 0.5:
+                os.mkfifo(npz)
+            else:
+                os.symlink(secret, npz)
+            label = "npz-fifo-or-link"
+        elif rng.random() < 0.3:
+            npz.write_bytes(_mutate_bytes(rng, npz.read_bytes()))
+            label = "npz-bytes"
+        else:
+            label = _forge_npz(rng, npz)
+    path = folder / "p.yaml"
+    path.write_text(dump(raw))
+    return path, f"{kind}/{label}"
+
+
+def check_files_case(path: Path) -> Outcome:
+    """What ``pinnsolve check`` runs, including reading the referenced files."""
+    from pinnsolve.compiler import compile_problem
+    from pinnsolve.geometry.mesh_files import check_files
+    from pinnsolve.spec import load_problem
+
+    def run() -> None:
+        problem = load_problem(path)
+        compile_problem(problem)
+        check_files(problem)
+
+    start = time.perf_counter()
+    try:
+        with hard_stop(TIME_LIMIT_S):
+            run()
+        out = Outcome("ok")
+    except Hang:
+        out = Outcome("hang", f"still running after {TIME_LIMIT_S} s")
+    except PinnsolveError as exc:
+        why = _check_error(exc, str(path))
+        out = Outcome("crash", why) if why else Outcome("error", str(exc)[:300])
+    except Exception as exc:  # noqa: BLE001 - anything else is a crash
+        tb = traceback.extract_tb(exc.__traceback__)[-1]
+        out = Outcome("crash", f"{type(exc).__name__}: {str(exc)[:200]} "
+                               f"(at {Path(tb.filename).name}:{tb.lineno})")
+    out.elapsed = time.perf_counter() - start
+    return out
+
+
+def run_file_campaign(directory: Path, seed: int, count: int) -> tuple[Campaign, list]:
+    """``count`` referenced-file cases; returns the campaign and the foreign opens seen."""
+    import tempfile
+
+    sys.addaudithook(_audit_hook)
+    campaign = Campaign()
+    rng = random.Random(seed)
+    (directory / "secret.bin").write_bytes(b"SECRET" * 100)
+    code = tuple(sorted({os.path.realpath(p) for p in (sys.prefix, sys.base_prefix,
+                                                       str(ROOT / "pinnsolve"))}))
+    foreign: list = []
+    for k in range(count):
+        path, label = file_case(rng, directory, k)
+        mesh_tmp = os.path.join(os.path.realpath(tempfile.gettempdir()), "pinnsolve-mesh-")
+        # [0] may be read only (the case folder), the rest may be written too.
+        _AUDIT["allowed"] = (str(path.parent.resolve()) + os.sep, mesh_tmp, *code, "/proc/",
+                             "/sys/", "/dev/null", "/dev/urandom")
+        _AUDIT["events"] = []
+        _AUDIT["on"] = True
+        try:
+            out = check_files_case(path)
+        finally:
+            _AUDIT["on"] = False
+        if _AUDIT["events"]:
+            foreign.append((label, _AUDIT["events"][:3]))
+            out = Outcome("foreign", f"{_AUDIT['events'][:2]}", out.elapsed)
+        campaign.record(f"case{k} {label}", out, path)
+    return campaign, foreign
+
+
 def main(argv: list[str] | None = None) -> int:
     import tempfile
 
@@ -442,6 +692,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=None, help="default: time-based, printed")
     ap.add_argument("--cli-every", type=int, default=5, help="also run every k-th via the CLI")
     ap.add_argument("--keep", type=Path, default=Path("runs/fuzz-crashes"))
+    ap.add_argument("--files", type=int, default=0,
+                    help="also run this many referenced-file cases (meshes, NPZ, FIFOs)")
     args = ap.parse_args(argv)
     seed = args.seed if args.seed is not None else int(time.time()) % 100000
     print(f"mutation fuzzer: seed {seed}, {args.cases} cases over {len(PROBLEM_FILES)} "
@@ -452,7 +704,26 @@ def main(argv: list[str] | None = None) -> int:
     print(camp.summary() + f"; {time.perf_counter() - start:.1f} s")
     for label, why, path in camp.crashes[:50]:
         print(f"  CRASH {label}: {why}" + (f" -> {path}" if path else ""))
-    return 1 if camp.crashes else 0
+    bad = bool(camp.crashes)
+    if args.files:
+        start = time.perf_counter()
+        keep = args.keep / f"files-{seed}"
+        with tempfile.TemporaryDirectory() as tmp:
+            files, foreign = run_file_campaign(Path(tmp), seed, args.files)
+            for label, why, path in files.crashes[:50]:
+                print(f"  CRASH {label}: {why}")
+                if path is not None and path.parent.exists():
+                    import shutil
+
+                    shutil.copytree(path.parent, keep / path.parent.name, symlinks=True,
+                                    ignore_dangling_symlinks=True, dirs_exist_ok=True)
+        hangs = files.counts.get("hang", 0)
+        crashes = files.counts.get("crash", 0) + files.counts.get("memory", 0)
+        print(f"referenced files: {files.tried} cases ({', '.join(f'{k} {v}' for k, v in sorted(files.counts.items()))}); "
+              f"crashes {crashes}, hangs {hangs}, foreign reads/writes {len(foreign)}; "
+              f"slowest {files.slowest * 1000:.0f} ms; {time.perf_counter() - start:.1f} s")
+        bad = bad or bool(files.crashes)
+    return 1 if bad else 0
 
 
 if __name__ == "__main__":

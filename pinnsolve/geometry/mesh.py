@@ -10,8 +10,6 @@ away from its cell's centroid.
 """
 from __future__ import annotations
 
-import contextlib
-import io
 from pathlib import Path
 
 import meshio
@@ -20,6 +18,7 @@ import torch
 
 from ..errors import SpecError
 from ..spec.problem import Problem, Region
+from .mesh_files import read_mesh_file
 from .regions import check_extent
 
 # Cells → simplices, faces (local vertex indices) per supported cell type.
@@ -34,18 +33,6 @@ _FACES = {"triangle": [(0, 1), (1, 2), (2, 0)], "quad": [(0, 1), (1, 2), (2, 3),
 _DIM = {"triangle": 2, "quad": 2, "tetra": 3, "hexahedron": 3}
 
 
-def read_mesh(path: str | Path) -> meshio.Mesh:
-    """meshio.read, quietly: meshio prints and calls sys.exit on some unreadable files;
-    every failure becomes a ValueError with meshio's message."""
-    sink = io.StringIO()
-    try:
-        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-            return meshio.read(path)
-    except (Exception, SystemExit) as exc:  # meshio raises many kinds; all mean "unreadable"
-        text = " ".join(sink.getvalue().split()) or str(exc) or type(exc).__name__
-        raise ValueError(text) from None
-
-
 class MeshDomain:
     """Points, simplices and boundary facets of a mesh, in float64.
 
@@ -57,10 +44,10 @@ class MeshDomain:
     """
 
     def __init__(self, path: str | Path, dim: int, *, file: str = "<mapping>"):
-        try:
-            self.mesh = read_mesh(path)
-        except ValueError as exc:
-            raise SpecError(f"cannot read mesh {path}: {exc}", file=file, key="domain.mesh") from None
+        def fail(message: str) -> SpecError:
+            return SpecError(f"cannot read mesh {path}: {message}", file=file, key="domain.mesh")
+
+        self.mesh = read_mesh_file(path, fail)
         blocks = [(c.type, np.asarray(c.data)) for c in self.mesh.cells if _DIM.get(c.type) == dim]
         if not blocks:
             kinds = sorted({c.type for c in self.mesh.cells})
@@ -68,7 +55,9 @@ class MeshDomain:
             raise SpecError(f"the mesh {path} has no {dim}-D cells ({', '.join(want)}); it "
                             f"has {', '.join(kinds) or 'none'}", file=file, key="domain.mesh")
         self.dim = dim
-        self.points = np.asarray(self.mesh.points[:, :dim], dtype=np.float64)
+        self.points = _checked_points(self.mesh.points, dim, fail)
+        for kind, conn in blocks:
+            _check_cells(kind, conn, len(self.points), fail)
         simplices, faces, owners = [], [], []
         for kind, conn in blocks:
             simplices.append(np.concatenate([conn[:, list(s)] for s in _SIMPLICES[kind]]))
@@ -77,10 +66,11 @@ class MeshDomain:
                 owners.append(conn)
         self.simplices = np.concatenate(simplices).astype(np.int64)
         self.volumes = _volumes(self.points, self.simplices)
-        if not (self.volumes > 0).any():
-            raise SpecError(f"the mesh {path} has no cells of positive volume", file=file,
-                            key="domain.mesh")
+        _check_volumes(self.volumes, self.simplices, fail)
         self.facets, self.areas, self.normals = self._boundary(faces, owners)
+        if len(self.facets) == 0:
+            raise fail("no boundary: every face is shared by two cells (duplicated or "
+                       "overlapping cells?)")
 
     def _boundary(self, faces, owners):
         """Faces used by one cell only, as simplices with outward normals."""
@@ -120,6 +110,45 @@ class MeshDomain:
         away = ((p.mean(1) - centres) * normals).sum(1) < 0
         normals[away] *= -1
         return facets, areas, normals
+
+
+def _checked_points(points, dim: int, fail) -> np.ndarray:
+    """(P, dim) float64 node coordinates; NaN or inf is refused (a NaN node makes every
+    volume NaN and the sampler would put all points in one cell)."""
+    pts = np.asarray(points, dtype=np.float64)
+    if pts.ndim != 2 or pts.shape[1] < dim:
+        raise fail(f"node coordinates have shape {pts.shape}; expected (n, {dim})")
+    pts = np.ascontiguousarray(pts[:, :dim])
+    bad = ~np.isfinite(pts).all(1)
+    if bad.any():
+        raise fail(f"{int(bad.sum())} nodes have NaN or infinite coordinates (first: node "
+                   f"{int(np.argmax(bad))})")
+    return pts
+
+
+def _check_cells(kind: str, conn: np.ndarray, n_points: int, fail) -> None:
+    """Connectivity in range and no cell listed twice (same node set)."""
+    if conn.ndim != 2 or len(conn) == 0 or conn.dtype.kind not in "iu":
+        raise fail(f"the {kind} cells have connectivity of shape {conn.shape} ({conn.dtype})")
+    if conn.min() < 0 or conn.max() >= n_points:
+        raise fail(f"{kind} cells name nodes outside 0..{n_points - 1} "
+                   f"(from {int(conn.min())} to {int(conn.max())})")
+    _, first, counts = np.unique(np.sort(conn, 1), axis=0, return_index=True,
+                                 return_counts=True)
+    if (counts > 1).any():
+        k = int(first[np.argmax(counts > 1)])
+        raise fail(f"{int((counts > 1).sum())} {kind} cells are listed more than once (first: "
+                   f"cell {k}, nodes {conn[k].tolist()}); remove the duplicates")
+
+
+def _check_volumes(volumes: np.ndarray, simplices: np.ndarray, fail) -> None:
+    """Every simplex must have positive volume: a flat cell has no interior to sample and
+    no outward normal. Orientation does not matter (volumes are absolute values)."""
+    flat = ~(volumes > 1e-14 * max(float(volumes.max(initial=0.0)), 1e-300))
+    if flat.any():
+        k = int(np.argmax(flat))
+        raise fail(f"{int(flat.sum())} cells (split into simplices) have zero volume (first: "
+                   f"nodes {simplices[k].tolist()}); remove degenerate cells")
 
 
 def _volumes(points: np.ndarray, simplices: np.ndarray) -> np.ndarray:

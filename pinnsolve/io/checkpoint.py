@@ -21,6 +21,7 @@ from typing import Any, Mapping
 
 import torch
 
+from ..spec.safe_open import open_checked
 from .atomic import atomic_write_with, fsync_dir
 
 VERSION = 1
@@ -74,7 +75,10 @@ def decode(path: Path) -> dict:
         CorruptCheckpoint: unreadable, not a pinnsolve checkpoint, or digest mismatch.
     """
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        with open_checked(path, "checkpoint", CorruptCheckpoint) as fh:  # no FIFO, capped
+            state = torch.load(fh, map_location="cpu", weights_only=True)
+    except CorruptCheckpoint:
+        raise
     except Exception as exc:  # truncated zip, foreign pickle, refused global: all "corrupt"
         raise CorruptCheckpoint(f"{type(exc).__name__}: {str(exc)[:200]}") from None
     if not isinstance(state, dict) or state.get("version") != VERSION:

@@ -26,6 +26,7 @@ import torch
 
 from ..errors import RunError
 from ..geometry import domain_mask, region_geometry
+from ..geometry.mesh_files import read_mesh_file
 from ..sampling import RegionSampler
 from ..spec.problem import Problem, Region
 from .fields import evaluate, grid_axes, grid_points, reference_data, reference_values
@@ -133,10 +134,8 @@ def _vector_samples(problem: Problem, model, run_path: Path, formats, dtype, log
 
 
 def _on_mesh(problem: Problem, model, mesh_path: Path, out_dir: Path, dtype) -> Path:
-    try:
-        m = meshio.read(mesh_path)
-    except Exception as exc:
-        raise RunError(f"cannot read mesh: {exc}", path=str(mesh_path)) from None
+    m = read_mesh_file(mesh_path, lambda message: RunError(f"cannot read mesh: {message}",
+                                                            path=str(mesh_path)))
     n_space = problem.domain.n_space
     if problem.domain.time is not None:
         raise RunError("mesh output is for steady problems", path=str(mesh_path))

@@ -6,13 +6,17 @@ arrays, archives that unpack far beyond their size.
 """
 from __future__ import annotations
 
+import math
 import os
+import unicodedata
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import yaml
 
 from ..errors import SpecError
+from .safe_open import CAPS, open_checked
 
 MAX_FILE_BYTES = 1 << 18       # problem files are small (bundled: < 5 KiB); larger is an
                                # attack or a mistake, and parsing time grows with size
@@ -21,7 +25,6 @@ MAX_FILE_BYTES = 1 << 18       # problem files are small (bundled: < 5 KiB); lar
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_YAML_NODES = 100_000       # after alias expansion ("billion laughs")
 MAX_YAML_DEPTH = 50
-MAX_NPZ_BYTES = 1 << 31        # reference and data files
 YAML_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in
                       ("str", "int", "float", "bool", "null", "seq", "map", "merge"))
 
@@ -89,7 +92,7 @@ def _check_nodes(root, file: str) -> None:
     """Count nodes as if aliases were expanded, without expanding them."""
     sizes: dict[int, int] = {}
 
-    def size(node, depth: int) -> int:
+    def size(node, depth: int, path: str) -> int:
         if depth > MAX_YAML_DEPTH:
             raise SpecError(f"YAML nests deeper than {MAX_YAML_DEPTH} levels", file=file)
         if id(node) in sizes:
@@ -103,13 +106,15 @@ def _check_nodes(root, file: str) -> None:
         sizes[id(node)] = MAX_YAML_NODES + 1  # a cycle counts as too large
         total = 1
         if isinstance(node, yaml.MappingNode):
+            _check_unique_keys(node, file, path)
             for k, v in node.value:
-                total += size(k, depth + 1) + size(v, depth + 1)
+                sub = f"{path}.{k.value}" if isinstance(k, yaml.ScalarNode) else path
+                total += size(k, depth + 1, path) + size(v, depth + 1, sub.lstrip('.'))
                 if total > MAX_YAML_NODES:
                     break
         elif isinstance(node, yaml.SequenceNode):
-            for v in node.value:
-                total += size(v, depth + 1)
+            for i, v in enumerate(node.value):
+                total += size(v, depth + 1, f"{path}.{i}".lstrip('.'))
                 if total > MAX_YAML_NODES:
                     break
         sizes[id(node)] = total
@@ -118,40 +123,100 @@ def _check_nodes(root, file: str) -> None:
                             "(aliases are counted expanded)", file=file)
         return total
 
-    size(root, 0)
+    size(root, 0, "")
+
+
+def _check_unique_keys(node: yaml.MappingNode, file: str, path: str) -> None:
+    """A key written twice in one mapping is refused: YAML loaders silently keep the last
+    value, so a second ``equations:`` would replace the first without a word. Keys are
+    compared as written (scalars) after Unicode NFKC folding, as names are."""
+    seen: dict[str, yaml.Node] = {}
+    for k, _ in node.value:
+        if not isinstance(k, yaml.ScalarNode) or k.tag == "tag:yaml.org,2002:merge":
+            continue  # merge keys (<<) may repeat; complex keys are refused elsewhere
+        text = unicodedata.normalize("NFKC", str(k.value))
+        if text in seen:
+            first = seen[text].start_mark.line + 1
+            word = repr(k.value) if text == k.value else f"{k.value!r} (folds to {text!r})"
+            raise SpecError(f"key {word[:80]} appears twice in one mapping (lines {first} and "
+                            f"{k.start_mark.line + 1}); YAML would keep only the last", file=file,
+                            key=f"{path}.{text}".lstrip(".")[:160])
+        seen[text] = k
 
 
 # -- entry ----------------------------------------------------------------------------------
 
 
-def load_npz(path: Path, file: str, key: str) -> dict[str, np.ndarray]:
-    """Load numeric arrays from an .npz without pickle (object arrays are refused)."""
+def load_npz(path: Path, file: str, key: str, *, nonempty: bool = True) -> dict[str, np.ndarray]:
+    """Load numeric arrays from an .npz without pickle, checking every member's header first.
+
+    Each member's ``.npy`` header (shape, dtype) is read before numpy allocates anything:
+    object and non-numeric dtypes are refused, and shape × itemsize must fit in the bytes
+    the member holds (a header claiming 10^11 values over 8 bytes would otherwise make
+    numpy allocate 745 GiB). With ``nonempty`` an array of zero values is refused too:
+    data and reference arrays are meaningless empty, and fail late otherwise.
+    """
+    def fail(message: str) -> SpecError:
+        return SpecError(message, file=file, key=key)
+
+    fh = open_checked(path, "data", fail)
     try:
-        info = Path(path).stat()
-        if not Path(path).is_file():  # a FIFO or device would block or never end
-            raise SpecError(f"'{path}' is not a regular file", file=file, key=key)
-        if info.st_size > MAX_NPZ_BYTES:
-            raise SpecError(f"'{path}' is {info.st_size} bytes; data files are limited to "
-                            f"{MAX_NPZ_BYTES}", file=file, key=key)
-        data = np.load(path, allow_pickle=False)
-        if not isinstance(data, np.lib.npyio.NpzFile):
-            raise SpecError("expected an .npz archive of named arrays", file=file, key=key)
-        with data:
-            # A compressed archive can expand a thousandfold ("zip bomb"): check the sizes
-            # its headers declare before reading any member.
-            unpacked = sum(i.file_size for i in data.zip.infolist())
-            if unpacked > MAX_NPZ_BYTES:
-                raise SpecError(f"'{path}' unpacks to {unpacked} bytes; data files are "
-                                f"limited to {MAX_NPZ_BYTES}", file=file, key=key)
-            out = {}
-            for name in data.files:
-                arr = data[name]
-                if arr.dtype.kind not in "fiu":
-                    raise SpecError(f"array '{name}' is not numeric", file=file, key=key)
-                out[name] = np.asarray(arr)
-            return out
+        with fh:
+            if not zipfile.is_zipfile(fh):
+                raise fail(f"'{path}' is not an .npz archive (a zip of .npy arrays); "
+                           "pickled and other formats are refused")
+            with zipfile.ZipFile(fh) as archive:
+                _check_members(archive, path, fail)
+                fh.seek(0)
+                data = np.load(fh, allow_pickle=False)
+                out = {}
+                for name in data.files:
+                    arr = np.asarray(data[name])
+                    if nonempty and arr.size == 0:
+                        raise fail(f"array '{name}' is empty in '{path}'; data and reference "
+                                   "arrays need at least one value")
+                    out[name] = arr
+                return out
     except SpecError:
         raise
-    except (OSError, ValueError, EOFError) as exc:
-        raise SpecError(f"cannot read '{path}' as a numeric .npz ({type(exc).__name__}: "
-                        f"{str(exc)[:120]})", file=file, key=key) from None
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zipfile.LargeZipFile) as exc:
+        raise fail(f"cannot read '{path}' as a numeric .npz ({type(exc).__name__}: "
+                   f"{str(exc)[:120]})") from None
+
+
+def _check_members(archive: zipfile.ZipFile, path, fail) -> None:
+    """Refuse an archive whose members declare more than they hold, before reading them."""
+    members = archive.infolist()
+    if not members:
+        raise fail(f"'{path}' holds no arrays")
+    # A compressed archive can expand a thousandfold ("zip bomb"): sum the sizes its
+    # headers declare (zipfile never inflates a member past its declared size).
+    unpacked = sum(i.file_size for i in members)
+    if unpacked > CAPS["data"]:
+        raise fail(f"'{path}' unpacks to {unpacked} bytes; data files are limited to "
+                   f"{CAPS['data']}")
+    for info in members:
+        name = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
+        if not info.filename.endswith(".npy"):
+            raise fail(f"member '{info.filename}' of '{path}' is not an .npy array")
+        with archive.open(info) as member:
+            try:
+                version = np.lib.format.read_magic(member)
+                read = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                        else np.lib.format.read_array_header_2_0)
+                shape, _, dtype = read(member)
+            except Exception as exc:  # numpy's header parser fails in many ways
+                raise fail(f"array '{name}' in '{path}' has a malformed header "
+                           f"({str(exc)[:100]})") from None
+            header = member.tell()
+        if dtype.hasobject:
+            raise fail(f"array '{name}' holds Python objects in '{path}'; pickled arrays are "
+                       "refused (save numbers: integers or floats)")
+        if dtype.kind not in "fiu":
+            raise fail(f"array '{name}' is not numeric (dtype {dtype}; expected integers or "
+                       f"floats) in '{path}'")
+        declared = math.prod(shape) * dtype.itemsize
+        held = info.file_size - header
+        if declared != held:
+            raise fail(f"array '{name}' in '{path}' declares shape {shape} of {dtype} "
+                       f"({declared} bytes) but holds {held} bytes")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import unicodedata
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -13,6 +14,7 @@ import sympy as sp
 from ..errors import SpecError
 from .expressions import RESERVED, Scope, parse_equation, parse_expression
 from .files import load_npz, read_yaml
+from .safe_open import check_regular, inside
 from .operator import operator_settings
 from .overrides import apply_overrides
 from .plan import plan
@@ -197,6 +199,13 @@ class _Builder:
     def _check_name(self, name: Any, key: str) -> str:
         if not isinstance(name, str) or not name.isidentifier() or name.startswith("_"):
             raise self.err(key, f"expected a plain name (letters, digits, _), got {name!r}")
+        folded = unicodedata.normalize("NFKC", name)
+        if folded != name:
+            # Python's parser folds identifiers to NFKC, so inside expressions 'ｕ' *is* 'u':
+            # a declared name must already be folded, or two "different" names would meet.
+            raise self.err(key, f"the name {name!r} is written with compatibility characters "
+                                f"that Unicode NFKC folds to {folded!r} (as expressions do); "
+                                f"write {folded!r}")
         if len(name) > MAX_NAME:
             raise self.err(key, f"name is {len(name)} characters long; the limit is {MAX_NAME}")
         if name in RESERVED:
@@ -295,10 +304,12 @@ class _Builder:
         if "mesh" in raw:
             if not isinstance(raw["mesh"], str):
                 raise self.err("domain.mesh", "expected the path of a mesh file (.vtu, .msh, ...)")
-            path = Path(raw["mesh"])
-            path = path if path.is_absolute() else self.base / path
-            if not path.is_file():
+            path = self._file(raw["mesh"], "domain.mesh")
+            if not path.exists():
                 raise self.err("domain.mesh", f"no mesh file at {path}")
+            # Regular file under the cap, checked without opening it; the contents are
+            # checked when the mesh is read (pinnsolve check reads it too).
+            check_regular(path, "mesh", lambda m: self.err("domain.mesh", m))
             mesh = str(path)
         return shape, mesh
 
@@ -564,7 +575,7 @@ class _Builder:
         path = item["data"]
         if not isinstance(path, str):
             raise self.err(f"{key}.data", "expected the path of an .npz file")
-        arrays = load_npz(self.base / path, self.file, f"{key}.data")
+        arrays = load_npz(self._file(path, f"{key}.data"), self.file, f"{key}.data")
         inputs = [c.name for c in self.domain.space] + (
             [self.domain.time.name] if self.domain.time else [])
         if self.domain.vector is not None:
@@ -613,11 +624,46 @@ class _Builder:
         if kind == "file":
             if not isinstance(value, str):
                 raise self.err("reference.file", "expected a path to an .npz file")
-            return Reference(file=str((self.base / value)))
+            path = self._file(value, "reference.file")
+            self._check_reference_file(path)
+            return Reference(file=str(path))
         if value not in REFERENCE_SOLVERS:
             raise self.err("reference.solver",
                            f"unknown solver {value!r}; expected one of {', '.join(REFERENCE_SOLVERS)}")
         return Reference(solver=value)
+
+    def _file(self, value: str, key: str) -> Path:
+        """A file the problem names: relative paths resolve against the problem's folder
+        and must stay inside it (no '..', no symbolic link out), so a folder that is shared
+        cannot point quietly at files elsewhere; an absolute path says so openly."""
+        path = Path(value)
+        if path.is_absolute():
+            return path
+        target = self.base / path
+        if not inside(self.base, target):
+            raise self.err(key, f"'{value[:200]}' resolves outside the problem's folder "
+                                f"({self.base}); a relative path must stay inside it (no '..', "
+                                "no links out); write an absolute path to use a file elsewhere")
+        return target
+
+    def _check_reference_file(self, path: Path) -> None:
+        """Read a reference .npz now, so a bad one fails before training, not after it:
+        one 1-D array per input coordinate, at least one per field, equal lengths, finite."""
+        key = "reference.file"
+        arrays = load_npz(path, self.file, key)
+        inputs = list(self.domain.input_names)
+        missing = [n for n in inputs if n not in arrays]
+        if missing:
+            raise self.err(key, f"reference file lacks coordinate arrays {missing}")
+        fields = [f for f in self.fields if f in arrays]
+        if not fields:
+            raise self.err(key, f"the reference file has no array named after a field "
+                                f"({self.fields})")
+        sizes = {n: arrays[n].size for n in inputs + fields}
+        if len(set(sizes.values())) > 1:
+            raise self.err(key, f"reference arrays differ in length: {sizes}")
+        if not all(np.isfinite(arrays[n]).all() for n in inputs + fields):
+            raise self.err(key, "reference arrays contain NaN or inf")
 
     def _settings(self) -> Settings:
         parts = {name: build(cls, self.raw.get(name), self.loc.child(name))

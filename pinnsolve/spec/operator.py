@@ -18,6 +18,8 @@ data, no torch: validated here with the file and dotted key in every error.
 """
 from __future__ import annotations
 
+import unicodedata
+
 import dataclasses
 from dataclasses import dataclass, field
 from typing import Literal
@@ -119,8 +121,10 @@ def operator_settings(raw, loc: Loc, domain, periodic: list[str], names: list[st
     if domain.vector is not None:
         raise loc.error("operator problems need scalar coordinates (no vector coordinate)")
     name = op.input.name
-    if not name.isidentifier() or name.startswith("_"):
-        raise loc.child("input").child("name").error(f"expected a plain name, got {name!r}")
+    if not name.isidentifier() or name.startswith("_") or \
+            unicodedata.normalize("NFKC", name) != name:
+        raise loc.child("input").child("name").error(
+            f"expected a plain name (in Unicode NFKC form, as expressions read it), got {name!r}")
     if name in names:
         raise loc.child("input").child("name").error(
             f"'{name}' is already a coordinate, field or parameter name")

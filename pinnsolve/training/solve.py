@@ -15,6 +15,7 @@ from ..io.fields import evaluate
 from ..io.metrics import errors
 from ..io.output import write_outputs, write_point_cloud
 from ..io.run import Run, RunDir, environment
+from ..geometry.mesh_files import check_files
 from ..spec import Problem, load_problem, rebuild
 from ..spec.meaning import meaning_digest
 from . import acceleration, limits
@@ -99,6 +100,7 @@ def solve(problem: Problem | str | os.PathLike | Mapping, out: str | os.PathLike
             raise SolveError("training.stages (multi-stage refinement) runs on one process; "
                              "start it without torchrun")
     limits.check(problem, str(device))  # before anything big is allocated
+    check_files(problem)   # meshes (the domain's and output.mesh) read and validated now
     run = run_directory(problem, out)
     main = group is None or group.is_main
     # The main rank holds the run directory for the whole solve (io/lock.py): a second
