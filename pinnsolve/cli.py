@@ -291,6 +291,22 @@ def show(run: Path = typer.Argument(..., help="Run directory."),
     _print_result(r, json_lines)
 
 
+@app.command()
+def settings(section: Optional[str] = typer.Argument(
+        None, help="A section such as training, training.phases[] or sampling (all when "
+                   "omitted).")) -> None:
+    """Print the settings reference: every key, its default, range or allowed words, and
+    meaning (the same text as docs/settings.md)."""
+    from .spec.settings_doc import markdown, section_names
+
+    try:
+        text = markdown(section)
+    except KeyError:
+        _fail(SpecError(f"no settings section '{section}'; sections are: "
+                        f"{', '.join(section_names())}", file="<command line>", key="SECTION"))
+    print(text, end="")   # plain Markdown: the page itself, pipeable
+
+
 def main() -> None:
     """Console-script entry point."""
     app()
