@@ -199,14 +199,18 @@ def export(run: Path = typer.Argument(..., help="Run directory."),
     formats = [f for f, on in (("vtu", vtk), ("xdmf", xdmf), ("npz", npz), ("png", png)) if on]
     try:
         sizes = _grid_option(grid)
+        if png:
+            from .io.plots import require_matplotlib
+
+            require_matplotlib()
         paths = open_run(run).export(formats=formats or None, grid=sizes, mesh=mesh)
     except PinnsolveError as exc:
         _fail(exc)
     for p in paths:
         console.print(f"wrote {p}")
     if not paths:
-        console.print("nothing written (a vector coordinate has no grid for VTU/XDMF: ask for "
-                      "--npz or --png; PNG needs matplotlib)")
+        console.print("nothing written: a problem with a vector coordinate has no grid for "
+                      "--vtk/--xdmf; ask for --npz or --png")
 
 
 def _grid_option(text: Optional[str]) -> dict[str, int] | None:
