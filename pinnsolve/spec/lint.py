@@ -42,6 +42,8 @@ def _texts(value: Any, key: str) -> Iterator[tuple[str, str]]:
     elif isinstance(value, (list, tuple)):
         for i, v in enumerate(value):
             yield from _texts(v, f"{key}.{i}")
+    elif value is not None and not isinstance(value, (bool, int, float)):
+        yield key, str(value)   # SymPy objects from Python: their printed form names symbols
 
 
 def flow_split(raw: dict, file: str) -> None:
