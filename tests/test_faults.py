@@ -140,7 +140,7 @@ def test_persistent_nan_through_the_cli_is_a_clean_panel(tmp_path):
     path = tmp_path / "p.json"
     path.write_text(json.dumps(problem))  # JSON is YAML
     res = CliRunner().invoke(app, ["solve", str(path), "--out", str(tmp_path / "r"), "-q"])
-    assert res.exit_code == 2
+    assert res.exit_code == 3   # SolveError: a training failure (cli.EXIT_CODES)
     assert "Traceback" not in res.output
     assert "term 'pde'" in res.output and "non-finite" in res.output
 
