@@ -220,6 +220,7 @@ def test_warning_text_is_shown_verbatim_not_as_markup():
 
     from pinnsolve._render import ProgressView
 
-    buf = io.StringIO()
-    ProgressView(Console(file=buf, width=200))("warning", {"message": "runs/[/]x[bold]y"})
-    assert "runs/[/]x[bold]y" in buf.getvalue()
+    out, buf = io.StringIO(), io.StringIO()   # warnings go to the error console (stderr)
+    ProgressView(Console(file=out, width=200), Console(file=buf, width=200))(
+        "warning", {"message": "runs/[/]x[bold]y"})
+    assert "runs/[/]x[bold]y" in buf.getvalue() and out.getvalue() == ""
