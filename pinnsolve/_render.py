@@ -19,6 +19,7 @@ from rich.text import Text
 from sympy.core.function import AppliedUndef
 
 from .derivatives.requests import Bilaplacian, DiagonalSum, Laplacian, Partial
+from .io.metrics import headline
 from .sampling import STRATEGIES
 from .spec.symbols import DiagonalSum as DiagonalNode
 from .spec.symbols import Laplacian as LaplacianNode
@@ -80,8 +81,7 @@ def problem_summary(problem, compiled) -> Group:
         f" ∩ mesh {d.mesh}" if d.mesh is not None else ""))
     head.add_row("fields", ", ".join(problem.fields))
     if problem.parameters:
-        head.add_row("parameters", ", ".join(f"{p.name} = {p.expr} = {p.value:.6g}"
-                                             for p in problem.parameters))
+        head.add_row("parameters", ", ".join(parameter_text(p) for p in problem.parameters))
     if problem.unknowns:
         head.add_row("unknowns", ", ".join(f"{u.name} (initial {u.initial:g})"
                                            for u in problem.unknowns))
@@ -128,8 +128,9 @@ def problem_summary(problem, compiled) -> Group:
         head.add_row("plan" if k == 0 else "", line)
 
     terms = Table(title="terms", show_lines=False, expand=False)
-    for col in ("name", "where", "residual (= 0)", "derivatives"):
+    for col in ("name", "where", "residual (= 0)", "derivatives", "imposed"):
         terms.add_column(col, overflow="fold")
+    how = imposition(problem)
     by_name = {e.name: e.expr for e in problem.equations}
     by_name.update({c.name: c.expr for c in problem.conditions})
     inputs = tuple(n.split("[")[0] for n in d.input_names)
@@ -139,8 +140,43 @@ def problem_summary(problem, compiled) -> Group:
         terms.add_row(t.name, _where(t.region),
                       escape(readable(expr) if expr is not None else t.text),
                       escape(", ".join(request_text(r, compiled.problem.fields, inputs)
-                                        for r in reqs)))
+                                        for r in reqs)),
+                      escape(how.get(t.name, "")))
     return Group(Panel(head, title="pinnsolve check", border_style="green"), terms)
+
+
+def parameter_text(p) -> str:
+    """``alpha = 0.1``; ``nu = 0.01/pi = 0.00318`` when it was written as an expression."""
+    if p.expr.is_Number:
+        return f"{p.name} = {p.value:.6g}"
+    return f"{p.name} = {sp.sstr(p.expr)} = {p.value:.6g}"
+
+
+def imposition(problem) -> dict[str, str]:
+    """How each condition is enforced: ``"exactly"`` (the model's hard constraint) or
+    ``"loss: <why not exactly>"``. Plans the constraints without building a network."""
+    conditions = [c.name for c in problem.conditions]
+    if problem.operator is not None:
+        return {n: "loss (operator models impose nothing)" for n in conditions}
+    if not problem.settings.model.hard_constraints:
+        return {n: "loss (model.hard_constraints is off)" for n in conditions}
+    from .models.constraints import plan_constraints
+
+    _, imposed, notes = plan_constraints(problem)
+    out = {}
+    for c in problem.conditions:
+        if c.name in imposed:
+            out[c.name] = "exactly"
+        elif c.kind == "data" or c.points is not None or c.region.kind == "interior":
+            out[c.name] = "loss (observations)"
+        elif c.kind in ("neumann", "robin"):
+            out[c.name] = f"loss ({c.kind}: a derivative, not a value)"
+        else:
+            note = next((n for n in notes if n.startswith(f"{c.field}:")), None) if c.field \
+                else None
+            out[c.name] = "loss" + (f" ({note.split(': ', 1)[1]})" if note else
+                                    " (not a Dirichlet value the geometry can impose)")
+    return out
 
 
 def _where(region) -> str:
@@ -159,8 +195,7 @@ def result_lines(m: dict) -> list[str]:
         lines.append(f"  test instances: rel. L2 mean {m['test']['l2re_mean']:.3e}, worst "
                      f"{m['test']['l2re_worst']:.3e}")
     for field, err in m.get("errors", {}).items():
-        lines.append(f"  {escape(str(field))}: L2 rel. error {err['l2re']:.3e}, max abs "
-                     f"{err['max_abs']:.3e}")
+        lines.append(f"  {escape(str(field))}: {headline(err)}, max abs {err['max_abs']:.3e}")
     for name, value in m.get("unknowns", {}).items():
         lines.append(f"  unknown {escape(str(name))} = {value:.6g}")
     for path in m.get("files", []):
@@ -206,15 +241,63 @@ def error_panel(message: str, title: str = "error") -> Panel:
     return Panel(Text(message, overflow="fold"), title=title, border_style="red", expand=False)
 
 
-class ProgressView:
-    """Live table of training progress fed by the training Callback."""
+def error_event(exc: BaseException) -> dict:
+    """A pinnsolve error as a JSON-ready ``{"event": "error", "file", "key", "message"}``:
+    ``file`` is the problem file or run directory, ``key`` the dotted key, equation or term
+    (null when the error has none), ``message`` the full text."""
+    file = getattr(exc, "file", None) or getattr(exc, "path", None)
+    key = getattr(exc, "key", None) or getattr(exc, "equation", None) or \
+        getattr(exc, "term", None)
+    return {"event": "error", "kind": type(exc).__name__, "file": file, "key": key or None,
+            "message": str(exc)}
 
-    def __init__(self, console: Console, json_lines: bool = False, quiet: bool = False):
+
+def check_event(problem, compiled) -> dict:
+    """``pinnsolve check --json``: the parsed problem as one JSON-ready mapping."""
+    d = problem.domain
+    by_name = {e.name: e.expr for e in problem.equations}
+    by_name.update({c.name: c.expr for c in problem.conditions})
+    how = imposition(problem)
+    inputs = tuple(n.split("[")[0] for n in d.input_names)
+    return {"event": "check", "ok": True, "problem": problem.name, "file": problem.source,
+            "inputs": list(d.input_names), "time": d.time.name if d.time is not None else None,
+            "fields": list(problem.fields),
+            "parameters": {p.name: p.value for p in problem.parameters},
+            "terms": [{"name": t.name, "where": _where(t.region),
+                       "residual": readable(by_name[t.name]) if t.name in by_name else t.text,
+                       "derivatives": [request_text(r, compiled.problem.fields, inputs)
+                                       for r in sorted(t.requests,
+                                                       key=lambda r: (type(r).__name__, r))],
+                       "imposed": how.get(t.name)}
+                      for t in compiled.terms]}
+
+
+class ProgressView:
+    """Training progress fed by the training Callback, in one of four forms:
+
+    - a live table when stdout is a terminal;
+    - plain timestamped lines when it is not (``solve p.yaml > log``): a line at the start,
+      then whenever 5 % of the steps or 30 s have passed, and at the end, like a logger;
+    - one JSON object per event with ``json_lines``;
+    - nothing but warnings with ``quiet``.
+
+    Warnings and rollbacks always go to ``err_console`` (JSON lines: stdout).
+    """
+
+    LINE_FRACTION = 0.05   # a progress line per 5 % of the steps ...
+    LINE_SECONDS = 30.0    # ... or per 30 s, whichever comes first
+
+    def __init__(self, console: Console, err_console: Console | None = None,
+                 json_lines: bool = False, quiet: bool = False):
         self.console = console
+        self.err_console = err_console or Console(stderr=True)
         self.json_lines = json_lines
         self.quiet = quiet
+        self.lines = not console.is_terminal
         self.live: Live | None = None
         self.last_refresh = 0.0
+        self._last_line = (-1, 0.0)   # (step, wall time) of the last progress line
+        self._pending: dict | None = None
 
     def __call__(self, event: str, record) -> None:
         # Progress and Notice records (training/progress.py) are read through their row().
@@ -222,7 +305,21 @@ class ProgressView:
         if self.json_lines:
             print(json.dumps({"event": event, **_jsonable(info)}), file=sys.stdout, flush=True)
             return
+        if event in ("warning", "rollback"):
+            # escape(): messages quote paths and user text, which is not rich markup
+            self.err_console.print(f"[yellow]{event}:[/] {escape(str(info.get('message', '')))}")
+            return
         if self.quiet:
+            return
+        if event in ("resume", "switch"):   # what the run does, said once: stdout
+            if self.lines:
+                self._emit(f"{event}: {info.get('message', '')}")
+            else:
+                target = self.live.console if self.live else self.console
+                target.print(f"[cyan]{event}:[/] {escape(str(info.get('message', '')))}")
+            return
+        if self.lines:
+            self._line(event, info)
             return
         if event == "start":
             self.live = Live(self._table(info), console=self.console, refresh_per_second=4,
@@ -237,10 +334,34 @@ class ProgressView:
             self.console.print(f"[cyan]stage {info['stage']}:[/] ε = {info['eps']:.3e} "
                                f"(residual RMS {info['eps_r']:.3e}), f_d = {info['f_d']:.3g}, "
                                f"κ = {info['kappa']:.3g}")
-        elif event in ("warning", "rollback", "resume", "switch"):
-            target = self.live.console if self.live else self.console
-            # escape(): messages quote paths and user text, which is not rich markup
-            target.print(f"[yellow]{event}:[/] {escape(str(info.get('message', '')))}")
+
+    def _line(self, event: str, info: dict) -> None:
+        """Logger-style output for files and pipes: no markup, no cursor movement."""
+        now = time.monotonic()
+        if event == "start":
+            self._emit(f"start {info.get('problem', '')}, {info.get('total_steps', 0)} steps")
+            self._last_line = (0, now)
+        elif event == "log":
+            step, total = info.get("step", 0), info.get("total_steps", 0) or 1
+            last_step, last_time = self._last_line
+            self._pending = info
+            if step - last_step >= self.LINE_FRACTION * total or \
+                    now - last_time >= self.LINE_SECONDS or step >= total:
+                self._emit(progress_line(info))
+                self._last_line, self._pending = (step, now), None
+        elif event == "stage":
+            self._emit(f"stage {info['stage']}: eps {info['eps']:.3e}, f_d {info['f_d']:.3g}")
+        elif event in ("end", "interrupted"):
+            if self._pending is not None:   # the last logged step, if not yet shown
+                self._emit(progress_line(self._pending))
+                self._pending = None
+            if event == "interrupted":
+                self._emit("interrupted")
+
+    def _emit(self, text: str) -> None:
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+        # print(), not the rich console: no wrapping to 80 columns, no markup in a log file
+        print(f"{stamp} {text}", file=self.console.file, flush=True)
 
     def _table(self, info: dict) -> Table:
         title = f"training {info.get('problem', '')}"
@@ -273,6 +394,24 @@ class ProgressView:
         row += [f"{v:.3g}" for v in extra.values()]
         table.add_row(*row)
         return table
+
+
+def progress_line(info: dict) -> str:
+    """``step 500/4000 adam loss 1.2e-03 (pde 1.0e-03, bc 2.0e-04) lr 1.0e-03 err 3.1e-02
+    ETA 00:01:10`` for one log event."""
+    losses = info.get("losses", {})
+    parts = [f"step {info.get('step', 0)}/{info.get('total_steps', 0)}"]
+    if info.get("phase"):
+        parts.append(str(info["phase"]))
+    if losses:
+        parts.append(f"loss {sum(losses.values()):.3e} ("
+                     + ", ".join(f"{k} {v:.2e}" for k, v in losses.items()) + ")")
+    if info.get("lr") is not None:
+        parts.append(f"lr {info['lr']:.2e}")
+    if "error" in info:
+        parts.append(f"err {info['error']:.3e}")
+    parts.append(f"ETA {_eta(info.get('eta_s'))}")
+    return " ".join(parts)
 
 
 def _eta(seconds) -> str:

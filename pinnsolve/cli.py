@@ -2,6 +2,9 @@
 does anything print or set an exit code."""
 from __future__ import annotations
 
+import contextlib
+import json
+import warnings
 from pathlib import Path
 from typing import List, Optional
 
@@ -9,19 +12,60 @@ import typer
 from rich.console import Console
 
 from . import __version__
-from .errors import PinnsolveError
+from .errors import CompileError, PinnsolveError, RunError, SolveError, SpecError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="pinnsolve: physics-informed PDE solver driven by symbolic problem files.")
+# Exit codes, one per kind of failure, so that scripts can tell a bad problem file (fix the
+# file) from a training failure (change settings) from a damaged run directory.
+EXIT_CODES = {SpecError: 2, CompileError: 2, SolveError: 3, RunError: 4}
+EXIT_OTHER = 1         # any other PinnsolveError
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as shells report it
+
+# One line per paragraph: typer's rich help keeps line breaks as written.
+HELP = ("pinnsolve: physics-informed PDE solver driven by symbolic problem files.\n\n"
+        "Exit codes: 0 success; 2 bad problem file, override or option (the message names "
+        "the file and key); 3 training failed; 4 run directory missing, damaged or unusable; "
+        "130 interrupted (a checkpoint was saved: run again to resume); 1 any other error.\n\n"
+        "Output: a live table in a terminal; plain timestamped progress lines when stdout is "
+        "not a terminal; one JSON object per line with --json. Warnings and errors go to "
+        "stderr (with --json, everything is a JSON line on stdout).")
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=HELP)
 console = Console(stderr=False)
 err_console = Console(stderr=True)
 
 
-def _fail(exc: BaseException, code: int = 2) -> None:
-    from ._render import error_panel
+def exit_code(exc: BaseException) -> int:
+    """The documented exit code for a pinnsolve error (see HELP)."""
+    return next((code for cls, code in EXIT_CODES.items() if isinstance(exc, cls)), EXIT_OTHER)
 
-    err_console.print(error_panel(str(exc)))
+
+def _fail(exc: BaseException, json_lines: bool = False) -> None:
+    from ._render import error_event, error_panel
+
+    code = exit_code(exc)
+    if json_lines:
+        print(json.dumps({**error_event(exc), "exit_code": code}), flush=True)
+    else:
+        err_console.print(error_panel(str(exc)))
     raise typer.Exit(code)
+
+
+@contextlib.contextmanager
+def _show_warnings(json_lines: bool):
+    """Route Python warnings (problem-file lint, fallbacks) to stderr, or to JSON lines on
+    stdout with --json, as they happen; never to stdout among the results."""
+    from rich.markup import escape
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if json_lines:
+            print(json.dumps({"event": "warning", "message": str(message)}), flush=True)
+        else:
+            err_console.print(f"[yellow]warning:[/] {escape(str(message))}")
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")
+        warnings.showwarning = show
+        yield
 
 
 def _version(value: bool) -> None:
@@ -33,27 +77,37 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                        help="Show the version and exit.")) -> None:
-    """pinnsolve: physics-informed PDE solver driven by symbolic problem files."""
+    pass
+
+
+_root.__doc__ = HELP
 
 
 @app.command()
 def check(problem: Path = typer.Argument(..., help="Problem file (YAML)."),
-          overrides: Optional[List[str]] = typer.Argument(None, help="key.path=value overrides.")
+          overrides: Optional[List[str]] = typer.Argument(None, help="key.path=value overrides."),
+          json_lines: bool = typer.Option(False, "--json", help="The parsed problem as one "
+                                          "JSON line (or an error line)."),
           ) -> None:
-    """Validate a problem file and show the parsed problem and derivative requests."""
-    from ._render import problem_summary
+    """Validate a problem file and show the parsed problem, derivative requests and which
+    conditions the model imposes exactly."""
+    from ._render import check_event, problem_summary
     from .compiler import compile_problem
     from .geometry.mesh_files import check_files
     from .spec import load_problem
     from .training.limits import check as check_limits
 
-    try:
-        prob = load_problem(problem, overrides or ())
-        compiled = compile_problem(prob)
-        check_limits(prob, memory=False)
-        check_files(prob)
-    except PinnsolveError as exc:
-        _fail(exc)
+    with _show_warnings(json_lines):
+        try:
+            prob = load_problem(problem, overrides or ())
+            compiled = compile_problem(prob)
+            check_limits(prob, memory=False)
+            check_files(prob)
+        except PinnsolveError as exc:
+            _fail(exc, json_lines)
+    if json_lines:
+        print(json.dumps(check_event(prob, compiled)), flush=True)
+        return
     console.print(problem_summary(prob, compiled))
     console.print("[green]ok[/green]")
 
@@ -90,24 +144,29 @@ def solve(problem: Path = typer.Argument(..., help="Problem file (YAML)."),
     if device:
         opts.append(f"training.device={device}")
     main_rank = os.environ.get("RANK", "0") == "0"   # under torchrun only rank 0 reports
-    view = ProgressView(console, json_lines=json_lines and main_rank, quiet=quiet or not main_rank)
-    try:
-        prob = load_problem(problem, opts)
-        run = run_solve(prob, out=out, fresh=fresh, callback=view)
-    except PinnsolveError as exc:
-        view("end", {})
-        _fail(exc)
-    except KeyboardInterrupt:  # the trainer already saved a checkpoint
-        view("end", {})
-        err_console.print("[yellow]interrupted; checkpoint saved, run again to resume[/yellow]")
-        raise typer.Exit(130)
+    view = ProgressView(console, err_console, json_lines=json_lines and main_rank,
+                        quiet=quiet or not main_rank)
+    with _show_warnings(json_lines):
+        try:
+            prob = load_problem(problem, opts)
+            run = run_solve(prob, out=out, fresh=fresh, callback=view)
+        except PinnsolveError as exc:
+            view("end", {})
+            _fail(exc, json_lines)
+        except KeyboardInterrupt:  # the trainer already saved a checkpoint
+            view("end", {})
+            message = "interrupted; checkpoint saved, run again to resume"
+            if json_lines:
+                print(json.dumps({"event": "interrupted", "message": message,
+                                  "exit_code": EXIT_INTERRUPTED}), flush=True)
+            else:
+                err_console.print(f"[yellow]{message}[/yellow]")
+            raise typer.Exit(EXIT_INTERRUPTED)
     if main_rank:
         _print_result(run, json_lines)
 
 
 def _print_result(run, json_lines: bool) -> None:
-    import json
-
     if json_lines:
         print(json.dumps({"event": "result", "run": str(run.path), "metrics": run.metrics}))
         return
@@ -148,6 +207,10 @@ def export(run: Path = typer.Argument(..., help="Run directory."),
     previous = signal.signal(signal.SIGTERM, terminate)
     try:
         sizes = _grid_option(grid)
+        if png:
+            from .io.plots import require_matplotlib
+
+            require_matplotlib()
         r = open_run(run)
         if sizes:   # named after the option here; Run.export checks again for Python calls
             check_grid(r.problem, sizes, file="<command line>", key="--grid",
@@ -161,8 +224,8 @@ def export(run: Path = typer.Argument(..., help="Run directory."),
     for p in paths:
         console.print(f"wrote {p}")
     if not paths:
-        console.print("nothing written (a vector coordinate has no grid for VTU/XDMF: ask for "
-                      "--npz or --png; PNG needs matplotlib)")
+        console.print("nothing written: a problem with a vector coordinate has no grid for "
+                      "--vtk/--xdmf; ask for --npz or --png")
 
 
 def _grid_option(text: Optional[str]) -> dict[str, int] | None:
@@ -221,7 +284,7 @@ def finetune(run: Path = typer.Argument(..., help="Operator run directory."),
     from ._render import ProgressView
     from .training.operator import finetune as run_finetune
 
-    view = ProgressView(console, quiet=quiet)
+    view = ProgressView(console, err_console, quiet=quiet)
     try:
         m = run_finetune(run, instance, steps=steps, lr=lr, out=out, fresh=fresh, callback=view)
     except PinnsolveError as exc:
@@ -233,7 +296,10 @@ def finetune(run: Path = typer.Argument(..., help="Operator run directory."),
 
 
 @app.command()
-def show(run: Path = typer.Argument(..., help="Run directory.")) -> None:
+def show(run: Path = typer.Argument(..., help="Run directory."),
+         json_lines: bool = typer.Option(False, "--json", help="The metrics as one JSON line "
+                                         "(or an error line)."),
+         ) -> None:
     """Show the metrics of a run directory and its state (done, interrupted at step N of M,
     never trained). Read-only: it works while a solve holds the run."""
     from ._render import run_summary
@@ -243,8 +309,27 @@ def show(run: Path = typer.Argument(..., help="Run directory.")) -> None:
         r = open_run(run)
         summary = run_summary(r.path, r.metrics, r.progress())
     except PinnsolveError as exc:
-        _fail(exc)
+        _fail(exc, json_lines)
+    if json_lines:
+        _print_result(r, json_lines)
+        return
     console.print(summary)
+
+
+@app.command()
+def settings(section: Optional[str] = typer.Argument(
+        None, help="A section such as training, training.phases[] or sampling (all when "
+                   "omitted).")) -> None:
+    """Print the settings reference: every key, its default, range or allowed words, and
+    meaning (the same text as docs/settings.md)."""
+    from .spec.settings_doc import markdown, section_names
+
+    try:
+        text = markdown(section)
+    except KeyError:
+        _fail(SpecError(f"no settings section '{section}'; sections are: "
+                        f"{', '.join(section_names())}", file="<command line>", key="SECTION"))
+    print(text, end="")   # plain Markdown: the page itself, pipeable
 
 
 def main() -> None:

@@ -145,7 +145,7 @@ def test_persistent_nan_through_the_cli_is_a_clean_panel(tmp_path):
     path = tmp_path / "p.json"
     path.write_text(json.dumps(problem))  # JSON is YAML
     res = CliRunner().invoke(app, ["solve", str(path), "--out", str(tmp_path / "r"), "-q"])
-    assert res.exit_code == 2
+    assert res.exit_code == 3   # SolveError: a training failure (cli.EXIT_CODES)
     assert "Traceback" not in res.output
     assert "term 'pde'" in res.output and "non-finite" in res.output
 
@@ -225,6 +225,7 @@ def test_warning_text_is_shown_verbatim_not_as_markup():
 
     from pinnsolve._render import ProgressView
 
-    buf = io.StringIO()
-    ProgressView(Console(file=buf, width=200))("warning", {"message": "runs/[/]x[bold]y"})
-    assert "runs/[/]x[bold]y" in buf.getvalue()
+    out, buf = io.StringIO(), io.StringIO()   # warnings go to the error console (stderr)
+    ProgressView(Console(file=out, width=200), Console(file=buf, width=200))(
+        "warning", {"message": "runs/[/]x[bold]y"})
+    assert "runs/[/]x[bold]y" in buf.getvalue() and out.getvalue() == ""

@@ -137,7 +137,7 @@ def test_export_into_a_planted_link_is_refused(run_copy, tmp_path):
     (run_copy / "fields" / "solution.npz").unlink()
     (run_copy / "fields" / "solution.npz").symlink_to(outside / "leak.npz")
     result = CliRunner().invoke(app, ["export", str(run_copy), "--npz"])
-    assert result.exit_code == 2 and "isasymboliclink" in flat(result)
+    assert result.exit_code == 4 and "isasymboliclink" in flat(result)
     assert "Traceback" not in result.output and list(outside.iterdir()) == []
 
 
@@ -350,7 +350,7 @@ def test_show_of_a_never_trained_run(run_copy):
 def test_show_of_a_malformed_metrics_file_is_located(run_copy, content):
     (run_copy / "metrics.json").write_bytes(content.encode("latin-1"))
     result = CliRunner().invoke(app, ["show", str(run_copy)])
-    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.exit_code == 4 and "Traceback" not in result.output
     assert f"{run_copy}/metrics.json:".replace(" ", "") in flat(result)
 
 
@@ -379,7 +379,7 @@ def test_a_fifo_among_the_run_files_is_refused_not_read(run_copy, name, command)
     os.mkfifo(run_copy / name)
     start = time.perf_counter()
     result = CliRunner().invoke(app, [command[0], str(run_copy), *command[1:]])
-    assert result.exit_code == 2 and f"{name}:isnotaregularfile" in flat(result)
+    assert result.exit_code == 4 and f"{name}:isnotaregularfile" in flat(result)
     assert time.perf_counter() - start < 2.0
 
 
@@ -396,7 +396,7 @@ def test_show_with_odd_values_in_metrics_still_answers(run_copy):
 def test_export_with_a_malformed_env_file_is_located(run_copy, content):
     (run_copy / "env.json").write_text(content)
     result = CliRunner().invoke(app, ["export", str(run_copy), "--npz"])
-    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.exit_code == 4 and "Traceback" not in result.output
     assert f"{run_copy}/env.json:".replace(" ", "") in flat(result)
 
 
@@ -539,7 +539,7 @@ def test_sigterm_during_export_leaves_no_temporaries(run_copy, monkeypatch):
 def test_show_of_a_directory_prepared_but_never_configured(tmp_path):
     RunDir(tmp_path / "r").prepare()
     result = CliRunner().invoke(app, ["show", str(tmp_path / "r")])
-    assert result.exit_code == 2 and "nevertrained" in flat(result)
+    assert result.exit_code == 4 and "nevertrained" in flat(result)
 
 
 @pytest.mark.parametrize("plant", ["out-is-a-file", "fields-is-a-file"])
@@ -557,5 +557,5 @@ def test_cli_solve_into_a_bad_directory_is_a_located_error(tmp_path, plant):
         (out / "fields").write_text("a file")
         bad, why = out / "fields", "isafile,buttherundirectoryneedsadirectoryhere"
     result = CliRunner().invoke(app, ["solve", str(problem), "--out", str(out), "--quiet"])
-    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.exit_code == 4 and "Traceback" not in result.output
     assert f"{bad}:{why}".replace(" ", "") in flat(result)

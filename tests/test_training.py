@@ -266,7 +266,7 @@ def test_cli_solve_errors_are_clean_messages(tmp_path):
                               "training.phases.0.lr=fast"])
     assert bad.exit_code == 2 and "training.phases.0.lr" in text(bad)
     not_a_run = runner.invoke(app, ["show", str(tmp_path)])
-    assert not_a_run.exit_code == 2 and "notarundirectory" in text(not_a_run)
+    assert not_a_run.exit_code == 4 and "notarundirectory" in text(not_a_run)  # RunError
     assert "..." not in not_a_run.output and "…" not in not_a_run.output  # nothing cropped
     for r in (missing, bad, not_a_run):
         assert "Traceback" not in r.output

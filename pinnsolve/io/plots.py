@@ -1,23 +1,41 @@
 """PNG quick-looks with matplotlib (optional extra, imported lazily)."""
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
 
+from ..errors import SpecError
 from .atomic import atomic_write_with
+
+PLOT_HINT = "PNG plots need matplotlib, which is not installed: install pinnsolve[plot]"
 
 
 def _pyplot():
-    """matplotlib.pyplot on the Agg backend, or None when matplotlib is not installed."""
+    """matplotlib.pyplot on the Agg backend, or None (with a warning saying how to get it)
+    when matplotlib is not installed: a training run must not fail over its quick-looks."""
     try:
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
+        warnings.warn(PLOT_HINT + "; no plots written", UserWarning, stacklevel=3)
         return None
     return plt
+
+
+def require_matplotlib(file: str = "<command line>", key: str = "--png") -> None:
+    """Raise when PNGs were asked for explicitly (``export --png``) and cannot be drawn.
+
+    Raises:
+        SpecError: naming ``key``, with the install hint.
+    """
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise SpecError(PLOT_HINT, file=file, key=key) from None
 
 
 def _save(fig, path: Path) -> Path:
@@ -26,19 +44,30 @@ def _save(fig, path: Path) -> Path:
                              lambda tmp: fig.savefig(tmp, dpi=110, bbox_inches="tight"))
 
 
-def _panel(fig, ax, axes: dict[str, np.ndarray], title: str, values: np.ndarray) -> None:
-    """A line (1-D grid) or a colour map (2-D grid; a 3-D grid shows its middle slice)."""
+def _panel(fig, ax, axes: dict[str, np.ndarray], title: str, values: np.ndarray,
+           time: str | None = None) -> None:
+    """A line (1-D grid) or a colour map of the first two grid axes, the first horizontal
+    (x across, y or t up). Further axes (z, or t of a 2-D+t problem) are cut at their middle
+    value and the title says where. Two spatial axes share units: equal aspect."""
     names = list(axes)
     if len(names) == 1:
         ax.plot(axes[names[0]], values)
         ax.set_xlabel(names[0])
     else:
         a, b = names[0], names[1]
-        while values.ndim > 2:   # 3-D grids and space-time grids: middle slices
-            values = values[..., values.shape[-1] // 2]
-        im = ax.pcolormesh(axes[b], axes[a], values, shading="auto", cmap="viridis")
-        ax.set_xlabel(b)
-        ax.set_ylabel(a)
+        cuts = []
+        for name in reversed(names[2:]):   # slice the trailing axes, last first
+            k = values.shape[-1] // 2
+            values = values[..., k]
+            cuts.insert(0, f"{name} = {axes[name][k]:.3g}")
+        if cuts:
+            title = f"{title} at {', '.join(cuts)}"
+        # values is indexed [a, b]; pcolormesh wants rows along its vertical axis: transpose
+        im = ax.pcolormesh(axes[a], axes[b], values.T, shading="auto", cmap="viridis")
+        ax.set_xlabel(a)
+        ax.set_ylabel(b)
+        if time not in (a, b):
+            ax.set_aspect("equal")
         fig.colorbar(im, ax=ax)
     ax.set_title(title)
 
@@ -60,8 +89,9 @@ def plot_all(problem, axes: dict[str, np.ndarray], data: dict[str, np.ndarray],
             panels += [(f"{f} reference", data[f"{f}_ref"]), (f"|{f} − ref|", data[f"{f}_abs_error"])]
         fig, axs = plt.subplots(1, len(panels), figsize=(4.8 * len(panels), 3.6), squeeze=False,
                                 layout="constrained")
+        time = problem.domain.time.name if problem.domain.time is not None else None
         for ax, (title, values) in zip(axs[0], panels):
-            _panel(fig, ax, axes, title, values)
+            _panel(fig, ax, axes, title, values, time)
         written.append(_save(fig, out / f"{f}.png"))
         plt.close(fig)
     return written + _history(plt, log, out)

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import dataclasses
+import keyword
 import math
 import os
 import unicodedata
+import warnings
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -15,6 +17,7 @@ from ..errors import SpecError
 from .expressions import RESERVED, Scope, parse_equation, parse_expression
 from .files import load_npz, read_yaml
 from .safe_open import check_regular, inside
+from .lint import flow_split, warnings_for
 from .operator import operator_settings
 from .overrides import apply_overrides
 from .plan import plan
@@ -72,7 +75,12 @@ def build_problem(raw: dict, *, source: str = "<mapping>", overrides: Iterable[s
     if any(o.startswith("training.phases.") for o in overrides):
         raw = _with_default_phases(plan(raw))   # the override edits the planned phases
     raw = plan(apply_overrides(raw, overrides, file=source))
-    return _Builder(raw, source, base).problem()
+    flow_split(raw, source)   # before the key checks, which would blame a fragment
+    problem = _Builder(raw, source, base).problem()
+    for key, message in warnings_for(problem, raw):
+        # stacklevel 2: the caller of build_problem, not this line
+        warnings.warn(f"{source}, key '{key}': {message}", UserWarning, stacklevel=2)
+    return problem
 
 
 def rebuild(problem: Problem, overrides: Iterable[str] = ()) -> Problem:
@@ -210,6 +218,9 @@ class _Builder:
             raise self.err(key, f"name is {len(name)} characters long; the limit is {MAX_NAME}")
         if name in RESERVED:
             raise self.err(key, f"'{name}' is a reserved function or constant name")
+        if keyword.iskeyword(name):   # expressions are Python syntax: 'lambda' cannot be a name
+            raise self.err(key, f"'{name}' is a Python keyword and cannot name anything in an "
+                                f"expression; rename it (e.g. '{name}_')")
         return name
 
     def _number(self, value: Any, key: str, scope: Scope | None = None) -> tuple[sp.Expr, float]:

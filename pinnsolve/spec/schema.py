@@ -442,8 +442,11 @@ def _number(value: Any, tp: type, loc: Loc, meta: typing.Mapping):
     if meta.get("duration"):
         value = _duration(value, loc)
     if isinstance(value, str):
+        # YAML 1.1 reads 1e3 (no dot) as text: accept it as a number, for whole-number keys
+        # too (steps: 1e3) when it is integral; the checks below reject 1.5e0 and inf.
         try:
-            value = float(value) if tp is float else int(value)
+            value = int(value) if tp is int and value.strip().lstrip("+-").isdigit() \
+                else float(value)
         except (ValueError, OverflowError):
             raise loc.error(f"expected a {'number' if tp is float else 'whole number'}, "
                             f"got {_describe(value)}") from None
@@ -452,7 +455,7 @@ def _number(value: Any, tp: type, loc: Loc, meta: typing.Mapping):
                         f"got {_describe(value)}")
     if tp is int:
         if isinstance(value, float):
-            if not value.is_integer():
+            if not math.isfinite(value) or not value.is_integer():
                 raise loc.error(f"expected a whole number, got {value}")
             value = int(value)
     else:

@@ -409,7 +409,9 @@ class PinnStepper:
         pts, ref = self.parts.reference
         pred = evaluate(self.model, pts, dtype=self.parts.dtype, device=self.parts.device)
         errs = errors(self.parts.problem.fields, pred, ref)
-        return float(np.mean([e["l2re"] for e in errs.values()])) if errs else None
+        # Relative errors only: a field whose reference is zero has an RMS error instead.
+        rel = [e["l2re"] for e in errs.values() if e.get("measure", "l2re") == "l2re"]
+        return float(np.mean(rel)) if rel else None
 
     def start_warnings(self) -> list[str]:
         """Mis-scaling hints before the first step (faults.py)."""

@@ -1,0 +1,265 @@
+"""Issue 18 (a newcomer's first day), items 3-6 and 8-11: each test reproduces a reported
+problem and checks the fix. CLI cases run in-process through typer's CliRunner."""
+from __future__ import annotations
+
+import io
+import json
+import re
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from rich.console import Console
+from typer.testing import CliRunner
+
+from pinnsolve import load_problem
+from pinnsolve.cli import EXIT_CODES, app, exit_code
+from pinnsolve.errors import CompileError, RunError, SolveError, SpecError
+from pinnsolve.io.metrics import field_errors, headline
+
+ROOT = Path(__file__).resolve().parents[1]
+runner = CliRunner(env={"COLUMNS": "120"})
+
+
+def invoke(*args):
+    return runner.invoke(app, [str(a) for a in args], prog_name="pinnsolve")
+
+
+def base(**extra) -> dict:
+    """A small steady problem as a mapping."""
+    m = {"domain": {"x": [0, 1]}, "fields": ["u"], "equations": ["diff(u, x, 2) = 1"],
+         "conditions": [{"where": "boundary", "dirichlet": 0}]}
+    m.update(extra)
+    return m
+
+
+# -- item 3: a zero reference gets an RMS error, labelled ------------------------------------
+def test_zero_reference_is_measured_by_rms_and_says_so():
+    err = np.array([0.1, -0.2, 0.05, 0.0])
+    e = field_errors(err, np.zeros(4))
+    assert e["measure"] == "rms"
+    assert e["rms"] == pytest.approx(np.sqrt(np.mean(err ** 2)), rel=1e-14)  # by definition
+    assert "l1re" not in e                       # no "relative" number that is not relative
+    assert headline(e).startswith("RMS error") and "reference is zero" in headline(e)
+
+
+def test_nonzero_reference_keeps_relative_l2():
+    ref = np.array([1.0, 2.0, -2.0])
+    e = field_errors(ref + 0.1, ref)
+    assert e["measure"] == "l2re"
+    assert e["l2re"] == pytest.approx(np.sqrt(3 * 0.01) / 3.0, rel=1e-14)  # ‖ref‖ = 3
+    assert headline(e).startswith("L2 rel. error")
+
+
+# -- item 4: missing initial condition, unused parameters, keywords as names ---------------------
+def test_time_dependent_problem_without_initial_condition_warns():
+    m = base(domain={"x": [0, 1], "t": [0, 1]}, equations=["diff(u, t) = diff(u, x, 2)"])
+    with pytest.warns(UserWarning, match=r"key 'conditions'.*no condition holds at t = 0"):
+        load_problem(m)
+
+
+def test_unused_parameter_from_an_override_typo_warns():
+    with pytest.warns(UserWarning, match=r"heat1d.yaml, key 'parameters.alhpa': declared but "
+                                         r"used by no equation"):
+        load_problem(ROOT / "problems" / "heat1d.yaml", ["parameters.alhpa=0.5"])
+
+
+@pytest.mark.parametrize("name", ["heat1d", "heat_inverse", "poisson2d", "burgers"])
+def test_bundled_problems_load_without_warnings(name):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        load_problem(ROOT / "problems" / f"{name}.yaml")
+
+
+@pytest.mark.parametrize("mapping, key", [
+    (base(parameters={"lambda": 0.5}, equations=["diff(u, x, 2) = 1"]), "parameters.lambda"),
+    (base(fields=["u", "if"]), "fields.1"),
+    (base(domain={"x": [0, 1], "class": [0, 1]}), "domain.class"),
+])
+def test_python_keyword_as_a_name_is_rejected_at_its_key(mapping, key):
+    with pytest.raises(SpecError, match=rf"key '{re.escape(key)}'.*Python keyword"):
+        load_problem(mapping)
+
+
+# -- item 9: YAML flow collections split at commas -------------------------------------------------
+@pytest.mark.parametrize("text, key", [
+    ("domain: {x: [0, 1]}\nfields: [u]\nequations: [diff(u, x, 2) = 1]\n"
+     "conditions: [{where: boundary, dirichlet: 0}]\n", "equations.0"),
+    ("domain: {x: [0, 1]}\nfields: [u]\nequations: ['diff(u, x, 2) = 1']\nconditions:\n"
+     "  - {where: x = 1, equation: diff(u, x) = 0}\n", "conditions.0.equation"),
+])
+def test_comma_split_by_yaml_is_explained(text, key):
+    with pytest.raises(SpecError, match=rf"key '{re.escape(key)}'.*YAML split this at a comma: "
+                                        "quote the expression"):
+        load_problem(yaml.safe_load(text))
+
+
+# -- item 10: integer keys accept 1e3 ----------------------------------------------------------------
+def test_steps_accept_exponent_notation():
+    raw = yaml.safe_load("training: {phases: [{optimizer: adam, steps: 1e3}]}")
+    assert raw["training"]["phases"][0]["steps"] == "1e3"   # YAML 1.1 reads it as text
+    p = load_problem(base(**raw))
+    assert p.settings.training.phases[0].steps == 1000
+    with pytest.raises(SpecError, match=r"training.phases.0.steps'.*whole number, got 2.5"):
+        load_problem(base(training={"phases": [{"steps": "2.5e0"}]}))
+
+
+# -- item 5: exit codes, JSON errors, non-terminal progress ---------------------------------------
+def test_exit_codes_are_distinct_and_documented():
+    assert exit_code(SpecError("x")) == exit_code(CompileError("x")) == 2
+    assert exit_code(SolveError("x")) == 3 and exit_code(RunError("x")) == 4
+    assert len(set(EXIT_CODES.values())) == 3
+    text = " ".join(invoke("--help").stdout.split())
+    for fragment in ("2 bad problem file", "3 training failed", "4 run directory", "130 interrupted"):
+        assert fragment in text
+
+
+def test_check_json_error_is_one_line_with_file_and_key(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("domain: {x: [0, 1]}\nfields: [u]\nequations: ['diff(u, x, 2) = 1']\n"
+                   "model: {width: 0}\n")
+    result = invoke("check", bad, "--json")
+    assert result.exit_code == 2
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 1
+    event = json.loads(lines[0])
+    assert event["event"] == "error" and event["key"] == "model.width"
+    assert event["file"] == str(bad) and "at least 1" in event["message"]
+
+
+def test_check_json_lists_terms_and_imposition():
+    result = invoke("check", ROOT / "problems" / "heat1d.yaml", "--json")
+    assert result.exit_code == 0, result.output
+    event = json.loads(result.stdout)
+    assert event["parameters"] == {"alpha": 0.1}
+    imposed = {t["name"]: t["imposed"] for t in event["terms"]}
+    assert imposed["ic"] == "exactly" and imposed["pde"] is None
+
+
+def test_show_json_on_a_missing_run_is_a_run_error(tmp_path):
+    result = invoke("show", tmp_path / "nothing", "--json")
+    assert result.exit_code == 4
+    assert json.loads(result.stdout)["event"] == "error"
+
+
+def test_progress_off_a_terminal_is_timestamped_lines_and_warnings_go_to_stderr():
+    from pinnsolve._render import ProgressView
+
+    out, err = io.StringIO(), io.StringIO()
+    view = ProgressView(Console(file=out, force_terminal=False, width=80),
+                        Console(file=err, force_terminal=False, width=80))
+    view("start", {"problem": "p", "total_steps": 1000})
+    for step in range(10, 1001, 10):
+        view("log", {"step": step, "total_steps": 1000, "phase": "adam",
+                     "losses": {"pde": 1e-3, "bc": 2e-4}, "lr": 1e-3, "eta_s": 5.0})
+    view("warning", {"message": "careful"})
+    view("end", {})
+    lines = out.getvalue().splitlines()
+    stamp = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d "
+    assert all(re.match(stamp, line) for line in lines)
+    # start + one line per 5 % (50 steps) of 1000; the 30 s clock never fires in this test
+    assert len(lines) == 1 + 20
+    assert "step 1000/1000 adam loss 1.200e-03" in lines[-1]
+    assert not re.search(r"[│┃━┏]", out.getvalue())           # no table borders in a log
+    assert "careful" in err.getvalue() and "careful" not in out.getvalue()
+
+
+# -- item 8: check shows exact imposition and simplified parameters ----------------------------------
+def test_check_shows_imposed_conditions_and_plain_parameters():
+    text = " ".join(invoke("check", ROOT / "problems" / "heat1d.yaml").stdout.split())
+    assert "alpha = 0.1" in text and "0.100000" not in text
+    assert "exactly" in text and "imposed" in text
+
+
+def test_imposition_reasons():
+    from pinnsolve._render import imposition
+
+    how = imposition(load_problem(ROOT / "problems" / "robin2d.yaml",
+                                  ["model.hard_constraints=true"]))
+    assert any(v.startswith("loss (neumann") for v in how.values())
+    off = imposition(load_problem(ROOT / "problems" / "heat1d.yaml",
+                                  ["model.hard_constraints=false"]))
+    assert set(off.values()) == {"loss (model.hard_constraints is off)"}
+
+
+# -- item 6: plot orientation, aspect, slice labels, missing matplotlib ---------------------------------
+def _drawn(axes, values, time=None):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from pinnsolve.io.plots import _panel
+
+    fig, ax = plt.subplots()
+    _panel(fig, ax, axes, "u", values, time)
+    mesh = ax.collections[0]
+    info = (ax.get_xlabel(), ax.get_ylabel(), ax.get_aspect(), ax.get_title(),
+            ax.get_xlim(), ax.get_ylim(), mesh.get_array().shape)
+    plt.close(fig)
+    return info
+
+
+def test_steady_2d_field_draws_x_across_with_equal_aspect():
+    pytest.importorskip("matplotlib")
+    x, y = np.linspace(0, 2, 5), np.linspace(0, 1, 3)
+    xl, yl, aspect, title, xlim, ylim, _ = _drawn({"x": x, "y": y}, np.zeros((5, 3)))
+    assert (xl, yl) == ("x", "y") and aspect == 1.0
+    assert xlim[1] > 1.9 and ylim[1] < 1.3            # x spans 2 horizontally, y 1 vertically
+    _, _, aspect, _, _, _, _ = _drawn({"x": x, "t": y}, np.zeros((5, 3)), time="t")
+    assert aspect == "auto"                            # x and t do not share units
+
+
+def test_slices_of_3d_grids_are_labelled():
+    pytest.importorskip("matplotlib")
+    axes = {"x": np.linspace(0, 1, 4), "y": np.linspace(0, 1, 4), "t": np.linspace(0, 2, 5)}
+    *_, title, _, _, shape = _drawn(axes, np.zeros((4, 4, 5)), time="t")
+    assert title == "u at t = 1"                       # the middle of t ∈ [0, 2]
+    assert int(np.prod(shape)) == 16                   # a 4 × 4 slice, not the 3-D block
+
+
+def test_without_matplotlib_export_png_says_how_to_install(monkeypatch, tmp_path):
+    from pinnsolve.io import plots
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)   # import matplotlib → ImportError
+    with pytest.raises(SpecError, match=r"install pinnsolve\[plot\]"):
+        plots.require_matplotlib()
+    with pytest.warns(UserWarning, match=r"install pinnsolve\[plot\]"):
+        assert plots._pyplot() is None
+    result = invoke("export", tmp_path, "--png")
+    assert result.exit_code == 2 and "install pinnsolve[plot]" in " ".join(result.stderr.split())
+
+
+# -- item 11: the settings reference ------------------------------------------------------------------
+def test_committed_settings_page_is_current():
+    from pinnsolve.spec.settings_doc import markdown
+
+    assert (ROOT / "docs" / "settings.md").read_text() == markdown(), \
+        "regenerate: python -m pinnsolve settings > docs/settings.md"
+
+
+def test_settings_reference_covers_every_key_recursively():
+    import dataclasses
+
+    from pinnsolve.spec.schema import Settings
+    from pinnsolve.spec.settings_doc import sections
+
+    found = {(s.path, e.key) for s in sections() for e in s.entries}
+    for sec in dataclasses.fields(Settings):
+        for f in dataclasses.fields(sec.type if not isinstance(sec.type, str)
+                                    else getattr(Settings(), sec.name).__class__):
+            assert (sec.name, f.name) in found, (sec.name, f.name)
+    assert ("training.phases[]", "steps") in found
+    assert ("training.stages[].phases[]", "lr") in found
+
+
+def test_settings_command_prints_one_section_and_rejects_unknown_ones():
+    result = invoke("settings", "training.phases[]")
+    assert result.exit_code == 0
+    assert "| `steps` | whole number | `1000` | 0 … 100_000_000 |" in result.stdout
+    assert "## `sampling`" not in result.stdout
+    bad = invoke("settings", "trainig")
+    assert bad.exit_code == 2 and "sections are: model" in " ".join(bad.stderr.split())
