@@ -16,6 +16,7 @@ from ..spec.problem import Problem, Region
 from ..spec.symbols import Normal
 from .collect import Columns, collect_requests
 from .lower import Env, Program, lower
+from .operators import recognise_operators
 
 
 CHUNK_ENTRIES = 1 << 18   # rows × inputs per block when programs run on large inputs
@@ -104,7 +105,9 @@ class CompiledProblem:
         self._data_cache: dict[tuple, torch.Tensor] = {}
 
     def _term(self, name, kind, region, expr, values, unknowns, text, points=None) -> Term:
-        expr = expr.subs(values)
+        # Operators written out term by term are answered whole (one jet push, not one
+        # per partial); the rewrite is exact or not made.
+        expr = recognise_operators(expr.subs(values), self.columns)
         return Term(name, kind, region, lower(expr, self.columns, unknowns, name),
                     collect_requests(expr, self.columns, name), text,
                     needs_normals=expr.has(Normal), points=points)

@@ -21,11 +21,13 @@ first layer costs R·d·h once, not per point). First derivatives are always exa
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
+import numpy as np
 import torch
 
 from .requests import Bilaplacian, DiagonalSum, Laplacian, Partial, Request
@@ -139,6 +141,47 @@ def mixed_layout(orders: tuple[tuple[int, int], ...], max_order: int = MAX_JET_O
     return best[1]
 
 
+def _multi_indices(k: int, D: int):
+    """Every a ∈ ℕ^D with |a| = k, in decreasing lexicographic order."""
+    if D == 1:
+        yield (k,)
+        return
+    for first in range(k, -1, -1):
+        for rest in _multi_indices(k - first, D - 1):
+            yield (first,) + rest
+
+
+@dataclass(frozen=True)
+class Interpolation:
+    """All k-th order partials over D columns from one k-jet (Griewank, Utke & Walther,
+    "Evaluating higher derivative tensors by forward propagation of univariate Taylor
+    series", Math. Comp. 2000).
+
+    Along the direction a (an integer vector, |a| = k) the k-th coefficient is
+    Σ_{|β|=k} k!/β! · a^β · ∂^β u; the directions a range over the same multi-indices as
+    β, so the (R × R) system is square, R = C(D+k−1, k), and solvable (its condition
+    number stays below 100 for k ≤ 6, D ≤ 4). ``inverse`` maps the R coefficients to the R
+    partials; ``row(β)`` is β's row. No partial of lower order contaminates coefficient k
+    (higher input tangents are zero), so nothing is subtracted.
+    """
+
+    directions: np.ndarray     # (R, D) the a's, also the β's in the same order
+    inverse: np.ndarray        # (R, R) float64
+
+    def row(self, beta: tuple[int, ...]) -> int:
+        return [tuple(int(v) for v in b) for b in self.directions].index(beta)
+
+
+@functools.lru_cache(maxsize=None)
+def interpolation(k: int, D: int) -> Interpolation:
+    """The :class:`Interpolation` for order k over D columns (cached: pure data)."""
+    a = np.array(list(_multi_indices(k, D)), dtype=np.int64)
+    fact = np.array([math.factorial(k) // math.prod(math.factorial(int(q)) for q in b)
+                     for b in a], dtype=np.float64)
+    system = fact[None, :] * np.prod(a[:, None, :].astype(np.float64) ** a[None, :, :], axis=2)
+    return Interpolation(a, np.linalg.inv(system))
+
+
 class TaylorEngine:
     """A derivative engine: ``engine(model, x, requests, *, generator=None)``.
 
@@ -157,12 +200,35 @@ class TaylorEngine:
         self.sparse = sparse
         self.distribution = distribution
         self.generator = torch.Generator().manual_seed(seed)
-        self._layouts: dict[tuple, Layout] = {}
 
-    def layout(self, orders) -> Layout:
-        if orders not in self._layouts:
-            self._layouts[orders] = mixed_layout(orders)
-        return self._layouts[orders]
+    def layout(self, orders) -> Interpolation:
+        """The shared k-jet that yields the mixed partial ``orders`` (k = its order).
+
+        Raises:
+            ValueError: above order MAX_JET_ORDER.
+        """
+        k = sum(q for _, q in orders)
+        if k > MAX_JET_ORDER or len(orders) > MAX_JET_ORDER:
+            raise ValueError(f"no Taylor jet of order <= {MAX_JET_ORDER} gives the mixed "
+                             f"partial {orders} (order {k})")
+        return interpolation(k, len(orders))
+
+    def _mixed(self, model, x, k: int, wanted: list) -> tuple[Jet, dict]:
+        """Push the k-jets along every direction a = Σ a_c e_c (|a| = k, c over the columns
+        of ``wanted``) and solve for the wanted partials: {(field, orders): (n,)}."""
+        n, d = x.shape
+        cols = sorted({c for orders in wanted for c, _ in orders})
+        plan = interpolation(k, len(cols))
+        v = torch.zeros(len(plan.directions), 1, d, dtype=torch.float64)
+        v[:, 0, cols] = torch.as_tensor(plan.directions, dtype=torch.float64)
+        out = push(model, Jet.input(x, [v.to(dtype=x.dtype, device=x.device)]
+                                    + [None] * (k - 1)))
+        top = out.coefs[-1]                                  # (R, n, F)
+        rows = [plan.row(tuple(dict(orders).get(c, 0) for c in cols)) for orders in wanted]
+        solve = torch.as_tensor(plan.inverse[rows], dtype=x.dtype, device=x.device)
+        found = torch.tensordot(solve, top.expand(-1, n, -1), dims=([1], [0]))  # (m, n, F)
+        return out, {(f, orders): found[i, :, f] for i, orders in enumerate(wanted)
+                     for f in range(top.shape[-1])}
 
     # -- random tangents ----------------------------------------------------------------------
     def _coordinates(self, start: int, stop: int, gen: torch.Generator, device) -> torch.Tensor:
@@ -200,20 +266,13 @@ class TaylorEngine:
         dtype, device = x.dtype, x.device
         requests = set(requests)
         pure: dict[int, int] = {}           # column -> highest order needed
-        layouts: dict[tuple, Layout] = {}   # every mixed partial needed, with its layout
-
-        def need(orders):
-            if len(orders) == 1:
-                col, k = orders[0]
-                pure[col] = max(pure.get(col, 0), k)
-            elif orders not in layouts:
-                layouts[orders] = self.layout(orders)
-                for _, other in layouts[orders].contaminants:
-                    need(other)
-
+        mixed: dict[int, set] = {}          # order -> mixed partials' orders of that order
         for req in requests:
-            if isinstance(req, Partial) and req.orders:
-                need(req.orders)
+            if isinstance(req, Partial) and len(req.orders) == 1:
+                col, k = req.orders[0]
+                pure[col] = max(pure.get(col, 0), k)
+            elif isinstance(req, Partial) and req.orders:
+                mixed.setdefault(req.order, set()).add(req.orders)
         results: dict[Request, torch.Tensor] = {}
         value = None
 
@@ -233,30 +292,14 @@ class TaylorEngine:
                 for k in range(1, pure[col] + 1):
                     for f in range(out.value.shape[1]):
                         partials[(f, ((col, k),))] = take(out.coefs[k - 1], r, f)
-        # mixed partials: one push per layout, contaminants subtracted (resolved first)
-        pushed: dict[Layout, Jet] = {}
-
-        def mixed_value(field: int, orders) -> torch.Tensor:
-            if (field, orders) in partials:
-                return partials[(field, orders)]
-            lay = layouts[orders]
-            if lay not in pushed:
-                tangents: list = [None] * lay.order
-                for col, j in lay.tangents:
-                    tangents[j - 1] = Sparse(torch.tensor([col], device=device),
-                                             torch.ones(1, dtype=dtype, device=device))
-                pushed[lay] = push(model, Jet.input(x, tangents))
-            top = take(pushed[lay].coefs[-1], 0, field)
-            for count, other in lay.contaminants:
-                top = top - count * mixed_value(field, other)
-            partials[(field, orders)] = top / lay.prefactor
-            return partials[(field, orders)]
-
+        # mixed partials: every one of order k from one shared k-jet (interpolation)
+        for k, wanted in sorted(mixed.items()):
+            out, found = self._mixed(model, x, k, sorted(wanted))
+            value = out.value
+            partials.update(found)
         for req in requests:
             if isinstance(req, Partial) and req.orders:
-                results[req] = mixed_value(req.field, req.orders)
-        if pushed:
-            value = next(iter(pushed.values())).value
+                results[req] = partials[(req.field, req.orders)]
         # Laplacians and bilaplacians: one collapsed push per (kind, coordinate block)
         blocks: dict[tuple, list[Request]] = {}
         for req in requests:
