@@ -13,7 +13,8 @@ Both answer every request with forward jets (:mod:`.taylor`):
   with STDE over a random subset J of coordinates, sampled without replacement and
   scaled by d/|J| (sparse, eq. 16), or over R Rademacher/Gaussian vectors scaled by 1/R
   (dense, Hutchinson);
-* the bilaplacian Δ²u is a collapsed 4-jet: exact by polarisation over e_i and e_i ± e_j,
+* the bilaplacian Δ²u is a collapsed 4-jet: exact over an antipodal spherical 4-design
+  (3 axes for d = 2, 6 for d = 3) or by polarisation over e_i and e_i ± e_j,
   or with STDE over Gaussian vectors v with weight 1/(3R), since E[∂⁴u(v,0,0,0)] = 3Δ²u.
 
 Random tangents are drawn once per call and shared by all points (so a dense or sparse
@@ -30,6 +31,8 @@ from typing import Callable, Iterable
 import numpy as np
 import torch
 
+from .autodiff import autodiff
+from .choice import NESTED_FASTER, choice_key, nested_faster
 from .requests import Bilaplacian, DiagonalSum, Laplacian, Partial, Request
 from .taylor import Jet, Sparse, push
 
@@ -182,6 +185,21 @@ def interpolation(k: int, D: int) -> Interpolation:
     return Interpolation(a, np.linalg.inv(system))
 
 
+def _design(v: list) -> tuple[torch.Tensor, float]:
+    v = torch.tensor(v, dtype=torch.float64)
+    v = v / v.norm(dim=1, keepdim=True)
+    D = v.shape[1]
+    return v, D * (D + 2) / (3 * len(v))
+
+
+_PHI = (1 + 5 ** 0.5) / 2
+_DESIGNS = {   # antipodal spherical 4-designs: unit axes and the weight of each 4-jet
+    2: _design([[math.cos(m * math.pi / 3), math.sin(m * math.pi / 3)] for m in range(3)]),
+    3: _design([[0, 1, _PHI], [0, -1, _PHI], [1, _PHI, 0], [-1, _PHI, 0],
+                [_PHI, 0, 1], [_PHI, 0, -1]]),
+}
+
+
 class TaylorEngine:
     """A derivative engine: ``engine(model, x, requests, *, generator=None)``.
 
@@ -192,11 +210,17 @@ class TaylorEngine:
         sparse: Laplacian over sampled coordinate vectors (True) or dense random vectors.
         distribution: dense tangents, ``rademacher`` or ``gaussian``.
         seed: seeds the engine's own generator (its state is checkpointed by the trainer).
+        nested: request keys (:func:`.choice.choice_key`) handed to nested autodiff;
+            default: the measured table for the exact engine, none for STDE.
     """
 
     def __init__(self, directions: int | None = None, sparse: bool = True,
-                 distribution: str = "rademacher", seed: int = 0):
+                 distribution: str = "rademacher", seed: int = 0,
+                 nested: frozenset | None = None):
         self.directions = directions
+        # Exact engine: requests measured faster by nested autodiff go there (choice.py).
+        self.nested = (NESTED_FASTER if directions is None else frozenset()) \
+            if nested is None else nested
         self.sparse = sparse
         self.distribution = distribution
         self.generator = torch.Generator().manual_seed(seed)
@@ -261,6 +285,18 @@ class TaylorEngine:
     def __call__(self, model: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor,
                  requests: Iterable[Request], *, generator: torch.Generator | None = None
                  ) -> dict[Request, torch.Tensor]:
+        requests = set(requests)
+        slow = {r for r in requests if nested_faster(r, self.nested)} if self.nested else ()
+        if not slow:
+            return self._jets(model, x, requests, generator)
+        # Field values and first derivatives come with the nested pass for free.
+        rest = {r for r in requests - slow if choice_key(r) is not None}
+        out = autodiff(model, x, requests - rest, generator=generator)
+        if rest:
+            out.update(self._jets(model, x, rest, generator))
+        return out
+
+    def _jets(self, model, x, requests, generator) -> dict[Request, torch.Tensor]:
         gen = generator or self.generator
         n, d = x.shape
         dtype, device = x.dtype, x.device
@@ -364,6 +400,16 @@ class TaylorEngine:
         n, d = x.shape
         D = stop - start
         dtype, device = x.dtype, x.device
+        if D in (2, 3) and self._exact(len(_DESIGNS[D][0])):
+            # Fewer directions than polarisation (3 instead of 4, 6 instead of 9): an
+            # antipodal spherical 4-design {v_r} averages (v·∇)⁴ exactly to its mean over
+            # the unit sphere, 3Δ²/(D(D+2)), so Δ²u = D(D+2)/(3R) Σ_r ∂⁴_{v_r} u.
+            # D = 2: three axes 60° apart; D = 3: the six axes of the icosahedron.
+            v, w = _DESIGNS[D]
+            dirs = torch.zeros(len(v), 1, d, dtype=torch.float64)
+            dirs[:, 0, start:stop] = v
+            return Jet.input(x, [dirs.to(dtype=dtype, device=device), None, None, None],
+                             weights=torch.full((len(v),), w, dtype=dtype, device=device))
         if self._exact(D * D):   # the exact form needs D² directions
             # Δ²u = Σ_i ∂⁴_i u + 2 Σ_{i<j} ∂²_i∂²_j u, and by polarisation
             # 12 ∂²_i∂²_j u = ∂⁴_{e_i+e_j} u + ∂⁴_{e_i−e_j} u − 2 ∂⁴_i u − 2 ∂⁴_j u.

@@ -1,0 +1,34 @@
+"""Which exact method answers each request fastest: Taylor jets or nested autodiff.
+
+The exact ``taylor`` engine hands a request to nested reverse-mode autodiff when that was
+measured faster for its kind, order and number of columns (:data:`NESTED_FASTER`), so
+it is never slower than ``autodiff`` on any operator. The table comes from
+``python benchmarks/throughput.py --choice`` (one training step, forward and backward,
+of a 4×64 tanh MLP at 2000 points, float32, one thread, medians of interleaved
+repetitions on a shared machine); rerun it to refresh the table on another machine.
+"""
+from __future__ import annotations
+
+from .requests import Bilaplacian, DiagonalSum, Laplacian, Partial, Request
+
+# (kind, order, columns) where nested autodiff measured faster than the Taylor engine.
+NESTED_FASTER: frozenset[tuple[str, int, int]] = frozenset()
+
+
+def choice_key(req: Request) -> tuple[str, int, int] | None:
+    """(kind, order, number of columns) of a request; None for field values and first
+    derivatives (one pass either way) and requests only jets answer."""
+    if isinstance(req, Partial):
+        return ("partial", req.order, len(req.orders)) if req.order >= 2 else None
+    if isinstance(req, Laplacian):
+        return ("laplacian", 2, req.stop - req.start)
+    if isinstance(req, Bilaplacian):
+        return ("bilaplacian", 4, req.stop - req.start)
+    if isinstance(req, DiagonalSum):
+        return ("diagonal", req.order, req.stop - req.start)
+    return None
+
+
+def nested_faster(req: Request, table: frozenset = NESTED_FASTER) -> bool:
+    """Whether ``req`` is answered faster by nested autodiff (per ``table``)."""
+    return choice_key(req) in table
