@@ -16,7 +16,8 @@ import sympy as sp
 import torch
 
 from pinnsolve.compiler import compile_problem
-from pinnsolve.derivatives import Bilaplacian, Laplacian, Partial, make_engine
+from pinnsolve.derivatives import Bilaplacian, Laplacian, Partial, TaylorEngine, make_engine
+from pinnsolve.derivatives.choice import NESTED_FASTER, choice_key
 from pinnsolve.derivatives.requests import expand
 from pinnsolve.derivatives.stde import interpolation
 from pinnsolve.spec import load_problem
@@ -83,11 +84,16 @@ def requests(d: int):
     return out
 
 
-@pytest.mark.parametrize("engine", ["autodiff", "taylor"])
-@pytest.mark.parametrize("d", [1, 2, 3])
+ENGINES = {"autodiff": lambda: make_engine("autodiff"), "taylor": lambda: make_engine("taylor"),
+           # every request on jets (the measured table hands mixed partials to autodiff)
+           "jets only": lambda: TaylorEngine(nested=frozenset())}
+
+
+@pytest.mark.parametrize("engine", list(ENGINES))
+@pytest.mark.parametrize("d", [1, 2, pytest.param(3, marks=pytest.mark.slow)])  # SymPy: ~15 s
 def test_engines_match_exact_derivatives_up_to_fourth_order(engine, d):
     pts, values = exact(d)
-    got = make_engine(engine)(TinyNet(d), torch.tensor(pts, dtype=DT), list(values))
+    got = ENGINES[engine]()(TinyNet(d), torch.tensor(pts, dtype=DT), list(values))
     for req, want in values.items():
         err = np.abs(got[req].detach().numpy() - want).max() / max(np.abs(want).max(), 1)
         assert err < RTOL, (req, err)
@@ -157,3 +163,29 @@ def test_rewritten_residual_equals_the_written_one():
                                                 Partial(0, ((0, 2), (1, 2)))])
         want = sum(parts.values()) + parts[Partial(0, ((0, 2), (1, 2)))] - 1
         assert ((r - want).abs().max() / want.abs().max()).item() < 1e-12
+
+
+def test_exact_taylor_engine_hands_measured_slower_requests_to_nested_autodiff():
+    """Requests in the measured table are answered by nested autodiff (bit for bit), the
+    others by jets (round-off apart from autodiff); STDE never switches (it estimates)."""
+    net, x = TinyNet(2), torch.tensor(np.random.default_rng(3).uniform(size=(6, 2)), dtype=DT)
+    mixed, lap = Partial(0, ((0, 2), (1, 2))), Laplacian(0, 0, 2)
+    assert choice_key(mixed) in NESTED_FASTER and choice_key(lap) not in NESTED_FASTER
+    nested = make_engine("autodiff")(net, x, [mixed, lap, Partial(0)])
+    got = make_engine("taylor")(net, x, [mixed, lap, Partial(0)])
+    assert torch.equal(got[mixed], nested[mixed]) and torch.equal(got[Partial(0)], nested[Partial(0)])
+    assert not torch.equal(got[lap], nested[lap])          # came from the jet
+    assert torch.allclose(got[lap], nested[lap], rtol=1e-12, atol=1e-12)
+    assert make_engine("stde", directions=4).nested == frozenset()
+    for key in NESTED_FASTER:                               # every key is one choice_key makes
+        kind, order, cols = key
+        assert kind == "partial" and 2 <= order <= 4 and 1 <= cols <= order
+
+
+def test_bilaplacian_designs_agree_with_nested_autodiff_in_three_dimensions():
+    """The 6-axis icosahedral design against nested autodiff's 6 partials (the SymPy
+    oracle covers it in the slow test above): 1e-11 relative, round-off of 4th derivatives."""
+    net, x = TinyNet(3), torch.tensor(np.random.default_rng(4).uniform(size=(6, 3)), dtype=DT)
+    req = Bilaplacian(0, 0, 3)
+    a, b = make_engine("taylor")(net, x, [req])[req], make_engine("autodiff")(net, x, [req])[req]
+    assert ((a - b).abs().max() / b.abs().max()).item() < 1e-11
