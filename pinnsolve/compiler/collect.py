@@ -53,14 +53,18 @@ class Columns:
             return DiagonalSum(self.field(field, equation), int(lo), int(hi) + 1, int(k))
         if isinstance(node, LaplacianNode):
             field, *coords = node.args
-            if isinstance(field, LaplacianNode):   # Δ²u over a vector coordinate
-                return Bilaplacian(self.field(field.args[0], equation), 0, self.domain.vector.dim)
+            bilaplacian = isinstance(field, LaplacianNode)
+            if bilaplacian:                  # Δ²u = Laplacian(Laplacian(u, ...), ...)
+                field = field.args[0]
             if self.domain.vector is not None:
-                return Laplacian(self.field(field, equation), 0, self.domain.vector.dim)
-            cols = sorted(self.inputs[c] for c in coords)
-            if cols != list(range(cols[0], cols[-1] + 1)):
-                raise CompileError("laplacian over non-adjacent columns", equation=equation)
-            return Laplacian(self.field(field, equation), cols[0], cols[-1] + 1)
+                start, stop = 0, self.domain.vector.dim
+            else:
+                cols = sorted(self.inputs[c] for c in coords)
+                if cols != list(range(cols[0], cols[-1] + 1)):
+                    raise CompileError("laplacian over non-adjacent columns", equation=equation)
+                start, stop = cols[0], cols[-1] + 1
+            kind = Bilaplacian if bilaplacian else Laplacian
+            return kind(self.field(field, equation), start, stop)
         raise CompileError(f"not a derivative node: {node}", equation=equation)
 
     def flux_request(self, node: FluxDiv, equation: str) -> FluxDivergence:

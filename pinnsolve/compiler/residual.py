@@ -16,6 +16,7 @@ from ..spec.problem import Problem, Region
 from ..spec.symbols import Normal
 from .collect import Columns, collect_requests
 from .lower import Env, Program, lower
+from .operators import recognise_operators
 
 
 CHUNK_ENTRIES = 1 << 18   # rows × inputs per block when programs run on large inputs
@@ -106,7 +107,9 @@ class CompiledProblem:
         self._data_cache: dict[tuple, torch.Tensor] = {}
 
     def _term(self, name, kind, region, expr, values, unknowns, text, points=None) -> Term:
-        expr = expr.subs(values)
+        # Operators written out term by term are answered whole (one jet push, not one
+        # per partial); the rewrite is exact or not made.
+        expr = recognise_operators(expr.subs(values), self.columns)
         return Term(name, kind, region, lower(expr, self.columns, unknowns, name),
                     collect_requests(expr, self.columns, name), text,
                     needs_normals=expr.has(Normal), points=points)
@@ -153,6 +156,42 @@ class CompiledProblem:
         for t in terms:
             requests |= t.requests
         derivs = self.engine(model, x, requests, generator=generator)
+        return self._run_programs(terms, x, derivs, normals)
+
+    def evaluate_many(self, model: Callable[[torch.Tensor], torch.Tensor],
+                      batches: list[tuple[list[Term], torch.Tensor, torch.Tensor | None]], *,
+                      generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
+        """:meth:`evaluate` for several point sets, one engine call per distinct set of
+        requests: batches asking the same derivatives (the four sides of a square, each
+        ``u = g``) have their points concatenated and go through the model once.
+
+        Args:
+            batches: ``(terms, x (n_b, d), normals (n_b, n_space) or None)`` per region.
+        Returns:
+            ``{term name: residual (n_b,)}``, as :meth:`evaluate` would give per batch.
+        """
+        by_requests: dict[frozenset, list[int]] = defaultdict(list)
+        for i, (terms, _, _) in enumerate(batches):
+            by_requests[frozenset().union(*[t.requests for t in terms])].append(i)
+        out: dict[str, torch.Tensor] = {}
+        for requests, members in by_requests.items():
+            if len(members) == 1:
+                terms, x, normals = batches[members[0]]
+                out.update(self.evaluate(model, terms, x, normals=normals, generator=generator))
+                continue
+            xs = [batches[i][1] for i in members]
+            derivs = self.engine(model, torch.cat(xs), requests, generator=generator)
+            start = 0
+            for i, xb in zip(members, xs):
+                terms, _, normals = batches[i]
+                part = {k: v[start:start + len(xb)] for k, v in derivs.items()}
+                out.update(self._run_programs(terms, xb, part, normals))
+                start += len(xb)
+        return out
+
+    def _run_programs(self, terms: list[Term], x: torch.Tensor, derivs, normals
+                      ) -> dict[str, torch.Tensor]:
+        """Each term's program on points ``x`` with derivative values ``derivs``."""
         params = {k: v.to(x.dtype) for k, v in self.unknowns.items()}
         out = {}
         # Programs are pointwise: over a large vector coordinate they run on blocks of rows

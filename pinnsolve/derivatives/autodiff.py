@@ -10,7 +10,7 @@ from typing import Callable, Iterable
 
 import torch
 
-from .requests import Bilaplacian, DiagonalSum, Laplacian, Partial, Request
+from .requests import Partial, Request, combine, expand
 
 
 def _full_grad(y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
@@ -30,7 +30,7 @@ def autodiff(model: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor,
         model: maps (n, d) inputs to (n, m) outputs (or (n,) for one field).
         x: (n, d) points. If it already requires grad, derivatives with respect to it keep
             flowing (adversarial samplers use that).
-        requests: Partial and Laplacian requests.
+        requests: Partial requests and sums of them (Laplacian, DiagonalSum, Bilaplacian).
         generator: unused (exact engine); part of the engine interface.
     Returns:
         ``{request: tensor of shape (n,)}`` for every request (and differentiable with
@@ -60,17 +60,5 @@ def autodiff(model: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor,
 
         results: dict[Request, torch.Tensor] = {}
         for req in requests:
-            if isinstance(req, Laplacian):
-                results[req] = sum(value(Partial(req.field, ((c, 2),)))
-                                   for c in range(req.start, req.stop))
-            elif isinstance(req, DiagonalSum):
-                results[req] = sum(value(Partial(req.field, ((c, req.order),)))
-                                   for c in range(req.start, req.stop))
-            elif isinstance(req, Bilaplacian):
-                cols = range(req.start, req.stop)
-                results[req] = sum((1 if i == j else 2) * value(
-                    Partial(req.field, ((i, 4),) if i == j else ((i, 2), (j, 2))))
-                    for i in cols for j in cols if i <= j)
-            else:
-                results[req] = value(req)
+            results[req] = combine(expand(req), value)
         return results

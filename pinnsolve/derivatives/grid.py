@@ -36,7 +36,7 @@ from typing import Iterable
 import numpy as np
 import torch
 
-from .requests import Bilaplacian, DiagonalSum, FluxDivergence, Laplacian, Partial, Request
+from .requests import FluxDivergence, Partial, Request, combine, expand
 
 
 @dataclass(frozen=True)
@@ -222,19 +222,8 @@ def grid_derivatives(values: torch.Tensor, requests: Iterable[Request], axes: tu
     for req in requests:
         if isinstance(req, FluxDivergence):
             results[req] = flux(req)
-        elif isinstance(req, Laplacian):
-            results[req] = sum(partial(Partial(req.field, ((c, 2),)))
-                               for c in range(req.start, req.stop))
-        elif isinstance(req, DiagonalSum):
-            results[req] = sum(partial(Partial(req.field, ((c, req.order),)))
-                               for c in range(req.start, req.stop))
-        elif isinstance(req, Bilaplacian):
-            cols = range(req.start, req.stop)
-            results[req] = sum((1 if i == j else 2) * partial(
-                Partial(req.field, ((i, 4),) if i == j else ((i, 2), (j, 2))))
-                for i in cols for j in cols if i <= j)
         else:
-            results[req] = partial(req)
+            results[req] = combine(expand(req), partial)
     return results
 
 

@@ -87,3 +87,38 @@ class FluxDivergence:
 
 
 Request = Partial | Laplacian | Bilaplacian | DiagonalSum | FluxDivergence
+
+
+def expand(req: Request) -> tuple[tuple[int, Partial], ...]:
+    """A composite request as a sum of partials, ``((coefficient, Partial), ...)``; a
+    Partial is itself with coefficient 1.
+
+    The one place the operators are written out (engines that build them from partials,
+    nested autodiff and the grid, read it here): Δu = Σ_c u_cc, Σ_c ∂ᵏ_c u, and
+    Δ²u = Σ_i u_iiii + 2 Σ_{i<j} u_iijj.
+
+    Raises:
+        TypeError: for a FluxDivergence (its coefficient is not a constant).
+    """
+    if isinstance(req, Partial):
+        return ((1, req),)
+    cols = range(req.start, req.stop)
+    if isinstance(req, Laplacian):
+        return tuple((1, Partial(req.field, ((c, 2),))) for c in cols)
+    if isinstance(req, DiagonalSum):
+        return tuple((1, Partial(req.field, ((c, req.order),))) for c in cols)
+    if isinstance(req, Bilaplacian):
+        return tuple((1, Partial(req.field, ((i, 4),))) if i == j else
+                     (2, Partial(req.field, ((i, 2), (j, 2))))
+                     for i in cols for j in cols if i <= j)
+    raise TypeError(f"{type(req).__name__} is not a sum of partials")
+
+
+def combine(terms: tuple[tuple[int, Partial], ...], value: Callable):
+    """Σ coefficient · value(partial) over ``terms`` from :func:`expand`."""
+    total = None
+    for coef, part in terms:
+        v = value(part)
+        v = v if coef == 1 else coef * v
+        total = v if total is None else total + v
+    return total

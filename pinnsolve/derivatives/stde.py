@@ -13,7 +13,8 @@ Both answer every request with forward jets (:mod:`.taylor`):
   with STDE over a random subset J of coordinates, sampled without replacement and
   scaled by d/|J| (sparse, eq. 16), or over R Rademacher/Gaussian vectors scaled by 1/R
   (dense, Hutchinson);
-* the bilaplacian Δ²u is a collapsed 4-jet: exact by polarisation over e_i and e_i ± e_j,
+* the bilaplacian Δ²u is a collapsed 4-jet: exact over an antipodal spherical 4-design
+  (3 axes for d = 2, 6 for d = 3) or by polarisation over e_i and e_i ± e_j,
   or with STDE over Gaussian vectors v with weight 1/(3R), since E[∂⁴u(v,0,0,0)] = 3Δ²u.
 
 Random tangents are drawn once per call and shared by all points (so a dense or sparse
@@ -21,13 +22,17 @@ first layer costs R·d·h once, not per point). First derivatives are always exa
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
+import numpy as np
 import torch
 
+from .autodiff import autodiff
+from .choice import NESTED_FASTER, choice_key, nested_faster
 from .requests import Bilaplacian, DiagonalSum, Laplacian, Partial, Request
 from .taylor import Jet, Sparse, push
 
@@ -139,6 +144,62 @@ def mixed_layout(orders: tuple[tuple[int, int], ...], max_order: int = MAX_JET_O
     return best[1]
 
 
+def _multi_indices(k: int, D: int):
+    """Every a ∈ ℕ^D with |a| = k, in decreasing lexicographic order."""
+    if D == 1:
+        yield (k,)
+        return
+    for first in range(k, -1, -1):
+        for rest in _multi_indices(k - first, D - 1):
+            yield (first,) + rest
+
+
+@dataclass(frozen=True)
+class Interpolation:
+    """All k-th order partials over D columns from one k-jet (Griewank, Utke & Walther,
+    "Evaluating higher derivative tensors by forward propagation of univariate Taylor
+    series", Math. Comp. 2000).
+
+    Along the direction a (an integer vector, |a| = k) the k-th coefficient is
+    Σ_{|β|=k} k!/β! · a^β · ∂^β u; the directions a range over the same multi-indices as
+    β, so the (R × R) system is square, R = C(D+k−1, k), and solvable (its condition
+    number stays below 100 for k ≤ 6, D ≤ 4). ``inverse`` maps the R coefficients to the R
+    partials; ``row(β)`` is β's row. No partial of lower order contaminates coefficient k
+    (higher input tangents are zero), so nothing is subtracted.
+    """
+
+    directions: np.ndarray     # (R, D) the a's, also the β's in the same order
+    inverse: np.ndarray        # (R, R) float64
+
+    def row(self, beta: tuple[int, ...]) -> int:
+        return [tuple(int(v) for v in b) for b in self.directions].index(beta)
+
+
+@functools.lru_cache(maxsize=None)
+def interpolation(k: int, D: int) -> Interpolation:
+    """The :class:`Interpolation` for order k over D columns (cached: pure data)."""
+    a = np.array(list(_multi_indices(k, D)), dtype=np.int64)
+    fact = np.array([math.factorial(k) // math.prod(math.factorial(int(q)) for q in b)
+                     for b in a], dtype=np.float64)
+    system = fact[None, :] * np.prod(a[:, None, :].astype(np.float64) ** a[None, :, :], axis=2)
+    return Interpolation(a, np.linalg.inv(system))
+
+
+def _design(v: list) -> tuple[torch.Tensor, float]:
+    v = torch.tensor(v, dtype=torch.float64)
+    v = v / v.norm(dim=1, keepdim=True)
+    D = v.shape[1]
+    return v, D * (D + 2) / (3 * len(v))
+
+
+_PHI = (1 + 5 ** 0.5) / 2
+_DESIGNS = {   # antipodal spherical 4-designs: unit axes and the weight of each 4-jet
+    2: _design([[math.cos(m * math.pi / 3), math.sin(m * math.pi / 3)] for m in range(3)]),
+    3: _design([[0, 1, _PHI], [0, -1, _PHI], [1, _PHI, 0], [-1, _PHI, 0],
+                [_PHI, 0, 1], [_PHI, 0, -1]]),
+}
+
+
 class TaylorEngine:
     """A derivative engine: ``engine(model, x, requests, *, generator=None)``.
 
@@ -149,20 +210,49 @@ class TaylorEngine:
         sparse: Laplacian over sampled coordinate vectors (True) or dense random vectors.
         distribution: dense tangents, ``rademacher`` or ``gaussian``.
         seed: seeds the engine's own generator (its state is checkpointed by the trainer).
+        nested: request keys (:func:`.choice.choice_key`) handed to nested autodiff;
+            default: the measured table for the exact engine, none for STDE.
     """
 
     def __init__(self, directions: int | None = None, sparse: bool = True,
-                 distribution: str = "rademacher", seed: int = 0):
+                 distribution: str = "rademacher", seed: int = 0,
+                 nested: frozenset | None = None):
         self.directions = directions
+        # Exact engine: requests measured faster by nested autodiff go there (choice.py).
+        self.nested = (NESTED_FASTER if directions is None else frozenset()) \
+            if nested is None else nested
         self.sparse = sparse
         self.distribution = distribution
         self.generator = torch.Generator().manual_seed(seed)
-        self._layouts: dict[tuple, Layout] = {}
 
-    def layout(self, orders) -> Layout:
-        if orders not in self._layouts:
-            self._layouts[orders] = mixed_layout(orders)
-        return self._layouts[orders]
+    def layout(self, orders) -> Interpolation:
+        """The shared k-jet that yields the mixed partial ``orders`` (k = its order).
+
+        Raises:
+            ValueError: above order MAX_JET_ORDER.
+        """
+        k = sum(q for _, q in orders)
+        if k > MAX_JET_ORDER or len(orders) > MAX_JET_ORDER:
+            raise ValueError(f"no Taylor jet of order <= {MAX_JET_ORDER} gives the mixed "
+                             f"partial {orders} (order {k})")
+        return interpolation(k, len(orders))
+
+    def _mixed(self, model, x, k: int, wanted: list) -> tuple[Jet, dict]:
+        """Push the k-jets along every direction a = Σ a_c e_c (|a| = k, c over the columns
+        of ``wanted``) and solve for the wanted partials: {(field, orders): (n,)}."""
+        n, d = x.shape
+        cols = sorted({c for orders in wanted for c, _ in orders})
+        plan = interpolation(k, len(cols))
+        v = torch.zeros(len(plan.directions), 1, d, dtype=torch.float64)
+        v[:, 0, cols] = torch.as_tensor(plan.directions, dtype=torch.float64)
+        out = push(model, Jet.input(x, [v.to(dtype=x.dtype, device=x.device)]
+                                    + [None] * (k - 1)))
+        top = out.coefs[-1]                                  # (R, n, F)
+        rows = [plan.row(tuple(dict(orders).get(c, 0) for c in cols)) for orders in wanted]
+        solve = torch.as_tensor(plan.inverse[rows], dtype=x.dtype, device=x.device)
+        found = torch.tensordot(solve, top.expand(-1, n, -1), dims=([1], [0]))  # (m, n, F)
+        return out, {(f, orders): found[i, :, f] for i, orders in enumerate(wanted)
+                     for f in range(top.shape[-1])}
 
     # -- random tangents ----------------------------------------------------------------------
     def _coordinates(self, start: int, stop: int, gen: torch.Generator, device) -> torch.Tensor:
@@ -195,25 +285,30 @@ class TaylorEngine:
     def __call__(self, model: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor,
                  requests: Iterable[Request], *, generator: torch.Generator | None = None
                  ) -> dict[Request, torch.Tensor]:
+        requests = set(requests)
+        slow = {r for r in requests if nested_faster(r, self.nested)} if self.nested else ()
+        if not slow:
+            return self._jets(model, x, requests, generator)
+        # Field values and first derivatives come with the nested pass for free.
+        rest = {r for r in requests - slow if choice_key(r) is not None}
+        out = autodiff(model, x, requests - rest, generator=generator)
+        if rest:
+            out.update(self._jets(model, x, rest, generator))
+        return out
+
+    def _jets(self, model, x, requests, generator) -> dict[Request, torch.Tensor]:
         gen = generator or self.generator
         n, d = x.shape
         dtype, device = x.dtype, x.device
         requests = set(requests)
         pure: dict[int, int] = {}           # column -> highest order needed
-        layouts: dict[tuple, Layout] = {}   # every mixed partial needed, with its layout
-
-        def need(orders):
-            if len(orders) == 1:
-                col, k = orders[0]
-                pure[col] = max(pure.get(col, 0), k)
-            elif orders not in layouts:
-                layouts[orders] = self.layout(orders)
-                for _, other in layouts[orders].contaminants:
-                    need(other)
-
+        mixed: dict[int, set] = {}          # order -> mixed partials' orders of that order
         for req in requests:
-            if isinstance(req, Partial) and req.orders:
-                need(req.orders)
+            if isinstance(req, Partial) and len(req.orders) == 1:
+                col, k = req.orders[0]
+                pure[col] = max(pure.get(col, 0), k)
+            elif isinstance(req, Partial) and req.orders:
+                mixed.setdefault(req.order, set()).add(req.orders)
         results: dict[Request, torch.Tensor] = {}
         value = None
 
@@ -233,30 +328,14 @@ class TaylorEngine:
                 for k in range(1, pure[col] + 1):
                     for f in range(out.value.shape[1]):
                         partials[(f, ((col, k),))] = take(out.coefs[k - 1], r, f)
-        # mixed partials: one push per layout, contaminants subtracted (resolved first)
-        pushed: dict[Layout, Jet] = {}
-
-        def mixed_value(field: int, orders) -> torch.Tensor:
-            if (field, orders) in partials:
-                return partials[(field, orders)]
-            lay = layouts[orders]
-            if lay not in pushed:
-                tangents: list = [None] * lay.order
-                for col, j in lay.tangents:
-                    tangents[j - 1] = Sparse(torch.tensor([col], device=device),
-                                             torch.ones(1, dtype=dtype, device=device))
-                pushed[lay] = push(model, Jet.input(x, tangents))
-            top = take(pushed[lay].coefs[-1], 0, field)
-            for count, other in lay.contaminants:
-                top = top - count * mixed_value(field, other)
-            partials[(field, orders)] = top / lay.prefactor
-            return partials[(field, orders)]
-
+        # mixed partials: every one of order k from one shared k-jet (interpolation)
+        for k, wanted in sorted(mixed.items()):
+            out, found = self._mixed(model, x, k, sorted(wanted))
+            value = out.value
+            partials.update(found)
         for req in requests:
             if isinstance(req, Partial) and req.orders:
-                results[req] = mixed_value(req.field, req.orders)
-        if pushed:
-            value = next(iter(pushed.values())).value
+                results[req] = partials[(req.field, req.orders)]
         # Laplacians and bilaplacians: one collapsed push per (kind, coordinate block)
         blocks: dict[tuple, list[Request]] = {}
         for req in requests:
@@ -321,6 +400,16 @@ class TaylorEngine:
         n, d = x.shape
         D = stop - start
         dtype, device = x.dtype, x.device
+        if D in (2, 3) and self._exact(len(_DESIGNS[D][0])):
+            # Fewer directions than polarisation (3 instead of 4, 6 instead of 9): an
+            # antipodal spherical 4-design {v_r} averages (v·∇)⁴ exactly to its mean over
+            # the unit sphere, 3Δ²/(D(D+2)), so Δ²u = D(D+2)/(3R) Σ_r ∂⁴_{v_r} u.
+            # D = 2: three axes 60° apart; D = 3: the six axes of the icosahedron.
+            v, w = _DESIGNS[D]
+            dirs = torch.zeros(len(v), 1, d, dtype=torch.float64)
+            dirs[:, 0, start:stop] = v
+            return Jet.input(x, [dirs.to(dtype=dtype, device=device), None, None, None],
+                             weights=torch.full((len(v),), w, dtype=dtype, device=device))
         if self._exact(D * D):   # the exact form needs D² directions
             # Δ²u = Σ_i ∂⁴_i u + 2 Σ_{i<j} ∂²_i∂²_j u, and by polarisation
             # 12 ∂²_i∂²_j u = ∂⁴_{e_i+e_j} u + ∂⁴_{e_i−e_j} u − 2 ∂⁴_i u − 2 ∂⁴_j u.

@@ -299,14 +299,15 @@ class HardConstrained(nn.Module):
         jet_method = getattr(self.net, "jet", None)
         raw = jet_method(j) if callable(jet_method) else j.generic(self.net)
         cols = [raw.select([k]) for k in range(raw.value.shape[1])]
-        for c in self.constraints:
+        static = self.__dict__.setdefault("_static_jets", {})   # not state: a cache
+        for i, c in enumerate(self.constraints):
             factor = _distance_jet(j, c.factors)
             if c.distance is not None:
-                d = j.generic(c.distance)
+                d = j.static(c.distance, static, f"distance{i}")
                 factor = d if factor is None else factor * d
             value = cols[c.column] if factor is None else factor * cols[c.column]
             if c.lift is not None:
-                value = value + j.generic(c.lift)
+                value = value + j.static(c.lift, static, f"lift{i}")
             cols[c.column] = value
         return cols[0].cat(cols[1:]) if len(cols) > 1 else cols[0]
 

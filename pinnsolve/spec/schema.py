@@ -217,7 +217,7 @@ class TrainingSettings:
     checkpoint_every: int = _rng(500, 1, 100_000_000)
     log_every: int = _rng(100, 1, 100_000_000)
     eval_every: int = _rng(500, 1, 100_000_000)
-    threads: int = _rng(0, 0, 1024)
+    threads: int | Literal["auto"] = _rng(0, 0, 1024)     # auto: training/threads.py
     max_retries: int = _rng(5, 0, 100)
     compile: bool = False                                   # torch.compile the loss (taylor/stde)
     matmul_precision: Literal["highest", "high"] = "highest"  # high: TF32 on CUDA
@@ -386,6 +386,9 @@ def _convert(value: Any, tp: Any, loc: Loc, meta: typing.Mapping = types.Mapping
         if value is None and type(None) in args:
             return None
         inner = [a for a in args if a is not type(None)]
+        for alt in inner[1:]:   # a word alternative to a number (threads: auto)
+            if typing.get_origin(alt) is Literal and value in typing.get_args(alt):
+                return value
         return _convert(value, inner[0], loc, meta)
     if origin is Literal:
         if value not in args or isinstance(value, bool):

@@ -1,0 +1,99 @@
+"""Torch's thread count chosen by measurement (``training.threads: auto``).
+
+Torch starts one intra-op worker per core it sees. On a shared node, in a CPU-limited
+container, or with another process busy on a core, the workers of every small op wait
+on a descheduled sibling: a PINN step made of hundreds of small kernels can run many
+times slower with two threads than with one (issue 20: one core busy, held-out heat
+problem, 11 s with one thread, > 60 s for 100 steps with two). So the count is
+
+1. at most the CPUs this process may actually use (:func:`usable_cpus`: its affinity
+   mask and its cgroup's CPU quota, not the machine's core count), and
+2. kept above one only when a short timing of real steps says it is faster
+   (:func:`choose_threads`): never slower than one thread.
+"""
+from __future__ import annotations
+
+import math
+import os
+import statistics
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import torch
+
+CGROUP = Path("/sys/fs/cgroup")
+
+
+def _cgroup_quota(root: Path) -> float | None:
+    """CPUs granted by the cgroup's CFS quota (v2 ``cpu.max``, v1 ``cpu.cfs_quota_us`` /
+    ``cpu.cfs_period_us``); None when unlimited or unreadable."""
+    try:
+        v2 = root / "cpu.max"
+        if v2.is_file():
+            quota, period = v2.read_text().split()[:2]
+            return None if quota == "max" else int(quota) / int(period)
+        v1 = root / "cpu"
+        if (v1 / "cpu.cfs_quota_us").is_file():
+            quota = int((v1 / "cpu.cfs_quota_us").read_text())
+            period = int((v1 / "cpu.cfs_period_us").read_text())
+            return None if quota <= 0 else quota / period
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def usable_cpus(cgroup: Path = CGROUP) -> int:
+    """CPUs this process may run on: its affinity mask, capped by the cgroup CPU quota
+    (rounded up: a quota of 1.5 CPUs still runs two threads part of the time). At least 1.
+    """
+    try:
+        count = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):   # not Linux
+        count = os.cpu_count() or 1
+    quota = _cgroup_quota(cgroup)
+    if quota is not None:
+        count = min(count, math.ceil(quota))
+    return max(1, count)
+
+
+@dataclass(frozen=True)
+class ThreadChoice:
+    """The chosen count and the median step time measured at each candidate (seconds)."""
+
+    threads: int
+    timings: dict[int, float]
+
+
+def choose_threads(step_fn: Callable[[], object], max_threads: int | None = None, *,
+                   trials: int = 3, margin: float = 0.9,
+                   clock: Callable[[], float] = time.perf_counter,
+                   set_threads: Callable[[int], None] = torch.set_num_threads) -> ThreadChoice:
+    """Time ``step_fn`` (one training step; these steps count as training) at one thread
+    and at ``max_threads`` (default :func:`usable_cpus`), and leave torch at the faster.
+
+    Each candidate runs one untimed warm-up step, then ``trials`` timed ones; the median
+    is compared. More threads are kept only when their median is below ``margin`` × the
+    one-thread median: timing noise never buys a setting that may be slower.
+
+    Returns:
+        The choice (already applied through ``set_threads``).
+    """
+    top = max(1, usable_cpus() if max_threads is None else max_threads)
+    if top == 1:
+        set_threads(1)
+        return ThreadChoice(1, {})
+    timings = {}
+    for count in (1, top):
+        set_threads(count)
+        step_fn()   # warm-up: first-call allocations, thread pool start-up
+        times = []
+        for _ in range(trials):
+            start = clock()
+            step_fn()
+            times.append(clock() - start)
+        timings[count] = statistics.median(times)
+    best = top if timings[top] < margin * timings[1] else 1
+    set_threads(best)
+    return ThreadChoice(best, timings)
