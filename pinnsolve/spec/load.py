@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import re
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -30,7 +31,7 @@ MAX_NAME = 64                  # characters in a coordinate, field, parameter or
 REFERENCE_SOLVERS = ("burgers_cole_hopf", "allen_cahn_spectral")
 
 TOP_KEYS = ("name", "description", "domain", "time", "fields", "parameters", "unknowns",
-            "equations", "conditions", "reference", "model", "derivatives", "sampling",
+            "define", "equations", "conditions", "reference", "model", "derivatives", "sampling",
             "training", "output", "limits", "operator")
 _SECTIONS = {"model": ModelSettings, "derivatives": DerivativeSettings,
              "sampling": SamplingSettings, "training": TrainingSettings,
@@ -157,6 +158,7 @@ class _Builder:
                            self.domain.time.symbol if self.domain.time else None,
                            vector, problem_fields, params)
         self.value_scope = Scope(self.scope.coords, self.scope.time, vector, {}, params)
+        self._defines(names)
         equations = self._equations()
         conditions, periodic, observations = self._conditions()
         reference = self._reference()
@@ -185,7 +187,7 @@ class _Builder:
                        equations=tuple(equations), conditions=tuple(conditions),
                        periodic=tuple(periodic), observations=tuple(observations),
                        reference=reference, settings=settings, source=self.file, raw=self.raw,
-                       operator=operator)
+                       operator=operator, definitions=self.definitions)
 
     # -- names ------------------------------------------------------------------------------
     def _check_name(self, name: Any, key: str) -> str:
@@ -350,6 +352,40 @@ class _Builder:
             out.append(Unknown(name, self._const(spec, f"{key}.initial" if true is not None else key),
                                true))
         return out
+
+    # -- named sub-expressions --------------------------------------------------------------
+    def _defines(self, taken: list[str]) -> None:
+        """``define: {r: "sqrt(x**2 + y**2)", f: "r**2"}``: names inlined where they are used.
+
+        A definition may use coordinates, time, fields, parameters and other definitions
+        (in any order, but not in a cycle). Each parsed expression goes into the parameter
+        slot of the scopes, so the parser substitutes it wherever the name appears; the
+        ones free of fields also enter the value scope (Dirichlet data, references).
+        """
+        raw = self.raw.get("define") or {}
+        if not isinstance(raw, dict) or len(raw) > MAX_ITEMS:
+            raise self.err("define", "expected a mapping name: expression "
+                                     f"(at most {MAX_ITEMS} items)")
+        for name in raw:
+            self._check_name(name, f"define.{name}")
+            if name in taken:
+                raise self.err(f"define.{name}", f"'{name}' is already a coordinate, field, "
+                                                 "parameter or unknown")
+        order = _define_order({n: _identifiers(v) & set(raw) for n, v in raw.items()},
+                              self.err)
+        defined: dict[str, sp.Expr] = {}
+        fields = tuple(self.scope.fields.values())
+        for name in order:
+            scope = Scope(self.scope.coords, self.scope.time, self.scope.vector,
+                          self.scope.fields, {**self.scope.params, **defined})
+            expr = parse_expression(raw[name], scope, file=self.file, key=f"define.{name}")
+            defined[name] = expr
+        self.definitions = {n: defined[n] for n in raw}
+        plain = {n: e for n, e in defined.items() if not (fields and e.has(*fields))}
+        self.scope = Scope(self.scope.coords, self.scope.time, self.scope.vector,
+                           self.scope.fields, {**self.scope.params, **defined})
+        self.value_scope = Scope(self.value_scope.coords, self.value_scope.time,
+                                 self.value_scope.vector, {}, {**self.value_scope.params, **plain})
 
     # -- equations and conditions -----------------------------------------------------------
     def _equations(self) -> list[Equation]:
@@ -633,6 +669,34 @@ def _operator_input(raw: dict) -> str | None:
     spec = op.get("input")
     name = spec.get("name", "a") if isinstance(spec, dict) else "a"
     return name if isinstance(name, str) and name.isidentifier() else None
+
+
+def _identifiers(value: Any) -> set[str]:
+    """Names a definition's text mentions (a superset of those it uses: good for ordering)."""
+    return set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", value)) if isinstance(value, str) else set()
+
+
+def _define_order(deps: dict[str, set[str]], err) -> list[str]:
+    """Definitions ordered so each comes after those it uses; a cycle is a SpecError."""
+    order: list[str] = []
+    state: dict[str, int] = {}          # 1: being visited, 2: done
+
+    def visit(name: str, path: list[str]) -> None:
+        if state.get(name) == 2:
+            return
+        if state.get(name) == 1:
+            cycle = path[path.index(name):] + [name]
+            raise err(f"define.{name}", "definitions refer to each other in a cycle: "
+                                        + " -> ".join(cycle))
+        state[name] = 1
+        for dep in sorted(deps[name]):
+            visit(dep, path + [name])
+        state[name] = 2
+        order.append(name)
+
+    for name in deps:
+        visit(name, [])
+    return order
 
 
 def _text(value: Any) -> str:

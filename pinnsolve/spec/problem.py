@@ -230,6 +230,8 @@ class Problem:
     source: str = "<mapping>"
     raw: dict = field(default_factory=dict, compare=False, repr=False)
     operator: OperatorSettings | None = None   # set for neural-operator (PINO) problems
+    # ``define:`` names and their expressions (already inlined where used; kept for display)
+    definitions: dict[str, sp.Expr] = field(default_factory=dict, compare=False)
 
     @property
     def field_functions(self) -> dict[str, sp.Expr]:
