@@ -415,6 +415,8 @@ class _Builder:
         return out
 
     def _region(self, where: Any, key: str) -> Region:
+        if isinstance(where, dict) and "point" in where:
+            return self._point(where, key)
         if isinstance(where, dict):
             return self._piece(where, key)
         if not isinstance(where, str):
@@ -450,6 +452,29 @@ class _Builder:
                 raise self.err(key, "conditions at the final time are not supported")
             return Region("initial")
         return Region("face", name, side)
+
+    def _point(self, where: dict, key: str) -> Region:
+        """``{point: [x0, y0]}`` (or ``[x0, y0, t0]`` to fix the time too): one point,
+        inside the coordinate ranges (inside a shape or mesh is checked by its geometry)."""
+        if set(where) != {"point"}:
+            raise self.err(key, "a point condition is written where: {point: [x0, y0, ...]}")
+        d = self.domain
+        if d.vector is not None:
+            raise self.err(f"{key}.point", "point conditions need scalar coordinates")
+        value = where["point"]
+        n = len(d.space)
+        if not isinstance(value, (list, tuple)) or len(value) not in (
+                (n, n + 1) if d.time is not None else (n,)):
+            want = f"{n} numbers ({', '.join(c.name for c in d.space)})" + (
+                f", or {n + 1} with {d.time.name} last" if d.time is not None else "")
+            raise self.err(f"{key}.point", f"expected {want}, got {value!r}")
+        coords = [self._const(v, f"{key}.point.{i}") for i, v in enumerate(value)]
+        for c, v in zip(d.space + ((d.time,) if d.time else ()), coords):
+            tol = 1e-12 * max(1.0, abs(c.lo), abs(c.hi))
+            if not c.lo - tol <= v <= c.hi + tol:
+                raise self.err(f"{key}.point", f"{c.name} = {v:g} is outside its range "
+                                               f"[{c.lo:g}, {c.hi:g}]")
+        return Region("point", point=tuple(coords))
 
     def _piece(self, where: dict, key: str) -> Region:
         """``{boundary: name}`` or ``{boundary: [names]}``: named parts of a shape's boundary."""
@@ -536,6 +561,9 @@ class _Builder:
         if points is not None and (isinstance(points, bool) or not isinstance(points, int)
                                    or not 1 <= points <= 10_000_000):
             raise self.err(f"{key}.points", "expected a whole number of points")
+        if region.kind == "point" and points is None and (
+                self.domain.time is None or len(region.point) == self.domain.n_inputs):
+            points = 1   # one fixed point: more samples would repeat it
         scope = self._scope_for(region)
         base = item.get("name")
         if base is not None:

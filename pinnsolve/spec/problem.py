@@ -111,7 +111,7 @@ class Domain:
         raise KeyError(name)
 
 
-RegionKind = Literal["interior", "boundary", "face", "initial", "data"]
+RegionKind = Literal["interior", "boundary", "face", "initial", "data", "point"]
 
 
 @dataclass(frozen=True)
@@ -122,15 +122,21 @@ class Region:
     ``boundary``: the whole spatial boundary; ``initial``: the slice t = t0;
     ``interior``: the whole space-time domain; ``data``: given observation points.
     On a shaped domain ``piece`` names the parts of the boundary a condition holds on.
+    ``point``: one spatial point (``point`` its coordinates; with time at every time,
+    unless it has one more entry, the time).
     """
 
     kind: RegionKind
     coord: str | None = None
     side: Literal["lo", "hi"] | None = None
     piece: tuple[str, ...] | None = None
+    point: tuple[float, ...] | None = None
 
     @property
     def key(self) -> str:
+        if self.kind == "point":
+            return "point_" + "_".join(f"{v:g}" for v in self.point).replace("-", "m") \
+                .replace(".", "p").replace("+", "")
         if self.piece:
             return "boundary_" + "_".join(self.piece)
         if self.kind == "face":
