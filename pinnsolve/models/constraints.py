@@ -154,7 +154,7 @@ def _plan_shaped(problem: Problem, columns: Columns):
     out, imposed = [], set()
     for col, field in enumerate(problem.fields):
         bcs = [(c, g) for c in problem.conditions if c.region.kind == "boundary"
-               and c.points is None and (g := _dirichlet_value(c, field)) is not None]
+               and c.region.select is None and c.points is None and (g := _dirichlet_value(c, field)) is not None]
         initial = [(c, g) for c in problem.conditions if c.region.kind == "initial"
                    and (g := _dirichlet_value(c, field)) is not None]
         covered = set().union(*[tags if c.region.piece is None else set(c.region.piece)

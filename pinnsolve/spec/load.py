@@ -429,13 +429,12 @@ class _Builder:
             return Region(word)
         name, eq, value = word.partition("=")
         name = name.strip()
+        shaped = self.domain.shape is not None or self.domain.mesh is not None
+        if shaped and not (eq and self.domain.time is not None and name == self.domain.time.name):
+            return self._selection(word, key)
         if not eq:
             raise self.err(key, f"expected 'boundary', 'initial', 'interior' or 'coord = value', "
                                 f"got {where!r}")
-        if (self.domain.shape is not None or self.domain.mesh is not None) and (
-                self.domain.time is None or name != self.domain.time.name):
-            raise self.err(key, "the domain has a shape or mesh: write where: boundary, or "
-                                "where: {boundary: NAME} for a named part of the shape")
         try:
             interval = self.domain.interval(name)
         except KeyError:
@@ -452,6 +451,22 @@ class _Builder:
                 raise self.err(key, "conditions at the final time are not supported")
             return Region("initial")
         return Region("face", name, side)
+
+    def _selection(self, text: str, key: str) -> Region:
+        """``x = 0`` or ``x = 0 and y > 0.5`` on a shape or mesh: the part of the boundary
+        meeting every clause (a coordinate, one of = < > <= >=, a constant)."""
+        clauses = []
+        coords = [c.name for c in self.domain.space]
+        for part in re.split(r"\band\b", text):
+            m = re.fullmatch(r"\s*([A-Za-z_]\w*)\s*(<=|>=|=|<|>)\s*(\S.*?)\s*", part)
+            if m is None:
+                raise self.err(key, f"expected clauses such as 'x = 0' or 'y > 0.5' joined by "
+                                    f"'and', got {part.strip()!r}")
+            name, op, value = m.groups()
+            if name not in coords:
+                raise self.err(key, f"'{name}' is not a spatial coordinate ({', '.join(coords)})")
+            clauses.append((name, op, self._const(value, key)))
+        return Region("boundary", select=tuple(clauses))
 
     def _point(self, where: dict, key: str) -> Region:
         """``{point: [x0, y0]}`` (or ``[x0, y0, t0]`` to fix the time too): one point,
@@ -570,7 +585,8 @@ class _Builder:
             base = self._check_name(base, f"{key}.name")
             self.chosen_names.add(base)
         auto = {"initial": "ic", "boundary": "bc", "interior": "obs"}.get(
-            region.kind, f"bc_{region.key}") if not region.piece else f"bc_{region.key[9:]}"
+            region.kind, f"bc_{region.key}") if not (region.piece or region.select) \
+            else f"bc_{region.key[9:]}"
         if kind == "equation":
             expr = parse_equation(item["equation"], scope, file=self.file, key=f"{key}.equation")
             if not expr.has(*self.scope.fields.values()):

@@ -122,6 +122,8 @@ class Region:
     ``boundary``: the whole spatial boundary; ``initial``: the slice t = t0;
     ``interior``: the whole space-time domain; ``data``: given observation points.
     On a shaped domain ``piece`` names the parts of the boundary a condition holds on.
+    ``select``: on a shape or mesh, only the boundary points meeting every clause
+    ``(coord, op, value)`` (op one of = < > <= >=; ``=`` within a tolerance).
     ``point``: one spatial point (``point`` its coordinates; with time at every time,
     unless it has one more entry, the time).
     """
@@ -131,9 +133,15 @@ class Region:
     side: Literal["lo", "hi"] | None = None
     piece: tuple[str, ...] | None = None
     point: tuple[float, ...] | None = None
+    select: tuple[tuple[str, str, float], ...] | None = None
 
     @property
     def key(self) -> str:
+        if self.select:
+            words = {"=": "eq", "<": "lt", ">": "gt", "<=": "le", ">=": "ge"}
+            return "boundary_" + "_".join(
+                f"{c}_{words[op]}_{v:g}".replace("-", "m").replace(".", "p").replace("+", "")
+                for c, op, v in self.select)
         if self.kind == "point":
             return "point_" + "_".join(f"{v:g}" for v in self.point).replace("-", "m") \
                 .replace(".", "p").replace("+", "")
