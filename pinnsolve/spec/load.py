@@ -13,6 +13,7 @@ import sympy as sp
 
 from ..errors import SpecError
 from .expressions import RESERVED, Scope, parse_equation, parse_expression
+from .datafields import load_data_field
 from .files import load_npz, read_yaml
 from .operator import operator_settings
 from .overrides import apply_overrides
@@ -31,7 +32,7 @@ MAX_NAME = 64                  # characters in a coordinate, field, parameter or
 REFERENCE_SOLVERS = ("burgers_cole_hopf", "allen_cahn_spectral")
 
 TOP_KEYS = ("name", "description", "domain", "time", "fields", "parameters", "unknowns",
-            "define", "equations", "conditions", "reference", "model", "derivatives", "sampling",
+            "define", "data_fields", "equations", "conditions", "reference", "model", "derivatives", "sampling",
             "training", "output", "limits", "operator")
 _SECTIONS = {"model": ModelSettings, "derivatives": DerivativeSettings,
              "sampling": SamplingSettings, "training": TrainingSettings,
@@ -157,6 +158,9 @@ class _Builder:
         self.scope = Scope(tuple(c.symbol for c in self.domain.space),
                            self.domain.time.symbol if self.domain.time else None,
                            vector, problem_fields, params)
+        data = self._data_fields(names)
+        params.update(data)
+        names += list(data)
         self.value_scope = Scope(self.scope.coords, self.scope.time, vector, {}, params)
         self._defines(names)
         equations = self._equations()
@@ -351,6 +355,25 @@ class _Builder:
                 spec = spec["initial"]
             out.append(Unknown(name, self._const(spec, f"{key}.initial" if true is not None else key),
                                true))
+        return out
+
+    def _data_fields(self, taken: list[str]) -> dict[str, sp.Expr]:
+        """``data_fields: {k: {file: k.npz}}``: name → k(x, y) read from a grid."""
+        raw = self.raw.get("data_fields") or {}
+        if not isinstance(raw, dict) or len(raw) > MAX_ITEMS:
+            raise self.err("data_fields", "expected a mapping name: {file: grid.npz}")
+        if raw and (self.domain.vector is not None):
+            raise self.err("data_fields", "data fields need scalar spatial coordinates")
+        out = {}
+        coords = [c.name for c in self.domain.space]
+        for name, spec in raw.items():
+            key = f"data_fields.{name}"
+            self._check_name(name, key)
+            if name in taken:
+                raise self.err(key, f"'{name}' is already a coordinate, field, parameter or "
+                                    "unknown")
+            cls = load_data_field(name, spec, coords, self.base, self.file, key)
+            out[name] = cls(*[c.symbol for c in self.domain.space])
         return out
 
     # -- named sub-expressions --------------------------------------------------------------
