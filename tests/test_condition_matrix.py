@@ -28,6 +28,7 @@ CONDITIONS = {
 }
 
 
+@pytest.mark.slow   # 12 solves with output: ~5-30 s each on the shared machine
 @pytest.mark.parametrize("kind", sorted(CONDITIONS))
 @pytest.mark.parametrize("domain", sorted(DOMAINS))
 def test_condition_on_domain_with_time_trains(tmp_path, domain, kind):
