@@ -61,3 +61,15 @@ def test_lid_driven_cavity_profile_is_exact_and_corners_reported():
     _, imposed, notes = build_model(load_problem(raw))
     assert len(imposed) == 8 and len(notes) == 2
     assert "differ by up to 1" in notes[0] and "averaged at the junction" in notes[0]
+
+
+def test_check_lists_the_blended_conditions_as_imposed_exactly():
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from pinnsolve.cli import app
+    path = Path(__file__).resolve().parents[1] / "problems" / "plate_holes.yaml"
+    result = CliRunner().invoke(app, ["check", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "imposed exactly: bc_holes, bc_outer" in result.output
