@@ -109,6 +109,16 @@ def check(problem: Path = typer.Argument(..., help="Problem file (YAML)."),
         print(json.dumps(check_event(prob, compiled)), flush=True)
         return
     console.print(problem_summary(prob, compiled))
+    if prob.operator is None and prob.settings.model.hard_constraints:
+        from .models.constraints import plan_constraints
+        try:
+            _, imposed, notes = plan_constraints(prob)
+        except PinnsolveError as exc:
+            _fail(exc)
+        console.print("imposed exactly: " + (", ".join(sorted(imposed)) or "none"),
+                      markup=False)
+        for note in notes:
+            console.print(f"note: {note}", markup=False)
     console.print("[green]ok[/green]")
 
 

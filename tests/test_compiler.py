@@ -186,6 +186,10 @@ def exact_problem_params():
             # against hand-written NumPy solutions.
             params.append(pytest.param(path, id=path.stem, marks=pytest.mark.skip(
                 reason=f"{path.name}: vector coordinate, checked in test_highdim.py")))
+        elif "data_fields" in problem.raw:
+            # Gridded coefficients have no lambdify oracle; test_data_fields.py checks them.
+            params.append(pytest.param(path, id=path.stem, marks=pytest.mark.skip(
+                reason=f"{path.name}: data fields, checked in test_data_fields.py")))
         elif ref is None or not ref.exact:
             why = "no reference" if ref is None else (
                 f"reference is {'a file' if ref.file else 'the solver ' + str(ref.solver)}")

@@ -176,7 +176,8 @@ def test_exact_taylor_engine_hands_measured_slower_requests_to_nested_autodiff()
     assert torch.equal(got[mixed], nested[mixed]) and torch.equal(got[Partial(0)], nested[Partial(0)])
     assert not torch.equal(got[lap], nested[lap])          # came from the jet
     assert torch.allclose(got[lap], nested[lap], rtol=1e-12, atol=1e-12)
-    assert make_engine("stde", directions=4).nested == frozenset()
+    from pinnsolve.derivatives import StdeOptions
+    assert make_engine("stde", StdeOptions(directions=4)).nested == frozenset()
     for key in NESTED_FASTER:                               # every key is one choice_key makes
         kind, order, cols = key
         assert kind == "partial" and 2 <= order <= 4 and 1 <= cols <= order

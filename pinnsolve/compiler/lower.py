@@ -21,9 +21,12 @@ from sympy.core.function import AppliedUndef
 
 from ..derivatives.requests import Request
 from ..errors import CompileError
+from ..spec.datafields import DataField
 from ..spec.symbols import DiagonalSum as DiagonalNode
 from ..spec.symbols import FluxDiv, Normal, RandomNormal, randn_sequence
 from ..spec.symbols import Laplacian as LaplacianNode
+
+from .datafield import interpolate
 
 if TYPE_CHECKING:   # collect.py imports this module at run time (flux coefficients)
     from .collect import Columns
@@ -212,6 +215,10 @@ class _Lowerer:
             return self._piecewise(e)
         if isinstance(e, sp.Sum):
             return self._sum(e)
+        if isinstance(e, DataField):   # a gridded coefficient field (spec/datafields.py)
+            return self.combine(lambda *cols, f=e.func: interpolate(
+                f.grid, f.orders, torch.stack(torch.broadcast_tensors(*cols), 1)),
+                [self.lower(a) for a in e.args])
         raise self.fail(f"cannot compile '{type(e).__name__}' ({e})")
 
     def _symbol(self, e: sp.Symbol):

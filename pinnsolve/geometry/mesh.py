@@ -19,6 +19,7 @@ import torch
 from ..errors import SpecError
 from ..spec.problem import Problem, Region
 from .mesh_files import read_mesh_file
+from .predicate import describe, select_mask
 from .regions import check_extent
 
 # Cells → simplices, faces (local vertex indices) per supported cell type.
@@ -202,8 +203,24 @@ class MeshGeometry:
         self.points = torch.as_tensor(m.points)
         self.cells = torch.as_tensor(m.facets if kind == "boundary" else m.simplices)
         self.cell_normals = torch.as_tensor(m.normals)
+        if kind == "boundary" and region.select:
+            self._select(problem, weights)
         k = self.cells.shape[1] - 1
         self.unit_dim = 1 + k + (1 if (d.time is not None and kind != "initial") else 0)
+
+    def _select(self, problem: Problem, areas: np.ndarray) -> None:
+        """Keep the boundary facets whose every node meets the region's clauses."""
+        names = [c.name for c in problem.domain.space]
+        span = self.points.max(0).values - self.points.min(0).values
+        node_ok = select_mask(self.region.select, names, self.points, float(span.norm()))
+        keep = node_ok[self.cells].all(1)
+        if not bool(keep.any()):
+            raise SpecError(f"no boundary facet of the mesh has all its nodes with "
+                            f"{describe(self.region.select)}", file=problem.source,
+                            key="conditions")
+        self.cells, self.cell_normals = self.cells[keep], self.cell_normals[keep]
+        w = torch.as_tensor(areas)[keep]
+        self.cum = torch.cumsum(w / w.sum(), 0)
 
     def accept(self, u: torch.Tensor) -> torch.Tensor:
         return torch.ones(len(u), dtype=torch.bool, device=u.device)

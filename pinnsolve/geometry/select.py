@@ -6,6 +6,7 @@ import torch
 
 from ..spec.problem import Problem, Region
 from .mesh import MeshGeometry
+from .point import PointGeometry
 from .regions import RegionGeometry
 from .shaped import ShapeGeometry, solid_of
 
@@ -15,6 +16,8 @@ INSIDE_TOL = 1e-9   # share of the solid's diameter: grid points on the boundary
 def region_geometry(problem: Problem, region: Region):
     """The geometry of ``region``: CSG shape, mesh, or box/ball domain."""
     d = problem.domain
+    if region.kind == "point":
+        return PointGeometry(problem, region)
     if d.shape is not None:
         return ShapeGeometry(problem, region)
     if d.mesh is not None:

@@ -17,6 +17,7 @@ import torch
 
 from ..errors import SpecError
 from ..spec.problem import Problem, Region
+from .predicate import describe, select_mask
 from .csg import Solid
 from .regions import check_extent
 
@@ -54,6 +55,7 @@ class ShapeGeometry:
         self.n_space = len(d.space)
         self.n_inputs = d.n_inputs
         self.time = d.time
+        self.names = [c.name for c in d.space]
         kind = region.kind
         if kind not in ("interior", "boundary", "initial"):
             raise ValueError(f"region {kind} has no geometry on a shaped domain")
@@ -72,6 +74,9 @@ class ShapeGeometry:
         if self.acceptance == 0:
             what = ("the boundary part(s) " + ", ".join(map(str, region.piece))
                     if region.piece else "the shape") + " received none of 4096 test samples"
+            if region.select:
+                what = (f"no boundary point of the shape has {describe(region.select)} "
+                        "(none of 4096 test samples)")
             raise SpecError(f"{what}: is it empty, or inside another part of the shape?",
                             file=problem.source, key="domain.shape")
 
@@ -131,6 +136,10 @@ class ShapeGeometry:
             pts = pts.index_put((rows,), p)
             normals = normals.index_put((rows,), n * sign.to(n)[:, None])
             ok[rows] = valid
+        if self.region.select:
+            with torch.no_grad():
+                ok &= select_mask(self.region.select, self.names, pts.detach()
+                                  .to(torch.float64), float(s.diameter))
         return pts, normals, ok
 
     def _orient(self, p, n, index):

@@ -12,8 +12,9 @@ bracket vanishes on S when u0 is compatible with g at t0, which is checked numer
 
 A is built from the Dirichlet expressions: when every constrained face carries the same
 expression g(x, t) it is used as is (its own extension); when the faces of one coordinate
-c carry different data, A interpolates linearly between them in c. Other layouts fall back
-to soft (loss) constraints for that field.
+c carry different data, A interpolates linearly between them in c; faces of several
+coordinates with different data are blended (models/blend.py: A = Σ g_i Π_{j≠i} φ_j /
+Σ_k Π_{j≠k} φ_j), and so are different data on disjoint named parts of a CSG shape.
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from ..compiler.lower import Env, lower
 from ..geometry import region_geometry, solid_of
 from ..spec.problem import Condition, Problem, Region
 from ..spec.symbols import field_names_in
+from .blend import blend
 
 
 @dataclass(frozen=True)
@@ -96,10 +98,11 @@ def plan_constraints(problem: Problem) -> tuple[list[FieldConstraint], set[str],
             for side in ("lo", "hi"):
                 faces.pop((coord, side), None)
         lift_expr = _face_lift(faces, domain)
+        blended = None
         if faces and lift_expr is None:
-            notes.append(f"{field}: Dirichlet data differ across several coordinates; "
-                         "imposed through the loss")
-            faces = {}
+            # Different data on faces of several coordinates: blend them (models/blend.py).
+            blended = _face_blend(faces, domain, columns, problem)
+            notes += _corner_notes(field, faces, domain, problem)
         if ball is not None:
             lift_expr = ball[0]
         if not faces and ball is None and initial is None:
@@ -117,11 +120,18 @@ def plan_constraints(problem: Problem) -> tuple[list[FieldConstraint], set[str],
             t = domain.time
             at_t0 = lift_expr.subs(t.symbol, t.lo)
             bracket = initial[0].subs(t.symbol, t.lo) - at_t0
-            if faces and not _compatible(bracket, faces, domain, problem):
+            if blended is not None:
+                bracket = initial[0].subs(t.symbol, t.lo)
+                ok = all(_compatible(bracket - g, {k: (g, n)}, domain, problem)
+                         for k, (g, n) in faces.items())
+            else:
+                ok = _compatible(bracket, faces, domain, problem)
+            if faces and not ok:
                 notes.append(f"{field}: initial value and boundary data disagree at t0; "
                              "boundary data imposed through the loss")
                 faces, factors, names, total = {}, [], set(), sp.Integer(0)
                 bracket = initial[0].subs(t.symbol, t.lo)
+                blended = None
             total = total + bracket
             factors.append(("time", domain.n_inputs - 1, t.lo, t.hi))
             names.add(initial[1])
@@ -130,6 +140,9 @@ def plan_constraints(problem: Problem) -> tuple[list[FieldConstraint], set[str],
         program = lower(total, columns, set(), f"hard constraint of {field}")
         lift = None if total == 0 else (
             lambda x, p=program: p(Env(x, {}, {})))
+        if blended is not None:
+            t0 = (domain.n_inputs - 1, domain.time.lo) if initial is not None else None
+            lift = _with_blend(lift, blended, t0)
         out.append(FieldConstraint(col, lift, tuple(factors)))
         imposed |= names
     return out, imposed, notes
@@ -154,33 +167,45 @@ def _plan_shaped(problem: Problem, columns: Columns):
     out, imposed = [], set()
     for col, field in enumerate(problem.fields):
         bcs = [(c, g) for c in problem.conditions if c.region.kind == "boundary"
-               and c.points is None and (g := _dirichlet_value(c, field)) is not None]
+               and c.region.select is None and c.points is None
+               and (g := _dirichlet_value(c, field)) is not None]
         initial = [(c, g) for c in problem.conditions if c.region.kind == "initial"
                    and (g := _dirichlet_value(c, field)) is not None]
         covered = set().union(*[tags if c.region.piece is None else set(c.region.piece)
                                 for c, _ in bcs]) if bcs else set()
         exprs = {g for _, g in bcs}
-        distance = None
+        distance = blended = None
         if bcs and len(exprs) == 1:
             distance = _shaped_distance(problem, solid, covered, tags)
+        elif bcs:
+            blended = _part_blend(problem, solid, bcs, tags, columns)
+            if blended is not None:
+                distance = _shaped_distance(problem, solid, covered, tags)
+                blended = blended if distance is not None else None
         if bcs and distance is None:
             notes.append(f"{field}: no smooth distance vanishing exactly where its Dirichlet "
                          "data are given (several expressions, a non-convex polygon, or parts "
                          "whose primitives cut through the domain); imposed through the loss")
         if distance is None and not initial:
             continue
-        lift = next(iter(exprs)) if distance is not None else sp.Integer(0)
+        lift = next(iter(exprs)) if distance is not None and blended is None else sp.Integer(0)
         factors: list[tuple[str, int, float, float]] = []
         names = {c.name for c, _ in bcs} if distance is not None else set()
         if initial:
             t = domain.time
             c0, u0 = initial[-1]
             bracket = u0.subs(t.symbol, t.lo) - lift.subs(t.symbol, t.lo)
-            if distance is not None and not _compatible_on_solid(bracket.subs(values), problem,
-                                                                 columns):
+            if blended is not None:
+                ok = all(_compatible_on_solid((u0.subs(t.symbol, t.lo) - g.subs(t.symbol, t.lo))
+                                              .subs(values), problem, columns, c.region)
+                         for c, g in bcs)
+            else:
+                ok = distance is None or _compatible_on_solid(bracket.subs(values), problem,
+                                                              columns)
+            if not ok:
                 notes.append(f"{field}: initial value and boundary data disagree at t0; "
                              "boundary data imposed through the loss")
-                distance, names, lift = None, set(), sp.Integer(0)
+                distance, names, lift, blended = None, set(), sp.Integer(0), None
                 bracket = u0.subs(t.symbol, t.lo)
             lift = lift + bracket
             factors.append(("time", domain.n_inputs - 1, t.lo, t.hi))
@@ -188,6 +213,9 @@ def _plan_shaped(problem: Problem, columns: Columns):
         total = lift.subs(values)
         program = lower(total, columns, set(), f"hard constraint of {field}")
         lift_fn = None if total == 0 else (lambda x, p=program: p(Env(x, {}, {})))
+        if blended is not None:
+            t0 = (domain.n_inputs - 1, domain.time.lo) if initial else None
+            lift_fn = _with_blend(lift_fn, blended, t0)
         out.append(FieldConstraint(col, lift_fn, tuple(factors), distance))
         imposed |= names
     return out, imposed, notes
@@ -215,11 +243,98 @@ def _shaped_distance(problem: Problem, solid, covered: set, tags: set):
     return lambda x, f=phi, k=scale, d=solid.dim: f(x[:, :d]) * k
 
 
-def _compatible_on_solid(bracket: sp.Expr, problem: Problem, columns: Columns) -> bool:
-    """Does u0 − g(·, t0) vanish on the solid's boundary (checked at 256 boundary points)?"""
+def _lowered(expr: sp.Expr, problem: Problem, columns: Columns, what: str):
+    values = {sp.Symbol(p.name): p.value for p in problem.parameters}
+    program = lower(expr.subs(values), columns, set(), what)
+
+    def fn(x):
+        v = torch.as_tensor(program(Env(x, {}, {})))
+        return v.to(x).expand(len(x)) if v.dim() == 0 else v.reshape(-1)
+    return fn
+
+
+def _with_blend(lift, blended, t0):
+    """lift + A(x) (− A(x at t = t0) when an initial condition is imposed too)."""
+    def fn(x):
+        value = blended(x)
+        if t0 is not None:
+            col, t_lo = t0
+            x0 = torch.cat([x[:, :col], torch.full_like(x[:, col:col + 1], t_lo),
+                            x[:, col + 1:]], 1)
+            value = value - blended(x0)
+        return value if lift is None else lift(x) + value
+    return fn
+
+
+def _face_blend(faces: dict, domain, columns: Columns, problem: Problem):
+    """Blend of per-face data on a box, with the normalised face distances."""
+    data, dists = [], []
+    for (coord, side), (g, name) in sorted(faces.items()):
+        iv = domain.interval(coord)
+        col, w = domain.column(coord), iv.hi - iv.lo
+        data.append(_lowered(g, problem, columns, f"Dirichlet data of {name}"))
+        dists.append((lambda x, c=col, a=iv.lo, w=w: (x[:, c] - a) / w) if side == "lo"
+                     else (lambda x, c=col, b=iv.hi, w=w: (b - x[:, c]) / w))
+    return blend(data, dists)
+
+
+def _corner_notes(field: str, faces: dict, domain, problem: Problem) -> list[str]:
+    """Warn where faces of two coordinates meet and their data differ (at 7 points of the
+    shared edge, or the corner in 2-D): the model takes their average there."""
+    values = {sp.Symbol(p.name): p.value for p in problem.parameters}
+    notes = []
+    keys = sorted(faces)
+    for a in range(len(keys)):
+        for b in range(a + 1, len(keys)):
+            (c1, s1), (c2, s2) = keys[a], keys[b]
+            if c1 == c2:
+                continue
+            diff = (faces[keys[a]][0] - faces[keys[b]][0]).subs(values)
+            worst = 0.0
+            for k in range(7):
+                point = {}
+                for i, c in enumerate(list(domain.space) + ([domain.time] if domain.time else [])):
+                    frac = ((k + 1) / 8 * (1 + 0.37 * i)) % 1
+                    point[c.symbol] = c.lo + frac * (c.hi - c.lo)
+                for c, s in ((c1, s1), (c2, s2)):
+                    iv = domain.interval(c)
+                    point[iv.symbol] = iv.lo if s == "lo" else iv.hi
+                try:
+                    worst = max(worst, abs(complex(diff.subs(point).evalf())))
+                except (TypeError, ValueError):
+                    worst = float("inf")
+            if worst > 1e-9:
+                notes.append(f"{field}: Dirichlet data of {faces[keys[a]][1]} and "
+                             f"{faces[keys[b]][1]} differ by up to {worst:.3g} where "
+                             f"{c1}_{'min' if s1 == 'lo' else 'max'} meets "
+                             f"{c2}_{'min' if s2 == 'lo' else 'max'}; imposed exactly on "
+                             "each face, averaged at the junction")
+    return notes
+
+
+def _part_blend(problem: Problem, solid, bcs, tags: set, columns: Columns):
+    """Blend of per-part data on a CSG domain, or None when the parts overlap or a part's
+    distance is not positive off that part (see :func:`_shaped_distance`)."""
+    parts = [tags if c.region.piece is None else set(c.region.piece) for c, _ in bcs]
+    if sum(len(p) for p in parts) != len(set().union(*parts)):
+        return None          # two conditions on one part: no single datum to impose
+    data, dists = [], []
+    for (c, g), part in zip(bcs, parts):
+        phi = _shaped_distance(problem, solid, part, tags)
+        if phi is None:
+            return None
+        data.append(_lowered(g, problem, columns, f"Dirichlet data of {c.name}"))
+        dists.append(phi)
+    return blend(data, dists)
+
+
+def _compatible_on_solid(bracket: sp.Expr, problem: Problem, columns: Columns,
+                         region: Region | None = None) -> bool:
+    """Does u0 − g(·, t0) vanish on the solid's boundary, or on ``region`` of it (checked at
+    256 boundary points)?"""
     if bracket == 0:
         return True
-    geometry = region_geometry(problem, Region("boundary"))
+    geometry = region_geometry(problem, region or Region("boundary"))
     u = torch.rand(4096, geometry.unit_dim, generator=torch.Generator().manual_seed(0),
                    dtype=torch.float64)
     x = geometry.map(u[geometry.accept(u)][:256])[0]

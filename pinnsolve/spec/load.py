@@ -5,6 +5,7 @@ import dataclasses
 import keyword
 import math
 import os
+import re
 import unicodedata
 import warnings
 from pathlib import Path
@@ -14,13 +15,14 @@ import numpy as np
 import sympy as sp
 
 from ..errors import SpecError
+from .datafields import load_data_field
 from .expressions import RESERVED, Scope, parse_equation, parse_expression
 from .files import load_npz, read_yaml
-from .safe_open import check_regular, inside
 from .lint import flow_split, warnings_for
 from .operator import operator_settings
 from .overrides import apply_overrides
 from .plan import plan
+from .safe_open import check_regular, inside
 from .problem import (Condition, Domain, Equation, Interval, Observations, Parameter, Problem,
                       Reference, Region, Unknown, VectorCoordinate)
 from .shapes import parse_shape
@@ -36,7 +38,7 @@ MAX_NAME = 64                  # characters in a coordinate, field, parameter or
 REFERENCE_SOLVERS = ("burgers_cole_hopf", "allen_cahn_spectral")
 
 TOP_KEYS = ("name", "description", "domain", "time", "fields", "parameters", "unknowns",
-            "equations", "conditions", "reference", "model", "derivatives", "sampling",
+            "define", "data_fields", "equations", "conditions", "reference", "model", "derivatives", "sampling",
             "training", "output", "limits", "operator")
 _SECTIONS = {"model": ModelSettings, "derivatives": DerivativeSettings,
              "sampling": SamplingSettings, "training": TrainingSettings,
@@ -169,7 +171,11 @@ class _Builder:
         self.scope = Scope(tuple(c.symbol for c in self.domain.space),
                            self.domain.time.symbol if self.domain.time else None,
                            vector, problem_fields, params)
+        data = self._data_fields(names)
+        params.update(data)
+        names += list(data)
         self.value_scope = Scope(self.scope.coords, self.scope.time, vector, {}, params)
+        self._defines(names)
         equations = self._equations()
         conditions, periodic, observations = self._conditions()
         reference = self._reference()
@@ -201,7 +207,7 @@ class _Builder:
                        equations=tuple(equations), conditions=tuple(conditions),
                        periodic=tuple(periodic), observations=tuple(observations),
                        reference=reference, settings=settings, source=self.file, raw=self.raw,
-                       operator=operator)
+                       operator=operator, definitions=self.definitions)
 
     # -- names ------------------------------------------------------------------------------
     def _check_name(self, name: Any, key: str) -> str:
@@ -379,6 +385,59 @@ class _Builder:
                                true))
         return out
 
+    def _data_fields(self, taken: list[str]) -> dict[str, sp.Expr]:
+        """``data_fields: {k: {file: k.npz}}``: name → k(x, y) read from a grid."""
+        raw = self.raw.get("data_fields") or {}
+        if not isinstance(raw, dict) or len(raw) > MAX_ITEMS:
+            raise self.err("data_fields", "expected a mapping name: {file: grid.npz}")
+        if raw and (self.domain.vector is not None):
+            raise self.err("data_fields", "data fields need scalar spatial coordinates")
+        out = {}
+        coords = [c.name for c in self.domain.space]
+        for name, spec in raw.items():
+            key = f"data_fields.{name}"
+            self._check_name(name, key)
+            if name in taken:
+                raise self.err(key, f"'{name}' is already a coordinate, field, parameter or "
+                                    "unknown")
+            cls = load_data_field(name, spec, coords, self.base, self.file, key)
+            out[name] = cls(*[c.symbol for c in self.domain.space])
+        return out
+
+    # -- named sub-expressions --------------------------------------------------------------
+    def _defines(self, taken: list[str]) -> None:
+        """``define: {r: "sqrt(x**2 + y**2)", f: "r**2"}``: names inlined where they are used.
+
+        A definition may use coordinates, time, fields, parameters and other definitions
+        (in any order, but not in a cycle). Each parsed expression goes into the parameter
+        slot of the scopes, so the parser substitutes it wherever the name appears; the
+        ones free of fields also enter the value scope (Dirichlet data, references).
+        """
+        raw = self.raw.get("define") or {}
+        if not isinstance(raw, dict) or len(raw) > MAX_ITEMS:
+            raise self.err("define", "expected a mapping name: expression "
+                                     f"(at most {MAX_ITEMS} items)")
+        for name in raw:
+            self._check_name(name, f"define.{name}")
+            if name in taken:
+                raise self.err(f"define.{name}", f"'{name}' is already a coordinate, field, "
+                                                 "parameter or unknown")
+        order = _define_order({n: _identifiers(v) & set(raw) for n, v in raw.items()},
+                              self.err)
+        defined: dict[str, sp.Expr] = {}
+        fields = tuple(self.scope.fields.values())
+        for name in order:
+            scope = Scope(self.scope.coords, self.scope.time, self.scope.vector,
+                          self.scope.fields, {**self.scope.params, **defined})
+            expr = parse_expression(raw[name], scope, file=self.file, key=f"define.{name}")
+            defined[name] = expr
+        self.definitions = {n: defined[n] for n in raw}
+        plain = {n: e for n, e in defined.items() if not (fields and e.has(*fields))}
+        self.scope = Scope(self.scope.coords, self.scope.time, self.scope.vector,
+                           self.scope.fields, {**self.scope.params, **defined})
+        self.value_scope = Scope(self.value_scope.coords, self.value_scope.time,
+                                 self.value_scope.vector, {}, {**self.value_scope.params, **plain})
+
     # -- equations and conditions -----------------------------------------------------------
     def _equations(self) -> list[Equation]:
         raw = self.raw["equations"]
@@ -407,6 +466,8 @@ class _Builder:
         return out
 
     def _region(self, where: Any, key: str) -> Region:
+        if isinstance(where, dict) and "point" in where:
+            return self._point(where, key)
         if isinstance(where, dict):
             return self._piece(where, key)
         if not isinstance(where, str):
@@ -419,13 +480,12 @@ class _Builder:
             return Region(word)
         name, eq, value = word.partition("=")
         name = name.strip()
+        shaped = self.domain.shape is not None or self.domain.mesh is not None
+        if shaped and not (eq and self.domain.time is not None and name == self.domain.time.name):
+            return self._selection(word, key)
         if not eq:
             raise self.err(key, f"expected 'boundary', 'initial', 'interior' or 'coord = value', "
                                 f"got {where!r}")
-        if (self.domain.shape is not None or self.domain.mesh is not None) and (
-                self.domain.time is None or name != self.domain.time.name):
-            raise self.err(key, "the domain has a shape or mesh: write where: boundary, or "
-                                "where: {boundary: NAME} for a named part of the shape")
         try:
             interval = self.domain.interval(name)
         except KeyError:
@@ -442,6 +502,45 @@ class _Builder:
                 raise self.err(key, "conditions at the final time are not supported")
             return Region("initial")
         return Region("face", name, side)
+
+    def _selection(self, text: str, key: str) -> Region:
+        """``x = 0`` or ``x = 0 and y > 0.5`` on a shape or mesh: the part of the boundary
+        meeting every clause (a coordinate, one of = < > <= >=, a constant)."""
+        clauses = []
+        coords = [c.name for c in self.domain.space]
+        for part in re.split(r"\band\b", text):
+            m = re.fullmatch(r"\s*([A-Za-z_]\w*)\s*(<=|>=|=|<|>)\s*(\S.*?)\s*", part)
+            if m is None:
+                raise self.err(key, f"expected clauses such as 'x = 0' or 'y > 0.5' joined by "
+                                    f"'and', got {part.strip()!r}")
+            name, op, value = m.groups()
+            if name not in coords:
+                raise self.err(key, f"'{name}' is not a spatial coordinate ({', '.join(coords)})")
+            clauses.append((name, op, self._const(value, key)))
+        return Region("boundary", select=tuple(clauses))
+
+    def _point(self, where: dict, key: str) -> Region:
+        """``{point: [x0, y0]}`` (or ``[x0, y0, t0]`` to fix the time too): one point,
+        inside the coordinate ranges (inside a shape or mesh is checked by its geometry)."""
+        if set(where) != {"point"}:
+            raise self.err(key, "a point condition is written where: {point: [x0, y0, ...]}")
+        d = self.domain
+        if d.vector is not None:
+            raise self.err(f"{key}.point", "point conditions need scalar coordinates")
+        value = where["point"]
+        n = len(d.space)
+        if not isinstance(value, (list, tuple)) or len(value) not in (
+                (n, n + 1) if d.time is not None else (n,)):
+            want = f"{n} numbers ({', '.join(c.name for c in d.space)})" + (
+                f", or {n + 1} with {d.time.name} last" if d.time is not None else "")
+            raise self.err(f"{key}.point", f"expected {want}, got {value!r}")
+        coords = [self._const(v, f"{key}.point.{i}") for i, v in enumerate(value)]
+        for c, v in zip(d.space + ((d.time,) if d.time else ()), coords):
+            tol = 1e-12 * max(1.0, abs(c.lo), abs(c.hi))
+            if not c.lo - tol <= v <= c.hi + tol:
+                raise self.err(f"{key}.point", f"{c.name} = {v:g} is outside its range "
+                                               f"[{c.lo:g}, {c.hi:g}]")
+        return Region("point", point=tuple(coords))
 
     def _piece(self, where: dict, key: str) -> Region:
         """``{boundary: name}`` or ``{boundary: [names]}``: named parts of a shape's boundary."""
@@ -528,13 +627,17 @@ class _Builder:
         if points is not None and (isinstance(points, bool) or not isinstance(points, int)
                                    or not 1 <= points <= 10_000_000):
             raise self.err(f"{key}.points", "expected a whole number of points")
+        if region.kind == "point" and points is None and (
+                self.domain.time is None or len(region.point) == self.domain.n_inputs):
+            points = 1   # one fixed point: more samples would repeat it
         scope = self._scope_for(region)
         base = item.get("name")
         if base is not None:
             base = self._check_name(base, f"{key}.name")
             self.chosen_names.add(base)
         auto = {"initial": "ic", "boundary": "bc", "interior": "obs"}.get(
-            region.kind, f"bc_{region.key}") if not region.piece else f"bc_{region.key[9:]}"
+            region.kind, f"bc_{region.key}") if not (region.piece or region.select) \
+            else f"bc_{region.key[9:]}"
         if kind == "equation":
             expr = parse_equation(item["equation"], scope, file=self.file, key=f"{key}.equation")
             if not expr.has(*self.scope.fields.values()):
@@ -696,6 +799,34 @@ def _operator_input(raw: dict) -> str | None:
     spec = op.get("input")
     name = spec.get("name", "a") if isinstance(spec, dict) else "a"
     return name if isinstance(name, str) and name.isidentifier() else None
+
+
+def _identifiers(value: Any) -> set[str]:
+    """Names a definition's text mentions (a superset of those it uses: good for ordering)."""
+    return set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", value)) if isinstance(value, str) else set()
+
+
+def _define_order(deps: dict[str, set[str]], err) -> list[str]:
+    """Definitions ordered so each comes after those it uses; a cycle is a SpecError."""
+    order: list[str] = []
+    state: dict[str, int] = {}          # 1: being visited, 2: done
+
+    def visit(name: str, path: list[str]) -> None:
+        if state.get(name) == 2:
+            return
+        if state.get(name) == 1:
+            cycle = path[path.index(name):] + [name]
+            raise err(f"define.{name}", "definitions refer to each other in a cycle: "
+                                        + " -> ".join(cycle))
+        state[name] = 1
+        for dep in sorted(deps[name]):
+            visit(dep, path + [name])
+        state[name] = 2
+        order.append(name)
+
+    for name in deps:
+        visit(name, [])
+    return order
 
 
 def _text(value: Any) -> str:

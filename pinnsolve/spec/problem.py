@@ -111,7 +111,7 @@ class Domain:
         raise KeyError(name)
 
 
-RegionKind = Literal["interior", "boundary", "face", "initial", "data"]
+RegionKind = Literal["interior", "boundary", "face", "initial", "data", "point"]
 
 
 @dataclass(frozen=True)
@@ -122,15 +122,29 @@ class Region:
     ``boundary``: the whole spatial boundary; ``initial``: the slice t = t0;
     ``interior``: the whole space-time domain; ``data``: given observation points.
     On a shaped domain ``piece`` names the parts of the boundary a condition holds on.
+    ``select``: on a shape or mesh, only the boundary points meeting every clause
+    ``(coord, op, value)`` (op one of = < > <= >=; ``=`` within a tolerance).
+    ``point``: one spatial point (``point`` its coordinates; with time at every time,
+    unless it has one more entry, the time).
     """
 
     kind: RegionKind
     coord: str | None = None
     side: Literal["lo", "hi"] | None = None
     piece: tuple[str, ...] | None = None
+    point: tuple[float, ...] | None = None
+    select: tuple[tuple[str, str, float], ...] | None = None
 
     @property
     def key(self) -> str:
+        if self.select:
+            words = {"=": "eq", "<": "lt", ">": "gt", "<=": "le", ">=": "ge"}
+            return "boundary_" + "_".join(
+                f"{c}_{words[op]}_{v:g}".replace("-", "m").replace(".", "p").replace("+", "")
+                for c, op, v in self.select)
+        if self.kind == "point":
+            return "point_" + "_".join(f"{v:g}" for v in self.point).replace("-", "m") \
+                .replace(".", "p").replace("+", "")
         if self.piece:
             return "boundary_" + "_".join(self.piece)
         if self.kind == "face":
@@ -230,6 +244,8 @@ class Problem:
     source: str = "<mapping>"
     raw: dict = field(default_factory=dict, compare=False, repr=False)
     operator: OperatorSettings | None = None   # set for neural-operator (PINO) problems
+    # ``define:`` names and their expressions (already inlined where used; kept for display)
+    definitions: dict[str, sp.Expr] = field(default_factory=dict, compare=False)
 
     @property
     def field_functions(self) -> dict[str, sp.Expr]:
