@@ -11,7 +11,7 @@ import numpy as np
 import sympy as sp
 
 from ..errors import SpecError
-from .expressions import RESERVED, Scope, parse_equation, parse_expression
+from .expressions import RESERVED, Scope, parse_equation, parse_equation_parts, parse_expression
 from .files import load_npz, read_yaml
 from .operator import operator_settings
 from .overrides import apply_overrides
@@ -368,14 +368,40 @@ class _Builder:
                     raise self.err(key, "expected {name: ..., equation: ...} or a plain equation")
                 name = self._check_name(item.get("name", name), f"{key}.name")
                 item = item["equation"]
-            expr = parse_equation(item, self.scope, file=self.file, key=key)
-            if not expr.has(*self.scope.fields.values()):
-                raise self.err(key, "the equation does not involve any field")
-            flux = None
+            out += self._equation(name, item, key)
+        return out
+
+    def _equation(self, name: str, item: Any, key: str) -> list[Equation]:
+        """One equation, or one per component of a vector equation (``[a, b] = 0`` in text,
+        a list or Matrix from Python) named ``name_x``, ``name_y``, ... after the spatial
+        coordinates (``name_1``, ... when the length differs)."""
+        if isinstance(item, (list, tuple)):
+            if not 1 <= len(item) <= 3:
+                raise self.err(key, "a vector equation has 1 to 3 components")
+            parts = [parse_equation(v, self.scope, file=self.file, key=f"{key}.{j}")
+                     for j, v in enumerate(item)]
+            texts = [_text(v) for v in item]
+            fluxes = [None] * len(parts)
+        else:
+            parts = parse_equation_parts(item, self.scope, file=self.file, key=key)
+            texts = [_text(item)] * len(parts)
+            fluxes = [None] * len(parts)
             if "div" in _text(item):   # div(c*grad(u)) kept whole for the grid engine
-                flux = parse_equation(item, self.scope, file=self.file, key=key, flux=True)
-                flux = flux if flux.has(FluxDiv) else None
-            out.append(Equation(name, expr, _text(item), flux))
+                fluxes = parse_equation_parts(item, self.scope, file=self.file, key=key,
+                                              flux=True)
+        if len(parts) == 1:
+            suffixes = [""]
+        elif len(parts) == len(self.domain.space):
+            suffixes = [f"_{c.name}" for c in self.domain.space]
+        else:
+            suffixes = [f"_{j + 1}" for j in range(len(parts))]
+        out = []
+        for expr, text, flux, suffix in zip(parts, texts, fluxes, suffixes):
+            if not expr.has(*self.scope.fields.values()):
+                raise self.err(key, f"the equation{' component ' + suffix[1:] if suffix else ''}"
+                                    " does not involve any field")
+            flux = flux if flux is not None and flux.has(FluxDiv) else None
+            out.append(Equation(name + suffix, expr, text, flux))
         return out
 
     def _region(self, where: Any, key: str) -> Region:
