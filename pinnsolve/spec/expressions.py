@@ -221,8 +221,8 @@ class _Parser:
         if isinstance(value, _Jacobian):
             raise self.fail("grad([u, v]) is a matrix; use it as dot(w, grad([u, v]))", node)
         if isinstance(value, _Vec):
-            raise self.fail("this is a vector; use it inside div(...), dot(...), curl(...) or "
-                            "as a whole vector equation", node)
+            raise self.fail("grad(...) gives a vector here (as does [a, b]); use it inside "
+                            "div(...), dot(...), curl(...) or as a whole vector equation", node)
         if isinstance(value, sp.logic.boolalg.Boolean) and not isinstance(value, sp.Expr):
             raise self.fail("a comparison can only be a Piecewise condition", node)
         return value
