@@ -17,6 +17,7 @@ from typing import Callable
 import sympy as sp
 
 from ..errors import SpecError
+from .trusted import from_sympy, lookup
 from .symbols import (DiagonalPartial, DiagonalSum, FluxDiv, Laplacian, Normal, RandomNormal,
                       VectorSymbol, expand_flux)
 
@@ -766,6 +767,9 @@ def parse_expression(value, scope: Scope, *, file: str | None = None,
     Raises:
         SpecError: on any disallowed construct, naming file, key and token.
     """
+    trusted = lookup(value) if not isinstance(value, sp.Basic) else value
+    if trusted is not None:
+        return from_sympy(trusted, scope, file=file, key=key)
     text = _as_text(value, file, key)
     parser = _Parser(text, scope, file, key, flux)
     result = parser.parse()
@@ -805,7 +809,7 @@ def parse_equation_parts(value, scope: Scope, *, file: str | None = None,
     ``dot([u, v], grad([u, v])) + grad(p) = laplacian([u, v])/Re``): one ``lhs - rhs``
     per component (a single item for a scalar equation). A scalar 0 on one side matches
     a vector on the other."""
-    if isinstance(value, sp.Equality):
+    if isinstance(value, sp.Basic) or lookup(value) is not None:
         return [parse_expression(value, scope, file=file, key=key, flux=flux)]
     text = _as_text(value, file, key)
     if "==" in text:

@@ -9,8 +9,10 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
 from ..errors import SpecError
+from .trusted import trusted_objects
 from .expressions import RESERVED, Scope, parse_equation, parse_equation_parts, parse_expression
 from .files import load_npz, read_yaml
 from .operator import operator_settings
@@ -50,7 +52,10 @@ def load_problem(source: str | os.PathLike | Mapping, overrides: Iterable[str] =
         SpecError: naming the file, the dotted key and what was expected.
     """
     if isinstance(source, Mapping):
-        return build_problem(_plain(dict(source), Loc("<mapping>")), overrides=overrides)
+        table: dict = {}
+        raw = _plain(dict(source), Loc("<mapping>"), table)
+        with trusted_objects(table):
+            return build_problem(raw, overrides=overrides)
     return build_problem(read_yaml(source), source=str(source), overrides=overrides)
 
 
@@ -86,19 +91,31 @@ def _with_default_phases(raw: dict) -> dict:
     return raw
 
 
-def _plain(value: Any, loc: Loc):
-    """Turn SymPy objects in a Python mapping into text (they are re-parsed safely)."""
+def _plain(value: Any, loc: Loc, table: dict):
+    """A Python mapping as YAML-like data: each SymPy object becomes its printed text (for
+    ``config.yaml`` and overrides) and is recorded in ``table`` (text → object) so the
+    builder validates the object itself (:mod:`.trusted`), not a re-parse of its text.
+    A Matrix becomes the list of its entries (a vector equation); numpy arrays stay."""
+    if isinstance(value, sp.MatrixBase):
+        return [_plain(v, loc.child(i), table) for i, v in enumerate(value)]
     if isinstance(value, sp.Basic):
-        if isinstance(value, sp.Equality):
-            return f"{sp.sstr(value.lhs)} = {sp.sstr(value.rhs)}"
-        return sp.sstr(value)
+        if isinstance(value, sp.Symbol):
+            return value.name
+        text = (f"{sp.sstr(value.lhs)} = {sp.sstr(value.rhs)}"
+                if isinstance(value, sp.Equality) else sp.sstr(value))
+        table[text] = value
+        return text
     if isinstance(value, sp.FunctionClass):
         return str(value)
     if isinstance(value, dict):
-        return {(_plain(k, loc) if isinstance(k, (sp.Basic, sp.FunctionClass)) else k):
-                _plain(v, loc.child(str(k))) for k, v in value.items()}
+        if isinstance(value.get("fields"), (list, tuple)):   # fields: [u(x, t)] names u
+            value = {**value, "fields": [f.func.__name__ if isinstance(f, AppliedUndef) else f
+                                         for f in value["fields"]]}
+        return {(k.func.__name__ if isinstance(k, AppliedUndef) else
+                 _plain(k, loc, table) if isinstance(k, (sp.Basic, sp.FunctionClass)) else k):
+                _plain(v, loc.child(str(k)), table) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v, loc.child(i)) for i, v in enumerate(value)]
+        return [_plain(v, loc.child(i), table) for i, v in enumerate(value)]
     return value
 
 
