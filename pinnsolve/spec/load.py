@@ -107,6 +107,14 @@ def _plain(value: Any, loc: Loc, table: dict):
         return text
     if isinstance(value, sp.FunctionClass):
         return str(value)
+    if isinstance(value, np.ndarray) or type(value).__module__ == "torch":
+        # data arrays become lists of numbers: config.yaml can hold them, the loader
+        # validates them like the arrays of an .npz
+        try:
+            return np.asarray(value.detach().cpu() if hasattr(value, "detach") else value,
+                              dtype=float).tolist()
+        except (TypeError, ValueError):
+            return value   # the builder reports what is wrong with it
     if isinstance(value, dict):
         if isinstance(value.get("fields"), (list, tuple)):   # fields: [u(x, t)] names u
             value = {**value, "fields": [f.func.__name__ if isinstance(f, AppliedUndef) else f
@@ -599,9 +607,13 @@ class _Builder:
         if extra:
             raise self.err(key, "a data condition is {data: file.npz, name: ...}")
         path = item["data"]
-        if not isinstance(path, str):
-            raise self.err(f"{key}.data", "expected the path of an .npz file")
-        arrays = load_npz(self.base / path, self.file, f"{key}.data")
+        if isinstance(path, dict):
+            arrays = self._arrays(path, f"{key}.data")
+        elif isinstance(path, str):
+            arrays = load_npz(self.base / path, self.file, f"{key}.data")
+        else:
+            raise self.err(f"{key}.data", "expected the path of an .npz file or a mapping "
+                                          "{coordinate or field: 1-D array}")
         inputs = [c.name for c in self.domain.space] + (
             [self.domain.time.name] if self.domain.time else [])
         if self.domain.vector is not None:
@@ -627,16 +639,53 @@ class _Builder:
         return Observations(name, tuple(map(tuple, pts.tolist())),
                             {f: tuple(v.astype(float).tolist()) for f, v in fields.items()})
 
+    def _arrays(self, value: dict, key: str) -> dict[str, np.ndarray]:
+        """Arrays given in the mapping itself (numpy arrays from Python, lists in YAML):
+        named after an input coordinate or a field, numeric, 1-D, finite, one length."""
+        known = list(self.domain.input_names) + list(self.fields)
+        out = {}
+        total = 0
+        for name, arr in value.items():
+            if name not in known:
+                raise self.err(f"{key}.{name}", f"unknown name; expected coordinates and "
+                                                f"fields: {', '.join(known)}")
+            try:
+                a = np.asarray(arr, dtype=float)
+            except (TypeError, ValueError):
+                raise self.err(f"{key}.{name}", "expected a 1-D array of numbers") from None
+            total += a.size
+            if a.ndim != 1 or total > MAX_DATA_VALUES:
+                raise self.err(f"{key}.{name}", "expected a 1-D array of numbers"
+                               if a.ndim != 1 else f"more than {MAX_DATA_VALUES} values in all")
+            if not np.isfinite(a).all():
+                raise self.err(f"{key}.{name}", "contains NaN or inf")
+            out[name] = a
+        lengths = {n: a.size for n, a in out.items()}
+        if len(set(lengths.values())) > 1:
+            raise self.err(key, f"arrays differ in length: {lengths}")
+        return out
+
     # -- reference and settings -------------------------------------------------------------
     def _reference(self) -> Reference | None:
         raw = self.raw.get("reference")
         if raw is None:
             return None
         if not isinstance(raw, dict) or len(raw) != 1 or next(iter(raw)) not in (
-                "exact", "file", "solver"):
-            raise self.err("reference", "expected one of {exact: {u: expr}}, {file: ref.npz} "
-                                        "or {solver: name}")
+                "exact", "file", "solver", "data"):
+            raise self.err("reference", "expected one of {exact: {u: expr}}, {file: ref.npz}, "
+                                        "{data: {x: array, u: array}} or {solver: name}")
         kind, value = next(iter(raw.items()))
+        if kind == "data":
+            if not isinstance(value, dict):
+                raise self.err("reference.data", "expected {coordinate or field: 1-D array}")
+            arrays = self._arrays(value, "reference.data")
+            missing = [n for n in self.domain.input_names if n not in arrays]
+            if missing or not set(arrays) & set(self.fields):
+                raise self.err("reference.data", f"needs an array per coordinate "
+                               f"({', '.join(self.domain.input_names)}) and at least one field "
+                               f"({', '.join(self.fields)})" +
+                               (f"; missing {', '.join(missing)}" if missing else ""))
+            return Reference(data={n: tuple(a.tolist()) for n, a in arrays.items()})
         if kind == "exact":
             if not isinstance(value, dict):
                 raise self.err("reference.exact", "expected {field: expression}")

@@ -205,11 +205,15 @@ class Unknown:
 
 @dataclass(frozen=True)
 class Reference:
-    """Where the reference solution comes from: exact expressions, a file, or a solver."""
+    """Where the reference solution comes from: exact expressions, a file, arrays, or a
+    solver."""
 
     exact: dict[str, sp.Expr] = field(default_factory=dict)
     file: str | None = None
     solver: str | None = None
+    # arrays given in the problem itself (Python or YAML lists), name → values; inputs
+    # and fields, all one length, validated by the loader
+    data: dict[str, tuple[float, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
