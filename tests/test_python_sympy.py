@@ -103,3 +103,20 @@ def test_vector_helpers():
     assert dot([u, v], grad(u, X)) == u * sp.diff(u, x) + v * sp.diff(u, y)
     with pytest.raises(ValueError, match="div of a 3-vector in 2 dimensions"):
         div([u, v, p], X)
+
+
+def test_rebuild_keeps_the_sympy_objects(monkeypatch):
+    from pinnsolve.spec import rebuild
+    import pinnsolve.spec.expressions as expressions
+
+    problem = load_problem(kovasznay_python())
+    seen = []
+    parse = expressions._Parser.parse
+
+    def spy(self):
+        seen.append(self.text)
+        return parse(self)
+    monkeypatch.setattr(expressions._Parser, "parse", spy)
+    again = rebuild(problem, ["parameters.Re=30"])
+    assert [e.name for e in again.equations] == ["momentum_x", "momentum_y", "continuity"]
+    assert not any("Derivative" in t for t in seen)

@@ -55,7 +55,8 @@ def load_problem(source: str | os.PathLike | Mapping, overrides: Iterable[str] =
         table: dict = {}
         raw = _plain(dict(source), Loc("<mapping>"), table)
         with trusted_objects(table):
-            return build_problem(raw, overrides=overrides)
+            problem = build_problem(raw, overrides=overrides)
+        return dataclasses.replace(problem, trusted=table) if table else problem
     return build_problem(read_yaml(source), source=str(source), overrides=overrides)
 
 
@@ -79,7 +80,9 @@ def build_problem(raw: dict, *, source: str = "<mapping>", overrides: Iterable[s
 
 def rebuild(problem: Problem, overrides: Iterable[str] = ()) -> Problem:
     """``problem`` with more overrides on top of the ones it was loaded with."""
-    return build_problem(problem.raw, source=problem.source, overrides=overrides)
+    with trusted_objects(problem.trusted):
+        out = build_problem(problem.raw, source=problem.source, overrides=overrides)
+    return dataclasses.replace(out, trusted=problem.trusted) if problem.trusted else out
 
 
 def _with_default_phases(raw: dict) -> dict:

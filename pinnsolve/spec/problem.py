@@ -233,6 +233,9 @@ class Problem:
     settings: Settings
     source: str = "<mapping>"
     raw: dict = field(default_factory=dict, compare=False, repr=False)
+    # text in ``raw`` → the SymPy object it was printed from (problems built in Python):
+    # a rebuild validates the objects again instead of re-parsing their text
+    trusted: dict = field(default_factory=dict, compare=False, repr=False)
     operator: OperatorSettings | None = None   # set for neural-operator (PINO) problems
 
     @property
