@@ -93,7 +93,9 @@ def problem_summary(problem, compiled) -> Group:
         head.add_row("reference", escape("exact: " + ", ".join(f"{k} = {v}" for k, v in
                                                                r.exact.items())
                                          if r.exact else (f"file {r.file}" if r.file
-                                                          else f"solver {r.solver}")))
+                                                          else f"{len(next(iter(r.data.values())))} "
+                                                          "points given in the problem"
+                                                          if r.data else f"solver {r.solver}")))
     s = problem.settings
     op = problem.operator
     if op is not None:

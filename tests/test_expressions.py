@@ -67,6 +67,10 @@ UNARY = {
     "sqrt": sp.sqrt, "tanh": sp.tanh, "sinh": sp.sinh, "cosh": sp.cosh, "atan": sp.atan,
     "asin": sp.asin, "acos": sp.acos, "Abs": sp.Abs, "abs": sp.Abs, "sign": sp.sign,
     "Heaviside": sp.Heaviside,
+    "erf": sp.erf, "erfc": sp.erfc, "gamma": sp.gamma, "loggamma": sp.loggamma,
+    "lgamma": sp.loggamma, "sinc": sp.sinc,
+    "j0": lambda a: sp.besselj(0, a), "j1": lambda a: sp.besselj(1, a),
+    "i0": lambda a: sp.besseli(0, a), "i1": lambda a: sp.besseli(1, a),
 }
 
 

@@ -406,7 +406,10 @@ CORPUS: list[Attack] = [
     equation("dict-comprehension", "{i: i for i in range(3)}", r"comprehensions (is|are) not allowed"),
     equation("set-comprehension", "{i for i in range(3)}", r"comprehensions (is|are) not allowed"),
     equation("generator-expression", "(i for i in range(3))", r"generator expressions"),
-    equation("list-literal", "[u, x]", r"list literals (is|are) not allowed"),
+    # [a, b] is a vector (vector equations, div([u, v])): bounded in length and refused
+    # where a scalar is needed
+    equation("list-literal", "[u, u, u, u]", r"a vector \[a, b, \.\.\.\] has 1 to 3 components"),
+    equation("list-in-scalar", "sin([u, x])", r"gives a vector here"),
     parameter("walrus", "(y := 1)", r"':=' assignment is not allowed"),
     equation("f-string", "f'{u}'", r"strings? (is|are) not allowed"),
     equation("string", "'rm -rf /'", r"strings (is|are) not allowed"),

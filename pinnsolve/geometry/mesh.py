@@ -240,3 +240,19 @@ class MeshGeometry:
                 t = self.time.lo + u[:, -1:] * (self.time.hi - self.time.lo)
             space = torch.cat([space, t], 1)
         return space, normals
+
+
+def check_files(problem) -> None:
+    """Read every mesh a problem names, as training and export will (``pinnsolve check``):
+    the domain mesh with its validation (:func:`~pinnsolve.geometry.mesh.mesh_of`) and
+    ``output.mesh``. Data and reference archives are read by ``load_problem`` already.
+
+    Raises:
+        SpecError: naming ``domain.mesh`` or ``output.mesh``.
+    """
+    if problem.domain.mesh is not None:
+        mesh_of(problem)
+    out = problem.settings.output.mesh
+    if out is not None:
+        read_mesh_file(out, lambda m: SpecError(f"cannot read mesh {out}: {m}",
+                                                file=problem.source, key="output.mesh"))

@@ -63,25 +63,6 @@ def read_mesh_file(path: str | Path, fail: Fail) -> meshio.Mesh:
         return _meshio_read(copy, fmt.meshio, lambda m: fail(m.replace(str(copy), str(path))))
 
 
-def check_files(problem) -> None:
-    """Read every mesh a problem names, as training and export will (``pinnsolve check``):
-    the domain mesh with its validation (:func:`~pinnsolve.geometry.mesh.mesh_of`) and
-    ``output.mesh``. Data and reference archives are read by ``load_problem`` already.
-
-    Raises:
-        SpecError: naming ``domain.mesh`` or ``output.mesh``.
-    """
-    from ..errors import SpecError
-    from .mesh import mesh_of
-
-    if problem.domain.mesh is not None:
-        mesh_of(problem)
-    out = problem.settings.output.mesh
-    if out is not None:
-        read_mesh_file(out, lambda m: SpecError(f"cannot read mesh {out}: {m}",
-                                                file=problem.source, key="output.mesh"))
-
-
 def _meshio_read(path: Path, file_format: str, fail: Fail) -> meshio.Mesh:
     """meshio.read, quietly: meshio prints and calls sys.exit on some unreadable files."""
     sink = io.StringIO()

@@ -125,7 +125,7 @@ REFERENCE_ENTRIES = 2_000_000   # points × inputs evaluated at once
 def reference_values(problem: Problem, points: np.ndarray) -> dict[str, np.ndarray] | None:
     """Reference field values at points (N, d) for exact or solver references."""
     ref = problem.reference
-    if ref is None or ref.file:
+    if ref is None or ref.file or ref.data:
         return None
     if ref.solver:
         return SOLVERS[ref.solver](problem, points)
@@ -153,6 +153,11 @@ def reference_data(problem: Problem, sizes: dict[str, int] | None = None
     ref = problem.reference
     if ref is None:
         return None
+    if ref.data:   # validated by the loader
+        names = problem.domain.input_names
+        pts = np.stack([np.asarray(ref.data[n], dtype=float) for n in names], 1)
+        return pts, {f: np.asarray(ref.data[f], dtype=float) for f in problem.fields
+                     if f in ref.data}
     if ref.file:
         arrays = load_npz(ref.file, problem.source, "reference.file")
         names = [n for n in problem.domain.input_names]

@@ -434,17 +434,55 @@ class Run:
             self._model = model
         return self._model
 
-    def predict(self, points) -> np.ndarray:
-        """Field values (n, n_fields) at points (n, n_inputs) (array or tensor)."""
+    def predict(self, points=None, /, **coords) -> "Prediction":
+        """Field values at points, given by coordinate name or as columns.
+
+        ``run.predict(x=xs, t=0.5)`` or ``run.predict({"x": xs, "t": ts})``: arrays (any
+        shape, one shape for all; plain numbers broadcast) by input name, so the column
+        order never matters. ``run.predict(points)``: an (n, n_inputs) array or tensor with
+        the columns in ``problem.domain.input_names`` order (space, then time).
+
+        Returns:
+            A :class:`Prediction`: the (n, n_fields) array it always was, plus
+            ``pred["u"]`` (values in the shape of the given coordinates) and
+            ``pred.fields`` / ``pred.as_dict()``.
+        """
+        from collections.abc import Mapping
+
         from .fields import evaluate
 
-        pts = np.asarray(points.detach().cpu() if isinstance(points, torch.Tensor) else points,
-                         dtype=float)
+        names = self.problem.domain.input_names
+        shape = None
+        if points is None or isinstance(points, Mapping):
+            given = {**(points or {}), **coords}
+            unknown = [n for n in given if n not in names]
+            missing = [n for n in names if n not in given]
+            if unknown or missing:
+                raise RunError(f"predict needs every input coordinate by name ({', '.join(names)})"
+                               + (f"; unknown: {', '.join(map(str, unknown))}" if unknown else "")
+                               + (f"; missing: {', '.join(missing)}" if missing else ""),
+                               path=str(self.path))
+            try:
+                cols = np.broadcast_arrays(*[np.asarray(
+                    given[n].detach().cpu() if isinstance(given[n], torch.Tensor) else given[n],
+                    dtype=float) for n in names])
+            except ValueError:
+                raise RunError("predict: the coordinate arrays have shapes that do not "
+                               f"broadcast together ({', '.join(names)})", path=str(self.path)) from None
+            shape = cols[0].shape
+            pts = np.stack([c.reshape(-1) for c in cols], 1)
+        else:
+            if coords:
+                raise RunError("predict takes points either as one (n, n_inputs) array or by "
+                               "coordinate name, not both", path=str(self.path))
+            pts = np.asarray(points.detach().cpu() if isinstance(points, torch.Tensor) else points,
+                             dtype=float)
         if pts.ndim != 2 or pts.shape[1] != self.problem.domain.n_inputs:
             raise RunError(f"points must have shape (n, {self.problem.domain.n_inputs}) with "
-                           f"columns {', '.join(self.problem.domain.input_names)}",
+                           f"columns {', '.join(names)}",
                            path=str(self.path))
-        return evaluate(self.model(), pts, dtype=self.dtype)
+        values = evaluate(self.model(), pts, dtype=self.dtype)
+        return Prediction.of(values, self.problem.fields, shape)
 
     def export(self, formats=None, grid: dict[str, int] | None = None, mesh=None, *,
                max_grid_points: int | None = None) -> list[Path]:
@@ -474,6 +512,39 @@ class Run:
                 self._dir.clean_stale()
         return write_outputs(problem, self.model(), self.path, formats=formats, sizes=sizes,
                              mesh=mesh, dtype=self.dtype, log=self._dir.read_log())
+
+
+class Prediction(np.ndarray):
+    """Predicted values (n, n_fields), columns in ``fields`` order, also readable by name:
+    ``pred["u"]`` is field u's values in the shape the points were given in."""
+
+    fields: tuple[str, ...] = ()
+    point_shape: tuple[int, ...] | None = None
+
+    @classmethod
+    def of(cls, values: np.ndarray, fields, shape=None) -> "Prediction":
+        out = np.asarray(values).view(cls)
+        out.fields, out.point_shape = tuple(fields), shape
+        return out
+
+    def __array_finalize__(self, obj) -> None:
+        self.fields = getattr(obj, "fields", ())
+        self.point_shape = getattr(obj, "point_shape", None)
+
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            if key not in self.fields:
+                raise KeyError(f"no field {key!r}; fields are {', '.join(self.fields)}")
+            col = np.asarray(self)[:, self.fields.index(key)]
+            return col.reshape(self.point_shape) if self.point_shape is not None else col
+        return np.asarray(self)[key]
+
+    def keys(self) -> tuple[str, ...]:
+        return self.fields
+
+    def as_dict(self) -> dict[str, np.ndarray]:
+        """{field: values}, each in the shape the points were given in."""
+        return {f: self[f] for f in self.fields}
 
 
 def open_run(path: str | Path) -> Run:

@@ -1,4 +1,5 @@
-"""Non-adaptive collocation: random, Sobol, Halton or Latin-hypercube points, fixed or
+"""Non-adaptive collocation: random, Sobol (torch), scrambled Halton or Latin-hypercube
+(``scipy.stats.qmc``) points, fixed or
 redrawn every k steps.
 
 Every sampler follows one small protocol, shared with the adaptive samplers:
@@ -9,10 +10,11 @@ or None, ``update(residual, step, residual_fn)`` after each optimizer step (whic
 """
 from __future__ import annotations
 
-import numpy as np
-import torch
-
+import warnings
 from typing import Callable
+
+import torch
+from scipy.stats import qmc
 
 from ..errors import SolveError
 from ..geometry import RegionGeometry
@@ -20,32 +22,16 @@ from ..geometry import RegionGeometry
 # points (m, d), normals (m, n_space) or None, differentiable=False → |r| (m,)
 ResidualFn = Callable[..., torch.Tensor]
 
-_PRIMES = (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73,
-           79, 83, 89, 97, 101, 103, 107, 109, 113)
-
-
-def _halton(start: int, n: int, k: int, shift: np.ndarray) -> np.ndarray:
-    """Halton points ``start..start+n-1`` in k ≤ 30 dimensions, randomly shifted mod 1."""
-    idx = np.arange(start + 1, start + n + 1, dtype=np.int64)
-    out = np.empty((n, k))
-    for j in range(k):
-        base = _PRIMES[j]
-        value = np.zeros(n)
-        frac = 1.0 / base
-        i = idx.copy()
-        while i.any():
-            value += (i % base) * frac
-            i //= base
-            frac /= base
-        out[:, j] = value
-    return (out + shift) % 1.0
+# torch's SobolEngine supports up to 21201 dimensions; above this many the scrambled Sobol
+# sequence's direction numbers are not worth their memory and plain random points are used.
+MAX_SOBOL_DIM = 1000
 
 
 def _lhs(n: int, k: int, gen: torch.Generator) -> torch.Tensor:
-    """Latin hypercube: one point in each of n strata per dimension."""
-    u = torch.rand(n, k, generator=gen, dtype=torch.float64)
-    perms = torch.stack([torch.randperm(n, generator=gen) for _ in range(k)], 1)
-    return (perms.to(torch.float64) + u) / n
+    """Scrambled Latin hypercube (``scipy.stats.qmc``): one point in each of n strata per
+    dimension. Each draw is seeded from ``gen``, so a restored generator state repeats it."""
+    seed = int(torch.randint(0, 2**62, (1,), generator=gen))
+    return torch.from_numpy(qmc.LatinHypercube(k, scramble=True, rng=seed).random(n))
 
 
 class UnitCube:
@@ -54,13 +40,16 @@ class UnitCube:
     def __init__(self, k: int, method: str, seed: int, dtype: torch.dtype = torch.float64):
         self.k = k
         self.dtype = dtype
-        self.method = method if not (method == "sobol" and k > 1000) and not (
-            method == "halton" and k > len(_PRIMES)) else "uniform"
+        self.method = method
+        if method == "sobol" and k > MAX_SOBOL_DIM:
+            warnings.warn(f"sampling: {k} dimensions exceed the Sobol limit of {MAX_SOBOL_DIM}; "
+                          "using uniform random points instead", stacklevel=2)
+            self.method = "uniform"
         self.seed = seed
         self.gen = torch.Generator().manual_seed(seed)
         self.draws = 0
         self._sobol = None
-        self._shift = np.random.default_rng(seed).random(k)
+        self._halton = None
 
     def draw(self, n: int) -> torch.Tensor:
         if self.method == "sobol":
@@ -69,7 +58,12 @@ class UnitCube:
                 self._sobol.fast_forward(self.draws)
             u = self._sobol.draw(n, dtype=torch.float64)
         elif self.method == "halton":
-            u = torch.from_numpy(_halton(self.draws, n, self.k, self._shift))
+            if self._halton is None:
+                # Scrambled Halton (any dimension): a fixed sequence per seed, so a resume
+                # fast-forwards it to where the checkpoint left off.
+                self._halton = qmc.Halton(self.k, scramble=True, rng=self.seed)
+                self._halton.fast_forward(self.draws)
+            u = torch.from_numpy(self._halton.random(n))
         elif self.method == "lhs":
             u = _lhs(n, self.k, self.gen)
         else:
@@ -83,7 +77,7 @@ class UnitCube:
     def load_state_dict(self, state: dict) -> None:
         self.draws = int(state["draws"])
         self.gen.set_state(state["generator"])
-        self._sobol = None  # rebuilt and fast-forwarded on the next draw
+        self._sobol = self._halton = None  # rebuilt and fast-forwarded on the next draw
 
 
 class RegionSampler:

@@ -17,6 +17,7 @@ from typing import Callable
 import sympy as sp
 
 from ..errors import SpecError
+from .trusted import from_sympy, lookup
 from .symbols import (DiagonalPartial, DiagonalSum, FluxDiv, Laplacian, Normal, RandomNormal,
                       VectorSymbol, expand_flux)
 
@@ -37,11 +38,18 @@ _UNARY = {
     "sqrt": sp.sqrt, "tanh": sp.tanh, "sinh": sp.sinh, "cosh": sp.cosh, "atan": sp.atan,
     "asin": sp.asin, "acos": sp.acos, "Abs": sp.Abs, "abs": sp.Abs, "sign": sp.sign,
     "Heaviside": sp.Heaviside,
+    # Special functions torch evaluates (torch.special); SymPy differentiates them.
+    "erf": sp.erf, "erfc": sp.erfc, "gamma": sp.gamma, "loggamma": sp.loggamma,
+    "lgamma": sp.loggamma, "sinc": sp.sinc,
+    "j0": lambda a: sp.besselj(0, a), "j1": lambda a: sp.besselj(1, a),
+    "i0": lambda a: sp.besseli(0, a), "i1": lambda a: sp.besseli(1, a),
 }
+MAX_BESSEL_ORDER = 8   # besselj(n, x) / besseli(n, x): 0 <= n <= this
 _NARY = {"Max": sp.Max, "Min": sp.Min}
 _CONSTANTS = {"pi": sp.pi, "E": sp.E}
-_OPERATORS = ("diff", "Derivative", "laplacian", "grad", "div", "dot", "dn", "Sum",
-              "Piecewise", "atan2", "Eq", "randn")
+_OPERATORS = ("diff", "Derivative", "laplacian", "grad", "div", "curl", "dot", "dn", "Sum",
+              "Piecewise", "atan2", "Eq", "randn", "besselj", "besseli")
+MAX_VECTOR = 3           # entries of a [a, b, c] vector literal
 MAX_RANDN_INDEX = 10_000_000
 MAX_RANDN_SEED = 2**32 - 1
 RESERVED = frozenset(_UNARY) | frozenset(_NARY) | frozenset(_CONSTANTS) | frozenset(_OPERATORS) | {"dim"}
@@ -50,7 +58,7 @@ _NODE_WORDS = {
     ast.Attribute: "attribute access ('.')", ast.Lambda: "lambda", ast.ListComp: "comprehensions",
     ast.GeneratorExp: "generator expressions", ast.DictComp: "comprehensions",
     ast.SetComp: "comprehensions", ast.Dict: "dict literals", ast.Set: "set literals",
-    ast.List: "list literals", ast.Starred: "'*' unpacking", ast.IfExp: "'if ... else'",
+    ast.Starred: "'*' unpacking", ast.IfExp: "'if ... else'",
     ast.NamedExpr: "':=' assignment", ast.JoinedStr: "strings", ast.Await: "await",
     ast.Yield: "yield", ast.Slice: "slices",
 }
@@ -98,6 +106,11 @@ class _Vec(tuple):
 
     def scale(self, s):
         return _Vec(s * a for a in self)
+
+
+class _Jacobian(tuple):
+    """``grad([u, v])``: one gradient row per component; only ``dot(w, grad([u, v]))``
+    (the convective derivative (w·∇)[u, v]) consumes it."""
 
 
 class _Grad(_Vec):
@@ -203,9 +216,14 @@ class _Parser:
                 raise self.fail(f"total derivative order above {MAX_DIFF_ORDER}", node)
 
     def scalar(self, node: ast.AST, depth: int) -> sp.Expr:
-        value = self.build(node, depth)
+        return self.as_scalar(self.build(node, depth), node)
+
+    def as_scalar(self, value, node: ast.AST) -> sp.Expr:
+        if isinstance(value, _Jacobian):
+            raise self.fail("grad([u, v]) is a matrix; use it as dot(w, grad([u, v]))", node)
         if isinstance(value, _Vec):
-            raise self.fail("grad(...) gives a vector here; use it inside div(...) or dot(...)", node)
+            raise self.fail("grad(...) gives a vector here (as does [a, b]); use it inside "
+                            "div(...), dot(...), curl(...) or as a whole vector equation", node)
         if isinstance(value, sp.logic.boolalg.Boolean) and not isinstance(value, sp.Expr):
             raise self.fail("a comparison can only be a Piecewise condition", node)
         return value
@@ -265,6 +283,8 @@ class _Parser:
     def _UnaryOp(self, node, depth):
         if isinstance(node.op, ast.USub):
             value = self.build(node.operand, depth)
+            if isinstance(value, _Jacobian):
+                self.as_scalar(value, node)
             return value.scale(-1) if isinstance(value, _Vec) else -value
         if isinstance(node.op, ast.UAdd):
             return self.build(node.operand, depth)
@@ -278,6 +298,9 @@ class _Parser:
             return self._power(node, depth)
         left = self.build(node.left, depth)
         right = self.build(node.right, depth)
+        for side, part in ((left, node.left), (right, node.right)):
+            if isinstance(side, _Jacobian):
+                self.as_scalar(side, part)   # raises: a matrix only goes into dot()
         try:
             if isinstance(op, ast.Add):
                 return left + right
@@ -351,6 +374,11 @@ class _Parser:
             raise self.fail("an index must be a Sum index plus or minus an integer", node)
         return s.vector[1][index]
 
+    def _List(self, node, depth):
+        if not 1 <= len(node.elts) <= MAX_VECTOR:
+            raise self.fail(f"a vector [a, b, ...] has 1 to {MAX_VECTOR} components", node)
+        return _Vec(self.scalar(e, depth) for e in node.elts)
+
     def _Tuple(self, node, depth):
         raise self.fail("tuples are only allowed as Sum limits, Piecewise pieces or "
                         "derivative orders", node)
@@ -417,6 +445,22 @@ class _Parser:
         if not (seed.is_Integer and 0 <= int(seed) <= MAX_RANDN_SEED):
             raise self.fail(f"randn() seed must be an integer from 0 to {MAX_RANDN_SEED}", node)
         return RandomNormal(index, seed)
+
+    def _bessel(self, node, args, depth, fn):
+        if len(args) != 2:
+            raise self.fail(f"{fn.__name__}() takes an order and an argument: "
+                            f"{fn.__name__}(0, x)", node)
+        order = self.scalar(args[0], depth)
+        if not (order.is_Integer and 0 <= int(order) <= MAX_BESSEL_ORDER):
+            raise self.fail(f"{fn.__name__}() order must be an integer from 0 to "
+                            f"{MAX_BESSEL_ORDER}", node)
+        return fn(order, self.scalar(args[1], depth))
+
+    def _call_besselj(self, node, args, depth):
+        return self._bessel(node, args, depth, sp.besselj)
+
+    def _call_besseli(self, node, args, depth):
+        return self._bessel(node, args, depth, sp.besseli)
 
     def _call_Eq(self, node, args, depth):
         raise self.fail("Eq(...) is only allowed as a whole equation", node)
@@ -514,7 +558,13 @@ class _Parser:
     def _call_laplacian(self, node, args, depth):
         if len(args) != 1:
             raise self.fail("laplacian() takes one argument", node)
-        expr = self.scalar(args[0], depth)
+        value = self.build(args[0], depth)
+        if isinstance(value, _Vec) and not isinstance(value, _Grad):
+            # the vector Laplacian, component by component
+            return _Vec(self._laplacian(node, v) for v in value)
+        return self._laplacian(node, self.as_scalar(value, args[0]))
+
+    def _laplacian(self, node, expr):
         if expr in self.scope.fields.values():
             if self.scope.vector is not None:
                 return Laplacian(expr, self.scope.vector[0])
@@ -532,11 +582,18 @@ class _Parser:
             raise self.fail("grad() takes one argument", node)
         if self.scope.vector is not None:
             raise self.fail("grad() over a vector coordinate is not supported", node)
-        expr = self._expand_operators(self.scalar(args[0], depth), node)
-        parts = [self._differentiate(expr, [(c, 1)], node) for c in self._spatial(node)]
+        value = self.build(args[0], depth)
+        if isinstance(value, _Vec):
+            return _Jacobian(self._gradient(node, v) for v in value)
+        expr = self._expand_operators(self.as_scalar(value, args[0]), node)
+        parts = self._gradient(node, expr)
         if self.flux and expr in self.scope.fields.values():
             return _Grad.of(parts, expr, sp.Integer(1))
         return _Vec(parts)
+
+    def _gradient(self, node, expr) -> list:
+        expr = self._expand_operators(expr, node)
+        return [self._differentiate(expr, [(c, 1)], node) for c in self._spatial(node)]
 
     def _vector_arg(self, node, arg, depth) -> _Vec:
         value = self.build(arg, depth)
@@ -549,15 +606,41 @@ class _Parser:
             raise self.fail("div() takes one argument", node)
         vec = self._vector_arg(node, args[0], depth)
         coords = self._spatial(node)
+        if len(vec) != len(coords):
+            raise self.fail(f"div() of a {len(vec)}-component vector in {len(coords)} "
+                            "dimensions", node)
         if isinstance(vec, _Grad):
             return FluxDiv(vec.coef, vec.field, *coords)
         return sp.Add(*[self._differentiate(self._expand_operators(v, node), [(c, 1)], node)
                         for v, c in zip(vec, coords)])
 
+    def _call_curl(self, node, args, depth):
+        if len(args) != 1:
+            raise self.fail("curl() takes one argument", node)
+        vec = self._vector_arg(node, args[0], depth)
+        coords = self._spatial(node)
+        if len(vec) != len(coords) or len(coords) not in (2, 3):
+            raise self.fail("curl() takes a 2-component vector in 2-D (giving the scalar "
+                            "∂v/∂x - ∂u/∂y) or a 3-component vector in 3-D", node)
+        d = lambda k, j: self._differentiate(self._expand_operators(vec[k], node),  # noqa: E731
+                                             [(coords[j], 1)], node)
+        if len(coords) == 2:
+            return d(1, 0) - d(0, 1)
+        return _Vec((d(2, 1) - d(1, 2), d(0, 2) - d(2, 0), d(1, 0) - d(0, 1)))
+
     def _call_dot(self, node, args, depth):
         if len(args) != 2:
             raise self.fail("dot() takes two arguments", node)
-        a, b = (self._vector_arg(node, x, depth) for x in args)
+        a = self._vector_arg(node, args[0], depth)
+        b = self.build(args[1], depth)
+        if isinstance(b, _Jacobian):   # dot(w, grad([u, v])): (w·∇) of each component
+            if any(len(row) != len(a) for row in b):
+                raise self.fail("dot(): the vectors have different lengths", node)
+            return _Vec(sp.Add(*[x * y for x, y in zip(a, row)]) for row in b)
+        if not isinstance(b, _Vec):
+            raise self.fail("expected a vector such as grad(u)", node)
+        if len(a) != len(b):
+            raise self.fail("dot(): the vectors have different lengths", node)
         return sp.Add(*[x * y for x, y in zip(a, b)])
 
     def _call_dn(self, node, args, depth):
@@ -684,6 +767,9 @@ def parse_expression(value, scope: Scope, *, file: str | None = None,
     Raises:
         SpecError: on any disallowed construct, naming file, key and token.
     """
+    trusted = lookup(value) if not isinstance(value, sp.Basic) else value
+    if trusted is not None:
+        return from_sympy(trusted, scope, file=file, key=key)
     text = _as_text(value, file, key)
     parser = _Parser(text, scope, file, key, flux)
     result = parser.parse()
@@ -709,8 +795,22 @@ def parse_equation(value, scope: Scope, *, file: str | None = None,
                    key: str | None = None, flux: bool = False) -> sp.Expr:
     """Parse ``lhs = rhs`` (or an expression meaning ``expr = 0``) into ``lhs - rhs``
     (``flux``: as in :func:`parse_expression`)."""
-    if isinstance(value, sp.Equality):
-        return parse_expression(value, scope, file=file, key=key, flux=flux)
+    parts = parse_equation_parts(value, scope, file=file, key=key, flux=flux)
+    if len(parts) != 1:
+        raise SpecError(f"in equation '{_clip(_as_text(value, file, key))}': the equation is a "
+                        f"vector of {len(parts)} components; expected a scalar equation here",
+                        file=file, key=key)
+    return parts[0]
+
+
+def parse_equation_parts(value, scope: Scope, *, file: str | None = None,
+                         key: str | None = None, flux: bool = False) -> list[sp.Expr]:
+    """Parse an equation whose sides may be vectors (``[a, b] = 0``,
+    ``dot([u, v], grad([u, v])) + grad(p) = laplacian([u, v])/Re``): one ``lhs - rhs``
+    per component (a single item for a scalar equation). A scalar 0 on one side matches
+    a vector on the other."""
+    if isinstance(value, sp.Basic) or lookup(value) is not None:
+        return [parse_expression(value, scope, file=file, key=key, flux=flux)]
     text = _as_text(value, file, key)
     if "==" in text:
         raise SpecError(f"in equation '{_clip(text)}': write a single '=' between the two sides",
@@ -730,7 +830,27 @@ def parse_equation(value, scope: Scope, *, file: str | None = None,
     except ValueError:
         raise SpecError(f"in equation '{_clip(text)}': more than one '='; write lhs = rhs",
                         file=file, key=key) from None
-    left = parse_expression(lhs, scope, file=file, key=key, flux=flux)
-    if rhs is None:
-        return left
-    return left - parse_expression(rhs, scope, file=file, key=key, flux=flux)
+    left = _side(lhs, scope, file, key, flux)
+    right = _side(rhs, scope, file, key, flux) if rhs is not None else sp.Integer(0)
+    if isinstance(left, _Vec) or isinstance(right, _Vec):
+        n = len(left) if isinstance(left, _Vec) else len(right)
+        left, right = (side if isinstance(side, _Vec) else
+                       _Vec([side] * n) if side == 0 else None for side in (left, right))
+        if left is None or right is None or len(left) != len(right):
+            raise SpecError(f"in equation '{_clip(text)}': one side is a vector, the other is "
+                            "not a vector of the same length (or 0)", file=file, key=key)
+        return [a - b for a, b in zip(left, right)]
+    return [left - right]
+
+
+def _side(text: str, scope: Scope, file, key, flux):
+    """One side of an equation: a scalar expression or a vector of them."""
+    parser = _Parser(text, scope, file, key, flux)
+    result = parser.parse()
+    if isinstance(result, _Jacobian):
+        raise parser.fail("grad([u, v]) is a matrix; use it as dot(w, grad([u, v]))")
+    if isinstance(result, _Vec):
+        return _Vec(parser.as_scalar(v, None) for v in result)
+    if not isinstance(result, sp.Expr):
+        raise parser.fail("expected a scalar expression, not a condition")
+    return result

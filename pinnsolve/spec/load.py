@@ -13,16 +13,18 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
 from ..errors import SpecError
 from .datafields import load_data_field
-from .expressions import RESERVED, Scope, parse_equation, parse_expression
+from .expressions import RESERVED, Scope, parse_equation, parse_equation_parts, parse_expression
 from .files import load_npz, read_yaml
 from .lint import flow_split, warnings_for
 from .operator import operator_settings
 from .overrides import apply_overrides
 from .plan import plan
 from .safe_open import check_regular, inside
+from .trusted import trusted_objects
 from .problem import (Condition, Domain, Equation, Interval, Observations, Parameter, Problem,
                       Reference, Region, Unknown, VectorCoordinate)
 from .shapes import parse_shape
@@ -58,7 +60,11 @@ def load_problem(source: str | os.PathLike | Mapping, overrides: Iterable[str] =
         SpecError: naming the file, the dotted key and what was expected.
     """
     if isinstance(source, Mapping):
-        return build_problem(_plain(dict(source), Loc("<mapping>")), overrides=overrides)
+        table: dict = {}
+        raw = _plain(dict(source), Loc("<mapping>"), table)
+        with trusted_objects(table):
+            problem = build_problem(raw, overrides=overrides)
+        return dataclasses.replace(problem, trusted=table) if table else problem
     return build_problem(read_yaml(source), source=str(source), overrides=overrides)
 
 
@@ -87,7 +93,9 @@ def build_problem(raw: dict, *, source: str = "<mapping>", overrides: Iterable[s
 
 def rebuild(problem: Problem, overrides: Iterable[str] = ()) -> Problem:
     """``problem`` with more overrides on top of the ones it was loaded with."""
-    return build_problem(problem.raw, source=problem.source, overrides=overrides)
+    with trusted_objects(problem.trusted):
+        out = build_problem(problem.raw, source=problem.source, overrides=overrides)
+    return dataclasses.replace(out, trusted=problem.trusted) if problem.trusted else out
 
 
 def _with_default_phases(raw: dict) -> dict:
@@ -101,19 +109,39 @@ def _with_default_phases(raw: dict) -> dict:
     return raw
 
 
-def _plain(value: Any, loc: Loc):
-    """Turn SymPy objects in a Python mapping into text (they are re-parsed safely)."""
+def _plain(value: Any, loc: Loc, table: dict):
+    """A Python mapping as YAML-like data: each SymPy object becomes its printed text (for
+    ``config.yaml`` and overrides) and is recorded in ``table`` (text → object) so the
+    builder validates the object itself (:mod:`.trusted`), not a re-parse of its text.
+    A Matrix becomes the list of its entries (a vector equation); numpy arrays stay."""
+    if isinstance(value, sp.MatrixBase):
+        return [_plain(v, loc.child(i), table) for i, v in enumerate(value)]
     if isinstance(value, sp.Basic):
-        if isinstance(value, sp.Equality):
-            return f"{sp.sstr(value.lhs)} = {sp.sstr(value.rhs)}"
-        return sp.sstr(value)
+        if isinstance(value, sp.Symbol):
+            return value.name
+        text = (f"{sp.sstr(value.lhs)} = {sp.sstr(value.rhs)}"
+                if isinstance(value, sp.Equality) else sp.sstr(value))
+        table[text] = value
+        return text
     if isinstance(value, sp.FunctionClass):
         return str(value)
+    if isinstance(value, np.ndarray) or type(value).__module__ == "torch":
+        # data arrays become lists of numbers: config.yaml can hold them, the loader
+        # validates them like the arrays of an .npz
+        try:
+            return np.asarray(value.detach().cpu() if hasattr(value, "detach") else value,
+                              dtype=float).tolist()
+        except (TypeError, ValueError):
+            return value   # the builder reports what is wrong with it
     if isinstance(value, dict):
-        return {(_plain(k, loc) if isinstance(k, (sp.Basic, sp.FunctionClass)) else k):
-                _plain(v, loc.child(str(k))) for k, v in value.items()}
+        if isinstance(value.get("fields"), (list, tuple)):   # fields: [u(x, t)] names u
+            value = {**value, "fields": [f.func.__name__ if isinstance(f, AppliedUndef) else f
+                                         for f in value["fields"]]}
+        return {(k.func.__name__ if isinstance(k, AppliedUndef) else
+                 _plain(k, loc, table) if isinstance(k, (sp.Basic, sp.FunctionClass)) else k):
+                _plain(v, loc.child(str(k)), table) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v, loc.child(i)) for i, v in enumerate(value)]
+        return [_plain(v, loc.child(i), table) for i, v in enumerate(value)]
     return value
 
 
@@ -455,14 +483,40 @@ class _Builder:
                     raise self.err(key, "expected {name: ..., equation: ...} or a plain equation")
                 name = self._check_name(item.get("name", name), f"{key}.name")
                 item = item["equation"]
-            expr = parse_equation(item, self.scope, file=self.file, key=key)
-            if not expr.has(*self.scope.fields.values()):
-                raise self.err(key, "the equation does not involve any field")
-            flux = None
+            out += self._equation(name, item, key)
+        return out
+
+    def _equation(self, name: str, item: Any, key: str) -> list[Equation]:
+        """One equation, or one per component of a vector equation (``[a, b] = 0`` in text,
+        a list or Matrix from Python) named ``name_x``, ``name_y``, ... after the spatial
+        coordinates (``name_1``, ... when the length differs)."""
+        if isinstance(item, (list, tuple)):
+            if not 1 <= len(item) <= 3:
+                raise self.err(key, "a vector equation has 1 to 3 components")
+            parts = [parse_equation(v, self.scope, file=self.file, key=f"{key}.{j}")
+                     for j, v in enumerate(item)]
+            texts = [_text(v) for v in item]
+            fluxes = [None] * len(parts)
+        else:
+            parts = parse_equation_parts(item, self.scope, file=self.file, key=key)
+            texts = [_text(item)] * len(parts)
+            fluxes = [None] * len(parts)
             if "div" in _text(item):   # div(c*grad(u)) kept whole for the grid engine
-                flux = parse_equation(item, self.scope, file=self.file, key=key, flux=True)
-                flux = flux if flux.has(FluxDiv) else None
-            out.append(Equation(name, expr, _text(item), flux))
+                fluxes = parse_equation_parts(item, self.scope, file=self.file, key=key,
+                                              flux=True)
+        if len(parts) == 1:
+            suffixes = [""]
+        elif len(parts) == len(self.domain.space):
+            suffixes = [f"_{c.name}" for c in self.domain.space]
+        else:
+            suffixes = [f"_{j + 1}" for j in range(len(parts))]
+        out = []
+        for expr, text, flux, suffix in zip(parts, texts, fluxes, suffixes):
+            if not expr.has(*self.scope.fields.values()):
+                raise self.err(key, f"the equation{' component ' + suffix[1:] if suffix else ''}"
+                                    " does not involve any field")
+            flux = flux if flux is not None and flux.has(FluxDiv) else None
+            out.append(Equation(name + suffix, expr, text, flux))
         return out
 
     def _region(self, where: Any, key: str) -> Region:
@@ -687,9 +741,13 @@ class _Builder:
         if extra:
             raise self.err(key, "a data condition is {data: file.npz, name: ...}")
         path = item["data"]
-        if not isinstance(path, str):
-            raise self.err(f"{key}.data", "expected the path of an .npz file")
-        arrays = load_npz(self._file(path, f"{key}.data"), self.file, f"{key}.data")
+        if isinstance(path, dict):
+            arrays = self._arrays(path, f"{key}.data")
+        elif isinstance(path, str):
+            arrays = load_npz(self._file(path, f"{key}.data"), self.file, f"{key}.data")
+        else:
+            raise self.err(f"{key}.data", "expected the path of an .npz file or a mapping "
+                                          "{coordinate or field: 1-D array}")
         inputs = [c.name for c in self.domain.space] + (
             [self.domain.time.name] if self.domain.time else [])
         if self.domain.vector is not None:
@@ -715,16 +773,53 @@ class _Builder:
         return Observations(name, tuple(map(tuple, pts.tolist())),
                             {f: tuple(v.astype(float).tolist()) for f, v in fields.items()})
 
+    def _arrays(self, value: dict, key: str) -> dict[str, np.ndarray]:
+        """Arrays given in the mapping itself (numpy arrays from Python, lists in YAML):
+        named after an input coordinate or a field, numeric, 1-D, finite, one length."""
+        known = list(self.domain.input_names) + list(self.fields)
+        out = {}
+        total = 0
+        for name, arr in value.items():
+            if name not in known:
+                raise self.err(f"{key}.{name}", f"unknown name; expected coordinates and "
+                                                f"fields: {', '.join(known)}")
+            try:
+                a = np.asarray(arr, dtype=float)
+            except (TypeError, ValueError):
+                raise self.err(f"{key}.{name}", "expected a 1-D array of numbers") from None
+            total += a.size
+            if a.ndim != 1 or total > MAX_DATA_VALUES:
+                raise self.err(f"{key}.{name}", "expected a 1-D array of numbers"
+                               if a.ndim != 1 else f"more than {MAX_DATA_VALUES} values in all")
+            if not np.isfinite(a).all():
+                raise self.err(f"{key}.{name}", "contains NaN or inf")
+            out[name] = a
+        lengths = {n: a.size for n, a in out.items()}
+        if len(set(lengths.values())) > 1:
+            raise self.err(key, f"arrays differ in length: {lengths}")
+        return out
+
     # -- reference and settings -------------------------------------------------------------
     def _reference(self) -> Reference | None:
         raw = self.raw.get("reference")
         if raw is None:
             return None
         if not isinstance(raw, dict) or len(raw) != 1 or next(iter(raw)) not in (
-                "exact", "file", "solver"):
-            raise self.err("reference", "expected one of {exact: {u: expr}}, {file: ref.npz} "
-                                        "or {solver: name}")
+                "exact", "file", "solver", "data"):
+            raise self.err("reference", "expected one of {exact: {u: expr}}, {file: ref.npz}, "
+                                        "{data: {x: array, u: array}} or {solver: name}")
         kind, value = next(iter(raw.items()))
+        if kind == "data":
+            if not isinstance(value, dict):
+                raise self.err("reference.data", "expected {coordinate or field: 1-D array}")
+            arrays = self._arrays(value, "reference.data")
+            missing = [n for n in self.domain.input_names if n not in arrays]
+            if missing or not set(arrays) & set(self.fields):
+                raise self.err("reference.data", f"needs an array per coordinate "
+                               f"({', '.join(self.domain.input_names)}) and at least one field "
+                               f"({', '.join(self.fields)})" +
+                               (f"; missing {', '.join(missing)}" if missing else ""))
+            return Reference(data={n: tuple(a.tolist()) for n, a in arrays.items()})
         if kind == "exact":
             if not isinstance(value, dict):
                 raise self.err("reference.exact", "expected {field: expression}")

@@ -219,11 +219,15 @@ class Unknown:
 
 @dataclass(frozen=True)
 class Reference:
-    """Where the reference solution comes from: exact expressions, a file, or a solver."""
+    """Where the reference solution comes from: exact expressions, a file, arrays, or a
+    solver."""
 
     exact: dict[str, sp.Expr] = field(default_factory=dict)
     file: str | None = None
     solver: str | None = None
+    # arrays given in the problem itself (Python or YAML lists), name → values; inputs
+    # and fields, all one length, validated by the loader
+    data: dict[str, tuple[float, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -243,6 +247,9 @@ class Problem:
     settings: Settings
     source: str = "<mapping>"
     raw: dict = field(default_factory=dict, compare=False, repr=False)
+    # text in ``raw`` → the SymPy object it was printed from (problems built in Python):
+    # a rebuild validates the objects again instead of re-parsing their text
+    trusted: dict = field(default_factory=dict, compare=False, repr=False)
     operator: OperatorSettings | None = None   # set for neural-operator (PINO) problems
     # ``define:`` names and their expressions (already inlined where used; kept for display)
     definitions: dict[str, sp.Expr] = field(default_factory=dict, compare=False)

@@ -15,7 +15,7 @@ from ..io.fields import evaluate
 from ..io.metrics import errors
 from ..io.output import write_outputs, write_point_cloud
 from ..io.run import Run, RunDir, environment
-from ..geometry.mesh_files import check_files
+from ..geometry.mesh import check_files
 from ..spec import Problem, load_problem, rebuild
 from ..spec.meaning import meaning_digest
 from . import acceleration, limits
