@@ -78,3 +78,31 @@ def test_training_threads_accepts_auto_and_numbers_only():
     assert load_problem({**base, "training": {"threads": 2}}).settings.training.threads == 2
     with pytest.raises(SpecError, match="training.threads.*whole number"):
         load_problem({**base, "training": {"threads": "many"}})
+
+
+def test_auto_threads_in_a_solve_reports_its_choice_and_keeps_the_run_reproducible(tmp_path):
+    """``training.threads: auto`` times the real loss at 1 and at the usable CPU count,
+    reports the choice, and leaves random streams as they were: the trained model equals
+    the one of a run pinned to the chosen count."""
+    import copy
+
+    import torch
+
+    import pinnsolve
+    from _problems import HEAT_SOFT
+    raw = copy.deepcopy(HEAT_SOFT)
+    raw.update({"model": {"width": 8, "depth": 2},
+                "sampling": {"interior": 64, "boundary": 16, "initial": 16},
+                "training": {"dtype": "float64", "threads": "auto",
+                             "phases": [{"optimizer": "adam", "steps": 10}]},
+                "output": {"grid": {"x": 5, "t": 3}, "formats": ["npz"]}})
+    events = []
+    auto = pinnsolve.solve(raw, out=tmp_path / "a", callback=lambda e, r: events.append((e, r)))
+    (notice,) = [r for e, r in events if e == "threads"]
+    chosen = notice.data["threads"]
+    assert chosen >= 1 and "torch thread(s)" in notice.message
+    raw["training"]["threads"] = chosen
+    pinned = pinnsolve.solve(raw, out=tmp_path / "b")
+    a, b = (torch.load(r.path / "checkpoints" / "last.pt", weights_only=True)["model"]
+            for r in (auto, pinned))
+    assert all(torch.equal(a[k], b[k]) for k in a)

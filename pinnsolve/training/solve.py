@@ -26,6 +26,7 @@ from .parts import Parts, assemble, resolve_device
 from .pinn import PinnStepper, unbiased_loss
 from .progress import Callback, Notice, silent
 from .stages import refine
+from .threads import choose_threads
 
 
 def prepare(problem: Problem | str | os.PathLike | Mapping, overrides=(), settings=None
@@ -89,7 +90,7 @@ def solve(problem: Problem | str | os.PathLike | Mapping, out: str | os.PathLike
 
         return solve_operator(problem, out, fresh=fresh, callback=callback)
     tr = problem.settings.training
-    if tr.threads:
+    if isinstance(tr.threads, int) and tr.threads:
         torch.set_num_threads(tr.threads)
     device = resolve_device(tr.device)
     dtype = getattr(torch, tr.dtype)
@@ -121,6 +122,8 @@ def _solve_in(problem: Problem, run: RunDir, fresh: bool, callback: Callback | N
     # probes, well under a second) before the first full step allocates.
     limits.check_measured(problem, measure_step_bytes(parts), str(device))
     stepper = PinnStepper(parts, tr, unbiased=unbiased_loss(problem))
+    if tr.threads == "auto" and device.type == "cpu":
+        pick_threads(stepper, callback)
     loop = Loop(stepper, tr, callback)
     if state is not None:
         try:
@@ -156,6 +159,32 @@ def _solve_in(problem: Problem, run: RunDir, fresh: bool, callback: Callback | N
         if not group.is_main:
             return Run(run.path)   # rank 0 writes the outputs and metrics
     return Run(_finish(problem, run, final, stepper.parts, loop, stage_reports, device, dtype))
+
+
+def pick_threads(stepper: PinnStepper, callback: Callback) -> None:
+    """``training.threads: auto``: time a few loss and gradient evaluations at one thread
+    and at the usable CPU count (training/threads.py) and keep the faster; random streams
+    and gradients are left as they were."""
+    rng = torch.get_rng_state()
+    gen = stepper.engine_generator()
+    gen_state = gen.get_state() if gen is not None else None
+
+    def probe():
+        total, _, _ = stepper.losses()
+        total.backward()
+        for p in stepper.params:
+            p.grad = None
+
+    try:
+        choice = choose_threads(probe)
+    finally:
+        torch.set_rng_state(rng)
+        if gen is not None:
+            gen.set_state(gen_state)
+    timed = ", ".join(f"{k}: {1e3 * v:.1f} ms" for k, v in sorted(choice.timings.items()))
+    callback("threads", Notice(f"{choice.threads} torch thread(s)"
+                               + (f" (a step timed at {timed})" if timed else ""),
+                               data={"threads": choice.threads}))
 
 
 def _finish(problem: Problem, run: RunDir, stepper: PinnStepper, first: Parts, loop: Loop,

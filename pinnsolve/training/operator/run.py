@@ -35,7 +35,7 @@ from .stepper import OperatorStepper, assemble_operator, relative_l2
 
 def _device_dtype(problem: Problem) -> tuple[torch.device, torch.dtype]:
     tr = problem.settings.training
-    if tr.threads:
+    if isinstance(tr.threads, int) and tr.threads:   # "auto" is timed for PINN runs only
         torch.set_num_threads(tr.threads)
     return resolve_device(tr.device), getattr(torch, tr.dtype)
 
