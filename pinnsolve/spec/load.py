@@ -60,12 +60,48 @@ def load_problem(source: str | os.PathLike | Mapping, overrides: Iterable[str] =
         SpecError: naming the file, the dotted key and what was expected.
     """
     if isinstance(source, Mapping):
+        _check_mapping(source, Loc("<mapping>"))
         table: dict = {}
         raw = _plain(dict(source), Loc("<mapping>"), table)
         with trusted_objects(table):
             problem = build_problem(raw, overrides=overrides)
         return dataclasses.replace(problem, trusted=table) if table else problem
     return build_problem(read_yaml(source), source=str(source), overrides=overrides)
+
+
+MAX_DEPTH = 64            # nesting of a Python mapping (YAML files have their own limit)
+MAX_INT_DIGITS = 30       # as the expression parser's integer literals
+
+
+def _check_mapping(value: Any, loc: Loc, depth: int = 0, seen: set | None = None) -> None:
+    """A problem mapping from Python is trusted code but may still be malformed: refuse a
+    mapping or list that contains itself, nesting deeper than MAX_DEPTH, one-shot iterables
+    (generators), and integers too long to print, each at its key, before anything copies
+    or prints it."""
+    seen = set() if seen is None else seen
+    if depth > MAX_DEPTH:
+        raise loc.error(f"nested more than {MAX_DEPTH} levels deep")
+    if isinstance(value, (Mapping, list, tuple)):
+        if id(value) in seen:
+            raise loc.error("this mapping or list contains itself")
+        seen.add(id(value))
+        items = value.items() if isinstance(value, Mapping) else enumerate(value)
+        for key, item in items:
+            _check_mapping(item, loc.child(key if isinstance(key, (str, int)) else str(key)),
+                           depth + 1, seen)
+        seen.discard(id(value))
+    elif isinstance(value, (bool, float, str, type(None), np.ndarray, np.generic,
+                            sp.Basic, sp.FunctionClass)):
+        if isinstance(value, sp.Integer) and abs(int(value)).bit_length() > 100:
+            raise loc.error(f"integer with more than {MAX_INT_DIGITS} digits")
+    elif isinstance(value, int):
+        if value.bit_length() > 100:
+            raise loc.error(f"integer with more than {MAX_INT_DIGITS} digits")
+    elif isinstance(value, (set, frozenset)):
+        raise loc.error("expected a list, got a set (sets have no order)")
+    elif hasattr(value, "__iter__") or hasattr(value, "__next__"):
+        raise loc.error(f"expected a list, got a {type(value).__name__} (a one-shot "
+                        "iterable: write list(...))")
 
 
 def build_problem(raw: dict, *, source: str = "<mapping>", overrides: Iterable[str] = ()
@@ -259,6 +295,11 @@ class _Builder:
 
     def _number(self, value: Any, key: str, scope: Scope | None = None) -> tuple[sp.Expr, float]:
         expr = parse_expression(value, scope or self.const_scope, file=self.file, key=key)
+        return expr, self._evaluate(expr, key)
+
+    def _evaluate(self, expr: sp.Expr, key: str) -> float:
+        """The float of a constant expression (already parsed: never printed and parsed
+        again, so 10**30 stays a value, not a 31-digit literal)."""
         if expr.free_symbols:
             raise self.err(key, f"expected a constant, but '{expr}' depends on "
                                 f"{', '.join(sorted(map(str, expr.free_symbols)))}")
@@ -269,7 +310,7 @@ class _Builder:
                                 "(not real, or overflow)") from None
         if not math.isfinite(number):
             raise self.err(key, f"'{expr}' is not finite")
-        return expr, number
+        return number
 
     def _parameters(self) -> list[Parameter]:
         raw = self.raw.get("parameters") or {}
@@ -284,8 +325,7 @@ class _Builder:
             # Parameters may use the ones declared before them.
             scope = Scope(params={p.name: sp.Symbol(p.name) for p in out})
             expr = parse_expression(value, scope, file=self.file, key=key)
-            expr_num = expr.subs({sp.Symbol(p.name): p.value for p in out})
-            _, number = self._number(sp.sstr(expr_num), key)
+            number = self._evaluate(expr.subs({sp.Symbol(p.name): p.value for p in out}), key)
             out.append(Parameter(name, expr, number))
         self.const_scope = Scope(params={p.name: sp.Symbol(p.name) for p in out})
         self._param_values = {sp.Symbol(p.name): p.value for p in out}
@@ -293,7 +333,7 @@ class _Builder:
 
     def _const(self, value: Any, key: str) -> float:
         expr = parse_expression(value, self.const_scope, file=self.file, key=key)
-        return self._number(sp.sstr(expr.subs(self._param_values)), key)[1]
+        return self._evaluate(expr.subs(self._param_values), key)
 
     def _domain(self) -> Domain:
         raw = self.raw["domain"]

@@ -9,6 +9,11 @@ import yaml
 from ..errors import SpecError
 
 MAX_OVERRIDE = 2000
+# Top-level words an override may start with that are never read as a coordinate's name.
+SECTIONS = frozenset({"name", "description", "domain", "time", "fields", "parameters",
+                      "unknowns", "define", "data_fields", "equations", "conditions",
+                      "reference", "model", "derivatives", "sampling", "training", "output",
+                      "limits", "operator"})
 
 
 def parse_value(text: str):
@@ -48,7 +53,10 @@ def apply_overrides(raw: dict, overrides: Iterable[str], *, file: str) -> dict:
         except ValueError as exc:
             raise SpecError(f"override value: {exc}", file=file, key=path) from None
         domain = out.get("domain")
-        if isinstance(domain, dict) and parts[0] in domain and parts[0] not in out:
+        # A section word (limits.max_points) always means the section, even when a
+        # coordinate has the same name; the coordinate is then reached as domain.<name>.
+        if isinstance(domain, dict) and parts[0] in domain and parts[0] not in out \
+                and parts[0] not in SECTIONS:
             parts = ["domain"] + parts
         node = out
         for depth, part in enumerate(parts):
