@@ -199,16 +199,11 @@ def check(problem, device: str = "cpu", *, memory: bool = True) -> Estimate:
                         f"limits.max_grid_points = {lim.max_grid_points}; lower output.grid "
                         "sizes or raise limits.max_grid_points", file=file, key="output.grid")
     if memory and est.budget_bytes is not None and est.step_bytes > est.budget_bytes:
-        biggest = max(est.points, key=est.points.get)
-        key = "sampling.interior" if biggest == "interior" else "sampling.boundary"
-        where = ("limits.max_memory_gb" if lim.max_memory_gb else
-                 f"{HEADROOM:.0%} of the memory available now")
-        raise SpecError(f"one training step needs about {_gb(est.step_bytes)} "
-                        f"({_list(est.points)} points, model {problem.settings.model.depth}×"
-                        f"{problem.settings.model.width}, {problem.settings.training.dtype}), "
-                        f"more than {where} ({_gb(est.budget_bytes)}); lower {key} or "
-                        "model.width, or set limits.max_memory_gb if the estimate is too "
-                        "cautious", file=file, key=key)
+        m = problem.settings.model
+        raise _over_budget(problem, est, est.step_bytes,
+                           f"{_list(est.points)} points, model {m.depth}×{m.width}, "
+                           f"{problem.settings.training.dtype}",
+                           "set limits.max_memory_gb if the estimate is too cautious")
     return est
 
 
@@ -216,17 +211,20 @@ def check_measured(problem, step_bytes: float, device: str = "cpu") -> None:
     """Refuse a run whose *measured* step memory (training/memory.py, after the parts are
     assembled and before the first step) exceeds the budget, naming the key to lower."""
     est = estimate(problem, device)
-    if est.budget_bytes is None or step_bytes <= est.budget_bytes:
-        return
-    lim = problem.settings.limits
+    if est.budget_bytes is not None and step_bytes > est.budget_bytes:
+        raise _over_budget(problem, est, step_bytes, "measured on a few points and scaled "
+                           f"to {_list(est.points)}", "raise limits.max_memory_gb")
+
+
+def _over_budget(problem, est: Estimate, step_bytes: float, how: str, last: str) -> SpecError:
+    """The error for a step above the memory budget, naming the key to lower."""
     biggest = max(est.points, key=est.points.get)
     key = "sampling.interior" if biggest == "interior" else "sampling.boundary"
-    where = ("limits.max_memory_gb" if lim.max_memory_gb else
+    where = ("limits.max_memory_gb" if problem.settings.limits.max_memory_gb else
              f"{HEADROOM:.0%} of the memory available now")
-    raise SpecError(f"one training step needs about {_gb(step_bytes)} (measured on a few "
-                    f"points and scaled to {_list(est.points)}), more than {where} "
-                    f"({_gb(est.budget_bytes)}); lower {key} or model.width, or raise "
-                    "limits.max_memory_gb", file=problem.source, key=key)
+    return SpecError(f"one training step needs about {_gb(step_bytes)} ({how}), more than "
+                     f"{where} ({_gb(est.budget_bytes)}); lower {key} or model.width, or "
+                     f"{last}", file=problem.source, key=key)
 
 
 def _list(points: dict[str, int]) -> str:
