@@ -684,6 +684,206 @@ def run_file_campaign(directory: Path, seed: int, count: int) -> tuple[Campaign,
     return campaign, foreign
 
 
+# -- run-directory states and Python mappings (issue 19) -------------------------------------
+RUN_FILES = ("metrics.json", "env.json", "config.yaml", "metrics.jsonl", "settings.json",
+             "checkpoints/last.pt", "checkpoints/previous.pt", "fields/solution.npz",
+             ".lock", ".pinnsolve-run")
+STATE_ACTIONS = ("show", "export", "predict", "resume")
+TINY_RUN = {"domain": {"x": [0, 1], "t": [0, 0.5]}, "fields": ["u"],
+            "parameters": {"alpha": 0.1}, "equations": ["diff(u, t) = alpha*diff(u, x, 2)"],
+            "conditions": [{"where": "t = 0", "dirichlet": "sin(pi*x)"},
+                           {"where": "boundary", "dirichlet": 0}],
+            "model": {"width": 4, "depth": 1},
+            "sampling": {"interior": 16, "boundary": 4, "initial": 4},
+            "training": {"phases": [{"optimizer": "adam", "steps": 2}], "log_every": 1},
+            "output": {"grid": {"x": 3, "t": 2}, "formats": ["npz"]}}
+
+
+def _damage_run(rng: random.Random, run: Path, outside: Path) -> str:
+    """One or two random damages to a copy of a finished run directory."""
+    labels = []
+    for _ in range(rng.choice((1, 1, 2))):
+        name = rng.choice(RUN_FILES)
+        target = run / name
+        how = rng.choice(("truncate", "garble", "empty", "delete", "fifo", "link-out",
+                          "directory", "dangling-link"))
+        labels.append(f"{name}:{how}")
+        if target.is_dir() and not target.is_symlink():
+            import shutil
+            shutil.rmtree(target)
+        elif target.exists() or target.is_symlink():
+            data = target.read_bytes() if how in ("truncate", "garble") and target.is_file() \
+                else b""
+            target.unlink()
+            if how == "truncate":
+                target.write_bytes(data[: rng.randrange(max(len(data), 1))])
+                continue
+            if how == "garble":
+                target.write_bytes(_mutate_bytes(rng, data))
+                continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if how == "empty":
+            target.write_bytes(b"")
+        elif how == "fifo":
+            os.mkfifo(target)
+        elif how == "link-out":
+            target.symlink_to(outside)
+        elif how == "dangling-link":
+            target.symlink_to(outside.parent / "nowhere" / name.replace("/", "_"))
+        elif how == "directory":
+            target.mkdir()
+    return ", ".join(labels)
+
+
+def state_case(run: Path, action: str) -> Outcome:
+    """``action`` on a damaged run directory: a located error or success, in time."""
+    import pinnsolve
+
+    def go() -> None:
+        if action == "show":
+            r = pinnsolve.open_run(run)
+            r.metrics, r.progress()
+        elif action == "export":
+            pinnsolve.export(run, formats=["npz"])
+        elif action == "predict":
+            pinnsolve.open_run(run).predict([[0.5, 0.1]])
+        else:   # resume the same problem for one more step
+            problem = dict(TINY_RUN, training={**TINY_RUN["training"],
+                                               "phases": [{"optimizer": "adam", "steps": 3}]})
+            pinnsolve.solve(problem, out=run)
+
+    start = time.perf_counter()
+    try:
+        with hard_stop(4 * TIME_LIMIT_S):
+            go()
+        out = Outcome("ok")
+    except Hang:
+        out = Outcome("hang", f"still running after {4 * TIME_LIMIT_S} s")
+    except PinnsolveError as exc:
+        text = str(exc)
+        out = Outcome("error", text[:300]) if text.strip() else Outcome("crash", "empty message")
+    except Exception as exc:  # noqa: BLE001 - anything else is a crash
+        tb = traceback.extract_tb(exc.__traceback__)[-1]
+        out = Outcome("crash", f"{type(exc).__name__}: {str(exc)[:200]} "
+                               f"(at {Path(tb.filename).name}:{tb.lineno})")
+    out.elapsed = time.perf_counter() - start
+    return out
+
+
+def run_state_campaign(directory: Path, seed: int, count: int) -> tuple[Campaign, list]:
+    """``count`` damaged run directories, each shown, exported, predicted or resumed; writes
+    outside the run directory are recorded by the audit hook."""
+    import shutil
+    import tempfile
+
+    import pinnsolve
+
+    sys.addaudithook(_audit_hook)
+    rng = random.Random(seed)
+    clean = directory / "clean"
+    pinnsolve.solve(TINY_RUN, out=clean)
+    outside = directory / "outside.txt"
+    outside.write_text("not yours")
+    code = tuple(sorted({os.path.realpath(p) for p in (sys.prefix, sys.base_prefix,
+                                                       str(ROOT / "pinnsolve"))}))
+    campaign, foreign = Campaign(), []
+    for k in range(count):
+        run = directory / f"run{k}"
+        shutil.copytree(clean, run, symlinks=True)
+        label = _damage_run(rng, run, outside)
+        action = rng.choice(STATE_ACTIONS)
+        # The run directory may be read and written, the temp dir written (private copies).
+        _AUDIT["allowed"] = (str(run.resolve()) + os.sep, str(run.resolve()) + os.sep,
+                             os.path.realpath(tempfile.gettempdir()) + os.sep + "pinnsolve",
+                             *code, "/proc/", "/sys/", "/dev/null", "/dev/urandom")
+        _AUDIT["events"] = []
+        _AUDIT["on"] = True
+        try:
+            out = state_case(run, action)
+        finally:
+            _AUDIT["on"] = False
+        writes = [e for e in _AUDIT["events"] if "write" in str(e) or "outside" in str(e)]
+        if outside.read_text() != "not yours" or writes:
+            foreign.append((label, writes[:3]))
+            out = Outcome("foreign", f"{writes[:2]}", out.elapsed)
+            outside.write_text("not yours")
+        campaign.record(f"case{k} {action} {label}", out, run)
+        shutil.rmtree(run, ignore_errors=True)
+    return campaign, foreign
+
+
+def _odd_value(rng: random.Random, root: dict):
+    """A value a Python caller might put in a problem mapping by mistake."""
+    import numpy as np
+    import sympy as sp
+
+    kind = rng.randrange(12)
+    if kind == 0:
+        return root                                   # the mapping itself
+    if kind == 1:
+        deep = cur = {}
+        for _ in range(rng.choice((50, 70, 500, 3000))):
+            cur["a"] = {}
+            cur = cur["a"]
+        return deep
+    if kind == 2:
+        return (x for x in range(3))
+    if kind == 3:
+        return {1, 2}
+    if kind == 4:
+        return sp.Integer(10) ** rng.choice((29, 31, 500, 5000))
+    if kind == 5:
+        return np.array([np.nan, 1.0, np.inf])
+    if kind == 6:
+        return b"\xff\x00bytes"
+    if kind == 7:
+        return object()
+    if kind == 8:
+        return sp.Symbol(rng.choice(("u", "zz", "__import__", "x")))
+    if kind == 9:
+        return sp.Function("f")(sp.Symbol("x"))
+    if kind == 10:
+        return rng.choice((float("nan"), float("inf"), -0.0, 10 ** 40, True))
+    return [root, 1]
+
+
+def mapping_case(rng: random.Random) -> Outcome:
+    """``load_problem`` of a Python mapping with an odd value planted at a random key."""
+    import copy as _copy
+
+    from pinnsolve.spec import load_problem
+
+    root = _copy.deepcopy(TINY_RUN)
+    paths = [p for p in _paths(root) if p]
+    path = rng.choice(paths)
+    parent = _get(root, path[:-1])
+    parent[path[-1]] = _odd_value(rng, root)
+    start = time.perf_counter()
+    try:
+        with hard_stop(TIME_LIMIT_S):
+            load_problem(root)
+        out = Outcome("ok")
+    except Hang:
+        out = Outcome("hang", f"still running after {TIME_LIMIT_S} s")
+    except PinnsolveError as exc:
+        out = Outcome("error", str(exc)[:300]) if str(exc).strip() else Outcome("crash", "empty")
+    except Exception as exc:  # noqa: BLE001 - anything else is a crash
+        tb = traceback.extract_tb(exc.__traceback__)[-1]
+        out = Outcome("crash", f"{type(exc).__name__}: {str(exc)[:200]} at "
+                               f"{'.'.join(map(str, path))} "
+                               f"({Path(tb.filename).name}:{tb.lineno})")
+    out.elapsed = time.perf_counter() - start
+    return out
+
+
+def run_mapping_campaign(seed: int, count: int) -> Campaign:
+    rng = random.Random(seed)
+    campaign = Campaign()
+    for k in range(count):
+        campaign.record(f"mapping{k}", mapping_case(rng), None)
+    return campaign
+
+
 def main(argv: list[str] | None = None) -> int:
     import tempfile
 
@@ -694,6 +894,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", type=Path, default=Path("runs/fuzz-crashes"))
     ap.add_argument("--files", type=int, default=0,
                     help="also run this many referenced-file cases (meshes, NPZ, FIFOs)")
+    ap.add_argument("--states", type=int, default=0,
+                    help="also run this many damaged run-directory cases (show, export, "
+                         "predict, resume)")
+    ap.add_argument("--mappings", type=int, default=0,
+                    help="also run this many Python-mapping cases")
     args = ap.parse_args(argv)
     seed = args.seed if args.seed is not None else int(time.time()) % 100000
     print(f"mutation fuzzer: seed {seed}, {args.cases} cases over {len(PROBLEM_FILES)} "
@@ -723,6 +928,22 @@ def main(argv: list[str] | None = None) -> int:
               f"crashes {crashes}, hangs {hangs}, foreign reads/writes {len(foreign)}; "
               f"slowest {files.slowest * 1000:.0f} ms; {time.perf_counter() - start:.1f} s")
         bad = bad or bool(files.crashes)
+    if args.states:
+        start = time.perf_counter()
+        with tempfile.TemporaryDirectory() as tmp:
+            states, foreign = run_state_campaign(Path(tmp), seed, args.states)
+        for label, why, _ in states.crashes[:50]:
+            print(f"  CRASH {label}: {why}")
+        print(f"run directories: {states.summary()}; foreign writes {len(foreign)}; "
+              f"{time.perf_counter() - start:.1f} s; peak RSS {_max_rss_mb():.0f} MiB")
+        bad = bad or bool(states.crashes)
+    if args.mappings:
+        start = time.perf_counter()
+        maps = run_mapping_campaign(seed, args.mappings)
+        for label, why, _ in maps.crashes[:50]:
+            print(f"  CRASH {label}: {why}")
+        print(f"Python mappings: {maps.summary()}; {time.perf_counter() - start:.1f} s")
+        bad = bad or bool(maps.crashes)
     return 1 if bad else 0
 
 

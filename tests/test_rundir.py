@@ -149,6 +149,47 @@ def test_a_fifo_as_metrics_log_is_refused_without_blocking(tmp_path):
     assert time.perf_counter() - start < 1.0   # no reader: O_NONBLOCK, not a hang
 
 
+@pytest.mark.parametrize("name", ["config.yaml", "env.json", "metrics.json", "metrics.jsonl"])
+def test_run_files_are_never_read_through_a_link(run_copy, tmp_path, name):
+    """A run file linked to an outside file is refused on read too: show/export/predict
+    must not parse (and echo) a file from elsewhere."""
+    outside = tmp_path / "outside.txt"
+    outside.write_text("secret: not yours\n")
+    (run_copy / name).unlink()
+    (run_copy / name).symlink_to(outside)
+    run = pinnsolve.open_run(run_copy)
+    with pytest.raises(RunError, match="is a symbolic link") as info:
+        if name == "metrics.jsonl":
+            run.progress()
+        elif name == "metrics.json":
+            run.metrics
+        else:
+            run.predict([[0.5, 0.1]])
+    assert str(run_copy / name) in str(info.value) and "not yours" not in str(info.value)
+    result = CliRunner().invoke(app, ["export", str(run_copy), "--npz"])
+    if name != "metrics.json":   # export does not need the metrics of the finished run
+        assert result.exit_code == 4 and "isasymboliclink" in flat(result)
+    assert "Traceback" not in result.output and outside.read_text() == "secret: not yours\n"
+
+
+def test_a_linked_checkpoint_is_not_loaded(run_copy, tmp_path):
+    outside = tmp_path / "last.pt"
+    shutil.copy(run_copy / "checkpoints" / "last.pt", outside)
+    (run_copy / "checkpoints" / "last.pt").unlink()
+    (run_copy / "checkpoints" / "last.pt").symlink_to(outside)
+    with pytest.warns(UserWarning, match="symbolic link"), pytest.raises(RunError):
+        pinnsolve.open_run(run_copy).predict([[0.5, 0.1]])
+
+
+@pytest.mark.parametrize("name", ["metrics.jsonl", "metrics.json", "env.json"])
+def test_a_run_file_that_is_a_directory_is_a_located_error(run_copy, name):
+    (run_copy / name).unlink()
+    (run_copy / name).mkdir()
+    with pytest.raises(RunError, match="not a regular file \\(a directory"):
+        pinnsolve.solve(dict(TINY, training={**TINY["training"], "phases": [
+            {"optimizer": "adam", "steps": 5}]}), out=run_copy)
+
+
 # ------------------------------------------------------------------ 19.4: the lock
 
 def test_second_holder_gets_a_clear_error(tmp_path):

@@ -75,7 +75,8 @@ def decode(path: Path) -> dict:
         CorruptCheckpoint: unreadable, not a pinnsolve checkpoint, or digest mismatch.
     """
     try:
-        with open_checked(path, "checkpoint", CorruptCheckpoint) as fh:  # no FIFO, capped
+        with open_checked(path, "checkpoint", CorruptCheckpoint,  # no FIFO, no link, capped
+                          follow_links=False) as fh:
             state = torch.load(fh, map_location="cpu", weights_only=True)
     except CorruptCheckpoint:
         raise

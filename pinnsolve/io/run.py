@@ -41,10 +41,12 @@ from ..spec.problem import Problem
 from . import checkpoint
 from .atomic import append_text, atomic_write_text, clean_stale, refuse_link, safe_dir
 from .lock import hold, try_hold
+from ..spec.safe_open import read_checked
 
 CHECKPOINT_VERSION = checkpoint.VERSION
 
 
+RUN_FILES = ("config.yaml", "settings.json", "env.json", "metrics.json", "metrics.jsonl")
 MARKER = ".pinnsolve-run"     # written into a run directory pinnsolve created or found empty
 SUBDIRS = ("checkpoints", "stages", "fields", "plots")
 RUN_OUTPUTS = ("checkpoints", "stages", "fields", "plots", "metrics.jsonl", "metrics.json")
@@ -128,6 +130,11 @@ class RunDir:
                 for entry in os.scandir(folder):
                     if entry.is_symlink():
                         refuse_link(Path(entry.path))
+        for name in RUN_FILES:   # a directory or FIFO in a file's place fails now, not after training
+            f = p / name
+            if os.path.lexists(f) and not f.is_file():
+                raise RunError("is not a regular file (a directory, FIFO or device?); remove it",
+                               path=str(f))
         if fresh_dir or (not (p / MARKER).exists() and self.is_run()):
             atomic_write_text(p / MARKER, "pinnsolve run directory: `pinnsolve solve --fresh` "
                               "may clear checkpoints/, stages/, fields/, plots/ and metrics.*\n")
@@ -135,13 +142,13 @@ class RunDir:
     def is_run(self) -> bool:
         """Whether the directory is a pinnsolve run: it holds the marker, or (runs made
         before the marker existed) an ``env.json`` written by pinnsolve."""
-        if (self.path / MARKER).is_file():
+        if _regular(self.path / MARKER):
             return True
-        if not (self.path / "env.json").is_file():   # also: a FIFO would block the read
+        if not _regular(self.path / "env.json"):   # also: a FIFO would block the read
             return False
         try:
-            env = json.loads((self.path / "env.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            env = json.loads(read_run_file(self.path / "env.json"))
+        except (RunError, ValueError):
             return False
         return isinstance(env, dict) and "pinnsolve" in env
 
@@ -268,10 +275,11 @@ class RunDir:
 
     def read_log(self) -> list[dict]:
         p = self.path / "metrics.jsonl"
-        if not p.exists():
+        if not os.path.lexists(p):
             return []
         rows = []
-        for line in p.read_text(encoding="utf-8", errors="replace").splitlines():
+        text = read_run_file(p).decode("utf-8", errors="replace")
+        for line in text.splitlines():
             try:
                 row = json.loads(line)
             except json.JSONDecodeError:
@@ -283,7 +291,7 @@ class RunDir:
 
     def truncate_log(self, step: int) -> None:
         """Drop log rows written after the checkpoint we resume from."""
-        if not (self.path / "metrics.jsonl").exists():
+        if not os.path.lexists(self.path / "metrics.jsonl"):
             return
         rows = [r for r in self.read_log() if r.get("step", 0) <= step]
         atomic_write_text(self.directory() / "metrics.jsonl",
@@ -291,6 +299,26 @@ class RunDir:
 
     def write_metrics(self, metrics: dict) -> None:
         atomic_write_text(self.directory() / "metrics.json", json.dumps(metrics, indent=2))
+
+
+def _regular(path: Path) -> bool:
+    """Whether ``path`` is a regular file itself (a link to one is not)."""
+    try:
+        return path.is_file() and not path.is_symlink()
+    except OSError:
+        return False
+
+
+def read_run_file(path: Path) -> bytes:
+    """The bytes of a run directory's own file (config.yaml, env.json, metrics.json(l)):
+    a regular file, never read through a link (it could point outside), capped in size.
+
+    Raises:
+        RunError: naming the file: missing, a link, a FIFO or directory, or too large.
+    """
+    def fail(message: str) -> RunError:
+        return RunError(message.replace(f"'{path}' ", ""), path=str(path))
+    return read_checked(path, "run", fail, follow_links=False)
 
 
 def _warn(message: str) -> None:
@@ -335,14 +363,10 @@ class Run:
             RunError: naming the file: unreadable, not JSON (cut short?) or not an object.
         """
         p = self.path / name
-        if not p.exists() and not required:
+        if not os.path.lexists(p) and not required:
             return {}
-        if p.exists() and not p.is_file():   # a FIFO would block the read, a device too
-            raise RunError("is not a regular file", path=str(p))
         try:
-            value = json.loads(p.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise RunError(f"cannot read: {exc.strerror or exc}", path=str(p)) from None
+            value = json.loads(read_run_file(p).decode("utf-8"))
         except (ValueError, UnicodeDecodeError) as exc:   # JSONDecodeError is a ValueError
             raise RunError(f"is not valid JSON ({str(exc)[:120]}): the file was cut short or "
                            "edited; `pinnsolve solve` with the same --out rewrites it",
@@ -394,9 +418,15 @@ class Run:
     @property
     def problem(self) -> Problem:
         if self._problem is None:
-            from ..spec import build_problem, read_yaml
+            from ..spec import build_problem
+            from ..spec.files import parse_yaml
 
-            raw = read_yaml(self.path / "config.yaml")
+            config = self.path / "config.yaml"
+            try:
+                text = read_run_file(config).decode("utf-8")
+            except UnicodeDecodeError:
+                raise RunError("is not UTF-8 text", path=str(config)) from None
+            raw = parse_yaml(text, file=str(config))
             self._problem = build_problem(raw, source=self.env.get("source", "<mapping>"))
         return self._problem
 

@@ -99,6 +99,8 @@ def _check_mapping(value: Any, loc: Loc, depth: int = 0, seen: set | None = None
             raise loc.error(f"integer with more than {MAX_INT_DIGITS} digits")
     elif isinstance(value, (set, frozenset)):
         raise loc.error("expected a list, got a set (sets have no order)")
+    elif isinstance(value, (bytes, bytearray)):
+        raise loc.error("expected text, got bytes")
     elif hasattr(value, "__iter__") or hasattr(value, "__next__"):
         raise loc.error(f"expected a list, got a {type(value).__name__} (a one-shot "
                         "iterable: write list(...))")

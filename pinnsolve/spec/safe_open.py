@@ -25,6 +25,7 @@ CAPS: dict[str, int] = {
     "mesh data": 1 << 30,       # binary / HDF5 arrays an XDMF mesh references
     "data": 1 << 31,            # data and reference .npz archives
     "checkpoint": 4 << 30,      # checkpoints/last.pt of a large model with optimizer state
+    "run": 256 << 20,           # config.yaml, env.json, metrics.json(l) of a run directory
 }
 
 Fail = Callable[[str], Exception]
@@ -38,13 +39,18 @@ def _what(mode: int) -> str:
     return next((name for test, name in _KINDS if test(mode)), "not a regular file")
 
 
-def check_regular(path: str | os.PathLike, kind: str, fail: Fail) -> int:
+def check_regular(path: str | os.PathLike, kind: str, fail: Fail, *,
+                  follow_links: bool = True) -> int:
     """Size of ``path`` after checking, without opening it, that it is a regular file
-    within the cap of ``kind``. Raises ``fail(...)`` otherwise."""
+    within the cap of ``kind`` (and, with ``follow_links=False``, not a symbolic link).
+    Raises ``fail(...)`` otherwise."""
     try:
-        info = os.stat(path)
+        info = os.stat(path) if follow_links else os.lstat(path)
     except OSError as exc:
         raise fail(f"cannot read '{path}' ({exc.strerror})") from None
+    if stat.S_ISLNK(info.st_mode):
+        raise fail(f"'{path}' is a symbolic link; pinnsolve never reads a run directory's "
+                   "files through a link (it could point outside): remove the link")
     return _check_info(path, info, kind, fail)
 
 
@@ -59,18 +65,23 @@ def _check_info(path, info: os.stat_result, kind: str, fail: Fail) -> int:
     return info.st_size
 
 
-def open_checked(path: str | os.PathLike, kind: str, fail: Fail) -> BinaryIO:
+def open_checked(path: str | os.PathLike, kind: str, fail: Fail, *,
+                 follow_links: bool = True) -> BinaryIO:
     """Open ``path`` for binary reading: a regular file within the cap of ``kind``.
 
     The path is stat-ed first (nothing is opened that is not a regular file — opening some
     devices has effects), then opened with ``O_NONBLOCK`` (a FIFO swapped in meanwhile does
-    not block the open) and checked again on the descriptor.
+    not block the open) and checked again on the descriptor. ``follow_links=False`` (files
+    of a run directory) refuses a symbolic link, also one swapped in meanwhile
+    (``O_NOFOLLOW``).
 
     Raises:
         whatever ``fail`` builds: missing, not a regular file, or over the cap.
     """
-    check_regular(path, kind, fail)
+    check_regular(path, kind, fail, follow_links=follow_links)
     flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    if not follow_links:
+        flags |= os.O_NOFOLLOW
     try:
         fd = os.open(path, flags)
     except OSError as exc:
@@ -84,11 +95,12 @@ def open_checked(path: str | os.PathLike, kind: str, fail: Fail) -> BinaryIO:
         raise
 
 
-def read_checked(path: str | os.PathLike, kind: str, fail: Fail) -> bytes:
+def read_checked(path: str | os.PathLike, kind: str, fail: Fail, *,
+                 follow_links: bool = True) -> bytes:
     """The bytes of ``path`` through :func:`open_checked`; a file that grows past the cap
     while it is read is refused too."""
     cap = CAPS[kind]
-    with open_checked(path, kind, fail) as fh:
+    with open_checked(path, kind, fail, follow_links=follow_links) as fh:
         try:
             data = fh.read(cap + 1)
         except OSError as exc:
