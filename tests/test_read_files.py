@@ -367,3 +367,25 @@ def test_relative_references_stay_in_the_problem_folder(tmp_path):
         assert info.value.key == "reference.file"
     absolute = str(tmp_path / "outside" / "ref.npz")
     assert load_problem(_problem(folder, reference={"file": absolute})).reference.file == absolute
+
+
+def test_damaged_run_directory_fuzzer_short_campaign(tmp_path):
+    """tests/fuzzing.py's run-directory campaign, 40 seeded damaged runs (files removed,
+    truncated, replaced by links out, FIFOs, directories) shown, exported, predicted and
+    resumed: no crash and no write outside the run directory."""
+    import tests.fuzzing as fz
+
+    campaign, foreign = fz.run_state_campaign(tmp_path, seed=2312, count=40)
+    assert campaign.tried == 40 and not campaign.crashes and not foreign, campaign.crashes
+    assert campaign.counts.get("error", 0) > 5   # the damage is seen, not just survived
+
+
+def test_python_mapping_fuzzer_short_campaign():
+    """tests/fuzzing.py's Python-mapping campaign, 200 seeded odd mappings (bytes, sets,
+    generators, self-containing dicts, huge integers, objects) through pinnsolve.load:
+    every one is loaded or refused with a located error."""
+    import tests.fuzzing as fz
+
+    campaign = fz.run_mapping_campaign(seed=2312, count=200)
+    assert campaign.tried == 200 and not campaign.crashes, campaign.crashes
+    assert campaign.counts.get("error", 0) > 100

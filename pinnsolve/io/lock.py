@@ -31,6 +31,8 @@ LOCK_NAME = ".lock"
 def _open(path: Path) -> int:
     """The lock file's descriptor (created if missing, never through a link or a FIFO)."""
     flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    if os.path.islink(path):   # refused before any open is attempted (O_NOFOLLOW covers a race)
+        raise RunError("is a symbolic link; remove it", path=str(path))
     try:
         fd = os.open(path, flags, 0o666)
     except OSError as exc:
