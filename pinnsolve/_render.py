@@ -79,7 +79,10 @@ def problem_summary(problem, compiled) -> Group:
     head.add_row("domain", ", ".join(coords) + (
         f" ∩ shape ({d.shape.kind})" if d.shape is not None else
         f" ∩ mesh {d.mesh}" if d.mesh is not None else ""))
-    head.add_row("fields", ", ".join(problem.fields))
+    solved = [f for f in problem.fields if f not in problem.unknown_fields]
+    head.add_row("fields", ", ".join(solved) + (
+        f"; unknown fields (inverse): {', '.join(problem.unknown_fields)}"
+        if problem.unknown_fields else ""))
     if problem.parameters:
         head.add_row("parameters", ", ".join(parameter_text(p) for p in problem.parameters))
     if problem.unknowns:
@@ -169,6 +172,9 @@ def imposition(problem) -> dict[str, str]:
     for c in problem.conditions:
         if c.name in imposed:
             out[c.name] = "exactly"
+        elif c.name.startswith("smooth_") and c.field is None and any(
+                c.name.startswith(f"smooth_{f}_") for f in problem.unknown_fields):
+            out[c.name] = "loss (smoothness of an unknown field)"
         elif c.kind == "data" or c.points is not None or c.region.kind == "interior":
             out[c.name] = "loss (observations)"
         elif c.kind in ("neumann", "robin"):
@@ -263,7 +269,7 @@ def check_event(problem, compiled) -> dict:
     inputs = tuple(n.split("[")[0] for n in d.input_names)
     return {"event": "check", "ok": True, "problem": problem.name, "file": problem.source,
             "inputs": list(d.input_names), "time": d.time.name if d.time is not None else None,
-            "fields": list(problem.fields),
+            "fields": list(problem.fields), "unknown_fields": list(problem.unknown_fields),
             "parameters": {p.name: p.value for p in problem.parameters},
             "terms": [{"name": t.name, "where": _where(t.region),
                        "residual": readable(by_name[t.name]) if t.name in by_name else t.text,

@@ -212,7 +212,9 @@ class _Builder:
         self.parameters = self._parameters()
         self.domain = self._domain()
         self.fields = self._fields()
+        self.unknown_fields: dict[str, float] = {}   # name → smoothness weight
         self.unknowns = self._unknowns()
+        self.fields += list(self.unknown_fields)   # a field unknown is an output of the model
         names = [c.name for c in self.domain.space] + list(self.fields)
         names += [p.name for p in self.parameters] + [u.name for u in self.unknowns]
         names += [self.domain.vector.name] if self.domain.vector else []
@@ -244,6 +246,7 @@ class _Builder:
         self._defines(names)
         equations = self._equations()
         conditions, periodic, observations = self._conditions()
+        conditions += self._smoothing_terms()
         reference = self._reference()
         settings = self._settings()
         operator = None
@@ -273,7 +276,8 @@ class _Builder:
                        equations=tuple(equations), conditions=tuple(conditions),
                        periodic=tuple(periodic), observations=tuple(observations),
                        reference=reference, settings=settings, source=self.file, raw=self.raw,
-                       operator=operator, definitions=self.definitions)
+                       operator=operator, definitions=self.definitions,
+                       unknown_fields=tuple(self.unknown_fields))
 
     # -- names ------------------------------------------------------------------------------
     def _check_name(self, name: Any, key: str) -> str:
@@ -443,6 +447,9 @@ class _Builder:
             key = f"unknowns.{name}"
             self._check_name(name, key)
             true = None
+            if isinstance(spec, dict) and "field" in spec:
+                self.unknown_fields[name] = self._unknown_field(name, spec, key)
+                continue
             if isinstance(spec, dict):
                 # 'exact', not 'true': YAML reads a bare `true:` key as a boolean.
                 extra = set(spec) - {"initial", "exact"}
@@ -453,6 +460,42 @@ class _Builder:
                 spec = spec["initial"]
             out.append(Unknown(name, self._const(spec, f"{key}.initial" if true is not None else key),
                                true))
+        return out
+
+    def _unknown_field(self, name: str, spec: dict, key: str) -> float:
+        """``{field: true, smooth: weight}``: an unknown coefficient field a(x, y); returns
+        the weight of its smoothness term (0: none)."""
+        extra = set(spec) - {"field", "smooth"}
+        if extra:
+            raise self.err(f"{key}.{sorted(map(str, extra))[0]}",
+                           "unknown key; a field unknown is {field: true, smooth: weight "
+                           "(optional)}; give its exact values under reference.exact")
+        if spec["field"] is not True:
+            raise self.err(f"{key}.field", "expected true (a scalar unknown is written "
+                                           "{initial: number})")
+        if name in self.fields:
+            raise self.err(key, f"'{name}' is already a field")
+        if self.domain.vector is not None:
+            raise self.err(key, "field unknowns need scalar spatial coordinates")
+        smooth = self._const(spec.get("smooth", 0), f"{key}.smooth")
+        if not 0 <= smooth < 1e6:
+            raise self.err(f"{key}.smooth", f"expected a weight >= 0, got {smooth:g}")
+        return smooth
+
+    def _smoothing_terms(self) -> list[Condition]:
+        """For each field unknown with ``smooth: w``: the interior terms √w·∂a/∂x_i = 0, so
+        the loss adds w·mean|∇a|² (spatial gradient) — the smoothest field the data allow."""
+        out = []
+        for name, weight in self.unknown_fields.items():
+            if weight <= 0:
+                continue
+            key = f"unknowns.{name}.smooth"
+            region = self._region("interior", key)
+            a = self.scope.fields[name]
+            for c in self.domain.space:
+                term = sp.sqrt(sp.nsimplify(weight)) * sp.Derivative(a, c.symbol)
+                out.append(Condition(f"smooth_{name}_{c.name}", region, term,
+                                     f"sqrt({weight:g})*diff({name}, {c.name}) = 0", "equation"))
         return out
 
     def _data_fields(self, taken: list[str]) -> dict[str, sp.Expr]:

@@ -253,6 +253,9 @@ class Problem:
     operator: OperatorSettings | None = None   # set for neural-operator (PINO) problems
     # ``define:`` names and their expressions (already inlined where used; kept for display)
     definitions: dict[str, sp.Expr] = field(default_factory=dict, compare=False)
+    # unknowns that are fields (``unknowns: {a: {field: true}}``): extra outputs of the
+    # network, listed in ``fields`` too, determined by the equations and data alone
+    unknown_fields: tuple[str, ...] = ()
 
     @property
     def field_functions(self) -> dict[str, sp.Expr]:
