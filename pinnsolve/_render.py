@@ -175,6 +175,8 @@ def imposition(problem) -> dict[str, str]:
         elif c.name.startswith("smooth_") and c.field is None and any(
                 c.name.startswith(f"smooth_{f}_") for f in problem.unknown_fields):
             out[c.name] = "loss (smoothness of an unknown field)"
+        elif c.name.startswith("steady_") and c.name[7:] in problem.unknown_fields:
+            out[c.name] = "loss (an unknown field is constant in time)"
         elif c.kind == "data" or c.points is not None or c.region.kind == "interior":
             out[c.name] = "loss (observations)"
         elif c.kind in ("neumann", "robin"):

@@ -91,3 +91,15 @@ def test_check_shows_the_unknown_field(tmp_path):
     assert how["bc_a"] == "exactly"
     result = CliRunner().invoke(app, ["check", str(path)])
     assert "unknown fields (inverse): a" in result.output
+
+
+def test_a_field_unknown_of_a_time_dependent_problem_is_held_constant_in_time():
+    heat = {"domain": {"x": [0, 1], "t": [0, 1]}, "fields": ["u"],
+            "unknowns": {"k": {"field": True}},
+            "equations": ["diff(u, t) = diff(k*diff(u, x), x)"],
+            "conditions": [{"where": "interior", "name": "obs", "points": 100,
+                            "equation": "u = exp(-t)*sin(pi*x)"}]}
+    p = pinnsolve.load_problem(heat)
+    steady = [c for c in p.conditions if c.name == "steady_k"]
+    t = p.domain.time.symbol
+    assert len(steady) == 1 and steady[0].expr == sympy.Derivative(p.field_functions["k"], t)

@@ -484,14 +484,19 @@ class _Builder:
 
     def _smoothing_terms(self) -> list[Condition]:
         """For each field unknown with ``smooth: w``: the interior terms √w·∂a/∂x_i = 0, so
-        the loss adds w·mean|∇a|² (spatial gradient) — the smoothest field the data allow."""
+        the loss adds w·mean|∇a|² (spatial gradient) — the smoothest field the data allow;
+        with time, also ∂a/∂t = 0 (the network sees t, the coefficient must not vary in it)."""
         out = []
         for name, weight in self.unknown_fields.items():
-            if weight <= 0:
-                continue
-            key = f"unknowns.{name}.smooth"
+            key = f"unknowns.{name}"
             region = self._region("interior", key)
             a = self.scope.fields[name]
+            t = self.domain.time
+            if t is not None:   # a coefficient field does not change in time: ∂a/∂t = 0
+                out.append(Condition(f"steady_{name}", region, sp.Derivative(a, t.symbol),
+                                     f"diff({name}, {t.name}) = 0", "equation"))
+            if weight <= 0:
+                continue
             for c in self.domain.space:
                 term = sp.sqrt(sp.nsimplify(weight)) * sp.Derivative(a, c.symbol)
                 out.append(Condition(f"smooth_{name}_{c.name}", region, term,
