@@ -65,6 +65,16 @@ class Primitive:
     def boundary(self, u: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         raise NotImplementedError
 
+    # Named sides (spec/shapes.py::side_names gives their names in this numbering).
+    def side_index(self, x: torch.Tensor) -> torch.Tensor:
+        """(n,) index of the side nearest to each boundary point x (own frame)."""
+        raise NotImplementedError(f"{type(self).__name__} has no named sides")
+
+    def side_adf(self, k: int, x: torch.Tensor) -> torch.Tensor:
+        """A smooth function vanishing on side k's supporting line or surface, positive on
+        the primitive's side of it (own frame)."""
+        raise NotImplementedError(f"{type(self).__name__} has no named sides")
+
 
 def _t(values, like: torch.Tensor) -> torch.Tensor:
     return torch.as_tensor(values, dtype=like.dtype, device=like.device)
@@ -106,6 +116,16 @@ class Box(Primitive):
         pts = pts * (1 - onehot) + side * onehot
         sign = torch.where(high, 1.0, -1.0).to(u.dtype)
         return pts, onehot * sign[:, None]
+
+    def _face_gaps(self, x):
+        lo, hi = _t(self.lo, x), _t(self.hi, x)
+        return torch.cat([x - lo, hi - x], 1)          # (n, 2d): faces lo_0.., hi_0..
+
+    def side_index(self, x):
+        return self._face_gaps(x).abs().argmin(1)
+
+    def side_adf(self, k, x):
+        return self._face_gaps(x)[:, k]
 
 
 class Sphere(Primitive):
@@ -183,8 +203,12 @@ class Polygon(Primitive):
         v = [tuple(p) for p in vertices]
         area2 = sum(v[i][0] * v[(i + 1) % len(v)][1] - v[(i + 1) % len(v)][0] * v[i][1]
                     for i in range(len(v)))
+        n = len(v)
+        # edge j of the stored vertices is the user's edge self.user_edge[j]
+        self.user_edge = list(range(n))
         if area2 < 0:
             v = v[::-1]        # counter-clockwise: the inside is on the left of each edge
+            self.user_edge = [(n - 2 - j) % n for j in range(n)]
         self.v = torch.tensor(v, dtype=torch.float64)
         self.dim, self.boundary_dims = 2, 1
         e = torch.roll(self.v, -1, 0) - self.v
@@ -227,6 +251,19 @@ class Polygon(Primitive):
         n = torch.stack([e[k, 1], -e[k, 0]], 1) / lengths[k, None]
         return pts, n
 
+    def side_index(self, x):
+        a, e = self._edges(x)
+        w = x[:, None, :] - a[None]
+        t = ((w * e).sum(2) / (e * e).sum(1)).clamp(0, 1)
+        nearest = (w - t[..., None] * e).norm(dim=2).argmin(1)
+        return torch.as_tensor(self.user_edge, device=x.device)[nearest]
+
+    def side_adf(self, k, x):
+        j = self.user_edge.index(k)
+        a, e = self._edges(x)
+        normal_in = torch.stack([-e[j, 1], e[j, 0]]) / e[j].norm()
+        return ((x - a[j]) * normal_in).sum(1)
+
 
 class Cylinder(Primitive):
     """Circular cylinder of radius r and height h about c, axis along the third coordinate."""
@@ -261,6 +298,17 @@ class Cylinder(Primitive):
         n_side = torch.stack([torch.cos(th), torch.sin(th), zero], 1)
         n_cap = torch.stack([zero, zero, torch.where(top, 1.0, -1.0).to(u.dtype)], 1)
         return pts, torch.where(on_side[:, None], n_side, n_cap)
+
+    def _gaps(self, x):
+        y = x - _t(self.c, x)
+        return torch.stack([(self.r ** 2 - (y[:, :2] ** 2).sum(1)) / (2 * self.r),
+                            self.h / 2 + y[:, 2], self.h / 2 - y[:, 2]], 1)   # side, bottom, top
+
+    def side_index(self, x):
+        return self._gaps(x).abs().argmin(1)
+
+    def side_adf(self, k, x):
+        return self._gaps(x)[:, k]
 
 
 def _primitive(s: Shape) -> Primitive:
@@ -321,12 +369,20 @@ class Leaf:
         r = self.rot.to(p)
         return p @ r.T + self.shift.to(p), n @ r.T
 
+    def side_index(self, x):
+        return self.prim.side_index(self.local(x))
+
+    def side_adf(self, k, x):
+        return self.prim.side_adf(k, self.local(x))
+
 
 class Solid:
     """A CSG tree of :class:`Leaf` primitives (module docstring)."""
 
-    def __init__(self, shape: Shape, dim: int):
+    def __init__(self, shape: Shape, dim: int, coords: list[str] | None = None):
         self.dim = dim
+        self.coords = list(coords or "xyz"[:dim])
+        self.shape = shape
         self.leaves: list[Leaf] = []
         self.signs: list[float] = []   # +1: the leaf's inside is the solid's side, −1: a hole
         self.tree = self._build(shape, torch.eye(dim, dtype=torch.float64),
@@ -381,17 +437,36 @@ class Solid:
             return None
         return self._eval(self.tree, x, "adf")
 
+    def side(self, label: str) -> tuple[int, int]:
+        """(leaf index, side number) of a side label ``name.side`` (validated by the spec:
+        exactly one primitive carries the name)."""
+        from ..spec.shapes import side_names
+
+        tag, _, side = label.partition(".")
+        ((i, leaf_shape),) = [(i, s) for i, (t, s) in enumerate(self.shape.leaves()) if t == tag]
+        return i, side_names(leaf_shape, self.coords).index(side)
+
+    def sides_of(self, tag: str) -> tuple[str, ...]:
+        """Side labels ``tag.side`` of the primitive named ``tag``."""
+        return tuple(f"{tag}.{s}" for s in self.shape.sides(self.coords).get(tag, ()))
+
     def adf_of(self, tags: set) -> Callable[[torch.Tensor], torch.Tensor] | None:
         """A smooth function vanishing on the boundary parts of the primitives tagged
-        ``tags``: the R-conjunction of their distances, each signed to be positive on the
-        solid's side (a hole's distance is negated). Positive in the solid only if those
-        primitives' boundaries do not pass through it; callers check that. None if a
-        primitive has no smooth distance."""
-        chosen = [(leaf, sign) for leaf, sign in zip(self.leaves, self.signs) if leaf.tag in tags]
-        if not chosen or any(leaf.prim.adf(torch.zeros(1, self.dim, dtype=torch.float64)) is None
-                             for leaf, _ in chosen):
+        ``tags`` (and on the sides ``name.side`` among them): the R-conjunction of their
+        distances, each signed to be positive on the solid's side (a hole's distance is
+        negated). Positive in the solid only if those primitives' boundaries do not pass
+        through it; callers check that. None if a primitive has no smooth distance."""
+        chosen = [(leaf.adf, sign) for leaf, sign in zip(self.leaves, self.signs)
+                  if leaf.tag in tags]
+        if any(f(torch.zeros(1, self.dim, dtype=torch.float64)) is None for f, _ in chosen):
             return None
-        return lambda x: _fold(r_and, [sign * leaf.adf(x) for leaf, sign in chosen])
+        for label in sorted(t for t in tags if isinstance(t, str) and "." in t):
+            i, k = self.side(label)
+            chosen.append((lambda x, leaf=self.leaves[i], k=k: leaf.side_adf(k, x),
+                           self.signs[i]))
+        if not chosen:
+            return None
+        return lambda x: _fold(r_and, [sign * f(x) for f, sign in chosen])
 
     def _eval(self, node, x, what):
         kind, arg = node

@@ -32,7 +32,7 @@ def solid_of(problem: Problem) -> Solid:
         SpecError: the shape reaches outside the ranges of its coordinates.
     """
     d = problem.domain
-    solid = Solid(d.shape, len(d.space))
+    solid = Solid(d.shape, len(d.space), [c.name for c in d.space])
     check_extent(problem, solid.extent_lo, solid.extent_hi, "shape", 1e-5)
     return solid
 
@@ -63,8 +63,17 @@ class ShapeGeometry:
         self.has_normals = kind == "boundary"
         if kind == "boundary":
             leaves = self.solid.leaves
-            self.chosen = [i for i, leaf in enumerate(leaves)
-                           if region.piece is None or leaf.tag in region.piece]
+            # leaf → the sides it may use (None: all); a label name.side selects one side
+            self.sides: dict[int, list[int] | None] = {}
+            for i, leaf in enumerate(leaves):
+                if region.piece is None or leaf.tag in region.piece:
+                    self.sides[i] = None
+            for label in region.piece or ():
+                if isinstance(label, str) and "." in label:
+                    i, k = self.solid.side(label)
+                    if i not in self.sides or self.sides[i] is not None:
+                        self.sides[i] = (self.sides.get(i) or []) + [k]
+            self.chosen = sorted(self.sides)
             m = torch.tensor([leaves[i].prim.measure for i in self.chosen], dtype=torch.float64)
             self.cum = torch.cumsum(m / m.sum(), 0)
             space_dims = 1 + max(leaves[i].prim.boundary_dims for i in self.chosen)
@@ -133,6 +142,9 @@ class ShapeGeometry:
             with torch.no_grad():
                 sign, valid = self._orient(p.detach().to(torch.float64),
                                            n.detach().to(torch.float64), i)
+                if self.sides[i] is not None:   # only the named sides of this primitive
+                    side = leaf.side_index(p.detach().to(torch.float64))
+                    valid &= torch.isin(side, torch.as_tensor(self.sides[i], device=side.device))
             pts = pts.index_put((rows,), p)
             normals = normals.index_put((rows,), n * sign.to(n)[:, None])
             ok[rows] = valid

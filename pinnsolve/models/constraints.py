@@ -162,7 +162,8 @@ def _plan_shaped(problem: Problem, columns: Columns):
     if domain.mesh is not None:
         return [], set(), ["mesh domain: Dirichlet conditions imposed through the loss"]
     solid = solid_of(problem)
-    tags = {leaf.tag for leaf in solid.leaves}
+    atoms = _atoms(problem, solid)
+    tags = atoms({leaf.tag for leaf in solid.leaves})
     values = {sp.Symbol(p.name): p.value for p in problem.parameters}
     out, imposed = [], set()
     for col, field in enumerate(problem.fields):
@@ -171,14 +172,14 @@ def _plan_shaped(problem: Problem, columns: Columns):
                and (g := _dirichlet_value(c, field)) is not None]
         initial = [(c, g) for c in problem.conditions if c.region.kind == "initial"
                    and (g := _dirichlet_value(c, field)) is not None]
-        covered = set().union(*[tags if c.region.piece is None else set(c.region.piece)
+        covered = set().union(*[tags if c.region.piece is None else atoms(c.region.piece)
                                 for c, _ in bcs]) if bcs else set()
         exprs = {g for _, g in bcs}
         distance = blended = None
         if bcs and len(exprs) == 1:
             distance = _shaped_distance(problem, solid, covered, tags)
         elif bcs:
-            blended = _part_blend(problem, solid, bcs, tags, columns)
+            blended = _part_blend(problem, solid, bcs, tags, columns, atoms)
             if blended is not None:
                 distance = _shaped_distance(problem, solid, covered, tags)
                 blended = blended if distance is not None else None
@@ -312,10 +313,25 @@ def _corner_notes(field: str, faces: dict, domain, problem: Problem) -> list[str
     return notes
 
 
-def _part_blend(problem: Problem, solid, bcs, tags: set, columns: Columns):
+def _atoms(problem: Problem, solid):
+    """labels → the boundary pieces they cover, as disjoint atoms: a name whose sides some
+    condition selects (``outer.x_min``) stands for all of its sides, so that ``outer`` and
+    ``outer.x_min`` are seen to overlap and the rest of ``outer`` can be named."""
+    split = {label.partition(".")[0] for c in problem.conditions if c.region.piece
+             for label in c.region.piece if "." in str(label)}
+
+    def expand(labels) -> set:
+        out = set()
+        for label in labels:
+            out |= set(solid.sides_of(label)) if label in split else {label}
+        return out
+    return expand
+
+
+def _part_blend(problem: Problem, solid, bcs, tags: set, columns: Columns, atoms):
     """Blend of per-part data on a CSG domain, or None when the parts overlap or a part's
     distance is not positive off that part (see :func:`_shaped_distance`)."""
-    parts = [tags if c.region.piece is None else set(c.region.piece) for c, _ in bcs]
+    parts = [tags if c.region.piece is None else atoms(c.region.piece) for c, _ in bcs]
     if sum(len(p) for p in parts) != len(set().union(*parts)):
         return None          # two conditions on one part: no single datum to impose
     data, dists = [], []

@@ -698,10 +698,22 @@ class _Builder:
         known = shape.names()
         if not isinstance(names, list) or not names:
             raise self.err(f"{key}.boundary", "expected a name or a list of names")
+        sides = shape.sides([c.name for c in self.domain.space])
         for n in names:
-            if n not in known:
-                raise self.err(f"{key}.boundary", f"no part of the shape is named {n!r}; "
+            if not isinstance(n, str):
+                raise self.err(f"{key}.boundary", f"expected a name, got {n!r}")
+            base, dot, side = n.partition(".")
+            if base not in known:
+                raise self.err(f"{key}.boundary", f"no part of the shape is named {base!r}; "
                                f"names: {', '.join(sorted(known)) or 'none (add name: ...)'}")
+            if dot and base not in sides:
+                raise self.err(f"{key}.boundary", f"'{base}' has no named sides: only a name "
+                               "carried by exactly one rectangle, box, polygon or cylinder has "
+                               "(a disk, ellipse or ball has one side; a name on a group names "
+                               "several primitives)")
+            if dot and side not in sides[base]:
+                raise self.err(f"{key}.boundary", f"'{base}' has no side {side!r}; its sides: "
+                               f"{', '.join(sides[base])}")
         return Region("boundary", piece=tuple(sorted(set(names))))
 
     def _scope_for(self, region: Region) -> Scope:

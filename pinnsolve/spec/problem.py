@@ -146,7 +146,7 @@ class Region:
             return "point_" + "_".join(f"{v:g}" for v in self.point).replace("-", "m") \
                 .replace(".", "p").replace("+", "")
         if self.piece:
-            return "boundary_" + "_".join(self.piece)
+            return "boundary_" + "_".join(self.piece).replace(".", "_")
         if self.kind == "face":
             return f"{self.coord}_{'min' if self.side == 'lo' else 'max'}"
         return self.kind

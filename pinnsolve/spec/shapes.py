@@ -17,7 +17,8 @@ radii}``, ``polygon {points}``; (3-D): ``box {min, max}``, ``ball {center, radiu
 nodes. ``rotate`` is an angle in radians about the origin (2-D) or ``[ax, ay, az]`` angles
 about the coordinate axes applied x, then y, then z (3-D); ``translate`` is a vector applied
 after the rotation. ``name`` tags the boundary of a node (and of the nodes below it that
-have no name of their own), so conditions can select it: ``where: {boundary: hole}``.
+have no name of their own), so conditions can select it: ``where: {boundary: hole}``;
+``where: {boundary: outer.x_min}`` selects one side of a named primitive (:func:`side_names`).
 """
 from __future__ import annotations
 
@@ -57,6 +58,40 @@ class Shape:
         for c in self.children:
             out |= c.names()
         return out
+
+    def leaves(self, tag: str | None = None) -> list[tuple[str | None, "Shape"]]:
+        """(boundary tag, primitive) of every leaf, depth first, in the order the geometry
+        builds them: a primitive's tag is its own name or its nearest named ancestor's."""
+        tag = self.name or tag
+        if not self.children:
+            return [(tag, self)]
+        return [leaf for c in self.children for leaf in c.leaves(tag)]
+
+    def sides(self, coords: list[str]) -> dict[str, tuple[str, ...]]:
+        """Names whose sides can be selected (``{boundary: outer.x_min}``) → side names: a
+        name carried by exactly one primitive that has sides (rectangle, box, polygon,
+        cylinder)."""
+        leaves = self.leaves()
+        out = {}
+        for tag in {t for t, _ in leaves if t}:
+            mine = [s for t, s in leaves if t == tag]
+            if len(mine) == 1 and side_names(mine[0], coords):
+                out[tag] = side_names(mine[0], coords)
+        return out
+
+
+def side_names(shape: Shape, coords: list[str]) -> tuple[str, ...]:
+    """The sides of a primitive, in the order the geometry numbers them: a rectangle or box
+    has ``x_min, y_min[, z_min], x_max, ...`` (its own axes, before any rotation), a polygon
+    ``edge0`` (from vertex 0 to vertex 1), ``edge1``, ..., a cylinder ``side, bottom, top``
+    (along its axis, the third coordinate); disks, ellipses and balls have none."""
+    if shape.kind in ("rectangle", "box"):
+        return tuple(f"{c}_min" for c in coords) + tuple(f"{c}_max" for c in coords)
+    if shape.kind == "polygon":
+        return tuple(f"edge{k}" for k in range(len(shape.param("points"))))
+    if shape.kind == "cylinder":
+        return ("side", "bottom", "top")
+    return ()
 
 
 def parse_shape(raw: Any, dim: int, key: str, file: str, const: Callable[[Any, str], float]
