@@ -230,6 +230,36 @@ def test_dirichlet_form_of_the_initial_condition_is_accepted():
     np.testing.assert_allclose(got, direct, rtol=0, atol=1e-11)
 
 
+@pytest.mark.parametrize("equation", [
+    "diff(u, t) = d*diff(u, x, 2) - 5*u**3 + 5*u",
+    "2*diff(u, t) - 2*d*diff(u, x, 2) = 10*(u - u**3)",
+])
+def test_coefficients_are_read_from_the_equation_as_written(equation):
+    """No parameter names are required: D and k come from the equation itself."""
+    mapping = {"domain": {"x": [-1, 1], "t": [0, 0.2]}, "fields": ["u"],
+               "parameters": {"d": "1e-3"}, "equations": [equation],
+               "conditions": [{"periodic": "x"}, {"where": "t = 0", "dirichlet": "sin(pi*x)/2"}]}
+    x = np.linspace(-1, 1, 50)
+    points = np.stack([x, np.full_like(x, 0.2)], 1)
+    got = SOLVERS["allen_cahn_spectral"](load_problem(mapping), points)["u"]
+    direct = allen_cahn_etdrk4(x, points[:, 1], D=1e-3, k=5, lo=-1, hi=1, t_end=0.2,
+                               u0=lambda y: np.sin(np.pi * y) / 2)
+    np.testing.assert_allclose(got, direct, rtol=0, atol=1e-11)
+
+
+@pytest.mark.parametrize("equation, match", [
+    ("diff(u, t) = 1e-3*diff(u, x, 2) - 4*u**3 + 5*u", r"reads u_t = 0.001 u_xx \+ 5 u - 4 u\^3"),
+    ("diff(u, t) = -1e-3*diff(u, x, 2) + 5*(u - u**3)", "D must be positive"),
+    ("diff(u, t) = 1e-3*diff(u, x, 2) + 5*(u - u**3) + u*diff(u, x)", "has other terms"),
+])
+def test_equations_of_another_form_are_refused(equation, match):
+    mapping = {"domain": {"x": [-1, 1], "t": [0, 0.2]}, "fields": ["u"], "equations": [equation],
+               "conditions": [{"periodic": "x"}, {"where": "t = 0", "dirichlet": "sin(pi*x)/2"}]}
+    with pytest.raises(SpecError, match=match) as info:
+        SOLVERS["allen_cahn_spectral"](load_problem(mapping), np.zeros((2, 2)))
+    assert info.value.key == "reference.solver"
+
+
 def _without_periodic(problem):
     return dataclasses.replace(problem, periodic=())
 
@@ -240,10 +270,9 @@ def _without_k(problem):
 
 
 @pytest.mark.parametrize("broken, match", [
-    (lambda p: load_problem(BURGERS), r"needs one periodic .*'x' is not periodic; missing "
-                                      r"parameters \['D', 'k'\]"),
+    (lambda p: load_problem(BURGERS), r"needs one periodic .*'x' is not periodic$"),
     (_without_periodic, r"allen_cahn_spectral reference needs .*'x' is not periodic$"),
-    (_without_k, r"missing parameters \['k'\]"),
+    (_without_k, r"has other terms"),            # k is no longer a number
     (lambda p: dataclasses.replace(p, conditions=()), "found 0 initial conditions"),
 ])
 def test_wrong_problem_raises_spec_error(broken, match):

@@ -29,9 +29,10 @@ def _allen_cahn(problem, points: np.ndarray) -> dict[str, np.ndarray]:
     d = problem.domain
     values = problem.parameter_values
     need = ("the allen_cahn_spectral reference needs one periodic space coordinate "
-            "({periodic: x}), a time coordinate, one field, parameters D and k "
-            "(u_t = D u_xx + k (u - u^3)) and one condition at the initial time giving u "
-            "(u = expr or dirichlet: expr)")
+            "({periodic: x}), a time coordinate, one field, one equation of the form "
+            "u_t = D u_xx + k (u - u^3) with constant D > 0 and k (any arrangement, e.g. "
+            "diff(u, t) = 1e-4*diff(u, x, 2) - 5*u**3 + 5*u) and one condition at the "
+            "initial time giving u (u = expr or dirichlet: expr)")
     wrong = []
     if len(d.space) != 1 or d.vector is not None or d.time is None:
         wrong.append(f"got inputs {list(d.input_names)} (time: "
@@ -40,18 +41,51 @@ def _allen_cahn(problem, points: np.ndarray) -> dict[str, np.ndarray]:
         wrong.append(f"'{d.space[0].name}' is not periodic")
     if len(problem.fields) != 1:
         wrong.append(f"got fields {list(problem.fields)}")
-    missing = [p for p in ("D", "k") if p not in values]
-    if missing:
-        wrong.append(f"missing parameters {missing}")
     if wrong:
         raise SpecError(f"{need}; " + "; ".join(wrong), file=problem.source,
                         key="reference.solver")
+    D, k = _allen_cahn_coefficients(problem, need)
     u0 = _initial_value(problem, need)
     space, time = d.space[0], d.time
     field = problem.fields[0]
-    return {field: allen_cahn_etdrk4(points[:, 0], points[:, -1], D=values["D"], k=values["k"],
+    return {field: allen_cahn_etdrk4(points[:, 0], points[:, -1], D=D, k=k,
                                      lo=space.lo, hi=space.hi, u0=u0, t0=time.lo,
                                      t_end=time.hi)}
+
+
+def _allen_cahn_coefficients(problem, need: str) -> tuple[float, float]:
+    """(D, k) read from the problem's one equation, which must be a constant multiple of
+    u_t − D u_xx − k (u − u³); a located SpecError otherwise."""
+    def fail(why: str) -> SpecError:
+        return SpecError(f"{need}; {why}", file=problem.source, key="reference.solver")
+    if len(problem.equations) != 1:
+        raise fail(f"found {len(problem.equations)} equations")
+    eq = problem.equations[0]
+    u = problem.field_functions[problem.fields[0]]
+    x, t = problem.domain.space[0].symbol, problem.domain.time.symbol
+    ut, uxx, s = sp.Dummy("ut"), sp.Dummy("uxx"), sp.Dummy("u")
+    params = {sp.Symbol(p.name): p.value for p in problem.parameters}
+    expr = eq.expr.subs(params).subs({sp.Derivative(u, t): ut, sp.Derivative(u, (x, 2)): uxx})
+    expr = sp.expand(expr.subs(u, s))
+    try:
+        poly = sp.Poly(expr, ut, uxx, s)
+    except sp.PolynomialError:
+        poly = None
+    allowed = {(1, 0, 0), (0, 1, 0), (0, 0, 1), (0, 0, 3)}
+    if poly is None or not set(poly.monoms()) <= allowed or any(
+            not c.is_number for c in poly.coeffs()):
+        raise fail(f"the equation '{eq.text}' has other terms")
+    coef = {m: complex(c) for m, c in zip(poly.monoms(), poly.coeffs())}
+    a = coef.get((1, 0, 0), 0).real
+    if a == 0 or any(abs(c.imag) > 0 for c in coef.values()):
+        raise fail(f"the equation '{eq.text}' has no u_t term")
+    D = -coef.get((0, 1, 0), 0).real / a
+    k = -coef.get((0, 0, 1), 0).real / a
+    cubic = coef.get((0, 0, 3), 0).real / a
+    if not D > 0 or abs(cubic - k) > 1e-12 * max(1.0, abs(k)):
+        raise fail(f"the equation '{eq.text}' reads u_t = {D:g} u_xx + {k:g} u - {cubic:g} "
+                   "u^3 (D must be positive and the u and u^3 coefficients opposite)")
+    return D, k
 
 
 def _initial_value(problem, need: str):
