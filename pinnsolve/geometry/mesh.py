@@ -72,6 +72,47 @@ class MeshDomain:
         if len(self.facets) == 0:
             raise fail("no boundary: every face is shared by two cells (duplicated or "
                        "overlapping cells?)")
+        self.parts = self._parts(dim)
+
+    def _parts(self, dim: int) -> dict[str, np.ndarray]:
+        """Named boundary parts: name → (F,) bool over the boundary facets.
+
+        Names come from the mesh's lower-dimensional cells (lines of a 2-D mesh, triangles
+        and quads of a 3-D one) tagged by gmsh physical groups (``gmsh:physical`` cell data
+        named through ``field_data``) or listed in meshio ``cell_sets``. A boundary facet
+        belongs to a part when its nodes are those of one of the part's cells."""
+        m = self.mesh
+        faces = {1: ("line",), 2: ("triangle", "quad")}.get(dim - 1, ())
+        groups: dict[str, list[np.ndarray]] = {}
+        names = {int(v[0]): k for k, v in (m.field_data or {}).items()
+                 if len(np.atleast_1d(v)) >= 2 and int(np.atleast_1d(v)[1]) == dim - 1}
+        tags = (m.cell_data or {}).get("gmsh:physical")
+        for b, block in enumerate(m.cells):
+            if block.type not in faces:
+                continue
+            conn = np.asarray(block.data)
+            if tags is not None and b < len(tags):
+                phys = np.asarray(tags[b]).reshape(-1)
+                for tag in np.unique(phys):
+                    name = names.get(int(tag), f"physical{int(tag)}")
+                    groups.setdefault(name, []).append(conn[phys == tag])
+            for name, sets in (m.cell_sets or {}).items():
+                if b < len(sets) and sets[b] is not None and len(sets[b]):
+                    groups.setdefault(str(name), []).append(conn[np.asarray(sets[b], int)])
+        parts = {}
+        facet_keys = {tuple(f): i for i, f in enumerate(np.sort(self.facets, 1).tolist())}
+        for name, blocks in groups.items():
+            mask = np.zeros(len(self.facets), dtype=bool)
+            for conn in blocks:
+                split = [conn] if conn.shape[1] <= dim else [conn[:, [0, 1, 2]], conn[:, [0, 2, 3]]]
+                for tri in split:
+                    for key in np.sort(tri, 1).tolist():
+                        i = facet_keys.get(tuple(key))
+                        if i is not None:
+                            mask[i] = True
+            if mask.any():
+                parts[name] = mask
+        return parts
 
     def _boundary(self, faces, owners):
         """Faces used by one cell only, as simplices with outward normals."""
@@ -203,10 +244,34 @@ class MeshGeometry:
         self.points = torch.as_tensor(m.points)
         self.cells = torch.as_tensor(m.facets if kind == "boundary" else m.simplices)
         self.cell_normals = torch.as_tensor(m.normals)
+        if kind == "boundary" and region.piece:
+            self._keep(problem, self.part_mask(problem, region.piece), weights)
         if kind == "boundary" and region.select:
             self._select(problem, weights)
         k = self.cells.shape[1] - 1
         self.unit_dim = 1 + k + (1 if (d.time is not None and kind != "initial") else 0)
+
+    def part_mask(self, problem: Problem, piece) -> np.ndarray:
+        """(F,) bool: the boundary facets of the named parts ``piece``.
+
+        Raises:
+            SpecError: a name that is not a part of the mesh (the parts are listed).
+        """
+        parts = self.mesh.parts
+        missing = [n for n in piece if n not in parts]
+        if missing:
+            have = ", ".join(sorted(parts)) or ("none: name boundary parts with gmsh physical "
+                                                 "groups or cell sets on its boundary lines/faces")
+            raise SpecError(f"the mesh {problem.domain.mesh} has no boundary part named "
+                            f"{missing[0]!r}; its parts: {have}", file=problem.source,
+                            key="conditions")
+        return np.any([parts[n] for n in piece], axis=0)
+
+    def _keep(self, problem: Problem, keep: np.ndarray, areas: np.ndarray) -> None:
+        keep = torch.as_tensor(keep)
+        self.cells, self.cell_normals = self.cells[keep], self.cell_normals[keep]
+        w = torch.as_tensor(areas)[keep]
+        self.cum = torch.cumsum(w / w.sum(), 0)
 
     def _select(self, problem: Problem, areas: np.ndarray) -> None:
         """Keep the boundary facets whose every node meets the region's clauses."""
@@ -251,7 +316,10 @@ def check_files(problem) -> None:
         SpecError: naming ``domain.mesh`` or ``output.mesh``.
     """
     if problem.domain.mesh is not None:
-        mesh_of(problem)
+        mesh = mesh_of(problem)
+        for c in problem.conditions:   # named boundary parts exist in the mesh
+            if c.region.kind == "boundary" and c.region.piece:
+                MeshGeometry(problem, c.region, mesh)
     out = problem.settings.output.mesh
     if out is not None:
         read_mesh_file(out, lambda m: SpecError(f"cannot read mesh {out}: {m}",

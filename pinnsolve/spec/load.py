@@ -691,13 +691,19 @@ class _Builder:
         shape = self.domain.shape
         if set(where) != {"boundary"}:
             raise self.err(key, "expected {boundary: NAME} or {boundary: [NAME, ...]}")
-        if shape is None:
-            raise self.err(key, "named boundary parts need a domain shape (domain.shape)")
+        if shape is None and self.domain.mesh is None:
+            raise self.err(key, "named boundary parts need a domain shape (domain.shape) or "
+                                "a mesh with named parts (domain.mesh)")
         names = where["boundary"]
         names = [names] if isinstance(names, str) else names
-        known = shape.names()
         if not isinstance(names, list) or not names:
             raise self.err(f"{key}.boundary", "expected a name or a list of names")
+        if shape is None:   # a mesh's parts are checked when the mesh is read (check, solve)
+            for n in names:
+                if not isinstance(n, str) or not n or len(n) > MAX_NAME:
+                    raise self.err(f"{key}.boundary", f"expected a part name, got {n!r}")
+            return Region("boundary", piece=tuple(sorted(set(names))))
+        known = shape.names()
         sides = shape.sides([c.name for c in self.domain.space])
         for n in names:
             if not isinstance(n, str):

@@ -6,6 +6,8 @@ solver settings. No torch.
 """
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -146,7 +148,7 @@ class Region:
             return "point_" + "_".join(f"{v:g}" for v in self.point).replace("-", "m") \
                 .replace(".", "p").replace("+", "")
         if self.piece:
-            return "boundary_" + "_".join(self.piece).replace(".", "_")
+            return re.sub(r"\W", "_", "boundary_" + "_".join(self.piece))
         if self.kind == "face":
             return f"{self.coord}_{'min' if self.side == 'lo' else 'max'}"
         return self.kind
