@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 import pytest
+import torch
 
 from pinnsolve.errors import SpecError
 from pinnsolve.spec import load_problem
@@ -80,7 +81,8 @@ def test_training_threads_accepts_auto_and_numbers_only():
         load_problem({**base, "training": {"threads": "many"}})
 
 
-def test_auto_threads_in_a_solve_reports_its_choice_and_keeps_the_run_reproducible(tmp_path):
+def test_auto_threads_in_a_solve_reports_its_choice_and_keeps_the_run_reproducible(
+        tmp_path, monkeypatch):
     """``training.threads: auto`` times the real loss at 1 and at the usable CPU count,
     reports the choice, and leaves random streams as they were: the trained model equals
     the one of a run pinned to the chosen count."""
@@ -94,10 +96,18 @@ def test_auto_threads_in_a_solve_reports_its_choice_and_keeps_the_run_reproducib
     raw.update({"model": {"width": 8, "depth": 2},
                 "sampling": {"interior": 64, "boundary": 16, "initial": 16},
                 "training": {"dtype": "float64", "threads": "auto",
-                             "phases": [{"optimizer": "adam", "steps": 10}]},
+                             "phases": [{"optimizer": "adam", "steps": 60}]},
                 "output": {"grid": {"x": 5, "t": 3}, "formats": ["npz"]}})
     events = []
-    auto = pinnsolve.solve(raw, out=tmp_path / "a", callback=lambda e, r: events.append((e, r)))
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):   # else auto keeps the user's count
+        monkeypatch.delenv(var, raising=False)
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        auto = pinnsolve.solve(raw, out=tmp_path / "a",
+                               callback=lambda e, r: events.append((e, r)))
+    finally:
+        torch.set_num_threads(before)
     (notice,) = [r for e, r in events if e == "threads"]
     chosen = notice.data["threads"]
     assert chosen >= 1 and "torch thread(s)" in notice.message
@@ -106,3 +116,24 @@ def test_auto_threads_in_a_solve_reports_its_choice_and_keeps_the_run_reproducib
     a, b = (torch.load(r.path / "checkpoints" / "last.pt", weights_only=True)["model"]
             for r in (auto, pinned))
     assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_auto_is_the_default_and_keeps_the_users_own_choice(monkeypatch):
+    from pinnsolve.training.threads import keep_reason
+
+    base = {"domain": {"x": [0, 1]}, "fields": "u", "equations": "diff(u, x, 2) = 0"}
+    assert load_problem(base).settings.training.threads == "auto"
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.delenv("MKL_NUM_THREADS", raising=False)
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        assert keep_reason(None) is None and keep_reason(1000) is None   # timed
+        assert keep_reason(10) == "a run of 10 steps"
+        monkeypatch.setenv("OMP_NUM_THREADS", "3")
+        assert keep_reason(None) == "OMP_NUM_THREADS is set"
+        monkeypatch.delenv("OMP_NUM_THREADS")
+        torch.set_num_threads(1)
+        assert keep_reason(None) == "torch already runs one thread"
+    finally:
+        torch.set_num_threads(before)

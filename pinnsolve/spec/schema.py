@@ -217,7 +217,8 @@ class TrainingSettings:
     checkpoint_every: int = _rng(500, 1, 100_000_000)
     log_every: int = _rng(100, 1, 100_000_000)
     eval_every: int = _rng(500, 1, 100_000_000)
-    threads: int | Literal["auto"] = _rng(0, 0, 1024)     # auto: training/threads.py
+    # auto: measured (training/threads.py); 0: torch's own count; n: exactly n
+    threads: int | Literal["auto"] = _rng("auto", 0, 1024)
     max_retries: int = _rng(5, 0, 100)
     compile: bool = False                                   # torch.compile the loss (taylor/stde)
     matmul_precision: Literal["highest", "high"] = "highest"  # high: TF32 on CUDA

@@ -26,7 +26,7 @@ from .parts import Parts, assemble, resolve_device
 from .pinn import PinnStepper, unbiased_loss
 from .progress import Callback, Notice, silent
 from .stages import refine
-from .threads import choose_threads
+from .threads import choose_threads, keep_reason
 
 
 def prepare(problem: Problem | str | os.PathLike | Mapping, overrides=(), settings=None
@@ -122,7 +122,8 @@ def _solve_in(problem: Problem, run: RunDir, fresh: bool, callback: Callback | N
     # probes, well under a second) before the first full step allocates.
     limits.check_measured(problem, measure_step_bytes(parts), str(device))
     stepper = PinnStepper(parts, tr, unbiased=unbiased_loss(problem))
-    if tr.threads == "auto" and device.type == "cpu":
+    if tr.threads == "auto" and device.type == "cpu" and keep_reason(
+            None if tr.budget else sum(ph.steps for ph in tr.phases)) is None:
         pick_threads(stepper, callback)
     loop = Loop(stepper, tr, callback)
     if state is not None:

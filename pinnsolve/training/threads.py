@@ -58,6 +58,26 @@ def usable_cpus(cgroup: Path = CGROUP) -> int:
     return max(1, count)
 
 
+ENV_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS")
+TINY_RUN = 50   # steps: shorter runs are not worth the timing (about 8 loss evaluations)
+
+
+def keep_reason(total_steps: int | None) -> str | None:
+    """Why ``auto`` keeps torch's current count without timing (None: time it).
+
+    The user's own choice wins: ``OMP_NUM_THREADS`` / ``MKL_NUM_THREADS`` in the
+    environment, or ``torch.set_num_threads(1)`` before the call (a count of one is never
+    the slow choice). A tiny run would spend more on the timing than it could save."""
+    for var in ENV_VARS:
+        if os.environ.get(var):
+            return f"{var} is set"
+    if torch.get_num_threads() == 1:
+        return "torch already runs one thread"
+    if total_steps is not None and total_steps < TINY_RUN:
+        return f"a run of {total_steps} steps"
+    return None
+
+
 @dataclass(frozen=True)
 class ThreadChoice:
     """The chosen count and the median step time measured at each candidate (seconds)."""
