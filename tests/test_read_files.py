@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 from pinnsolve.cli import app
 from pinnsolve.errors import RunError, SpecError
 from pinnsolve.geometry.mesh import MeshDomain
-from pinnsolve.geometry.mesh_files import read_mesh_file
+from pinnsolve.spec.mesh_files import read_mesh_file
 from pinnsolve.spec import load_npz, load_problem, parse_yaml
 from pinnsolve.spec import safe_open
 

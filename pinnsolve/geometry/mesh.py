@@ -18,20 +18,11 @@ import torch
 
 from ..errors import SpecError
 from ..spec.problem import Problem, Region
-from .mesh_files import read_mesh_file
+from ..spec.mesh_files import (CELL_DIM, FACES, SIMPLICES, check_cells, checked_points,
+                                read_mesh_file)
 from .predicate import describe, select_mask
 from .regions import check_extent
 
-# Cells → simplices, faces (local vertex indices) per supported cell type.
-_SIMPLICES = {"triangle": [(0, 1, 2)], "quad": [(0, 1, 2), (0, 2, 3)],
-              "tetra": [(0, 1, 2, 3)],
-              "hexahedron": [(0, 1, 2, 6), (0, 2, 3, 6), (0, 3, 7, 6), (0, 7, 4, 6),
-                             (0, 4, 5, 6), (0, 5, 1, 6)]}
-_FACES = {"triangle": [(0, 1), (1, 2), (2, 0)], "quad": [(0, 1), (1, 2), (2, 3), (3, 0)],
-          "tetra": [(0, 1, 2), (0, 1, 3), (1, 2, 3), (0, 2, 3)],
-          "hexahedron": [(0, 1, 2, 3), (4, 5, 6, 7), (0, 1, 5, 4), (1, 2, 6, 5),
-                         (2, 3, 7, 6), (3, 0, 4, 7)]}
-_DIM = {"triangle": 2, "quad": 2, "tetra": 3, "hexahedron": 3}
 
 
 class MeshDomain:
@@ -49,20 +40,20 @@ class MeshDomain:
             return SpecError(f"cannot read mesh {path}: {message}", file=file, key="domain.mesh")
 
         self.mesh = read_mesh_file(path, fail)
-        blocks = [(c.type, np.asarray(c.data)) for c in self.mesh.cells if _DIM.get(c.type) == dim]
+        blocks = [(c.type, np.asarray(c.data)) for c in self.mesh.cells if CELL_DIM.get(c.type) == dim]
         if not blocks:
             kinds = sorted({c.type for c in self.mesh.cells})
-            want = [k for k, v in _DIM.items() if v == dim]
+            want = [k for k, v in CELL_DIM.items() if v == dim]
             raise SpecError(f"the mesh {path} has no {dim}-D cells ({', '.join(want)}); it "
                             f"has {', '.join(kinds) or 'none'}", file=file, key="domain.mesh")
         self.dim = dim
-        self.points = _checked_points(self.mesh.points, dim, fail)
+        self.points = checked_points(self.mesh.points, dim, fail)
         for kind, conn in blocks:
-            _check_cells(kind, conn, len(self.points), fail)
+            check_cells(kind, conn, len(self.points), fail)
         simplices, faces, owners = [], [], []
         for kind, conn in blocks:
-            simplices.append(np.concatenate([conn[:, list(s)] for s in _SIMPLICES[kind]]))
-            for f in _FACES[kind]:
+            simplices.append(np.concatenate([conn[:, list(s)] for s in SIMPLICES[kind]]))
+            for f in FACES[kind]:
                 faces.append(conn[:, list(f)])
                 owners.append(conn)
         self.simplices = np.concatenate(simplices).astype(np.int64)
@@ -152,35 +143,6 @@ class MeshDomain:
         away = ((p.mean(1) - centres) * normals).sum(1) < 0
         normals[away] *= -1
         return facets, areas, normals
-
-
-def _checked_points(points, dim: int, fail) -> np.ndarray:
-    """(P, dim) float64 node coordinates; NaN or inf is refused (a NaN node makes every
-    volume NaN and the sampler would put all points in one cell)."""
-    pts = np.asarray(points, dtype=np.float64)
-    if pts.ndim != 2 or pts.shape[1] < dim:
-        raise fail(f"node coordinates have shape {pts.shape}; expected (n, {dim})")
-    pts = np.ascontiguousarray(pts[:, :dim])
-    bad = ~np.isfinite(pts).all(1)
-    if bad.any():
-        raise fail(f"{int(bad.sum())} nodes have NaN or infinite coordinates (first: node "
-                   f"{int(np.argmax(bad))})")
-    return pts
-
-
-def _check_cells(kind: str, conn: np.ndarray, n_points: int, fail) -> None:
-    """Connectivity in range and no cell listed twice (same node set)."""
-    if conn.ndim != 2 or len(conn) == 0 or conn.dtype.kind not in "iu":
-        raise fail(f"the {kind} cells have connectivity of shape {conn.shape} ({conn.dtype})")
-    if conn.min() < 0 or conn.max() >= n_points:
-        raise fail(f"{kind} cells name nodes outside 0..{n_points - 1} "
-                   f"(from {int(conn.min())} to {int(conn.max())})")
-    _, first, counts = np.unique(np.sort(conn, 1), axis=0, return_index=True,
-                                 return_counts=True)
-    if (counts > 1).any():
-        k = int(first[np.argmax(counts > 1)])
-        raise fail(f"{int((counts > 1).sum())} {kind} cells are listed more than once (first: "
-                   f"cell {k}, nodes {conn[k].tolist()}); remove the duplicates")
 
 
 def _check_volumes(volumes: np.ndarray, simplices: np.ndarray, fail) -> None:

@@ -26,7 +26,7 @@ import torch
 
 from ..errors import RunError
 from ..geometry import domain_mask, region_geometry
-from ..geometry.mesh_files import read_mesh_file
+from ..spec.mesh_files import read_mesh_file
 from ..sampling import RegionSampler
 from ..spec.problem import Problem, Region
 from .fields import evaluate, grid_axes, grid_points, reference_data, reference_values

@@ -518,7 +518,7 @@ class _Builder:
             if name in taken:
                 raise self.err(key, f"'{name}' is already a coordinate, field, parameter or "
                                     "unknown")
-            cls = load_data_field(name, spec, coords, self.base, self.file, key)
+            cls = load_data_field(name, spec, coords, self._file, self.file, key)
             out[name] = cls(*[c.symbol for c in self.domain.space])
         return out
 

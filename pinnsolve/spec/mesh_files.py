@@ -35,7 +35,7 @@ from typing import Callable
 import meshio
 import numpy as np
 
-from ..spec.safe_open import CAPS, Fail, check_regular, inside, read_checked
+from .safe_open import CAPS, Fail, check_regular, inside, read_checked
 
 MAX_POINTS = 10_000_000         # nodes and cells a mesh may declare (a 10^6-node mesh is
 MAX_CELLS = 50_000_000          # large for a PINN: points are only sampled from it)
@@ -301,3 +301,59 @@ FORMATS = {".vtu": _Format("vtu", _check_vtu), ".vtk": _Format("vtk", _unchanged
            ".msh": _Format("gmsh", _unchanged), ".xdmf": _Format("xdmf", _check_xdmf),
            ".xmf": _Format("xdmf", _check_xdmf)}
 """Accepted mesh formats by suffix: meshio's name for the reader and the pre-parse check."""
+
+
+# -- cells and nodes, shared by mesh domains (geometry/mesh.py) and mesh data fields --------
+# Cells → simplices, faces (local vertex indices) per supported cell type.
+SIMPLICES = {"triangle": [(0, 1, 2)], "quad": [(0, 1, 2), (0, 2, 3)],
+             "tetra": [(0, 1, 2, 3)],
+             "hexahedron": [(0, 1, 2, 6), (0, 2, 3, 6), (0, 3, 7, 6), (0, 7, 4, 6),
+                            (0, 4, 5, 6), (0, 5, 1, 6)]}
+FACES = {"triangle": [(0, 1), (1, 2), (2, 0)], "quad": [(0, 1), (1, 2), (2, 3), (3, 0)],
+         "tetra": [(0, 1, 2), (0, 1, 3), (1, 2, 3), (0, 2, 3)],
+         "hexahedron": [(0, 1, 2, 3), (4, 5, 6, 7), (0, 1, 5, 4), (1, 2, 6, 5),
+                        (2, 3, 7, 6), (3, 0, 4, 7)]}
+CELL_DIM = {"triangle": 2, "quad": 2, "tetra": 3, "hexahedron": 3}
+
+
+def checked_points(points, dim: int, fail) -> np.ndarray:
+    """(P, dim) float64 node coordinates; NaN or inf is refused (a NaN node makes every
+    volume NaN and the sampler would put all points in one cell)."""
+    pts = np.asarray(points, dtype=np.float64)
+    if pts.ndim != 2 or pts.shape[1] < dim:
+        raise fail(f"node coordinates have shape {pts.shape}; expected (n, {dim})")
+    pts = np.ascontiguousarray(pts[:, :dim])
+    bad = ~np.isfinite(pts).all(1)
+    if bad.any():
+        raise fail(f"{int(bad.sum())} nodes have NaN or infinite coordinates (first: node "
+                   f"{int(np.argmax(bad))})")
+    return pts
+
+
+def check_cells(kind: str, conn: np.ndarray, n_points: int, fail) -> None:
+    """Connectivity in range and no cell listed twice (same node set)."""
+    if conn.ndim != 2 or len(conn) == 0 or conn.dtype.kind not in "iu":
+        raise fail(f"the {kind} cells have connectivity of shape {conn.shape} ({conn.dtype})")
+    if conn.min() < 0 or conn.max() >= n_points:
+        raise fail(f"{kind} cells name nodes outside 0..{n_points - 1} "
+                   f"(from {int(conn.min())} to {int(conn.max())})")
+    _, first, counts = np.unique(np.sort(conn, 1), axis=0, return_index=True,
+                                 return_counts=True)
+    if (counts > 1).any():
+        k = int(first[np.argmax(counts > 1)])
+        raise fail(f"{int((counts > 1).sum())} {kind} cells are listed more than once (first: "
+                   f"cell {k}, nodes {conn[k].tolist()}); remove the duplicates")
+
+
+def simplices(mesh, dim: int, fail: Fail) -> tuple[np.ndarray, np.ndarray]:
+    """(node coordinates (P, dim), simplices (S, dim + 1)) of the ``dim``-D cells of a meshio
+    mesh, validated (finite nodes, connectivity in range, no repeated cell); quads and
+    hexahedra are split into triangles and tetrahedra."""
+    blocks = [(c.type, np.asarray(c.data)) for c in mesh.cells if CELL_DIM.get(c.type) == dim]
+    if not blocks:
+        raise fail(f"the mesh has no {dim}-D cells")
+    points = checked_points(mesh.points, dim, fail)
+    for kind, conn in blocks:
+        check_cells(kind, conn, len(points), fail)
+    return points, np.concatenate([conn[:, list(s)] for kind, conn in blocks
+                                   for s in SIMPLICES[kind]]).astype(np.int64)
