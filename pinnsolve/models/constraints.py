@@ -223,38 +223,24 @@ def _plan_shaped(problem: Problem, columns: Columns):
 
 
 def _shaped_distance(problem: Problem, solid, covered: set, tags: set):
-    """x (n, n_inputs) → D (n,), or None (see :func:`_plan_shaped`).
-
-    D is the R-function distance divided by its largest value at 4096 interior points, so
-    that it is of order one inside whatever the shape's size and how many parts meet: the
-    network's N in u = A + D·N then needs no large output (dividing by the diameter
-    instead left D ≈ 0.05–0.1 in a channel, and N had to reach 10–60 near the walls)."""
+    """x (n, n_inputs) → D (n,), or None (see :func:`_plan_shaped`)."""
+    scale = 1.0 / solid.diameter
     if covered >= tags:
         if solid.adf(torch.zeros(1, solid.dim, dtype=torch.float64)) is None:
             return None
-        phi = solid.adf
-    else:
-        phi = solid.adf_of(covered)
+        return lambda x, s=solid, k=scale: s.adf(x[:, :s.dim]) * k
+    phi = solid.adf_of(covered)
     if phi is None:
         return None
     inner = region_geometry(problem, Region("interior"))
+    rest = region_geometry(problem, Region("boundary", piece=tuple(sorted(tags - covered,
+                                                                         key=str))))
     gen = torch.Generator().manual_seed(0)
-    checks = [inner]
-    if not covered >= tags:
-        checks.append(region_geometry(problem, Region("boundary", piece=tuple(
-            sorted(tags - covered, key=str)))))
-    peak = None
-    for g in checks:
+    for g in (inner, rest):
         u = torch.rand(8192, g.unit_dim, generator=gen, dtype=torch.float64)
         x = g.map(u[g.accept(u)][:4096])[0][:, :solid.dim]
-        if not len(x):
-            continue
-        values = phi(x)
-        if not covered >= tags and not bool((values > 1e-9).all()):
+        if len(x) and not bool((phi(x) > 1e-9).all()):
             return None
-        if g is inner:
-            peak = float(values.max())
-    scale = 1.0 / peak if peak and peak > 0 else 1.0 / solid.diameter
     return lambda x, f=phi, k=scale, d=solid.dim: f(x[:, :d]) * k
 
 
