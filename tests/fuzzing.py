@@ -95,6 +95,14 @@ class Outcome:
         return self.kind not in ("ok", "error")
 
 
+def crashed(exc: BaseException, where: str = "") -> Outcome:
+    """The outcome of an exception that is not a located pinnsolve error: a crash, with
+    the line that raised it."""
+    tb = traceback.extract_tb(exc.__traceback__)[-1]
+    return Outcome("crash", f"{type(exc).__name__}: {str(exc)[:200]}{where} "
+                            f"(at {Path(tb.filename).name}:{tb.lineno})")
+
+
 def _check_error(exc: PinnsolveError, file: str) -> str | None:
     """Why a PinnsolveError is not clean, or None."""
     text = str(exc)
@@ -125,9 +133,7 @@ def check_library(path: Path, overrides: tuple[str, ...] = ()) -> Outcome:
         why = _check_error(exc, str(path))
         out = Outcome("crash", why) if why else Outcome("error", str(exc)[:300])
     except Exception as exc:  # noqa: BLE001 - the point: anything else is a crash
-        tb = traceback.extract_tb(exc.__traceback__)[-1]
-        out = Outcome("crash", f"{type(exc).__name__}: {str(exc)[:200]} "
-                               f"(at {Path(tb.filename).name}:{tb.lineno})")
+        out = crashed(exc)
     out.elapsed = time.perf_counter() - start
     if out.kind in ("ok", "error") and _max_rss_mb() - rss > MEMORY_LIMIT_MB:
         out = Outcome("memory", f"peak RSS grew by {_max_rss_mb() - rss:.0f} MB", out.elapsed)
@@ -647,9 +653,7 @@ def check_files_case(path: Path) -> Outcome:
         why = _check_error(exc, str(path))
         out = Outcome("crash", why) if why else Outcome("error", str(exc)[:300])
     except Exception as exc:  # noqa: BLE001 - anything else is a crash
-        tb = traceback.extract_tb(exc.__traceback__)[-1]
-        out = Outcome("crash", f"{type(exc).__name__}: {str(exc)[:200]} "
-                               f"(at {Path(tb.filename).name}:{tb.lineno})")
+        out = crashed(exc)
     out.elapsed = time.perf_counter() - start
     return out
 
@@ -763,9 +767,7 @@ def state_case(run: Path, action: str) -> Outcome:
         text = str(exc)
         out = Outcome("error", text[:300]) if text.strip() else Outcome("crash", "empty message")
     except Exception as exc:  # noqa: BLE001 - anything else is a crash
-        tb = traceback.extract_tb(exc.__traceback__)[-1]
-        out = Outcome("crash", f"{type(exc).__name__}: {str(exc)[:200]} "
-                               f"(at {Path(tb.filename).name}:{tb.lineno})")
+        out = crashed(exc)
     out.elapsed = time.perf_counter() - start
     return out
 
@@ -868,10 +870,7 @@ def mapping_case(rng: random.Random) -> Outcome:
     except PinnsolveError as exc:
         out = Outcome("error", str(exc)[:300]) if str(exc).strip() else Outcome("crash", "empty")
     except Exception as exc:  # noqa: BLE001 - anything else is a crash
-        tb = traceback.extract_tb(exc.__traceback__)[-1]
-        out = Outcome("crash", f"{type(exc).__name__}: {str(exc)[:200]} at "
-                               f"{'.'.join(map(str, path))} "
-                               f"({Path(tb.filename).name}:{tb.lineno})")
+        out = crashed(exc, f" at {'.'.join(map(str, path))}")
     out.elapsed = time.perf_counter() - start
     return out
 

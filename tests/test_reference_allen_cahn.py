@@ -217,32 +217,21 @@ def test_loader_accepts_every_registered_solver():
     assert set(spec_load.REFERENCE_SOLVERS) == set(SOLVERS)
 
 
-def test_dirichlet_form_of_the_initial_condition_is_accepted():
-    mapping = {"domain": {"x": [-1, 1], "t": [0, 0.2]}, "fields": ["u"],
-               "parameters": {"D": "1e-3", "k": 2},
-               "equations": ["diff(u, t) = D*diff(u, x, 2) + k*(u - u**3)"],
-               "conditions": [{"periodic": "x"}, {"where": "t = 0", "dirichlet": "sin(pi*x)/2"}]}
-    x = np.linspace(-1, 1, 50)
-    points = np.stack([x, np.full_like(x, 0.2)], 1)
-    got = SOLVERS["allen_cahn_spectral"](load_problem(mapping), points)["u"]
-    direct = allen_cahn_etdrk4(x, points[:, 1], D=1e-3, k=2, lo=-1, hi=1, t_end=0.2,
-                               u0=lambda y: np.sin(np.pi * y) / 2)
-    np.testing.assert_allclose(got, direct, rtol=0, atol=1e-11)
-
-
-@pytest.mark.parametrize("equation", [
-    "diff(u, t) = d*diff(u, x, 2) - 5*u**3 + 5*u",
-    "2*diff(u, t) - 2*d*diff(u, x, 2) = 10*(u - u**3)",
+@pytest.mark.parametrize("parameters, equation, k", [
+    # the initial condition in Dirichlet form, parameters named as the solver's own D and k
+    ({"D": "1e-3", "k": 2}, "diff(u, t) = D*diff(u, x, 2) + k*(u - u**3)", 2),
+    # no parameter names are required: D and k come from the equation as written
+    ({"d": "1e-3"}, "diff(u, t) = d*diff(u, x, 2) - 5*u**3 + 5*u", 5),
+    ({"d": "1e-3"}, "2*diff(u, t) - 2*d*diff(u, x, 2) = 10*(u - u**3)", 5),
 ])
-def test_coefficients_are_read_from_the_equation_as_written(equation):
-    """No parameter names are required: D and k come from the equation itself."""
+def test_the_solver_reads_the_problem_as_written(parameters, equation, k):
     mapping = {"domain": {"x": [-1, 1], "t": [0, 0.2]}, "fields": ["u"],
-               "parameters": {"d": "1e-3"}, "equations": [equation],
+               "parameters": parameters, "equations": [equation],
                "conditions": [{"periodic": "x"}, {"where": "t = 0", "dirichlet": "sin(pi*x)/2"}]}
     x = np.linspace(-1, 1, 50)
     points = np.stack([x, np.full_like(x, 0.2)], 1)
     got = SOLVERS["allen_cahn_spectral"](load_problem(mapping), points)["u"]
-    direct = allen_cahn_etdrk4(x, points[:, 1], D=1e-3, k=5, lo=-1, hi=1, t_end=0.2,
+    direct = allen_cahn_etdrk4(x, points[:, 1], D=1e-3, k=k, lo=-1, hi=1, t_end=0.2,
                                u0=lambda y: np.sin(np.pi * y) / 2)
     np.testing.assert_allclose(got, direct, rtol=0, atol=1e-11)
 
