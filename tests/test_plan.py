@@ -18,7 +18,7 @@ PHYSICS = {"domain": {"x": [0, 1], "y": [0, 1]}, "fields": ["u"],
 def test_physics_only_gets_the_plan():
     s = load_problem(PHYSICS).settings
     tr = s.training
-    assert tr.planned == ("phases", "budget", "dtype", "model")
+    assert tr.planned == ("phases", "budget", "dtype", "model", "output_scale")
     assert tr.budget == 300 and tr.dtype == "float64"
     assert [p.optimizer for p in tr.phases] == ["adam", "quasi_newton"]
     assert tr.phases[0].budget_share < 1 and tr.phases[0].patience > 0
@@ -30,7 +30,7 @@ def test_physics_only_gets_the_plan():
 def test_explicit_settings_win():
     raw = {**PHYSICS, "model": {"width": 16}, "training": {"dtype": "float32", "budget": "1m"}}
     s = load_problem(raw).settings
-    assert s.training.planned == ("phases",)
+    assert s.training.planned == ("phases", "output_scale")
     assert s.model.width == 16 and s.model.depth == 4   # the schema's depth, not the plan's
     assert s.training.dtype == "float32" and s.training.budget == 60
 
@@ -60,3 +60,45 @@ def test_quasi_newton_is_dense_where_it_fits(width, dense):
     opt = make_optimizer(phase, net.parameters())
     assert isinstance(opt, DenseQuasiNewton) is dense
     assert dense or isinstance(opt, torch.optim.LBFGS)
+
+
+# -- the output scale from the data (models/scale.py) ----------------------------------------
+KELVIN = {"domain": {"x": [0, 1], "y": [0, 1]}, "fields": ["u"],
+          "equations": ["-laplacian(u) = 10*pi**2*sin(pi*x)*sin(pi*y)"],
+          "conditions": [{"where": f"{c} = {v}", "robin": {"a": 1, "b": 1, "value":
+                          f"300 - 5*pi*sin(pi*{'y' if c == 'x' else 'x'})"}}
+                         for c in ("x", "y") for v in (0, 1)]}
+
+
+def _scale(raw):
+    from pinnsolve.models import build_model
+    model, _, notes = build_model(load_problem(raw))
+    net = model.net if hasattr(model, "net") else model
+    return net.output_scale, notes
+
+
+def test_the_output_scale_follows_the_data_kept_in_the_loss():
+    """Robin walls a u + b du/dn = g read as u ≈ g/a: RMS of 300 − 5π sin(·) over the
+    walls is about 300 (290 measured: the sine's mean square lowers it)."""
+    scale, notes = _scale(KELVIN)
+    assert 280 <= scale <= 300 and any("output scale" in n for n in notes)
+    small = {**KELVIN, "conditions": [{"where": "boundary", "dirichlet": "1e-4*x"}],
+             "model": {"hard_constraints": False}}
+    assert _scale(small)[0] == pytest.approx(1e-4 * (1 / 3) ** 0.5, rel=0.2)
+
+
+def test_order_one_exact_or_explicit_data_leave_the_scale_alone():
+    assert _scale(PHYSICS)[0] == 1.0                                    # zero data
+    one = {**KELVIN, "conditions": [{"where": "boundary", "dirichlet": "1 + x*y"}]}
+    assert _scale({**one, "model": {"hard_constraints": False}})[0] == 1.0   # order one
+    hot = {**KELVIN, "conditions": [{"where": "boundary", "dirichlet": 300}]}
+    assert _scale(hot)[0] == 1.0                                        # imposed exactly
+    assert _scale({**KELVIN, "model": {"output_scale": 2.0}})[0] == 2.0  # the file's own
+    expert = {**KELVIN, "training": {"phases": [{"optimizer": "adam", "steps": 5}]}}
+    assert _scale(expert)[0] == 1.0                                     # not planned
+
+
+def test_observations_count_as_data():
+    raw = {**PHYSICS, "conditions": [{"data": {"x": [0.2, 0.5], "y": [0.3, 0.5],
+                                               "u": [40.0, 60.0]}}]}
+    assert _scale(raw)[0] == pytest.approx((0.5 * (40**2 + 60**2)) ** 0.5, rel=1e-3)

@@ -279,6 +279,17 @@ add("inverse_poisson_source", "Recover the amplitude (2.5) of a Poisson source f
     reference={"exact": {"u": s(u)}})
 
 
+# Data far from order one: temperatures in kelvin with Robin (convective) walls.
+u = 300 + 5 * sp.sin(pi * x) * sp.sin(pi * y)
+add("heat_kelvin_robin", "Steady heat in kelvin, u = 300 + 5 sin(pi x) sin(pi y), Robin walls",
+    domain={"x": [0, 1], "y": [0, 1]}, fields=["u"],
+    equations=[f"-laplacian(u) = {s(-lap(u, x, y))}"],
+    conditions=[{"where": f"{c} = {v}", "robin": {"a": 1, "b": 1, "value": s(
+        (u + (1 if v == 1 else -1) * sp.diff(u, c)).subs(c, v))}}
+        for c in (x, y) for v in (0, 1)],
+    reference={"exact": {"u": s(u)}})
+
+
 class _Dumper(yaml.SafeDumper):
     """Short lists of numbers ([0, 1], centres) in flow style, the rest in block style."""
 

@@ -8,6 +8,7 @@ from ..errors import SpecError
 from ..spec.problem import Problem
 from .constraints import HardConstrained, plan_constraints
 from .mlp import MLP, Embedding, ModifiedMLP
+from .scale import data_scale
 
 MODELS = {"mlp": MLP, "modified_mlp": ModifiedMLP}
 
@@ -48,14 +49,19 @@ def build_model(problem: Problem, *, seed: int = 0) -> tuple[nn.Module, set[str]
     embedding = Embedding(lo, hi, periodic, s.periodic_modes, s.fourier_features,
                           s.fourier_scale, generator=gen, time_column=len(lo) - 1,
                           time_modes=s.time_modes)
+    constraints, imposed, notes = plan_constraints(problem) if s.hard_constraints \
+        else ([], set(), [])
+    scale = s.output_scale
+    if "output_scale" in problem.settings.training.planned:   # models/scale.py
+        scale = data_scale(problem, imposed)
+        if scale != 1.0:
+            notes = notes + [f"output scale {scale:g}, the RMS size of the data the network "
+                             "produces itself (model.output_scale sets it)"]
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         net = MODELS[s.kind](embedding, len(problem.fields), s.width, s.depth, s.activation,
-                             s.output_scale)
+                             scale)
     net = net.to(torch.float64)
-    if not s.hard_constraints:
-        return net, set(), []
-    constraints, imposed, notes = plan_constraints(problem)
     if not constraints:
         return net, set(), notes
     return HardConstrained(net, constraints), imposed, notes

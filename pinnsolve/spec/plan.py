@@ -11,7 +11,9 @@ into the raw mapping before overrides are applied (so ``training.phases.0.steps=
   points redrawn every 500 iterations, to the end of the budget;
 - float64 (the quasi-Newton phase goes far below float32's round-off);
 - a compact network (4 × 40 tanh, about 5 000 parameters: the dense phase fits), unless the
-  file sets width or depth.
+  file sets width or depth;
+- the network's output scale from the size of the data it must produce (models/scale.py),
+  unless the file sets ``model.output_scale``.
 
 Only keys the file (or an override) leaves unset are planned: an explicit setting always
 wins. :func:`describe` says in words what was planned, for ``pinnsolve check``.
@@ -53,6 +55,8 @@ def plan(raw: dict) -> dict:
     if model is None or (isinstance(model, dict) and not {"width", "depth"} & set(model)):
         out["model"] = {**(model or {}), **MODEL}
         planned.append("model")
+    if not (isinstance(model, dict) and "output_scale" in model):
+        planned.append("output_scale")   # from the data, when the model is built (models/scale.py)
     training[MARK] = planned
     out["training"] = training
     return out
@@ -72,4 +76,7 @@ def describe(settings) -> list[str]:
                      "dense self-scaled BFGS (or L-BFGS above 8000 parameters) on points "
                      "redrawn every 500 iterations")
     lines.append(f"network {m.kind} {m.depth}×{m.width} {m.activation}, {tr.dtype}")
+    if "output_scale" in tr.planned:
+        lines.append("output scale from the data of the conditions kept in the loss "
+                     "(1 when they are of order one)")
     return lines
