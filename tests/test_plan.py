@@ -102,3 +102,31 @@ def test_observations_count_as_data():
     raw = {**PHYSICS, "conditions": [{"data": {"x": [0.2, 0.5], "y": [0.3, 0.5],
                                                "u": [40.0, 60.0]}}]}
     assert _scale(raw)[0] == pytest.approx((0.5 * (40**2 + 60**2)) ** 0.5, rel=1e-3)
+
+
+# -- the derivative engine for high-order equations -----------------------------------------
+PLATE = {"domain": {"x": [0, 1], "y": [0, 1]}, "fields": ["u"],
+         "equations": ["diff(u, x, 4) + 2*diff(u, x, 2, y, 2) + diff(u, y, 4) = 1"],
+         "conditions": [{"where": "boundary", "dirichlet": 0}]}
+
+
+def test_fourth_order_equations_get_the_taylor_engine_unless_the_file_chooses():
+    from pinnsolve.spec.plan import derivative_order
+
+    s = load_problem(PLATE).settings
+    assert s.derivatives.engine == "taylor" and "derivatives" in s.training.planned
+    assert "taylor derivative engine" in " ".join(describe(s))
+    nested = {**PLATE, "equations": ["laplacian(laplacian(u)) = 1"]}
+    assert load_problem(nested).settings.derivatives.engine == "taylor"
+    assert load_problem(PLATE, ["derivatives.engine=autodiff"]).settings.derivatives.engine \
+        == "autodiff"
+    expert = {**PLATE, "training": {"phases": [{"optimizer": "adam", "steps": 5}]}}
+    assert load_problem(expert).settings.derivatives.engine == "autodiff"
+    # third order (KdV) stays on autodiff: measured slower per step with taylor
+    kdv = {"domain": {"x": [0, 1], "t": [0, 1]}, "fields": ["u"],
+           "equations": ["diff(u, t) + 6*u*diff(u, x) + diff(u, x, 3) = 0"],
+           "conditions": [{"where": "initial", "dirichlet": "sin(x)"}]}
+    assert load_problem(kdv).settings.derivatives.engine == "autodiff"
+    assert load_problem(PHYSICS).settings.derivatives.engine == "autodiff"
+    p = load_problem(nested)
+    assert derivative_order(p.equations[0].expr) == 4

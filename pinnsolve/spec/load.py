@@ -22,7 +22,7 @@ from .files import load_npz, read_yaml
 from .lint import flow_split, warnings_for
 from .operator import operator_settings
 from .overrides import apply_overrides
-from .plan import plan
+from .plan import MARK, engine_for, plan
 from .safe_open import check_regular, inside
 from .trusted import trusted_objects
 from .problem import (Condition, Domain, Equation, Interval, Observations, Parameter, Problem,
@@ -123,6 +123,12 @@ def build_problem(raw: dict, *, source: str = "<mapping>", overrides: Iterable[s
     raw = plan(apply_overrides(raw, overrides, file=source))
     flow_split(raw, source)   # before the key checks, which would blame a fragment
     problem = _Builder(raw, source, base).problem()
+    engine = engine_for(problem, raw)
+    if engine is not None:   # high-order equations: the plan's engine (spec/plan.py)
+        training = dict(raw["training"])
+        training[MARK] = list(training.get(MARK, ())) + ["derivatives"]
+        raw = {**raw, "derivatives": {"engine": engine}, "training": training}
+        problem = _Builder(raw, source, base).problem()
     for key, message in warnings_for(problem, raw):
         # stacklevel 2: the caller of build_problem, not this line
         warnings.warn(f"{source}, key '{key}': {message}", UserWarning, stacklevel=2)

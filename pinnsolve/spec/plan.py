@@ -13,7 +13,11 @@ into the raw mapping before overrides are applied (so ``training.phases.0.steps=
 - a compact network (4 × 40 tanh, about 5 000 parameters: the dense phase fits), unless the
   file sets width or depth;
 - the network's output scale from the size of the data it must produce (models/scale.py),
-  unless the file sets ``model.output_scale``.
+  unless the file sets ``model.output_scale``;
+- the ``taylor`` derivative engine when an equation has a derivative of order 4 or more
+  (its per-request choice hands everything nested autodiff does faster back to it, and a
+  fourth-order operator is 3-4× faster as one jet: docs/throughput.md), unless the file
+  has a ``derivatives`` section (:func:`engine_for`).
 
 Only keys the file (or an override) leaves unset are planned: an explicit setting always
 wins. :func:`describe` says in words what was planned, for ``pinnsolve check``.
@@ -76,7 +80,34 @@ def describe(settings) -> list[str]:
                      "dense self-scaled BFGS (or L-BFGS above 8000 parameters) on points "
                      "redrawn every 500 iterations")
     lines.append(f"network {m.kind} {m.depth}×{m.width} {m.activation}, {tr.dtype}")
+    if settings.derivatives.engine == "taylor" and "derivatives" in tr.planned:
+        lines.append("taylor derivative engine: an equation has a derivative of order 4 or more")
     if "output_scale" in tr.planned:
         lines.append("output scale from the data of the conditions kept in the loss "
                      "(1 when they are of order one)")
     return lines
+
+
+HIGH_ORDER = 4   # derivative order from which the plan picks the taylor engine
+
+
+def engine_for(problem, raw: dict) -> str | None:
+    """The engine the plan picks for a built ``problem`` (None: leave the default), for a
+    planned run whose file has no ``derivatives`` section."""
+    if "phases" not in (problem.settings.training.planned or ()) or "derivatives" in raw \
+            or problem.domain.vector is not None:
+        return None
+    order = max((derivative_order(e.expr) for e in problem.equations), default=0)
+    return "taylor" if order >= HIGH_ORDER else None
+
+
+def derivative_order(expr) -> int:
+    """The highest total derivative order in ``expr`` (a Laplacian counts 2)."""
+    import sympy as sp
+
+    from .symbols import Laplacian
+
+    if isinstance(expr, sp.Derivative):
+        return derivative_order(expr.expr) + sum(int(n) for _, n in expr.variable_count)
+    inner = max((derivative_order(a) for a in expr.args), default=0)
+    return inner + 2 if isinstance(expr, Laplacian) else inner
