@@ -102,6 +102,9 @@ def test_graph_weights_match_hand_counts(equation, domain, expected):
                                       "equations": [equation],
                                       "model": {"width": 10, "depth": 1},
                                       "sampling": {"interior": 1000},
+                                      # the counts are autodiff's (the plan would pick
+                                      # taylor for the fourth-order case)
+                                      "derivatives": {"engine": "autodiff"},
                                       "training": {"dtype": "float64"}})
     est = limits.estimate(problem)
     d = len(domain)
