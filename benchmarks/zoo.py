@@ -138,6 +138,30 @@ def write_doc(cells: dict) -> None:
 
 
 NOTES = """
+**What fails, and why (diagnosis, not yet fixed):**
+
+- `convection_beta30` (1.0): the classic PINN failure; the plan's uniform points redrawn
+  every 500 quasi-Newton iterations are not enough in 5 minutes. The tuned recipe needs
+  50 000 Adam steps with fresh points every 100 (725 s, docs/sampling.md). The plan has
+  no rule for advection-dominated problems (time harmonics, causal weighting, frequent
+  redraws): what such a rule costs on the other time-dependent problems is unmeasured.
+- `plate_clamped` (7.1e-2 with the planned taylor engine, 1 270 steps; 0.167 with autodiff,
+  560 steps): fourth order on 2 000 points is still slow per step; the budget ends while
+  the quasi-Newton phase is converging.
+- `burgers` (1.3e-2): the shock needs residual-based points (the recipe's RAD sampling:
+  7.2e-4); the plan samples uniformly.
+- `poisson_high_frequency` (1.09e-2): sin(4πx) sin(4πy) with a 4×40 tanh network; no
+  frequency detection sets Fourier features yet.
+
+Cells come from three invocations of the same configuration: most from a snapshot of the
+code at feb28b4 (run from a clone so that later commits could not change a run halfway);
+`allen_cahn`, `heat_kelvin_robin` and the `poisson_lshape` … `wave_first_order` rows from
+later commits whose plan differs only in rules that leave those problems unchanged
+(output scale 1, autodiff engine); `plate_clamped` and `beam_simply_supported` with the
+taylor engine the plan now picks for fourth-order equations (with autodiff: 0.167 and
+7.4e-7). Each cell ran beside one other single-thread job on the 2-core machine. Each
+cell's `code` in docs/zoo.json says which.
+
 The poisson_holes figure was checked independently: a 120-second solve of the same file,
 then the relative L2 error on 50 000 points rejection-sampled in the domain (not the run's
 own grid) against the exact solution gave 1.0e-9 (the run's own report: 1.0e-9). The
