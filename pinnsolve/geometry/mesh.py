@@ -10,6 +10,7 @@ away from its cell's centroid.
 """
 from __future__ import annotations
 
+from functools import cached_property
 from pathlib import Path
 
 import meshio
@@ -63,16 +64,18 @@ class MeshDomain:
         if len(self.facets) == 0:
             raise fail("no boundary: every face is shared by two cells (duplicated or "
                        "overlapping cells?)")
-        self.parts = self._parts(dim)
 
-    def _parts(self, dim: int) -> dict[str, np.ndarray]:
-        """Named boundary parts: name → (F,) bool over the boundary facets.
+    @cached_property
+    def parts(self) -> dict[str, np.ndarray]:
+        """Named boundary parts: name → (F,) bool over the boundary facets (worked out on
+        first use: only conditions that name parts need them).
 
         Names come from the mesh's lower-dimensional cells (lines of a 2-D mesh, triangles
         and quads of a 3-D one) tagged by gmsh physical groups (``gmsh:physical`` cell data
         named through ``field_data``) or listed in meshio ``cell_sets``. A boundary facet
-        belongs to a part when its nodes are those of one of the part's cells."""
-        m = self.mesh
+        belongs to a part when its nodes are those of one of the part's cells (a quad face
+        is split into triangles the way the facets were)."""
+        m, dim = self.mesh, self.dim
         faces = {1: ("line",), 2: ("triangle", "quad")}.get(dim - 1, ())
         groups: dict[str, list[np.ndarray]] = {}
         names = {int(v[0]): k for k, v in (m.field_data or {}).items()
@@ -95,7 +98,8 @@ class MeshDomain:
         for name, blocks in groups.items():
             mask = np.zeros(len(self.facets), dtype=bool)
             for conn in blocks:
-                split = [conn] if conn.shape[1] <= dim else [conn[:, [0, 1, 2]], conn[:, [0, 2, 3]]]
+                split = [conn] if conn.shape[1] <= dim else [conn[:, list(t)]
+                                                             for t in SIMPLICES["quad"]]
                 for tri in split:
                     for key in np.sort(tri, 1).tolist():
                         i = facet_keys.get(tuple(key))
@@ -104,6 +108,22 @@ class MeshDomain:
             if mask.any():
                 parts[name] = mask
         return parts
+
+    def part_mask(self, piece, problem: Problem) -> np.ndarray:
+        """(F,) bool: the boundary facets of the named parts ``piece``.
+
+        Raises:
+            SpecError: a name that is not a part of the mesh (the parts are listed).
+        """
+        missing = [n for n in piece if n not in self.parts]
+        if missing:
+            have = ", ".join(sorted(self.parts)) or (
+                "none: name boundary parts with gmsh physical groups or cell sets on its "
+                "boundary lines/faces")
+            raise SpecError(f"the mesh {problem.domain.mesh} has no boundary part named "
+                            f"{missing[0]!r}; its parts: {have}", file=problem.source,
+                            key="conditions")
+        return np.any([self.parts[n] for n in piece], axis=0)
 
     def _boundary(self, faces, owners):
         """Faces used by one cell only, as simplices with outward normals."""
@@ -207,29 +227,14 @@ class MeshGeometry:
         self.cells = torch.as_tensor(m.facets if kind == "boundary" else m.simplices)
         self.cell_normals = torch.as_tensor(m.normals)
         if kind == "boundary" and region.piece:
-            self._keep(problem, self.part_mask(problem, region.piece), weights)
+            self._keep(m.part_mask(region.piece, problem), weights)
         if kind == "boundary" and region.select:
             self._select(problem, weights)
         k = self.cells.shape[1] - 1
         self.unit_dim = 1 + k + (1 if (d.time is not None and kind != "initial") else 0)
 
-    def part_mask(self, problem: Problem, piece) -> np.ndarray:
-        """(F,) bool: the boundary facets of the named parts ``piece``.
-
-        Raises:
-            SpecError: a name that is not a part of the mesh (the parts are listed).
-        """
-        parts = self.mesh.parts
-        missing = [n for n in piece if n not in parts]
-        if missing:
-            have = ", ".join(sorted(parts)) or ("none: name boundary parts with gmsh physical "
-                                                 "groups or cell sets on its boundary lines/faces")
-            raise SpecError(f"the mesh {problem.domain.mesh} has no boundary part named "
-                            f"{missing[0]!r}; its parts: {have}", file=problem.source,
-                            key="conditions")
-        return np.any([parts[n] for n in piece], axis=0)
-
-    def _keep(self, problem: Problem, keep: np.ndarray, areas: np.ndarray) -> None:
+    def _keep(self, keep, areas: np.ndarray) -> None:
+        """Sample only the facets ``keep`` (bool over the current facets), by area."""
         keep = torch.as_tensor(keep)
         self.cells, self.cell_normals = self.cells[keep], self.cell_normals[keep]
         w = torch.as_tensor(areas)[keep]
@@ -245,9 +250,7 @@ class MeshGeometry:
             raise SpecError(f"no boundary facet of the mesh has all its nodes with "
                             f"{describe(self.region.select)}", file=problem.source,
                             key="conditions")
-        self.cells, self.cell_normals = self.cells[keep], self.cell_normals[keep]
-        w = torch.as_tensor(areas)[keep]
-        self.cum = torch.cumsum(w / w.sum(), 0)
+        self._keep(keep, areas)
 
     def accept(self, u: torch.Tensor) -> torch.Tensor:
         return torch.ones(len(u), dtype=torch.bool, device=u.device)
@@ -281,7 +284,7 @@ def check_files(problem) -> None:
         mesh = mesh_of(problem)
         for c in problem.conditions:   # named boundary parts exist in the mesh
             if c.region.kind == "boundary" and c.region.piece:
-                MeshGeometry(problem, c.region, mesh)
+                mesh.part_mask(c.region.piece, problem)
     out = problem.settings.output.mesh
     if out is not None:
         read_mesh_file(out, lambda m: SpecError(f"cannot read mesh {out}: {m}",

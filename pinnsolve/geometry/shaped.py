@@ -63,16 +63,18 @@ class ShapeGeometry:
         self.has_normals = kind == "boundary"
         if kind == "boundary":
             leaves = self.solid.leaves
-            # leaf → the sides it may use (None: all); a label name.side selects one side
-            self.sides: dict[int, list[int] | None] = {}
-            for i, leaf in enumerate(leaves):
-                if region.piece is None or leaf.tag in region.piece:
-                    self.sides[i] = None
+            # leaf → the sides it may use (None: all of them); "name.side" picks one side
+            self.sides: dict[int, torch.Tensor | None] = {
+                i: None for i, leaf in enumerate(leaves)
+                if region.piece is None or leaf.tag in region.piece}
+            picked: dict[int, list[int]] = {}
             for label in region.piece or ():
-                if isinstance(label, str) and "." in label:
+                if "." in str(label):
                     i, k = self.solid.side(label)
-                    if i not in self.sides or self.sides[i] is not None:
-                        self.sides[i] = (self.sides.get(i) or []) + [k]
+                    picked.setdefault(i, []).append(k)
+            for i, ks in picked.items():
+                if i not in self.sides:   # unless the whole primitive is chosen too
+                    self.sides[i] = torch.tensor(ks)
             self.chosen = sorted(self.sides)
             m = torch.tensor([leaves[i].prim.measure for i in self.chosen], dtype=torch.float64)
             self.cum = torch.cumsum(m / m.sum(), 0)
@@ -144,7 +146,7 @@ class ShapeGeometry:
                                            n.detach().to(torch.float64), i)
                 if self.sides[i] is not None:   # only the named sides of this primitive
                     side = leaf.side_index(p.detach().to(torch.float64))
-                    valid &= torch.isin(side, torch.as_tensor(self.sides[i], device=side.device))
+                    valid &= torch.isin(side, self.sides[i].to(side.device))
             pts = pts.index_put((rows,), p)
             normals = normals.index_put((rows,), n * sign.to(n)[:, None])
             ok[rows] = valid
