@@ -125,14 +125,24 @@ def build_problem(raw: dict, *, source: str = "<mapping>", overrides: Iterable[s
     problem = _Builder(raw, source, base).problem()
     engine = engine_for(problem, raw)
     if engine is not None:   # high-order equations: the plan's engine (spec/plan.py)
-        training = dict(raw["training"])
-        training[MARK] = list(training.get(MARK, ())) + ["derivatives"]
-        raw = {**raw, "derivatives": {"engine": engine}, "training": training}
-        problem = _Builder(raw, source, base).problem()
+        problem = _with_engine(problem, engine)
     for key, message in warnings_for(problem, raw):
         # stacklevel 2: the caller of build_problem, not this line
         warnings.warn(f"{source}, key '{key}': {message}", UserWarning, stacklevel=2)
     return problem
+
+
+def _with_engine(problem: Problem, engine: str) -> Problem:
+    """``problem`` with the derivative engine the plan chose, in its settings and in its raw
+    mapping (config.yaml shows it, a rebuild keeps it), marked as planned."""
+    s = problem.settings
+    planned = s.training.planned + ("derivatives",)
+    settings = dataclasses.replace(
+        s, derivatives=DerivativeSettings(engine=engine),
+        training=dataclasses.replace(s.training, planned=planned))
+    raw = {**problem.raw, "derivatives": {"engine": engine},
+           "training": {**problem.raw["training"], MARK: list(planned)}}
+    return dataclasses.replace(problem, settings=settings, raw=raw)
 
 
 def rebuild(problem: Problem, overrides: Iterable[str] = ()) -> Problem:
