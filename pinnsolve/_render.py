@@ -169,14 +169,12 @@ def imposition(problem) -> dict[str, str]:
 
     _, imposed, notes = plan_constraints(problem)
     out = {}
+    added = problem.unknown_field_terms()
     for c in problem.conditions:
         if c.name in imposed:
             out[c.name] = "exactly"
-        elif c.name.startswith("smooth_") and c.field is None and any(
-                c.name.startswith(f"smooth_{f}_") for f in problem.unknown_fields):
-            out[c.name] = "loss (smoothness of an unknown field)"
-        elif c.name.startswith("steady_") and c.name[7:] in problem.unknown_fields:
-            out[c.name] = "loss (an unknown field is constant in time)"
+        elif c.name in added:
+            out[c.name] = f"loss ({added[c.name]})"
         elif c.kind == "data" or c.points is not None or c.region.kind == "interior":
             out[c.name] = "loss (observations)"
         elif c.kind in ("neumann", "robin"):

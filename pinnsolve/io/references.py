@@ -27,7 +27,6 @@ def _burgers(problem, points: np.ndarray) -> dict[str, np.ndarray]:
 
 def _allen_cahn(problem, points: np.ndarray) -> dict[str, np.ndarray]:
     d = problem.domain
-    values = problem.parameter_values
     need = ("the allen_cahn_spectral reference needs one periodic space coordinate "
             "({periodic: x}), a time coordinate, one field, one equation of the form "
             "u_t = D u_xx + k (u - u^3) with constant D > 0 and k (any arrangement, e.g. "

@@ -38,10 +38,10 @@ import yaml
 from .._version import __version__
 from ..errors import RunError
 from ..spec.problem import Problem
+from ..spec.safe_open import read_checked
 from . import checkpoint
 from .atomic import append_text, atomic_write_text, clean_stale, refuse_link, safe_dir
 from .lock import hold, try_hold
-from ..spec.safe_open import read_checked
 
 CHECKPOINT_VERSION = checkpoint.VERSION
 

@@ -26,7 +26,7 @@ from .plan import MARK, engine_for, plan
 from .safe_open import check_regular, inside
 from .trusted import trusted_objects
 from .problem import (Condition, Domain, Equation, Interval, Observations, Parameter, Problem,
-                      Reference, Region, Unknown, VectorCoordinate)
+                      Reference, Region, Unknown, VectorCoordinate, smooth_term, steady_term)
 from .shapes import parse_shape
 from .schema import (DerivativeSettings, LimitSettings, Loc, ModelSettings, OutputSettings,
                      SamplingSettings, Settings, TrainingSettings, build)
@@ -509,13 +509,13 @@ class _Builder:
             a = self.scope.fields[name]
             t = self.domain.time
             if t is not None:   # a coefficient field does not change in time: ∂a/∂t = 0
-                out.append(Condition(f"steady_{name}", region, sp.Derivative(a, t.symbol),
+                out.append(Condition(steady_term(name), region, sp.Derivative(a, t.symbol),
                                      f"diff({name}, {t.name}) = 0", "equation"))
             if weight <= 0:
                 continue
             for c in self.domain.space:
                 term = sp.sqrt(sp.nsimplify(weight)) * sp.Derivative(a, c.symbol)
-                out.append(Condition(f"smooth_{name}_{c.name}", region, term,
+                out.append(Condition(smooth_term(name, c.name), region, term,
                                      f"sqrt({weight:g})*diff({name}, {c.name}) = 0", "equation"))
         return out
 

@@ -16,7 +16,8 @@ into the raw mapping before overrides are applied (so ``training.phases.0.steps=
   unless the file sets ``model.output_scale``;
 - the ``taylor`` derivative engine when an equation has a derivative of order 4 or more
   (its per-request choice hands everything nested autodiff does faster back to it, and a
-  fourth-order operator is 3-4× faster as one jet: docs/throughput.md), unless the file
+  fourth-order operator is 2.8-3.7× faster as one jet: docs/throughput.md; third order
+  stays on autodiff, a KdV step measured slower with taylor), unless the file
   has a ``derivatives`` section (:func:`engine_for`).
 
 Only keys the file (or an override) leaves unset are planned: an explicit setting always

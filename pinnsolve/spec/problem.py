@@ -259,6 +259,16 @@ class Problem:
     # network, listed in ``fields`` too, determined by the equations and data alone
     unknown_fields: tuple[str, ...] = ()
 
+    def unknown_field_terms(self) -> dict[str, str]:
+        """The terms the loader adds for field unknowns (name → what it is for): the
+        smoothness terms ``smooth_<a>_<x>`` and, with time, ``steady_<a>``."""
+        out = {}
+        for a in self.unknown_fields:
+            out[steady_term(a)] = "an unknown field is constant in time"
+            out.update({smooth_term(a, c.name): "smoothness of an unknown field"
+                        for c in self.domain.space})
+        return out
+
     @property
     def field_functions(self) -> dict[str, sp.Expr]:
         args = self.domain.coordinate_symbols
@@ -267,3 +277,13 @@ class Problem:
     @property
     def parameter_values(self) -> dict[str, float]:
         return {p.name: p.value for p in self.parameters}
+
+
+def smooth_term(field: str, coord: str) -> str:
+    """Name of the smoothness term of field unknown ``field`` along ``coord``."""
+    return f"smooth_{field}_{coord}"
+
+
+def steady_term(field: str) -> str:
+    """Name of the term that holds field unknown ``field`` constant in time."""
+    return f"steady_{field}"
