@@ -70,22 +70,18 @@ def test_name_clash_is_refused(tmp_path):
 
 # -- fields from a mesh's point data --------------------------------------------------------
 def _mesh(tmp_path, k, n=21, name="k.vtu"):
-    """A triangulated [0, 1] × [0, 2] with point data 'k' = k(x, y) at its nodes."""
+    """[0, 1] × [0, 2] in (n-1)² quads (pinnsolve's own grid_mesh; the reader splits them
+    into triangles) with point data 'k' = k(x, y) at its nodes."""
     import meshio
 
-    gx, gy = np.linspace(0, 1, n), np.linspace(0, 2, n)
-    X, Y = np.meshgrid(gx, gy, indexing="ij")
-    pts = np.stack([X.ravel(), Y.ravel(), 0 * X.ravel()], 1)
-    i = np.arange(n * n).reshape(n, n)
-    a, b, c, d = i[:-1, :-1].ravel(), i[1:, :-1].ravel(), i[1:, 1:].ravel(), i[:-1, 1:].ravel()
-    tris = np.concatenate([np.stack([a, b, c], 1), np.stack([a, c, d], 1)])
-    meshio.Mesh(pts, [("triangle", tris)], point_data={"k": k(pts[:, 0], pts[:, 1])}
-                ).write(tmp_path / name)
+    from pinnsolve.io.vtk import grid_mesh
+
+    pts, cells = grid_mesh([np.linspace(0, 1, n), np.linspace(0, 2, n)])
+    meshio.Mesh(pts, cells, point_data={"k": k(pts[:, 0], pts[:, 1])}).write(tmp_path / name)
     return name
 
 
 def _mesh_problem(tmp_path, spec, eq="-div(k*grad(u)) = 1"):
-    (tmp_path / "p.yaml").write_text("")
     import yaml
     raw = {"domain": {"x": [0, 1], "y": [0, 2]}, "fields": "u", "data_fields": {"k": spec},
            "equations": [eq]}
@@ -113,14 +109,15 @@ def test_mesh_point_data_of_a_linear_field_is_exact_with_its_gradient(tmp_path):
 
 
 def test_mesh_point_data_of_a_curved_field_is_within_the_mesh_error(tmp_path):
-    """k = 1 + x² y on a 21 × 21-node triangulation (h = 0.05, 0.1): the linear interpolant's
-    error is at most h²/2 · max|k''| ≈ 0.02; measured against the analytic field."""
+    """k = 1 + x² y on a 21 × 21-node mesh (h = 0.05, 0.1; quads split into triangles):
+    the piecewise-linear interpolant is off by 2.6e-3 at most at 500 points (measured);
+    the bound leaves 2× for the grid resampling."""
     name = _mesh(tmp_path, lambda x, y: 1 + x**2 * y)
     p = _mesh_problem(tmp_path, {"mesh": name, "values": "k"})
     pts = torch.rand(500, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
     pts[:, 1] *= 2
     err = (_eval(p, _field(p), pts) - (1 + pts[:, 0] ** 2 * pts[:, 1])).abs().max()
-    assert err < 0.02
+    assert err < 5e-3
 
 
 def test_barycentric_on_a_non_delaunay_mesh_uses_its_own_cells():
@@ -145,11 +142,10 @@ def test_barycentric_on_a_non_delaunay_mesh_uses_its_own_cells():
 ])
 def test_bad_mesh_fields_are_located(tmp_path, spec, key, match):
     _mesh(tmp_path, lambda x, y: 1 + x)
-    (tmp_path / "sub").mkdir()
-    if ".." in str(spec.get("mesh", spec.get("file"))):
-        import shutil
-        shutil.move(tmp_path / "p.yaml", tmp_path / "sub") if (tmp_path / "p.yaml").exists() else None
-        tmp_path = tmp_path / "sub"
+    folder = tmp_path
+    if ".." in str(spec.get("mesh", spec.get("file"))):   # the problem one folder down
+        folder = tmp_path / "sub"
+        folder.mkdir()
     with pytest.raises(SpecError, match=match) as info:
-        _mesh_problem(tmp_path, spec)
+        _mesh_problem(folder, spec)
     assert info.value.key == key

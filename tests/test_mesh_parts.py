@@ -14,17 +14,16 @@ from pinnsolve.cli import app
 from pinnsolve.errors import SpecError
 from pinnsolve.geometry import region_geometry
 from pinnsolve.geometry.mesh import check_files
+from pinnsolve.io.vtk import grid_mesh
 from pinnsolve.spec import Region, load_problem
 
 
 def _square(n=6):
-    """Unit square of 2(n-1)² triangles, its four sides as line cells."""
+    """Unit square of (n-1)² quads (pinnsolve's own grid_mesh), its four sides as line
+    cells (node (ix, iy) is ix*n + iy)."""
     g = np.linspace(0, 1, n)
-    X, Y = np.meshgrid(g, g, indexing="ij")
-    pts = np.stack([X.ravel(), Y.ravel(), 0 * X.ravel()], 1)
+    pts, [(_, tris)] = grid_mesh([g, g])
     i = np.arange(n * n).reshape(n, n)
-    a, b, c, d = i[:-1, :-1].ravel(), i[1:, :-1].ravel(), i[1:, 1:].ravel(), i[:-1, 1:].ravel()
-    tris = np.concatenate([np.stack([a, b, c], 1), np.stack([a, c, d], 1)])
     left = np.stack([i[0, :-1], i[0, 1:]], 1)          # x = 0
     right = np.stack([i[-1, :-1], i[-1, 1:]], 1)       # x = 1
     bottom = np.stack([i[:-1, 0], i[1:, 0]], 1)        # y = 0
@@ -36,7 +35,7 @@ def _gmsh(path):
     pts, tris, left, right, walls = _square()
     lines = np.concatenate([left, right, walls])
     phys = np.concatenate([np.full(len(left), 1), np.full(len(right), 2), np.full(len(walls), 3)])
-    mesh = meshio.Mesh(pts, [("line", lines), ("triangle", tris)],
+    mesh = meshio.Mesh(pts, [("line", lines), ("quad", tris)],
                        cell_data={"gmsh:physical": [phys, np.full(len(tris), 4)],
                                   "gmsh:geometrical": [phys, np.full(len(tris), 4)]},
                        field_data={"inlet": np.array([1, 1]), "outlet": np.array([2, 1]),
@@ -81,7 +80,7 @@ def test_cell_sets_name_parts_too(tmp_path, monkeypatch):
 
     pts, tris, left, right, walls = _square()
     lines = np.concatenate([left, right, walls])
-    mesh = meshio.Mesh(pts, [("line", lines), ("triangle", tris)],
+    mesh = meshio.Mesh(pts, [("line", lines), ("quad", tris)],
                        cell_sets={"hot": [np.arange(len(left)), np.array([], dtype=int)]})
     path = _gmsh(tmp_path / "square.msh")      # the file the problem names (exists)
     monkeypatch.setattr(mesh_module, "read_mesh_file", lambda path, fail: mesh)
@@ -108,7 +107,7 @@ def test_an_unknown_part_is_a_located_error_listing_the_parts(tmp_path):
 def test_a_mesh_without_parts_says_how_to_name_them(tmp_path):
     pts, tris, *_ = _square()
     path = tmp_path / "plain.vtu"
-    meshio.Mesh(pts, [("triangle", tris)]).write(path)
+    meshio.Mesh(pts, [("quad", tris)]).write(path)
     with pytest.raises(SpecError, match="none: name boundary parts with gmsh physical groups"):
         check_files(_problem(path, [{"where": {"boundary": "inlet"}, "dirichlet": 0}]))
 
