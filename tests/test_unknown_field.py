@@ -68,13 +68,13 @@ def test_the_coefficient_field_is_recovered(tmp_path):
     a is reported in metrics.json and a is written with the fields."""
     torch.manual_seed(0)
     run = pinnsolve.solve(INVERSE_1D, out=tmp_path / "run")
-    errors = run.metrics["errors"]
-    assert errors["u"]["l2re"] < 2e-2 and errors["a"]["l2re"] < 8e-2, errors
+    errors = run.metrics["errors"]   # measured: u 5.0e-3, a 2.3e-2 (max |a - a_exact| 0.051)
+    assert errors["u"]["l2re"] < 1e-2 and errors["a"]["l2re"] < 5e-2, errors
     fields = np.load(tmp_path / "run" / "fields" / "solution.npz")
     x = fields["axis_x"]
-    assert np.abs(fields["a"].reshape(-1) - (1 + x)).max() < 0.3
-    pred = run.predict(x=np.array([0.5]))
-    assert abs(float(np.asarray(pred["a"]).reshape(-1)[0]) - 1.5) < 0.1
+    assert np.abs(fields["a"].reshape(-1) - (1 + x)).max() < 0.1
+    pred = run.predict(x=np.array([0.5]))     # measured 1.477
+    assert abs(float(np.asarray(pred["a"]).reshape(-1)[0]) - 1.5) < 0.05
 
 
 def test_check_shows_the_unknown_field(tmp_path):
