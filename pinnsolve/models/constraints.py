@@ -31,6 +31,7 @@ from ..geometry import region_geometry, solid_of
 from ..spec.problem import Condition, Problem, Region
 from ..spec.symbols import field_names_in
 from .blend import blend
+from .tabulated import StaticCache
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class FieldConstraint:
     lift: Callable[[torch.Tensor], torch.Tensor] | None       # A(x, t) + u0(x) − A(x, t0)
     factors: tuple[tuple[str, int, float, float], ...]       # ("lo"|"hi"|"ball"|"time", col, a, b)
     distance: Callable[[torch.Tensor], torch.Tensor] | None = None   # shaped domains: D(x)
+    costly_lift: bool = False    # a blend of several data (tabulated, see HardConstrained)
 
 
 def _dirichlet_value(c: Condition, field: str) -> sp.Expr | None:
@@ -143,7 +145,7 @@ def plan_constraints(problem: Problem) -> tuple[list[FieldConstraint], set[str],
         if blended is not None:
             t0 = (domain.n_inputs - 1, domain.time.lo) if initial is not None else None
             lift = _with_blend(lift, blended, t0)
-        out.append(FieldConstraint(col, lift, tuple(factors)))
+        out.append(FieldConstraint(col, lift, tuple(factors), costly_lift=blended is not None))
         imposed |= names
     return out, imposed, notes
 
@@ -217,7 +219,8 @@ def _plan_shaped(problem: Problem, columns: Columns):
         if blended is not None:
             t0 = (domain.n_inputs - 1, domain.time.lo) if initial else None
             lift_fn = _with_blend(lift_fn, blended, t0)
-        out.append(FieldConstraint(col, lift_fn, tuple(factors), distance))
+        out.append(FieldConstraint(col, lift_fn, tuple(factors), distance,
+                                   costly_lift=blended is not None))
         imposed |= names
     return out, imposed, notes
 
@@ -411,16 +414,22 @@ class HardConstrained(nn.Module):
         self.constraints = constraints
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """A shaped domain's distance and a blended lift do not depend on the parameters and
+        are costly to differentiate: at points the autodiff engine brings back step after
+        step they come, with their derivatives, from tables (models/tabulated.py). Face
+        factors and single-expression lifts are cheaper to evaluate than to look up."""
         raw = self.net(x)
         cols = list(raw.unbind(dim=1))
-        for c in self.constraints:
+        static = self.__dict__.setdefault("_static_values", StaticCache())  # not state: a cache
+        for i, c in enumerate(self.constraints):
             factor = _distance(x, c.factors)
             if c.distance is not None:
-                d = c.distance(x)
+                d = static.evaluate(f"distance{i}", c.distance, x)
                 factor = d if factor is None else factor * d
             value = cols[c.column] if factor is None else factor * cols[c.column]
             if c.lift is not None:
-                value = value + c.lift(x)
+                value = value + (static.evaluate(f"lift{i}", c.lift, x) if c.costly_lift
+                                 else c.lift(x))
             cols[c.column] = value
         return torch.stack(cols, dim=1)
 
