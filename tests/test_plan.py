@@ -131,3 +131,46 @@ def test_fourth_order_equations_get_the_taylor_engine_unless_the_file_chooses():
     assert load_problem(PHYSICS).settings.derivatives.engine == "autodiff"
     p = load_problem(nested)
     assert derivative_order(p.equations[0].expr) == 4
+
+
+def _poisson(source: str, bc: str = "0") -> dict:
+    return {"domain": {"x": [0, 1], "y": [0, 2]}, "fields": ["u"],
+            "equations": [f"-laplacian(u) = {source}"],
+            "conditions": [{"where": "boundary", "dirichlet": bc}]}
+
+
+def test_half_periods_of_the_data_along_each_coordinate():
+    from pinnsolve.spec.plan import half_periods
+
+    # sin(4πx) on [0, 1]: 4 extrema; sin(3πy) on [0, 2]: 6
+    assert half_periods(load_problem(_poisson("sin(4*pi*x)*sin(3*pi*y)"))) == {"x": 4, "y": 6}
+    # a peak, a polynomial: at most one extremum
+    peak = half_periods(load_problem(_poisson("exp(-50*((x - 0.5)**2 + (y - 1)**2))")))
+    assert max(peak.values()) <= 1
+    assert max(half_periods(load_problem(_poisson("x**2 + y"))).values()) <= 1
+    # boundary data count too; time is a coordinate like the others
+    heat = {"domain": {"x": [0, 1], "t": [0, 1]}, "fields": ["u"],
+            "equations": ["diff(u, t) = diff(u, x, 2) + cos(10*pi*t)"],
+            "conditions": [{"where": "initial", "dirichlet": "sin(pi*x)"},
+                           {"where": "boundary", "dirichlet": 0}]}
+    assert half_periods(load_problem(heat)) == {"x": 1, "t": 9}   # interior extrema
+    # unknown parameters and data fields are skipped, not guessed
+    inverse = {**_poisson("a*sin(8*pi*x)"), "unknowns": {"a": 1.0}}
+    assert half_periods(load_problem(inverse)) == {}
+
+
+def test_oscillating_data_get_sin_unless_the_file_chooses():
+    fast = _poisson("32*pi**2*sin(4*pi*x)*sin(4*pi*y)")
+    s = load_problem(fast).settings
+    assert s.model.activation == "sin" and "activation" in s.training.planned
+    assert "sin activation" in " ".join(describe(s))
+    assert load_problem({**fast, "model": {"activation": "tanh"}}).settings.model.activation \
+        == "tanh"
+    assert load_problem(fast, ["model.activation=gelu"]).settings.model.activation == "gelu"
+    expert = {**fast, "training": {"phases": [{"optimizer": "adam", "steps": 5}]}}
+    assert load_problem(expert).settings.model.activation == "tanh"
+    slow = load_problem(_poisson("sin(pi*x)*sin(pi*y)")).settings   # 1 and 2 half-periods
+    assert slow.model.activation == "tanh" and "activation" not in slow.training.planned
+    # the choice survives a rebuild (resume, overrides on top)
+    from pinnsolve.spec.load import rebuild
+    assert rebuild(load_problem(fast), ["training.budget=1m"]).settings.model.activation == "sin"
