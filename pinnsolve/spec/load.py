@@ -22,7 +22,7 @@ from .files import load_npz, read_yaml
 from .lint import flow_split, warnings_for
 from .operator import operator_settings
 from .overrides import apply_overrides
-from .plan import MARK, activation_for, engine_for, plan
+from .plan import MARK, engine_for, plan
 from .safe_open import check_regular, inside
 from .trusted import trusted_objects
 from .problem import (Condition, Domain, Equation, Interval, Observations, Parameter, Problem,
@@ -123,32 +123,24 @@ def build_problem(raw: dict, *, source: str = "<mapping>", overrides: Iterable[s
     raw = plan(apply_overrides(raw, overrides, file=source))
     flow_split(raw, source)   # before the key checks, which would blame a fragment
     problem = _Builder(raw, source, base).problem()
-    # The plan's choices that need the built problem (spec/plan.py): the engine for
-    # high-order equations, sin for oscillating data.
     engine = engine_for(problem, raw)
-    if engine is not None:
-        problem = _with_planned(problem, "derivatives", {"engine": engine},
-                                derivatives=DerivativeSettings(engine=engine))
-    activation = activation_for(problem, raw)
-    if activation is not None:
-        model = {**(problem.raw.get("model") or {}), "activation": activation[0]}
-        problem = _with_planned(problem, "model", model, model=dataclasses.replace(
-            problem.settings.model, activation=activation[0]), mark="activation")
+    if engine is not None:   # high-order equations: the plan's engine (spec/plan.py)
+        problem = _with_engine(problem, engine)
     for key, message in warnings_for(problem, raw):
         # stacklevel 2: the caller of build_problem, not this line
         warnings.warn(f"{source}, key '{key}': {message}", UserWarning, stacklevel=2)
     return problem
 
 
-def _with_planned(problem: Problem, section: str, raw_section: dict, *, mark: str | None = None,
-                  **settings) -> Problem:
-    """``problem`` with a section the plan chose after building it, in its settings and in
-    its raw mapping (config.yaml shows it, a rebuild keeps it), marked as planned."""
+def _with_engine(problem: Problem, engine: str) -> Problem:
+    """``problem`` with the derivative engine the plan chose, in its settings and in its raw
+    mapping (config.yaml shows it, a rebuild keeps it), marked as planned."""
     s = problem.settings
-    planned = s.training.planned + (mark or section,)
+    planned = s.training.planned + ("derivatives",)
     settings = dataclasses.replace(
-        s, **settings, training=dataclasses.replace(s.training, planned=planned))
-    raw = {**problem.raw, section: raw_section,
+        s, derivatives=DerivativeSettings(engine=engine),
+        training=dataclasses.replace(s.training, planned=planned))
+    raw = {**problem.raw, "derivatives": {"engine": engine},
            "training": {**problem.raw["training"], MARK: list(planned)}}
     return dataclasses.replace(problem, settings=settings, raw=raw)
 

@@ -14,9 +14,6 @@ into the raw mapping before overrides are applied (so ``training.phases.0.steps=
   file sets width or depth;
 - the network's output scale from the size of the data it must produce (models/scale.py),
   unless the file sets ``model.output_scale``;
-- ``sin`` activations when the problem's data oscillate (:func:`activation_for`: at least
-  OSCILLATORY half-periods of a source term or of boundary or initial data along some
-  coordinate), unless the file sets ``model.activation``;
 - the ``taylor`` derivative engine when an equation has a derivative of order 4 or more
   (its per-request choice hands everything nested autodiff does faster back to it, and a
   fourth-order operator is 2.8-3.7× faster as one jet: docs/throughput.md; third order
@@ -86,9 +83,6 @@ def describe(settings) -> list[str]:
     lines.append(f"network {m.kind} {m.depth}×{m.width} {m.activation}, {tr.dtype}")
     if settings.derivatives.engine == "taylor" and "derivatives" in tr.planned:
         lines.append("taylor derivative engine: an equation has a derivative of order 4 or more")
-    if "activation" in tr.planned:
-        lines.append(f"sin activation: the data have {OSCILLATORY} or more half-periods along "
-                     "a coordinate (tanh otherwise)")
     if "output_scale" in tr.planned:
         lines.append("output scale from the data of the conditions kept in the loss "
                      "(1 when they are of order one)")
@@ -118,89 +112,3 @@ def derivative_order(expr) -> int:
         return derivative_order(expr.expr) + sum(int(n) for _, n in expr.variable_count)
     inner = max((derivative_order(a) for a in expr.args), default=0)
     return inner + 2 if isinstance(expr, Laplacian) else inner
-
-
-OSCILLATORY = 4   # half-periods of the data along one coordinate from which sin is planned
-LINES, SAMPLES = 8, 257
-
-
-def activation_for(problem, raw: dict) -> tuple[str, str] | None:
-    """(activation, why) the plan picks for a built ``problem``, or None (leave tanh): ``sin``
-    when the problem's data (source terms, boundary and initial data) oscillate, with at
-    least OSCILLATORY half-periods along some coordinate. Only for a planned run whose file
-    sets no ``model.activation``."""
-    model = raw.get("model")
-    if "phases" not in (problem.settings.training.planned or ()) \
-            or (isinstance(model, dict) and "activation" in model) \
-            or problem.domain.vector is not None:
-        return None
-    counts = half_periods(problem)
-    if not counts:
-        return None
-    coord, n = max(counts.items(), key=lambda kv: kv[1])
-    if n < OSCILLATORY:
-        return None
-    return "sin", f"the data oscillate: {n} half-periods along {coord}"
-
-
-def half_periods(problem) -> dict[str, int]:
-    """Coordinate name → the most half-periods (local extrema) any datum of the problem has
-    along it: source terms (the field-free part of each equation) and condition data,
-    sampled on LINES lines of SAMPLES points across the domain's box per coordinate (median
-    over the lines). Data that cannot be evaluated on their own (unknown parameters, data
-    fields) are skipped."""
-    import sympy as sp
-    import torch
-
-    from ..compiler.collect import Columns
-    from ..compiler.lower import Env, lower
-    from .symbols import field_names_in
-
-    domain = problem.domain
-    axes = list(domain.space) + ([domain.time] if domain.time is not None else [])
-    values = {sp.Symbol(p.name): p.value for p in problem.parameters}
-    coords = {a.symbol for a in axes}
-    data = []
-    for expr in [e.expr for e in problem.equations] + [c.expr for c in problem.conditions]:
-        deps = [a for a in expr.atoms(sp.Function, sp.Derivative) if field_names_in(a)]
-        free = expr.as_independent(*deps, as_Add=True)[0] if deps else expr
-        free = sp.sympify(free).subs(values)
-        if free.free_symbols and free.free_symbols <= coords and not field_names_in(free):
-            data.append(free)
-    if not data:
-        return {}
-    columns = Columns(domain, problem.fields)
-    gen = torch.Generator().manual_seed(0)
-    out: dict[str, int] = {}
-    for k, axis in enumerate(axes):
-        x = torch.rand(LINES, 1, len(axes), generator=gen, dtype=torch.float64)
-        x = x.expand(LINES, SAMPLES, len(axes)).clone()
-        x[:, :, k] = torch.linspace(0, 1, SAMPLES, dtype=torch.float64)
-        lo = torch.tensor([a.lo for a in axes], dtype=torch.float64)
-        hi = torch.tensor([a.hi for a in axes], dtype=torch.float64)
-        points = (lo + x * (hi - lo)).reshape(-1, len(axes))
-        best = 0
-        for expr in data:
-            try:
-                v = torch.as_tensor(lower(expr, columns, set(), "plan")(Env(points, {}, {})))
-            except Exception:   # noqa: BLE001 - a datum the plan cannot sample is skipped
-                continue
-            if v.dim() == 0 or not bool(torch.isfinite(v).all()):
-                continue
-            best = max(best, _extrema(v.reshape(LINES, SAMPLES)))
-        out[axis.name] = best
-    return out
-
-
-def _extrema(v) -> int:
-    """Median over rows of the number of local extrema along each row (changes of sign of
-    the increments larger than 1e-9 of the row's range)."""
-    import torch
-
-    d = v.diff(dim=1)
-    span = (v.amax(1, keepdim=True) - v.amin(1, keepdim=True)).clamp_min(1e-300)
-    counts = []
-    for row, s in zip(d, span):
-        signs = torch.sign(row[row.abs() > 1e-9 * s])
-        counts.append(int((signs[1:] != signs[:-1]).sum()))
-    return int(torch.tensor(counts).median())
