@@ -37,12 +37,9 @@ class Table:
                 value = value.expand(len(self._x))
             value = value.reshape(-1)
         self._graph: dict[tuple[int, ...], torch.Tensor] = {(): value}
-        self._values: dict[tuple[int, ...], torch.Tensor] = {}
 
     def get(self, index: tuple[int, ...]) -> torch.Tensor:
-        if index not in self._values:
-            self._values[index] = self._with_graph(index).detach()
-        return self._values[index]
+        return self._with_graph(index).detach()
 
     def _with_graph(self, index: tuple[int, ...]) -> torch.Tensor:
         if index in self._graph:
@@ -84,8 +81,9 @@ class StaticCache:
 
     def __init__(self, size: int = 16):
         self.size = size
-        self._seen: OrderedDict[tuple, torch.Tensor] = OrderedDict()   # key → the points
-        self._tables: OrderedDict[tuple, dict[str, Table]] = OrderedDict()
+        # key → {"points": the points (kept alive: no other set can take their address),
+        #        name: Table, ...}; tables only from the second sighting on
+        self._entries: OrderedDict[tuple, dict] = OrderedDict()
 
     @staticmethod
     def _key(x: torch.Tensor) -> tuple:
@@ -96,25 +94,16 @@ class StaticCache:
         if not (x.requires_grad and x.is_leaf) or x.dim() != 2 or not len(x):
             return fn(x)
         key = self._key(x)
-        if key not in self._tables:
-            if key not in self._seen:
-                self._remember(self._seen, key, x.detach())
-                return fn(x)
-            self._remember(self._tables, key, {})
-        self._tables.move_to_end(key)
-        tables = self._tables[key]
-        if name not in tables:
-            tables[name] = Table(fn, x)
-        return lookup(x, tables[name])
-
-    def _remember(self, store: OrderedDict, key: tuple, value) -> None:
-        store[key] = value
-        while len(store) > self.size:
-            store.popitem(last=False)
-
-    def clear(self) -> None:
-        self._seen.clear()
-        self._tables.clear()
+        entry = self._entries.get(key)
+        if entry is None:
+            self._entries[key] = {"points": x.detach()}
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+            return fn(x)
+        self._entries.move_to_end(key)
+        if name not in entry:
+            entry[name] = Table(fn, x)
+        return lookup(x, entry[name])
 
 
 class Untabulated:
