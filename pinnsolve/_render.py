@@ -108,7 +108,12 @@ def problem_summary(problem, compiled) -> Group:
                      f"{op.test} test instances on grid {op.grid or 'default'}; loss {op.loss}; "
                      f"FNO {m.layers}×{m.width}, modes {m.modes or 'default'}; grid "
                      f"derivatives (spectral on periodic axes, FD order {op.fd_order} elsewhere)")
-    head.add_row("model", f"{s.model.kind} {s.model.depth}×{s.model.width} {s.model.activation}")
+    activation, why = s.model.activation, ""
+    if op is None and "activation" in s.training.planned:   # chosen from the data
+        from .models.frequency import planned_activation
+        activation, why = planned_activation(problem)
+    head.add_row("model", f"{s.model.kind} {s.model.depth}×{s.model.width} {activation}"
+                 + (f" ({why.split(': ', 1)[1]})" if why else ""))
     head.add_row("derivatives", s.derivatives.engine)
     sm = s.sampling
     strategy = STRATEGIES[sm.strategy]

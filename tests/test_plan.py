@@ -18,7 +18,8 @@ PHYSICS = {"domain": {"x": [0, 1], "y": [0, 1]}, "fields": ["u"],
 def test_physics_only_gets_the_plan():
     s = load_problem(PHYSICS).settings
     tr = s.training
-    assert tr.planned == ("phases", "budget", "dtype", "model", "output_scale")
+    assert tr.planned == ("phases", "budget", "dtype", "model", "output_scale", "activation",
+                          "sampling")
     assert tr.budget == 300 and tr.dtype == "float64"
     assert [p.optimizer for p in tr.phases] == ["adam", "quasi_newton"]
     assert tr.phases[0].budget_share < 1 and tr.phases[0].patience > 0
@@ -30,7 +31,7 @@ def test_physics_only_gets_the_plan():
 def test_explicit_settings_win():
     raw = {**PHYSICS, "model": {"width": 16}, "training": {"dtype": "float32", "budget": "1m"}}
     s = load_problem(raw).settings
-    assert s.training.planned == ("phases", "output_scale")
+    assert s.training.planned == ("phases", "output_scale", "activation", "sampling")
     assert s.model.width == 16 and s.model.depth == 4   # the schema's depth, not the plan's
     assert s.training.dtype == "float32" and s.training.budget == 60
 
@@ -131,3 +132,86 @@ def test_fourth_order_equations_get_the_taylor_engine_unless_the_file_chooses():
     assert load_problem(PHYSICS).settings.derivatives.engine == "autodiff"
     p = load_problem(nested)
     assert derivative_order(p.equations[0].expr) == 4
+
+
+def _poisson(source: str, bc: str = "0") -> dict:
+    return {"domain": {"x": [0, 1], "y": [0, 2]}, "fields": ["u"],
+            "equations": [f"-laplacian(u) = {source}"],
+            "conditions": [{"where": "boundary", "dirichlet": bc}]}
+
+
+def test_half_periods_of_the_data_along_each_coordinate():
+    from pinnsolve.models.frequency import half_periods
+
+    # sin(4πx) on [0, 1]: 4 extrema; sin(3πy) on [0, 2]: 6
+    assert half_periods(load_problem(_poisson("sin(4*pi*x)*sin(3*pi*y)"))) == {"x": 4, "y": 6}
+    # a peak, a polynomial: at most one extremum
+    peak = half_periods(load_problem(_poisson("exp(-50*((x - 0.5)**2 + (y - 1)**2))")))
+    assert max(peak.values()) <= 1
+    assert max(half_periods(load_problem(_poisson("x**2 + y"))).values()) <= 1
+    # boundary data count too; time is a coordinate like the others
+    heat = {"domain": {"x": [0, 1], "t": [0, 1]}, "fields": ["u"],
+            "equations": ["diff(u, t) = diff(u, x, 2) + cos(10*pi*t)"],
+            "conditions": [{"where": "initial", "dirichlet": "sin(pi*x)"},
+                           {"where": "boundary", "dirichlet": 0}]}
+    assert half_periods(load_problem(heat)) == {"x": 1, "t": 9}   # interior extrema
+    # the boundary datum alone: sin(5πx) on the wall, no source
+    wall = _poisson("0", "sin(5*pi*x)")
+    assert half_periods(load_problem(wall))["x"] == 5
+    # unknown parameters and data fields are skipped, not guessed
+    inverse = {**_poisson("a*sin(8*pi*x)"), "unknowns": {"a": 1.0}}
+    assert half_periods(load_problem(inverse)) == {}
+
+
+def _activation(raw, overrides=()):
+    from pinnsolve.models.build import build_model
+
+    problem = raw if hasattr(raw, "settings") else load_problem(raw, overrides)
+    net, _, notes = build_model(problem)
+    net = getattr(net, "net", net)
+    return net.activation, notes
+
+
+def test_oscillating_data_get_sin_unless_the_file_chooses():
+    fast = _poisson("32*pi**2*sin(4*pi*x)*sin(4*pi*y)")
+    s = load_problem(fast).settings
+    assert "activation" in s.training.planned
+    assert "tanh or sin" in " ".join(describe(s))
+    act, notes = _activation(fast)
+    assert act == "sin" and any("8 half-periods along y" in n for n in notes)
+    assert _activation({**fast, "model": {"activation": "tanh"}})[0] == "tanh"
+    assert _activation(fast, ["model.activation=gelu"])[0] == "gelu"
+    expert = {**fast, "training": {"phases": [{"optimizer": "adam", "steps": 5}]}}
+    assert _activation(expert)[0] == "tanh"
+    assert _activation(_poisson("sin(pi*x)*sin(pi*y)")) == ("tanh", [])   # 1 and 2
+    # the choice is made again, the same, on a rebuild (resume, overrides on top)
+    from pinnsolve.spec.load import rebuild
+    again = rebuild(load_problem(fast), ["training.budget=1m"])
+    assert _activation(again)[0] == "sin"
+
+
+def test_check_shows_the_planned_activation(tmp_path):
+    import yaml
+    from typer.testing import CliRunner
+
+    from pinnsolve.cli import app
+
+    path = tmp_path / "fast.yaml"
+    path.write_text(yaml.safe_dump(_poisson("sin(4*pi*x)*sin(4*pi*y)")))
+    out = CliRunner().invoke(app, ["check", str(path)]).output
+    assert "4×40 sin (the data have 8 half-periods along y" in out
+
+
+def test_planned_runs_redraw_where_the_residual_is_large():
+    s = load_problem(PHYSICS).settings.sampling
+    assert s.strategy == "rad" and s.options.candidates == 20_000
+    s = load_problem({**PHYSICS, "sampling": {"interior": 500}}).settings.sampling
+    assert s.strategy == "rad" and s.options.candidates == 5_000 and s.interior == 500
+    # the file's or an override's strategy wins, and experts get the schema's uniform
+    assert load_problem({**PHYSICS, "sampling": {"strategy": "r3"}}).settings.sampling.strategy \
+        == "r3"
+    assert load_problem(PHYSICS, ["sampling.strategy=uniform"]).settings.sampling.strategy \
+        == "uniform"
+    expert = {**PHYSICS, "training": {"phases": [{"optimizer": "adam", "steps": 5}]}}
+    assert load_problem(expert).settings.sampling.strategy == "uniform"
+    assert "RAD over 20000 candidates" in " ".join(describe(load_problem(PHYSICS).settings))

@@ -8,6 +8,7 @@ from ..errors import SpecError
 from ..spec.problem import Problem
 from .constraints import HardConstrained, plan_constraints
 from .mlp import MLP, Embedding, ModifiedMLP
+from .frequency import planned_activation
 from .scale import data_scale
 
 MODELS = {"mlp": MLP, "modified_mlp": ModifiedMLP}
@@ -57,9 +58,13 @@ def build_model(problem: Problem, *, seed: int = 0) -> tuple[nn.Module, set[str]
         if scale != 1.0:
             notes = notes + [f"output scale {scale:g}, the RMS size of the data the network "
                              "produces itself (model.output_scale sets it)"]
+    activation = s.activation
+    if "activation" in problem.settings.training.planned:   # models/frequency.py
+        activation, why = planned_activation(problem)
+        notes = notes + ([why] if why else [])
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        net = MODELS[s.kind](embedding, len(problem.fields), s.width, s.depth, s.activation,
+        net = MODELS[s.kind](embedding, len(problem.fields), s.width, s.depth, activation,
                              scale)
     net = net.to(torch.float64)
     if not constraints:

@@ -14,6 +14,13 @@ into the raw mapping before overrides are applied (so ``training.phases.0.steps=
   file sets width or depth;
 - the network's output scale from the size of the data it must produce (models/scale.py),
   unless the file sets ``model.output_scale``;
+- ``sin`` activations when the problem's data oscillate (4 or more half-periods of a source
+  term or of boundary or initial data along some coordinate; models/frequency.py), tanh
+  otherwise, unless the file sets ``model.activation``;
+- residual-based redraws (RAD, k = c = 1, over RAD_CANDIDATES candidates per point): the
+  points go where the residual is large, at every redraw of either phase (the zoo's Burgers:
+  1.3e-2 with uniform redraws, 2.9e-4 with these), unless the file sets
+  ``sampling.strategy``;
 - the ``taylor`` derivative engine when an equation has a derivative of order 4 or more
   (its per-request choice hands everything nested autodiff does faster back to it, and a
   fourth-order operator is 2.8-3.7× faster as one jet: docs/throughput.md; third order
@@ -36,6 +43,9 @@ PHASES = (
 MODEL = {"width": 40, "depth": 4}
 DTYPE = "float64"
 MARK = "planned"   # training.planned: the list of keys the plan filled in
+RAD_CANDIDATES = 10   # RAD candidates per collocation point of a region
+# sampling keys that leave the strategy to the plan (a strategy's own options do not)
+POINT_KEYS = {"interior", "boundary", "initial", "method", "resample_every"}
 
 
 def plan(raw: dict) -> dict:
@@ -62,6 +72,15 @@ def plan(raw: dict) -> dict:
         planned.append("model")
     if not (isinstance(model, dict) and "output_scale" in model):
         planned.append("output_scale")   # from the data, when the model is built (models/scale.py)
+    if not (isinstance(model, dict) and "activation" in model):
+        planned.append("activation")   # from the data, when the model is built (models/frequency.py)
+    sampling = raw.get("sampling")
+    if sampling is None or (isinstance(sampling, dict) and set(sampling) <= POINT_KEYS):
+        interior = (sampling or {}).get("interior", 2000)
+        if isinstance(interior, int) and not isinstance(interior, bool) and interior > 0:
+            out["sampling"] = {**(sampling or {}), "strategy": {
+                "rad": {"candidates": min(RAD_CANDIDATES * interior, 1_000_000)}}}
+            planned.append("sampling")
     training[MARK] = planned
     out["training"] = training
     return out
@@ -80,9 +99,16 @@ def describe(settings) -> list[str]:
                      f"{tr.phases[0].budget_share:.0%} of it (ends early on a plateau), then "
                      "dense self-scaled BFGS (or L-BFGS above 8000 parameters) on points "
                      "redrawn every 500 iterations")
-    lines.append(f"network {m.kind} {m.depth}×{m.width} {m.activation}, {tr.dtype}")
+    act = "tanh or sin" if "activation" in tr.planned else m.activation
+    lines.append(f"network {m.kind} {m.depth}×{m.width} {act}, {tr.dtype}")
     if settings.derivatives.engine == "taylor" and "derivatives" in tr.planned:
         lines.append("taylor derivative engine: an equation has a derivative of order 4 or more")
+    if "activation" in tr.planned:
+        lines.append("activation from the data: sin when a source term or boundary or initial "
+                     "datum has 4 or more half-periods along a coordinate, else tanh")
+    if "sampling" in tr.planned:
+        lines.append("residual-based redraws (RAD over "
+                     f"{settings.sampling.options.candidates} candidates)")
     if "output_scale" in tr.planned:
         lines.append("output scale from the data of the conditions kept in the loss "
                      "(1 when they are of order one)")
