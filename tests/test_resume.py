@@ -44,6 +44,20 @@ def test_digest_ignores_training_settings_but_not_the_physics():
         assert meaning_digest(load_problem(_heat(), change)) != meaning_digest(base), change
 
 
+def test_settings_the_model_build_chooses_are_part_of_the_meaning():
+    # A planned file gets its activation and output scale when the model is built; the
+    # same file with them written out is another model, though its settings read the same.
+    physics = {k: v for k, v in HEAT_SOFT.items() if k not in ("model", "training", "sampling")}
+    planned = load_problem(physics)
+    assert {"activation", "output_scale"} <= set(planned.settings.training.planned)
+    for explicit in (["model.activation=tanh"], ["model.output_scale=1.0"]):
+        other = load_problem(physics, explicit)
+        assert other.settings.model == planned.settings.model
+        assert meaning_digest(other) != meaning_digest(planned), explicit
+    assert meaning_digest(load_problem(physics, ["training.budget=1m"])) == \
+        meaning_digest(planned)
+
+
 def test_a_changed_parameter_is_refused_and_nothing_is_overwritten(tmp_path):
     pinnsolve.solve(_heat(), out=tmp_path / "r")
     config = (tmp_path / "r" / "config.yaml").read_text()

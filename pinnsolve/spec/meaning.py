@@ -16,6 +16,10 @@ from typing import Any
 import sympy as sp
 
 OUTSIDE = frozenset({"name", "source", "raw", "reference", "settings"})
+# Model settings the plan leaves to the model build (models/frequency.py, models/scale.py):
+# the settings hold the schema's value, the network another, so whether the build chose
+# them is part of the meaning (an explicit ``activation: tanh`` is not a planned sin).
+BUILT = ("activation", "output_scale")
 
 
 def meaning_digest(problem) -> str:
@@ -27,6 +31,7 @@ def meaning_digest(problem) -> str:
             _feed(h, getattr(problem, f.name))
     s = problem.settings
     _feed(h, s.model)
+    _feed(h, [k for k in BUILT if k in s.training.planned])
     _feed(h, s.derivatives)
     return h.hexdigest()
 
