@@ -42,7 +42,9 @@ import json, sys, time
 import torch
 torch.set_num_threads(1)
 sys.path.insert(0, sys.argv[1])
+sys.path.insert(0, sys.argv[1] + "/benchmarks")
 import pinnsolve
+from zoo import plan_text
 path, out, overrides = sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
 t0 = time.perf_counter()
 run = pinnsolve.solve(path, out=out, fresh=True, overrides=overrides)
@@ -51,8 +53,22 @@ errs = {k: v.get("l2re") for k, v in m.get("errors", {}).items()}
 print("RESULT " + json.dumps({"errors": errs, "train_time_s": m.get("train_time_s"),
                               "wall_s": time.perf_counter() - t0, "steps": m.get("steps"),
                               "unknowns": m.get("unknowns", {}),
-                              "budget": m.get("budget"), "plan": m.get("plan")}))
+                              "budget": m.get("budget"), "plan": plan_text(run.problem)}))
 """
+
+
+def plan_text(problem) -> str:
+    """What ran, in a few words: network and activation (as built), dtype, engine,
+    sampling strategy, output scale when not 1."""
+    from pinnsolve.models.build import build_model
+
+    net, _, _ = build_model(problem)
+    net = getattr(net, "net", net)
+    s = problem.settings
+    text = (f"{s.model.depth}×{s.model.width} {getattr(net, 'activation', s.model.activation)}, "
+            f"{s.training.dtype}, {s.derivatives.engine}, {s.sampling.strategy}")
+    scale = getattr(net, "output_scale", 1.0)
+    return text + (f", scale {scale:g}" if scale != 1.0 else "")
 
 
 def solve_one(path: Path, config: str, timeout: float) -> dict:
@@ -96,8 +112,8 @@ def table(cells: dict) -> str:
     names = sorted({c.split("/")[1] for c in cells})
     configs = [c for c in CONFIGS if any(k.startswith(c + "/") for k in cells)]
     lines = ["| problem | " + " | ".join(f"{c}: L2RE | {c}: time (s)" for c in configs)
-             + " | issue 17, old defaults | tuned recipe |",
-             "|---|" + "---|---|" * len(configs) + "---|---|"]
+             + " | new: plan | issue 17, old defaults | tuned recipe |",
+             "|---|" + "---|---|" * len(configs) + "---|---|---|"]
     for n in names:
         row = [n]
         for c in configs:
@@ -110,7 +126,8 @@ def table(cells: dict) -> str:
                 err = cell["l2re"]
                 row += [f"{err:.2e}" if err is not None else "-", f"{cell['train_time_s']:.0f}"]
         recipe = RECIPES.get(n)
-        row += [ISSUE_OLD.get(n, ""), f"{recipe[0]} ({recipe[1]})" if recipe else ""]
+        new = cells.get(f"new/{n}") or {}
+        row += [new.get("plan") or (planned(n) if new else ""), ISSUE_OLD.get(n, ""), f"{recipe[0]} ({recipe[1]})" if recipe else ""]
         lines.append("| " + " | ".join(row) + " |")
     summary = []
     for c in configs:
@@ -123,6 +140,22 @@ def table(cells: dict) -> str:
                            f"({100 * good / len(errs):.0f} %), median "
                            f"{errs[len(errs) // 2]:.2e}")
     return "\n".join(lines) + "\n\n" + "\n".join(summary) + "\n"
+
+
+def planned(name: str) -> str:
+    """The plan today's code makes for a zoo file (for cells that did not record it)."""
+    sys.path.insert(0, str(ROOT))
+    from pinnsolve.spec import load_problem
+
+    return plan_text(load_problem(ZOO / f"{name}.yaml"))
+
+
+def revision() -> str:
+    """The commit the benchmark runs (with '+' when the tree has changes)."""
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True,
+                              text=True).stdout.strip()
+    return git("rev-parse", "--short", "HEAD") + ("+" if git("status", "--porcelain") else "")
 
 
 def write_doc(cells: dict) -> None:
@@ -184,6 +217,7 @@ def main() -> None:
         for path in files:
             cell = solve_one(path, args.config, args.timeout)
             cell["date"] = datetime.date.today().isoformat()
+            cell["code"] = revision()
             cells[f"{args.config}/{path.stem}"] = cell
             print(args.config, path.stem, {k: cell.get(k) for k in
                                            ("status", "l2re", "train_time_s", "steps")},
