@@ -15,6 +15,9 @@ expression g(x, t) it is used as is (its own extension); when the faces of one c
 c carry different data, A interpolates linearly between them in c; faces of several
 coordinates with different data are blended (models/blend.py: A = Σ g_i Π_{j≠i} φ_j /
 Σ_k Π_{j≠k} φ_j), and so are different data on disjoint named parts of a CSG shape.
+
+A clamped face (``u = g`` and ``dn(u) = 0`` there, with ∂g/∂n = 0 on it) enters D twice:
+D² N has a zero normal derivative on the face, so the Neumann condition holds exactly too.
 """
 from __future__ import annotations
 
@@ -110,14 +113,20 @@ def plan_constraints(problem: Problem) -> tuple[list[FieldConstraint], set[str],
         if not faces and ball is None and initial is None:
             continue
         lift_expr = lift_expr if lift_expr is not None else sp.Integer(0)
+        # Clamped faces (u = g and dn(u) = 0 on the same face, g's own normal derivative
+        # zero there): their factor enters squared, so dn(u) = 0 holds exactly too.
+        clamped, clamps = {}, set()
+        if blended is None and ball is None:
+            clamped, clamps = _clamped(problem, field, faces, lift_expr, initial)
         factors: list[tuple[str, int, float, float]] = []
         for (coord, side) in sorted(faces):
             iv = domain.interval(coord)
-            factors.append((side, domain.column(coord), iv.lo, iv.hi))
+            factors += [(side, domain.column(coord), iv.lo, iv.hi)] * (
+                2 if (coord, side) in clamped else 1)
         if ball is not None:
             factors.append(("ball", 0, 0.0, domain.vector.radius))
         total = lift_expr
-        names = {name for _, name in faces.values()} | ({ball[1]} if ball else set())
+        names = {name for _, name in faces.values()} | ({ball[1]} if ball else set()) | clamps
         if initial is not None:
             t = domain.time
             at_t0 = lift_expr.subs(t.symbol, t.lo)
@@ -361,6 +370,45 @@ def _compatible_on_solid(bracket: sp.Expr, problem: Problem, columns: Columns,
     return bool((torch.as_tensor(values).abs() <= 1e-9).all())
 
 
+def _clamped(problem: Problem, field: str, faces: dict, lift: sp.Expr | None,
+             initial) -> tuple[set, set[str]]:
+    """(faces, condition names) of the Neumann conditions ``dn(field) = 0`` whose faces all
+    carry Dirichlet data whose lift has a zero normal derivative there (a clamped edge:
+    u = 0 and ∂u/∂n = 0). With D² N in the model instead of D N, ∂u/∂n = ∂A/∂n = 0 holds
+    on those faces exactly, and a clamped solution (a double zero at the edge) divided by
+    D² stays smooth for the network."""
+    domain = problem.domain
+    if domain.vector is not None or not faces:
+        return set(), set()
+    lift = lift if lift is not None else sp.Integer(0)
+    total = lift
+    if initial is not None:   # u0 − A(·, t0) is part of the lift
+        total = total + initial[0].subs(domain.time.symbol, domain.time.lo) \
+            - lift.subs(domain.time.symbol, domain.time.lo)
+    all_faces = {(c.name, side) for c in domain.space for side in ("lo", "hi")
+                 if c.name not in problem.periodic}
+    fields = problem.field_functions
+    values = {sp.Symbol(p.name): p.value for p in problem.parameters}
+    out, names = set(), set()
+    for c in problem.conditions:
+        if c.kind != "neumann" or c.field != field or c.points is not None:
+            continue
+        r = c.region
+        covered = {(r.coord, r.side)} if r.kind == "face" else (
+            all_faces if r.kind == "boundary" and r.select is None else None)
+        if not covered or not covered <= set(faces):
+            continue
+        data = c.expr.replace(lambda e: isinstance(e, sp.Derivative), lambda e: sp.Integer(0))
+        data = data.subs({f: 0 for f in fields.values()}).subs(values)
+        if data != 0:
+            continue
+        if all(_compatible(sp.diff(total, sp.Symbol(coord)), {(coord, side): None}, domain,
+                           problem) for coord, side in covered):
+            out |= covered
+            names.add(c.name)
+    return out, names
+
+
 def _face_lift(faces: dict, domain) -> sp.Expr | None:
     if not faces:
         return None
@@ -382,15 +430,19 @@ def _face_lift(faces: dict, domain) -> sp.Expr | None:
 
 
 def _compatible(bracket: sp.Expr, faces: dict, domain, problem) -> bool:
-    """Does u0 − A(·, t0) vanish on every constrained face (checked at sample points)?"""
+    """Does u0 − A(·, t0) (or another expression of the coordinates) vanish on every face
+    of ``faces`` (checked at sample points, and at sample times when it has time)?"""
     values = {sp.Symbol(p.name): p.value for p in problem.parameters}
     f = bracket.subs(values)
-    syms = [c.symbol for c in domain.space]
+    axes = list(domain.space)
+    if domain.time is not None and f.has(domain.time.symbol):
+        axes.append(domain.time)
+    syms = [c.symbol for c in axes]
     for (coord, side) in faces:
         iv = domain.interval(coord)
         for k in range(7):
             point = {}
-            for s, c in zip(syms, domain.space):
+            for s, c in zip(syms, axes):
                 frac = (k + 1) / 8 * (1 + 0.37 * syms.index(s)) % 1
                 point[s] = c.lo + frac * (c.hi - c.lo)
             point[sp.Symbol(coord)] = iv.lo if side == "lo" else iv.hi
