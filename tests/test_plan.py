@@ -205,7 +205,7 @@ def test_check_shows_the_planned_activation(tmp_path):
 def test_planned_runs_redraw_where_the_residual_is_large():
     s = load_problem(PHYSICS).settings.sampling
     assert s.strategy == "rad" and s.options.candidates == 20_000
-    s = load_problem({**PHYSICS, "sampling": {"interior": 500}}).settings.sampling
+    s = load_problem({**PHYSICS, "sampling": {"interior": "500"}}).settings.sampling
     assert s.strategy == "rad" and s.options.candidates == 5_000 and s.interior == 500
     # the file's or an override's strategy wins, and experts get the schema's uniform
     assert load_problem({**PHYSICS, "sampling": {"strategy": "r3"}}).settings.sampling.strategy \
