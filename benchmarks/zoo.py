@@ -171,35 +171,40 @@ def write_doc(cells: dict) -> None:
 
 
 NOTES = """
-**What fails, and why (diagnosis, not yet fixed):**
+**What the plan changed in this round (issue 17), and what still fails:**
 
-- `convection_beta30` (1.0): the classic PINN failure; the plan's uniform points redrawn
-  every 500 quasi-Newton iterations are not enough in 5 minutes. The tuned recipe needs
-  50 000 Adam steps with fresh points every 100 (725 s, docs/sampling.md). The plan has
-  no rule for advection-dominated problems (time harmonics, causal weighting, frequent
-  redraws): what such a rule costs on the other time-dependent problems is unmeasured.
-- `plate_clamped` (7.1e-2 with the planned taylor engine, 1 270 steps; 0.167 with autodiff,
-  560 steps): fourth order on 2 000 points is still slow per step; the budget ends while
-  the quasi-Newton phase is converging.
-- `burgers` (1.3e-2): the shock needs residual-based points (the recipe's RAD sampling:
-  7.2e-4); the plan samples uniformly.
-- `poisson_high_frequency` (1.09e-2): sin(4πx) sin(4πy) with a 4×40 tanh network; no
-  frequency detection sets Fourier features yet.
+- `sin` activations where the data oscillate (models/frequency.py: 4 or more half-periods
+  of a source term or of boundary or initial data along a coordinate). Chosen for
+  `poisson_high_frequency` (1.09e-2 with tanh → 7.1e-5), `heat_multiscale` (3.6e-4 →
+  6.4e-5), `helmholtz_k3`, `klein_gordon` and `navier_stokes_kovasznay`; the last two were
+  better with tanh (4.6e-8 and 1.9e-7 before, 1.5e-7 and 9.6e-7 now), still far below 1e-2.
+- RAD redraws (residual-based points, 10 candidates per point) when the file sets no
+  strategy: `burgers` 1.33e-2 → 6.2e-5, `allen_cahn` 3.2e-3 → 1.0e-3, `wave_1d` 1.2e-3 →
+  2.3e-4. Two problems got
+  worse within noise-to-4× (`helmholtz_k10` 7.2e-6 → 2.9e-5, `poisson_lshape` 7.9e-4 →
+  1.6e-3); none crossed 1e-2.
+- Clamped faces imposed exactly (u = 0 and ∂u/∂n = 0 through a squared face factor,
+  models/constraints.py): `plate_clamped` has only its equation left in the loss and went
+  7.1e-2 → 6.3e-7 (with RAD but before this rule: 4.0e-3).
+- `convection_beta30` still fails (0.74): u_t + 30 u_x = 0 from sin(x), the classic PINN
+  failure. Its data oscillate slowly (2 half-periods in x, none in t), so no rule fires;
+  the solution's 10 half-periods in t come from the transport, which the data do not
+  show. The tuned recipe needs 50 000 Adam steps with fresh points every 100 (725 s,
+  docs/sampling.md). A rule reading the characteristic speed from the equation, or causal
+  weighting, is the next candidate; its cost on the other time-dependent problems is
+  unmeasured.
 
-Cells come from three invocations of the same configuration: most from a snapshot of the
-code at feb28b4 (run from a clone so that later commits could not change a run halfway);
-`allen_cahn`, `heat_kelvin_robin` and the `poisson_lshape` … `wave_first_order` rows from
-later commits whose plan differs only in rules that leave those problems unchanged
-(output scale 1, autodiff engine); `plate_clamped` and `beam_simply_supported` with the
-taylor engine the plan now picks for fourth-order equations (with autodiff: 0.167 and
-7.4e-7). Each cell ran beside one other single-thread job on the 2-core machine. Each
-cell's `code` in docs/zoo.json says which.
+Cells: all but `plate_clamped` from a clone snapshot at 8714225 (sin rule and RAD planned),
+run as two single-thread jobs side by side on the 2-core machine; `plate_clamped` again at
+the commit in its `code` with the clamped rule (the only zoo problem it changes: checked
+by planning every file), beside one other job. Each cell's `code` in docs/zoo.json says
+which.
 
-The poisson_holes figure was checked independently: a 120-second solve of the same file,
-then the relative L2 error on 50 000 points rejection-sampled in the domain (not the run's
-own grid) against the exact solution gave 1.0e-9 (the run's own report: 1.0e-9). The
-solution is smooth and the outer Dirichlet data is imposed exactly, so float64 L-BFGS
-reaches near machine-level error there.
+The poisson_holes figure was checked independently (at an earlier commit): a 120-second
+solve of the same file, then the relative L2 error on 50 000 points rejection-sampled in
+the domain (not the run's own grid) against the exact solution gave 1.0e-9 (the run's own
+report: 1.0e-9). The solution is smooth and the outer Dirichlet data is imposed exactly,
+so float64 L-BFGS reaches near machine-level error there.
 """
 
 

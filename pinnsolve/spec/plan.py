@@ -19,7 +19,7 @@ into the raw mapping before overrides are applied (so ``training.phases.0.steps=
   otherwise, unless the file sets ``model.activation``;
 - residual-based redraws (RAD, k = c = 1, over RAD_CANDIDATES candidates per point): the
   points go where the residual is large, at every redraw of either phase (the zoo's Burgers:
-  1.3e-2 with uniform redraws, 2.9e-4 with these), unless the file sets
+  1.3e-2 with uniform redraws, 6.2e-5 with these; docs/zoo.md), unless the file sets
   ``sampling.strategy``;
 - the ``taylor`` derivative engine when an equation has a derivative of order 4 or more
   (its per-request choice hands everything nested autodiff does faster back to it, and a
