@@ -215,3 +215,22 @@ def test_planned_runs_redraw_where_the_residual_is_large():
     expert = {**PHYSICS, "training": {"phases": [{"optimizer": "adam", "steps": 5}]}}
     assert load_problem(expert).settings.sampling.strategy == "uniform"
     assert "RAD over 20000 candidates" in " ".join(describe(load_problem(PHYSICS).settings))
+
+
+def test_transport_turns_spatial_half_periods_into_temporal_ones():
+    from pinnsolve.models.frequency import half_periods
+
+    def advection(speed, periods="sin(x)"):
+        return {"domain": {"x": [0, "2*pi"], "t": [0, 1]}, "fields": ["u"],
+                "parameters": {"c": speed},
+                "equations": ["diff(u, t) + c*diff(u, x) = 0"],
+                "conditions": [{"periodic": "x"}, {"where": "initial", "dirichlet": periods}]}
+
+    # sin(x) over [0, 2π] has 2 half-periods; at speed 30 they pass a point 2·30/(2π) ≈ 9.5
+    # times in t ∈ [0, 1]: sin is planned though no datum oscillates in t
+    assert half_periods(load_problem(advection(30))) == {"x": 2, "t": 9}
+    assert _activation(advection(30))[0] == "sin"
+    # slow transport stays on tanh; a nonlinear speed (Burgers' u u_x) is not read as one
+    assert half_periods(load_problem(advection(1)))["t"] == 0
+    burgers = {**advection(1), "equations": ["diff(u, t) + 30*u*diff(u, x) = 0"]}
+    assert half_periods(load_problem(burgers))["t"] == 0

@@ -15,7 +15,8 @@ into the raw mapping before overrides are applied (so ``training.phases.0.steps=
 - the network's output scale from the size of the data it must produce (models/scale.py),
   unless the file sets ``model.output_scale``;
 - ``sin`` activations when the problem's data oscillate (4 or more half-periods of a source
-  term or of boundary or initial data along some coordinate; models/frequency.py), tanh
+  term or of boundary or initial data along some coordinate, time included, where
+  constant-speed transport counts; models/frequency.py), tanh
   otherwise, unless the file sets ``model.activation``;
 - residual-based redraws (RAD, k = c = 1, over RAD_CANDIDATES candidates per point): the
   points go where the residual is large, at every redraw of either phase (the zoo's Burgers:
