@@ -171,7 +171,7 @@ def write_doc(cells: dict) -> None:
 
 
 NOTES = """
-**What the plan changed in this round (issue 17), and what still fails:**
+**What the plan changed in this round (issue 17):**
 
 - `sin` activations where the data oscillate (models/frequency.py: 4 or more half-periods
   of a source term or of boundary or initial data along a coordinate). Chosen for
@@ -186,16 +186,19 @@ NOTES = """
 - Clamped faces imposed exactly (u = 0 and ∂u/∂n = 0 through a squared face factor,
   models/constraints.py): `plate_clamped` has only its equation left in the loss and went
   7.1e-2 → 6.3e-7 (with RAD but before this rule: 4.0e-3).
-- `convection_beta30` still fails (0.74): u_t + 30 u_x = 0 from sin(x), the classic PINN
-  failure. Its data oscillate slowly (2 half-periods in x, none in t), so no rule fires;
-  the solution's 10 half-periods in t come from the transport, which the data do not
-  show. The tuned recipe needs 50 000 Adam steps with fresh points every 100 (725 s,
-  docs/sampling.md). A rule reading the characteristic speed from the equation, or causal
-  weighting, is the next candidate; its cost on the other time-dependent problems is
-  unmeasured.
+- Transport counts along time: u_t + c u_x = … with constant c sweeps the data's
+  half-periods along x past a point |c| T / L times. `convection_beta30` (u_t + 30 u_x = 0
+  from sin(x): 2 half-periods along x, 9 along t) failed at 0.74 with tanh and uniform
+  or RAD points; with the planned sin it reaches the figure in the table. No other zoo
+  problem changes plan (advection_periodic's speed 0.5 gives 2; wave_first_order couples
+  two fields; Burgers' speed is u, not a constant). Measured with sin anyway, the two
+  linear ones were slightly worse (advection_periodic 2.6e-6 → 5.8e-6, wave_first_order
+  5.0e-6 → 7.7e-6), so the rule's threshold is kept.
 
-Cells: all but `plate_clamped` from a clone snapshot at 8714225 (sin rule and RAD planned),
-run as two single-thread jobs side by side on the 2-core machine; `plate_clamped` again at
+Cells: all but `convection_beta30` and `plate_clamped` from a clone snapshot at 8714225
+(sin rule and RAD planned), run as two single-thread jobs side by side on the 2-core
+machine; `convection_beta30` again at the commit in its `code` with the transport rule,
+alone on the machine; `plate_clamped` again at
 the commit in its `code` with the clamped rule (the only zoo problem it changes: checked
 by planning every file), beside one other job. Each cell's `code` in docs/zoo.json says
 which.
