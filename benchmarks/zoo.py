@@ -144,7 +144,8 @@ def table(cells: dict) -> str:
 
 def planned(name: str) -> str:
     """The plan today's code makes for a zoo file (for cells that did not record it)."""
-    sys.path.insert(0, str(ROOT))
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
     from pinnsolve.spec import load_problem
 
     return plan_text(load_problem(ZOO / f"{name}.yaml"))

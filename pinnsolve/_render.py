@@ -113,7 +113,7 @@ def problem_summary(problem, compiled) -> Group:
         from .models.frequency import planned_activation
         activation, why = planned_activation(problem)
     head.add_row("model", f"{s.model.kind} {s.model.depth}×{s.model.width} {activation}"
-                 + (f" ({why.split(': ', 1)[1]})" if why else ""))
+                 + (f" ({why})" if why else ""))
     head.add_row("derivatives", s.derivatives.engine)
     sm = s.sampling
     strategy = STRATEGIES[sm.strategy]

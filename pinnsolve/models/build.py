@@ -8,7 +8,7 @@ from ..errors import SpecError
 from ..spec.problem import Problem
 from .constraints import HardConstrained, plan_constraints
 from .mlp import MLP, Embedding, ModifiedMLP
-from .frequency import planned_activation
+from .frequency import OSCILLATORY, planned_activation
 from .scale import data_scale
 
 MODELS = {"mlp": MLP, "modified_mlp": ModifiedMLP}
@@ -61,7 +61,9 @@ def build_model(problem: Problem, *, seed: int = 0) -> tuple[nn.Module, set[str]
     activation = s.activation
     if "activation" in problem.settings.training.planned:   # models/frequency.py
         activation, why = planned_activation(problem)
-        notes = notes + ([why] if why else [])
+        if why:
+            notes = notes + [f"{activation} activation: {why} ({OSCILLATORY} or more; "
+                             "model.activation sets it)"]
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         net = MODELS[s.kind](embedding, len(problem.fields), s.width, s.depth, activation,

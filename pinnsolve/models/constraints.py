@@ -113,20 +113,11 @@ def plan_constraints(problem: Problem) -> tuple[list[FieldConstraint], set[str],
         if not faces and ball is None and initial is None:
             continue
         lift_expr = lift_expr if lift_expr is not None else sp.Integer(0)
-        # Clamped faces (u = g and dn(u) = 0 on the same face, g's own normal derivative
-        # zero there): their factor enters squared, so dn(u) = 0 holds exactly too.
-        clamped, clamps = {}, set()
-        if blended is None and ball is None:
-            clamped, clamps = _clamped(problem, field, faces, lift_expr, initial)
-        factors: list[tuple[str, int, float, float]] = []
-        for (coord, side) in sorted(faces):
-            iv = domain.interval(coord)
-            factors += [(side, domain.column(coord), iv.lo, iv.hi)] * (
-                2 if (coord, side) in clamped else 1)
+        factors = [_face_factor(face, domain) for face in sorted(faces)]
         if ball is not None:
             factors.append(("ball", 0, 0.0, domain.vector.radius))
         total = lift_expr
-        names = {name for _, name in faces.values()} | ({ball[1]} if ball else set()) | clamps
+        names = {name for _, name in faces.values()} | ({ball[1]} if ball else set())
         if initial is not None:
             t = domain.time
             at_t0 = lift_expr.subs(t.symbol, t.lo)
@@ -148,6 +139,11 @@ def plan_constraints(problem: Problem) -> tuple[list[FieldConstraint], set[str],
             names.add(initial[1])
         values = {sp.Symbol(p.name): p.value for p in problem.parameters}
         total = total.subs(values)
+        if faces and blended is None and ball is None:
+            # Clamped faces enter D a second time, so dn(u) = 0 holds exactly too.
+            clamped, clamps = _clamped(problem, field, faces, total)
+            factors += [_face_factor(face, domain) for face in sorted(clamped)]
+            names |= clamps
         program = lower(total, columns, set(), f"hard constraint of {field}")
         lift = None if total == 0 else (
             lambda x, p=program: p(Env(x, {}, {})))
@@ -370,21 +366,22 @@ def _compatible_on_solid(bracket: sp.Expr, problem: Problem, columns: Columns,
     return bool((torch.as_tensor(values).abs() <= 1e-9).all())
 
 
-def _clamped(problem: Problem, field: str, faces: dict, lift: sp.Expr | None,
-             initial) -> tuple[set, set[str]]:
+def _face_factor(face: tuple[str, str], domain) -> tuple[str, int, float, float]:
+    """The distance factor of a box face (coordinate, side), for :func:`_distance`."""
+    coord, side = face
+    iv = domain.interval(coord)
+    return (side, domain.column(coord), iv.lo, iv.hi)
+
+
+def _clamped(problem: Problem, field: str, faces: dict, lift: sp.Expr) -> tuple[set, set[str]]:
     """(faces, condition names) of the Neumann conditions ``dn(field) = 0`` whose faces all
-    carry Dirichlet data whose lift has a zero normal derivative there (a clamped edge:
-    u = 0 and ∂u/∂n = 0). With D² N in the model instead of D N, ∂u/∂n = ∂A/∂n = 0 holds
-    on those faces exactly, and a clamped solution (a double zero at the edge) divided by
-    D² stays smooth for the network."""
+    carry Dirichlet data and where the whole lift (with the initial bracket) has a zero
+    normal derivative (a clamped edge: u = 0 and ∂u/∂n = 0). With D² N in the model
+    instead of D N, ∂u/∂n = ∂A/∂n = 0 holds on those faces exactly, and a clamped solution
+    (a double zero at the edge) divided by D² stays smooth for the network."""
     domain = problem.domain
-    if domain.vector is not None or not faces:
+    if domain.vector is not None:
         return set(), set()
-    lift = lift if lift is not None else sp.Integer(0)
-    total = lift
-    if initial is not None:   # u0 − A(·, t0) is part of the lift
-        total = total + initial[0].subs(domain.time.symbol, domain.time.lo) \
-            - lift.subs(domain.time.symbol, domain.time.lo)
     all_faces = {(c.name, side) for c in domain.space for side in ("lo", "hi")
                  if c.name not in problem.periodic}
     fields = problem.field_functions
@@ -399,10 +396,9 @@ def _clamped(problem: Problem, field: str, faces: dict, lift: sp.Expr | None,
         if not covered or not covered <= set(faces):
             continue
         data = c.expr.replace(lambda e: isinstance(e, sp.Derivative), lambda e: sp.Integer(0))
-        data = data.subs({f: 0 for f in fields.values()}).subs(values)
-        if data != 0:
+        if data.subs({f: 0 for f in fields.values()}).subs(values) != 0:
             continue
-        if all(_compatible(sp.diff(total, sp.Symbol(coord)), {(coord, side): None}, domain,
+        if all(_compatible(sp.diff(lift, sp.Symbol(coord)), {(coord, side): None}, domain,
                            problem) for coord, side in covered):
             out |= covered
             names.add(c.name)

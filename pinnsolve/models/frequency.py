@@ -20,6 +20,8 @@ tanh, 1.5e-4 with sin, though no datum oscillates in t).
 """
 from __future__ import annotations
 
+import math
+
 import sympy as sp
 import torch
 
@@ -33,13 +35,13 @@ LINES, SAMPLES = 8, 257
 
 
 def planned_activation(problem: Problem) -> tuple[str, str]:
-    """(activation, why) for a problem whose activation the plan chooses."""
+    """(activation, why) for a problem whose activation the plan chooses; why is empty
+    for tanh."""
     counts = half_periods(problem)
     if counts:
         axis, n = max(counts.items(), key=lambda kv: kv[1])
         if n >= OSCILLATORY:
-            return "sin", (f"sin activation: the data have {n} half-periods along {axis} "
-                           f"({OSCILLATORY} or more; model.activation sets it)")
+            return "sin", f"the data have {n} half-periods along {axis}"
     return "tanh", ""
 
 
@@ -87,32 +89,30 @@ def _transported(problem: Problem, counts: dict[str, int]) -> int:
     domain = problem.domain
     t = domain.time
     values = {sp.Symbol(p.name): p.value for p in problem.parameters}
-    coords = set(domain.coordinate_symbols)
     best = 0
     for eq in problem.equations:
         expr = sp.expand(eq.expr.subs(values))
         for u in problem.field_functions.values():
-            a = _constant(sp.diff(expr, sp.Derivative(u, t.symbol)), coords)
+            a = _constant(sp.diff(expr, sp.Derivative(u, t.symbol)))
             if not a:
                 continue
             for axis in domain.space:
-                b = _constant(sp.diff(expr, sp.Derivative(u, axis.symbol)), coords)
+                b = _constant(sp.diff(expr, sp.Derivative(u, axis.symbol)))
                 if b:
                     n = counts.get(axis.name, 0) * abs(b / a) * (t.hi - t.lo) / (axis.hi - axis.lo)
                     best = max(best, int(n))
     return best
 
 
-def _constant(coefficient: sp.Expr, coords: set) -> float | None:
+def _constant(coefficient: sp.Expr) -> float | None:
     """The coefficient as a float when it is a nonzero number (no field, no coordinate)."""
-    if coefficient.free_symbols & coords or field_names_in(coefficient) \
-            or coefficient.atoms(sp.Derivative) or not coefficient.is_number:
+    if not coefficient.is_number:   # a coordinate, a field or an unknown in it
         return None
     try:
         value = float(coefficient)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError):   # complex
         return None
-    return value if value != 0 and value == value and abs(value) != float("inf") else None
+    return value if value != 0 and math.isfinite(value) else None
 
 
 def _data(problem: Problem) -> list[sp.Expr]:
