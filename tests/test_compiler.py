@@ -30,6 +30,7 @@ from pinnsolve.compiler.lower import Env, lower
 from pinnsolve.derivatives import Laplacian, Partial, autodiff
 from pinnsolve.errors import CompileError, SpecError
 from pinnsolve.spec import load_problem
+from pinnsolve.spec import expressions
 from pinnsolve.spec.symbols import Laplacian as LaplacianNode
 from pinnsolve.spec.symbols import Normal
 
@@ -861,3 +862,23 @@ def test_unknown_key_is_a_compile_error_listing_the_terms():
     msg = str(info.value)
     assert "no term or region named 'y_min'" in msg
     assert "terms: pde, ic, bc_x_min, bc_x_max" in msg
+
+
+# -- every whitelisted function lowers to torch, and so does its SymPy derivative --------------
+@pytest.mark.parametrize("name", sorted(expressions._UNARY))
+def test_unary_function_lowers_with_its_derivative(name):
+    problem = load_problem({**SQUARE, "equations": ["u = 0"]})
+    columns = Columns(problem.domain, problem.fields)
+    x = problem.domain.coordinate_symbols[0]
+    # A range where every function and its derivative are defined and smooth (acosh: > 1,
+    # atanh: inside (-1, 1), sign / Heaviside / Abs: away from 0); the derivative of each
+    # smooth one too.
+    arg = 1.2 + 0.5 * x if name == "acosh" else 0.3 + 0.4 * x
+    pts = torch.linspace(0.05, 0.95, 7, dtype=DTYPE)
+    env = Env(torch.stack([pts, pts], 1), {}, {})
+    f = expressions._UNARY[name](arg)
+    smooth = name not in ("Abs", "abs", "sign", "Heaviside")   # SymPy keeps their derivatives
+    for expr in (f, sp.diff(f, x)) if smooth else (f,):
+        got = lower(expr, columns, set(), "f")(env).detach().numpy()
+        want = np.array([float(expr.subs(x, float(p)).evalf(30)) for p in pts])
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14, err_msg=str(expr))

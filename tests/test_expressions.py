@@ -66,7 +66,9 @@ UNARY = {
     "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "exp": sp.exp, "log": sp.log,
     "sqrt": sp.sqrt, "tanh": sp.tanh, "sinh": sp.sinh, "cosh": sp.cosh, "atan": sp.atan,
     "asin": sp.asin, "acos": sp.acos, "Abs": sp.Abs, "abs": sp.Abs, "sign": sp.sign,
-    "Heaviside": sp.Heaviside,
+    "Heaviside": sp.Heaviside, "asinh": sp.asinh, "acosh": sp.acosh, "atanh": sp.atanh,
+    "sech": sp.sech, "csch": sp.csch, "coth": sp.coth, "sec": sp.sec, "csc": sp.csc,
+    "cot": sp.cot,
     "erf": sp.erf, "erfc": sp.erfc, "gamma": sp.gamma, "loggamma": sp.loggamma,
     "lgamma": sp.loggamma, "sinc": sp.sinc,
     "j0": lambda a: sp.besselj(0, a), "j1": lambda a: sp.besselj(1, a),
@@ -425,6 +427,7 @@ def test_errors_from_a_file_name_file_and_key(tmp_path):
 @pytest.mark.parametrize("change, key, match", [
     ({"parameters": {"nu": "0.01/pj"}}, "parameters.nu", r"unknown name 'pj'; expected one of: pi, E"),
     ({"domain": {"x": [1, -1], "t": [0, 1]}}, "domain.x", r"expected lo < hi"),
+    ({"domain": {"t": [0, 4]}}, "domain", r"ODE: add 'time: null' .* 'where: t = 0'\)$"),
     ({"domain": {"x": [-1, "y"], "t": [0, 1]}}, "domain.x.1", r"unknown name 'y'"),
     ({"fields": ["u", "u"]}, "", r"name\(s\) u declared more than once"),
     ({"parameters": {"x": 1}}, "", r"name\(s\) x declared more than once"),

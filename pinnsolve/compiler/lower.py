@@ -152,6 +152,13 @@ _UNARY: dict[type, Callable] = {
     sp.log: torch.log, sp.tanh: torch.tanh, sp.sinh: torch.sinh, sp.cosh: torch.cosh,
     sp.atan: torch.atan, sp.asin: torch.asin, sp.acos: torch.acos, sp.Abs: torch.abs,
     sp.sign: torch.sign, sp.Heaviside: _heaviside,
+    sp.asinh: torch.asinh, sp.acosh: torch.acosh, sp.atanh: torch.atanh,
+    sp.sech: lambda a: torch.reciprocal(torch.cosh(a)),
+    sp.csch: lambda a: torch.reciprocal(torch.sinh(a)),
+    sp.coth: lambda a: torch.reciprocal(torch.tanh(a)),
+    sp.sec: lambda a: torch.reciprocal(torch.cos(a)),
+    sp.csc: lambda a: torch.reciprocal(torch.sin(a)),
+    sp.cot: lambda a: torch.reciprocal(torch.tan(a)),
 }
 _RELATIONS = {sp.StrictLessThan: operator.lt, sp.StrictGreaterThan: operator.gt,
               sp.LessThan: operator.le, sp.GreaterThan: operator.ge,

@@ -40,7 +40,9 @@ _UNARY = {
     "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "exp": sp.exp, "log": sp.log,
     "sqrt": sp.sqrt, "tanh": sp.tanh, "sinh": sp.sinh, "cosh": sp.cosh, "atan": sp.atan,
     "asin": sp.asin, "acos": sp.acos, "Abs": sp.Abs, "abs": sp.Abs, "sign": sp.sign,
-    "Heaviside": sp.Heaviside,
+    "Heaviside": sp.Heaviside, "asinh": sp.asinh, "acosh": sp.acosh, "atanh": sp.atanh,
+    "sech": sp.sech, "csch": sp.csch, "coth": sp.coth, "sec": sp.sec, "csc": sp.csc,
+    "cot": sp.cot,
     # Special functions torch evaluates (torch.special); SymPy differentiates them.
     "erf": sp.erf, "erfc": sp.erfc, "gamma": sp.gamma, "loggamma": sp.loggamma,
     "lgamma": sp.loggamma, "sinc": sp.sinc,

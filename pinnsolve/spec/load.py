@@ -394,7 +394,10 @@ class _Builder:
             raise self.err("domain", "a vector coordinate cannot be combined with scalar "
                                      "spatial coordinates")
         if not space and vector is None:
-            raise self.err("domain", "needs at least one spatial coordinate")
+            hint = (f" (an equation in {time.name} alone, an ODE: add 'time: null' so that "
+                    f"{time.name} is an ordinary coordinate, and write its starting values as "
+                    f"'where: {time.name} = {time.lo:g}')") if time is not None else ""
+            raise self.err("domain", "needs at least one spatial coordinate" + hint)
         shape, mesh = self._shape(raw, space, vector)
         return Domain(tuple(space), vector, time, shape, mesh)
 

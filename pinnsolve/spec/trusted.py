@@ -29,7 +29,8 @@ _TABLE: contextvars.ContextVar[Mapping[str, sp.Basic]] = contextvars.ContextVar(
 _FUNCTIONS = (sp.sin, sp.cos, sp.tan, sp.exp, sp.log, sp.tanh, sp.sinh, sp.cosh, sp.atan,
               sp.asin, sp.acos, sp.Abs, sp.sign, sp.Heaviside, sp.erf, sp.erfc, sp.gamma,
               sp.loggamma, sp.sinc, sp.besselj, sp.besseli, sp.polygamma, sp.Max, sp.Min,
-              sp.atan2, sp.Piecewise)
+              sp.atan2, sp.Piecewise, sp.asinh, sp.acosh, sp.atanh, sp.sech, sp.csch, sp.coth,
+              sp.sec, sp.csc, sp.cot)
 _STRUCTURE = (sp.Add, sp.Mul, sp.Pow, sp.Number, sp.NumberSymbol, sp.Derivative, sp.Tuple,
               sp.core.containers.Tuple, sp.logic.boolalg.BooleanAtom, sp.And, sp.Or,
               sp.StrictLessThan, sp.StrictGreaterThan, sp.LessThan, sp.GreaterThan,
