@@ -2,6 +2,8 @@
 float64, a compact network and Adam → quasi-Newton; an explicit setting always wins."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 import torch
 
@@ -106,6 +108,49 @@ def test_observations_count_as_data():
     assert _scale(raw)[0] == pytest.approx((0.5 * (40**2 + 60**2)) ** 0.5, rel=1e-3)
 
 
+def _gains(raw, overrides=()):
+    from pinnsolve.models import build_model
+    model, _, notes = build_model(load_problem(raw, overrides))
+    return [c.gain for c in getattr(model, "constraints", [])], model, notes
+
+
+def test_an_imposed_fields_distance_factor_is_scaled_to_order_one():
+    """D = ∏ face factors; on the unit box x(1 - x) has RMS 1/√30 and t/T has 1/√3, so
+    1/RMS(D) is √30 = 5.5 in 1-D and 30^1.5 √3 = 285 on the cube with time (256 samples:
+    within 10 %). Inside KEEP (one face, RMS 1/√3) the gain stays 1."""
+    line = {"domain": {"x": [0, 1]}, "fields": ["u"], "equations": ["diff(u, x, 2) = -1"],
+            "conditions": [{"where": "boundary", "dirichlet": 0}]}
+    assert _gains(line)[0][0] == pytest.approx(30 ** 0.5, rel=0.1)
+    cube = {"domain": {"x": [0, 1], "y": [0, 1], "z": [0, 1], "t": [0, 1]}, "fields": ["u"],
+            "equations": ["diff(u, t) = laplacian(u)/10"],
+            "conditions": [{"where": "initial", "dirichlet": "sin(pi*x)*sin(pi*y)*sin(pi*z)"},
+                           {"where": "boundary", "dirichlet": 0}]}
+    gains, model, notes = _gains(cube)
+    assert gains[0] == pytest.approx(30 ** 1.5 * 3 ** 0.5, rel=0.1)
+    assert any("distance factor of u ×" in n for n in notes)
+    # the conditions still hold exactly, and the network's part is multiplied by the gain
+    x = torch.rand(64, 4, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    edge = x.clone()
+    edge[:, 1] = 0.0
+    assert model(edge).abs().max() < 1e-12
+    start = x.clone()
+    start[:, 3] = 0.0
+    exact = torch.sin(torch.pi * start[:, :3]).prod(1)
+    assert (model(start)[:, 0] - exact).abs().max() < 1e-12
+    lifted = model(x)[:, 0]
+    model.constraints = [replace(c, gain=1.0) for c in model.constraints]
+    base = model(x)[:, 0]
+    lift = torch.sin(torch.pi * x[:, :3]).prod(1)   # the initial data, constant in t
+    torch.testing.assert_close(lifted - lift, gains[0] * (base - lift))
+    one_face = {**line, "conditions": [{"where": "x = 0", "dirichlet": 0},
+                                       {"where": "x = 1", "neumann": 1}]}
+    assert _gains(one_face)[0] == [1.0]
+    # the file's own output scale, or its own phases, leave the factor alone
+    assert _gains(cube, ["model.output_scale=1"])[0] == [1.0]
+    expert = {**cube, "training": {"phases": [{"optimizer": "adam", "steps": 5}]}}
+    assert _gains(expert)[0] == [1.0]
+
+
 # -- the derivative engine for high-order equations -----------------------------------------
 PLATE = {"domain": {"x": [0, 1], "y": [0, 1]}, "fields": ["u"],
          "equations": ["diff(u, x, 4) + 2*diff(u, x, 2, y, 2) + diff(u, y, 4) = 1"],
@@ -183,7 +228,8 @@ def test_oscillating_data_get_sin_unless_the_file_chooses():
     assert _activation(fast, ["model.activation=gelu"])[0] == "gelu"
     expert = {**fast, "training": {"phases": [{"optimizer": "adam", "steps": 5}]}}
     assert _activation(expert)[0] == "tanh"
-    assert _activation(_poisson("sin(pi*x)*sin(pi*y)")) == ("tanh", [])   # 1 and 2
+    act, notes = _activation(_poisson("sin(pi*x)*sin(pi*y)"))   # 1 and 2 half-periods
+    assert act == "tanh" and not any("activation" in n for n in notes)
     # the choice is made again, the same, on a rebuild (resume, overrides on top)
     from pinnsolve.spec.load import rebuild
     again = rebuild(load_problem(fast), ["training.budget=1m"])
@@ -234,3 +280,47 @@ def test_transport_turns_spatial_half_periods_into_temporal_ones():
     assert half_periods(load_problem(advection(1)))["t"] == 0
     burgers = {**advection(1), "equations": ["diff(u, t) + 30*u*diff(u, x) = 0"]}
     assert half_periods(load_problem(burgers))["t"] == 0
+
+
+def test_waves_the_equations_make_count_like_data():
+    from pinnsolve.models.frequency import half_periods
+
+    # u'' + k² u = 0 from u(0) = 0, u(1) = sin(20): the data do not oscillate, the solution
+    # sin(20 x) has 20/π ≈ 6.4 half-periods; k = 3 makes none worth a sin network
+    def helmholtz(k):
+        return {"domain": {"x": [0, 1]}, "fields": ["u"], "parameters": {"k": k},
+                "equations": ["diff(u, x, 2) + k**2*u = 0"],
+                "conditions": [{"where": "x = 0", "dirichlet": 0},
+                               {"where": "x = 1", "dirichlet": "sin(20)"}]}
+    assert half_periods(load_problem(helmholtz(20))) == {"x": 6}
+    assert _activation(helmholtz(20))[0] == "sin"
+    assert half_periods(load_problem(helmholtz(3))) == {}
+    # the same sign as a reaction (Δu - k² u, decaying) makes no waves; the Laplacian counts
+    decay = _poisson("0", "1")
+    decay["equations"] = ["laplacian(u) - 400*u = 0"]
+    assert half_periods(load_problem(decay)) == {}
+    decay["equations"] = ["laplacian(u) + 400*u = 0"]
+    assert half_periods(load_problem(decay)) == {"x": 6, "y": 12}
+    # a parabolic equation with growth (u_t = u_xx + 400 u) makes no spatial waves
+    growth = {"domain": {"x": [0, 1], "t": [0, 1]}, "fields": ["u"],
+              "equations": ["diff(u, t) = diff(u, x, 2) + 400*u"],
+              "conditions": [{"where": "initial", "dirichlet": "x*(1 - x)"},
+                             {"where": "boundary", "dirichlet": 0}]}
+    assert half_periods(load_problem(growth))["x"] <= 1
+    # an oscillator in time alone: u'' + 0.2 u' + 64 u = 0 on [0, 4], ω T / π ≈ 10
+    oscillator = {"time": None, "domain": {"t": [0, 4]}, "fields": ["u"],
+                  "equations": ["diff(u, t, 2) + 0.2*diff(u, t) + 64*u = 0"],
+                  "conditions": [{"where": "t = 0", "dirichlet": 1},
+                                 {"where": "t = 0", "equation": "diff(u, t) = 0"}]}
+    assert half_periods(load_problem(oscillator)) == {"t": 10}
+    # a wave at speed 4 from sin(2πx): 2 half-periods along x pass 2·4 = 8 times in t ∈ [0, 1];
+    # the nonlinear Klein-Gordon mass u³ is not read as an oscillator
+    wave = {"domain": {"x": [0, 1], "t": [0, 1]}, "fields": ["u"], "parameters": {"c": 4},
+            "equations": ["diff(u, t, 2) = c**2*diff(u, x, 2)"],
+            "conditions": [{"where": "initial", "dirichlet": "sin(2*pi*x)"},
+                           {"where": "initial", "equation": "diff(u, t) = 0"},
+                           {"where": "boundary", "dirichlet": 0}]}
+    assert half_periods(load_problem(wave)) == {"x": 2, "t": 8}
+    assert _activation(wave)[0] == "sin"
+    kg = {**wave, "parameters": {}, "equations": ["diff(u, t, 2) - diff(u, x, 2) + u**3 = 0"]}
+    assert half_periods(load_problem(kg)) == {"x": 2, "t": 2}

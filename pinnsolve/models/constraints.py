@@ -46,6 +46,7 @@ class FieldConstraint:
     factors: tuple[tuple[str, int, float, float], ...]       # ("lo"|"hi"|"ball"|"time", col, a, b)
     distance: Callable[[torch.Tensor], torch.Tensor] | None = None   # shaped domains: D(x)
     costly_lift: bool = False    # a blend of several data (tabulated, see HardConstrained)
+    gain: float = 1.0            # multiplies the factor (planned: models/scale.py, distance_gain)
 
 
 def _dirichlet_value(c: Condition, field: str) -> sp.Expr | None:
@@ -474,7 +475,7 @@ class HardConstrained(nn.Module):
             if c.distance is not None:
                 d = static.evaluate(f"distance{i}", c.distance, x)
                 factor = d if factor is None else factor * d
-            value = cols[c.column] if factor is None else factor * cols[c.column]
+            value = cols[c.column] if factor is None else factor * (c.gain * cols[c.column])
             if c.lift is not None:
                 value = value + (static.evaluate(f"lift{i}", c.lift, x) if c.costly_lift
                                  else c.lift(x))
@@ -493,7 +494,7 @@ class HardConstrained(nn.Module):
             if c.distance is not None:
                 d = j.static(c.distance, static, f"distance{i}")
                 factor = d if factor is None else factor * d
-            value = cols[c.column] if factor is None else factor * cols[c.column]
+            value = cols[c.column] if factor is None else factor * cols[c.column].affine(c.gain)
             if c.lift is not None:
                 value = value + j.static(c.lift, static, f"lift{i}")
             cols[c.column] = value

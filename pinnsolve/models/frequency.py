@@ -13,10 +13,12 @@ along some coordinate, tanh otherwise. The data are the source terms (the field-
 of each equation) and the conditions' data, sampled on LINES lines of SAMPLES points across
 the domain's box per coordinate; the count on a line is its number of interior extrema, and
 a datum's count is the median over the lines. What cannot be evaluated on its own (unknown
-parameters, data fields) is skipped, not guessed. Along time, transport counts too: an
-equation u_t + c u_x = … with constant c sweeps the data's half-periods along x past a
-point |c| T / L times over (convection_beta30, u_t + 30 u_x = 0 from sin(x): 0.74 with
-tanh, 1.5e-4 with sin, though no datum oscillates in t).
+parameters, data fields) is skipped, not guessed. The equations count too, where their
+linear constant-coefficient part makes waves the data do not show (:func:`_from_operators`):
+transport u_t + c u_x and waves u_tt = c² u_xx sweep the data's half-periods along x past a
+point |c| T / L times (convection_beta30, u_t + 30 u_x = 0 from sin(x): 0.74 with tanh,
+1.5e-4 with sin, though no datum oscillates in t), and Helmholtz u_xx + k² u or an
+oscillator u_tt + ω² u oscillate at their own wave number.
 """
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ import torch
 from ..compiler.collect import Columns
 from ..compiler.lower import Env, lower
 from ..spec.problem import Problem
-from ..spec.symbols import field_names_in
+from ..spec.symbols import Laplacian, field_names_in
 
 OSCILLATORY = 4        # half-periods along one coordinate from which sin is planned
 LINES, SAMPLES = 8, 257
@@ -46,16 +48,25 @@ def planned_activation(problem: Problem) -> tuple[str, str]:
 
 
 def half_periods(problem: Problem) -> dict[str, int]:
-    """Coordinate name → the most half-periods any datum of ``problem`` has along it (empty
-    when no datum can be sampled on its own, or the domain has a vector coordinate)."""
+    """Coordinate name → the most half-periods any datum of ``problem`` has along it, raised
+    where the equations themselves make waves (:func:`_from_operators`); empty when nothing
+    can be read, or the domain has a vector coordinate."""
     domain = problem.domain
     if domain.vector is not None:
         return {}
     data = _data(problem)
-    if not data:
-        return {}
     axes = list(domain.space) + ([domain.time] if domain.time is not None else [])
-    columns = Columns(domain, problem.fields)
+    counts = _sampled(problem, axes, data) if data else {a.name: 0 for a in axes}
+    raised = _from_operators(problem, counts)
+    if not data and not any(raised.values()):
+        return {}
+    return raised
+
+
+def _sampled(problem: Problem, axes: list, data: list[sp.Expr]) -> dict[str, int]:
+    """Coordinate name → the most interior extrema of a datum along it (the median over
+    LINES lines of SAMPLES points across the box)."""
+    columns = Columns(problem.domain, problem.fields)
     lo = torch.tensor([a.lo for a in axes], dtype=torch.float64)
     hi = torch.tensor([a.hi for a in axes], dtype=torch.float64)
     gen = torch.Generator().manual_seed(0)
@@ -76,32 +87,57 @@ def half_periods(problem: Problem) -> dict[str, int]:
                 continue
             best = max(best, _extrema(v.reshape(LINES, SAMPLES)))
         counts[axis.name] = best
-    if domain.time is not None:
-        counts[domain.time.name] = max(counts[domain.time.name], _transported(problem, counts))
     return counts
 
 
-def _transported(problem: Problem, counts: dict[str, int]) -> int:
-    """Half-periods along time that transport makes out of the data's spatial ones: an
-    equation ``a u_t + b u_x + … = …`` with constant a and b moves u at speed c = b / a,
-    so n half-periods along x sweep past a point n |c| T / L times (u_t + 30 u_x = 0 from
-    sin(x) on [0, 2π]: 2 along x, 9 along t, which the data alone do not show)."""
+def _from_operators(problem: Problem, counts: dict[str, int]) -> dict[str, int]:
+    """``counts`` raised by the waves the linear, constant-coefficient parts of the
+    equations make, which the data alone do not show. For a field u and coordinates x
+    (space, length L) and t (time, length T), with the coefficients of u, u_x, u_xx, u_t
+    and u_tt in one equation:
+
+    - Helmholtz, a u_xx + b u with a b > 0 and no u_t: waves of number k = √(b/a), so
+      k L / π half-periods along x (u'' + 400 u = 0 on [0, 1]: 6);
+    - an oscillator, a u_tt + b u with a b > 0: k T / π along t;
+    - transport, a u_t + b u_x: the n half-periods along x pass a point n |b/a| T / L
+      times (u_t + 30 u_x = 0 from sin(x) on [0, 2π]: 2 along x, 9 along t);
+    - a wave, a u_tt + b u_xx with a b < 0: speed √(-b/a), the same count.
+
+    Coefficients that hold a field, a coordinate or an unknown are not read."""
     domain = problem.domain
     t = domain.time
     values = {sp.Symbol(p.name): p.value for p in problem.parameters}
-    best = 0
+    out = dict(counts)
+
+    def raise_to(axis, n: float) -> None:
+        out[axis.name] = max(out[axis.name], int(n))
+
     for eq in problem.equations:
-        expr = sp.expand(eq.expr.subs(values))
+        expr = sp.expand(eq.expr.subs(values).replace(
+            lambda e: isinstance(e, Laplacian), lambda e: e.doit()))
         for u in problem.field_functions.values():
-            a = _constant(sp.diff(expr, sp.Derivative(u, t.symbol)))
-            if not a:
-                continue
+            def coefficient(*over):
+                d = sp.Derivative(u, *over) if over else u
+                return _constant(sp.diff(expr, d))
+            mass = coefficient()
+            steady = t is None or sp.diff(expr, sp.Derivative(u, t.symbol)) == 0
+            u_t = coefficient((t.symbol, 1)) if t is not None else None
+            u_tt = coefficient((t.symbol, 2)) if t is not None else None
             for axis in domain.space:
-                b = _constant(sp.diff(expr, sp.Derivative(u, axis.symbol)))
-                if b:
-                    n = counts.get(axis.name, 0) * abs(b / a) * (t.hi - t.lo) / (axis.hi - axis.lo)
-                    best = max(best, int(n))
-    return best
+                a = coefficient((axis.symbol, 2))
+                if a and mass and a * mass > 0 and steady:
+                    raise_to(axis, math.sqrt(mass / a) * (axis.hi - axis.lo) / math.pi)
+            if mass and u_tt and u_tt * mass > 0:
+                raise_to(t, math.sqrt(mass / u_tt) * (t.hi - t.lo) / math.pi)
+            for axis in domain.space if t is not None else ():
+                sweeps = out[axis.name] * (t.hi - t.lo) / (axis.hi - axis.lo)
+                b = coefficient((axis.symbol, 1))
+                if u_t and b:
+                    raise_to(t, sweeps * abs(b / u_t))
+                b = coefficient((axis.symbol, 2))
+                if u_tt and b and u_tt * b < 0:
+                    raise_to(t, sweeps * math.sqrt(-b / u_tt))
+    return out
 
 
 def _constant(coefficient: sp.Expr) -> float | None:

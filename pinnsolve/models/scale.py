@@ -14,6 +14,11 @@ the loss that fixes a field's value (Dirichlet ``u = g``, an equation ``u = g``,
 values of observation data. Conditions imposed exactly are left out (the lift carries
 their size), and so are Neumann data (a gradient, not a value). A scale between 0.2 and 5
 is kept at 1: problems of order one train exactly as before.
+
+The same holds inside an exactly imposed field u = A + D N: the network's part N is
+(u − A) / D, and D, a product of face factors of at most 1, is small in the bulk of a
+box of several dimensions (RMS 0.0035 on the unit cube with time), so N is hundreds of
+times u − A. :func:`distance_gain` multiplies D by 1 / its RMS over the domain.
 """
 from __future__ import annotations
 
@@ -25,7 +30,7 @@ import torch
 from ..compiler.collect import Columns
 from ..compiler.lower import Env, lower
 from ..geometry import region_geometry
-from ..spec.problem import Problem
+from ..spec.problem import Problem, Region
 
 KEEP = (0.2, 5.0)     # RMS data sizes that leave the scale at 1
 POINTS = 256          # points per condition
@@ -80,3 +85,33 @@ def _value_of(expr: sp.Expr, fields: dict, coords: set, params: dict) -> sp.Expr
             or a.atoms(sp.core.function.AppliedUndef) or g.atoms(sp.core.function.AppliedUndef):
         return None
     return g / a
+
+
+def distance_gain(problem: Problem, constraint) -> float:
+    """The gain of an exactly imposed field's distance factor D (models/constraints.py):
+    1 / the RMS of D over the domain, so that the network's part N of u = A + D N is of
+    the size of u − A rather than 1/D times it. D is a product of face factors that are at
+    most 1: on the unit cube with time its RMS is 0.0035, and a 4-input heat problem reached
+    L2RE 0.28 in 2 minutes with gain 1, 3.7e-5 with 100. Kept at 1 where 1/RMS is within
+    KEEP, as the output scale is."""
+    from .constraints import _distance   # constraints imports nothing from here
+
+    if not constraint.factors and constraint.distance is None:
+        return 1.0
+    geometry = region_geometry(problem, Region("interior"))
+    u = torch.rand(4 * POINTS, geometry.unit_dim, dtype=torch.float64,
+                   generator=torch.Generator().manual_seed(0))
+    if getattr(geometry, "rejects", False):
+        u = u[geometry.accept(u)]
+    x = geometry.map(u[:POINTS])[0]
+    if not len(x):
+        return 1.0
+    d = _distance(x, constraint.factors)
+    if constraint.distance is not None:
+        extra = torch.as_tensor(constraint.distance(x), dtype=torch.float64).reshape(-1)
+        d = extra if d is None else d * extra
+    rms = float(d.pow(2).mean().sqrt())
+    if not math.isfinite(rms) or rms == 0 or KEEP[0] <= 1 / rms <= KEEP[1]:
+        return 1.0
+    return float(f"{1 / rms:.3g}")
+

@@ -18,8 +18,11 @@ import sympy as sp
 OUTSIDE = frozenset({"name", "source", "raw", "reference", "settings"})
 # Model settings the plan leaves to the model build (models/frequency.py, models/scale.py):
 # the settings hold the schema's value, the network another, so whether the build chose
-# them is part of the meaning (an explicit ``activation: tanh`` is not a planned sin).
-BUILT = ("activation", "output_scale")
+# them is part of the meaning (an explicit ``activation: tanh`` is not a planned sin), and
+# so is the version of the rule that chose them: bump it when a rule builds differently, so
+# that a run is never resumed into another model (2: waves the equations make count for the
+# activation; the distance factor's gain joined the output scale).
+BUILT = {"activation": 2, "output_scale": 2}
 
 
 def meaning_digest(problem) -> str:
@@ -31,7 +34,7 @@ def meaning_digest(problem) -> str:
             _feed(h, getattr(problem, f.name))
     s = problem.settings
     _feed(h, s.model)
-    _feed(h, [k for k in BUILT if k in s.training.planned])
+    _feed(h, [f"{k}:{v}" for k, v in BUILT.items() if k in s.training.planned])
     _feed(h, s.derivatives)
     return h.hexdigest()
 

@@ -12,12 +12,13 @@ into the raw mapping before overrides are applied (so ``training.phases.0.steps=
 - float64 (the quasi-Newton phase goes far below float32's round-off);
 - a compact network (4 × 40 tanh, about 5 000 parameters: the dense phase fits), unless the
   file sets width or depth;
-- the network's output scale from the size of the data it must produce (models/scale.py),
+- the network's output scale from the size of the data it must produce, and the gain of an
+  exactly imposed field's distance factor from its size over the domain (models/scale.py),
   unless the file sets ``model.output_scale``;
 - ``sin`` activations when the problem's data oscillate (4 or more half-periods of a source
   term or of boundary or initial data along some coordinate, time included, where
-  constant-speed transport counts; models/frequency.py), tanh
-  otherwise, unless the file sets ``model.activation``;
+  constant-speed transport and waves, Helmholtz terms and oscillators count;
+  models/frequency.py), tanh otherwise, unless the file sets ``model.activation``;
 - residual-based redraws (RAD, k = c = 1, over RAD_CANDIDATES candidates per point): the
   points go where the residual is large, at every redraw of either phase (the zoo's Burgers:
   1.3e-2 with uniform redraws, 6.2e-5 with these; docs/zoo.md), unless the file sets
@@ -108,13 +109,15 @@ def describe(settings) -> list[str]:
         lines.append("taylor derivative engine: an equation has a derivative of order 4 or more")
     if "activation" in tr.planned:
         lines.append("activation from the data: sin when a source term or boundary or initial "
-                     "datum has 4 or more half-periods along a coordinate, else tanh")
+                     "datum, or a wave the equations make, has 4 or more half-periods along a "
+                     "coordinate, else tanh")
     if "sampling" in tr.planned:
         lines.append("residual-based redraws (RAD over "
                      f"{settings.sampling.options.candidates} candidates)")
     if "output_scale" in tr.planned:
         lines.append("output scale from the data of the conditions kept in the loss "
-                     "(1 when they are of order one)")
+                     "(1 when they are of order one); imposed fields' distance factors scaled "
+                     "to RMS 1 over the domain")
     return lines
 
 
