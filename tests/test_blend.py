@@ -27,6 +27,7 @@ def test_plate_with_holes_is_exact_on_every_part():
                                      {"where": {"boundary": "outer"}, "dirichlet": "x*y"}],
                       "training": {"dtype": "float64"}})
     model, imposed, notes = build_model(p)
+    notes = [n for n in notes if not n.startswith("distance factor")]   # the plan's gain
     model = model.double()
     assert imposed == {"bc_holes", "bc_outer"} and not notes
     xh = _draw(p, Region("boundary", piece=("holes",)))
@@ -47,6 +48,7 @@ def test_lid_driven_cavity_profile_is_exact_and_corners_reported():
                           {"where": "x = 1", "dirichlet": {"u": 0, "v": 0}}],
            "training": {"dtype": "float64"}}
     model, imposed, notes = build_model(load_problem(raw))
+    notes = [n for n in notes if not n.startswith("distance factor")]   # the plan's gain
     model = model.double()
     assert len(imposed) == 8 and not notes      # the profile vanishes at the lid's corners
     s = torch.rand(400, 1, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
@@ -59,6 +61,7 @@ def test_lid_driven_cavity_profile_is_exact_and_corners_reported():
     # A constant lid (u = 1) disagrees with the walls at the two top corners: reported.
     raw["conditions"][0] = {"where": "y = 1", "dirichlet": {"u": 1, "v": 0}}
     _, imposed, notes = build_model(load_problem(raw))
+    notes = [n for n in notes if not n.startswith("distance factor")]
     assert len(imposed) == 8 and len(notes) == 2
     assert "differ by up to 1" in notes[0] and "averaged at the junction" in notes[0]
 
