@@ -147,7 +147,23 @@ def test_persistent_nan_through_the_cli_is_a_clean_panel(tmp_path):
     res = CliRunner().invoke(app, ["solve", str(path), "--out", str(tmp_path / "r"), "-q"])
     assert res.exit_code == 3   # SolveError: a training failure (cli.EXIT_CODES)
     assert "Traceback" not in res.output
-    assert "term 'pde'" in res.output and "non-finite" in res.output
+    # log of a negative number everywhere: named before any step, no rollbacks tried
+    out = " ".join(res.output.split())
+    assert "term 'pde'" in out and "not finite at 64 of 64 points before any training" in out
+    assert "rollback" not in out
+
+
+def test_an_expression_undefined_on_part_of_the_domain_is_named_with_a_point(tmp_path):
+    problem = copy.deepcopy(BASE)
+    problem["equations"] = ["diff(u, t) = alpha*diff(u, x, 2) + acosh(4*x - 1)"]
+    with pytest.raises(SolveError) as info:   # x ∈ [0, 1]: acosh(4x - 1) needs x >= 1/2
+        pinnsolve.solve(problem, out=tmp_path / "r", fresh=True)
+    message = str(info.value)
+    assert info.value.term == "pde" and "acosh(4*x - 1)" in message
+    bad = int(message.split(" is not finite at ")[1].split(" of ")[0])
+    assert 16 <= bad <= 48   # about half of the 64 interior points
+    x = float(message.split("(e.g. at x = ")[1].split(",")[0])
+    assert x < 0.5
 
 
 # -- step-0 scaling report ------------------------------------------------------------------

@@ -18,6 +18,8 @@ import math
 
 import torch
 
+from ..errors import SolveError
+
 # Thresholds of the step-0 report (ratios are max/min; orders of magnitude in brackets).
 RANGE_RATIO = 1e3        # coordinate spans [3]
 COORD_MAGNITUDE = 1e3    # |bound| of an input; tanh/sin networks want O(1) inputs
@@ -109,6 +111,8 @@ def _loss_warnings(trainer) -> list[str]:
         torch.set_rng_state(rng)
         if gen is not None:
             gen.set_state(gen_state)
+    if not all(math.isfinite(v) for v in values.values()):
+        undefined(trainer)   # raises when an expression is undefined at some points
     out = []
     huge = [k for k, v in values.items() if not math.isfinite(v) or v > EXPLODING]
     if huge:
@@ -138,3 +142,29 @@ def _ratio_warning(out: list[str], values: dict[str, float], limit: float, what:
 
 def _orders(ratio: float) -> str:
     return f"{math.log10(ratio):.0f}"
+
+
+def undefined(trainer) -> None:
+    """Raise a SolveError naming the first term whose residual is not finite at some of
+    its points before any training. The untrained network and its derivatives are finite,
+    so an expression of the term is undefined there (acosh below 1, a log or a square root
+    of a negative number, a division by zero): no learning rate or rollback can help."""
+    names = [str(s) for s in trainer.problem.domain.coordinate_symbols]
+    for key, terms in sorted(trainer.parts.groups.items()):
+        sampler = trainer.samplers[key]
+        x = sampler.points()
+        residuals = trainer.compiled.evaluate(trainer.model, terms, x,
+                                              normals=sampler.normals())
+        for term in terms:
+            r = residuals[term.name].detach().reshape(len(x), -1)
+            bad = ~torch.isfinite(r).all(dim=1)
+            if not bool(bad.any()):
+                continue
+            at = x[bad][0].tolist()
+            point = ", ".join(f"{n} = {v:.4g}" for n, v in zip(names, at))
+            raise SolveError(
+                f"the residual {term.text} is not finite at {int(bad.sum())} of {len(x)} "
+                f"points before any training (e.g. at {point}): an expression in it is "
+                "undefined there (a log or square root of a negative number, acosh below 1, "
+                "a division by zero); fix the equation, condition or domain", term=term.name)
+
