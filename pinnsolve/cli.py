@@ -234,8 +234,9 @@ def export(run: Path = typer.Argument(..., help="Run directory."),
     for p in paths:
         console.print(f"wrote {p}")
     if not paths:
-        console.print("nothing written: a problem with a vector coordinate has no grid for "
-                      "--vtk/--xdmf; ask for --npz or --png")
+        console.print("nothing written: a problem with a vector coordinate or more than 3 "
+                      "spatial coordinates has no grid for --vtk/--xdmf; ask for --npz or "
+                      "--png")
 
 
 def _grid_option(text: Optional[str]) -> dict[str, int] | None:

@@ -33,9 +33,19 @@ def grid_names(problem: Problem) -> list[str]:
     """The coordinates an output grid has axes for: scalar space coordinates, then time
     (none for a vector coordinate, which is sampled instead)."""
     d = problem.domain
-    if d.vector is not None:
+    if not has_grid(problem):
         return []
     return [c.name for c in d.space] + ([d.time.name] if d.time is not None else [])
+
+
+GRID_SPACE = 3   # spatial axes a grid (VTK cells) can have; above, fields are sampled
+
+
+def has_grid(problem: Problem) -> bool:
+    """Whether fields are written on a grid: scalar space coordinates, at most GRID_SPACE
+    of them (a vector coordinate, or five scalar ones, is sampled at points instead)."""
+    d = problem.domain
+    return d.vector is None and len(d.space) <= GRID_SPACE
 
 
 def check_grid(problem: Problem, sizes: dict | None, *, file: str, key: str,
@@ -62,7 +72,8 @@ def check_grid(problem: Problem, sizes: dict | None, *, file: str, key: str,
     for name, n in sizes.items():
         if name not in names:
             valid = (f"its grid coordinates are {', '.join(names)}" if names else
-                     "a vector coordinate has no grid (its fields are sampled at points)")
+                     "a vector coordinate or more than 3 spatial coordinates have no grid "
+                     "(the fields are sampled at points)")
             raise SpecError(f"the problem has no coordinate '{name}' to put a grid on; {valid}",
                             file=file, key=at(name))
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
@@ -83,7 +94,7 @@ def check_grid(problem: Problem, sizes: dict | None, *, file: str, key: str,
 def _axis_counts(problem: Problem, sizes: dict[str, int]) -> dict[str, int]:
     """Points per axis of the grid :func:`grid_axes` would build (nothing allocated)."""
     d = problem.domain
-    if d.vector is not None:
+    if not has_grid(problem):
         return {}
     sizes = {**problem.settings.output.grid, **sizes}
     counts = {c.name: sizes.get(c.name, DEFAULT_POINTS.get(len(d.space), 21)) for c in d.space}

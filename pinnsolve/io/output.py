@@ -105,9 +105,9 @@ def write_outputs(problem: Problem, model: torch.nn.Module, run_path: Path, *, f
 
 
 def _vector_samples(problem: Problem, model, run_path: Path, formats, dtype, log) -> list[Path]:
-    """A vector coordinate has no grid: write the model (and reference) at the error's
-    sample points, ``fields/samples.npz`` with |x|, the first three components, values and
-    errors, and plots of prediction against reference."""
+    """A vector coordinate, or more than three scalar ones, has no grid: write the model
+    (and reference) at the error's sample points, ``fields/samples.npz`` with |x|, the
+    first three components, values and errors, and plots of prediction against reference."""
     samples = reference_data(problem)
     if samples is None:
         pts = RegionSampler(region_geometry(problem, Region("interior")), 2000, "uniform", 0,
@@ -116,7 +116,7 @@ def _vector_samples(problem: Problem, model, run_path: Path, formats, dtype, log
     else:
         pts, ref = samples
     pred = evaluate(model, pts, dtype=dtype)
-    d = problem.domain.vector.dim
+    d = problem.domain.n_space
     radius = np.linalg.norm(pts[:, :d], axis=1)
     data = {f: pred[:, i] for i, f in enumerate(problem.fields)}
     for f, v in ref.items():
