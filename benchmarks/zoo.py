@@ -231,7 +231,8 @@ the commit in its `code` with the clamped rule (the only zoo problem it changes:
 by planning every file), beside one other job. Each cell's `code` in docs/zoo.json says
 which.
 
-**Held-out problems** (`benchmarks/heldout/`, written at stop 27 after the rules above, as
+**Held-out problems** (`benchmarks/heldout/`, written at stop 27 after the rules above, the
+last six after this stop's changes, as
 a check of problems nobody tuned for; `tests/test_zoo.py` checks their exact solutions):
 defaults with `training.budget=2m` (5m where marked, the default), one torch thread, two
 runs side by side. Reproduce one with
@@ -259,10 +260,23 @@ where two figures are given.
 | oscillator | u'' + 0.2 u' + 64 u = 0 alone in t (`time: null`) | before 1.0e-5 (tanh); 4.0e-5 (sin) |
 | poisson_annulus | Dirichlet on both circles of an annulus | 3.6e-10 |
 | wave_fast | u_tt = 16 u_xx from sin(2πx) | before 5.7e-3 (tanh); 5.9e-3 (sin); 5m: 2.9e-4 |
+| burgers_2d | 2-D Burgers at Re = 80, two fields, exact Cole-Hopf front | 3.0e-8 |
+| burgers_front | viscous front of width 0.04 moving at speed 1/2 | 8.9e-5 |
+| heat_time_oscillation | u = sin(πx) cos(10πt): the source oscillates in time | 7.4e-5 |
+| poisson_5d | five scalar coordinates | 1.8e-7 (D ×4860) |
+| stokes | Stokes flow, three fields, pressure fixed at one point | 0.92 (p; u 8.8e-3); 5m: 6.9e-2 (p; u 5.5e-4) |
+| wave_neumann | u_tt = 4 u_xx, Neumann ends in the loss | 2.0e-3 |
 
-At 2 minutes all but convection_beta50 are at L2RE ≤ 1e-2 (the worst of the others:
-wave_fast, 5.9e-3); the five run again at the default 5 minutes (convection_beta50,
-fisher_kpp, heat_3d, taylor_green, wave_fast) are at 2.1e-3 or better. The problems written to probe the new rules (the ODE, the Helmholtz
+At 2 minutes all but convection_beta50 and stokes are at L2RE ≤ 1e-2 (the worst of the
+others: wave_fast, 5.9e-3); of the six run again at the default 5 minutes (convection_beta50,
+fisher_kpp, heat_3d, taylor_green, wave_fast, stokes) all but stokes are at 2.1e-3 or better.
+**What still fails: stokes' pressure** (6.9e-2 at 5 minutes; velocities 5.5e-4). The
+pressure appears only through its gradient and is pinned at one point; its error sits at the
+corners of the lid-free cavity (largest at (1, 1)), where few points fall and the momentum
+residuals, 1e5 times the continuity residual at step 0, dominate. Per-term residual
+normalisation is the untried remedy. Before this stop, `poisson_5d` trained and then
+failed writing a 5-D VTK grid; more than three scalar coordinates are now sampled like a
+vector coordinate. The problems written to probe the new rules (the ODE, the Helmholtz
 operator, the fast wave) were solved by tanh too; sin helped the Helmholtz operator (300×)
 and cost the ODE 4×. A file that was refused when first written: the ODE (a domain with
 time alone is refused; the error now says to write `time: null`), and the soliton's `sech`

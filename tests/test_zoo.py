@@ -25,7 +25,7 @@ TORCH["sech"] = lambda a: 1 / torch.cosh(a)
 
 
 def test_the_zoo_is_big_enough():
-    assert len(ZOO) >= 24 and len(HELDOUT) >= 18
+    assert len(ZOO) >= 24 and len(HELDOUT) >= 24
 
 
 class Exact(torch.nn.Module):
