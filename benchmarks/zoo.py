@@ -272,7 +272,7 @@ others: wave_fast, 5.9e-3); of the six run again at the default 5 minutes (conve
 fisher_kpp, heat_3d, taylor_green, wave_fast, stokes) all but stokes are at 2.1e-3 or better.
 **What still fails: stokes' pressure** (6.9e-2 at 5 minutes; velocities 5.5e-4). The
 pressure appears only through its gradient and is pinned at one point; its error sits at the
-corners of the lid-free cavity (largest at (1, 1)), where few points fall and the momentum
+corners of the no-slip box (largest at (1, 1)), where few points fall and the momentum
 residuals, 1e5 times the continuity residual at step 0, dominate. Per-term residual
 normalisation is the untried remedy. Before this stop, `poisson_5d` trained and then
 failed writing a 5-D VTK grid; more than three scalar coordinates are now sampled like a
