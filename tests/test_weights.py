@@ -47,6 +47,22 @@ def test_learning_rate_annealing_follows_wang_2021():
     assert math.isclose(scheme.weights["bc"], 0.7 * 2.0 + 0.3 * hat, rel_tol=1e-12)
 
 
+@pytest.mark.parametrize("name", ["lra", "grad_norm", "ntk"])
+def test_a_term_with_no_gradient_keeps_its_weight(name):
+    """A residual that is exactly zero at the step (a point value the untrained network
+    already meets: Stokes' p(0.5, 0.5) = 0 at the centre of a box, where a zero-bias tanh
+    network outputs 0) has no gradient; dividing by it gave a weight of 1e301 and a
+    non-finite step at step 1."""
+    theta, mse, _ = _toy()
+    mse["bc"] = (0 * theta).sum() ** 2   # zero, with a zero gradient
+    options = NTKOptions(alpha=1.0, points=1) if name == "ntk" else BlendOptions(alpha=1.0)
+    scheme = make_scheme(WeightingSettings(scheme=name, options=options), {"pde": 1.0, "bc": 2.0},
+                         KINDS)
+    residuals = {"pde": mse["pde"].reshape(1), "bc": mse["bc"].reshape(1)}
+    scheme.update(mse, residuals, [theta])
+    assert scheme.weights["bc"] == 2.0 and all(math.isfinite(w) for w in scheme.weights.values())
+
+
 def test_grad_norm_balancing_follows_its_definition():
     theta, mse, g = _toy()
     scheme = make_scheme(WeightingSettings(scheme="grad_norm", options=BlendOptions(alpha=1.0)), {"pde": 1, "bc": 1},

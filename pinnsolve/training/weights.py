@@ -25,6 +25,7 @@ logged losses are always the unweighted L_i; the current λ_i are logged next to
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
@@ -64,10 +65,10 @@ class Fixed:
     def after_step(self) -> None:
         """Called after every first-order parameter step."""
 
-    def _blend(self, target: Mapping[str, float]) -> None:
+    def _blend(self, target: Mapping[str, float | None]) -> None:
         a = self.settings.options.alpha
-        for k, v in target.items():
-            if v == v and v not in (float("inf"), float("-inf")):
+        for k, v in target.items():   # None: no gradient to scale by, the weight stays
+            if v is not None and v == v and v not in (float("inf"), float("-inf")):
                 self.weights[k] = (1 - a) * self.weights[k] + a * v
         self.updates += 1
 
@@ -93,7 +94,7 @@ class LearningRateAnnealing(_Periodic):
         target = {}
         for k in mse:
             if k not in eq:
-                target[k] = float(g_r / _grads(mse[k], params).abs().mean().clamp_min(1e-300))
+                target[k] = _ratio(float(g_r), float(_grads(mse[k], params).abs().mean()))
         self._blend(target)
 
 
@@ -101,7 +102,7 @@ class GradNorm(_Periodic):
     def update(self, mse, residuals, params):
         norms = {k: float(_grads(v, params).norm()) for k, v in mse.items()}
         total = sum(norms.values())
-        self._blend({k: total / max(n, 1e-300) for k, n in norms.items()})
+        self._blend({k: _ratio(total, n) for k, n in norms.items()})
 
 
 class NTK(_Periodic):
@@ -123,7 +124,7 @@ class NTK(_Periodic):
     def update(self, mse, residuals, params):
         traces = {k: self.trace(residuals[k], params) for k in mse}
         total = sum(traces.values())
-        self._blend({k: total / max(t, 1e-300) for k, t in traces.items()})
+        self._blend({k: _ratio(total, t) for k, t in traces.items()})
 
     def state_dict(self):
         return {**super().state_dict(), "generator": self.generator.get_state()}
@@ -308,3 +309,11 @@ def make_scheme(settings: WeightingSettings, initial: Mapping[str, float],
                 kinds: Mapping[str, str], seed: int = 0) -> Fixed:
     """The weighting scheme ``settings.scheme`` starting from weights ``initial``."""
     return SCHEMES[settings.scheme].cls(settings, initial, kinds, seed)
+
+
+def _ratio(top: float, bottom: float) -> float | None:
+    """top / bottom for a gradient-based weight, or None when the term has no gradient (a
+    residual that is exactly zero at the step, e.g. a point value the untrained network
+    already meets): dividing by it made a weight of 1e301 and a non-finite step."""
+    return top / bottom if bottom > 0 and math.isfinite(bottom) else None
+
