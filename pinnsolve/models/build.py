@@ -60,13 +60,11 @@ def build_model(problem: Problem, *, seed: int = 0) -> tuple[nn.Module, set[str]
         if scale != 1.0:
             notes = notes + [f"output scale {scale:g}, the RMS size of the data the network "
                              "produces itself (model.output_scale sets it)"]
-        gains = [distance_gain(problem, c) for c in constraints]
-        if any(g != 1.0 for g in gains):
-            constraints = [replace(c, gain=g) for c, g in zip(constraints, gains)]
-            names = problem.fields
-            notes = notes + ["distance factor of " + ", ".join(
-                f"{names[c.column]} ×{c.gain:g}" for c in constraints if c.gain != 1.0)
-                + " (1 / its RMS over the domain, so that the network's part is of order one)"]
+        constraints = [replace(c, gain=distance_gain(problem, c)) for c in constraints]
+        scaled = [f"{problem.fields[c.column]} ×{c.gain:g}" for c in constraints if c.gain != 1]
+        if scaled:
+            notes = notes + [f"distance factor of {', '.join(scaled)} (1 / its RMS over the "
+                             "domain, so that the network's part is of order one)"]
     activation = s.activation
     if "activation" in problem.settings.training.planned:   # models/frequency.py
         activation, why = planned_activation(problem)

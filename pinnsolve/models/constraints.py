@@ -475,7 +475,8 @@ class HardConstrained(nn.Module):
             if c.distance is not None:
                 d = static.evaluate(f"distance{i}", c.distance, x)
                 factor = d if factor is None else factor * d
-            value = cols[c.column] if factor is None else factor * (c.gain * cols[c.column])
+            raw_col = cols[c.column] if c.gain == 1.0 else c.gain * cols[c.column]
+            value = raw_col if factor is None else factor * raw_col
             if c.lift is not None:
                 value = value + (static.evaluate(f"lift{i}", c.lift, x) if c.costly_lift
                                  else c.lift(x))

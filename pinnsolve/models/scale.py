@@ -32,6 +32,7 @@ from ..compiler.collect import Columns
 from ..compiler.lower import Env, lower
 from ..geometry import region_geometry
 from ..spec.problem import Problem, Region
+from .constraints import _distance
 
 KEEP = (0.2, 5.0)     # RMS data sizes that leave the scale at 1
 GAIN_FROM = 100.0     # 1 / RMS of a distance factor from which it gets a gain (distance_gain)
@@ -51,12 +52,7 @@ def data_scale(problem: Problem, imposed: set[str]) -> float:
         ratio = _value_of(c.expr, fields, coords, params)
         if ratio is None:
             continue
-        geometry = region_geometry(problem, c.region)
-        u = torch.rand(4 * POINTS, geometry.unit_dim, dtype=torch.float64,
-                       generator=torch.Generator().manual_seed(0))
-        if getattr(geometry, "rejects", False):   # shapes: only accepted samples map inside
-            u = u[geometry.accept(u)]
-        x = geometry.map(u[:POINTS])[0]
+        x = _sample(problem, c.region)
         if not len(x):
             continue
         v = torch.as_tensor(lower(ratio, columns, set(), f"data scale of {c.name}")(
@@ -100,18 +96,12 @@ def distance_gain(problem: Problem, constraint) -> float:
     thread): on the cube, poisson_3d 6.9e-2 → 9.5e-6 in 2 minutes with the gain, and a heat
     problem with time (benchmarks/heldout/heat_3d) 0.28 → 1.6e-4 in 2 minutes; on the square
     the gain did not help (navier_stokes_kovasznay 9.7e-7 → 9.6e-6, darcy_mixed 1.2e-5 →
-    2.4e-5, poisson_high_frequency 7.1e-5 → 3.5e-5, heat_multiscale 6.4e-5 → 1.6e-4):
-    a tanh network reaches outputs of a few tens quickly, of hundreds late."""
-    from .constraints import _distance   # constraints imports nothing from here
-
+    2.4e-5; with model.output_scale set to the gain, the same model for one imposed field:
+    poisson_high_frequency 7.1e-5 → 3.5e-5, heat_multiscale 6.4e-5 → 1.6e-4): a tanh
+    network reaches outputs of a few tens quickly, of hundreds late."""
     if not constraint.factors and constraint.distance is None:
         return 1.0
-    geometry = region_geometry(problem, Region("interior"))
-    u = torch.rand(4 * POINTS, geometry.unit_dim, dtype=torch.float64,
-                   generator=torch.Generator().manual_seed(0))
-    if getattr(geometry, "rejects", False):
-        u = u[geometry.accept(u)]
-    x = geometry.map(u[:POINTS])[0]
+    x = _sample(problem, Region("interior"))
     if not len(x):
         return 1.0
     d = _distance(x, constraint.factors)
@@ -122,4 +112,14 @@ def distance_gain(problem: Problem, constraint) -> float:
     if not math.isfinite(rms) or rms == 0 or 1 / rms < GAIN_FROM:
         return 1.0
     return float(f"{1 / rms:.3g}")
+
+
+def _sample(problem: Problem, region: Region) -> torch.Tensor:
+    """Up to POINTS fixed-seed points of ``region`` (fewer on a shape that rejects many)."""
+    geometry = region_geometry(problem, region)
+    u = torch.rand(4 * POINTS, geometry.unit_dim, dtype=torch.float64,
+                   generator=torch.Generator().manual_seed(0))
+    if getattr(geometry, "rejects", False):   # shapes: only accepted samples map inside
+        u = u[geometry.accept(u)]
+    return geometry.map(u[:POINTS])[0]
 

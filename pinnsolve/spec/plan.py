@@ -13,7 +13,8 @@ into the raw mapping before overrides are applied (so ``training.phases.0.steps=
 - a compact network (4 × 40 tanh, about 5 000 parameters: the dense phase fits), unless the
   file sets width or depth;
 - the network's output scale from the size of the data it must produce, and the gain of an
-  exactly imposed field's distance factor from its size over the domain (models/scale.py),
+  exactly imposed field's distance factor where it is small over the domain (boxes of three
+  dimensions and more; models/scale.py),
   unless the file sets ``model.output_scale``;
 - ``sin`` activations when the problem's data oscillate (4 or more half-periods of a source
   term or of boundary or initial data along some coordinate, time included, where
@@ -117,7 +118,7 @@ def describe(settings) -> list[str]:
     if "output_scale" in tr.planned:
         lines.append("output scale from the data of the conditions kept in the loss "
                      "(1 when they are of order one); imposed fields' distance factors scaled "
-                     "to RMS 1 over the domain")
+                     "to RMS 1 where it is below 1/100 (3-D and more)")
     return lines
 
 

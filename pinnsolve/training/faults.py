@@ -100,6 +100,8 @@ def _loss_warnings(trainer) -> list[str]:
     try:
         _, mse, _ = trainer.losses()
         values = {k: float(v.detach()) for k, v in mse.items()}
+        if not all(math.isfinite(v) for v in values.values()):
+            undefined(trainer)   # raises when an expression is undefined at some points
         norms = {}
         params = [p for p in trainer.params if p.requires_grad]
         for name, value in mse.items():
@@ -111,8 +113,6 @@ def _loss_warnings(trainer) -> list[str]:
         torch.set_rng_state(rng)
         if gen is not None:
             gen.set_state(gen_state)
-    if not all(math.isfinite(v) for v in values.values()):
-        undefined(trainer)   # raises when an expression is undefined at some points
     out = []
     huge = [k for k, v in values.items() if not math.isfinite(v) or v > EXPLODING]
     if huge:
