@@ -68,7 +68,7 @@ def plan_text(problem) -> str:
     text = (f"{s.model.depth}×{s.model.width} {getattr(net, 'activation', s.model.activation)}, "
             f"{s.training.dtype}, {s.derivatives.engine}, {s.sampling.strategy}")
     scale = getattr(net, "output_scale", 1.0)
-    gains = sorted({c.gain for c in getattr(model, "constraints", []) if c.gain != 1.0})
+    gains = sorted({g for c in getattr(model, "constraints", []) if (g := getattr(c, "gain", 1.0)) != 1.0})
     return text + (f", scale {scale:g}" if scale != 1.0 else "") + \
         "".join(f", D ×{g:g}" for g in gains)
 

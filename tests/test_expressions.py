@@ -427,7 +427,7 @@ def test_errors_from_a_file_name_file_and_key(tmp_path):
 @pytest.mark.parametrize("change, key, match", [
     ({"parameters": {"nu": "0.01/pj"}}, "parameters.nu", r"unknown name 'pj'; expected one of: pi, E"),
     ({"domain": {"x": [1, -1], "t": [0, 1]}}, "domain.x", r"expected lo < hi"),
-    ({"domain": {"t": [0, 4]}}, "domain", r"ODE: add 'time: null' .* 'where: t = 0'\)$"),
+    ({"domain": {"t": [0, 4]}}, "equations.0", r"unknown name 'x'; expected one of: t, u"),
     ({"domain": {"x": [-1, "y"], "t": [0, 1]}}, "domain.x.1", r"unknown name 'y'"),
     ({"fields": ["u", "u"]}, "", r"name\(s\) u declared more than once"),
     ({"parameters": {"x": 1}}, "", r"name\(s\) x declared more than once"),

@@ -206,6 +206,7 @@ class _Builder:
         self.base = base
         self.loc = Loc(file)
         self.chosen_names: set[str] = set()
+        self.ode: str | None = None   # an ODE's one coordinate (a domain of time alone)
 
     def err(self, key: str, message: str) -> SpecError:
         return SpecError(message, file=self.file, key=key)
@@ -394,10 +395,12 @@ class _Builder:
             raise self.err("domain", "a vector coordinate cannot be combined with scalar "
                                      "spatial coordinates")
         if not space and vector is None:
-            hint = (f" (an equation in {time.name} alone, an ODE: add 'time: null' so that "
-                    f"{time.name} is an ordinary coordinate, and write its starting values as "
-                    f"'where: {time.name} = {time.lo:g}')") if time is not None else ""
-            raise self.err("domain", "needs at least one spatial coordinate" + hint)
+            if time is None or "shape" in raw or "mesh" in raw:
+                raise self.err("domain", "needs at least one spatial coordinate")
+            # An ODE: time is the one coordinate, sampled like a spatial one, so values
+            # may be given at either end ('where: initial' is its start).
+            self.ode = time.name
+            space, time = [time], None
         shape, mesh = self._shape(raw, space, vector)
         return Domain(tuple(space), vector, time, shape, mesh)
 
@@ -638,6 +641,8 @@ class _Builder:
                                 "{boundary: NAME}")
         word = where.strip()
         if word in ("boundary", "initial", "interior"):
+            if word == "initial" and self.ode is not None:
+                return Region("face", self.ode, "lo")
             if word == "initial" and self.domain.time is None:
                 raise self.err(key, "the problem has no time coordinate")
             return Region(word)
