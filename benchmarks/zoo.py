@@ -2,17 +2,19 @@
 it) solved with a named configuration of defaults; L2RE and time into docs/zoo.json and the
 table docs/zoo.md.
 
-Configurations:
-  old   the defaults of stop 14, pinned here: MLP 4×64 tanh, float32, Adam 3000 steps
-        (1e-3, ×0.9 every 1000) then L-BFGS 1000, 2000 interior / 200 boundary / 200 initial
-        uniform points redrawn every 100 steps, fixed weights.
-  new   today's defaults: nothing added to the file.
+Configurations (nothing is added to the files in either):
+  old   the defaults before issue 17, as that code ran them: commit 1a09303 (MLP 4×64 tanh,
+        float32, Adam 3000 steps then L-BFGS 1000, 2000 uniform interior points redrawn every
+        100 steps, fixed weights). Its code is imported from a checkout given by --code.
+  new   today's defaults.
 
 Run (one torch thread per problem, one problem at a time, each in its own process):
-  .venv/bin/python benchmarks/zoo.py --config old [--only poisson_peak,wave_1d] [--timeout 1800]
+  .venv/bin/python benchmarks/zoo.py [--only poisson_peak,wave_1d] [--timeout 1800]
+  git worktree add /tmp/zoo-old 1a09303
+  .venv/bin/python benchmarks/zoo.py --config old --code /tmp/zoo-old
   .venv/bin/python benchmarks/zoo.py --table        # rewrite docs/zoo.md from docs/zoo.json
 Cells of separate invocations are merged into docs/zoo.json (a cell records its date, the
-configuration and the machine's load at its start).
+commit it ran and the machine's load at its start).
 """
 from __future__ import annotations
 
@@ -30,22 +32,18 @@ ZOO = ROOT / "benchmarks" / "zoo"
 JSON = ROOT / "docs" / "zoo.json"
 DOC = ROOT / "docs" / "zoo.md"
 
-OLD = ["model.kind=mlp", "model.width=64", "model.depth=4", "model.activation=tanh",
-       "training.dtype=float32", "sampling.interior=2000", "sampling.boundary=200",
-       "sampling.initial=200", "sampling.resample_every=100",
-       "training.phases=[{optimizer: adam, steps: 3000, lr: 0.001, schedule: exponential, "
-       "decay: 0.9, decay_steps: 1000}, {optimizer: lbfgs, steps: 1000}]"]
-CONFIGS = {"old": OLD, "new": []}
+CONFIGS = {"old": "1a09303", "new": None}   # the commit a configuration's code must be at
+
 
 CHILD = r"""
 import json, sys, time
 import torch
 torch.set_num_threads(1)
-sys.path.insert(0, sys.argv[1])
-sys.path.insert(0, sys.argv[1] + "/benchmarks")
+sys.path.insert(0, sys.argv[2])   # this checkout's benchmarks/ (plan_text)
+sys.path.insert(0, sys.argv[1])   # the code that runs
 import pinnsolve
 from zoo import plan_text
-path, out, overrides = sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
+path, out, overrides = sys.argv[3], sys.argv[4], json.loads(sys.argv[5])
 t0 = time.perf_counter()
 run = pinnsolve.solve(path, out=out, fresh=True, overrides=overrides)
 m = run.metrics
@@ -68,19 +66,20 @@ def plan_text(problem) -> str:
     text = (f"{s.model.depth}×{s.model.width} {getattr(net, 'activation', s.model.activation)}, "
             f"{s.training.dtype}, {s.derivatives.engine}, {s.sampling.strategy}")
     scale = getattr(net, "output_scale", 1.0)
-    gains = sorted({g for c in getattr(model, "constraints", []) if (g := getattr(c, "gain", 1.0)) != 1.0})
+    gains = sorted({g for c in getattr(model, "constraints", [])
+                    if (g := getattr(c, "gain", 1.0)) != 1.0})   # older code has no gain
     return text + (f", scale {scale:g}" if scale != 1.0 else "") + \
         "".join(f", D ×{g:g}" for g in gains)
 
 
-def solve_one(path: Path, config: str, timeout: float) -> dict:
+def solve_one(path: Path, config: str, timeout: float, code: Path = ROOT) -> dict:
     out = ROOT / "runs" / "zoo" / config / path.stem
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
     t0 = time.perf_counter()
     load = os.getloadavg()[0]
     try:
-        proc = subprocess.run([sys.executable, "-c", CHILD, str(ROOT), str(path), str(out),
-                               json.dumps(CONFIGS[config])], capture_output=True, text=True,
+        proc = subprocess.run([sys.executable, "-c", CHILD, str(code), str(ROOT / "benchmarks"),
+                               str(path), str(out), "[]"], capture_output=True, text=True,
                               timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
         return {"status": "timeout", "wall_s": time.perf_counter() - t0, "load": load}
@@ -153,11 +152,11 @@ def planned(name: str) -> str:
     return plan_text(load_problem(ZOO / f"{name}.yaml"))
 
 
-def revision() -> str:
+def revision(code: Path = ROOT) -> str:
     """The commit the benchmark runs (with '+' when the tree has changes other than the
     benchmark's own output, docs/zoo.json and docs/zoo.md, which each cell rewrites)."""
     def git(*args):
-        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True,
+        return subprocess.run(["git", *args], cwd=code, capture_output=True,
                               text=True).stdout.strip()
     own = {str(JSON.relative_to(ROOT)), str(DOC.relative_to(ROOT))}
     changed = [line[3:] for line in git("status", "--porcelain").splitlines()
@@ -305,15 +304,23 @@ def main() -> None:
     ap.add_argument("--only", default="")
     ap.add_argument("--timeout", type=float, default=1800)
     ap.add_argument("--table", action="store_true", help="only rewrite docs/zoo.md")
+    ap.add_argument("--code", type=Path, default=ROOT,
+                    help="a checkout whose pinnsolve runs (--config old: one at "
+                         f"{CONFIGS['old']})")
     args = ap.parse_args()
     cells = json.loads(JSON.read_text()) if JSON.exists() else {}
+    code = args.code.resolve()
+    want = CONFIGS[args.config]
+    if not args.table and want is not None and not revision(code).startswith(want):
+        ap.error(f"--config {args.config} runs the code of commit {want}; give a checkout of it "
+                 f"with --code (this one is at {revision(code)})")
     if not args.table:
         names = [n for n in args.only.split(",") if n]
         files = [p for p in sorted(ZOO.glob("*.yaml")) if not names or p.stem in names]
         for path in files:
-            cell = solve_one(path, args.config, args.timeout)
+            cell = solve_one(path, args.config, args.timeout, code)
             cell["date"] = datetime.date.today().isoformat()
-            cell["code"] = revision()
+            cell["code"] = revision(code)
             cells[f"{args.config}/{path.stem}"] = cell
             print(args.config, path.stem, {k: cell.get(k) for k in
                                            ("status", "l2re", "train_time_s", "steps")},

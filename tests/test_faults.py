@@ -213,7 +213,7 @@ def test_scaling_report_leaves_random_streams_alone(tmp_path, monkeypatch):
     problem["training"]["phases"] = [{"optimizer": "adam", "steps": 10, "lr": 0.01}]
     problem["derivatives"] = {"engine": "stde", "directions": 1, "sparse": False}
     a = pinnsolve.solve(problem, out=tmp_path / "a")
-    monkeypatch.setattr(faults, "scaling_warnings", lambda trainer: [])
+    monkeypatch.setattr(faults, "scaling_warnings", lambda *args: [])
     b = pinnsolve.solve(problem, out=tmp_path / "b")
     sa, sb = (torch.load(r.path / "checkpoints" / "last.pt", weights_only=True)["model"]
               for r in (a, b))

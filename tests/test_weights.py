@@ -205,3 +205,46 @@ def test_weighting_state_resumes_to_the_straight_run(tmp_path, scheme):
     for key in a["model"]:
         assert torch.equal(a["model"][key], b["model"][key]), key
     assert a["balance"]["weights"] == b["balance"]["weights"]
+
+
+# -- the plan's balance of a system's equations (training/weights.py::equation_balance) -----
+def test_equation_balance_lifts_weak_equations_to_the_strongest():
+    from pinnsolve.training.weights import BALANCE_CAP, equation_balance
+
+    kinds = {"m1": "equation", "m2": "equation", "div": "equation", "bc": "condition"}
+    norms = {"m1": 300.0, "m2": 150.0, "div": 0.02, "bc": 1e-6}
+    assert equation_balance(norms, kinds) == pytest.approx({"m2": 2.0, "div": 15000.0})
+    assert equation_balance({"m1": 3.0, "bc": 1e-9}, kinds) == {}        # a lone equation
+    assert equation_balance({"m1": 1.0, "div": 0.0, "m2": math.nan}, kinds) == {}
+    assert equation_balance({"m1": 1e12, "div": 1.0}, kinds) == {"div": BALANCE_CAP}
+
+
+STOKES = {"name": "stokes_small", "domain": {"x": [0, 1], "y": [0, 1]}, "fields": ["u", "v", "p"],
+          "equations": ["-laplacian(u) + diff(p, x) = 50*sin(pi*y)",
+                        "-laplacian(v) + diff(p, y) = 0", "diff(u, x) + diff(v, y) = 0"],
+          "conditions": [{"where": "boundary", "dirichlet": {"u": 0, "v": 0}},
+                         {"where": {"point": [0.5, 0.5]}, "dirichlet": {"p": 0}}],
+          "sampling": {"interior": 200, "boundary": 80}, "training": {"budget": "2s"}}
+
+
+def test_the_plan_balances_a_system_once_and_an_explicit_weight_wins(tmp_path):
+    events = []
+    run = pinnsolve.solve(STOKES, out=tmp_path / "a", fresh=True,
+                          callback=lambda event, record: events.append((event, record)))
+    weights = run.metrics["weights"]
+    # the momentum equations pull hardest at step 0; the continuity equation is lifted
+    assert set(weights) == {"pde1", "pde2", "pde3", "bc_point_0p5_0p5"}
+    assert weights["pde3"] > 10 and weights["pde1"] == 1 and weights["bc_point_0p5_0p5"] == 1
+    said = [r.message for e, r in events if e == "weights"]
+    assert len(said) == 1 and "pde3 ×" in said[0]
+    # resumed: the weights come from the checkpoint, not a second measurement
+    more = pinnsolve.solve(STOKES, out=tmp_path / "a", overrides=["training.budget=3s"],
+                           callback=lambda event, record: events.append((event, record)))
+    assert more.metrics["weights"] == weights
+    assert len([e for e, _ in events if e == "weights"]) == 1
+    # any weight in the file (or the weighting scheme) turns the balance off
+    own = pinnsolve.solve(STOKES, out=tmp_path / "b", fresh=True,
+                          overrides=["training.weights={pde1: 2}"])
+    assert own.metrics["weights"] == {"pde1": 2.0, "pde2": 1.0, "pde3": 1.0, "bc_point_0p5_0p5": 1.0}
+    assert "weights" not in pinnsolve.load_problem(
+        STOKES, ["training.weights={pde1: 2}"]).settings.training.planned

@@ -24,6 +24,10 @@ into the raw mapping before overrides are applied (so ``training.phases.0.steps=
   points go where the residual is large, at every redraw of either phase (the zoo's Burgers:
   1.3e-2 with uniform redraws, 6.2e-5 with these; docs/zoo.md), unless the file sets
   ``sampling.strategy``;
+- the terms of a system of equations balanced before the first step: each equation weighted
+  so that its gradient norm matches the strongest equation's (training/weights.py,
+  :func:`equation_balance`; Stokes' continuity got ×1.8e4 and its pressure 0.40 → 3.8e-2 at
+  2 minutes), unless the file sets ``training.weights`` or ``training.weighting``;
 - the ``taylor`` derivative engine when an equation has a derivative of order 4 or more
   (its per-request choice hands everything nested autodiff does faster back to it, and a
   fourth-order operator is 2.8-3.7× faster as one jet: docs/throughput.md; third order
@@ -75,6 +79,8 @@ def plan(raw: dict) -> dict:
         planned.append("model")
     if not (isinstance(model, dict) and "output_scale" in model):
         planned.append("output_scale")   # from the data, when the model is built (models/scale.py)
+    if "weights" not in training and "weighting" not in training:
+        planned.append("weights")   # the equations balanced at step 0 (training/weights.py)
     if not (isinstance(model, dict) and "activation" in model):
         planned.append("activation")   # from the data, when the model is built (models/frequency.py)
     sampling = raw.get("sampling")
@@ -115,6 +121,9 @@ def describe(settings) -> list[str]:
     if "sampling" in tr.planned:
         lines.append("residual-based redraws (RAD over "
                      f"{settings.sampling.options.candidates} candidates)")
+    if "weights" in tr.planned:
+        lines.append("a system's equations balanced before the first step by their gradient "
+                     "norms (single equations and conditions keep weight 1)")
     if "output_scale" in tr.planned:
         lines.append("output scale from the data of the conditions kept in the loss "
                      "(1 when they are of order one); imposed fields' distance factors scaled "

@@ -71,8 +71,9 @@ def _bad_gradients(trainer) -> list[str]:
 
 
 # -- step 0 --------------------------------------------------------------------------------
-def scaling_warnings(trainer) -> list[str]:
-    """Hints about a badly scaled problem, from its domain and the untrained network."""
+def scaling_warnings(trainer, measured: tuple[dict, dict] | None = None) -> list[str]:
+    """Hints about a badly scaled problem, from its domain and the untrained network
+    (``measured``: :func:`step_zero`'s figures when the caller has them)."""
     out = []
     domain = trainer.problem.domain
     intervals = list(domain.space) + ([domain.time] if domain.time is not None else [])
@@ -89,11 +90,14 @@ def scaling_warnings(trainer) -> list[str]:
             out.append(f"coordinate(s) {', '.join(far)} reach beyond ±{COORD_MAGNITUDE:g}: "
                        "the network's activations saturate on inputs far from O(1); "
                        "non-dimensionalise (shift and scale them to about [-1, 1])")
-    out += _loss_warnings(trainer)
+    out += _loss_warnings(trainer, measured or step_zero(trainer))
     return out
 
 
-def _loss_warnings(trainer) -> list[str]:
+def step_zero(trainer) -> tuple[dict[str, float], dict[str, float]]:
+    """(mean square, gradient norm) of every term for the untrained network, leaving every
+    random stream as it found it. Raises a SolveError when a term's expression is undefined
+    at some of its points (:func:`undefined`)."""
     rng = torch.get_rng_state()
     gen = trainer.engine_generator()
     gen_state = gen.get_state() if gen is not None else None
@@ -113,6 +117,15 @@ def _loss_warnings(trainer) -> list[str]:
         torch.set_rng_state(rng)
         if gen is not None:
             gen.set_state(gen_state)
+    return values, norms
+
+
+def _loss_warnings(trainer, measured: tuple[dict, dict]) -> list[str]:
+    values, norms = measured
+    # What the weights make of them (the plan may have balanced the equations already).
+    w = trainer.weights
+    values = {k: v * w.get(k, 1.0) for k, v in values.items()}
+    norms = {k: v * w.get(k, 1.0) for k, v in norms.items()}
     out = []
     huge = [k for k, v in values.items() if not math.isfinite(v) or v > EXPLODING]
     if huge:

@@ -64,7 +64,7 @@ class Stepper(Protocol):
     def objective(self) -> float: ...     # the weighted loss of the last step
     def error(self) -> float | None: ...
     def before_log(self) -> None: ...     # collectives every rank runs at a log step
-    def start_warnings(self) -> list[str]: ...
+    def start(self) -> list[tuple[str, str]]: ...   # (event, message) before the first step
 
 
 class Loop:
@@ -113,8 +113,11 @@ class Loop:
         self.t_start = time.perf_counter() - self.elapsed
         self.callback("start", self.progress())
         if self.step == 0:
-            for message in self.stepper.start_warnings():
-                self.warn(message)
+            for event, message in self.stepper.start():
+                if event == "warning":
+                    self.warn(message)
+                else:
+                    self.callback(event, Notice(message, step=0))
         while self.phase < len(self.phases) and self.stopped is None:
             phase = self.phases[self.phase]
             self.stepper.begin_phase(phase, self.carry)

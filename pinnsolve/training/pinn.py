@@ -19,6 +19,7 @@ from .distributed import Distributed
 from .loop import Loop, NonFinite, Position
 from .parts import Parts, assemble, resolve_device
 from .phases import OPTIMIZERS, base_lr, holds_curvature, make_optimizer, schedule_factor
+from .weights import equation_balance
 
 LBFGS_CHUNK = 20  # L-BFGS iterations per optimizer.step call (progress and NaN checks between)
 ADVICE = ("check the equation's scaling (non-dimensionalise), lower the learning rate, or use "
@@ -413,9 +414,25 @@ class PinnStepper:
         rel = [e["l2re"] for e in errs.values() if e.get("measure", "l2re") == "l2re"]
         return float(np.mean(rel)) if rel else None
 
-    def start_warnings(self) -> list[str]:
-        """Mis-scaling hints before the first step (faults.py)."""
-        return faults.scaling_warnings(self)
+    def start(self) -> list[tuple[str, str]]:
+        """Before the first step: the plan's balance of a system's equations (a "weights"
+        notice) and mis-scaling hints ("warning"s, faults.py), from one look at the
+        untrained network."""
+        measured = faults.step_zero(self)
+        out = []
+        tr = self.training
+        if self.stage is None and "weights" in (tr.planned or ()) and not tr.weights \
+                and tr.weighting.scheme == "fixed":
+            norms = measured[1]
+            if self.dist is not None:   # every rank must train the same loss
+                norms = {k: float(v) for k, v in self.dist.mean_values(
+                    {k: torch.tensor(v) for k, v in norms.items()}).items()}
+            chosen = equation_balance(norms, {t.name: t.kind for t in self.parts.terms})
+            if chosen:
+                self.balance.weights.update(chosen)
+                out.append(("weights", "the equations balanced by their gradient norms at "
+                            "step 0: " + ", ".join(f"{k} ×{v:.3g}" for k, v in chosen.items())))
+        return out + [("warning", m) for m in faults.scaling_warnings(self, measured)]
 
     def collocation(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Current collocation points of every region (n, d) with their residual magnitude

@@ -2,7 +2,7 @@
 :class:`Notice` for everything said in between (warnings, rollbacks, resumes, stages).
 
 The callback ``callback(event, record)`` receives ``("start" | "log" | "end", Progress)`` or
-``("warning" | "rollback" | "resume" | "switch" | "threads" | "stage" | "interrupted",
+``("warning" | "rollback" | "resume" | "switch" | "threads" | "weights" | "stage" | "interrupted",
 Notice)``
 (a switch: a phase or training ended early, on a plateau, the budget or the tolerance). The live display,
 ``--json`` lines and ``metrics.jsonl`` rows are all :meth:`Progress.row` of the same record,

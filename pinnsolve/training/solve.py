@@ -213,6 +213,8 @@ def _finish(problem: Problem, run: RunDir, stepper: PinnStepper, first: Parts, l
     if tr.budget or tr.tolerance or loop.switches:
         metrics["budget"] = {"budget_s": tr.budget or None, "used_s": loop.elapsed,
                              "stopped": loop.stopped, "switches": loop.switches}
+    if any(w != 1.0 for w in stepper.weights.values()):   # set, planned or adapted
+        metrics["weights"] = dict(stepper.weights)
     if stage_reports:
         metrics["stages"] = stage_reports
     if stepper.parts.reference is not None:

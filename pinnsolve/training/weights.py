@@ -34,6 +34,27 @@ import torch
 from ..spec.schema import WeightingSettings, _rng
 
 
+BALANCE_CAP = 1e6   # the most the plan's equation balance multiplies a term by
+
+
+def equation_balance(norms: Mapping[str, float], kinds: Mapping[str, str]) -> dict[str, float]:
+    """The plan's weights for a system of equations, from each term's gradient norm at step 0:
+    every equation term is weighted up to the norm of the strongest one (at most BALANCE_CAP);
+    conditions, data and a lone equation are left alone. Returns only the weights that are
+    not 1.
+
+    Why: the equations of a system come in their own units. Stokes' momentum equations pull
+    on the network 1.8e4 times harder than its continuity equation at step 0, and the
+    pressure, which only the balance of the two determines, was left at 0.40 (L2RE) after
+    2 minutes; with the continuity weighted up, 3.8e-2 (docs/zoo.md)."""
+    eq = {k: g for k, g in norms.items()
+          if kinds.get(k) == "equation" and math.isfinite(g) and g > 0}
+    if len(eq) < 2:
+        return {}
+    top = max(eq.values())
+    return {k: min(top / g, BALANCE_CAP) for k, g in eq.items() if top / g > 1 + 1e-9}
+
+
 def _grads(loss: torch.Tensor, params: Sequence[torch.Tensor]) -> torch.Tensor:
     g = torch.autograd.grad(loss, params, retain_graph=True, allow_unused=True)
     return torch.cat([(torch.zeros_like(p) if x is None else x).reshape(-1)

@@ -268,7 +268,7 @@ class OperatorStepper:
     def report(self) -> dict:
         return {"losses": self.last_losses, "lr": self.lr}
 
-    def start_warnings(self) -> list[str]:
+    def start(self) -> list[tuple[str, str]]:
         return []
 
     def objective(self) -> float:
