@@ -39,7 +39,7 @@ def test_initial_is_the_start_and_the_end_may_carry_a_value():
 
 def test_second_order_ode_solves_from_python_with_its_start_imposed(tmp_path):
     run = pinnsolve.solve(OSCILLATOR, out=tmp_path / "r", fresh=True)
-    assert run.metrics["imposed_exactly"] == ["bc_t_min_1"]   # the start value; u'(0) stays in the loss
+    assert run.metrics["imposed_exactly"] == ["ic_1"]   # the start value; u'(0) stays in the loss
     assert run.metrics["errors"]["u"]["l2re"] < 1e-3
 
 

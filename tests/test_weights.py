@@ -248,3 +248,14 @@ def test_the_plan_balances_a_system_once_and_an_explicit_weight_wins(tmp_path):
     assert own.metrics["weights"] == {"pde1": 2.0, "pde2": 1.0, "pde3": 1.0, "bc_point_0p5_0p5": 1.0}
     assert "weights" not in pinnsolve.load_problem(
         STOKES, ["training.weights={pde1: 2}"]).settings.training.planned
+
+
+@pytest.mark.slow   # two processes under torch.distributed.run
+def test_the_balance_is_measured_over_all_ranks(tmp_path):
+    from pathlib import Path
+
+    from _problems import run_two_ranks
+
+    run_two_ranks(Path(__file__).parent / "_ddp_balance_worker.py", tmp_path)
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert metrics["weights"]["pde3"] > 10 and metrics["weights"]["pde1"] == 1

@@ -824,6 +824,8 @@ class _Builder:
         auto = {"initial": "ic", "boundary": "bc", "interior": "obs"}.get(
             region.kind, f"bc_{region.key}") if not (region.piece or region.select) \
             else f"bc_{region.key[9:]}"
+        if self.ode is not None and (region.kind, region.side) == ("face", "lo"):
+            auto = "ic"   # an ODE's start
         if kind == "equation":
             expr = parse_equation(item["equation"], scope, file=self.file, key=f"{key}.equation")
             if not expr.has(*self.scope.fields.values()):
