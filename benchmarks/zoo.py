@@ -51,7 +51,8 @@ errs = {k: v.get("l2re") for k, v in m.get("errors", {}).items()}
 print("RESULT " + json.dumps({"errors": errs, "train_time_s": m.get("train_time_s"),
                               "wall_s": time.perf_counter() - t0, "steps": m.get("steps"),
                               "unknowns": m.get("unknowns", {}),
-                              "budget": m.get("budget"), "plan": plan_text(run.problem)}))
+                              "budget": m.get("budget"), "weights": m.get("weights"),
+                              "plan": plan_text(run.problem)}))
 """
 
 
@@ -91,6 +92,9 @@ def solve_one(path: Path, config: str, timeout: float, code: Path = ROOT) -> dic
     result = json.loads(lines[-1][len("RESULT "):])
     errs = [v for v in result["errors"].values() if v is not None]
     result.update(status="ok", l2re=max(errs) if errs else None, load=load)
+    lifted = {k: w for k, w in (result.get("weights") or {}).items() if w != 1}
+    if lifted:   # the plan's equation balance (known only once training starts)
+        result["plan"] += ", weights " + " ".join(f"{k} ×{w:.2g}" for k, w in lifted.items())
     return result
 
 
