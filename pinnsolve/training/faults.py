@@ -102,10 +102,10 @@ def step_zero(trainer) -> tuple[dict[str, float], dict[str, float]]:
     gen = trainer.engine_generator()
     gen_state = gen.get_state() if gen is not None else None
     try:
-        _, mse, _ = trainer.losses()
+        _, mse, residuals = trainer.losses()
         values = {k: float(v.detach()) for k, v in mse.items()}
         if not all(math.isfinite(v) for v in values.values()):
-            undefined(trainer)   # raises when an expression is undefined at some points
+            undefined(trainer, residuals)   # raises when an expression is undefined somewhere
         norms = {}
         params = [p for p in trainer.params if p.requires_grad]
         for name, value in mse.items():
@@ -157,17 +157,15 @@ def _orders(ratio: float) -> str:
     return f"{math.log10(ratio):.0f}"
 
 
-def undefined(trainer) -> None:
-    """Raise a SolveError naming the first term whose residual is not finite at some of
-    its points before any training. The untrained network and its derivatives are finite,
-    so an expression of the term is undefined there (acosh below 1, a log or a square root
-    of a negative number, a division by zero): no learning rate or rollback can help."""
+def undefined(trainer, residuals: dict[str, torch.Tensor]) -> None:
+    """Raise a SolveError naming the first term whose step-0 residual (``residuals``, per term
+    at its group's points) is not finite at some of its points. The untrained network and
+    its derivatives are finite, so an expression of the term is undefined there (acosh
+    below 1, a log or a square root of a negative number, a division by zero): no learning
+    rate or rollback can help."""
     names = [str(s) for s in trainer.problem.domain.coordinate_symbols]
     for key, terms in sorted(trainer.parts.groups.items()):
-        sampler = trainer.samplers[key]
-        x = sampler.points()
-        residuals = trainer.compiled.evaluate(trainer.model, terms, x,
-                                              normals=sampler.normals())
+        x = trainer.samplers[key].points()
         for term in terms:
             r = residuals[term.name].detach().reshape(len(x), -1)
             bad = ~torch.isfinite(r).all(dim=1)

@@ -421,8 +421,8 @@ class PinnStepper:
         measured = faults.step_zero(self)
         out = []
         tr = self.training
-        if self.stage is None and "weights" in (tr.planned or ()) and not tr.weights \
-                and tr.weighting.scheme == "fixed":
+        # planned only when the file (and its overrides) set no weights and no scheme
+        if self.stage is None and "weights" in tr.planned:
             norms = measured[1]
             if self.dist is not None:   # every rank must train the same loss
                 norms = {k: float(v) for k, v in self.dist.mean_values(
