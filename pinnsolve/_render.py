@@ -147,7 +147,7 @@ def problem_summary(problem, compiled) -> Group:
     for t in compiled.terms:
         expr = by_name.get(t.name)
         reqs = sorted(t.requests, key=lambda r: (type(r).__name__, r))
-        terms.add_row(t.name, _where(t.region),
+        terms.add_row(t.name, _where(t.region, d),
                       escape(readable(expr) if expr is not None else t.text),
                       escape(", ".join(request_text(r, compiled.problem.fields, inputs)
                                         for r in reqs)),
@@ -192,9 +192,13 @@ def imposition(problem) -> dict[str, str]:
     return out
 
 
-def _where(region) -> str:
+def _where(region, domain=None) -> str:
     if region.kind == "face":
-        return f"{region.coord} = {'min' if region.side == 'lo' else 'max'}"
+        iv = next((c for c in (domain.space if domain is not None else ())
+                   if c.name == region.coord), None)
+        if iv is None:
+            return f"{region.coord} = {'min' if region.side == 'lo' else 'max'}"
+        return f"{region.coord} = {iv.lo if region.side == 'lo' else iv.hi:g}"
     if getattr(region, "piece", None):
         return "boundary: " + ", ".join(region.piece)
     return region.kind
@@ -276,7 +280,7 @@ def check_event(problem, compiled) -> dict:
             "inputs": list(d.input_names), "time": d.time.name if d.time is not None else None,
             "fields": list(problem.fields), "unknown_fields": list(problem.unknown_fields),
             "parameters": {p.name: p.value for p in problem.parameters},
-            "terms": [{"name": t.name, "where": _where(t.region),
+            "terms": [{"name": t.name, "where": _where(t.region, d),
                        "residual": readable(by_name[t.name]) if t.name in by_name else t.text,
                        "derivatives": [request_text(r, compiled.problem.fields, inputs)
                                        for r in sorted(t.requests,

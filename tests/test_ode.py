@@ -67,3 +67,16 @@ def test_time_alone_with_a_shape_is_still_refused():
                                                                        "radius": 1}}})
     with pytest.raises(SpecError, match="key 'domain'"):
         pinnsolve.load_problem(bad)
+
+
+def test_check_names_the_start_and_end_by_their_values(tmp_path):
+    import yaml
+
+    bvp = dict(OSCILLATOR, conditions=[{"where": "initial", "dirichlet": 1},
+                                       {"where": "t = 3", "dirichlet": "cos(3)"}])
+    path = tmp_path / "bvp.yaml"
+    path.write_text(yaml.safe_dump(bvp))
+    res = CliRunner().invoke(app, ["check", str(path), "--json"])
+    assert res.exit_code == 0, res.output
+    where = {t["name"]: t["where"] for t in json.loads(res.output.splitlines()[-1])["terms"]}
+    assert where["ic"] == "t = 0" and where["bc_t_max"] == "t = 3"
