@@ -14,6 +14,7 @@ from _problems import straight_and_resumed
 from pinnsolve.training.gauss_newton import LevenbergMarquardt
 from pinnsolve.training.multiadam import MultiAdam
 from pinnsolve.training.phases import OPTIMIZERS
+from pinnsolve.training import quasi_newton
 from pinnsolve.training.quasi_newton import VARIANTS, DenseQuasiNewton
 from test_training import _with
 
@@ -96,6 +97,64 @@ def test_dense_quasi_newton_minimises_rosenbrock_and_a_quadratic(variant, torch_
     # the flattest direction; 1e-6 leaves room for the self-scaled variants, which stop
     # there, and still fails a method that has not converged (gradient descent: ~1e-1).
     assert ((y.detach() - exact).norm() / exact.norm()) < 1e-6
+
+
+
+
+class _EagerInverse(quasi_newton.Inverse):
+    """Applies every update to the stored matrix at once (the textbook order)."""
+
+    def scale(self, c):
+        super().scale(c)
+        self.dense()
+
+    def correct(self, terms, tau, last):
+        super().correct(terms, tau, last)
+        self.dense()
+
+
+def test_inverse_keeps_updates_pending_and_folds_them_to_the_textbook_matrix(torch_gen):
+    n = 30
+    q = torch.randn(n, n, generator=torch_gen, dtype=torch.float64)
+    H = q @ q.T / n + torch.eye(n, dtype=torch.float64)
+    want = H.clone()
+    inv = quasi_newton.Inverse(H.clone())
+    for k in range(12):
+        u, v, s = (torch.randn(n, generator=torch_gen, dtype=torch.float64) for _ in range(3))
+        a, b, tau, rho = -0.3, 0.2, 1.0 + 0.1 * k, 0.5
+        if k == 3:
+            inv.scale(0.7)
+            want = 0.7 * want
+        inv.correct([(u, a), (v, b)], tau, (s, rho))
+        want = (want + a * torch.outer(u, u) + b * torch.outer(v, v)) / tau + rho * torch.outer(s, s)
+        g = torch.randn(n, generator=torch_gen, dtype=torch.float64)
+        torch.testing.assert_close(inv.times(g), want @ g, rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(inv.dense(), want, rtol=1e-12, atol=1e-12)
+    assert not inv.vectors and inv.sigma == 1.0
+    inv.reset()
+    assert torch.equal(inv.dense(), torch.eye(n, dtype=torch.float64))
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_dense_quasi_newton_iterates_do_not_depend_on_when_updates_are_folded(variant, monkeypatch):
+    def run():
+        x = torch.nn.Parameter(torch.tensor([-1.2, 1.0] * 4, dtype=torch.float64))
+        opt = DenseQuasiNewton([x], variant=variant, max_iter=25)
+
+        def closure():
+            opt.zero_grad()
+            f = _rosenbrock(x)
+            f.backward()
+            return f
+
+        opt.step(closure)
+        return x.detach().clone(), opt.state[x]["H"].clone()
+
+    pending = run()
+    monkeypatch.setattr(quasi_newton, "Inverse", _EagerInverse)
+    eager = run()
+    torch.testing.assert_close(pending[0], eager[0], rtol=1e-9, atol=1e-9)
+    torch.testing.assert_close(pending[1], eager[1], rtol=1e-7, atol=1e-9)
 
 
 @pytest.mark.parametrize("cg_iters", [0, 30])
