@@ -22,6 +22,11 @@ Also, side by side in the same process:
 * hard constraints on shaped domains (channel_obstacle with exact imposition, plate_holes,
   the zoo's poisson_holes): the distance and blended lifts evaluated at every step against
   tabulated with their derivatives once per point set (models/tabulated.py);
+* dense quasi-Newton iterations (the plan's second phase, 4×40 float64 networks) of the
+  code at ``--qn-baseline`` (the inverse Hessian updated in the matrix at every
+  iteration) against this code's (updates kept as rank-one terms, folded once per
+  ``optimizer.step`` call), from the same parameters after 100 Adam steps
+  (``--quasi-newton`` measures only that);
 * threads with one core kept busy by another process (``python -c "while 1: pass"``
   pinned to the last usable CPU): heat1d steps at 1 thread, at all usable CPUs, and at
   what ``training/threads.choose_threads`` picks.
@@ -231,6 +236,61 @@ def choice_table(reps: int) -> tuple[list[str], set]:
     return lines, nested
 
 
+QN_PROBLEMS = ["benchmarks/zoo/heat_robin.yaml", "benchmarks/heldout/poisson_long_1d.yaml",
+               "benchmarks/heldout/taylor_green.yaml"]
+
+
+def quasi_newton_table(reps: int, baseline: str) -> list[str]:
+    """ms per dense quasi-Newton iteration, ``baseline``'s optimizer against this one's."""
+    from pinnsolve.spec import load_problem
+    from pinnsolve.training import parts as parts_mod, pinn
+    from pinnsolve.training.quasi_newton import DenseQuasiNewton
+
+    old = importlib.import_module(f"{baseline_package(baseline)}.training.quasi_newton")
+    rows = []
+    for path in QN_PROBLEMS:
+        problem = load_problem(str(ROOT / path), ["training.budget=1m"])   # the plan's network
+        runs = {}
+        for label, cls in ((f"{baseline}", old.DenseQuasiNewton), ("this code", DenseQuasiNewton)):
+            tr = pinn.PinnStepper(parts_mod.assemble(problem, torch.device("cpu"), torch.float64),
+                                  problem.settings.training)
+            adam = torch.optim.Adam(tr.params, lr=1e-3)
+            for _ in range(100):
+                adam.zero_grad(set_to_none=True)
+                tr.losses()[0].backward()
+                adam.step()
+            opt = cls(tr.params, variant="ssbfgs", max_iter=20)
+
+            def closure(tr=tr, opt=opt):
+                opt.zero_grad(set_to_none=True)
+                total = tr.losses()[0]
+                total.backward()
+                return total
+
+            runs[label] = (opt, closure, tr)
+        times = {k: [] for k in runs}
+        for _ in range(reps):
+            for k, (opt, closure, _) in runs.items():
+                state = opt.state[opt.param_groups[0]["params"][0]]
+                before = state.get("n_iter", 0)
+                t0 = time.perf_counter()
+                opt.step(closure)
+                times[k].append((time.perf_counter() - t0) / max(state["n_iter"] - before, 1))
+        n = sum(p.numel() for p in runs["this code"][2].params)
+        med = {k: statistics.median(v) for k, v in times.items()}
+        loss = {k: float(r[0].state[r[0].param_groups[0]["params"][0]]["loss"])
+                for k, r in runs.items()}
+        rows.append(f"| {Path(path).stem} | {n} | {1e3 * med[baseline]:.1f} | "
+                    f"{1e3 * med['this code']:.1f} | {med[baseline] / med['this code']:.2f}× | "
+                    f"{loss[baseline]:.3g} / {loss['this code']:.3g} |")
+        print(rows[-1], flush=True)
+    return ["", f"Dense quasi-Newton (ssbfgs, the plan's network and points, float64), ms per "
+            f"iteration, medians of {reps} calls of 20 iterations from the same parameters "
+            f"after 100 Adam steps; before = commit {baseline} imported side by side:", "",
+            "| problem | parameters | before ms/iter | now ms/iter | speed-up | loss after, "
+            "before / now |", "|---|---|---|---|---|---|"] + rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=7)
@@ -239,8 +299,15 @@ def main() -> None:
     ap.add_argument("--out", default=str(ROOT / "docs" / "throughput.md"))
     ap.add_argument("--choice", action="store_true",
                     help="only measure nested vs Taylor per request (derivatives/choice.py)")
+    ap.add_argument("--qn-baseline", default="fafe085",
+                    help="git revision for the dense quasi-Newton 'before'")
+    ap.add_argument("--quasi-newton", action="store_true",
+                    help="only measure dense quasi-Newton iterations against --qn-baseline")
     args = ap.parse_args()
     torch.set_num_threads(1)
+    if args.quasi_newton:
+        print("\n".join(quasi_newton_table(args.reps, args.qn_baseline)))
+        return
     if args.choice:
         lines, nested = choice_table(args.reps)
         print("\n".join(lines))
@@ -347,6 +414,7 @@ def main() -> None:
     print("\n".join(lines[-len(rows) - 2:]), flush=True)
 
     # -- nested vs Taylor per request (the table in derivatives/choice.py) ---------------
+    lines += quasi_newton_table(args.reps, args.qn_baseline)
     table, nested = choice_table(args.reps)
     lines += ["", "Nested autodiff vs the Taylor engine on jets only, per request (one step of "
               "a 4×64 tanh MLP, 2000 points, d = 3, float32; nested is chosen where it wins "

@@ -11,7 +11,7 @@ from ..spec.problem import Problem
 from .constraints import HardConstrained, plan_constraints
 from .mlp import MLP, Embedding, ModifiedMLP
 from .frequency import OSCILLATORY, planned_activation
-from .scale import data_scale, distance_gain
+from .scale import data_scale, distance_gain, residual_scale
 
 MODELS = {"mlp": MLP, "modified_mlp": ModifiedMLP}
 
@@ -78,4 +78,19 @@ def build_model(problem: Problem, *, seed: int = 0) -> tuple[nn.Module, set[str]
     net = net.to(torch.float64)
     if not constraints:
         return net, set(), notes
-    return HardConstrained(net, constraints), imposed, notes
+    model = HardConstrained(net, constraints)
+    if "output_scale" in problem.settings.training.planned and scale == 1.0:
+        # measured on a network of seed 0, so that the scale (part of the model, not of its
+        # state_dict) does not depend on training.seed
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            probe = MODELS[s.kind](embedding, len(problem.fields), s.width, s.depth,
+                                   activation, 1.0).to(torch.float64)
+        net.output_scale = residual_scale(problem, HardConstrained(probe, constraints), probe,
+                                          imposed)
+        if net.output_scale != 1.0:
+            notes = notes + [f"output scale {net.output_scale:g}: every condition is imposed, "
+                             "so the equations' residual with the network's part zeroed, over "
+                             "the change the untrained network makes to it "
+                             "(model.output_scale sets it)"]
+    return model, imposed, notes

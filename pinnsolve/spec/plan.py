@@ -12,9 +12,10 @@ into the raw mapping before overrides are applied (so ``training.phases.0.steps=
 - float64 (the quasi-Newton phase goes far below float32's round-off);
 - a compact network (4 × 40 tanh, about 5 000 parameters: the dense phase fits), unless the
   file sets width or depth;
-- the network's output scale from the size of the data it must produce, and the gain of an
-  exactly imposed field's distance factor where it is small over the domain (boxes of three
-  dimensions and more; models/scale.py),
+- the network's output scale from the size of the data it must produce (or, when every
+  condition is imposed exactly, from the equations' residual of the lift alone, where that
+  asks for 100 or more), and the gain of an exactly imposed field's distance factor where
+  it is small over the domain (boxes of three dimensions and more; models/scale.py),
   unless the file sets ``model.output_scale``;
 - ``sin`` activations when the problem's data oscillate (4 or more half-periods of a source
   term or of boundary or initial data along some coordinate, time included, where
@@ -126,8 +127,10 @@ def describe(settings) -> list[str]:
                      "norms (single equations and conditions keep weight 1)")
     if "output_scale" in tr.planned:
         lines.append("output scale from the data of the conditions kept in the loss "
-                     "(1 when they are of order one); imposed fields' distance factors scaled "
-                     "to RMS 1 where it is below 1/100 (3-D and more)")
+                     "(1 when they are of order one), or, when every condition is imposed, "
+                     "from the equations' residual of the lift alone (where that asks for "
+                     "100 or more); imposed fields' distance factors scaled to RMS 1 where "
+                     "it is below 1/100 (3-D and more)")
     return lines
 
 
