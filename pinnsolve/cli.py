@@ -109,14 +109,17 @@ def check(problem: Path = typer.Argument(..., help="Problem file (YAML)."),
         print(json.dumps(check_event(prob, compiled)), flush=True)
         return
     console.print(problem_summary(prob, compiled))
-    if prob.operator is None and prob.settings.model.hard_constraints:
-        from .models.constraints import plan_constraints
+    if prob.operator is None:
+        # the model as the run builds it: what is imposed, and the planned scales and
+        # activation with their values
+        from .models import build_model
         try:
-            _, imposed, notes = plan_constraints(prob)
+            _, imposed, notes = build_model(prob, seed=prob.settings.training.seed)
         except PinnsolveError as exc:
             _fail(exc)
-        console.print("imposed exactly: " + (", ".join(sorted(imposed)) or "none"),
-                      markup=False)
+        if prob.settings.model.hard_constraints:
+            console.print("imposed exactly: " + (", ".join(sorted(imposed)) or "none"),
+                          markup=False)
         for note in notes:
             console.print(f"note: {note}", markup=False)
     console.print("[green]ok[/green]")

@@ -140,6 +140,22 @@ def test_imposed_fields_get_the_output_scale_their_equations_need():
     assert _scale(line)[0] == 1.0                                       # below GAIN_FROM
 
 
+def test_check_shows_the_scale_the_build_chooses(tmp_path):
+    import re
+
+    import yaml
+    from typer.testing import CliRunner
+
+    from pinnsolve.cli import app
+
+    path = tmp_path / "decay.yaml"
+    path.write_text(yaml.safe_dump(DECAY))
+    res = CliRunner().invoke(app, ["check", str(path)])
+    assert res.exit_code == 0, res.output
+    shown = re.search(r"output scale (\d+(\.\d+)?)", res.output)
+    assert shown and float(shown.group(1)) == _scale(DECAY)[0]
+
+
 def test_the_decay_problem_solves_with_its_planned_scale(tmp_path):
     """Measured at a 60 s budget: 0.59 with the scale 1, 1.7e-6 with 300 (and 2.5e-6 with
     30). Here 12 s of Adam and quasi-Newton, and the run says which scale it used."""
