@@ -61,10 +61,10 @@ def _rosenbrock(x):
     return (100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2).sum()
 
 
-@pytest.mark.parametrize("variant", VARIANTS)
-def test_dense_quasi_newton_minimises_rosenbrock_and_a_quadratic(variant, torch_gen):
+def _rosenbrock_run(variant: str, iterations: int):
+    """One DenseQuasiNewton step of ``iterations`` on the 8-D Rosenbrock from (-1.2, 1, ...)."""
     x = torch.nn.Parameter(torch.tensor([-1.2, 1.0] * 4, dtype=torch.float64))
-    opt = DenseQuasiNewton([x], variant=variant, max_iter=400)
+    opt = DenseQuasiNewton([x], variant=variant, max_iter=iterations)
 
     def closure():
         opt.zero_grad()
@@ -73,6 +73,12 @@ def test_dense_quasi_newton_minimises_rosenbrock_and_a_quadratic(variant, torch_
         return f
 
     opt.step(closure)
+    return x, opt
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_dense_quasi_newton_minimises_rosenbrock_and_a_quadratic(variant, torch_gen):
+    x, opt = _rosenbrock_run(variant, 400)
     # The minimum is x = 1 (f = 0); superlinear convergence reaches round-off: |x - 1| at
     # 1e-7 means f ~ 1e-14, far below what a stalled first-order method gets in 400 steps.
     assert (x.detach() - 1).abs().max() < 1e-7
@@ -138,16 +144,7 @@ def test_inverse_keeps_updates_pending_and_folds_them_to_the_textbook_matrix(tor
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_dense_quasi_newton_iterates_do_not_depend_on_when_updates_are_folded(variant, monkeypatch):
     def run():
-        x = torch.nn.Parameter(torch.tensor([-1.2, 1.0] * 4, dtype=torch.float64))
-        opt = DenseQuasiNewton([x], variant=variant, max_iter=25)
-
-        def closure():
-            opt.zero_grad()
-            f = _rosenbrock(x)
-            f.backward()
-            return f
-
-        opt.step(closure)
+        x, opt = _rosenbrock_run(variant, 25)
         return x.detach().clone(), opt.state[x]["H"].clone()
 
     pending = run()
