@@ -31,12 +31,14 @@ class NonFinite(Exception):
 @dataclass(frozen=True)
 class Position:
     """Where the loop stands when it asks for a step. ``room``: how many steps may be taken
-    before the phase ends or the next checkpoint is due (chunked optimizers stop there)."""
+    before the phase ends or the next checkpoint is due (chunked optimizers stop there);
+    ``time_left``: seconds of ``training.budget`` left (None without a budget)."""
 
     step: int
     phase_step: int
     lr_scale: float
     room: int
+    time_left: float | None = None
 
 
 class Stepper(Protocol):
@@ -134,8 +136,9 @@ class Loop:
                 room = min(phase.steps - self.phase_step,
                            tr.checkpoint_every - self.step % tr.checkpoint_every)
                 try:
+                    left = tr.budget - (t0 - self.t_start) if tr.budget else None
                     done = self.stepper.step(phase, Position(self.step, self.phase_step,
-                                                             self.lr_scale, room))
+                                                             self.lr_scale, room, left))
                 except NonFinite as bad:
                     self._rollback(bad)
                     continue
