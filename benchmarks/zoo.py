@@ -205,6 +205,20 @@ NOTES = """
   linear ones were slightly worse (advection_periodic 2.6e-6 → 5.8e-6, wave_first_order
   5.0e-6 → 7.7e-6), so the rule's threshold is kept.
 
+**Stop 29: every cell rerun** at 356ef10, two single-thread jobs side by side, with two
+changes: the dense quasi-Newton iteration keeps its inverse-Hessian updates as rank-one
+terms (1.3-1.9× faster per iteration, docs/throughput.md), so every file ran 1.3-2× more
+steps in its 5 minutes; and the output scale read from the equations when every condition
+is imposed, which of the zoo changes only poisson_high_frequency's plan (scale 117). 27 of
+the 29 cells improved, most by 4-10× (inverse_heat_diffusivity 3.2e-5 → 1.4e-6,
+elliptic_variable_coefficient 1.1e-7 → 6.4e-9, convection_beta30 8.4e-5 → 7.4e-6).
+burgers went 6.2e-5 → 1.4e-4 (its plan is unchanged; a chaotic run-to-run difference
+below 1e-2). poisson_lshape went 1.6e-3 → 2.4e-2: its error was 7.5e-4 at step 5000, and
+a RAD redraw of the quasi-Newton phase 20 iterations before the budget ended moved the
+network to fit the new points near the re-entrant corner. The phase now skips a redraw
+when less of the budget is left than the last redraw interval took (training/pinn.py);
+rerun alone at 115f58f with it: 5.2e-4 (6000 steps), the cell in the table.
+
 **What the plan changed at stop 27:**
 
 - Waves the equations make count for the activation (models/frequency.py): besides
@@ -221,7 +235,7 @@ NOTES = """
   1.2e-5 → 2.4e-5, `poisson_high_frequency` 7.1e-5 → 3.5e-5, `heat_multiscale` 6.4e-5 →
   1.6e-4), hence the threshold; those problems keep their cells.
 
-Cells of stop 27: `wave_1d` at be51e53; `poisson_3d` and `plate_clamped` at f92aa39 (the
+The cells below are those of stop 29; before it, cells of stop 27: `wave_1d` at be51e53; `poisson_3d` and `plate_clamped` at f92aa39 (the
 gain applied from any size, giving them the same gains as be51e53's threshold); the others
 are unchanged by this stop's rules (their plans were compared file by file) and keep the
 cells below.
