@@ -192,10 +192,9 @@ def imposition(problem) -> dict[str, str]:
     return out
 
 
-def _where(region, domain=None) -> str:
+def _where(region, domain) -> str:
     if region.kind == "face":
-        iv = next((c for c in (domain.space if domain is not None else ())
-                   if c.name == region.coord), None)
+        iv = next((c for c in domain.space if c.name == region.coord), None)
         if iv is None:
             return f"{region.coord} = {'min' if region.side == 'lo' else 'max'}"
         return f"{region.coord} = {iv.lo if region.side == 'lo' else iv.hi:g}"

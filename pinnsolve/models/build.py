@@ -71,26 +71,21 @@ def build_model(problem: Problem, *, seed: int = 0) -> tuple[nn.Module, set[str]
         if why:
             notes = notes + [f"{activation} activation: {why} ({OSCILLATORY} or more; "
                              "model.activation sets it)"]
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        net = MODELS[s.kind](embedding, len(problem.fields), s.width, s.depth, activation,
-                             scale)
-    net = net.to(torch.float64)
+
+    def make_net(out_scale: float, net_seed: int) -> nn.Module:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(net_seed)
+            return MODELS[s.kind](embedding, len(problem.fields), s.width, s.depth,
+                                  activation, out_scale).to(torch.float64)
+
+    if constraints and "output_scale" in problem.settings.training.planned and scale == 1.0:
+        scale = residual_scale(problem, constraints, imposed, make_net)
+        if scale != 1.0:
+            notes = notes + [f"output scale {scale:g}: every condition is imposed, so the "
+                             "equations' residual with the network's part zeroed, over the "
+                             "change the untrained network makes to it "
+                             "(model.output_scale sets it)"]
+    net = make_net(scale, seed)
     if not constraints:
         return net, set(), notes
-    model = HardConstrained(net, constraints)
-    if "output_scale" in problem.settings.training.planned and scale == 1.0:
-        # measured on a network of seed 0, so that the scale (part of the model, not of its
-        # state_dict) does not depend on training.seed
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(0)
-            probe = MODELS[s.kind](embedding, len(problem.fields), s.width, s.depth,
-                                   activation, 1.0).to(torch.float64)
-        net.output_scale = residual_scale(problem, HardConstrained(probe, constraints), probe,
-                                          imposed)
-        if net.output_scale != 1.0:
-            notes = notes + [f"output scale {net.output_scale:g}: every condition is imposed, "
-                             "so the equations' residual with the network's part zeroed, over "
-                             "the change the untrained network makes to it "
-                             "(model.output_scale sets it)"]
-    return model, imposed, notes
+    return HardConstrained(net, constraints), imposed, notes

@@ -41,7 +41,7 @@ from ..compiler.collect import Columns
 from ..compiler.lower import Env, lower
 from ..geometry import region_geometry
 from ..spec.problem import Problem, Region
-from .constraints import _distance
+from .constraints import HardConstrained, _distance
 
 KEEP = (0.2, 5.0)     # RMS data sizes that leave the scale at 1
 GAIN_FROM = 100.0     # 1 / RMS of a distance factor from which it gets a gain (distance_gain)
@@ -123,7 +123,7 @@ def distance_gain(problem: Problem, constraint) -> float:
     return float(f"{1 / rms:.3g}")
 
 
-def residual_scale(problem: Problem, model, net, imposed: set[str]) -> float:
+def residual_scale(problem: Problem, constraints, imposed: set[str], make_net) -> float:
     """The planned output scale of a network whose conditions are all imposed exactly: the
     RMS of the equations' residual with the network's part zeroed, divided by the RMS of the
     change the untrained network makes to it per unit of its output size (at up to 256
@@ -132,7 +132,8 @@ def residual_scale(problem: Problem, model, net, imposed: set[str]) -> float:
     upwards: a lift that already solves the equations (Dirichlet data given by the exact
     solution) gives a ratio near 0, and the network must stay free to correct it.
 
-    ``net`` is the network inside ``model`` (its ``output_scale`` is set to 0 and back)."""
+    ``make_net(output_scale, seed)`` builds the network; the probe is of seed 0, so that the
+    scale (part of the model, not of its state_dict) does not depend on training.seed."""
     from ..compiler import compile_problem   # models/ is imported by the compiler's users
 
     if problem.observations or any(c.name not in imposed for c in problem.conditions):
@@ -144,16 +145,13 @@ def residual_scale(problem: Problem, model, net, imposed: set[str]) -> float:
     terms = [t for t in compiled.terms if t.kind == "equation"]
     if not terms:
         return 1.0
-    before = net.output_scale
-    try:
-        with torch.random.fork_rng(devices=[]):
-            net.output_scale = 0.0
-            r0 = compiled.evaluate(model, terms, x)
-            net.output_scale = 1.0
-            r1 = compiled.evaluate(model, terms, x)
-            size = net(x).detach().pow(2).mean().sqrt()
-    finally:
-        net.output_scale = before
+    net = make_net(1.0, 0)
+    model = HardConstrained(net, constraints)
+    with torch.random.fork_rng(devices=[]):
+        r1 = compiled.evaluate(model, terms, x)
+        size = net(x).detach().pow(2).mean().sqrt()
+        net.output_scale = 0.0
+        r0 = compiled.evaluate(model, terms, x)
     lift = torch.cat([r0[t.name].detach().reshape(-1) for t in terms])
     change = torch.cat([(r1[t.name] - r0[t.name]).detach().reshape(-1) for t in terms])
     # The change per unit of output: the untrained network's outputs are far below one.

@@ -86,7 +86,7 @@ class PinnStepper:
         self.chunk_loss: float | None = None             # closure-driven: last chunk's loss
         self.stalls = 0
         self.redrawn_at: int | None = None
-        self.redraw_clock: float | None = None    # when the last redraw was due (closure phases)
+        self.redraw_clock = time.perf_counter()   # when the phase began or a redraw was due
         self.closure_mse: dict[str, torch.Tensor] = {}
         self.closure_total: torch.Tensor | None = None
         self.messages: list[str] = []                    # for the loop to pass on
@@ -236,8 +236,7 @@ class PinnStepper:
             # Not when the budget ends before the new points are fitted: measured on the
             # zoo's poisson_lshape, a redraw 20 iterations before the end left 2.4e-2
             # where the step before it had 7.5e-4. The last interval stays on its points.
-            interval = time.perf_counter() - self.redraw_clock if self.redraw_clock else None
-            if at.time_left is None or interval is None or at.time_left >= interval:
+            if at.time_left is None or at.time_left >= time.perf_counter() - self.redraw_clock:
                 self._redraw(phase, at.step)
             else:
                 self.redrawn_at = at.step
