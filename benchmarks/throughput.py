@@ -61,6 +61,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 PROBLEMS = ["burgers", "poisson2d", "heat1d"]
+DEVICE = torch.device("cpu")   # --device cuda: the roofline, plate and per-request tables
 ENGINES = ["autodiff", "taylor", "stde"]
 PLATE = {
     "name": "clamped_plate",
@@ -75,12 +76,14 @@ PLATE = {
 
 def matmul_peak(dtype: torch.dtype, n: int = 1024, reps: int = 5) -> float:
     """GFLOP/s of an (n × n) @ (n × n) product, median of ``reps``."""
-    a, b = torch.randn(n, n, dtype=dtype), torch.randn(n, n, dtype=dtype)
+    a, b = (torch.randn(n, n, dtype=dtype, device=DEVICE) for _ in range(2))
     a @ b
     times = []
     for _ in range(reps):
+        sync()
         t0 = time.perf_counter()
         a @ b
+        sync()
         times.append(time.perf_counter() - t0)
     return 2 * n ** 3 / statistics.median(times) / 1e9
 
@@ -94,11 +97,11 @@ def trainer_step(pkg: str, source, overrides=(), tables: bool = True):
     if importlib.util.find_spec(f"{pkg}.training.parts") is not None:   # since issue 16
         parts = importlib.import_module(f"{pkg}.training.parts")
         pinn = importlib.import_module(f"{pkg}.training.pinn")
-        tr = pinn.PinnStepper(parts.assemble(problem, torch.device("cpu"), dtype),
+        tr = pinn.PinnStepper(parts.assemble(problem, DEVICE, dtype),
                               problem.settings.training)
     else:                                                              # older baselines
         trainer = importlib.import_module(f"{pkg}.training.trainer")
-        tr = trainer.Trainer(problem, torch.device("cpu"), dtype)
+        tr = trainer.Trainer(problem, DEVICE, dtype)
     if not tables:
         from pinnsolve.models.tabulated import Untabulated
         tr.model.__dict__["_static_values"] = Untabulated()
@@ -137,6 +140,12 @@ def count_flops(step) -> float:
     return counter.total
 
 
+def sync() -> None:
+    """Wait for the GPU's queued work (a no-op on the CPU), so a timer sees it done."""
+    if DEVICE.type == "cuda":
+        torch.cuda.synchronize()
+
+
 def interleaved(steps: dict, reps: int, warm: int = 2) -> dict[str, float]:
     """Median seconds per step of each named step function, repetitions interleaved."""
     for fn in steps.values():
@@ -145,8 +154,10 @@ def interleaved(steps: dict, reps: int, warm: int = 2) -> dict[str, float]:
     times = {k: [] for k in steps}
     for _ in range(reps):
         for k, fn in steps.items():
+            sync()
             t0 = time.perf_counter()
             fn()
+            sync()
             times[k].append(time.perf_counter() - t0)
     return {k: statistics.median(v) for k, v in times.items()}
 
@@ -213,8 +224,8 @@ def choice_table(reps: int) -> tuple[list[str], set]:
     from pinnsolve.derivatives import TaylorEngine, autodiff
     from pinnsolve.models import MLP, Embedding
     torch.manual_seed(0)
-    model = MLP(Embedding([0.0] * 3, [1.0] * 3), 1, width=64, depth=4).float()
-    x = torch.rand(2000, 3)
+    model = MLP(Embedding([0.0] * 3, [1.0] * 3), 1, width=64, depth=4).float().to(DEVICE)
+    x = torch.rand(2000, 3, device=DEVICE)
     jets = TaylorEngine(nested=frozenset())
     steps = {}
     for key, req in choice_requests().items():
@@ -291,6 +302,62 @@ def quasi_newton_table(reps: int, baseline: str) -> list[str]:
             "before / now |", "|---|---|---|---|---|---|"] + rows
 
 
+def roofline_and_plate(reps: int, peak_size: str) -> list[str]:
+    """The matmul peak, the roofline table (bundled problems × engines) and the clamped
+    plate (as written against the recognised bilaplacian), on DEVICE."""
+    n = 8192 if DEVICE.type == "cuda" else 1024
+    peak = {dt: matmul_peak(dt, n) for dt in (torch.float32, torch.float64)}
+    lines = [f"Matmul peak ({peak_size}): float32 {peak[torch.float32]:.1f} GFLOP/s, "
+             f"float64 {peak[torch.float64]:.1f} GFLOP/s.", ""]
+    print(lines[0], flush=True)
+    steps, info = {}, {}
+    for name in PROBLEMS:
+        for eng in ENGINES:
+            fn, pts, dtype = trainer_step("pinnsolve", ROOT / "problems" / f"{name}.yaml",
+                                          [f"derivatives.engine={eng}"])
+            steps[(name, eng)] = fn
+            info[(name, eng)] = (pts, dtype, count_flops(fn))
+    times = interleaved(steps, reps)
+    lines += ["| problem | engine | dtype | points/step | ms/step | points·steps/s | "
+              "GFLOP/step | GFLOP/s | % of peak |", "|---|---|---|---|---|---|---|---|---|"]
+    for (name, eng), t in times.items():
+        pts, dtype, flops = info[(name, eng)]
+        lines.append(f"| {name} | {eng} | {str(dtype)[6:]} | {pts} | {1e3 * t:.1f} | "
+                     f"{pts / t:,.0f} | {flops / 1e9:.3f} | {flops / t / 1e9:.2f} | "
+                     f"{100 * flops / t / 1e9 / peak[dtype]:.1f} |")
+        print(lines[-1], flush=True)
+
+    with operators_off():
+        written, _, _ = trainer_step("pinnsolve", PLATE, ["derivatives.engine=autodiff"])
+    plate = {"autodiff, as written (before)": written}
+    for eng in ("autodiff", "taylor"):
+        plate[f"{eng}, bilaplacian recognised"] = trainer_step(
+            "pinnsolve", PLATE, [f"derivatives.engine={eng}"])[0]
+    t = interleaved(plate, max(3, reps // 2), warm=1)
+    before = t["autodiff, as written (before)"]
+    lines += ["", "Clamped plate, Δ²u written term by term, 2000 interior points, 4×64 tanh, "
+              "float32:", "", "| configuration | s/step | speed-up |", "|---|---|---|"]
+    lines += [f"| {k} | {v:.4f} | {before / v:.1f}× |" for k, v in t.items()]
+    print("\n".join(lines[-len(t) - 2:]), flush=True)
+    return lines
+
+
+def gpu_report(reps: int) -> list[str]:
+    """The tables that a GPU changes: roofline, plate and nested vs Taylor per request."""
+    props = torch.cuda.get_device_properties(0)
+    lines = [f"GPU: {props.name} ({props.total_memory / 2**30:.0f} GiB, "
+             f"{props.multi_processor_count} multiprocessors), torch {torch.__version__}, "
+             f"CUDA {torch.version.cuda}; medians of {reps} repetitions, the GPU synchronised "
+             "around every timed step.", ""]
+    lines += roofline_and_plate(reps, "8192², on the GPU")
+    table, nested = choice_table(reps)
+    lines += ["", "Nested autodiff vs the Taylor engine on jets only, per request (one step "
+              "of a 4×64 tanh MLP, 2000 points, d = 3, float32):", ""] + table + \
+        ["", f"Nested faster: {sorted(nested)}"]
+    print("\n".join(table), flush=True)
+    return lines
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=7)
@@ -301,10 +368,19 @@ def main() -> None:
                     help="only measure nested vs Taylor per request (derivatives/choice.py)")
     ap.add_argument("--qn-baseline", default="fafe085",
                     help="git revision for the dense quasi-Newton 'before'")
+    ap.add_argument("--device", default="cpu", choices=["cpu", "cuda"],
+                    help="cuda: only the tables a GPU changes (roofline, plate, per request), "
+                         "written to --out")
     ap.add_argument("--quasi-newton", action="store_true",
                     help="only measure dense quasi-Newton iterations against --qn-baseline")
     args = ap.parse_args()
     torch.set_num_threads(1)
+    if args.device == "cuda":
+        global DEVICE
+        DEVICE = torch.device("cuda")
+        Path(args.out).write_text("\n".join(gpu_report(args.reps)) + "\n")
+        print(f"wrote {args.out}")
+        return
     if args.quasi_newton:
         print("\n".join(quasi_newton_table(args.reps, args.qn_baseline)))
         return
@@ -319,42 +395,7 @@ def main() -> None:
              "other jobs ran at the same time; configurations interleaved, medians of "
              f"{args.reps} repetitions.", ""]
 
-    peak = {torch.float32: matmul_peak(torch.float32), torch.float64: matmul_peak(torch.float64)}
-    lines += [f"Matmul peak (1024², 1 thread): float32 {peak[torch.float32]:.1f} GFLOP/s, "
-              f"float64 {peak[torch.float64]:.1f} GFLOP/s.", ""]
-    print(lines[-2], flush=True)
-
-    # -- roofline -----------------------------------------------------------------------------
-    steps, info = {}, {}
-    for name in PROBLEMS:
-        for eng in ENGINES:
-            fn, pts, dtype = trainer_step("pinnsolve", ROOT / "problems" / f"{name}.yaml",
-                                          [f"derivatives.engine={eng}"])
-            steps[(name, eng)] = fn
-            info[(name, eng)] = (pts, dtype, count_flops(fn))
-    times = interleaved(steps, args.reps)
-    lines += ["| problem | engine | dtype | points/step | ms/step | points·steps/s | "
-              "GFLOP/step | GFLOP/s | % of peak |", "|---|---|---|---|---|---|---|---|---|"]
-    for (name, eng), t in times.items():
-        pts, dtype, flops = info[(name, eng)]
-        lines.append(f"| {name} | {eng} | {str(dtype)[6:]} | {pts} | {1e3 * t:.1f} | "
-                     f"{pts / t:,.0f} | {flops / 1e9:.3f} | {flops / t / 1e9:.2f} | "
-                     f"{100 * flops / t / 1e9 / peak[dtype]:.1f} |")
-        print(lines[-1], flush=True)
-
-    # -- clamped plate ----------------------------------------------------------------------
-    with operators_off():
-        written, _, _ = trainer_step("pinnsolve", PLATE, ["derivatives.engine=autodiff"])
-    plate = {"autodiff, as written (before)": written}
-    for eng in ("autodiff", "taylor"):
-        plate[f"{eng}, bilaplacian recognised"] = trainer_step(
-            "pinnsolve", PLATE, [f"derivatives.engine={eng}"])[0]
-    t = interleaved(plate, max(3, args.reps // 2), warm=1)
-    before = t["autodiff, as written (before)"]
-    lines += ["", "Clamped plate, Δ²u written term by term, 2000 interior points, 4×64 tanh, "
-              "float32:", "", "| configuration | s/step | speed-up |", "|---|---|---|"]
-    lines += [f"| {k} | {v:.3f} | {before / v:.1f}× |" for k, v in t.items()]
-    print("\n".join(lines[-len(t) - 2:]), flush=True)
+    lines += roofline_and_plate(args.reps, "1024², 1 thread")
 
     # -- Burgers before/after ---------------------------------------------------------------
     base = baseline_package(args.baseline)

@@ -148,7 +148,14 @@ def solve(problem: Path = typer.Argument(..., help="Problem file (YAML)."),
 
     opts = list(overrides or ())
     if nproc > 1 and "WORLD_SIZE" not in os.environ:
-        from .training.distributed import launch
+        from .training.distributed import check_ranks, launch
+        from .training.parts import resolve_device
+
+        try:   # the problem's errors and a rank count the GPUs cannot hold, before launching
+            prob = load_problem(problem, opts + ([f"training.device={device}"] if device else []))
+            check_ranks(nproc, resolve_device(prob.settings.training.device))
+        except PinnsolveError as exc:
+            _fail(exc, json_lines)
 
         args = ["solve", str(problem), *opts] + (["--out", str(out)] if out else []) + \
             (["--fresh"] if fresh else []) + (["--device", device] if device else []) + \

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+import yaml
 
 import pinnsolve
 from pinnsolve.spec import load_problem
@@ -93,10 +94,35 @@ def test_nproc_launches_torch_distributed_run(monkeypatch, tmp_path):
     calls = []
     monkeypatch.delenv("WORLD_SIZE", raising=False)
     monkeypatch.setattr(distributed.subprocess, "call", lambda cmd: calls.append(cmd) or 0)
-    result = CliRunner().invoke(cli.app, ["solve", "p.yaml", "training.seed=3", "--nproc", "2",
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(PROBLEM))
+    result = CliRunner().invoke(cli.app, ["solve", str(path), "training.seed=3", "--nproc", "2",
                                           "--out", str(tmp_path), "--fresh", "--json"])
     assert result.exit_code == 0, result.output
     (cmd,) = calls
     assert cmd[1:5] == ["-m", "torch.distributed.run", "--standalone", "--nproc-per-node=2"]
-    assert cmd[5:] == ["-m", "pinnsolve", "solve", "p.yaml", "training.seed=3", "--out",
+    assert cmd[5:] == ["-m", "pinnsolve", "solve", str(path), "training.seed=3", "--out",
                        str(tmp_path), "--fresh", "--json"]
+
+
+def test_more_cuda_ranks_than_gpus_is_a_clear_error_before_launching(monkeypatch, tmp_path):
+    from typer.testing import CliRunner
+
+    from pinnsolve import cli
+    from pinnsolve.training import distributed
+
+    calls = []
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    monkeypatch.setattr(distributed.subprocess, "call", lambda cmd: calls.append(cmd) or 0)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(PROBLEM))
+    result = CliRunner().invoke(cli.app, ["solve", str(path), "--nproc", "2", "--device", "cuda"])
+    assert result.exit_code != 0 and not calls
+    assert "one GPU per rank" in result.output and "--nproc 1" in result.output
+    assert "Traceback" not in result.output
+    # A broken problem is reported before any process starts, naming the key.
+    path.write_text(yaml.safe_dump({**PROBLEM, "fields": 3}))
+    result = CliRunner().invoke(cli.app, ["solve", str(path), "--nproc", "2"])
+    assert result.exit_code != 0 and not calls and "fields" in result.output

@@ -120,3 +120,20 @@ def test_rad_ignores_a_nan_residual():
     s = RADSampler(geometry, 100, "uniform", 1, 0, candidates=500)
     s.update(None, 1, lambda x, normals=None: torch.full((len(x),), float("nan"), dtype=x.dtype))
     assert torch.isfinite(s.points()).all() and s.points().shape == (100, 3)
+
+
+def test_a_stream_from_another_device_resumes_as_a_fresh_stream():
+    # A run trained on a GPU draws a vector coordinate's points with a CUDA generator; its
+    # state cannot seed a CPU generator, so a resume on the CPU reseeds from seed + draws.
+    from pinnsolve.sampling.uniform import UnitCube
+    cube = UnitCube(3, "uniform", seed=5)
+    cube.draw(10)
+    state = {**cube.state_dict(), "device": "cuda", "generator": torch.zeros(16, dtype=torch.uint8)}
+    other = UnitCube(3, "uniform", seed=5)
+    other.load_state_dict(state)
+    again = UnitCube(3, "uniform", seed=5)
+    again.load_state_dict(state)
+    assert other.draws == 10 and torch.equal(other.draw(4), again.draw(4))
+    same = UnitCube(3, "uniform", seed=5)
+    same.load_state_dict(cube.state_dict())   # same device: the exact stream continues
+    assert torch.equal(same.draw(4), cube.draw(4))

@@ -71,12 +71,12 @@ class RegionGeometry:
             t = self.time.lo + u[:, -1] * (self.time.hi - self.time.lo)
             u = u[:, :-1]
         elif self.time is not None:
-            t = torch.full((n,), self.time.lo, dtype=u.dtype)
+            t = torch.full((n,), self.time.lo, dtype=u.dtype, device=u.device)
         if kind in ("interior", "initial"):
             space = self._ball(u, on_sphere=False) if self.ball else self._scale(u)
         elif kind == "face":
             inner = self._scale_without(u, self.face_col)
-            value = torch.full((n, 1), self.face_value, dtype=u.dtype)
+            value = torch.full((n, 1), self.face_value, dtype=u.dtype, device=u.device)
             space = torch.cat([inner[:, :self.face_col], value, inner[:, self.face_col:]], 1)
         else:  # boundary
             if self.ball:
@@ -89,25 +89,25 @@ class RegionGeometry:
         return space, normals
 
     def _scale(self, u: torch.Tensor) -> torch.Tensor:
-        lo, hi = self.box_lo.to(u.dtype), self.box_hi.to(u.dtype)
+        lo, hi = self.box_lo.to(u), self.box_hi.to(u)
         return lo + u * (hi - lo)
 
     def _scale_without(self, u: torch.Tensor, col: int) -> torch.Tensor:
         keep = [k for k in range(self.n_space) if k != col]
-        lo, hi = self.box_lo[keep].to(u.dtype), self.box_hi[keep].to(u.dtype)
+        lo, hi = self.box_lo[keep].to(u), self.box_hi[keep].to(u)
         return lo + u * (hi - lo)
 
     def _box_boundary(self, u: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         n, m = u.shape[0], self.n_space
-        cum = torch.cumsum(self.face_probs.to(u.dtype), 0)
+        cum = torch.cumsum(self.face_probs.to(u), 0)
         face = torch.searchsorted(cum, u[:, 0].contiguous(), right=True).clamp(max=2 * m - 1)
         pts = self._scale(u[:, 1:])
         col = face % m
         hi_side = face >= m
-        lo, hi = self.box_lo.to(u.dtype), self.box_hi.to(u.dtype)
-        rows = torch.arange(n)
+        lo, hi = self.box_lo.to(u), self.box_hi.to(u)
+        rows = torch.arange(n, device=u.device)
         pts[rows, col] = torch.where(hi_side, hi[col], lo[col])
-        normals = torch.zeros(n, m, dtype=u.dtype)
+        normals = torch.zeros(n, m, dtype=u.dtype, device=u.device)
         normals[rows, col] = torch.where(hi_side, 1.0, -1.0).to(u.dtype)
         return pts, normals
 

@@ -35,9 +35,13 @@ def _lhs(n: int, k: int, gen: torch.Generator) -> torch.Tensor:
 
 
 class UnitCube:
-    """Draws (n, k) samples in [0, 1)^k by ``method``, reproducibly from ``seed``."""
+    """Draws (n, k) samples in [0, 1)^k by ``method``, reproducibly from ``seed``.
 
-    def __init__(self, k: int, method: str, seed: int, dtype: torch.dtype = torch.float64):
+    ``device``: where uniform random samples are drawn (a CUDA generator's stream differs
+    from the CPU's); the quasi-random methods draw on the CPU."""
+
+    def __init__(self, k: int, method: str, seed: int, dtype: torch.dtype = torch.float64,
+                 device: str | torch.device = "cpu"):
         self.k = k
         self.dtype = dtype
         self.method = method
@@ -46,7 +50,7 @@ class UnitCube:
                           "using uniform random points instead", stacklevel=2)
             self.method = "uniform"
         self.seed = seed
-        self.gen = torch.Generator().manual_seed(seed)
+        self.gen = torch.Generator(device=device).manual_seed(seed)
         self.draws = 0
         self._sobol = None
         self._halton = None
@@ -67,16 +71,21 @@ class UnitCube:
         elif self.method == "lhs":
             u = _lhs(n, self.k, self.gen)
         else:
-            u = torch.rand(n, self.k, generator=self.gen, dtype=self.dtype)
+            u = torch.rand(n, self.k, generator=self.gen, dtype=self.dtype,
+                           device=self.gen.device)
         self.draws += n
         return u
 
     def state_dict(self) -> dict:
-        return {"draws": self.draws, "generator": self.gen.get_state()}
+        return {"draws": self.draws, "generator": self.gen.get_state(),
+                "device": self.gen.device.type}
 
     def load_state_dict(self, state: dict) -> None:
         self.draws = int(state["draws"])
-        self.gen.set_state(state["generator"])
+        if state.get("device", "cpu") == self.gen.device.type:
+            self.gen.set_state(state["generator"])
+        else:   # a CUDA stream resumed on the CPU (or back): a stream of its own from here
+            self.gen.manual_seed(self.seed + self.draws)
         self._sobol = self._halton = None  # rebuilt and fast-forwarded on the next draw
 
 
@@ -102,9 +111,13 @@ class RegionSampler:
         # Over a vector coordinate a draw is n × d numbers every step and dominates the step
         # at large d: draw uniform samples in the training precision there (float64 elsewhere,
         # which keeps low-dimensional point streams independent of the precision).
-        cube_dtype = dtype if geometry.vector is not None and dtype == torch.float32 \
-            else torch.float64
-        self.cube = UnitCube(geometry.unit_dim, method, seed, cube_dtype)
+        # For the same reason, uniform samples of a vector coordinate are drawn on the GPU
+        # when training runs there (10⁸ numbers a step at d = 10⁶).
+        vector = geometry.vector is not None
+        cube_dtype = dtype if vector and dtype == torch.float32 else torch.float64
+        on_gpu = vector and torch.device(device).type == "cuda"
+        self.cube = UnitCube(geometry.unit_dim, method, seed, cube_dtype,
+                             device if on_gpu else "cpu")
         self.frozen = False
         self._draw()
 

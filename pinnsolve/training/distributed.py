@@ -33,6 +33,8 @@ from datetime import timedelta
 import torch
 import torch.distributed as dist
 
+from ..errors import SolveError
+
 RANK_SEED_STRIDE = 1_000_003   # seeds of rank r: base + r * stride (streams never overlap)
 
 
@@ -55,7 +57,8 @@ class Distributed:
             # Joined once per process and kept: a later solve() in the same process reuses
             # the group (re-joining torchrun's rendezvous store after a destroy can hang).
             backend = "nccl" if device.type == "cuda" else "gloo"
-            if device.type == "cuda":   # NCCL maps ranks to GPUs by the current device
+            if device.type == "cuda":
+                check_ranks(int(os.environ.get("LOCAL_WORLD_SIZE", world)), device)   # NCCL maps ranks to GPUs by the current device
                 torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
             dist.init_process_group(backend, timeout=timedelta(minutes=10))
             atexit.register(_leave)
@@ -151,6 +154,19 @@ class ReadOnlyRun:
 
     def __getattr__(self, name):
         return getattr(self._run, name)
+
+
+def check_ranks(nproc: int, device: torch.device) -> None:
+    """NCCL gives each rank a GPU of its own: ``nproc`` local ranks need that many.
+
+    Raises:
+        SolveError: more ranks than GPUs on CUDA.
+    """
+    gpus = torch.cuda.device_count() if device.type == "cuda" else 0
+    if device.type == "cuda" and nproc > gpus:
+        raise SolveError(f"--nproc {nproc} on CUDA needs one GPU per rank (NCCL cannot share "
+                         f"a GPU between processes), and this machine has {gpus}; use "
+                         f"--nproc {max(gpus, 1)} or --device cpu")
 
 
 def launch(nproc: int, args: list[str]) -> int:

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# The GPU checks of issue 20, as one prepared run on a lent GPU machine:
+#   1. --nproc 2 on a machine with fewer GPUs: the clear error (NCCL needs a GPU per rank);
+#   2. the CUDA-marked tests (tests/test_cuda.py);
+#   3. the throughput tables a GPU changes (benchmarks/throughput.py --device cuda);
+#   4. Poisson two-body at d = 10^6 with sparse STDE (problems/poisson_twobody.yaml): a short
+#      run times the step, then a run sized to STDE_SECONDS of training (Adam 1e-2 → 0).
+# Usage, in the repository root on the GPU machine (its python3 has torch with CUDA):
+#   OUT=/some/folder bash benchmarks/gpu_check.sh
+# A .whl folder of wheels missing there (meshio) is installed first when present.
+set -u
+OUT=${OUT:-/tmp/gpu_check}
+STDE_SECONDS=${STDE_SECONDS:-120}
+STDE_DIM=${STDE_DIM:-1000000}
+DEVICE=${DEVICE:-cuda}
+mkdir -p "$OUT"
+export PYTHONUNBUFFERED=1 PYTHONPATH=$PWD
+PY=python3
+t0=$(date +%s)
+say() { echo "== $* (+$(( $(date +%s) - t0 )) s)"; }
+
+if [ -d .whl ]; then
+  $PY -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target /tmp/site \
+    .whl/*.whl && export PYTHONPATH=$PYTHONPATH:/tmp/site
+fi
+
+say environment
+{ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv
+  $PY -c "import sys, torch; print(sys.version.split()[0], 'torch', torch.__version__,
+'cuda', torch.version.cuda, torch.cuda.get_device_name(0))"
+  echo "cpus: $(nproc)"; } 2>&1 | tee "$OUT/env.txt"
+
+say "--nproc 2 on $( $PY -c 'import torch; print(torch.cuda.device_count())' ) GPU(s)"
+timeout 40 $PY -m pinnsolve solve problems/poisson2d.yaml --nproc 2 --device cuda \
+  --out /tmp/nproc2 2>&1 | tail -8 | tee "$OUT/nproc.txt"
+say "CUDA tests"
+timeout 170 $PY -m pytest -q -o addopts="" -p no:cacheprovider -m cuda tests/test_cuda.py \
+  --durations=5 2>&1 | tee "$OUT/tests.txt" | tail -30
+
+say "throughput tables"
+timeout 120 $PY benchmarks/throughput.py --device cuda --reps 5 --out "$OUT/throughput_gpu.md" \
+  2>&1 | tail -40
+
+say "STDE d = 10^6: timing run"
+STDE="problems/poisson_twobody.yaml x.dim=$STDE_DIM training.device=$DEVICE
+      training.checkpoint_every=1000000 training.phases.0.lr=1.0e-2"
+timeout 110 $PY -m pinnsolve solve $STDE training.phases.0.steps=40 training.log_every=10 \
+  training.eval_every=40 --out /tmp/stde_time --fresh -q 2>&1 | tail -5
+steps=$($PY - "$STDE_SECONDS" <<'EOF'
+import json, sys
+rows = [json.loads(l) for l in open("/tmp/stde_time/metrics.jsonl")]
+a, b = rows[1], rows[-1]        # steady rate: the first 10 steps hold the warm-up
+per = (b["elapsed_s"] - a["elapsed_s"]) / (b["step"] - a["step"])
+print(max(100, int(float(sys.argv[1]) / per) // 100 * 100))
+EOF
+)
+say "STDE d = 10^6: $steps steps"
+nvidia-smi --query-gpu=memory.used --format=csv,noheader -lms 500 > "$OUT/gpu_memory.txt" &
+smi=$!
+timeout $(( STDE_SECONDS + 100 )) $PY -m pinnsolve solve $STDE training.phases.0.steps=$steps \
+  training.log_every=$(( steps / 10 )) training.eval_every=$(( steps / 5 )) \
+  --out /tmp/stde --fresh -q 2>&1 | tail -8
+kill $smi 2>/dev/null
+echo "GPU memory used at most: $(sort -n "$OUT/gpu_memory.txt" | tail -1)"
+cp /tmp/stde/metrics.json "$OUT/stde_metrics.json" 2>/dev/null
+cp /tmp/stde/metrics.jsonl "$OUT/stde_metrics.jsonl" 2>/dev/null
+$PY - <<'EOF' 2>&1 | tee "$OUT/stde.txt"
+import json
+for p in ("/tmp/stde_time", "/tmp/stde"):
+    try:
+        m = json.load(open(p + "/metrics.json"))
+    except OSError:
+        print(p, "no metrics"); continue
+    print(p, "steps", m["steps"], "train_time_s", round(m["train_time_s"], 1),
+          "l2re", m.get("errors", {}).get("u", {}).get("l2re"), "device", m["device"])
+for l in open("/tmp/stde/metrics.jsonl"):
+    r = json.loads(l)
+    print(r["step"], round(r["elapsed_s"], 1), r.get("error"), r["losses"])
+EOF
+
+say done
