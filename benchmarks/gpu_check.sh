@@ -3,8 +3,10 @@
 #   1. --nproc 2 on a machine with fewer GPUs: the clear error (NCCL needs a GPU per rank);
 #   2. the CUDA-marked tests (tests/test_cuda.py);
 #   3. the throughput tables a GPU changes (benchmarks/throughput.py --device cuda);
-#   4. Poisson two-body at d = 10^6 with sparse STDE (problems/poisson_twobody.yaml): a short
-#      run times the step, then a run sized to STDE_SECONDS of training (Adam 1e-2 → 0).
+#   4. a profile of the STDE step at d = 10^6 (benchmarks/step_profile.py);
+#   5. Poisson two-body at d = 10^6 with sparse STDE (problems/poisson_twobody.yaml): 40 steps
+#      eager and compiled time the step, then the faster trains for STDE_SECONDS (Adam 1e-2 → 0).
+# SECTIONS="tests stde" runs only those (names: nproc tests throughput profile stde).
 # Usage, in the repository root on the GPU machine (its python3 has torch with CUDA):
 #   OUT=/some/folder bash benchmarks/gpu_check.sh
 # A .whl folder of wheels missing there (meshio) is installed first when present.
@@ -13,6 +15,7 @@ OUT=${OUT:-/tmp/gpu_check}
 STDE_SECONDS=${STDE_SECONDS:-120}
 STDE_DIM=${STDE_DIM:-1000000}
 DEVICE=${DEVICE:-cuda}
+SECTIONS=${SECTIONS:-nproc tests throughput profile stde}
 mkdir -p "$OUT"
 export PYTHONUNBUFFERED=1 PYTHONPATH=$PWD
 PY=python3
@@ -29,53 +32,67 @@ say environment
   $PY -c "import sys, torch; print(sys.version.split()[0], 'torch', torch.__version__,
 'cuda', torch.version.cuda, torch.cuda.get_device_name(0))"
   echo "cpus: $(nproc)"; } 2>&1 | tee "$OUT/env.txt"
+run() { [[ " $SECTIONS " == *" $1 "* ]]; }
 
-say "--nproc 2 on $( $PY -c 'import torch; print(torch.cuda.device_count())' ) GPU(s)"
-timeout 40 $PY -m pinnsolve solve problems/poisson2d.yaml --nproc 2 --device cuda \
-  --out /tmp/nproc2 2>&1 | tail -8 | tee "$OUT/nproc.txt"
-say "CUDA tests"
-timeout 170 $PY -m pytest -q -o addopts="" -p no:cacheprovider -m cuda tests/test_cuda.py \
-  --durations=5 2>&1 | tee "$OUT/tests.txt" | tail -30
+if run nproc; then
+  say "--nproc 2 on $( $PY -c 'import torch; print(torch.cuda.device_count())' ) GPU(s)"
+  timeout 40 $PY -m pinnsolve solve problems/poisson2d.yaml --nproc 2 --device cuda \
+    --out /tmp/nproc2 2>&1 | tail -8 | tee "$OUT/nproc.txt"
+fi
 
-say "throughput tables"
-timeout 120 $PY benchmarks/throughput.py --device cuda --reps 5 --out "$OUT/throughput_gpu.md" \
-  2>&1 | tail -40
+if run tests; then
+  say "CUDA tests"
+  timeout 170 $PY -m pytest -q -o addopts="" -p no:cacheprovider -m cuda tests/test_cuda.py \
+    --durations=5 2>&1 | tee "$OUT/tests.txt" | tail -30
+fi
 
-say "STDE d = 10^6: timing run"
+if run throughput; then
+  say "throughput tables"
+  timeout 120 $PY benchmarks/throughput.py --device cuda --reps 5 \
+    --out "$OUT/throughput_gpu.md" 2>&1 | tail -40
+fi
+
 STDE="problems/poisson_twobody.yaml x.dim=$STDE_DIM training.device=$DEVICE
       training.checkpoint_every=1000000 training.phases.0.lr=1.0e-2"
-timeout 110 $PY -m pinnsolve solve $STDE training.phases.0.steps=40 training.log_every=10 \
-  training.eval_every=40 --out /tmp/stde_time --fresh -q 2>&1 | tail -5
-steps=$($PY - "$STDE_SECONDS" <<'EOF'
-import json, sys
-rows = [json.loads(l) for l in open("/tmp/stde_time/metrics.jsonl")]
-a, b = rows[1], rows[-1]        # steady rate: the first 10 steps hold the warm-up
-per = (b["elapsed_s"] - a["elapsed_s"]) / (b["step"] - a["step"])
-print(max(100, int(float(sys.argv[1]) / per) // 100 * 100))
-EOF
-)
-say "STDE d = 10^6: $steps steps"
-nvidia-smi --query-gpu=memory.used --format=csv,noheader -lms 500 > "$OUT/gpu_memory.txt" &
-smi=$!
-timeout $(( STDE_SECONDS + 100 )) $PY -m pinnsolve solve $STDE training.phases.0.steps=$steps \
-  training.log_every=$(( steps / 10 )) training.eval_every=$(( steps / 5 )) \
-  --out /tmp/stde --fresh -q 2>&1 | tail -8
-kill $smi 2>/dev/null
-echo "GPU memory used at most: $(sort -n "$OUT/gpu_memory.txt" | tail -1)"
-cp /tmp/stde/metrics.json "$OUT/stde_metrics.json" 2>/dev/null
-cp /tmp/stde/metrics.jsonl "$OUT/stde_metrics.jsonl" 2>/dev/null
-$PY - <<'EOF' 2>&1 | tee "$OUT/stde.txt"
+if run profile; then
+  say "profile of the STDE step, d = $STDE_DIM"
+  timeout 90 $PY benchmarks/step_profile.py $STDE --rows 20 2>&1 | grep -v "^USDT\|^STAGE" \
+    | tee "$OUT/profile.txt" | head -30
+fi
+
+if run stde; then
+  # Seconds per step of 40 steps (eager, then compiled): the faster one trains.
+  rate() {
+    timeout 150 $PY -m pinnsolve solve $STDE training.phases.0.steps=40 training.log_every=10 \
+      training.eval_every=40 "$@" --out /tmp/stde_time --fresh -q 2>&1 | tail -3 >&2
+    $PY -c "
 import json
-for p in ("/tmp/stde_time", "/tmp/stde"):
-    try:
-        m = json.load(open(p + "/metrics.json"))
-    except OSError:
-        print(p, "no metrics"); continue
-    print(p, "steps", m["steps"], "train_time_s", round(m["train_time_s"], 1),
-          "l2re", m.get("errors", {}).get("u", {}).get("l2re"), "device", m["device"])
+rows = [json.loads(l) for l in open('/tmp/stde_time/metrics.jsonl')]
+a, b = rows[1], rows[-1]        # steady rate: the first 10 steps hold the warm-up
+print((b['elapsed_s'] - a['elapsed_s']) / (b['step'] - a['step']))" 2>/dev/null || echo 1e9
+  }
+  say "STDE d = $STDE_DIM: timing eager and compiled"
+  eager=$(rate training.compile=false); compiled=$(rate training.compile=true)
+  echo "s/step eager $eager compiled $compiled" | tee "$OUT/stde_rates.txt"
+  read -r per mode < <($PY -c "e, c = $eager, $compiled; print(min(e, c), 'true' if c < e else 'false')")
+  steps=$($PY -c "print(max(100, int($STDE_SECONDS / $per) // 100 * 100))")
+  say "STDE d = $STDE_DIM: $steps steps, compile=$mode"
+  nvidia-smi --query-gpu=memory.used --format=csv,noheader -lms 500 > "$OUT/gpu_memory.txt" &
+  smi=$!
+  timeout $(( STDE_SECONDS + 100 )) $PY -m pinnsolve solve $STDE training.compile=$mode \
+    training.phases.0.steps=$steps training.log_every=$(( steps / 10 )) \
+    training.eval_every=$(( steps / 5 )) --out /tmp/stde --fresh -q 2>&1 | tail -8
+  kill $smi 2>/dev/null
+  echo "GPU memory used at most: $(sort -n "$OUT/gpu_memory.txt" | tail -1)"
+  cp /tmp/stde/metrics.json "$OUT/stde_metrics.json" 2>/dev/null
+  $PY - <<'EOF' 2>&1 | tee "$OUT/stde.txt"
+import json
+m = json.load(open("/tmp/stde/metrics.json"))
+print("steps", m["steps"], "train_time_s", round(m["train_time_s"], 1),
+      "l2re", m.get("errors", {}).get("u", {}).get("l2re"), "device", m["device"])
 for l in open("/tmp/stde/metrics.jsonl"):
     r = json.loads(l)
     print(r["step"], round(r["elapsed_s"], 1), r.get("error"), r["losses"])
 EOF
-
+fi
 say done

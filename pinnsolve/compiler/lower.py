@@ -364,8 +364,15 @@ class _Lowerer:
         if a < 0:
             raise self.fail(f"'{e}' reaches a negative index over the Sum range")
         values = torch.tensor(randn_sequence(seed, b)[a:b])
-        return self.emit(lambda env, vals: values.to(device=env.x.device, dtype=env.x.dtype),
-                         True)
+        copies = {}   # one copy per device and dtype, not a host-to-GPU copy per evaluation
+
+        def on(env, vals):
+            key = (env.x.device, env.x.dtype)
+            if key not in copies:
+                copies[key] = values.to(device=env.x.device, dtype=env.x.dtype)
+            return copies[key]
+
+        return self.emit(on, True)
 
     def _sum(self, e: sp.Sum):
         if self.sum_ctx is not None:

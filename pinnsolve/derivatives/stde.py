@@ -285,7 +285,7 @@ class TaylorEngine:
     def __call__(self, model: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor,
                  requests: Iterable[Request], *, generator: torch.Generator | None = None
                  ) -> dict[Request, torch.Tensor]:
-        requests = set(requests)
+        requests = set(list(requests))   # set(a set argument) trips torch 2.11's dynamo
         slow = {r for r in requests if nested_faster(r, self.nested)} if self.nested else ()
         if not slow:
             return self._jets(model, x, requests, generator)
@@ -300,7 +300,7 @@ class TaylorEngine:
         gen = generator or self.generator
         n, d = x.shape
         dtype, device = x.dtype, x.device
-        requests = set(requests)
+        requests = set(list(requests))
         pure: dict[int, int] = {}           # column -> highest order needed
         mixed: dict[int, set] = {}          # order -> mixed partials' orders of that order
         for req in requests:

@@ -120,8 +120,13 @@ def mesh_points(problem: Problem, axes: dict[str, np.ndarray]) -> np.ndarray:
 
 
 def evaluate(model: Callable[[torch.Tensor], torch.Tensor], points: np.ndarray, *,
-             dtype: torch.dtype = torch.float64, device="cpu", batch: int = 16384) -> np.ndarray:
-    """Model values (N, m) at points (N, d), in batches, without gradients."""
+             dtype: torch.dtype = torch.float64, device=None, batch: int = 16384) -> np.ndarray:
+    """Model values (N, m) at points (N, d), in batches, without gradients, on ``device``
+    (default: where the model's parameters are)."""
+    if device is None:
+        first = next(iter(model.parameters()), None) if isinstance(model, torch.nn.Module) \
+            else None
+        device = first.device if first is not None else "cpu"
     out = []
     with torch.no_grad():
         for k in range(0, len(points), batch):
