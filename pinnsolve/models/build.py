@@ -7,8 +7,9 @@ import torch
 from torch import nn
 
 from ..errors import SpecError
+from ..spec.layers import boundary_layers
 from ..spec.problem import Problem
-from .constraints import HardConstrained, plan_constraints
+from .constraints import HardConstrained, layer_outputs, plan_constraints, with_layers
 from .mlp import MLP, Embedding, ModifiedMLP
 from .frequency import OSCILLATORY, planned_activation
 from .scale import data_scale, distance_gain, residual_scale
@@ -54,6 +55,12 @@ def build_model(problem: Problem, *, seed: int = 0) -> tuple[nn.Module, set[str]
                           time_modes=s.time_modes)
     constraints, imposed, notes = plan_constraints(problem) if s.hard_constraints \
         else ([], set(), [])
+    if constraints and "layers" in problem.settings.training.planned:   # spec/layers.py
+        layers = boundary_layers(problem)
+        if layers:
+            constraints, layer_notes = with_layers(problem, constraints, layers)
+            notes = notes + layer_notes
+    n_out = len(problem.fields) + layer_outputs(constraints)
     scale = s.output_scale
     if "output_scale" in problem.settings.training.planned:   # models/scale.py
         scale = data_scale(problem, imposed)
@@ -75,7 +82,7 @@ def build_model(problem: Problem, *, seed: int = 0) -> tuple[nn.Module, set[str]
     def make_net(out_scale: float, net_seed: int) -> nn.Module:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(net_seed)
-            return MODELS[s.kind](embedding, len(problem.fields), s.width, s.depth,
+            return MODELS[s.kind](embedding, n_out, s.width, s.depth,
                                   activation, out_scale).to(torch.float64)
 
     if constraints and "output_scale" in problem.settings.training.planned and scale == 1.0:

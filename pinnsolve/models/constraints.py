@@ -21,7 +21,7 @@ D² N has a zero normal derivative on the face, so the Neumann condition holds e
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import sympy as sp
@@ -47,6 +47,9 @@ class FieldConstraint:
     distance: Callable[[torch.Tensor], torch.Tensor] | None = None   # shaped domains: D(x)
     costly_lift: bool = False    # a blend of several data (tabulated, see HardConstrained)
     gain: float = 1.0            # multiplies the factor (planned: models/scale.py, distance_gain)
+    # boundary layers (spec/layers.py): (index in factors of the outflow face, network
+    # output column of the layer term, width δ normalised like the face factor)
+    layers: tuple[tuple[int, int, float], ...] = ()
 
 
 def _dirichlet_value(c: Condition, field: str) -> sp.Expr | None:
@@ -154,6 +157,49 @@ def plan_constraints(problem: Problem) -> tuple[list[FieldConstraint], set[str],
         out.append(FieldConstraint(col, lift, tuple(factors), costly_lift=blended is not None))
         imposed |= names
     return out, imposed, notes
+
+
+def with_layers(problem: Problem, constraints: list[FieldConstraint], layers: dict
+                ) -> tuple[list[FieldConstraint], list[str]]:
+    """``constraints`` with a boundary-layer term on every exactly imposed outflow face of
+    ``layers`` ((field, coordinate, side) → δ / L, spec/layers.py): the network gets one
+    more output per layer, after the fields' columns. A face that enters D twice (clamped)
+    or a shaped domain's distance gets none. Also the notes that say so."""
+    out, notes = [], []
+    extra = len(problem.fields)
+    domain = problem.domain
+    for c in constraints:
+        field = problem.fields[c.column]
+        found = []
+        for k, (kind, col, a, b) in enumerate(c.factors):
+            if kind not in ("lo", "hi") or c.distance is not None:
+                continue
+            coord = domain.space[col].name if col < len(domain.space) else None
+            width = layers.get((field, coord, kind))
+            if width is None or sum(1 for f in c.factors if f[:2] == (kind, col)) != 1:
+                continue
+            found.append((k, extra, float(width)))
+            notes.append(f"{field}: boundary layer of width {width * (b - a):.3g} at "
+                         f"{coord}_{'max' if kind == 'hi' else 'min'} (the equation's "
+                         "second-derivative coefficient over its first-derivative one); the "
+                         "model carries it with a term of profile 1 − exp(−s/δ)")
+            extra += 1
+        out.append(replace(c, layers=tuple(found)) if found else c)
+    return out, notes
+
+
+def layer_outputs(constraints: list[FieldConstraint]) -> int:
+    """The network outputs the constraints' boundary-layer terms use."""
+    return sum(len(c.layers) for c in constraints)
+
+
+def _layer_factor(x: torch.Tensor, factors, index: int, width: float) -> torch.Tensor:
+    """(D / s) (1 − exp(−s / δ)): the other faces' factors times the layer profile of face
+    ``index`` (s its normalised distance), zero on every face D vanishes on."""
+    others = _distance(x, [f for k, f in enumerate(factors) if k != index])
+    s = _distance(x, [factors[index]])
+    profile = -torch.expm1(-s / width)
+    return profile if others is None else others * profile
 
 
 def _plan_shaped(problem: Problem, columns: Columns):
@@ -461,6 +507,7 @@ class HardConstrained(nn.Module):
         super().__init__()
         self.net = net
         self.constraints = constraints
+        self.extra = layer_outputs(constraints)   # network outputs of boundary-layer terms
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """A shaped domain's distance and a blended lift do not depend on the parameters and
@@ -477,11 +524,15 @@ class HardConstrained(nn.Module):
                 factor = d if factor is None else factor * d
             raw_col = cols[c.column] if c.gain == 1.0 else c.gain * cols[c.column]
             value = raw_col if factor is None else factor * raw_col
+            for index, column, width in c.layers:
+                layer = _layer_factor(x, c.factors, index, width)
+                value = value + layer * (raw[:, column] if c.gain == 1.0
+                                         else c.gain * raw[:, column])
             if c.lift is not None:
                 value = value + (static.evaluate(f"lift{i}", c.lift, x) if c.costly_lift
                                  else c.lift(x))
             cols[c.column] = value
-        return torch.stack(cols, dim=1)
+        return torch.stack(cols[:len(cols) - self.extra], dim=1)
 
     def jet(self, j):
         """The same map on a Taylor jet: Leibniz for the factor, nested jvp for the lift
@@ -496,9 +547,14 @@ class HardConstrained(nn.Module):
                 d = j.static(c.distance, static, f"distance{i}")
                 factor = d if factor is None else factor * d
             value = cols[c.column] if factor is None else factor * cols[c.column].affine(c.gain)
+            for index, column, width in c.layers:
+                layer = j.static(lambda x, f=c.factors, k=index, w=width:
+                                 _layer_factor(x, f, k, w), static, f"layer{i}.{index}")
+                value = value + layer * cols[column].affine(c.gain)
             if c.lift is not None:
                 value = value + j.static(c.lift, static, f"lift{i}")
             cols[c.column] = value
+        cols = cols[:len(cols) - self.extra]
         return cols[0].cat(cols[1:]) if len(cols) > 1 else cols[0]
 
 

@@ -24,6 +24,9 @@ OUTSIDE = frozenset({"name", "source", "raw", "reference", "settings"})
 # activation; the distance factor's gain joined the output scale; 3: the output scale from
 # the equations when every condition is imposed).
 BUILT = {"activation": 2, "output_scale": 3}
+# The boundary-layer term (spec/layers.py) is fed only where it is built, so that the
+# digest of every other problem stays what it was.
+LAYERS = 1
 
 
 def meaning_digest(problem) -> str:
@@ -36,6 +39,11 @@ def meaning_digest(problem) -> str:
     s = problem.settings
     _feed(h, s.model)
     _feed(h, [f"{k}:{v}" for k, v in BUILT.items() if k in s.training.planned])
+    if "layers" in s.training.planned:   # only where the rule builds a layer term
+        from .layers import boundary_layers
+        layers = boundary_layers(problem)
+        if layers:
+            _feed(h, [f"layers:{LAYERS}"] + [f"{k}:{v!r}" for k, v in sorted(layers.items())])
     _feed(h, s.derivatives)
     return h.hexdigest()
 

@@ -29,6 +29,10 @@ into the raw mapping before overrides are applied (so ``training.phases.0.steps=
   so that its gradient norm matches the strongest equation's (training/weights.py,
   :func:`equation_balance`; Stokes' continuity got ×1.8e4 and its pressure 0.40 → 3.8e-2 at
   2 minutes), unless the file sets ``training.weights`` or ``training.weighting``;
+- a boundary-layer term in the exactly imposed model where the equations make a thin layer
+  at an outflow face: a small coefficient ε on a second derivative next to a first
+  derivative b along the same coordinate, δ = |ε/b| at most 2 % of its length
+  (spec/layers.py);
 - the ``taylor`` derivative engine when an equation has a derivative of order 4 or more
   (its per-request choice hands everything nested autodiff does faster back to it, and a
   fourth-order operator is 2.8-3.7× faster as one jet: docs/throughput.md; third order
@@ -82,6 +86,7 @@ def plan(raw: dict) -> dict:
         planned.append("output_scale")   # from the data, when the model is built (models/scale.py)
     if "weights" not in training and "weighting" not in training:
         planned.append("weights")   # the equations balanced at step 0 (training/weights.py)
+    planned.append("layers")   # boundary layers the equations make (spec/layers.py)
     if not (isinstance(model, dict) and "activation" in model):
         planned.append("activation")   # from the data, when the model is built (models/frequency.py)
     sampling = raw.get("sampling")
@@ -125,6 +130,10 @@ def describe(settings) -> list[str]:
     if "weights" in tr.planned:
         lines.append("a system's equations balanced before the first step by their gradient "
                      "norms (single equations and conditions keep weight 1)")
+    if "layers" in tr.planned:
+        lines.append("a boundary-layer term (profile 1 − exp(−s/δ)) on an exactly imposed "
+                     "outflow face where a small second-derivative coefficient meets a first "
+                     "derivative (δ = |ε/b| ≤ 2 % of the coordinate's length)")
     if "output_scale" in tr.planned:
         lines.append("output scale from the data of the conditions kept in the loss "
                      "(1 when they are of order one), or, when every condition is imposed, "
