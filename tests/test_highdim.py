@@ -186,3 +186,14 @@ def test_vector_runs_write_samples_and_export_explains_missing_grids(tmp_path):
     assert result.exit_code == 0 and "nothing written" in result.output
     result = CliRunner().invoke(app, ["export", str(tmp_path / "r"), "--npz"])
     assert result.exit_code == 0 and "samples.npz" in result.output.replace("\n", "")
+
+
+def test_pointwise_programs_are_blocked_on_the_cpu_only():
+    # Cache-sized blocks of rows on the CPU; on a GPU one block (each block is a round of
+    # kernel launches). "meta" tensors stand in for a GPU's: no memory, same shapes.
+    from pinnsolve.compiler.residual import CHUNK_ENTRIES, block_rows
+    big = (100, 10**6)
+    assert block_rows(torch.empty(big)) == 1
+    assert block_rows(torch.empty(100, 10**5)) == CHUNK_ENTRIES // 10**5
+    assert block_rows(torch.empty(big, device="meta")) == 100
+    assert block_rows(torch.empty(100, 3)) == 100
