@@ -882,3 +882,24 @@ def test_unary_function_lowers_with_its_derivative(name):
         got = lower(expr, columns, set(), "f")(env).detach().numpy()
         want = np.array([float(expr.subs(x, float(p)).evalf(30)) for p in pts])
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14, err_msg=str(expr))
+
+
+def test_a_tiny_coefficient_sympy_pulls_out_of_an_exponential_is_folded_back():
+    # With eps = 0.001 substituted, SymPy writes exp((x - 1)/eps) as 5.1e-435·exp(1000.0 x):
+    # float64 would compute 0·inf = NaN near x = 1. The compiler folds the number back.
+    import numpy as np
+
+    from pinnsolve.io.fields import reference_values
+    raw = {"domain": {"x": [0, 1]}, "fields": ["u"], "parameters": {"eps": 0.001},
+           "equations": ["diff(u, x, 2) = exp((x - 1)/eps)"],
+           "conditions": [{"where": "boundary", "dirichlet": 0}],
+           "reference": {"exact": {"u": "eps**2*exp((x - 1)/eps)"}}}
+    problem = load_problem(raw)
+    compiled = compile_problem(problem)
+    x = torch.linspace(0, 1, 11, dtype=torch.float64)[:, None]
+    terms = [t for t in compiled.terms if t.kind == "equation"]
+    got = compiled.evaluate(lambda z: 0 * z, terms, x)["pde"]
+    want = -np.exp((x[:, 0].numpy() - 1) / 0.001)
+    assert np.allclose(got.numpy(), want, rtol=1e-12, atol=0)
+    ref = reference_values(problem, x.numpy())["u"]
+    assert np.allclose(ref, 1e-6 * np.exp((x[:, 0].numpy() - 1) / 0.001), rtol=1e-12, atol=0)

@@ -278,6 +278,9 @@ class _Lowerer:
             return self.combine(lambda *a: functools.reduce(operator.add, a),
                                 [self.lower(a) for a in e.args])
         if isinstance(e, sp.Mul):
+            folded = _fold_extreme_coefficient(e)
+            if folded is not None:
+                return self.lower(folded)
             return self.combine(lambda *a: functools.reduce(operator.mul, a),
                                 [self.lower(a) for a in e.args])
         if isinstance(e, sp.Pow):
@@ -435,3 +438,27 @@ def lower(expr: sp.Expr, columns: Columns, unknowns: set[str], equation: str) ->
     if isinstance(out, int) and low.indexed[out]:
         raise CompileError("the expression still depends on a Sum index", equation=equation)
     return Program(low.ops, out, str(expr))
+
+
+def _fold_extreme_coefficient(e: sp.Mul) -> sp.Expr | None:
+    """``c·exp(a)·rest`` with c beyond float64's range, as ``sign(c)·exp(a + ln|c|)·rest``.
+
+    SymPy pulls a number out of an exponential: with eps = 0.001 substituted,
+    exp((x - 1)/eps) becomes 5.1e-435·exp(1000.0 x), which float64 evaluates as 0·inf = NaN
+    near x = 1. Folding the coefficient back keeps the exponent in range. None when there
+    is nothing to fold."""
+    coeff, rest = e.as_coeff_Mul()
+    if coeff == 0 or not coeff.is_Float and not coeff.is_Rational:
+        return None
+    exponent = abs(float(sp.log(abs(coeff), 10)))
+    if exponent < 290:
+        return None
+    shift = sp.Float(sp.log(abs(coeff)).evalf(17), 17)
+    factors = list(sp.Mul.make_args(rest))
+    for k, f in enumerate(factors):
+        if isinstance(f, sp.exp):
+            with sp.evaluate(False):
+                shifted = sp.exp(sp.Add(f.args[0], shift))
+                others = factors[:k] + factors[k + 1:]
+                return sp.Mul(sp.sign(coeff), shifted, *others)
+    return None
