@@ -141,3 +141,16 @@ def test_float32_speed_options_train_on_the_gpu(tmp_path, options):
         "training.phases=[{optimizer: adam, steps: 200, lr: 0.003}]", *options])
     losses = run.metrics["final_losses"]
     assert all(v == v and v < 10 for v in losses.values()), losses
+
+
+def test_the_exact_taylor_engine_uses_jets_for_every_request_on_the_gpu(monkeypatch):
+    # The per-request table (derivatives/choice.py) was measured on the CPU; on the H200
+    # the jets won every request, so on a GPU nothing is handed to nested autodiff.
+    from pinnsolve.derivatives import stde
+    torch.manual_seed(0)
+    net = MLP(Embedding([0.0] * 3, [1.0] * 3), 1, width=16, depth=2).double().to(GPU)
+    x = torch.rand(20, 3, dtype=torch.float64, device=GPU)
+    req = Partial(0, ((0, 2), (1, 1)))   # nested on the CPU
+    want = autodiff(net, x, [req])[req]
+    monkeypatch.setattr(stde, "autodiff", lambda *a, **k: pytest.fail("nested autodiff used"))
+    assert rel(TaylorEngine()(net, x, [req])[req], want) < 1e-9

@@ -211,7 +211,9 @@ class TaylorEngine:
         distribution: dense tangents, ``rademacher`` or ``gaussian``.
         seed: seeds the engine's own generator (its state is checkpointed by the trainer).
         nested: request keys (:func:`.choice.choice_key`) handed to nested autodiff;
-            default: the measured table for the exact engine, none for STDE.
+            default: the table measured on the CPU for the exact engine, on the CPU only
+            (on an H200 the jets were faster for every request: docs/throughput.md),
+            none for STDE.
     """
 
     def __init__(self, directions: int | None = None, sparse: bool = True,
@@ -221,6 +223,7 @@ class TaylorEngine:
         # Exact engine: requests measured faster by nested autodiff go there (choice.py).
         self.nested = (NESTED_FASTER if directions is None else frozenset()) \
             if nested is None else nested
+        self.cpu_only = nested is None   # the measured table is the CPU's
         self.sparse = sparse
         self.distribution = distribution
         self.generator = torch.Generator().manual_seed(seed)
@@ -286,7 +289,8 @@ class TaylorEngine:
                  requests: Iterable[Request], *, generator: torch.Generator | None = None
                  ) -> dict[Request, torch.Tensor]:
         requests = set(list(requests))   # set(a set argument) trips torch 2.11's dynamo
-        slow = {r for r in requests if nested_faster(r, self.nested)} if self.nested else ()
+        table = self.nested if x.device.type == "cpu" or not self.cpu_only else frozenset()
+        slow = {r for r in requests if nested_faster(r, table)} if table else ()
         if not slow:
             return self._jets(model, x, requests, generator)
         # Field values and first derivatives come with the nested pass for free.
