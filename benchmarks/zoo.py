@@ -300,6 +300,11 @@ where two figures are given.
 | layer_2d_corner (stop 30, written with the rule) | -ε Δu + u_x + u_y = f: layers on two faces | 2.4e-5 |
 | layer_2d_eps1e-3 (stop 30, written with the rule) | -0.001 Δu + u_x = f: a layer of width 0.001 | 4.0e-7 |
 | layer_transient_1d (stop 30, written with the rule) | u_t + u_x = 0.01 u_xx with a layer at x = 1 | 6.1e-8 |
+| anisotropic_poisson (stop 30, blind) | -(100 u_xx + u_yy) = f | 4.2e-7 |
+| quasilinear_poisson (stop 30, blind) | -∇·((1 + u²)∇u) = f, u = x y on the walls | 2.1e-8 |
+| advected_gaussian_2d (stop 30, blind) | u_t + u_x/2 + u_y/4 = 0.01 Δu, a Gaussian on [-1, 1]² | 1.9e-7 |
+| variable_k_1d (stop 30, blind) | -((1 + 100x²) u')' = f | 1.5e-9 |
+| poisson_disk_robin (stop 30, blind) | Δu = 4 on the unit disk, Robin u + ∂u/∂n = g | 1.5e-7 |
 
 At 2 minutes all but convection_beta50 and stokes are at L2RE ≤ 1e-2 (the worst of the
 others: wave_fast, 5.9e-3); of the six run again at the default 5 minutes (convection_beta50,
