@@ -192,8 +192,10 @@ def test_pointwise_programs_are_blocked_on_the_cpu_only():
     # Cache-sized blocks of rows on the CPU; on a GPU one block (each block is a round of
     # kernel launches). "meta" tensors stand in for a GPU's: no memory, same shapes.
     from pinnsolve.compiler.residual import CHUNK_ENTRIES, block_rows
-    big = (100, 10**6)
-    assert block_rows(torch.empty(big)) == 1
-    assert block_rows(torch.empty(100, 10**5)) == CHUNK_ENTRIES // 10**5
-    assert block_rows(torch.empty(big, device="meta")) == 100
+    def points(d, device="cpu"):   # (100, d) without the memory: one element, expanded
+        return torch.empty(1, 1, device=device).expand(100, d)
+
+    assert block_rows(points(10**6)) == 1
+    assert block_rows(points(10**5)) == CHUNK_ENTRIES // 10**5
+    assert block_rows(points(10**6, "meta")) == 100
     assert block_rows(torch.empty(100, 3)) == 100

@@ -447,11 +447,8 @@ def _fold_extreme_coefficient(e: sp.Mul) -> sp.Expr | None:
     exp((x - 1)/eps) becomes 5.1e-435·exp(1000.0 x), which float64 evaluates as 0·inf = NaN
     near x = 1. Folding the coefficient back keeps the exponent in range. None when there
     is nothing to fold."""
-    coeff, rest = e.as_coeff_Mul()
-    if coeff == 0 or not coeff.is_Float and not coeff.is_Rational:
-        return None
-    exponent = abs(float(sp.log(abs(coeff), 10)))
-    if exponent < 290:
+    coeff, rest = e.as_coeff_Mul()   # coeff: a SymPy number
+    if coeff == 0 or abs(float(sp.log(abs(coeff), 10))) < 290:
         return None
     shift = sp.Float(sp.log(abs(coeff)).evalf(17), 17)
     factors = list(sp.Mul.make_args(rest))

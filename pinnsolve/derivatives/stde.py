@@ -304,7 +304,6 @@ class TaylorEngine:
         gen = generator or self.generator
         n, d = x.shape
         dtype, device = x.dtype, x.device
-        requests = set(list(requests))
         pure: dict[int, int] = {}           # column -> highest order needed
         mixed: dict[int, set] = {}          # order -> mixed partials' orders of that order
         for req in requests:

@@ -22,6 +22,7 @@ D² N has a zero normal derivative on the face, so the Neumann condition holds e
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Callable
 
 import sympy as sp
@@ -169,10 +170,13 @@ def with_layers(problem: Problem, constraints: list[FieldConstraint], layers: di
     extra = len(problem.fields)
     domain = problem.domain
     for c in constraints:
+        if c.distance is not None:   # a shaped domain: no faces of its own
+            out.append(c)
+            continue
         field = problem.fields[c.column]
         found = []
         for k, (kind, col, a, b) in enumerate(c.factors):
-            if kind not in ("lo", "hi") or c.distance is not None:
+            if kind not in ("lo", "hi"):
                 continue
             coord = domain.space[col].name if col < len(domain.space) else None
             width = layers.get((field, coord, kind))
@@ -200,6 +204,11 @@ def _layer_factor(x: torch.Tensor, factors, index: int, width: float) -> torch.T
     s = _distance(x, [factors[index]])
     profile = -torch.expm1(-s / width)
     return profile if others is None else others * profile
+
+
+def _gained(column: torch.Tensor, gain: float) -> torch.Tensor:
+    """A network output column times the planned gain (models/scale.py)."""
+    return column if gain == 1.0 else gain * column
 
 
 def _plan_shaped(problem: Problem, columns: Columns):
@@ -522,12 +531,11 @@ class HardConstrained(nn.Module):
             if c.distance is not None:
                 d = static.evaluate(f"distance{i}", c.distance, x)
                 factor = d if factor is None else factor * d
-            raw_col = cols[c.column] if c.gain == 1.0 else c.gain * cols[c.column]
+            raw_col = _gained(cols[c.column], c.gain)
             value = raw_col if factor is None else factor * raw_col
             for index, column, width in c.layers:
-                layer = _layer_factor(x, c.factors, index, width)
-                value = value + layer * (raw[:, column] if c.gain == 1.0
-                                         else c.gain * raw[:, column])
+                value = value + _layer_factor(x, c.factors, index, width) * \
+                    _gained(cols[column], c.gain)
             if c.lift is not None:
                 value = value + (static.evaluate(f"lift{i}", c.lift, x) if c.costly_lift
                                  else c.lift(x))
@@ -548,8 +556,8 @@ class HardConstrained(nn.Module):
                 factor = d if factor is None else factor * d
             value = cols[c.column] if factor is None else factor * cols[c.column].affine(c.gain)
             for index, column, width in c.layers:
-                layer = j.static(lambda x, f=c.factors, k=index, w=width:
-                                 _layer_factor(x, f, k, w), static, f"layer{i}.{index}")
+                layer = j.static(partial(_layer_factor, factors=c.factors, index=index,
+                                         width=width), static, f"layer{i}.{index}")
                 value = value + layer * cols[column].affine(c.gain)
             if c.lift is not None:
                 value = value + j.static(c.lift, static, f"lift{i}")
