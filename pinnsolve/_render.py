@@ -327,7 +327,7 @@ class ProgressView:
             return
         if self.quiet:
             return
-        if event in ("resume", "switch", "threads", "weights"):   # what the run does, said once
+        if event in ("resume", "switch", "threads", "weights", "fallback"):   # said once
             if self.lines:
                 self._emit(f"{event}: {info.get('message', '')}")
             else:

@@ -48,8 +48,10 @@ CHECKPOINT_VERSION = checkpoint.VERSION
 
 RUN_FILES = ("config.yaml", "settings.json", "env.json", "metrics.json", "metrics.jsonl")
 MARKER = ".pinnsolve-run"     # written into a run directory pinnsolve created or found empty
-SUBDIRS = ("checkpoints", "stages", "fields", "plots")
-RUN_OUTPUTS = ("checkpoints", "stages", "fields", "plots", "metrics.jsonl", "metrics.json")
+SUBDIRS = ("checkpoints", "stages", "attempts", "fields", "plots")
+RUN_OUTPUTS = ("checkpoints", "stages", "attempts", "fields", "plots", "metrics.jsonl",
+               "metrics.json")
+CHOSEN = "chosen.json"   # attempts/chosen.json: which attempt's model the run keeps
 
 
 class RunDir:
@@ -137,7 +139,7 @@ class RunDir:
                                path=str(f))
         if fresh_dir or (not (p / MARKER).exists() and self.is_run()):
             atomic_write_text(p / MARKER, "pinnsolve run directory: `pinnsolve solve --fresh` "
-                              "may clear checkpoints/, stages/, fields/, plots/ and metrics.*\n")
+                              "may clear checkpoints/, stages/, attempts/, fields/, plots/ and metrics.*\n")
 
     def is_run(self) -> bool:
         """Whether the directory is a pinnsolve run: it holds the marker, or (runs made
@@ -173,11 +175,13 @@ class RunDir:
         """Remove temporary files/directories of interrupted writes (io/atomic.STALE) from
         the run directory, its outputs and its stages; call under :meth:`lock`."""
         folders = [self.path] + [self.path / n for n in ("checkpoints", "fields", "plots")]
-        stages = self.path / "stages"
-        if stages.is_dir() and not stages.is_symlink():
-            for k in stages.iterdir():
-                if k.is_dir() and not k.is_symlink():
-                    folders += [k, k / "checkpoints"]
+        for sub in ("stages", "attempts"):
+            group = self.path / sub
+            if group.is_dir() and not group.is_symlink():
+                folders.append(group)
+                for k in group.iterdir():
+                    if k.is_dir() and not k.is_symlink():
+                        folders += [k, k / "checkpoints"]
         removed = []
         for folder in folders:
             if folder.is_dir() and not folder.is_symlink():
@@ -299,6 +303,11 @@ class RunDir:
 
     def write_metrics(self, metrics: dict) -> None:
         atomic_write_text(self.directory() / "metrics.json", json.dumps(metrics, indent=2))
+
+    def write_chosen(self, attempt: int) -> None:
+        """Record which attempt's model the run keeps (training/fallback.py; 1: its own)."""
+        atomic_write_text(self.directory("attempts") / CHOSEN,
+                          json.dumps({"attempt": int(attempt)}))
 
 
 def _regular(path: Path) -> bool:
@@ -442,6 +451,10 @@ class Run:
                                "use pinnsolve.predict(run, inputs) or `pinnsolve predict`", path=str(self.path))
             from ..models import build_model
 
+            chosen = self.chosen_attempt()
+            if chosen > 1:   # a fallback's model was kept (training/fallback.py)
+                self._model = Run(self.path / "attempts" / str(chosen)).model()
+                return self._model
             problem = self.problem
             done = [k for k in range(2, len(problem.settings.training.stages) + 2)
                     if (self.path / "stages" / str(k) / "checkpoints" / "last.pt").exists()]
@@ -463,6 +476,19 @@ class Run:
             model.eval()
             self._model = model
         return self._model
+
+    def chosen_attempt(self) -> int:
+        """The attempt whose model the run keeps: 1 (the run's own), or k ≥ 2 for
+        ``attempts/<k>/`` after a fallback (training/fallback.py)."""
+        name = f"attempts/{CHOSEN}"
+        value = self._json(name, required=False).get("attempt", 1)
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 16:
+            raise RunError(f"key 'attempt' should be an attempt number 1 to 16, found {value!r}",
+                           path=str(self.path / name))
+        if value > 1 and not (self.path / "attempts" / str(value) / "config.yaml").exists():
+            raise RunError(f"names attempt {value}, which has no config.yaml",
+                           path=str(self.path / name))
+        return value
 
     def predict(self, points=None, /, **coords) -> "Prediction":
         """Field values at points, given by coordinate name or as columns.

@@ -33,6 +33,9 @@ into the raw mapping before overrides are applied (so ``training.phases.0.steps=
   at an outflow face: a small coefficient ε on a second derivative next to a first
   derivative b along the same coordinate, δ = |ε/b| at most 2 % of its length
   (spec/layers.py);
+- a fallback when the loss stalls high: the other activation, then a wider network, each
+  in the budget left, the model of lowest residual kept (training/fallback.py), unless the
+  file sets ``training.fallback``;
 - the ``taylor`` derivative engine when an equation has a derivative of order 4 or more
   (its per-request choice hands everything nested autodiff does faster back to it, and a
   fourth-order operator is 2.8-3.7× faster as one jet: docs/throughput.md; third order
@@ -84,6 +87,9 @@ def plan(raw: dict) -> dict:
         planned.append("model")
     if not (isinstance(model, dict) and "output_scale" in model):
         planned.append("output_scale")   # from the data, when the model is built (models/scale.py)
+    if "fallback" not in training:
+        training["fallback"] = True
+        planned.append("fallback")   # training/fallback.py
     if "weights" not in training and "weighting" not in training:
         planned.append("weights")   # the equations balanced at step 0 (training/weights.py)
     planned.append("layers")   # boundary layers the equations make (spec/layers.py)
@@ -134,6 +140,11 @@ def describe(settings) -> list[str]:
         lines.append("a boundary-layer term (profile 1 − exp(−s/δ)) on an exactly imposed "
                      "outflow face where a small second-derivative coefficient meets a first "
                      "derivative (δ = |ε/b| ≤ 2 % of the coordinate's length)")
+    if tr.fallback and tr.budget:
+        lines.append("a fallback when the loss stalls high (after 40 % of the budget, not 10× "
+                     "lower over the last 15 % and above 1e-3 of its start): the next of "
+                     "the other activation and a wider network trains in the time left; the "
+                     "model with the lowest residual on fixed uniform points is kept")
     if "output_scale" in tr.planned:
         lines.append("output scale from the data of the conditions kept in the loss "
                      "(1 when they are of order one), or, when every condition is imposed, "

@@ -19,6 +19,9 @@ from ..spec.schema import Phase, TrainingSettings
 from .progress import Callback, Notice, Progress, silent
 
 
+STOPS = ("budget", "tolerance", "stalled")   # why training ended early (Loop.stopped)
+
+
 class NonFinite(Exception):
     """A step went non-finite: ``what`` (parameters, inputs, loss, gradient) and the
     ``names`` of the culprits; ``advice`` ends the error if rollbacks do not help."""
@@ -76,10 +79,13 @@ class Loop:
         stepper: PINN or PINO steps.
         training: the training settings (phases, cadence, retry budget).
         callback: receives Progress records and Notices (training/progress.py).
+        watch: ``watch(trace, budget)`` at every log step, with ``trace`` the (elapsed s,
+            loss) of all log steps so far: a reason to stop as "stalled" (training ends so
+            that a fallback can take over, training/fallback.py), or None.
     """
 
     def __init__(self, stepper: Stepper, training: TrainingSettings,
-                 callback: Callback | None = None):
+                 callback: Callback | None = None, watch=None):
         self.stepper = stepper
         self.phases: tuple[Phase, ...] = training.phases
         self.training = training
@@ -96,9 +102,11 @@ class Loop:
         self.warnings: list[str] = []
         self.points_per_s = 0.0
         self.t_start = time.perf_counter()
-        self.stopped: str | None = None        # "budget" or "tolerance" when training ended early
+        self.stopped: str | None = None        # one of STOPS when training ended early
         self.switches: list[dict] = []         # phases that ended early, and why
         self.recent: list[tuple[int, float]] = []   # (step, loss) at the phase's log steps
+        self.watch = watch
+        self.trace: list[tuple[float, float]] = []   # (elapsed s, loss) at every log step
 
     @property
     def total_steps(self) -> int:
@@ -204,6 +212,12 @@ class Loop:
             self.stopped = "tolerance"
             return f"the loss {loss:.3g} is below training.tolerance {tol:g}"
         self.recent.append((self.step, loss))
+        self.trace.append((round(self.elapsed, 3), float(loss)))
+        if self.watch is not None:
+            why = self.watch(self.trace, self.training.budget)
+            if why:
+                self.stopped = "stalled"
+                return why
         if not phase.patience:
             return None
         cut = self.step - phase.patience
@@ -290,6 +304,7 @@ class Loop:
                 "optimizer": optimizer if optimizer is not None else self.carry,
                 "plan": [[p.optimizer, p.steps] for p in self.phases],
                 "history": list(self.history), "switches": list(self.switches),
+                "trace": [list(t) for t in self.trace], "stopped": self.stopped,
                 **self.stepper.state_dict(collective)}
 
     def load_state_dict(self, state: dict) -> list[str]:
@@ -302,6 +317,8 @@ class Loop:
         self.lr_scale, self.elapsed = float(state["lr_scale"]), float(state["elapsed"])
         self.history = [int(h) for h in state.get("history", [])]
         self.switches = [dict(w) for w in state.get("switches", [])]
+        self.trace = [(float(t), float(v)) for t, v in state.get("trace", [])]
+        self.stopped = state.get("stopped") if state.get("stopped") in STOPS else None
         self.carry = state["optimizer"]
         return self._map_position(list(state.get("plan", [])))
 

@@ -2,9 +2,10 @@
 :class:`Notice` for everything said in between (warnings, rollbacks, resumes, stages).
 
 The callback ``callback(event, record)`` receives ``("start" | "log" | "end", Progress)`` or
-``("warning" | "rollback" | "resume" | "switch" | "threads" | "weights" | "stage" | "interrupted",
-Notice)``
-(a switch: a phase or training ended early, on a plateau, the budget or the tolerance). The live display,
+``("warning" | "rollback" | "resume" | "switch" | "threads" | "weights" | "stage" | "fallback"
+| "interrupted", Notice)``
+(a switch: a phase or training ended early, on a plateau, a stall, the budget or the
+tolerance; a fallback: the next configuration starts after a stall, training/fallback.py). The live display,
 ``--json`` lines and ``metrics.jsonl`` rows are all :meth:`Progress.row` of the same record,
 so a key means the same thing everywhere.
 """

@@ -18,7 +18,7 @@ from ..io.run import Run, RunDir, environment
 from ..geometry.mesh import check_files
 from ..spec import Problem, load_problem, rebuild
 from ..spec.meaning import meaning_digest
-from . import acceleration, limits
+from . import acceleration, fallback, limits
 from .distributed import Distributed, ReadOnlyRun
 from .loop import Loop
 from .memory import measure_step_bytes
@@ -125,7 +125,8 @@ def _solve_in(problem: Problem, run: RunDir, fresh: bool, callback: Callback | N
     if tr.threads == "auto" and device.type == "cpu" and keep_reason(
             None if tr.budget else sum(ph.steps for ph in tr.phases)) is None:
         pick_threads(stepper, callback)
-    loop = Loop(stepper, tr, callback)
+    watching = fallback.enabled(problem, group is not None)
+    loop = Loop(stepper, tr, callback, watch=fallback.stall_reason if watching else None)
     if state is not None:
         try:
             notes = loop.load_state_dict(state)
@@ -146,20 +147,26 @@ def _solve_in(problem: Problem, run: RunDir, fresh: bool, callback: Callback | N
         run.write_config(problem, environment(device, dtype, tr.seed, problem.source))
     try:
         with acceleration.matmul_precision(tr.matmul_precision):
-            loop.run(run)
+            if loop.stopped != "stalled":   # a resumed run that stalled goes on below
+                loop.run(run)
     except KeyboardInterrupt:
         # Ranks are interrupted at different points: no collective here.
         run.save_checkpoint(loop.state_dict(collective=False))
         callback("interrupted", Notice("interrupted", step=loop.step))
         raise
-    final, stage_reports = stepper, None
+    final, stage_reports, attempts = stepper, None, None
+    if watching and loop.stopped == "stalled":   # the next configurations (training/fallback.py)
+        with acceleration.matmul_precision(tr.matmul_precision):
+            final, attempts = fallback.run_portfolio(problem, stepper, loop, run, callback,
+                                                     device, dtype)
     if tr.stages:  # multi-stage refinement (training/stages.py): the last stage's composite
         final, stage_reports = refine(problem, stepper, loop, run, callback)
     if group is not None:
         group.barrier()
         if not group.is_main:
             return Run(run.path)   # rank 0 writes the outputs and metrics
-    return Run(_finish(problem, run, final, stepper.parts, loop, stage_reports, device, dtype))
+    return Run(_finish(problem, run, final, stepper.parts, loop, stage_reports, device, dtype,
+                       attempts))
 
 
 def pick_threads(stepper: PinnStepper, callback: Callback) -> None:
@@ -189,9 +196,11 @@ def pick_threads(stepper: PinnStepper, callback: Callback) -> None:
 
 
 def _finish(problem: Problem, run: RunDir, stepper: PinnStepper, first: Parts, loop: Loop,
-            stage_reports: list[dict] | None, device, dtype) -> Path:
+            stage_reports: list[dict] | None, device, dtype, attempts: dict | None = None
+            ) -> Path:
     """Write fields, the collocation points and metrics.json of the final ``stepper`` (the
-    last stage's, or the first's); ``first`` holds the imposed terms and model notes."""
+    last stage's, the kept attempt's, or the first's); ``first`` holds the imposed terms and
+    model notes; ``attempts`` is the fallback's report."""
     files = write_outputs(problem, stepper.model, run.path, dtype=dtype, log=run.read_log())
     if problem.domain.n_inputs <= 3:
         points, values = stepper.collocation()
@@ -201,22 +210,25 @@ def _finish(problem: Problem, run: RunDir, stepper: PinnStepper, first: Parts, l
                                        regions=sorted(stepper.parts.groups),
                                        run_path=run.root))
     tr = problem.settings.training
+    runs = stage_reports or (attempts or {}).get("attempts")
     metrics = {"problem": problem.name,
-               "steps": sum(r["steps"] for r in stage_reports) if stage_reports else loop.step,
-               "train_time_s": sum(r["train_time_s"] for r in stage_reports)
-               if stage_reports else loop.elapsed, "device": str(device), "dtype": tr.dtype,
+               "steps": sum(r["steps"] for r in runs) if runs else loop.step,
+               "train_time_s": sum(r["train_time_s"] for r in runs) if runs else loop.elapsed,
+               "device": str(device), "dtype": tr.dtype,
                "final_losses": stepper.last_losses,
                "imposed_exactly": sorted(first.imposed), "notes": list(first.notes), "warnings": loop.warnings,
                "files": [str(f) for f in files],
                "sampling": {"strategy": problem.settings.sampling.strategy,
                             **stepper.sampling_report()}}
     if tr.budget or tr.tolerance or loop.switches:
-        metrics["budget"] = {"budget_s": tr.budget or None, "used_s": loop.elapsed,
+        metrics["budget"] = {"budget_s": tr.budget or None, "used_s": metrics["train_time_s"],
                              "stopped": loop.stopped, "switches": loop.switches}
     if any(w != 1.0 for w in stepper.weights.values()):   # set, planned or adapted
         metrics["weights"] = dict(stepper.weights)
     if stage_reports:
         metrics["stages"] = stage_reports
+    if attempts:
+        metrics["fallback"] = attempts
     if stepper.parts.reference is not None:
         pts, ref = stepper.parts.reference
         pred = evaluate(stepper.model, pts, dtype=dtype, device=device)

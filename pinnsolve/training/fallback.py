@@ -1,0 +1,193 @@
+"""Fallback when the planned configuration stalls (issue 17): the loop watches the loss of
+a budgeted run (:func:`stall_reason`); when it stalls high, training ends there and the next
+configuration of a short portfolio (:func:`portfolio`: the other activation, then a wider
+network) trains from scratch in the budget left, in ``RUN/attempts/<k>/``. The model kept is
+the one with the lowest residual on fixed uniform points (:func:`residual_score`), never
+the one closest to the reference.
+
+The stall rule was read off the loss logs of about 100 budgeted runs of the zoo and held-out
+problems (stops 27-30): after 40 % of the budget, a loss whose best over the last 15 % of
+the budget is not 10× below its best before, and still above 1e-3 of its start, marked 17
+of the 20 runs that ended above L2RE 1e-2 and one of about 80 that ended below (the
+L-shape, singular at its corner, at 4e-3 of its start); docs/zoo.md.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from ..errors import RunError
+from ..geometry.select import region_geometry
+from ..io.run import RunDir, environment
+from ..sampling import STRATEGIES, FixedSampler
+from ..spec import Problem, rebuild
+from ..spec.meaning import meaning_digest
+from .loop import Loop
+from .parts import Parts, assemble
+from .pinn import PinnStepper, unbiased_loss
+from .progress import Callback, Notice
+
+STALL_AFTER = 0.4    # share of the budget spent before a stall can be called
+STALL_WINDOW = 0.15  # the recent window (share of the budget) ...
+STALL_GAIN = 10.0    # ... whose best loss must be this much below the best before it
+STALL_LEVEL = 1e-3   # a stall counts only while the best loss is above this share of its start
+MIN_LEFT = 0.25      # an attempt needs at least this share of the budget left
+WIDER = 80           # the portfolio's wider network (the plan's is 40)
+SCORE_SEED = 7919    # the fixed uniform points every attempt is scored on
+
+
+def stall_reason(trace: list[tuple[float, float]], budget: float) -> str | None:
+    """Why the loss has stalled high, or None.
+
+    Args:
+        trace: (elapsed seconds, loss) at every log step of the attempt so far.
+        budget: the attempt's budget in seconds (0: none, never stalled).
+    """
+    if not budget or len(trace) < 4:
+        return None
+    now = trace[-1][0]
+    if now < STALL_AFTER * budget:
+        return None
+    start = max(v for _, v in trace[:3])
+    cut = now - STALL_WINDOW * budget
+    before = [v for t, v in trace if t <= cut]
+    recent = [v for t, v in trace if t > cut]
+    if not before or not recent or not all(map(math.isfinite, (start, min(recent)))):
+        return None
+    best, earlier = min(recent), min(before)
+    if best > earlier / STALL_GAIN and best > STALL_LEVEL * start:
+        return (f"the loss stalled high: its best over the last {STALL_WINDOW:.0%} of the "
+                f"budget ({best:.3g}) is not {STALL_GAIN:g}× below the best before "
+                f"({earlier:.3g}) and above {STALL_LEVEL:g} of its start ({start:.3g})")
+    return None
+
+
+def portfolio(problem: Problem) -> list[tuple[str, dict[str, object], str]]:
+    """The configurations to try after the planned one, in order: (label, overrides, the
+    planned key they replace). Only what the plan chose is changed: a setting of the file
+    stays."""
+    planned = problem.settings.training.planned
+    out: list[tuple[str, dict[str, object], str]] = []
+    if "activation" in planned:
+        from ..models.frequency import planned_activation
+
+        other = "tanh" if planned_activation(problem)[0] == "sin" else "sin"
+        out.append((f"{other} activation", {"model.activation": other}, "activation"))
+    if "model" in planned:
+        m = problem.settings.model
+        out.append((f"a wider network ({m.depth}×{WIDER})", {"model.width": WIDER}, "model"))
+    return out
+
+
+def enabled(problem: Problem, distributed: bool) -> bool:
+    """Whether a run of ``problem`` watches for stalls: ``training.fallback`` with a budget,
+    on one process, without multi-stage refinement."""
+    tr = problem.settings.training
+    return bool(tr.fallback and tr.budget and not distributed and not tr.stages
+                and portfolio(problem))
+
+
+def attempt_problem(problem: Problem, overrides: dict[str, object], replaces: str,
+                    budget: float) -> Problem:
+    """``problem`` with one portfolio entry applied, the key it sets no longer planned, and
+    the budget left; no further fallback inside it (the caller runs the portfolio)."""
+    planned = [k for k in problem.settings.training.planned if k != replaces]
+    extra = [f"{k}={v}" for k, v in overrides.items()]
+    extra += [f"training.budget={budget:.3f}", "training.fallback=false",
+              f"training.planned=[{', '.join(planned)}]"]
+    return rebuild(problem, extra)
+
+
+def residual_score(parts: Parts) -> float:
+    """The geometric mean over the loss terms of their mean squared residual on a fixed
+    uniform draw of each term's region (as many points as training uses; observations on
+    their own points), so that attempts with other weights or points compare fairly."""
+    problem = parts.problem
+    logs = []
+    for i, (key, terms) in enumerate(sorted(parts.groups.items())):
+        sampler = parts.samplers[key]
+        n = int(sampler.points().shape[0])
+        if isinstance(sampler, FixedSampler):
+            points, normals = sampler.points(), sampler.normals()
+        else:
+            fixed = STRATEGIES["uniform"].build(
+                region_geometry(problem, terms[0].region), n, problem.settings.sampling,
+                resample_every=0, seed=SCORE_SEED + i, dtype=parts.dtype, device=parts.device)
+            points, normals = fixed.points(), fixed.normals()
+        res = parts.compiled.evaluate(parts.model, terms, points, normals=normals)
+        for r in res.values():
+            mse = float(r.detach().square().mean())
+            logs.append(math.log(max(mse, 1e-300)) if math.isfinite(mse) else math.inf)
+    return math.exp(sum(logs) / len(logs)) if logs else math.inf
+
+
+def run_portfolio(problem: Problem, first: PinnStepper, first_loop: Loop, run: RunDir,
+                  callback: Callback, device, dtype) -> tuple[PinnStepper, dict]:
+    """After ``first_loop`` stopped as "stalled": train the portfolio's configurations in
+    turn, each in the budget left, while they stall too; each resumes from its own
+    ``RUN/attempts/<k>/`` checkpoint.
+
+    Returns:
+        (the stepper of the model kept, the report for metrics.json).
+    """
+    budget = problem.settings.training.budget
+    reports = [_report("planned", first, first_loop)]
+    best, best_score = first, reports[0]["residual"]
+    spent, loop = first_loop.elapsed, first_loop
+    entries = portfolio(problem)
+    for k, (label, overrides, replaces) in enumerate(entries, start=2):
+        left = budget - spent
+        if loop.stopped != "stalled" or left < MIN_LEFT * budget:
+            break
+        sub_problem = attempt_problem(problem, overrides, replaces, left)
+        sub = RunDir(run.path / "attempts" / str(k), meaning_digest(sub_problem), root=run.root)
+        tr = sub_problem.settings.training
+        parts = assemble(sub_problem, device, dtype)
+        stepper = PinnStepper(parts, tr, unbiased=unbiased_loss(sub_problem))
+        last = k == len(entries) + 1   # the last configuration trains to the end
+        loop = Loop(stepper, tr, callback, watch=None if last else stall_reason)
+        state = sub.resume_state(warn=lambda m: callback("warning", Notice(m)))
+        if state is not None:
+            try:
+                loop.load_state_dict(state)
+            except (RuntimeError, KeyError, TypeError, ValueError) as exc:
+                raise RunError(f"the checkpoint of attempt {k} does not fit this problem "
+                               f"({str(exc)[:200]}); start over with --fresh",
+                               path=str(sub.path)) from None
+        callback("fallback", Notice(
+            f"attempt {k}: {label} in the {left:.0f} s left (the previous configuration "
+            "stalled)", step=0, data={"attempt": k, "config": label}))
+        sub.truncate_log(loop.step)
+        sub.write_config(sub_problem, environment(device, dtype, tr.seed, problem.source))
+        if loop.stopped != "stalled":
+            try:
+                loop.run(sub)
+            except KeyboardInterrupt:
+                sub.save_checkpoint(loop.state_dict(collective=False))
+                callback("interrupted", Notice("interrupted", step=loop.step,
+                                               data={"attempt": k}))
+                raise
+        spent += loop.elapsed
+        reports.append(_report(label, stepper, loop))
+        if reports[-1]["residual"] < best_score:
+            best, best_score = stepper, reports[-1]["residual"]
+    chosen = next(i for i, r in enumerate(reports, start=1) if r["residual"] == best_score)
+    run.write_chosen(chosen)
+    return best, {"attempts": reports, "chosen": chosen,
+                  "rule": f"stall after {STALL_AFTER:.0%} of the budget: best of the last "
+                          f"{STALL_WINDOW:.0%} not {STALL_GAIN:g}× lower and above "
+                          f"{STALL_LEVEL:g} of the start; kept: lowest residual_score"}
+
+
+def _report(label: str, stepper: PinnStepper, loop: Loop) -> dict:
+    reason = next((s["reason"] for s in reversed(loop.switches)
+                   if loop.stopped == "stalled"), None)
+    return {"config": label, "steps": loop.step, "train_time_s": round(loop.elapsed, 3),
+            "stopped": loop.stopped, "why": reason, "residual": residual_score(stepper.parts),
+            "error": stepper.error()}
+
+
+def attempt_dir(path: Path, chosen: int) -> Path:
+    """The run directory holding attempt ``chosen`` (1: the run itself)."""
+    return path if chosen <= 1 else path / "attempts" / str(chosen)
+
