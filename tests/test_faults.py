@@ -250,3 +250,16 @@ def test_warning_text_is_shown_verbatim_not_as_markup():
     ProgressView(Console(file=out, width=200), Console(file=buf, width=200))(
         "warning", {"message": "runs/[/]x[bold]y"})
     assert "runs/[/]x[bold]y" in buf.getvalue() and out.getvalue() == ""
+
+
+def test_a_transient_gradient_fault_says_no_term_alone(tmp_path, monkeypatch):
+    """When no term's own gradient is non-finite on a second evaluation (a random draw of a
+    stochastic engine), the rollback says so instead of naming a term '?'."""
+    from pinnsolve.training import faults
+    _inject(monkeypatch, "gradient", "adam")
+    monkeypatch.setattr(faults, "diagnose", lambda trainer, mse: ("gradient", []))
+    events = []
+    pinnsolve.solve(BASE, out=tmp_path / "r", callback=lambda e, i: events.append((e, i)))
+    (rollback,) = [i for e, i in events if e == "rollback"]
+    assert "no term alone: each term's gradient is finite when evaluated again" in \
+        rollback.message and "?" not in rollback.message

@@ -290,10 +290,14 @@ class Loop:
         self.step, self.phase_step = self.good["step"], self.good["phase_step"]
         self.lr_scale *= 0.5
         label = {"parameters": "parameter", "inputs": "region"}.get(bad.what, "term")
+        # No culprit: every term's own gradient was finite when evaluated again (a random
+        # draw of a stochastic engine, or an overflow in the sum of the terms' gradients).
+        culprit = f"{label} {', '.join(bad.names)}" if bad.names else \
+            "no term alone: each term's gradient is finite when evaluated again"
         self.callback("rollback", Notice(
-            f"{bad.what} non-finite at step {failed_at} ({label} "
-            f"{', '.join(bad.names) or '?'}); rolled back to step {self.step}, learning rate "
-            f"×{self.lr_scale:g}", step=self.step, terms=tuple(bad.names), what=bad.what))
+            f"{bad.what} non-finite at step {failed_at} ({culprit}); rolled back to step "
+            f"{self.step}, learning rate ×{self.lr_scale:g}", step=self.step,
+            terms=tuple(bad.names), what=bad.what))
 
     # -- state ------------------------------------------------------------------------------
     def state_dict(self, collective: bool = True) -> dict:
