@@ -344,8 +344,9 @@ class PinnStepper:
         }
         if self.stage is not None:
             state["stage_info"] = dict(self.stage)
-        if self.dist is not None:
-            state["rank_samplers"] = self.dist.gather(state["samplers"]) if collective else None
+        if self.dist is not None:   # gathered through pickles: host copies, not GPU tensors
+            state["rank_samplers"] = self.dist.gather(_on_host(state["samplers"])) \
+                if collective else None
         return state
 
     def load_state_dict(self, state: dict) -> None:
@@ -457,6 +458,13 @@ class PinnStepper:
             region.append(np.full(len(x), i))
         return np.concatenate(points), {"residual": np.concatenate(mags),
                                         "region": np.concatenate(region)}
+
+
+def _on_host(value):
+    """``value`` (nested dicts of tensors) with every tensor copied to the CPU."""
+    if isinstance(value, dict):
+        return {k: _on_host(v) for k, v in value.items()}
+    return value.cpu() if isinstance(value, torch.Tensor) else value
 
 
 def _sampler_states(state: dict, distributed) -> dict | None:
