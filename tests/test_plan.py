@@ -341,6 +341,23 @@ def test_transport_turns_spatial_half_periods_into_temporal_ones():
     assert half_periods(load_problem(burgers))["t"] == 0
 
 
+def test_a_speed_that_varies_with_the_coordinates_counts_with_its_mean():
+    from pinnsolve.models.frequency import half_periods
+
+    def advection(speed):
+        return {"domain": {"x": [0, "2*pi"], "t": [0, 1]}, "fields": ["u"],
+                "equations": [f"diff(u, t) + ({speed})*diff(u, x) = 0"],
+                "conditions": [{"periodic": "x"}, {"where": "initial", "dirichlet": "sin(x)"}]}
+
+    # 20 (1 + t) has mean 30 over t ∈ [0, 1]: the same count as the constant speed 30
+    assert half_periods(load_problem(advection("20*(1 + t)"))) == {"x": 2, "t": 9}
+    assert _activation(advection("20*(1 + t)"))[0] == "sin"
+    # a speed varying in x, 10 (2 + sin(x)), mean 20: 2·20/(2π) ≈ 6 passes
+    assert half_periods(load_problem(advection("10*(2 + sin(x))")))["t"] == 6
+    # a speed that changes sign in the box is not read (no one direction to sweep)
+    assert half_periods(load_problem(advection("30*(x - 3)")))["t"] == 0
+
+
 def test_waves_the_equations_make_count_like_data():
     from pinnsolve.models.frequency import half_periods
 

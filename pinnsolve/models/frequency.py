@@ -103,11 +103,14 @@ def _from_operators(problem: Problem, counts: dict[str, int]) -> dict[str, int]:
       times (u_t + 30 u_x = 0 from sin(x) on [0, 2π]: 2 along x, 9 along t);
     - a wave, a u_tt + b u_xx with a b < 0: speed √(-b/a), the same count.
 
-    Coefficients that hold a field, a coordinate or an unknown are not read."""
+    A coefficient that varies with the coordinates (u_t + 20 (1 + t) u_x = 0) counts with its
+    mean over a grid of the box, when its sign does not change there; coefficients that
+    hold a field or an unknown are not read."""
     domain = problem.domain
     t = domain.time
     values = {sp.Symbol(p.name): p.value for p in problem.parameters}
     out = dict(counts)
+    axes = list(domain.space) + ([t] if t is not None else [])
 
     def raise_to(axis, n: float) -> None:
         out[axis.name] = max(out[axis.name], int(n))
@@ -118,7 +121,7 @@ def _from_operators(problem: Problem, counts: dict[str, int]) -> dict[str, int]:
         for u in problem.field_functions.values():
             def coefficient(*over):
                 d = sp.Derivative(u, *over) if over else u
-                return _constant(sp.diff(expr, d))
+                return _typical(sp.diff(expr, d), problem, axes)
             mass = coefficient()
             steady = t is None or sp.diff(expr, sp.Derivative(u, t.symbol)) == 0
             u_t = coefficient((t.symbol, 1)) if t is not None else None
@@ -140,15 +143,34 @@ def _from_operators(problem: Problem, counts: dict[str, int]) -> dict[str, int]:
     return out
 
 
-def _constant(coefficient: sp.Expr) -> float | None:
-    """The coefficient as a float when it is a nonzero number (no field, no coordinate)."""
-    if not coefficient.is_number:   # a coordinate, a field or an unknown in it
-        return None
+GRID = 9   # points per coordinate where a varying coefficient is averaged
+
+
+def _typical(coefficient: sp.Expr, problem: Problem, axes: list) -> float | None:
+    """The coefficient as a float: itself when it is a nonzero number, its mean over a
+    GRID^d grid of the box when it depends on the coordinates only and keeps one sign
+    there; None otherwise (a field or an unknown in it, a sign change, complex)."""
+    if coefficient.is_number:
+        try:
+            value = float(coefficient)
+        except (TypeError, ValueError):   # complex
+            return None
+        return value if value != 0 and math.isfinite(value) else None
+    coords = {a.symbol for a in axes}
+    if not coefficient.free_symbols <= coords or field_names_in(coefficient):
+        return None   # a field or an unknown in it
+    ticks = [torch.linspace(a.lo, a.hi, GRID, dtype=torch.float64) for a in axes]
+    points = torch.stack(torch.meshgrid(*ticks, indexing="ij"), -1).reshape(-1, len(axes))
     try:
-        value = float(coefficient)
-    except (TypeError, ValueError):   # complex
+        v = torch.as_tensor(lower(coefficient, Columns(problem.domain, problem.fields), set(),
+                                  "activation plan")(Env(points, {}, {})), dtype=torch.float64)
+    except Exception:   # noqa: BLE001 - a coefficient the plan cannot sample is not read
         return None
-    return value if value != 0 and math.isfinite(value) else None
+    v = v.expand(len(points)) if v.numel() == 1 else v.reshape(-1)
+    if v.numel() != len(points) or not bool(torch.isfinite(v).all()) or not (
+            bool((v > 0).all()) or bool((v < 0).all())):
+        return None
+    return float(v.mean())
 
 
 def _data(problem: Problem) -> list[sp.Expr]:

@@ -22,8 +22,9 @@ OUTSIDE = frozenset({"name", "source", "raw", "reference", "settings"})
 # so is the version of the rule that chose them: bump it when a rule builds differently, so
 # that a run is never resumed into another model (2: waves the equations make count for the
 # activation; the distance factor's gain joined the output scale; 3: the output scale from
-# the equations when every condition is imposed).
-BUILT = {"activation": 2, "output_scale": 3}
+# the equations when every condition is imposed; activation 3: coefficients that vary with
+# the coordinates count with their mean).
+BUILT = {"activation": 3, "output_scale": 3}
 # The boundary-layer term (spec/layers.py) is fed only where it is built, so that the
 # digest of every other problem stays what it was.
 LAYERS = 1

@@ -19,7 +19,8 @@ into the raw mapping before overrides are applied (so ``training.phases.0.steps=
   unless the file sets ``model.output_scale``;
 - ``sin`` activations when the problem's data oscillate (4 or more half-periods of a source
   term or of boundary or initial data along some coordinate, time included, where
-  constant-speed transport and waves, Helmholtz terms and oscillators count;
+  transport and waves, Helmholtz terms and oscillators count, with coefficients constant or
+  varying with the coordinates (their mean where they keep one sign);
   models/frequency.py), tanh otherwise, unless the file sets ``model.activation``;
 - residual-based redraws (RAD, k = c = 1, over RAD_CANDIDATES candidates per point): the
   points go where the residual is large, at every redraw of either phase (the zoo's Burgers:
