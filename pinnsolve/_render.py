@@ -210,6 +210,14 @@ def result_lines(m: dict) -> list[str]:
     if m.get("test"):   # operator runs: errors over the held-out instances
         lines.append(f"  test instances: rel. L2 mean {m['test']['l2re_mean']:.3e}, worst "
                      f"{m['test']['l2re_worst']:.3e}")
+    fallback = m.get("fallback")
+    if fallback:   # training/fallback.py: which configurations ran and which model is kept
+        for k, a in enumerate(fallback["attempts"], start=1):
+            error = "" if a.get("error") is None else f", L2RE {float(a['error']):.3e}"
+            kept = " [bold](kept)[/]" if k == fallback["chosen"] else ""
+            lines.append(f"  attempt {k}, {escape(str(a['config']))}: {a['steps']} steps, "
+                         f"residual {float(a['residual']):.3e}{error}"
+                         f"{', stalled' if a.get('stopped') == 'stalled' else ''}{kept}")
     for field, err in m.get("errors", {}).items():
         lines.append(f"  {escape(str(field))}: {headline(err)}, max abs {err['max_abs']:.3e}")
     for name, value in m.get("unknowns", {}).items():

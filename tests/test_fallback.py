@@ -187,4 +187,8 @@ def test_the_cli_says_when_it_falls_back(tmp_path, eager_stall):
     f.write_text(yaml.safe_dump(_small(budget="3")))
     out = CliRunner().invoke(app, ["solve", str(f), "--out", str(tmp_path / "r")])
     assert out.exit_code == 0, out.output
-    assert "fallback: attempt 2: sin activation" in " ".join(out.output.split())
+    text = " ".join(out.output.split())
+    assert "fallback: attempt 2: sin activation" in text
+    assert "(kept)" in text and "attempt 3, a wider network (4×80):" in text
+    shown = CliRunner().invoke(app, ["show", str(tmp_path / "r")])
+    assert shown.exit_code == 0 and "(kept)" in shown.output, shown.output
