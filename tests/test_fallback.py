@@ -89,7 +89,7 @@ def test_pinnsolve_check_shows_the_fallback(tmp_path):
 # -- a whole run ---------------------------------------------------------------------------
 def _small(budget="6"):
     return _planned(sampling={"interior": 64, "boundary": 16, "initial": 16},
-                    training={"budget": budget, "log_every": 10, "threads": 1},
+                    training={"budget": budget, "log_every": 5, "threads": 1},
                     output={"grid": {"x": 5, "t": 3}, "formats": ["npz"]})
 
 
@@ -184,7 +184,7 @@ def test_a_bad_chosen_file_is_a_clear_error(tmp_path, eager_stall):
 def test_the_cli_says_when_it_falls_back(tmp_path, eager_stall):
     import yaml
     f = tmp_path / "heat.yaml"
-    f.write_text(yaml.safe_dump(_small(budget="3")))
+    f.write_text(yaml.safe_dump(_small(budget="6")))
     out = CliRunner().invoke(app, ["solve", str(f), "--out", str(tmp_path / "r")])
     assert out.exit_code == 0, out.output
     text = " ".join(out.output.split())
