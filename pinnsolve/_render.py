@@ -213,7 +213,8 @@ def result_lines(m: dict) -> list[str]:
     fallback = m.get("fallback")
     if fallback:   # training/fallback.py: which configurations ran and which model is kept
         for k, a in enumerate(fallback["attempts"], start=1):
-            error = "" if a.get("error") is None else f", L2RE {float(a['error']):.3e}"
+            error = "" if not a.get("l2re") else \
+                f", L2RE {max(float(v) for v in a['l2re'].values()):.3e}"
             kept = " [bold](kept)[/]" if k == fallback["chosen"] else ""
             lines.append(f"  attempt {k}, {escape(str(a['config']))}: {a['steps']} steps, "
                          f"residual {float(a['residual']):.3e}{error}"

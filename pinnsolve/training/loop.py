@@ -80,8 +80,8 @@ class Loop:
         training: the training settings (phases, cadence, retry budget).
         callback: receives Progress records and Notices (training/progress.py).
         watch: ``watch(trace, budget)`` at every log step, with ``trace`` the (elapsed s,
-            loss) of all log steps so far: a reason to stop as "stalled" (training ends so
-            that a fallback can take over, training/fallback.py), or None.
+            loss, phase index) of all log steps so far: a reason to stop as "stalled"
+            (training ends so that a fallback can take over, training/fallback.py), or None.
     """
 
     def __init__(self, stepper: Stepper, training: TrainingSettings,
@@ -106,7 +106,7 @@ class Loop:
         self.switches: list[dict] = []         # phases that ended early, and why
         self.recent: list[tuple[int, float]] = []   # (step, loss) at the phase's log steps
         self.watch = watch
-        self.trace: list[tuple[float, float]] = []   # (elapsed s, loss) at every log step
+        self.trace: list[tuple[float, float, int]] = []   # (elapsed s, loss, phase) per log
 
     @property
     def total_steps(self) -> int:
@@ -212,7 +212,7 @@ class Loop:
             self.stopped = "tolerance"
             return f"the loss {loss:.3g} is below training.tolerance {tol:g}"
         self.recent.append((self.step, loss))
-        self.trace.append((round(self.elapsed, 3), float(loss)))
+        self.trace.append((round(self.elapsed, 3), float(loss), self.phase))
         if self.watch is not None:
             why = self.watch(self.trace, self.training.budget)
             if why:
@@ -321,7 +321,7 @@ class Loop:
         self.lr_scale, self.elapsed = float(state["lr_scale"]), float(state["elapsed"])
         self.history = [int(h) for h in state.get("history", [])]
         self.switches = [dict(w) for w in state.get("switches", [])]
-        self.trace = [(float(t), float(v)) for t, v in state.get("trace", [])]
+        self.trace = [(float(t), float(v), int(p)) for t, v, p in state.get("trace", [])]
         self.stopped = state.get("stopped") if state.get("stopped") in STOPS else None
         self.carry = state["optimizer"]
         return self._map_position(list(state.get("plan", [])))
