@@ -41,6 +41,20 @@ def test_a_falling_or_a_low_loss_does_not_stall():
     assert stall_reason(_trace([1.0] * 3 + [math.nan] * 17), 100.0) is None
 
 
+def test_a_steady_fall_is_not_a_stall():
+    # The L-shape's quasi-Newton start (stop 31): 6× in 10 % of the budget, still at 3e-2
+    # of its start; halving at every log (4× per window) is progress, not a stall.
+    halving = [1.0] * 3 + [0.5 ** k for k in range(1, 15)]
+    assert stall_reason(_trace(halving), 100.0) is None
+
+
+def test_no_stall_is_called_when_the_next_attempt_would_get_too_little():
+    flat = _trace([1.0] * 3 + [0.5] * 9)                         # a stall at 60 %
+    assert fallback.watcher(100.0, 0.0)(flat, 100.0)
+    # the same trace in an attempt that began at 20 s: 100 - 20 - 60 < 25 % left
+    assert fallback.watcher(100.0, 20.0)(flat, 80.0) is None
+
+
 def test_the_rule_reads_the_window_not_the_whole_run():
     # A fast start, then 20 % of the budget without a 10× gain: stalled.
     losses = [1.0, 1.0, 1.0, 0.1, 0.08] + [0.06] * 10

@@ -142,7 +142,7 @@ def describe(settings) -> list[str]:
                      "outflow face where a small second-derivative coefficient meets a first "
                      "derivative (δ = |ε/b| ≤ 2 % of the coordinate's length)")
     if tr.fallback and tr.budget:
-        lines.append("a fallback when the loss stalls high (after 40 % of the budget, not 10× "
+        lines.append("a fallback when the loss stalls high (after 40 % of the budget, not 3× "
                      "lower over the phase's last 10 % and above 1e-2 of its start): the next of "
                      "the other activation and a wider network trains in the time left; the "
                      "model with the lowest residual on fixed uniform points is kept")

@@ -229,7 +229,7 @@ class TrainingSettings:
     budget: float = _rng(0.0, 0.0, 1e9, duration=True)
     # Stop when the weighted training loss falls below this (checked at log steps; 0: never).
     tolerance: float = _rng(0.0, 0.0, 1e30)
-    # With a budget: when the loss stalls high (after 40 % of the budget, not 10× lower over
+    # With a budget: when the loss stalls high (after 40 % of the budget, not 3× lower over
     # the phase's last 10 %, still above 1e-2 of its start), train the next configuration of a
     # short portfolio in the time left and keep the model with the lowest residual
     # (training/fallback.py). The default plan turns it on.

@@ -5,11 +5,12 @@ network) trains from scratch in the budget left, in ``RUN/attempts/<k>/``. The m
 the one with the lowest residual on fixed uniform points (:func:`residual_score`), never
 the one closest to the reference.
 
-The stall rule was read off the loss logs of 110 budgeted runs of the zoo and held-out
-problems (stops 27-30): after 40 % of the budget, within the current phase, a loss whose
-best over the last 10 % of the budget is not 10× below the phase's best before it, and
-still above 1e-2 of its start (it has not fallen 100×), marked 13 of the 18 runs that ended
-above L2RE 1e-2 and none of the 92 that ended below (docs/zoo.md).
+The stall rule was read off the loss logs of 120 budgeted runs of the zoo and held-out
+problems (stops 27-31): after 40 % of the budget, within the current phase, a loss whose
+best over the last 10 % of the budget is not 3× below the phase's best before it, and still
+above 1e-2 of its start (it has not fallen 100×), marked 10 of the 23 runs that ended above
+L2RE 1e-2 and none of the 97 that ended below (docs/zoo.md). A stall is only called while
+the next configuration would get at least a quarter of the budget.
 """
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ from .progress import Callback, Notice
 
 STALL_AFTER = 0.4    # share of the budget spent before a stall can be called
 STALL_WINDOW = 0.1   # the recent window (share of the budget) of the current phase ...
-STALL_GAIN = 10.0    # ... whose best loss must be this much below the phase's best before it
+STALL_GAIN = 3.0     # ... whose best loss must be this much below the phase's best before it
 STALL_LEVEL = 1e-2   # a stall counts only while the best loss is above this share of its start
 MIN_LEFT = 0.25      # an attempt needs at least this share of the budget left
 WIDER = 80           # the portfolio's wider network (the plan's is 40)
@@ -64,6 +65,17 @@ def stall_reason(trace: list[tuple[float, float, int]], budget: float) -> str | 
                 f"budget ({best:.3g}) is not {STALL_GAIN:g}× below the phase's best before "
                 f"({earlier:.3g}) and above {STALL_LEVEL:g} of its start ({start:.3g})")
     return None
+
+
+def watcher(budget: float, spent: float):
+    """The loop's ``watch`` for an attempt that starts after ``spent`` seconds of the run's
+    ``budget``: :func:`stall_reason`, but only while a next attempt would still get
+    MIN_LEFT of the budget (otherwise the attempt trains to the end)."""
+    def watch(trace, attempt_budget: float) -> str | None:
+        if not trace or budget - spent - trace[-1][0] < MIN_LEFT * budget:
+            return None
+        return stall_reason(trace, attempt_budget)
+    return watch
 
 
 def portfolio(problem: Problem) -> list[tuple[str, dict[str, object], str]]:
@@ -149,7 +161,7 @@ def run_portfolio(problem: Problem, first: PinnStepper, first_loop: Loop, run: R
         parts = assemble(sub_problem, device, dtype)
         stepper = PinnStepper(parts, tr, unbiased=unbiased_loss(sub_problem))
         last = k == len(entries) + 1   # the last configuration trains to the end
-        loop = Loop(stepper, tr, callback, watch=None if last else stall_reason)
+        loop = Loop(stepper, tr, callback, watch=None if last else watcher(budget, spent))
         state = sub.resume_state(warn=lambda m: callback("warning", Notice(m)))
         if state is not None:
             try:

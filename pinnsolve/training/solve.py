@@ -126,7 +126,8 @@ def _solve_in(problem: Problem, run: RunDir, fresh: bool, callback: Callback | N
             None if tr.budget else sum(ph.steps for ph in tr.phases)) is None:
         pick_threads(stepper, callback)
     watching = fallback.enabled(problem, group is not None)
-    loop = Loop(stepper, tr, callback, watch=fallback.stall_reason if watching else None)
+    loop = Loop(stepper, tr, callback, watch=fallback.watcher(tr.budget, 0.0) if watching
+                else None)
     if state is not None:
         try:
             notes = loop.load_state_dict(state)
@@ -165,8 +166,9 @@ def _solve_in(problem: Problem, run: RunDir, fresh: bool, callback: Callback | N
         group.barrier()
         if not group.is_main:
             return Run(run.path)   # rank 0 writes the outputs and metrics
-    return Run(_finish(problem, run, final, stepper.parts, loop, stage_reports, device, dtype,
-                       attempts))
+    # a kept fallback attempt has its own model notes (its activation, width)
+    return Run(_finish(problem, run, final, final.parts if attempts else stepper.parts, loop,
+                       stage_reports, device, dtype, attempts))
 
 
 def pick_threads(stepper: PinnStepper, callback: Callback) -> None:
