@@ -49,3 +49,51 @@ def test_compiled_loss_equals_eager_with_taylor_engine():
     (a, ga), (b, gb) = results
     assert torch.allclose(a, b, rtol=1e-12, atol=0)
     assert torch.allclose(ga, gb, rtol=1e-10, atol=1e-14)
+
+
+def test_the_taylor_loss_of_a_hard_constrained_problem_compiles_as_one_graph():
+    """The bundled Burgers (hard initial and boundary conditions, tanh network) traces into
+    one graph with the taylor engine: no graph break in the jets (a break splits the
+    compiled loss and falls back to eager around it; three kinds were fixed at stop 31)."""
+    problem = pinnsolve.load_problem("problems/burgers.yaml", [
+        "derivatives.engine=taylor", "sampling.interior=64",
+        "sampling.strategy.rad.candidates=256"])
+    stepper = pinn_loop(problem, torch.device("cpu"), torch.float32).stepper
+    torch._dynamo.reset()
+    explained = torch._dynamo.explain(stepper.losses)()
+    assert explained.graph_break_count == 0, [r.reason[:200] for r in explained.break_reasons]
+    assert explained.graph_count == 1
+
+
+def test_a_compilation_that_fails_warns_and_runs_eagerly(monkeypatch):
+    """No C++ compiler (inductor's CPU kernels) or an op inductor cannot lower: the run
+    goes on uncompiled with a warning, not a traceback."""
+    from torch._dynamo.exc import BackendCompilerFailed
+
+    def broken(fn):
+        def call():
+            raise BackendCompilerFailed(lambda: None, RuntimeError("no C++ compiler g++"), None)
+        return call
+
+    monkeypatch.setattr(torch, "compile", broken)
+    problem = pinnsolve.load_problem(SMALL, ["derivatives.engine=taylor", "training.compile=true"])
+    stepper = pinn_loop(problem, torch.device("cpu"), torch.float64).stepper
+    eager = pinn_loop(pinnsolve.load_problem(SMALL, ["derivatives.engine=taylor"]),
+                      torch.device("cpu"), torch.float64).stepper
+    assert torch.equal(stepper._loss()[0], eager._loss()[0])
+    assert len(stepper.messages) == 1 and "the loss runs uncompiled" in stepper.messages[0]
+    stepper._loss()                     # later calls run eagerly without asking again
+    assert len(stepper.messages) == 1
+
+
+def test_an_error_of_the_loss_itself_is_not_hidden_by_the_fallback(monkeypatch):
+    def broken(fn):
+        def call():
+            raise ValueError("a bug in the loss")
+        return call
+
+    monkeypatch.setattr(torch, "compile", broken)
+    problem = pinnsolve.load_problem(SMALL, ["derivatives.engine=taylor", "training.compile=true"])
+    stepper = pinn_loop(problem, torch.device("cpu"), torch.float64).stepper
+    with pytest.raises(ValueError, match="a bug in the loss"):
+        stepper._loss()

@@ -128,6 +128,8 @@ def _tanh(z, order):
         out.append(s * (6 * t2 - 2))
     if order >= 4:
         out.append(ts * (16 - 24 * t2))
+    if order < 5:   # no numpy recurrence on the hot path (torch.compile would break there)
+        return out
     polys = _poly_derivatives((0, 1), (1, 0, -1), order)
     return out + [_horner(p, t, t2) for p in polys[5:]]
 
@@ -265,11 +267,16 @@ class Jet:
         return Jet(self.value * scale + shift, coefs, self.weights)
 
     def select(self, cols: Sequence[int] | torch.Tensor) -> "Jet":
-        """Features ``cols`` (a plain index list)."""
-        cols = torch.as_tensor(cols, dtype=torch.long, device=self.value.device)
-        if len(cols) == self.value.shape[-1] and bool((cols == torch.arange(
+        """Features ``cols`` (a plain index list, or a tensor of indices)."""
+        if not isinstance(cols, torch.Tensor):
+            # Decided in Python: a data-dependent test of a tensor would break a compiled graph.
+            cols = [int(c) for c in cols]
+            if cols == list(range(self.value.shape[-1])):
+                return self
+        elif len(cols) == self.value.shape[-1] and bool((cols == torch.arange(
                 len(cols), device=cols.device)).all()):
             return self
+        cols = torch.as_tensor(cols, dtype=torch.long, device=self.value.device)
         coefs = [None if c is None else self._dense(c)[..., cols] for c in self.coefs]
         return Jet(self.value[..., cols], coefs, self.weights)
 
@@ -502,6 +509,8 @@ def push_static(fn: Callable[[torch.Tensor], torch.Tensor], j: Jet, cache: dict,
     the residual) are never cached.
     """
     x = j.value
+    if torch.compiler.is_compiling():   # value-keyed caching is Python: trace the push instead
+        return push_generic(fn, j)
     key = None if x.requires_grad else _tangent_key(j)
     if key is None:
         return push_generic(fn, j)

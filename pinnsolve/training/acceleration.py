@@ -40,10 +40,12 @@ def check(compile_: bool, matmul_precision: str, autocast: str, engine: str,
                          f"options; this run uses {device.type} {str(dtype)[6:]}")
 
 
-def loss_function(losses: Callable, compile_: bool, autocast: str, device: torch.device
-                  ) -> Callable:
-    """The trainer's loss callable, compiled and/or autocast as configured."""
-    fn = torch.compile(losses) if compile_ else losses
+def loss_function(losses: Callable, compile_: bool, autocast: str, device: torch.device,
+                  warn: Callable[[str], None] | None = None) -> Callable:
+    """The trainer's loss callable, compiled and/or autocast as configured; a compilation
+    that fails (no C++ compiler for inductor's CPU kernels, an op it cannot lower) is
+    reported through ``warn`` and the loss runs eagerly."""
+    fn = _compiled_or_eager(losses, warn) if compile_ else losses
     if autocast == "none":
         return fn
 
@@ -54,6 +56,41 @@ def loss_function(losses: Callable, compile_: bool, autocast: str, device: torch
             {k: v.float() for k, v in residuals.items()}
 
     return run
+
+
+def _compiled_or_eager(losses: Callable, warn: Callable[[str], None] | None) -> Callable:
+    """``torch.compile(losses)``, or ``losses`` itself from the first call on which the
+    compilation fails (compiling happens at the first call, and again when a guard fails)."""
+    compiled = torch.compile(losses)
+    state = {"fn": compiled}
+
+    def call():
+        if state["fn"] is losses:
+            return losses()
+        try:
+            return compiled()
+        except Exception as exc:   # noqa: BLE001 - torch raises many kinds here
+            if not _compile_failure(exc):
+                raise
+            state["fn"] = losses
+            if warn is not None:
+                warn(f"training.compile: torch.compile failed ({type(exc).__name__}: "
+                     f"{str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ''}); "
+                     "the loss runs uncompiled")
+            return losses()
+
+    return call
+
+
+def _compile_failure(exc: BaseException) -> bool:
+    """Whether ``exc`` comes from torch's compiler stack (dynamo, AOTAutograd, inductor and
+    the C++ toolchain it calls), not from the loss itself."""
+    for e in (exc, exc.__cause__, exc.__context__):
+        module = type(e).__module__ if e is not None else ""
+        if module.startswith(("torch._dynamo", "torch._inductor", "torch._functorch")) or \
+                isinstance(e, (OSError, FileNotFoundError)) and "compile" in str(e).lower():
+            return True
+    return False
 
 
 @contextlib.contextmanager

@@ -74,7 +74,8 @@ class PinnStepper:
         acceleration.check(training.compile, training.matmul_precision, training.autocast,
                            self.compiled.engine_name, parts.device, parts.dtype)
         self._loss = acceleration.loss_function(self.losses, training.compile,
-                                                training.autocast, parts.device)
+                                                training.autocast, parts.device,
+                                                warn=lambda m: self.messages.append(m))
         # State that training changes, all of it:
         self.optimizer: torch.optim.Optimizer | None = None
         self.optimizer_name: str | None = None
