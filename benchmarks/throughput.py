@@ -107,9 +107,11 @@ def trainer_step(pkg: str, source, overrides=(), tables: bool = True):
         tr.model.__dict__["_static_values"] = Untabulated()
     opt = torch.optim.Adam(tr.params, lr=1e-4)
 
+    loss = getattr(tr, "_loss", tr.losses)   # the compiled loss with training.compile
+
     def step():
         opt.zero_grad(set_to_none=True)
-        total, _, _ = tr.losses()
+        total, _, _ = loss()
         total.backward()
         opt.step()
 
@@ -373,6 +375,8 @@ def main() -> None:
                          "written to --out")
     ap.add_argument("--quasi-newton", action="store_true",
                     help="only measure dense quasi-Newton iterations against --qn-baseline")
+    ap.add_argument("--burgers", action="store_true",
+                    help="only the Burgers table (before/after, and the compiled Taylor loss)")
     args = ap.parse_args()
     torch.set_num_threads(1)
     if args.device == "cuda":
@@ -395,7 +399,8 @@ def main() -> None:
              "other jobs ran at the same time; configurations interleaved, medians of "
              f"{args.reps} repetitions.", ""]
 
-    lines += roofline_and_plate(args.reps, "1024², 1 thread")
+    if not args.burgers:
+        lines += roofline_and_plate(args.reps, "1024², 1 thread")
 
     # -- Burgers before/after ---------------------------------------------------------------
     base = baseline_package(args.baseline)
@@ -407,6 +412,11 @@ def main() -> None:
         over = [f"derivatives.engine={eng}", "sampling.strategy=uniform"]
         pair[f"{args.baseline} {eng}"] = trainer_step(base, burgers, over)[0]
         pair[f"this branch {eng}"] = trainer_step("pinnsolve", burgers, over)[0]
+    compiled = trainer_step("pinnsolve", burgers, ["derivatives.engine=taylor",
+                                                   "sampling.strategy=uniform",
+                                                   "training.compile=true"])[0]
+    compiled()   # compiles (seconds); the timed steps reuse the graph
+    pair["this branch taylor, training.compile"] = compiled
     t = interleaved(pair, args.reps)
     ref = t[f"{args.baseline} autodiff"]
     lines += ["", f"Burgers (problems/burgers.yaml, float32, 4000 points), before = commit "
@@ -414,6 +424,8 @@ def main() -> None:
               "| code, engine | steps/s | vs before autodiff |", "|---|---|---|"]
     lines += [f"| {k} | {1 / v:.1f} | {ref / v:.2f}× |" for k, v in t.items()]
     print("\n".join(lines[-len(t) - 2:]), flush=True)
+    if args.burgers:
+        return
 
     # -- hard constraints: tabulated or evaluated at every step ---------------------------
     shaped = {"channel_obstacle (exact)": (ROOT / "problems" / "channel_obstacle.yaml",

@@ -216,3 +216,20 @@ def test_the_cli_says_when_it_falls_back(tmp_path, eager_stall):
     assert "(kept)" in text and "attempt 3, a wider network (4×80):" in text
     shown = CliRunner().invoke(app, ["show", str(tmp_path / "r")])
     assert shown.exit_code == 0 and "(kept)" in shown.output, shown.output
+
+
+def test_an_attempt_too_big_for_the_memory_is_skipped_with_a_warning(tmp_path, eager_stall,
+                                                                     monkeypatch):
+    from pinnsolve.errors import SpecError
+
+    def check(problem, step_bytes, device="cpu"):
+        if problem.settings.model.width == fallback.WIDER:
+            raise SpecError("one training step needs about 99 GB", key="sampling.interior")
+
+    monkeypatch.setattr(fallback.limits, "check_measured", check)
+    events = []
+    run = pinnsolve.solve(_small(), out=tmp_path / "r", callback=lambda e, r: events.append((e, r)))
+    assert [a["config"] for a in run.metrics["fallback"]["attempts"]] == ["planned",
+                                                                         "sin activation"]
+    assert any(e == "warning" and "attempt 3 (a wider network (4×80)) skipped" in r.message
+               for e, r in events)

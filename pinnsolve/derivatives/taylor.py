@@ -55,8 +55,13 @@ class Sparse:
         return out
 
 
-@lru_cache(maxsize=None)
 def partitions(k: int) -> tuple[tuple[int, tuple[int, ...]], ...]:
+    """Set partitions of {1..k} grouped by block sizes (a table up to order 12: a plain
+    lookup, which torch.compile traces without the warning an lru_cache call gives)."""
+    return PARTITIONS[k] if k in PARTITIONS else _partitions(k)
+
+
+def _partitions(k: int) -> tuple[tuple[int, tuple[int, ...]], ...]:
     """Set partitions of {1..k} grouped by block sizes: ``((count, sizes), ...)``.
 
     ``count = k! / Π_s (m_s! (s!)^{m_s})`` is the number of set partitions whose block sizes
@@ -79,6 +84,9 @@ def partitions(k: int) -> tuple[tuple[int, tuple[int, ...]], ...]:
             denom *= math.factorial(m) * math.factorial(s) ** m
         out.append((math.factorial(k) // denom, sizes))
     return tuple(out)
+
+
+PARTITIONS = {k: _partitions(k) for k in range(1, 13)}
 
 
 # -- derivatives of elementwise functions ---------------------------------------------------

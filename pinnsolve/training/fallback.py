@@ -15,9 +15,8 @@ the next configuration would get at least a quarter of the budget.
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
-from ..errors import RunError
+from ..errors import RunError, SpecError
 from ..geometry.select import region_geometry
 from ..io.fields import evaluate
 from ..io.metrics import errors
@@ -25,7 +24,9 @@ from ..io.run import RunDir, environment
 from ..sampling import STRATEGIES, FixedSampler
 from ..spec import Problem, rebuild
 from ..spec.meaning import meaning_digest
+from . import limits
 from .loop import Loop
+from .memory import measure_step_bytes
 from .parts import Parts, assemble
 from .pinn import PinnStepper, unbiased_loss
 from .progress import Callback, Notice
@@ -159,6 +160,11 @@ def run_portfolio(problem: Problem, first: PinnStepper, first_loop: Loop, run: R
         sub = RunDir(run.path / "attempts" / str(k), meaning_digest(sub_problem), root=run.root)
         tr = sub_problem.settings.training
         parts = assemble(sub_problem, device, dtype)
+        try:   # a wider network may not fit where the planned one did
+            limits.check_measured(sub_problem, measure_step_bytes(parts), str(device))
+        except SpecError as exc:
+            callback("warning", Notice(f"fallback attempt {k} ({label}) skipped: {exc}"))
+            continue
         stepper = PinnStepper(parts, tr, unbiased=unbiased_loss(sub_problem))
         last = k == len(entries) + 1   # the last configuration trains to the end
         loop = Loop(stepper, tr, callback, watch=None if last else watcher(budget, spent))
@@ -208,9 +214,3 @@ def _report(label: str, stepper: PinnStepper, loop: Loop) -> dict:
     return {"config": label, "steps": loop.step, "train_time_s": round(loop.elapsed, 3),
             "stopped": loop.stopped, "why": reason, "residual": residual_score(parts),
             "l2re": l2re}
-
-
-def attempt_dir(path: Path, chosen: int) -> Path:
-    """The run directory holding attempt ``chosen`` (1: the run itself)."""
-    return path if chosen <= 1 else path / "attempts" / str(chosen)
-
