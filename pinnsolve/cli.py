@@ -50,6 +50,9 @@ def _fail(exc: BaseException, json_lines: bool = False) -> None:
     raise typer.Exit(code)
 
 
+PACKAGE = str(Path(__file__).resolve().parent)
+
+
 @contextlib.contextmanager
 def _show_warnings(json_lines: bool):
     """Route Python warnings (problem-file lint, fallbacks) to stderr, or to JSON lines on
@@ -57,6 +60,9 @@ def _show_warnings(json_lines: bool):
     from rich.markup import escape
 
     def show(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, (DeprecationWarning, PendingDeprecationWarning, FutureWarning)) \
+                and not str(filename).startswith(PACKAGE):
+            return   # a library's notice to its own callers (torch.compile's internals)
         if json_lines:
             print(json.dumps({"event": "warning", "message": str(message)}), flush=True)
         else:

@@ -263,3 +263,22 @@ def test_settings_command_prints_one_section_and_rejects_unknown_ones():
     assert "## `sampling`" not in result.stdout
     bad = invoke("settings", "trainig")
     assert bad.exit_code == 2 and "sections are: model" in " ".join(bad.stderr.split())
+
+
+def test_a_librarys_deprecation_notices_are_not_shown_to_the_user(capsys):
+    """torch.compile's internals warn that torch.jit.script is deprecated: a notice to
+    torch's callers, not to a pinnsolve user; pinnsolve's own warnings still show."""
+    import warnings
+
+    from pinnsolve import cli
+
+    with cli._show_warnings(json_lines=True):
+        warnings.warn_explicit("`torch.jit.script` is deprecated", DeprecationWarning,
+                               "/site-packages/torch/jit/_script.py", 1)
+        warnings.warn_explicit("key 'parameters.k': declared but used by nothing",
+                               UserWarning, "/site-packages/torch/whatever.py", 2)
+        warnings.warn_explicit("pinnsolve's own deprecation", DeprecationWarning,
+                               f"{cli.PACKAGE}/spec/load.py", 3)
+    out = capsys.readouterr().out
+    assert "declared but used" in out and "pinnsolve's own deprecation" in out
+    assert "torch.jit.script" not in out

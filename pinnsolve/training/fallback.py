@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 
-from ..errors import RunError, SpecError
+from ..errors import SpecError
 from ..geometry.select import region_geometry
 from ..io.fields import evaluate
 from ..io.metrics import errors
@@ -170,12 +170,7 @@ def run_portfolio(problem: Problem, first: PinnStepper, first_loop: Loop, run: R
         loop = Loop(stepper, tr, callback, watch=None if last else watcher(budget, spent))
         state = sub.resume_state(warn=lambda m: callback("warning", Notice(m)))
         if state is not None:
-            try:
-                loop.load_state_dict(state)
-            except (RuntimeError, KeyError, TypeError, ValueError) as exc:
-                raise RunError(f"the checkpoint of attempt {k} does not fit this problem "
-                               f"({str(exc)[:200]}); start over with --fresh",
-                               path=str(sub.path)) from None
+            loop.resume(state, f"the checkpoint of attempt {k}", sub.path)
         callback("fallback", Notice(
             f"attempt {k}: {label} in the {left:.0f} s left (the previous configuration "
             "stalled)", step=0, data={"attempt": k, "config": label}))

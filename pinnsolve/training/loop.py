@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Protocol, Sequence
 
-from ..errors import SolveError
+from ..errors import RunError, SolveError
 from ..spec.schema import Phase, TrainingSettings
 from .progress import Callback, Notice, Progress, silent
 
@@ -325,6 +325,17 @@ class Loop:
         self.stopped = state.get("stopped") if state.get("stopped") in STOPS else None
         self.carry = state["optimizer"]
         return self._map_position(list(state.get("plan", [])))
+
+    def resume(self, state: dict, what: str, path) -> list[str]:
+        """:meth:`load_state_dict`, with a checkpoint that does not fit (another model or
+        settings) as a RunError naming ``what`` ("the checkpoint", "the checkpoint of stage
+        2") and the run directory ``path``."""
+        try:
+            return self.load_state_dict(state)
+        except (RuntimeError, KeyError, TypeError, ValueError) as exc:
+            raise RunError(f"{what} does not fit this problem (its model or settings changed "
+                           f"since: {str(exc)[:200]}); start over with --fresh or use another "
+                           "--out", path=str(path)) from None
 
     def _map_position(self, plan: list) -> list[str]:
         notes: list[str] = []

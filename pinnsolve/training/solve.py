@@ -10,7 +10,7 @@ from typing import Mapping
 
 import torch
 
-from ..errors import RunError, SolveError
+from ..errors import SolveError
 from ..io.fields import evaluate
 from ..io.metrics import errors
 from ..io.output import write_outputs, write_point_cloud
@@ -129,12 +129,7 @@ def _solve_in(problem: Problem, run: RunDir, fresh: bool, callback: Callback | N
     loop = Loop(stepper, tr, callback, watch=fallback.watcher(tr.budget, 0.0) if watching
                 else None)
     if state is not None:
-        try:
-            notes = loop.load_state_dict(state)
-        except (RuntimeError, KeyError, TypeError, ValueError) as exc:
-            raise RunError("the checkpoint does not fit this problem (its model or settings "
-                           f"changed since: {str(exc)[:200]}); start over with --fresh or "
-                           "use another --out", path=str(run.path)) from None
+        notes = loop.resume(state, "the checkpoint", run.path)
         if int(state.get("world_size", 1)) != (1 if group is None else group.world):
             notes.append(f"it was a run of {state.get('world_size', 1)} rank(s): collocation "
                          "points are drawn afresh")

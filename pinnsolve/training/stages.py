@@ -36,7 +36,6 @@ import math
 import numpy as np
 import torch
 
-from ..errors import RunError
 from ..io.run import RunDir
 from ..models.build import input_ranges
 from ..models.constraints import HardConstrained
@@ -205,12 +204,7 @@ def refine(problem: Problem, first: PinnStepper, first_loop: Loop, run: RunDir,
         nxt = PinnStepper(parts, training, unbiased=unbiased_loss(problem))
         loop = Loop(nxt, training, callback)
         if state is not None:
-            try:
-                loop.load_state_dict(state)
-            except (RuntimeError, KeyError, TypeError, ValueError) as exc:
-                raise RunError(f"the checkpoint of stage {index} does not fit this problem "
-                               f"({str(exc)[:200]}); start over with --fresh",
-                               path=str(sub_run.path)) from None
+            loop.resume(state, f"the checkpoint of stage {index}", sub_run.path)
         else:
             info = set_scale(parts, stage, index)
             nxt.stage, nxt.loss_scale = info, info["loss_scale"]
