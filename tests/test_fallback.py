@@ -233,3 +233,14 @@ def test_an_attempt_too_big_for_the_memory_is_skipped_with_a_warning(tmp_path, e
                                                                          "sin activation"]
     assert any(e == "warning" and "attempt 3 (a wider network (4×80)) skipped" in r.message
                for e, r in events)
+
+
+def test_resumed_without_the_fallback_the_stalled_run_trains_on_and_is_the_model(tmp_path,
+                                                                                eager_stall):
+    first = pinnsolve.solve(_small(), out=tmp_path / "r")
+    steps = first.metrics["fallback"]["attempts"][0]["steps"]
+    (tmp_path / "r" / "attempts" / "chosen.json").write_text('{"attempt": 2}')
+    again = pinnsolve.solve(_small(budget="8"), out=tmp_path / "r",
+                            overrides=["training.fallback=false"])
+    assert "fallback" not in again.metrics and again.metrics["steps"] > steps
+    assert pinnsolve.open_run(tmp_path / "r").chosen_attempt() == 1

@@ -197,8 +197,8 @@ def run_portfolio(problem: Problem, first: PinnStepper, first_loop: Loop, run: R
 
 
 def _report(label: str, stepper: PinnStepper, loop: Loop) -> dict:
-    reason = next((s["reason"] for s in reversed(loop.switches)
-                   if loop.stopped == "stalled"), None)
+    reason = loop.switches[-1]["reason"] if loop.stopped == "stalled" and loop.switches \
+        else None
     parts = stepper.parts
     l2re = None
     if parts.reference is not None:   # reported, never used to choose

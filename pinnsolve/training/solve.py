@@ -143,7 +143,7 @@ def _solve_in(problem: Problem, run: RunDir, fresh: bool, callback: Callback | N
         run.write_config(problem, environment(device, dtype, tr.seed, problem.source))
     try:
         with acceleration.matmul_precision(tr.matmul_precision):
-            if loop.stopped != "stalled":   # a resumed run that stalled goes on below
+            if not (watching and loop.stopped == "stalled"):   # else it goes on below
                 loop.run(run)
     except KeyboardInterrupt:
         # Ranks are interrupted at different points: no collective here.
@@ -155,6 +155,8 @@ def _solve_in(problem: Problem, run: RunDir, fresh: bool, callback: Callback | N
         with acceleration.matmul_precision(tr.matmul_precision):
             final, attempts = fallback.run_portfolio(problem, stepper, loop, run, callback,
                                                      device, dtype)
+    elif main and (run.path / "attempts").is_dir():
+        run.write_chosen(1)   # resumed without the fallback: the run's own model is the one
     if tr.stages:  # multi-stage refinement (training/stages.py): the last stage's composite
         final, stage_reports = refine(problem, stepper, loop, run, callback)
     if group is not None:
