@@ -212,8 +212,8 @@ class Loop:
             self.stopped = "tolerance"
             return f"the loss {loss:.3g} is below training.tolerance {tol:g}"
         self.recent.append((self.step, loss))
-        self.trace.append((round(self.elapsed, 3), float(loss), self.phase))
-        if self.watch is not None:
+        if self.watch is not None:   # the trace is kept for the watch only
+            self.trace.append((round(self.elapsed, 3), float(loss), self.phase))
             why = self.watch(self.trace, self.training.budget)
             if why:
                 self.stopped = "stalled"
