@@ -346,7 +346,8 @@ class TaylorEngine:
                 blocks.setdefault((type(req).__name__, req.start, req.stop, 0), []).append(req)
             elif isinstance(req, DiagonalSum):
                 blocks.setdefault(("DiagonalSum", req.start, req.stop, req.order), []).append(req)
-        for (kind, start, stop, order), reqs in sorted(blocks.items()):
+        # Sorted by text (deterministic, and torch.compile can sort strings, not tuples).
+        for (kind, start, stop, order), reqs in sorted(blocks.items(), key=lambda kv: repr(kv[0])):
             if kind == "Laplacian":
                 jet = self._laplacian_jet(x, start, stop, gen)
             elif kind == "Bilaplacian":
