@@ -274,15 +274,11 @@ class Jet:
                 coefs.append(None if c is None else c * scale)
         return Jet(self.value * scale + shift, coefs, self.weights)
 
-    def select(self, cols: Sequence[int] | torch.Tensor) -> "Jet":
-        """Features ``cols`` (a plain index list, or a tensor of indices)."""
-        if not isinstance(cols, torch.Tensor):
-            # Decided in Python: a data-dependent test of a tensor would break a compiled graph.
-            cols = [int(c) for c in cols]
-            if cols == list(range(self.value.shape[-1])):
-                return self
-        elif len(cols) == self.value.shape[-1] and bool((cols == torch.arange(
-                len(cols), device=cols.device)).all()):
+    def select(self, cols: Sequence[int]) -> "Jet":
+        """Features ``cols`` (a plain index list: decided in Python, where a test of a
+        tensor's values would break a compiled graph)."""
+        cols = [int(c) for c in cols]
+        if cols == list(range(self.value.shape[-1])):
             return self
         cols = torch.as_tensor(cols, dtype=torch.long, device=self.value.device)
         coefs = [None if c is None else self._dense(c)[..., cols] for c in self.coefs]

@@ -29,8 +29,9 @@ import torch
 
 from ..compiler.collect import Columns
 from ..compiler.lower import Env, lower
+from ..spec.coefficients import expanded, number
 from ..spec.problem import Problem
-from ..spec.symbols import Laplacian, field_names_in
+from ..spec.symbols import field_names_in
 
 OSCILLATORY = 4        # half-periods along one coordinate from which sin is planned
 LINES, SAMPLES = 8, 257
@@ -108,7 +109,6 @@ def _from_operators(problem: Problem, counts: dict[str, int]) -> dict[str, int]:
     hold a field or an unknown are not read."""
     domain = problem.domain
     t = domain.time
-    values = {sp.Symbol(p.name): p.value for p in problem.parameters}
     out = dict(counts)
     axes = list(domain.space) + ([t] if t is not None else [])
 
@@ -116,8 +116,7 @@ def _from_operators(problem: Problem, counts: dict[str, int]) -> dict[str, int]:
         out[axis.name] = max(out[axis.name], int(n))
 
     for eq in problem.equations:
-        expr = sp.expand(eq.expr.subs(values).replace(
-            lambda e: isinstance(e, Laplacian), lambda e: e.doit()))
+        expr = expanded(problem, eq.expr)
         for u in problem.field_functions.values():
             def coefficient(*over):
                 d = sp.Derivative(u, *over) if over else u
@@ -151,11 +150,7 @@ def _typical(coefficient: sp.Expr, problem: Problem, axes: list) -> float | None
     GRID^d grid of the box when it depends on the coordinates only and keeps one sign
     there; None otherwise (a field or an unknown in it, a sign change, complex)."""
     if coefficient.is_number:
-        try:
-            value = float(coefficient)
-        except (TypeError, ValueError):   # complex
-            return None
-        return value if value != 0 and math.isfinite(value) else None
+        return number(coefficient)
     coords = {a.symbol for a in axes}
     if not coefficient.free_symbols <= coords or field_names_in(coefficient):
         return None   # a field or an unknown in it

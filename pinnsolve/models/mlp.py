@@ -52,6 +52,7 @@ class Embedding(nn.Module):
         periodic = sorted(set(periodic))
         plain = [c for c in range(d) if c not in periodic]
         self.register_buffer("plain", torch.tensor(plain, dtype=torch.long))
+        self.plain_columns = tuple(plain)   # the same, for Jet.select
         self.register_buffer("periodic", torch.tensor(periodic, dtype=torch.long))
         self.register_buffer("harmonics", torch.arange(1, modes + 1, dtype=torch.float64))
         self.time_column = time_column if time_modes else None
@@ -87,7 +88,7 @@ class Embedding(nn.Module):
     def jet(self, j):
         """The same map on a Taylor jet (see pinnsolve.derivatives.taylor)."""
         z = j.affine(1 / self.halfwidth, -self.center / self.halfwidth)
-        parts = [z.select(self.plain) if self.periodic.numel() else z]
+        parts = [z.select(self.plain_columns) if self.periodic.numel() else z]
         if self.periodic.numel():
             # angle_(p, k) = π k (z_p + 1): a linear map of z, then cos and sin.
             modes = len(self.harmonics)

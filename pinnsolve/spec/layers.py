@@ -35,8 +35,8 @@ import math
 
 import sympy as sp
 
+from .coefficients import expanded, number
 from .problem import Problem
-from .symbols import Laplacian
 
 LAYER_WIDTH = 0.02   # δ / L from which a layer is planned (Péclet number |b| L / ε ≥ 50)
 
@@ -48,17 +48,15 @@ def boundary_layers(problem: Problem) -> dict[tuple[str, str, str], float]:
     domain = problem.domain
     if domain.vector is not None or domain.shape is not None or domain.mesh is not None:
         return {}
-    values = {sp.Symbol(p.name): p.value for p in problem.parameters}
     out: dict[tuple[str, str, str], float] = {}
     for eq in problem.equations:
-        expr = sp.expand(eq.expr.subs(values).replace(
-            lambda e: isinstance(e, Laplacian), lambda e: e.doit()))
+        expr = expanded(problem, eq.expr)
         for name, u in problem.field_functions.items():
             for axis in domain.space:
                 if axis.name in problem.periodic:
                     continue
-                a = _constant(sp.diff(expr, sp.Derivative(u, (axis.symbol, 2))))
-                b = _constant(sp.diff(expr, sp.Derivative(u, axis.symbol)))
+                a = number(sp.diff(expr, sp.Derivative(u, (axis.symbol, 2))))
+                b = number(sp.diff(expr, sp.Derivative(u, axis.symbol)))
                 length = axis.hi - axis.lo
                 if a is None or b is None or not length > 0:
                     continue
@@ -69,13 +67,3 @@ def boundary_layers(problem: Problem) -> dict[tuple[str, str, str], float]:
                 out[key] = min(width, out.get(key, math.inf))
     return out
 
-
-def _constant(coefficient: sp.Expr) -> float | None:
-    """The coefficient as a float when it is a nonzero finite number."""
-    if not coefficient.is_number:
-        return None
-    try:
-        value = float(coefficient)
-    except (TypeError, ValueError):
-        return None
-    return value if value != 0 and math.isfinite(value) else None

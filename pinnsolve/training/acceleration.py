@@ -88,7 +88,7 @@ def _compile_failure(exc: BaseException) -> bool:
     for e in (exc, exc.__cause__, exc.__context__):
         module = type(e).__module__ if e is not None else ""
         if module.startswith(("torch._dynamo", "torch._inductor", "torch._functorch")) or \
-                isinstance(e, (OSError, FileNotFoundError)) and "compile" in str(e).lower():
+                (isinstance(e, OSError) and "compile" in str(e).lower()):
             return True
     return False
 

@@ -5,12 +5,12 @@ network) trains from scratch in the budget left, in ``RUN/attempts/<k>/``. The m
 the one with the lowest residual on fixed uniform points (:func:`residual_score`), never
 the one closest to the reference.
 
-The stall rule was read off the loss logs of 120 budgeted runs of the zoo and held-out
+The stall rule was read off the loss logs of 128 budgeted runs of the zoo and held-out
 problems (stops 27-31): after 40 % of the budget, within the current phase, a loss whose
 best over the last 10 % of the budget is not 3× below the phase's best before it, and still
-above 1e-2 of its start (it has not fallen 100×), marked 10 of the 23 runs that ended above
-L2RE 1e-2 and none of the 97 that ended below (docs/zoo.md). A stall is only called while
-the next configuration would get at least a quarter of the budget.
+above 1e-2 of its start (it has not fallen 100×), while the next configuration would get at
+least a quarter of the budget, marked 8 of the 23 runs that ended above L2RE 1e-2 and none
+of the 105 that ended below (docs/zoo.md).
 """
 from __future__ import annotations
 
@@ -18,9 +18,8 @@ import math
 
 from ..errors import SpecError
 from ..geometry.select import region_geometry
-from ..io.fields import evaluate
-from ..io.metrics import errors
 from ..io.run import RunDir, environment
+from ..models.frequency import planned_activation
 from ..sampling import STRATEGIES, FixedSampler
 from ..spec import Problem, rebuild
 from ..spec.meaning import meaning_digest
@@ -86,8 +85,6 @@ def portfolio(problem: Problem) -> list[tuple[str, dict[str, object], str]]:
     planned = problem.settings.training.planned
     out: list[tuple[str, dict[str, object], str]] = []
     if "activation" in planned:
-        from ..models.frequency import planned_activation
-
         other = "tanh" if planned_activation(problem)[0] == "sin" else "sin"
         out.append((f"{other} activation", {"model.activation": other}, "activation"))
     if "model" in planned:
@@ -101,7 +98,7 @@ def enabled(problem: Problem, distributed: bool) -> bool:
     on one process, without multi-stage refinement."""
     tr = problem.settings.training
     return bool(tr.fallback and tr.budget and not distributed and not tr.stages
-                and portfolio(problem))
+                and {"activation", "model"} & set(tr.planned))   # a portfolio to try
 
 
 def attempt_problem(problem: Problem, overrides: dict[str, object], replaces: str,
@@ -149,7 +146,7 @@ def run_portfolio(problem: Problem, first: PinnStepper, first_loop: Loop, run: R
     """
     budget = problem.settings.training.budget
     reports = [_report("planned", first, first_loop)]
-    best, best_score = first, reports[0]["residual"]
+    best, chosen = first, 1
     spent, loop = first_loop.elapsed, first_loop
     entries = portfolio(problem)
     for k, (label, overrides, replaces) in enumerate(entries, start=2):
@@ -186,9 +183,8 @@ def run_portfolio(problem: Problem, first: PinnStepper, first_loop: Loop, run: R
                 raise
         spent += loop.elapsed
         reports.append(_report(label, stepper, loop))
-        if reports[-1]["residual"] < best_score:
-            best, best_score = stepper, reports[-1]["residual"]
-    chosen = next(i for i, r in enumerate(reports, start=1) if r["residual"] == best_score)
+        if reports[-1]["residual"] < reports[chosen - 1]["residual"]:
+            best, chosen = stepper, len(reports)
     run.write_chosen(chosen)
     return best, {"attempts": reports, "chosen": chosen,
                   "rule": f"stall after {STALL_AFTER:.0%} of the budget: best of the last "
@@ -199,13 +195,9 @@ def run_portfolio(problem: Problem, first: PinnStepper, first_loop: Loop, run: R
 def _report(label: str, stepper: PinnStepper, loop: Loop) -> dict:
     reason = loop.switches[-1]["reason"] if loop.stopped == "stalled" and loop.switches \
         else None
-    parts = stepper.parts
-    l2re = None
-    if parts.reference is not None:   # reported, never used to choose
-        pts, ref = parts.reference
-        pred = evaluate(stepper.model, pts, dtype=parts.dtype, device=parts.device)
-        l2re = {f: e["l2re"] for f, e in errors(parts.problem.fields, pred, ref).items()
-                if e.get("measure", "l2re") == "l2re"}
+    errs = stepper.field_errors()   # reported, never used to choose
+    l2re = None if errs is None else {f: e["l2re"] for f, e in errs.items()
+                                      if e.get("measure", "l2re") == "l2re"}
     return {"config": label, "steps": loop.step, "train_time_s": round(loop.elapsed, 3),
-            "stopped": loop.stopped, "why": reason, "residual": residual_score(parts),
+            "stopped": loop.stopped, "why": reason, "residual": residual_score(stepper.parts),
             "l2re": l2re}

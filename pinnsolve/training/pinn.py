@@ -416,15 +416,19 @@ class PinnStepper:
             report[key] = entry
         return report
 
-    def error(self) -> float | None:
-        """Mean over fields of the L2 relative error against the reference."""
+    def field_errors(self) -> dict[str, dict] | None:
+        """Errors of each field against the reference (io/metrics.errors), or None."""
         if self.parts.reference is None:
             return None
         pts, ref = self.parts.reference
         pred = evaluate(self.model, pts, dtype=self.parts.dtype, device=self.parts.device)
-        errs = errors(self.parts.problem.fields, pred, ref)
+        return errors(self.parts.problem.fields, pred, ref)
+
+    def error(self) -> float | None:
+        """Mean over fields of the L2 relative error against the reference."""
+        errs = self.field_errors()
         # Relative errors only: a field whose reference is zero has an RMS error instead.
-        rel = [e["l2re"] for e in errs.values() if e.get("measure", "l2re") == "l2re"]
+        rel = [e["l2re"] for e in (errs or {}).values() if e.get("measure", "l2re") == "l2re"]
         return float(np.mean(rel)) if rel else None
 
     def start(self) -> list[tuple[str, str]]:

@@ -11,8 +11,6 @@ from typing import Mapping
 import torch
 
 from ..errors import SolveError
-from ..io.fields import evaluate
-from ..io.metrics import errors
 from ..io.output import write_outputs, write_point_cloud
 from ..io.run import Run, RunDir, environment
 from ..geometry.mesh import check_files
@@ -229,9 +227,7 @@ def _finish(problem: Problem, run: RunDir, stepper: PinnStepper, first: Parts, l
     if attempts:
         metrics["fallback"] = attempts
     if stepper.parts.reference is not None:
-        pts, ref = stepper.parts.reference
-        pred = evaluate(stepper.model, pts, dtype=dtype, device=device)
-        metrics["errors"] = errors(problem.fields, pred, ref)
+        metrics["errors"] = stepper.field_errors()
     if problem.unknowns:
         metrics["unknowns"] = {n: float(p.detach()) for n, p in stepper.compiled.unknowns.items()}
         metrics["unknowns_exact"] = {u.name: u.true_value for u in problem.unknowns
