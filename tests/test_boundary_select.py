@@ -46,12 +46,25 @@ def test_predicate_selects_half_of_a_side_and_neumann_is_allowed():
 
 @pytest.mark.parametrize("where, match", [
     ("z = 0", r"conditions\.0\.where.*'z' is not a spatial coordinate"),
-    ("x = 0 or y = 1", r"conditions\.0\.where.*not a valid expression"),
+    ("x = 0 or", r"conditions\.0\.where.*expected alternatives"),
     ("x == 0", r"conditions\.0\.where.*not a valid expression"),
 ])
 def test_bad_selections_are_located(where, match):
     with pytest.raises(SpecError, match=match):
         _shape(where)
+
+
+def test_or_gives_one_condition_per_alternative():
+    p = _shape("x = 0 or x = 2 and y > 0.5")
+    assert [c.region.select for c in p.conditions] == [
+        (("x", "=", 0.0),), (("x", "=", 2.0), ("y", ">", 0.5))]
+    box = load_problem({"domain": {"x": [0, 1], "y": [0, 1]}, "fields": "u",
+                        "equations": "laplacian(u) = 0",
+                        "conditions": [{"where": "x = 0 or x = 1", "dirichlet": "y"},
+                                       {"where": "y=0 or y=1", "name": "walls", "neumann": 0}]})
+    assert [(c.name, c.region.coord, c.region.side, c.kind) for c in box.conditions] == [
+        ("bc_x_min", "x", "lo", "dirichlet"), ("bc_x_max", "x", "hi", "dirichlet"),
+        ("walls_1", "y", "lo", "neumann"), ("walls_2", "y", "hi", "neumann")]
 
 
 def test_empty_selection_is_an_error_naming_it():

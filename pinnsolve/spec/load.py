@@ -807,6 +807,20 @@ class _Builder:
             raise self.err(key, "needs exactly one of: equation, dirichlet, neumann, robin")
         if "where" not in item:
             raise self.err(key, "missing 'where' (boundary, initial, interior or 'x = value')")
+        if isinstance(item["where"], str) and re.search(r"\bor\b", item["where"]):
+            # 'x = 0 or x = 1': one condition per alternative ('and' binds tighter), each
+            # with its own name (a chosen name gets _1, _2, ...)
+            parts = [p.strip() for p in re.split(r"\bor\b", item["where"])]
+            if not all(parts):
+                raise self.err(f"{key}.where", f"expected alternatives such as 'x = 0 or x = 1', "
+                                               f"got {item['where']!r}")
+            out = []
+            for i, part in enumerate(parts, 1):
+                one = {**item, "where": part}
+                if "name" in item and isinstance(item["name"], str):
+                    one["name"] = f"{item['name']}_{i}"
+                out += self._condition(one, key)
+            return out
         region = self._region(item["where"], f"{key}.where")
         kind = kinds[0]
         points = item.get("points")
