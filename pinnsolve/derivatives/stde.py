@@ -22,6 +22,7 @@ first layer costs R·d·h once, not per point). First derivatives are always exa
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import math
@@ -227,6 +228,8 @@ class TaylorEngine:
         self.sparse = sparse
         self.distribution = distribution
         self.generator = torch.Generator().manual_seed(seed)
+        self._recorded: list | None = None   # see draws_ahead()
+        self._ready: list | None = None
 
     def layout(self, orders) -> Interpolation:
         """The shared k-jet that yields the mixed partial ``orders`` (k = its order).
@@ -258,8 +261,43 @@ class TaylorEngine:
                      for f in range(top.shape[-1])}
 
     # -- random tangents ----------------------------------------------------------------------
+    # A torch.Generator cannot enter a compiled graph: dynamo breaks the graph at every draw
+    # and runs the frame around it eagerly. So a compiled loss takes its tangents from a list
+    # drawn just before it runs, by the same generator and in the same order as the eager
+    # loss would draw them (same random stream, same results): recording() lists the draws
+    # of one eager call, draws_ahead() makes them for the next compiled call.
+    @contextlib.contextmanager
+    def recording(self):
+        """Within the block, every random draw is also listed; yields the list."""
+        self._recorded = []
+        try:
+            yield self._recorded
+        finally:
+            self._recorded = None
+
+    @contextlib.contextmanager
+    def draws_ahead(self, recorded: list):
+        """Within the block, draws made while torch compiles (traces) the loss are taken, in
+        order, from fresh draws of ``recorded``; outside tracing they are drawn as usual."""
+        self._ready = [make() for make in recorded]
+        try:
+            yield
+        finally:
+            self._ready = None
+
+    def _draw(self, make: Callable[[], torch.Tensor]) -> torch.Tensor:
+        if self._ready and torch.compiler.is_compiling():
+            return self._ready.pop(0)
+        if self._recorded is not None:
+            self._recorded.append(make)
+        return make()
+
     def _coordinates(self, start: int, stop: int, gen: torch.Generator, device) -> torch.Tensor:
         """|J| coordinates of [start, stop) drawn uniformly without replacement."""
+        return self._draw(lambda: self._draw_coordinates(start, stop, gen, device))
+
+    def _draw_coordinates(self, start: int, stop: int, gen: torch.Generator, device
+                          ) -> torch.Tensor:
         D, R = stop - start, self.directions
         if D > 64 * R:  # rejection: collisions are rare, and no O(D) permutation per step
             while True:
@@ -273,6 +311,10 @@ class TaylorEngine:
     def _random_vectors(self, R: int, start: int, stop: int, d: int, gen, dtype, device,
                         gaussian: bool) -> torch.Tensor:
         """(R, 1, d) vectors, random on [start, stop) and zero elsewhere."""
+        return self._draw(lambda: self._draw_vectors(R, start, stop, d, gen, dtype, device,
+                                                     gaussian))
+
+    def _draw_vectors(self, R, start, stop, d, gen, dtype, device, gaussian) -> torch.Tensor:
         v = torch.zeros(R, 1, d, dtype=dtype)
         if gaussian:
             v[:, 0, start:stop] = torch.randn(R, stop - start, generator=gen, dtype=dtype)

@@ -41,11 +41,12 @@ def check(compile_: bool, matmul_precision: str, autocast: str, engine: str,
 
 
 def loss_function(losses: Callable, compile_: bool, autocast: str, device: torch.device,
-                  warn: Callable[[str], None] | None = None) -> Callable:
+                  warn: Callable[[str], None] | None = None, engine=None) -> Callable:
     """The trainer's loss callable, compiled and/or autocast as configured; a compilation
     that fails (no C++ compiler for inductor's CPU kernels, an op it cannot lower) is
-    reported through ``warn`` and the loss runs eagerly."""
-    fn = _compiled_or_eager(losses, warn) if compile_ else losses
+    reported through ``warn`` and the loss runs eagerly. ``engine``: the derivative engine,
+    whose random tangents (STDE) a compiled loss takes drawn ahead of it."""
+    fn = _compiled_or_eager(losses, warn, engine) if compile_ else losses
     if autocast == "none":
         return fn
 
@@ -58,16 +59,30 @@ def loss_function(losses: Callable, compile_: bool, autocast: str, device: torch
     return run
 
 
-def _compiled_or_eager(losses: Callable, warn: Callable[[str], None] | None) -> Callable:
+def _compiled_or_eager(losses: Callable, warn: Callable[[str], None] | None,
+                       engine=None) -> Callable:
     """``torch.compile(losses)``, or ``losses`` itself from the first call on which the
-    compilation fails (compiling happens at the first call, and again when a guard fails)."""
+    compilation fails (compiling happens at the first call, and again when a guard fails).
+
+    With an engine that draws random tangents (STDE), the first call runs eagerly and lists
+    its draws; every later call draws them ahead and the compiled loss reads them, so no
+    random generator enters (and breaks) the compiled graph."""
     compiled = torch.compile(losses)
-    state = {"fn": compiled}
+    ahead = getattr(engine, "directions", None) is not None and hasattr(engine, "draws_ahead")
+    state = {"fn": compiled, "recorded": None}
 
     def call():
         if state["fn"] is losses:
             return losses()
+        if ahead and state["recorded"] is None:
+            with engine.recording() as recorded:
+                out = losses()
+            state["recorded"] = list(recorded)
+            return out
         try:
+            if ahead and state["recorded"]:
+                with engine.draws_ahead(state["recorded"]):
+                    return compiled()
             return compiled()
         except Exception as exc:   # noqa: BLE001 - torch raises many kinds here
             if not _compile_failure(exc):

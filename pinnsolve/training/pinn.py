@@ -75,7 +75,8 @@ class PinnStepper:
                            self.compiled.engine_name, parts.device, parts.dtype)
         self._loss = acceleration.loss_function(self.losses, training.compile,
                                                 training.autocast, parts.device,
-                                                warn=lambda m: self.messages.append(m))
+                                                warn=lambda m: self.messages.append(m),
+                                                engine=self.compiled.engine)
         # State that training changes, all of it:
         self.optimizer: torch.optim.Optimizer | None = None
         self.optimizer_name: str | None = None
