@@ -146,3 +146,23 @@ def test_measured_step_memory_matches_the_full_step_and_guards_the_run(tmp_path)
         pinnsolve.solve(problem, out=tmp_path / "r",
                         overrides=[f"limits.max_memory_gb={small}"])
     assert not (tmp_path / "r" / "checkpoints").exists()
+
+
+def test_a_planned_solve_with_observations_measures_them_whole(tmp_path):
+    """Observations carry their data point by point, so the memory probe cannot evaluate a
+    slice of their points (it failed with a size mismatch, found by a blind inverse problem
+    at stop 32): they are measured whole, and a physics-only inverse file solves."""
+    import numpy as np
+
+    import pinnsolve
+    from pinnsolve.training.memory import measure_step_bytes
+    from pinnsolve.training.parts import assemble
+    xs = np.random.default_rng(3).uniform(0, 2, 60)
+    problem = pinnsolve.load_problem({
+        "domain": {"x": [0, 2]}, "fields": "u", "unknowns": {"c": {"initial": 1, "exact": 4}},
+        "equations": "diff(u, x, 2) - c*u = -4*sin(2*x) - 4*(sin(2*x) + x**2) + 2",
+        "conditions": [{"data": {"x": xs.tolist(), "u": (np.sin(2 * xs) + xs**2).tolist()}}],
+        "reference": {"exact": {"u": "sin(2*x) + x**2"}}}, ["training.budget=4s"])
+    assert measure_step_bytes(assemble(problem, torch.device("cpu"), torch.float64)) > 0
+    run = pinnsolve.solve(problem, out=tmp_path / "r")
+    assert run.metrics["steps"] > 0 and "c" in run.metrics["unknowns"]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import torch
 
+from ..sampling import FixedSampler
 from .limits import PARAM_COPIES
 
 PROBES = (16, 48)   # points per group in the two probes
@@ -48,7 +49,9 @@ def measure_step_bytes(parts) -> float:
             x, normals = sampler.points(), sampler.normals()
             n = x.shape[0]
             sizes = [min(k, n) for k in PROBES]
-            if sizes[0] == sizes[1]:   # a group smaller than the probes: measure it whole
+            # A group smaller than the probes, or observations (their data go with their
+            # own points, so a slice of the points cannot be evaluated): measure it whole.
+            if sizes[0] == sizes[1] or isinstance(sampler, FixedSampler):
                 total += _probe(parts, terms, x, normals, n)
                 continue
             a, b = (_probe(parts, terms, x, normals, k) for k in sizes)
