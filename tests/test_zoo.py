@@ -38,8 +38,10 @@ class Exact(torch.nn.Module):
         self.fns = []
         for name in problem.fields:
             e = problem.reference.exact[name].subs(subs)
-            # Fold numeric powers (sqrt(2)) that lambdify would hand to torch as numbers.
-            e = e.xreplace({n: sp.Float(n.evalf(30), 30) for n in e.atoms(sp.Pow) if n.is_number})
+            # Fold numeric powers and functions (sqrt(2), exp(-50)) that lambdify would hand
+            # to torch as numbers.
+            e = e.xreplace({n: sp.Float(n.evalf(30), 30)
+                            for n in e.atoms(sp.Pow, sp.Function) if n.is_number})
             self.fns.append(sp.lambdify(problem.domain.coordinate_symbols, e,
                                         modules=[TORCH, "math"]))
 
