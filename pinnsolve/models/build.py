@@ -88,8 +88,9 @@ def build_model(problem: Problem, *, seed: int = 0) -> tuple[nn.Module, set[str]
     if constraints and "output_scale" in problem.settings.training.planned and scale == 1.0:
         scale = residual_scale(problem, constraints, imposed, make_net)
         if scale != 1.0:
-            notes = notes + [f"output scale {scale:g}: every condition is imposed, so the "
-                             "equations' residual with the network's part zeroed, over the "
+            notes = notes + [f"output scale {scale:g}: no condition in the loss gives a "
+                             "value, so the equations' residual with the network's part "
+                             "zeroed, over the "
                              "change the untrained network makes to it "
                              "(model.output_scale sets it)"]
     net = make_net(scale, seed)

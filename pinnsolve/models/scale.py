@@ -21,8 +21,9 @@ box of several dimensions (RMS 0.0035 on the unit cube with time), so N is hundr
 times u − A. :func:`distance_gain` multiplies D by 1 / its RMS over the domain where
 that is 100 or more (boxes of three dimensions and more).
 
-When every condition is imposed exactly and there are no observations, no datum tells the
-network's size, and the equations alone must: :func:`residual_scale` compares the
+When every condition is imposed exactly, or those left in the loss fix no value but zero
+or a derivative (a wave's u_t = 0 at t = 0), and there are no observations, no datum tells
+the network's size, and the equations alone must: :func:`residual_scale` compares the
 equations' residual at N = 0 (the lift alone) with the change the untrained network makes
 to it, and scales N by their ratio. A heat problem u_t = 0.72 u_xx with u = 20 at both
 ends and u = 20 + 80 sin(πx) at t = 0 decays by e^-7 over t ∈ [0, 1]: near t = 0 the
@@ -50,6 +51,19 @@ POINTS = 256          # points per condition
 
 def data_scale(problem: Problem, imposed: set[str]) -> float:
     """The planned output scale (1.0 when the data are of order one or absent)."""
+    values = _data_values(problem, imposed)
+    if not values:
+        return 1.0
+    rms = float(torch.cat(values).pow(2).mean().sqrt())
+    if not math.isfinite(rms) or rms == 0 or KEEP[0] <= rms <= KEEP[1]:
+        return 1.0
+    return float(f"{rms:.3g}")
+
+
+def _data_values(problem: Problem, imposed: set[str]) -> list[torch.Tensor]:
+    """|g/a| at up to POINTS points of each condition kept in the loss that fixes a field's
+    value to a nonzero datum, and the observations' values: the data that tell the size of
+    what the network produces itself."""
     values: list[torch.Tensor] = []
     params = {sp.Symbol(p.name): p.value for p in problem.parameters}
     coords = set(problem.domain.coordinate_symbols)
@@ -70,12 +84,7 @@ def data_scale(problem: Problem, imposed: set[str]) -> float:
                       v.reshape(-1).abs())
     for o in problem.observations:
         values += [torch.as_tensor(v, dtype=torch.float64) for v in o.values.values()]
-    if not values:
-        return 1.0
-    rms = float(torch.cat(values).pow(2).mean().sqrt())
-    if not math.isfinite(rms) or rms == 0 or KEEP[0] <= rms <= KEEP[1]:
-        return 1.0
-    return float(f"{rms:.3g}")
+    return values
 
 
 def _value_of(expr: sp.Expr, fields: dict, coords: set, params: dict) -> sp.Expr | None:
@@ -124,19 +133,21 @@ def distance_gain(problem: Problem, constraint) -> float:
 
 
 def residual_scale(problem: Problem, constraints, imposed: set[str], make_net) -> float:
-    """The planned output scale of a network whose conditions are all imposed exactly: the
-    RMS of the equations' residual with the network's part zeroed, divided by the RMS of the
-    change the untrained network makes to it per unit of its output size (at up to 256
-    fixed-seed interior points), where that is GAIN_FROM or more; else 1.0, and also when a
-    condition or observation stays in the loss (:func:`data_scale` reads those). Only
-    upwards: a lift that already solves the equations (Dirichlet data given by the exact
-    solution) gives a ratio near 0, and the network must stay free to correct it.
+    """The planned output scale of a network whose size no datum tells (every condition
+    imposed exactly, or those in the loss fix no value but zero or a derivative: a wave's
+    u_t = 0 at t = 0): the RMS of the equations' residual with the network's part zeroed,
+    divided by the RMS of the change the untrained network makes to it per unit of its
+    output size (at up to 256 fixed-seed interior points), where that is GAIN_FROM or more;
+    else 1.0, and also when a kept condition or an observation gives a value
+    (:func:`data_scale` reads those). Only upwards: a lift that already solves the
+    equations (Dirichlet data given by the exact solution) gives a ratio near 0, and the
+    network must stay free to correct it.
 
     ``make_net(output_scale, seed)`` builds the network; the probe is of seed 0, so that the
     scale (part of the model, not of its state_dict) does not depend on training.seed."""
     from ..compiler import compile_problem   # models/ is imported by the compiler's users
 
-    if problem.observations or any(c.name not in imposed for c in problem.conditions):
+    if _data_values(problem, imposed):
         return 1.0
     x = _sample(problem, Region("interior"))
     if not len(x):

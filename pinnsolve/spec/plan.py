@@ -148,8 +148,9 @@ def describe(settings) -> list[str]:
                      "model with the lowest residual on fixed uniform points is kept")
     if "output_scale" in tr.planned:
         lines.append("output scale from the data of the conditions kept in the loss "
-                     "(1 when they are of order one), or, when every condition is imposed, "
-                     "from the equations' residual of the lift alone (where that asks for "
+                     "(1 when they are of order one), or, when none of them gives a value "
+                     "(all imposed, or zero or derivative data), from the equations' "
+                     "residual of the lift alone (where that asks for "
                      "100 or more); imposed fields' distance factors scaled to RMS 1 where "
                      "it is below 1/100 (3-D and more)")
     return lines
