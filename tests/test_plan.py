@@ -142,7 +142,7 @@ def test_imposed_fields_get_the_output_scale_their_equations_need():
     # with u = 1000 sin(πx) imposed: L2RE 1.72 at 2 minutes with a scale of 1)
     flux = {**DECAY, "conditions": DECAY["conditions"][:1] + [
         {"where": "boundary", "equation": "diff(T, x) = 0"}]}
-    assert 150 <= _scale(flux)[0] <= 1000
+    assert _scale(flux)[0] >= 100   # the rule fires (GAIN_FROM); 161 measured, 279 all imposed
     wave = {"domain": {"x": [0, 1], "t": [0, 1]}, "fields": ["u"],
             "equations": ["diff(u, t, 2) = diff(u, x, 2)"],
             "conditions": [{"where": "t = 0", "dirichlet": "1000*sin(pi*x)"},

@@ -230,9 +230,9 @@ class TrainingSettings:
     # Stop when the weighted training loss falls below this (checked at log steps; 0: never).
     tolerance: float = _rng(0.0, 0.0, 1e30)
     # With a budget: when the loss stalls high (after 40 % of the budget, not 3× lower over
-    # the phase's last 10 %, still above 1e-2 of its start), train the next configuration of a
-    # short portfolio in the time left and keep the model with the lowest residual
-    # (training/fallback.py). The default plan turns it on.
+    # the phase's last 10 %, still above 1e-2 of its start, a quarter of the budget left),
+    # train the next configuration of a short portfolio in the time left and keep the model
+    # with the lowest residual (training/fallback.py). The default plan turns it on.
     fallback: bool = False
     # Keys the default plan filled in (spec/plan.py); set by pinnsolve, shown by check.
     planned: tuple[str, ...] = ()
