@@ -65,7 +65,7 @@ def test_grid_mesh_points_and_cell_orientation(dim):
     [(cell_type, conn)] = cells
     assert cell_type == CELL_TYPE[dim]
     assert conn.shape == (np.prod([s - 1 for s in shape]), 2**dim)
-    assert conn.dtype == np.int64
+    assert conn.dtype == np.int32   # half the bytes of int64 in every frame of a series
     # Every corner must sit on the lower/upper side of its cell exactly as VTK expects,
     # which fixes the orientation (counter-clockwise quads, positive hexahedra).
     lower = points[conn].min(axis=1)
@@ -303,3 +303,24 @@ def test_write_npz_round_trip_keeps_exact_name(tmp_path):
     with np.load(target) as data:
         np.testing.assert_array_equal(data["a"], a)
         np.testing.assert_array_equal(data["path"], [1, 2])
+
+
+def test_grid_points_match_meshgrid_order():
+    from pinnsolve.io.fields import grid_points
+
+    axes = {"x": np.linspace(0, 1, 3), "y": np.array([0.0, 2.0]), "t": np.linspace(5, 6, 4)}
+    expected = np.stack([g.reshape(-1) for g in np.meshgrid(*axes.values(), indexing="ij")], 1)
+    got = grid_points(axes)
+    assert got.flags.c_contiguous
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_int32_cells_read_back_by_meshio(tmp_path):
+    axes = AXES[3]
+    shape = tuple(len(a) for a in axes)
+    f = np.arange(np.prod(shape), dtype=float).reshape(shape)
+    path = write_vtu(tmp_path / "g.vtu", axes, {"f": f})
+    m = meshio.read(path)
+    points, cells = grid_mesh(axes)
+    np.testing.assert_array_equal(m.cells[0].data, cells[0][1])
+    np.testing.assert_array_equal(m.point_data["f"], f.reshape(-1))

@@ -600,3 +600,35 @@ def test_cli_solve_into_a_bad_directory_is_a_located_error(tmp_path, plant):
     result = CliRunner().invoke(app, ["solve", str(problem), "--out", str(out), "--quiet"])
     assert result.exit_code == 4 and "Traceback" not in result.output
     assert f"{bad}:{why}".replace(" ", "") in flat(result)
+
+
+@pytest.mark.parametrize("shaped", [False, True])
+def test_solve_writes_the_fields_it_measured_once(tmp_path, shaped, monkeypatch):
+    """A solve evaluates the model and the reference once on the output grid, for the
+    errors and the files; what it writes equals what a later export evaluates afresh
+    (NaN outside a shaped domain in both)."""
+    problem = {"domain": {"x": [-1, 1], "y": [-1, 1], "t": [0, 1]}, "fields": ["u"],
+               "equations": ["diff(u, t) = 0.1*laplacian(u)"],
+               "conditions": [{"where": "t = 0", "dirichlet": "x*y"},
+                              {"where": "boundary", "dirichlet": "x*y"}],
+               "reference": {"exact": {"u": "x*y"}},
+               "model": {"width": 8, "depth": 2}, "sampling": {"interior": 64, "boundary": 16},
+               "training": {"phases": [{"optimizer": "adam", "steps": 3}], "dtype": "float64",
+                            "seed": 0},
+               "output": {"grid": {"x": 9, "y": 7, "t": 3}, "formats": ["npz"]}}
+    if shaped:
+        problem["domain"]["shape"] = {"disk": {"center": [0, 0], "radius": 1}}
+    from pinnsolve.io import output
+
+    def again(*args, **kwargs):
+        raise AssertionError("the solve evaluated the model on its grid a second time")
+    with monkeypatch.context() as m:
+        m.setattr(output, "evaluate", again)
+        run = pinnsolve.solve(problem, out=tmp_path / "run")
+    solved = dict(np.load(tmp_path / "run" / "fields" / "solution.npz"))
+    run.export(formats=["npz"])
+    exported = dict(np.load(tmp_path / "run" / "fields" / "solution.npz"))
+    assert sorted(solved) == sorted(exported) and "u_ref" in solved
+    for k in solved:
+        np.testing.assert_array_equal(solved[k], exported[k])
+    assert np.isnan(solved["u"]).any() == shaped

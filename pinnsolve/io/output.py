@@ -36,8 +36,13 @@ from .vtk import write_points_vtu, write_vtu, write_vtu_series, write_xdmf, writ
 
 def write_outputs(problem: Problem, model: torch.nn.Module, run_path: Path, *, formats=None,
                   sizes: dict[str, int] | None = None, mesh: str | Path | None = None,
-                  dtype: torch.dtype = torch.float64, log: list[dict] | None = None) -> list[Path]:
+                  dtype: torch.dtype = torch.float64, log: list[dict] | None = None,
+                  at_reference: tuple | None = None) -> list[Path]:
     """Evaluate ``model`` on the output grid (or a mesh) and write the requested formats.
+
+    ``at_reference`` (points, model values, reference values), where a solve measured its
+    errors, saves evaluating the model and the reference again when those points are the
+    output grid's (inside the domain): 3.5 million points of a 3-D problem in time.
 
     Returns:
         The paths written.
@@ -58,10 +63,14 @@ def write_outputs(problem: Problem, model: torch.nn.Module, run_path: Path, *, f
     if not axes:
         return written + _vector_samples(problem, model, Path(run_path), formats, dtype, log)
     pts = grid_points(axes)
-    pred = evaluate(model, pts, dtype=dtype)
-    ref = reference_values(problem, pts)
-    shape = tuple(len(a) for a in axes.values())
     inside = domain_mask(problem, pts)       # shaped domains: NaN outside, cells inside only
+    known = _on_grid(at_reference, pts, inside)
+    if known is not None:
+        pred, ref = known
+    else:
+        pred = evaluate(model, pts, dtype=dtype)
+        ref = reference_values(problem, pts)
+    shape = tuple(len(a) for a in axes.values())
     if inside is not None:
         pred[~inside] = np.nan
     data = {f: pred[:, i].reshape(shape) for i, f in enumerate(problem.fields)}
@@ -102,6 +111,26 @@ def write_outputs(problem: Problem, model: torch.nn.Module, run_path: Path, *, f
 
         written += plot_all(problem, axes, data, log or [], Path(run_path) / "plots")
     return written
+
+
+def _on_grid(at_reference, pts: np.ndarray, inside: np.ndarray | None):
+    """(model values, reference values) on the whole grid ``pts`` from ``at_reference``
+    when its points are exactly the grid's points inside the domain (NaN outside), else
+    None."""
+    if at_reference is None:
+        return None
+    ref_pts, pred, ref = at_reference
+    kept = pts if inside is None else pts[inside]
+    if ref_pts.shape != kept.shape or not np.array_equal(ref_pts, kept):
+        return None
+
+    def spread(v: np.ndarray) -> np.ndarray:
+        if inside is None:
+            return np.array(v, dtype=np.float64)
+        full = np.full((len(pts),) + v.shape[1:], np.nan)
+        full[inside] = v
+        return full
+    return spread(pred), {f: spread(v) for f, v in ref.items()}
 
 
 def _vector_samples(problem: Problem, model, run_path: Path, formats, dtype, log) -> list[Path]:

@@ -417,12 +417,22 @@ class PinnStepper:
             report[key] = entry
         return report
 
-    def field_errors(self) -> dict[str, dict] | None:
-        """Errors of each field against the reference (io/metrics.errors), or None."""
+    def at_reference(self) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]] | None:
+        """(points, model values, reference values) where the error is measured, or None
+        without a reference (the output writer reuses them on the same grid)."""
         if self.parts.reference is None:
             return None
         pts, ref = self.parts.reference
         pred = evaluate(self.model, pts, dtype=self.parts.dtype, device=self.parts.device)
+        return pts, pred, ref
+
+    def field_errors(self, at_reference=None) -> dict[str, dict] | None:
+        """Errors of each field against the reference (io/metrics.errors), or None;
+        ``at_reference`` is :meth:`at_reference`'s answer when already computed."""
+        at_reference = at_reference or self.at_reference()
+        if at_reference is None:
+            return None
+        _, pred, ref = at_reference
         return errors(self.parts.problem.fields, pred, ref)
 
     def error(self) -> float | None:

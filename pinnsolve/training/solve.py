@@ -198,7 +198,9 @@ def _finish(problem: Problem, run: RunDir, stepper: PinnStepper, first: Parts, l
     """Write fields, the collocation points and metrics.json of the final ``stepper`` (the
     last stage's, the kept attempt's, or the first's); ``first`` holds the imposed terms and
     model notes; ``attempts`` is the fallback's report."""
-    files = write_outputs(problem, stepper.model, run.path, dtype=dtype, log=run.read_log())
+    at_reference = stepper.at_reference()   # one evaluation for the errors and the files
+    files = write_outputs(problem, stepper.model, run.path, dtype=dtype, log=run.read_log(),
+                          at_reference=at_reference)
     if problem.domain.n_inputs <= 3:
         points, values = stepper.collocation()
         time = problem.domain.time
@@ -227,7 +229,7 @@ def _finish(problem: Problem, run: RunDir, stepper: PinnStepper, first: Parts, l
     if attempts:
         metrics["fallback"] = attempts
     if stepper.parts.reference is not None:
-        metrics["errors"] = stepper.field_errors()
+        metrics["errors"] = stepper.field_errors(at_reference)
     if problem.unknowns:
         metrics["unknowns"] = {n: float(p.detach()) for n, p in stepper.compiled.unknowns.items()}
         metrics["unknowns_exact"] = {u.name: u.true_value for u in problem.unknowns
