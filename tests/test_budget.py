@@ -86,3 +86,28 @@ def test_tolerance_stops_training():
     loop.run(None)
     assert loop.stopped == "tolerance" and loop.step == 10
     assert "below training.tolerance" in loop.switches[0]["reason"]
+
+
+def test_a_quasi_newton_phase_at_round_off_ends_without_phantom_steps(tmp_path, monkeypatch):
+    """Three chunks without a decrease end the phase: the steps reported are those taken
+    (not the phase's nominal count), and the switch says why, as information, not as a
+    warning."""
+    import pinnsolve
+
+    def idle_step(self, closure):   # an iteration that finds no decrease
+        loss = closure()
+        state = self.state[self.param_groups[0]["params"][0]]
+        state["n_iter"] = state.get("n_iter", 0) + 1
+        return loss
+
+    monkeypatch.setattr(torch.optim.LBFGS, "step", idle_step)
+    problem = {"domain": {"x": [0, 1]}, "fields": ["u"], "equations": ["diff(u, x) = 1"],
+               "conditions": [{"where": "x = 0", "dirichlet": 0}],
+               "model": {"width": 4, "depth": 1}, "sampling": {"interior": 16},
+               "training": {"dtype": "float64", "seed": 0, "log_every": 1000,
+                            "phases": [{"optimizer": "lbfgs", "steps": 1_000_000}]}}
+    run = pinnsolve.solve(problem, out=tmp_path / "run")
+    assert run.metrics["steps"] == 4   # one chunk that sets the loss, three that stall
+    [switch] = run.metrics["budget"]["switches"]
+    assert switch["step"] == 4 and "round-off" in switch["reason"]
+    assert run.metrics["warnings"] == []

@@ -267,11 +267,14 @@ def test_a_stalled_lbfgs_restarts_its_history_then_ends_the_phase(monkeypatch):
     loop = pinn_loop(load_problem(_with(training__phases=[{"optimizer": "lbfgs", "steps": 500}])),
                      torch.device("cpu"), torch.float64, lambda e, info: events.append((e, info)))
     loop.run(None)
-    # First optimizer + two restarts; the third stalled chunk ends the phase with a warning.
+    # First optimizer + two restarts; the third stalled chunk ends the phase, and the
+    # loop records why (a switch, not a warning). No iteration was taken: 0 steps, not
+    # the phase's 500.
     assert len(made) == 3
-    warnings = [i.message for e, i in events if e == "warning"]
-    assert len(warnings) == 1 and "stalled" in warnings[0]
-    assert loop.step == 500
+    assert [e for e, _ in events if e == "warning"] == []
+    [switch] = loop.switches
+    assert "round-off" in switch["reason"] and switch["phase"] == "lbfgs"
+    assert loop.step == 0
 
 
 def test_a_redraw_the_budget_cannot_fit_is_skipped():

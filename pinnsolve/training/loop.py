@@ -156,14 +156,16 @@ class Loop:
                     self.stepper.messages.clear()
                 self.step += done
                 self.phase_step += done
+                # A stepper may end its phase (a quasi-Newton phase at round-off).
+                over, self.stepper.phase_over = getattr(self.stepper, "phase_over", None), None
                 self.points_per_s = self.stepper.points_per_step * done / max(
                     time.perf_counter() - t0, 1e-9)
                 self.elapsed = time.perf_counter() - self.t_start
-                if self.step % tr.log_every < done or self.phase_step >= phase.steps:
+                if self.step % tr.log_every < done or self.phase_step >= phase.steps or over:
                     self._log(run, phase)
                     self._snapshot()
                     self.retries = 0
-                    ended = self._converged(phase)
+                    ended = self._converged(phase) or over
                 if run is not None and self.step % tr.checkpoint_every < done:
                     run.save_checkpoint(self.state_dict())
                 if ended:

@@ -87,6 +87,7 @@ class PinnStepper:
         self.objective_terms: dict[str, torch.Tensor] = {}
         self.chunk_loss: float | None = None             # closure-driven: last chunk's loss
         self.stalls = 0
+        self.phase_over: str | None = None   # why the stepper ended its phase (the loop reads it)
         self.redrawn_at: int | None = None
         self.redraw_clock = time.perf_counter()   # when the phase began or a redraw was due
         self.closure_mse: dict[str, torch.Tensor] = {}
@@ -303,9 +304,11 @@ class PinnStepper:
         self.stalls += 1
         if self.stalls >= 3:
             self.stalls = 0
-            self.messages.append(f"{phase.optimizer} stalled at step {at.step + done} (no "
-                                 "further decrease after restarts); ending the phase")
-            return phase.steps - at.phase_step
+            # The loop ends the phase and records why; the steps count only those taken
+            # (a planned phase has millions of nominal steps).
+            self.phase_over = ("no further decrease after three restarts of its curvature "
+                               "history (the loss is at round-off)")
+            return done
         self.optimizer = make_optimizer(phase, self.params, self.residual_vector)
         return done
 
