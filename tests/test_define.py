@@ -51,3 +51,47 @@ def test_bad_definitions_are_located(define, match):
 def test_field_definition_is_not_allowed_in_dirichlet_data():
     with pytest.raises(SpecError, match=r"conditions\.0\.dirichlet.*unknown name 'g'"):
         _problem({"f": "1", "g": "u**2"})
+
+
+JUMPING = {"domain": {"x": [0, 1], "y": [0, 1]}, "fields": ["u"],
+           "conditions": [{"where": "boundary", "dirichlet": 0}]}
+
+
+@pytest.mark.parametrize("k", [
+    "Piecewise((1, x < 0.5), (10, True))",              # a layered wall
+    "1 + 9*Heaviside(x - 0.5)",
+    "Piecewise((10, x**2 + y**2 < 0.25), (1, True))",   # a circular inclusion
+    "Piecewise((1, x + y < 1), (2, True))",             # an oblique interface, in y too
+    "2 + sign(x - 0.3)",
+])
+def test_a_coefficient_that_jumps_inside_a_derivative_is_refused_with_the_flux_form(k):
+    """The derivative of a jump is a Dirac delta that SymPy's Piecewise drops: the strong
+    form would silently lose the flux continuity (a layered wall gave the wrong solution).
+    The error names the equation, the jump, and the flux form that solves it."""
+    problem = {**JUMPING, "define": {"k": k},
+               "equations": ["-diff(k*diff(u, x), x) - diff(k*diff(u, y), y) = 1"]}
+    with pytest.raises(SpecError) as err:
+        load_problem(problem)
+    text = str(err.value)
+    assert err.value.key == "equations.0" and "jumps along" in text
+    assert "q = k*diff(u, x)" in text
+
+
+@pytest.mark.parametrize("k", [
+    "Piecewise((x, x < 0.5), (1 - x, True))",          # continuous (a hat): no delta
+    "Piecewise((1, x < 0.5), (1, True))",
+    "Piecewise((1 + y, t < 0.5), (2, True))",          # jumps in time, differentiated in x
+    "1 + Abs(x - 0.5)",                                # a kink: its derivative is a.e. right
+    "Piecewise((x**2, x**2 + y**2 < 0.25), (0.25 - y**2, True))",   # continuous on the circle
+])
+def test_continuous_or_unrelated_coefficients_are_accepted(k):
+    problem = {"domain": {"x": [0, 1], "y": [0, 1], "t": [0, 1]}, "fields": ["u"],
+               "conditions": [{"where": "boundary", "dirichlet": 0},
+                              {"where": "initial", "dirichlet": 0}],
+               "define": {"k": k},
+               "equations": ["diff(u, t) = diff(k*diff(u, x), x) + diff(u, y, 2)"]}
+    load_problem(problem)
+
+
+def test_a_jumping_source_is_not_differentiated_and_stays_allowed():
+    load_problem({**JUMPING, "equations": ["-laplacian(u) = Piecewise((1, x < 0.5), (0, True))"]})

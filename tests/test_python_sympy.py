@@ -120,3 +120,18 @@ def test_rebuild_keeps_the_sympy_objects(monkeypatch):
     again = rebuild(problem, ["parameters.Re=30"])
     assert [e.name for e in again.equations] == ["momentum_x", "momentum_y", "continuity"]
     assert not any("Derivative" in t for t in seen)
+
+
+def test_a_jumping_coefficient_in_a_python_derivative_is_refused():
+    """The same rule as in problem files: an unevaluated derivative of a layered
+    coefficient, and SymPy's own evaluation of a Heaviside's derivative (a DiracDelta),
+    are located errors that name the flux form."""
+    w = sp.Function("u")(x, y)
+    base = {"domain": {"x": [0, 1], "y": [0, 1]}, "fields": ["u"],
+            "conditions": [{"where": "boundary", "dirichlet": 0}]}
+    k = sp.Piecewise((1, x < 0.5), (10, True))
+    for eq in (sp.Eq(-sp.Derivative(k * sp.Derivative(w, x), x), 1),
+               sp.Eq(-sp.diff((1 + 9 * sp.Heaviside(x - 0.5)) * sp.diff(w, x), x), 1)):
+        with pytest.raises(SpecError) as err:
+            load_problem({**base, "equations": [eq]})
+        assert err.value.key == "equations.0" and "q = k*diff(u, x)" in str(err.value)

@@ -17,6 +17,7 @@ from typing import Callable
 import sympy as sp
 
 from ..errors import SpecError
+from .jumps import jump_in, jump_message
 from .trusted import from_sympy, lookup
 from .symbols import (DiagonalPartial, DiagonalSum, FluxDiv, Laplacian, Normal, RandomNormal,
                       VectorSymbol, expand_flux)
@@ -535,6 +536,9 @@ class _Parser:
         terms, which would otherwise hang the loader on a line of text."""
         for var, order in spec:
             for _ in range(order):
+                jump = jump_in(expr, var)
+                if jump is not None:
+                    raise self.fail(jump_message(jump, var), node)
                 expr = sp.diff(expr, var)
                 size = _tree_size(expr, MAX_RESULT)
                 self.diff_work += size

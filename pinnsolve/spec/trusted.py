@@ -20,6 +20,7 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from ..errors import SpecError
+from .jumps import jump_in, jump_message
 
 _TABLE: contextvars.ContextVar[Mapping[str, sp.Basic]] = contextvars.ContextVar(
     "pinnsolve_trusted", default={})
@@ -102,10 +103,20 @@ def from_sympy(obj: sp.Basic, scope, *, file: str | None, key: str | None) -> sp
             continue
         if isinstance(node, _FUNCTIONS):
             continue
+        if isinstance(node, sp.DiracDelta):
+            raise fail(f"'{_clip(node, 40)}' is the derivative of a jump (Heaviside, sign), "
+                       "which a residual at points cannot hold; differentiate a flux field "
+                       "instead (q = k*diff(u, x), -diff(q, x) = f)")
         raise fail(f"'{type(node).__name__}' ({_clip(node, 40)}) cannot be compiled; "
                    "allowed: arithmetic, derivatives, Piecewise, Max/Min and the functions "
                    "of the problem-file whitelist")
     fields = set(scope.fields.values())
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.Derivative) and node.expr not in fields:
+            for var in node.variables:
+                jump = jump_in(node.expr, var)
+                if jump is not None:
+                    raise fail(jump_message(jump, var))
     expr = expr.replace(lambda e: isinstance(e, sp.Derivative) and e.expr not in fields,
                         lambda e: e.doit())
     if expr.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
