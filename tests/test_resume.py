@@ -62,8 +62,10 @@ def test_a_changed_parameter_is_refused_and_nothing_is_overwritten(tmp_path):
     pinnsolve.solve(_heat(), out=tmp_path / "r")
     config = (tmp_path / "r" / "config.yaml").read_text()
     metrics = (tmp_path / "r" / "metrics.json").read_text()
-    with pytest.raises(RunError, match=r"different problem.*--fresh"):
+    with pytest.raises(RunError, match=r"different problem.*--fresh") as err:
         pinnsolve.solve(_heat(), out=tmp_path / "r", overrides=["parameters.alpha=0.5"])
+    # The message names what changed, old → new.
+    assert "parameters.alpha 0.1 → 0.5" in str(err.value)
     # The old run is untouched: config, metrics and the checkpoint still describe it.
     assert (tmp_path / "r" / "config.yaml").read_text() == config
     assert (tmp_path / "r" / "metrics.json").read_text() == metrics
@@ -71,6 +73,16 @@ def test_a_changed_parameter_is_refused_and_nothing_is_overwritten(tmp_path):
     run = pinnsolve.solve(_heat(), out=tmp_path / "r", overrides=["parameters.alpha=0.5"],
                           fresh=True)
     assert run.problem.parameter_values["alpha"] == 0.5 and run.metrics["steps"] == 20
+
+
+def test_a_mismatch_with_the_same_text_says_so(tmp_path):
+    """The same file can plan a different model (a data file it reads changed, or a newer
+    planning rule): the message says the text is the same instead of naming nothing."""
+    from pinnsolve.io.run import RunDir
+
+    run = pinnsolve.solve(_heat(), out=tmp_path / "r")
+    with pytest.raises(RunError, match="text is the same"):
+        RunDir(tmp_path / "r", meaning="0" * 64, raw=run.problem.raw).resume_state()
 
 
 def test_a_changed_problem_from_the_cli_is_a_clear_error(tmp_path):

@@ -36,7 +36,7 @@ import torch
 import yaml
 
 from .._version import __version__
-from ..errors import RunError
+from ..errors import RunError, SpecError
 from ..spec.problem import Problem
 from ..spec.safe_open import read_checked
 from . import checkpoint
@@ -72,15 +72,16 @@ class RunDir:
     """
 
     def __init__(self, path: str | Path, meaning: str | None = None, *,
-                 root: str | Path | None = None):
+                 root: str | Path | None = None, raw: dict | None = None):
         self.path = Path(path)
         self.meaning = meaning
         self.root = Path(root) if root is not None else self.path
+        self.raw = raw   # the problem mapping about to run: named in a mismatch message
 
     def child(self, *parts: str) -> "RunDir":
         """A run directory inside this one (``run.child("stages", "2")``) with the same
         meaning, its writes checked against the same root."""
-        return RunDir(self.path.joinpath(*parts), self.meaning, root=self.root)
+        return RunDir(self.path.joinpath(*parts), self.meaning, root=self.root, raw=self.raw)
 
     @property
     def checkpoint_path(self) -> Path:
@@ -244,9 +245,39 @@ class RunDir:
         elif saved != self.meaning:
             raise RunError("this run directory holds a model of a different problem (its "
                            "equations, conditions, parameters, domain, model or derivative "
-                           "settings changed since it was trained); start over with --fresh "
-                           "or choose another --out", path=str(self.path))
+                           f"settings changed since it was trained{self._changes()}); start "
+                           "over with --fresh or choose another --out", path=str(self.path))
         return state
+
+    def _changes(self) -> str:
+        """What differs between the run's config.yaml and the problem about to run, for the
+        mismatch message: ``: equations.0 'a' → 'b'`` (at most three keys), or why nothing
+        in the text does; empty when the old config cannot be read."""
+        if self.raw is None:
+            return ""
+        try:
+            from ..spec.files import parse_yaml
+
+            old = parse_yaml(read_run_file(self.path / "config.yaml").decode("utf-8"),
+                             file="config.yaml")
+        except (RunError, SpecError, UnicodeDecodeError):
+            return ""
+        try:
+            new = yaml.safe_load(yaml.safe_dump(self.raw, sort_keys=False))   # as stored
+        except yaml.YAMLError:
+            return ""
+        # The plan's own bookkeeping (training.planned) is no change of the user's; the
+        # physics is named before the settings.
+        diffs = sorted((d for d in _differences(old, new, "")
+                        if not d[0].startswith("training.planned")),
+                       key=lambda d: d[0].split(".")[0] in ("training", "output", "limits"))
+        if not diffs:
+            return ("; the problem's text is the same: a file it refers to (data, mesh) or "
+                    "pinnsolve's planning rules changed")
+        shown = "; ".join(f"{k or 'the problem'} {_short(a)} → {_short(b)}"
+                          for k, a, b in diffs[:3])
+        more = f" and {len(diffs) - 3} more" if len(diffs) > 3 else ""
+        return f": {shown}{more}"
 
     def load_checkpoint(self, warn=None) -> dict | None:
         """The newest checkpoint that reads back and matches its digest, or None when there
@@ -316,6 +347,28 @@ def _regular(path: Path) -> bool:
         return path.is_file() and not path.is_symlink()
     except OSError:
         return False
+
+
+def _differences(old, new, key: str):
+    """(dotted key, old, new) of each leaf that differs between two mappings."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        for k in list(old) + [k for k in new if k not in old]:
+            yield from _differences(old.get(k, _ABSENT), new.get(k, _ABSENT),
+                                    f"{key}.{k}" if key else str(k))
+    elif isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        for i, (a, b) in enumerate(zip(old, new)):
+            yield from _differences(a, b, f"{key}.{i}")
+    elif old != new:
+        yield key, old, new
+
+
+_ABSENT = type("Absent", (), {"__repr__": lambda self: "(absent)"})()
+
+
+def _short(value, n: int = 40) -> str:
+    text = " ".join(yaml.safe_dump(value, default_flow_style=True).split()) \
+        if isinstance(value, (dict, list)) else repr(value)
+    return text if len(text) <= n else text[: n - 3] + "..."
 
 
 def read_run_file(path: Path) -> bytes:

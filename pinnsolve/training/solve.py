@@ -41,7 +41,7 @@ def run_directory(problem: Problem, out) -> RunDir:
     different problems never share one by default."""
     meaning = meaning_digest(problem)
     path = Path(out) if out is not None else Path("runs") / f"{problem.name}-{meaning[:8]}"
-    return RunDir(path, meaning=meaning)
+    return RunDir(path, meaning=meaning, raw=problem.raw)
 
 
 def resume(run: RunDir, fresh: bool, callback: Callback | None, main: bool = True
