@@ -80,3 +80,31 @@ def test_check_names_the_start_and_end_by_their_values(tmp_path):
     assert res.exit_code == 0, res.output
     where = {t["name"]: t["where"] for t in json.loads(res.output.splitlines()[-1])["terms"]}
     assert where["ic"] == "t = 0" and where["bc_t_max"] == "t = 3"
+
+
+@pytest.mark.parametrize("domain", [{"t": [0, 30]}, {"x": [0, 1], "t": [0, 1]}])
+@pytest.mark.parametrize("where,kind,value", [
+    ("t = 0", "neumann", "0.33"), ("initial", "neumann", "0.33"), ("t = 0", "neumann", 0),
+    ("t = 0", "robin", {"a": 1, "b": 2, "value": 3})])
+def test_a_normal_derivative_at_a_time_face_is_refused(domain, where, kind, value):
+    """At the start the outward normal points to earlier times (dn(u) = -u_t): an initial
+    velocity written as `neumann: 0.33` would have been imposed as -0.33, silently. The
+    error names the key and the equation to write."""
+    problem = {"domain": domain, "fields": ["u"],
+               "equations": ["diff(u, t, 2) + 4*u = 0"] if len(domain) == 1 else
+               ["diff(u, t, 2) = diff(u, x, 2)"],
+               "conditions": [{"where": where, "dirichlet": 0}, {"where": where, kind: value}]}
+    if len(domain) == 2:
+        problem["conditions"].append({"where": "boundary", "dirichlet": 0})
+    with pytest.raises(SpecError) as err:
+        pinnsolve.load_problem(problem)
+    assert err.value.key == f"conditions.1.{kind}.u"
+    assert "equation: diff(u, t) =" in str(err.value)
+
+
+def test_space_faces_keep_their_neumann_conditions():
+    pinnsolve.load_problem({"domain": {"x": [0, 1], "t": [0, 1]}, "fields": ["u"],
+                            "equations": ["diff(u, t, 2) = diff(u, x, 2)"],
+                            "conditions": [{"where": "initial", "dirichlet": "sin(pi*x)"},
+                                           {"where": "initial", "equation": "diff(u, t) = 0"},
+                                           {"where": "x = 0 or x = 1", "neumann": 2}]})

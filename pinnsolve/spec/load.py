@@ -796,6 +796,21 @@ class _Builder:
                 raise self.err(f"{key}.periodic", f"'{c}' is not a scalar spatial coordinate")
         return list(coords)
 
+    def _normal_in_time(self, region, key: str, field: str, kind: str, value) -> None:
+        """Refuse a Neumann or Robin condition at a time face (an ODE's start included): the
+        outward normal there points to earlier times (dn(u) = -u_t), so `neumann: v0`
+        meant as an initial velocity would impose -v0."""
+        time = self.domain.time if self.domain.time is not None else \
+            next((c for c in self.domain.space if c.name == self.ode), None)   # an ODE's
+        if time is None or not (region.kind == "initial" or (
+                region.kind == "face" and region.coord == time.name)):
+            return
+        t = time.name
+        rate = _text(value) if kind == "neumann" else "..."
+        raise self.err(key, f"{kind} conditions hold on space boundaries; at a time face the "
+                            f"outward normal would be -diff({field}, {t}) at the start: write "
+                            f"the rate you mean, equation: diff({field}, {t}) = {rate}")
+
     def _condition(self, item: dict, key: str) -> list[Condition]:
         kinds = [k for k in ("equation", "dirichlet", "neumann", "robin") if k in item]
         extra = set(item) - {"where", "name", "points", "equation", "dirichlet", "neumann", "robin"}
@@ -865,6 +880,7 @@ class _Builder:
                 out.append(Condition(name, region, u - val, f"{fname} = {_text(value)}",
                                      "dirichlet", fname, val, points))
                 continue
+            self._normal_in_time(region, k2, fname, kind, value)
             if scope.normal is None:
                 raise self.err(k2, f"{kind} conditions need a face or the boundary of a box")
             if kind == "neumann":
