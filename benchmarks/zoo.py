@@ -345,6 +345,14 @@ where two figures are given.
 | maxwell_te_cavity (stop 33, blind) | a square cavity's TE mode, Ez, Hx, Hy first order in time | Ez 2.4e-4, Hx 6.6e-4, Hy 5.2e-4 |
 | heat_polar_annulus (stop 33, blind) | u_t = u_rr + u_r/r + f on r ∈ [0.5, 1], Neumann at r = 1 | 5.4e-9 |
 | composite_wall_mixed (stop 33, blind, the flux form) | −(k u')' = 1 with k = 1, then 10 beyond x = 0.5, as q = k u', −q' = 1 | u 1.4e-3, q 5.5e-4; written as −(k u')' = 1: **1.01** (now refused) |
+| rod_si_hour (stop 33, blind, third batch) | a steel rod in SI for an hour: T_t = 1.2e-5 T_xx, T 20-120 °C | 5.9e-4 |
+| reaction_stiff_relax (stop 33, blind, third batch) | u_t = 0.01 u_xx − 100 (u − sin πx) + f | 2.0e-7 |
+| poisson_disk_dn (stop 33, blind, third batch) | Δu = 2y on the unit disk, `dn(u) = g` on its circle, u fixed at the centre | 1.5e-7 |
+| laplace_box_hot_face (stop 33, blind, third batch) | Δu = 0 in the unit cube, one face at sin πx sin πy | 1.4e-3 |
+| oscillator_long (stop 33, blind, third batch) | y'' + 0.2 y' + 4y = sin t on t ∈ [0, 30] | 8.9e-6 (written first with `neumann:` for y'(0): refused now) |
+| poisson_cubic_big (stop 33, blind, third batch) | −Δu + u³ = f, u = 10 sin πx sin πy | 6.3e-8 |
+| heat_periodic_drive (stop 33, blind, third batch) | u_t = 0.1 u_xx + f on x ∈ [0, 3], t ∈ [0, 20], u(0, t) = sin t | 5.4e-6 |
+| robin_equation_1d (stop 33, blind, third batch) | u'' + 4u = 4x, u' + 2u = g at x = 2 as an `equation:` | 4.9e-11 |
 
 At 2 minutes all but convection_beta50 and stokes are at L2RE ≤ 1e-2 (the worst of the
 others: wave_fast, 5.9e-3); of the six run again at the default 5 minutes (convection_beta50,
@@ -450,10 +458,11 @@ heat_neumann_big 6.0e-5 → 7.2e-8, wave_plucked_big 1.40 → 1.6e-3 (old → ne
 session, 2 minutes). Of the 169 zoo, held-out, bundled and scratch files checked, only
 these three plan a different scale (meaning digest: output_scale rule 4).
 
-**Stop 33: fifteen problems written blind** (2 minutes, one thread, the code of 955254e;
-the last five, written after the first ten ran, on the same code). Fourteen solved at once (the worst: maxwell_te_cavity, Hx
-6.6e-4; plate_clamped_disk 1.9e-4); none fell back. **The fifteenth solved the wrong
-problem silently**: a two-layer wall, `-diff(k*diff(u, x), x) = 1` with
+**Stop 33: twenty-three problems written blind** (2 minutes, one thread, the code of 955254e;
+the last thirteen, written after the first ten ran, on the same code and its fixes).
+Twenty-two solved at once (the worst: laplace_box_hot_face 1.4e-3, maxwell_te_cavity Hx
+6.6e-4, rod_si_hour 5.9e-4); none fell back. **One solved the wrong problem
+silently**: a two-layer wall, `-diff(k*diff(u, x), x) = 1` with
 `k = Piecewise((1, x < 0.5), (10, True))`, ended at L2RE **1.01**. SymPy differentiates a
 Piecewise piece by piece and drops the Dirac delta at x = 0.5, so the flux k u' was free to
 jump and the residual held everywhere. Such a derivative is now refused with the flux form
@@ -461,6 +470,11 @@ to write (`spec/jumps.py`, tests/test_define.py), which the defaults solve: u 1.
 q 5.5e-4 (composite_wall_mixed). Two runs, stiff_relaxation and bratu_1d, ended their
 quasi-Newton phase at round-off and reported 10 004 185 steps: the phase's ten million
 nominal steps were counted as taken. They are not any more (tests/test_budget.py).
+Writing a third batch found one more silent trap before any training: an ODE's initial
+velocity written `neumann: 75/226` at t = 0 was imposed as y'(0) = −75/226, the outward
+normal at the start pointing back in time (the exact-solution check of tests/test_zoo.py
+caught it). A Neumann or Robin condition at a time face is now refused with the equation
+to write (tests/test_ode.py).
 
 A problem written at stop 31 and left out: a steady Allen-Cahn front,
 0.001 u'' + u − u³ = 0 on [-1, 1] with tanh((x − 0.3)/√0.002) at the ends. The front's
