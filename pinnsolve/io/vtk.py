@@ -16,6 +16,7 @@ import meshio
 import meshio.xdmf
 import numpy as np
 
+from ..cpus import usable_cpus
 from ..errors import RunError
 from .atomic import (PathLike, atomic_write_text, atomic_write_with, fsync_dir, fsync_path,
                      refuse_link, temp_dir)
@@ -403,8 +404,6 @@ def write_vtu_series(
         # zlib compression, most of a slice's time, releases the GIL: slices are written in
         # threads, one per usable CPU (51 slices of 41³ points: 7.6 s alone, about half on
         # two CPUs). map re-raises the first failure here.
-        from ..training.threads import usable_cpus
-
         with ThreadPoolExecutor(max(1, min(len(names), usable_cpus()))) as pool:
             list(pool.map(one, range(len(names))))
         old = slices.with_name(f".{slices.name}.old-{secrets.token_hex(4)}")
