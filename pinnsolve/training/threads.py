@@ -21,8 +21,7 @@ from typing import Callable
 
 import torch
 
-from ..cpus import usable_cpus   # noqa: F401  (re-exported: the choice starts there)
-
+from ..cpus import usable_cpus
 
 ENV_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS")
 TINY_RUN = 50   # steps: shorter runs are not worth the timing (about 8 loss evaluations)
