@@ -640,3 +640,22 @@ def test_term_names_must_be_unique_but_automatic_names_are_numbered():
     # 'pde2' is a fine condition name when no second equation exists.
     ok = dict(BURGERS, conditions=[{"where": "t = 0", "name": "pde2", "equation": "u = 0"}])
     assert load_problem(ok).conditions[0].name == "pde2"
+
+
+@pytest.mark.parametrize("text,hint", [
+    ("u_xx + u_t", "diff(u, x, 2)"), ("u_t - u_xx", "diff(u, t)"),
+    ("u_xt", "diff(u, x, t)"), ("ln(1 + x)", "write log(...)"),
+    ("arctan(x)", "write atan(...)")])
+def test_other_tools_spellings_get_the_pinnsolve_form(text, hint):
+    """A newcomer's u_xx (book subscripts) or ln (other tools) is named in the error with
+    the spelling to write; unknown names without such a reading keep the plain message."""
+    problem = {"domain": {"x": [0, 1], "t": [0, 1]}, "fields": ["u"],
+               "equations": [f"{text} = 0"],
+               "conditions": [{"where": "boundary", "dirichlet": 0},
+                              {"where": "initial", "dirichlet": 0}]}
+    with pytest.raises(SpecError) as err:
+        load_problem(problem)
+    assert hint in str(err.value) and err.value.key == "equations.0"
+    problem["equations"] = ["diff(u, t) = v_xx"]   # v is no field: no hint
+    with pytest.raises(SpecError, match="unknown name 'v_xx'; expected") as err:
+        load_problem(problem)

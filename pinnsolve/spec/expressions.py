@@ -29,6 +29,12 @@ MAX_INT_DIGITS = 30      # integer literals
 MAX_POWER = 64           # |exponent| of a numeric exponent
 MAX_DIFF_ORDER = 8       # total order of one derivative
 MAX_PIECES = 32          # Piecewise branches
+# Other tools' spellings of whitelisted functions, named in the error.
+_SPELLINGS = {"ln": "log(...)", "arctan": "atan(...)", "arcsin": "asin(...)",
+              "arccos": "acos(...)", "arctan2": "atan2(y, x)", "power": "a**b",
+              "pow": "a**b", "fabs": "Abs(...)", "heaviside": "Heaviside(...)",
+              "lap": "laplacian(...)", "Laplacian": "laplacian(...)",
+              "grad2": "laplacian(...)", "d": "diff(u, x)", "D": "diff(u, x)"}
 # Product-rule blow-up: SymPy nodes of one derivative's result, and all derivatives of one
 # expression together. Most bundled problems need at most ~100 nodes; the manufactured
 # forcing of problems/channel_obstacle.yaml (third derivatives of a stream function with an
@@ -275,8 +281,19 @@ class _Parser:
             return sp.Integer(s.vector[2])
         if name in _UNARY or name in _NARY or name in _OPERATORS:
             raise self.fail(f"'{name}' is a function; call it as {name}(...)", node)
-        raise self.fail(f"unknown name '{name}'; expected one of: {', '.join(self.known_names())}",
-                        node)
+        raise self.fail(f"unknown name '{name}'{self._subscript_hint(name)}; expected one of: "
+                        f"{', '.join(self.known_names())}", node)
+
+    def _subscript_hint(self, name: str) -> str:
+        """``u_xx``, ``u_xt``: a field with derivative subscripts, as in books."""
+        field, _, marks = name.partition("_")
+        coords = [c.name for c in self.scope.coords] + \
+            ([self.scope.time.name] if self.scope.time is not None else [])
+        if field not in self.scope.fields or not marks or not all(m in coords for m in marks):
+            return ""
+        counts = [(c, marks.count(c)) for c in dict.fromkeys(marks)]
+        spec = ", ".join(f"{c}, {n}" if n > 1 else c for c, n in counts)
+        return f" (for a derivative write diff({field}, {spec}))"
 
     def known_names(self) -> list[str]:
         s = self.scope
@@ -412,6 +429,8 @@ class _Parser:
         handler: Callable | None = getattr(self, "_call_" + name, None)
         if name in _OPERATORS and handler is not None:
             return handler(node, args, depth)
+        if name in _SPELLINGS:
+            raise self.fail(f"unknown function '{name}'; write {_SPELLINGS[name]}", node)
         raise self.fail(f"unknown function '{name}'; allowed: "
                         f"{', '.join(sorted(set(_UNARY) | set(_NARY) | set(_OPERATORS)))}", node)
 
