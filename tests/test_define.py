@@ -79,6 +79,7 @@ def test_a_coefficient_that_jumps_inside_a_derivative_is_refused_with_the_flux_f
 
 @pytest.mark.parametrize("k", [
     "Piecewise((x, x < 0.5), (1 - x, True))",          # continuous (a hat): no delta
+    "Piecewise((0, x < 0.5), (1000*(x - 0.5), True))",  # a steep ramp, still continuous
     "Piecewise((1, x < 0.5), (1, True))",
     "Piecewise((1 + y, t < 0.5), (2, True))",          # jumps in time, differentiated in x
     "1 + Abs(x - 0.5)",                                # a kink: its derivative is a.e. right

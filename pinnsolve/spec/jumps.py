@@ -35,8 +35,8 @@ def jump_in(expr: sp.Expr, var: sp.Symbol) -> sp.Expr | None:
     ceiling of it; a Piecewise whose pieces disagree at a breakpoint in ``var``), or None.
 
     A Piecewise is continuous when, at each breakpoint where a condition's two sides meet
-    (a polynomial in ``var``), the function just below and just above agree for a few
-    values of the other symbols. Pieces holding fields count as a jump unless all equal;
+    (a polynomial in ``var``), the pieces in force just below and just above take the same
+    value there, for a few values of the other symbols. Pieces holding fields count as a jump unless all equal;
     a breakpoint it cannot place or evaluate is never refused."""
     for f in expr.atoms(*_JUMPS):
         if var in f.args[0].free_symbols:
@@ -68,11 +68,27 @@ def _continuous(p: sp.Piecewise, var: sp.Symbol) -> bool:
                         if abs(sp.im(root)) > 1e-9:
                             continue
                         at = {s: probe + 0.1 * i for i, s in enumerate(others)}
-                        eps = 1e-7 * (1 + abs(float(sp.re(root))))
-                        below = complex(p.subs({**at, var: sp.re(root) - eps}))
-                        above = complex(p.subs({**at, var: sp.re(root) + eps}))
-                        if abs(below - above) > 1e-4 * (1 + abs(below) + abs(above)):
+                        r = float(sp.re(root))
+                        eps = 1e-7 * (1 + abs(r))
+                        # The pieces in force just below and just above, compared at the
+                        # breakpoint itself (a steep continuous ramp is no jump).
+                        below, above = (_piece(p, {**at, var: r + d}) for d in (-eps, eps))
+                        if below is None or above is None or below == above:
+                            continue
+                        a, b = (complex(values[i].subs({**at, var: r})) for i in (below, above))
+                        if abs(a - b) > 1e-8 * (1 + abs(a) + abs(b)):
                             return False
     except (TypeError, ValueError, sp.PolynomialError):
         return True   # not evaluable here (sums over a vector coordinate): not refused
     return True
+
+
+def _piece(p: sp.Piecewise, at: dict) -> int | None:
+    """Index of the piece of ``p`` in force at the point ``at`` (None if undecided)."""
+    for i, (_, cond) in enumerate(p.args):
+        truth = cond.subs(at)
+        if truth == sp.true:
+            return i
+        if truth != sp.false:
+            return None
+    return None
