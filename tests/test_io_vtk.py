@@ -65,7 +65,7 @@ def test_grid_mesh_points_and_cell_orientation(dim):
     [(cell_type, conn)] = cells
     assert cell_type == CELL_TYPE[dim]
     assert conn.shape == (np.prod([s - 1 for s in shape]), 2**dim)
-    assert conn.dtype == np.int32   # half the bytes of int64 in every frame of a series
+    assert conn.dtype == np.int64
     # Every corner must sit on the lower/upper side of its cell exactly as VTK expects,
     # which fixes the orientation (counter-clockwise quads, positive hexahedra).
     lower = points[conn].min(axis=1)
@@ -315,7 +315,7 @@ def test_grid_points_match_meshgrid_order():
     np.testing.assert_array_equal(got, expected)
 
 
-def test_int32_cells_read_back_by_meshio(tmp_path):
+def test_grid_cells_and_fields_read_back_by_meshio(tmp_path):
     axes = AXES[3]
     shape = tuple(len(a) for a in axes)
     f = np.arange(np.prod(shape), dtype=float).reshape(shape)

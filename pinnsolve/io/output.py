@@ -61,7 +61,8 @@ def write_outputs(problem: Problem, model: torch.nn.Module, run_path: Path, *, f
         return written
     axes = grid_axes(problem, sizes)
     if not axes:
-        return written + _vector_samples(problem, model, Path(run_path), formats, dtype, log)
+        return written + _vector_samples(problem, model, Path(run_path), formats, dtype, log,
+                                         at_reference)
     pts = grid_points(axes)
     inside = domain_mask(problem, pts)       # shaped domains: NaN outside, cells inside only
     known = _on_grid(at_reference, pts, inside)
@@ -133,18 +134,23 @@ def _on_grid(at_reference, pts: np.ndarray, inside: np.ndarray | None):
     return spread(pred), {f: spread(v) for f, v in ref.items()}
 
 
-def _vector_samples(problem: Problem, model, run_path: Path, formats, dtype, log) -> list[Path]:
+def _vector_samples(problem: Problem, model, run_path: Path, formats, dtype, log,
+                    at_reference=None) -> list[Path]:
     """A vector coordinate, or more than three scalar ones, has no grid: write the model
     (and reference) at the error's sample points, ``fields/samples.npz`` with |x|, the
-    first three components, values and errors, and plots of prediction against reference."""
-    samples = reference_data(problem)
-    if samples is None:
-        pts = RegionSampler(region_geometry(problem, Region("interior")), 2000, "uniform", 0,
-                            seed=12345).points().numpy()
-        ref = {}
+    first three components, values and errors, and plots of prediction against reference
+    (``at_reference``: those points' values, already evaluated by the solve)."""
+    if at_reference is not None:
+        pts, pred, ref = at_reference
     else:
-        pts, ref = samples
-    pred = evaluate(model, pts, dtype=dtype)
+        samples = reference_data(problem)
+        if samples is None:
+            pts = RegionSampler(region_geometry(problem, Region("interior")), 2000, "uniform",
+                                0, seed=12345).points().numpy()
+            ref = {}
+        else:
+            pts, ref = samples
+        pred = evaluate(model, pts, dtype=dtype)
     d = problem.domain.n_space
     radius = np.linalg.norm(pts[:, :d], axis=1)
     data = {f: pred[:, i] for i, f in enumerate(problem.fields)}

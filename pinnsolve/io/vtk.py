@@ -28,12 +28,6 @@ _CELL_TYPE = {1: "line", 2: "quad", 3: "hexahedron"}
 # --------------------------------------------------------------------------- grids
 
 
-def _index_type(n: int) -> type:
-    """The integer type of point indices for ``n`` points: int32 where it fits (VTK and
-    XDMF read either)."""
-    return np.int32 if n < 2**31 else np.int64
-
-
 def grid_mesh(axes: Sequence[np.ndarray]) -> tuple[np.ndarray, list[tuple[str, np.ndarray]]]:
     """Points and cells of a tensor-product grid in 1, 2 or 3 dimensions.
 
@@ -48,8 +42,7 @@ def grid_mesh(axes: Sequence[np.ndarray]) -> tuple[np.ndarray, list[tuple[str, n
     Returns:
         ``(points, cells)``: points of shape ``(n_points, 3)`` (unused coordinates are 0)
         and ``[(cell_type, connectivity)]`` with cell_type ``"line"``, ``"quad"`` or
-        ``"hexahedron"`` and connectivity of shape ``(n_cells, 2 ** dim)``, int32 (int64
-        above 2**31 points): half the bytes to compress in every frame of a series.
+        ``"hexahedron"`` and connectivity of shape ``(n_cells, 2 ** dim)``, int64.
 
     Raises:
         ValueError: wrong number of axes, or an axis that is not 1-D, finite and strictly
@@ -66,12 +59,11 @@ def grid_mesh(axes: Sequence[np.ndarray]) -> tuple[np.ndarray, list[tuple[str, n
                 f"got shape {a.shape}"
             )
     shape = tuple(a.size for a in axes)
-    points = np.zeros(shape + (3,))
-    for i, a in enumerate(axes):
-        points[..., i] = a.reshape([-1 if j == i else 1 for j in range(dim)])
-    points = points.reshape(-1, 3)
+    points = np.zeros((int(np.prod(shape)), 3))
+    for i, coord in enumerate(np.meshgrid(*axes, indexing="ij")):
+        points[:, i] = coord.reshape(-1)
 
-    index = np.arange(points.shape[0], dtype=_index_type(points.shape[0])).reshape(shape)
+    index = np.arange(points.shape[0], dtype=np.int64).reshape(shape)
     # Corner (d0, d1, d2) of cell (i, j, k) is point index[i + d0, j + d1, k + d2]; the
     # slices pick it for all cells at once.
     lo, hi = slice(None, -1), slice(1, None)
@@ -123,7 +115,7 @@ def restrict_mesh(points: np.ndarray, cells: list[tuple[str, np.ndarray]], insid
     use. Returns (points, cells renumbered, indices of the kept points)."""
     kept_cells = [(kind, conn[inside[conn].all(1)]) for kind, conn in cells]
     used = np.unique(np.concatenate([c.reshape(-1) for _, c in kept_cells]))
-    new_index = np.full(len(points), -1, dtype=_index_type(len(points)))
+    new_index = np.full(len(points), -1, dtype=np.int64)
     new_index[used] = np.arange(len(used))
     return points[used], [(k, new_index[c]) for k, c in kept_cells], used
 

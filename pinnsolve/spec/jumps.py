@@ -36,8 +36,8 @@ def jump_in(expr: sp.Expr, var: sp.Symbol) -> sp.Expr | None:
 
     A Piecewise is continuous when, at each breakpoint where a condition's two sides meet
     (a polynomial in ``var``), the pieces in force just below and just above take the same
-    value there, for a few values of the other symbols. Pieces holding fields count as a jump unless all equal;
-    a breakpoint it cannot place or evaluate is never refused."""
+    value there, for a few values of the other symbols. Pieces holding fields count as a
+    jump unless all equal; a breakpoint it cannot place or evaluate is never refused."""
     for f in expr.atoms(*_JUMPS):
         if var in f.args[0].free_symbols:
             return f
@@ -61,13 +61,13 @@ def _continuous(p: sp.Piecewise, var: sp.Symbol) -> bool:
                 if var not in gap.free_symbols:
                     continue
                 for probe in _JUMP_PROBES:
-                    g = gap.subs({s: probe + 0.1 * i for i, s in enumerate(others)})
+                    at = {s: probe + 0.1 * i for i, s in enumerate(others)}
+                    g = gap.subs(at)
                     if not g.is_polynomial(var):
                         continue   # a breakpoint it cannot place
                     for root in sp.Poly(g, var).nroots():
                         if abs(sp.im(root)) > 1e-9:
                             continue
-                        at = {s: probe + 0.1 * i for i, s in enumerate(others)}
                         r = float(sp.re(root))
                         eps = 1e-7 * (1 + abs(r))
                         # The pieces in force just below and just above, compared at the

@@ -50,12 +50,13 @@ class Stepper(Protocol):
     name: str                  # the problem's name (progress records)
     points_per_step: int       # collocation points or grid nodes per step (throughput)
     messages: list[str]        # warnings of the last step, passed on by the loop
+    phase_over: str | None     # set by a step that ends its phase: why (the loop resets it)
 
     def begin_phase(self, phase: Phase, optimizer_state: dict | None) -> None:
         """Make the phase's optimizer (loading ``optimizer_state`` when given)."""
 
     def step(self, phase: Phase, at: Position) -> int:
-        """Take steps; return how many (≥ 1), or raise :class:`NonFinite`."""
+        """Take steps; return how many were taken, or raise :class:`NonFinite`."""
 
     def end_phase(self, phase: Phase, following: Phase | None) -> dict | None:
         """Drop the optimizer; return its state when ``following`` should start from it."""
@@ -157,7 +158,7 @@ class Loop:
                 self.step += done
                 self.phase_step += done
                 # A stepper may end its phase (a quasi-Newton phase at round-off).
-                over, self.stepper.phase_over = getattr(self.stepper, "phase_over", None), None
+                over, self.stepper.phase_over = self.stepper.phase_over, None
                 self.points_per_s = self.stepper.points_per_step * done / max(
                     time.perf_counter() - t0, 1e-9)
                 self.elapsed = time.perf_counter() - self.t_start
