@@ -204,6 +204,37 @@ def test_hard_constrained_models_and_generic_fallback(name):
             assert rel(generic.coefs[k][r], want[k]) < 1e-12
 
 
+def test_a_lone_top_order_column_is_collapsed_and_matches_autodiff(monkeypatch):
+    """Burgers asks u_t, u_x and u_xx: the second-order coefficient is pushed for x alone
+    (one collapsed block, weights one-hot on x), and every partial and its gradient with
+    respect to the parameters equals nested autodiff's, on the hard-constrained model."""
+    import pinnsolve.derivatives.stde as stde
+    model = hard_constrained_models()["burgers"].to(DT)
+    x = torch.rand(7, 2, generator=torch.Generator().manual_seed(8), dtype=DT) * 2 - 1
+    reqs = [Partial(0), Partial(0, ((1, 1),)), Partial(0, ((0, 1),)), Partial(0, ((0, 2),))]
+    pushed = []
+    real_push = stde.push
+    monkeypatch.setattr(stde, "push", lambda m, j: pushed.append(j) or real_push(m, j))
+    t = TaylorEngine()(model, x, reqs)
+    a = autodiff(model, x, reqs)
+    assert len(pushed) == 1 and pushed[0].weights.tolist() == [1.0, 0.0]
+    for req in reqs:
+        assert rel(t[req], a[req]) < 1e-12, req
+    params = [p for p in model.parameters() if p.requires_grad]
+    loss_t = sum((t[r] ** 2).sum() for r in reqs)
+    loss_a = sum((a[r] ** 2).sum() for r in reqs)
+    g_t = torch.autograd.grad(loss_t, params, allow_unused=True)
+    g_a = torch.autograd.grad(loss_a, params, allow_unused=True)
+    assert max(rel(p, q) for p, q in zip(g_t, g_a) if q is not None) < 1e-11
+    # Two columns at the top order keep a block each (no collapse).
+    pushed.clear()
+    both = [Partial(0, ((0, 2),)), Partial(0, ((1, 2),))]
+    t = TaylorEngine()(model, x, both)
+    assert pushed[0].weights is None
+    a = autodiff(model, x, both)
+    assert max(rel(t[r], a[r]) for r in both) < 1e-12
+
+
 def test_collapsed_top_is_the_weighted_sum_and_gradients_reach_the_parameters():
     torch.manual_seed(0)
     net = MODELS["mlp"](Embedding([-1] * 5, [1] * 5), 1, 16, 3, "tanh").to(DT)

@@ -367,12 +367,22 @@ class TaylorEngine:
             K = max(pure.values())
             idx = torch.tensor(cols, device=device)
             ones = torch.ones(len(cols), dtype=dtype, device=device)
-            out = push(model, Jet.input(x, [Sparse(idx, ones)] + [None] * (K - 1)))
+            # When one column alone needs the top order (Burgers: u_xx beside u_t), the
+            # top coefficient is collapsed onto it: one (1, n, F) block through every
+            # layer instead of one per column, the others' top orders never computed.
+            tops = [r for r, col in enumerate(cols) if pure[col] == K]
+            weights = None
+            if K >= 2 and len(cols) > 1 and len(tops) == 1:
+                weights = torch.zeros(len(cols), dtype=dtype, device=device)
+                weights[tops[0]] = 1
+            out = push(model, Jet.input(x, [Sparse(idx, ones)] + [None] * (K - 1),
+                                        weights=weights))
             value = out.value
             for r, col in enumerate(cols):
                 for k in range(1, pure[col] + 1):
+                    row = 0 if weights is not None and k == K else r
                     for f in range(out.value.shape[1]):
-                        partials[(f, ((col, k),))] = take(out.coefs[k - 1], r, f)
+                        partials[(f, ((col, k),))] = take(out.coefs[k - 1], row, f)
         # mixed partials: every one of order k from one shared k-jet (interpolation)
         for k, wanted in sorted(mixed.items()):
             out, found = self._mixed(model, x, k, sorted(wanted))
