@@ -688,6 +688,61 @@ def write_data_problem(tmp_path: Path, arrays: dict, extra_conditions: str = "")
     return path
 
 
+def test_data_in_the_wrong_units_or_a_misspelt_array_is_refused(tmp_path):
+    """Observations outside a coordinate's range (t in hours against a domain in days)
+    and an array that names nothing (a misspelt field, dropped before) are located
+    errors; points within a millionth of a range of its edge are on it."""
+    xs, ts, us = np.array([0.2, 0.5, 1.0]), np.array([0.1, 0.5, 1.0 + 1e-9]), np.zeros(3)
+    load_problem(write_data_problem(tmp_path, {"x": xs, "t": ts, "u": us}))
+    with pytest.raises(SpecError, match=r"3 of 3 observations lie outside t ∈ \[0, 1\] "
+                                        r"\(the data's t spans \[2.4, 24\]\); check the units"
+                       ) as info:
+        load_problem(write_data_problem(tmp_path, {"x": xs, "t": 24 * ts, "u": us}))
+    assert info.value.key == "conditions.0.data"
+    with pytest.raises(SpecError, match=r"obs.npz: array\(s\) 'V' name no coordinate or "
+                                        r"field; expected x, t, u, v"):
+        load_problem(write_data_problem(tmp_path, {"x": xs, "t": ts, "u": us, "V": us}))
+    inline = {"domain": {"x": [0, 1]}, "fields": ["u"], "equations": ["diff(u, x, 2) = 0"],
+              "conditions": [{"where": "boundary", "dirichlet": 0},
+                             {"data": {"x": [0.5, 3.0], "u": [0.0, 0.0]}}]}
+    with pytest.raises(SpecError, match=r"1 of 2 observations lie outside x") as info:
+        load_problem(inline)
+    assert info.value.key == "conditions.1.data"
+
+
+def test_data_in_a_hole_or_outside_a_mesh_is_refused(tmp_path):
+    """Inside the box but outside the domain's shape or mesh: refused by check and solve
+    (the geometry is built there), naming the first such point."""
+    from pinnsolve.geometry.mesh import check_files
+    holed = {"difference": [{"rectangle": {"min": [0, 0], "max": [1, 1]}},
+                            {"disk": {"center": [0.5, 0.5], "radius": 0.2}}]}
+    raw = {"domain": {"x": [0, 1], "y": [0, 1], "shape": holed}, "fields": ["u"],
+           "equations": ["laplacian(u) = 0"],
+           "conditions": [{"where": "boundary", "dirichlet": 0},
+                          {"data": {"x": [0.1, 0.5, 0.7], "y": [0.1, 0.55, 0.5],
+                                    "u": [0.0, 0.0, 0.0]}}]}
+    with pytest.raises(SpecError, match=r"1 of 3 observations of 'data' lie outside the "
+                                        r"shape, the first at \[0.5, 0.55\]"):
+        check_files(load_problem(raw))
+    raw["conditions"][1]["data"]["y"][1] = 0.3 - 1e-9    # on the hole's edge: accepted
+    check_files(load_problem(raw))
+    mesh = Path(__file__).resolve().parents[1] / "problems" / "meshes" / "l_shape.vtu"
+    lshape = {"domain": {"x": [-1, 1], "y": [-1, 1], "mesh": str(mesh)}, "fields": ["u"],
+              "equations": ["laplacian(u) = 0"],
+              "conditions": [{"where": "boundary", "dirichlet": 0},
+                             {"data": {"x": [-0.5, 0.5, 0.5], "y": [-0.5, -0.5, 0.5],
+                                       "u": [0.0, 0.0, 0.0]}}]}
+    problem = load_problem(lshape)
+    from pinnsolve.geometry.mesh import mesh_of
+    from pinnsolve.geometry.point import _in_mesh_many
+    inside = _in_mesh_many(mesh_of(problem).points, mesh_of(problem).simplices,
+                           np.array([[-0.5, -0.5], [0.5, -0.5], [0.5, 0.5]]))
+    with pytest.raises(SpecError, match=f"{int((~inside).sum())} of 3 observations of "
+                                        f"'data' lie in no cell of the mesh"):
+        check_files(problem)
+    assert not inside.all() and inside[0]
+
+
 def test_data_condition_from_npz(tmp_path):
     rng = np.random.default_rng(10)
     n = 9

@@ -275,11 +275,14 @@ class MeshGeometry:
 def check_files(problem) -> None:
     """Read every mesh a problem names, as training and export will (``pinnsolve check``):
     the domain mesh with its validation (:func:`~pinnsolve.geometry.mesh.mesh_of`) and
-    ``output.mesh``. Data and reference archives are read by ``load_problem`` already.
+    ``output.mesh``; and refuse observations outside a shape or mesh. Data and reference
+    archives are read by ``load_problem`` already.
 
     Raises:
         SpecError: naming ``domain.mesh`` or ``output.mesh``.
     """
+    from .point import check_observations
+    check_observations(problem)
     if problem.domain.mesh is not None:
         mesh = mesh_of(problem)
         for c in problem.conditions:   # named boundary parts exist in the mesh

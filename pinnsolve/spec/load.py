@@ -922,6 +922,11 @@ class _Builder:
         fields = {f: arrays[f] for f in self.fields if f in arrays}
         if not fields:
             raise self.err(f"{key}.data", f"the file has no array named after a field ({self.fields})")
+        unknown = sorted(set(arrays) - set(inputs) - set(self.fields))
+        if unknown:   # a misspelt field's array would otherwise be dropped without a word
+            raise self.err(f"{key}.data", f"{path}: array(s) {', '.join(map(repr, unknown))} "
+                                          f"name no coordinate or field; expected "
+                                          f"{', '.join(inputs + list(self.fields))}")
         n = arrays[inputs[0]].size
         if n * (len(inputs) + len(fields)) > MAX_DATA_VALUES:
             raise self.err(f"{key}.data", f"{n} observations are more than this loader keeps "
@@ -932,10 +937,24 @@ class _Builder:
         pts = np.stack([arrays[i].astype(float) for i in inputs], axis=1)
         if not np.isfinite(pts).all() or not all(np.isfinite(v).all() for v in fields.values()):
             raise self.err(f"{key}.data", "arrays contain NaN or inf")
+        self._inside_ranges(pts, inputs, f"{key}.data")
         name = self._check_name(item.get("name", "data" if index == 0 else f"data{index + 1}"),
                                 f"{key}.name")
         return Observations(name, tuple(map(tuple, pts.tolist())),
                             {f: tuple(v.astype(float).tolist()) for f, v in fields.items()})
+
+    def _inside_ranges(self, pts: np.ndarray, inputs: list[str], key: str) -> None:
+        """Refuse observations outside the coordinates' ranges (a units slip: hours against
+        seconds, mm against m); within a millionth of a range counts as on its edge."""
+        d = self.domain
+        for j, c in enumerate(d.space + ((d.time,) if d.time else ())):
+            tol = 1e-6 * (c.hi - c.lo)
+            out = (pts[:, j] < c.lo - tol) | (pts[:, j] > c.hi + tol)
+            if out.any():
+                raise self.err(key, f"{int(out.sum())} of {len(pts)} observations lie outside "
+                                    f"{inputs[j]} ∈ [{c.lo:g}, {c.hi:g}] (the data's "
+                                    f"{inputs[j]} spans [{pts[:, j].min():g}, "
+                                    f"{pts[:, j].max():g}]); check the units")
 
     def _arrays(self, value: dict, key: str) -> dict[str, np.ndarray]:
         """Arrays given in the mapping itself (numpy arrays from Python, lists in YAML):
