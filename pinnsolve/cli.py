@@ -99,7 +99,7 @@ def check(problem: Path = typer.Argument(..., help="Problem file (YAML)."),
     conditions the model imposes exactly."""
     from ._render import check_event, problem_summary
     from .compiler import compile_problem
-    from .geometry.mesh import check_files
+    from .geometry.checks import check_files
     from .spec import load_problem
     from .training.limits import check as check_limits
 

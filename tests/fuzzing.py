@@ -634,7 +634,7 @@ def file_case(rng: random.Random, root: Path, k: int) -> tuple[Path, str]:
 def check_files_case(path: Path) -> Outcome:
     """What ``pinnsolve check`` runs, including reading the referenced files."""
     from pinnsolve.compiler import compile_problem
-    from pinnsolve.geometry.mesh import check_files
+    from pinnsolve.geometry.checks import check_files
     from pinnsolve.spec import load_problem
 
     def run() -> None:

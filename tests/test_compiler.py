@@ -713,7 +713,7 @@ def test_data_in_the_wrong_units_or_a_misspelt_array_is_refused(tmp_path):
 def test_data_in_a_hole_or_outside_a_mesh_is_refused(tmp_path):
     """Inside the box but outside the domain's shape or mesh: refused by check and solve
     (the geometry is built there), naming the first such point."""
-    from pinnsolve.geometry.mesh import check_files
+    from pinnsolve.geometry.checks import check_files
     holed = {"difference": [{"rectangle": {"min": [0, 0], "max": [1, 1]}},
                             {"disk": {"center": [0.5, 0.5], "radius": 0.2}}]}
     raw = {"domain": {"x": [0, 1], "y": [0, 1], "shape": holed}, "fields": ["u"],
@@ -734,8 +734,8 @@ def test_data_in_a_hole_or_outside_a_mesh_is_refused(tmp_path):
                                        "u": [0.0, 0.0, 0.0]}}]}
     problem = load_problem(lshape)
     from pinnsolve.geometry.mesh import mesh_of
-    from pinnsolve.geometry.point import _in_mesh_many
-    inside = _in_mesh_many(mesh_of(problem).points, mesh_of(problem).simplices,
+    from pinnsolve.geometry.mesh import in_mesh_many
+    inside = in_mesh_many(mesh_of(problem).points, mesh_of(problem).simplices,
                            np.array([[-0.5, -0.5], [0.5, -0.5], [0.5, 0.5]]))
     with pytest.raises(SpecError, match=f"{int((~inside).sum())} of 3 observations of "
                                         f"'data' lie in no cell of the mesh"):

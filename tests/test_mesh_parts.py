@@ -13,7 +13,7 @@ import pinnsolve
 from pinnsolve.cli import app
 from pinnsolve.errors import SpecError
 from pinnsolve.geometry import region_geometry
-from pinnsolve.geometry.mesh import check_files
+from pinnsolve.geometry.checks import check_files
 from pinnsolve.io.vtk import grid_mesh
 from pinnsolve.spec import Region, load_problem
 

@@ -61,6 +61,63 @@ def test_time_dependent_problem_without_initial_condition_warns():
         load_problem(m)
 
 
+def test_a_face_without_a_condition_warns_where_the_order_needs_one():
+    """Laplace with no condition at x = 1 is not determined: a warning names the face and
+    the field. Not warned: a face held for another field (a pressure outlet), an outflow
+    face of a first-order equation, an initial-value problem along a coordinate (y and y'
+    at s = 0), a periodic coordinate."""
+    def lint(**kw):
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            load_problem(base(**kw))
+        return [str(w.message) for w in seen if "no condition is given" in str(w.message)]
+
+    square = {"x": [0, 1], "y": [0, 2]}
+    found = lint(domain=square, equations=["laplacian(u) = 0"],
+                 conditions=[{"where": "x = 0", "dirichlet": 0},
+                             {"where": "y = 0 or y = 2", "dirichlet": 0}])
+    assert len(found) == 1 and "key 'conditions': no condition is given at x = 1, though " \
+        "the equations differentiate u 2 times in x" in found[0]
+    stokes = dict(domain=square, fields=["u", "v", "p"],
+                  equations=["laplacian(u) = diff(p, x)", "laplacian(v) = diff(p, y)",
+                             "diff(u, x) + diff(v, y) = 0"])
+    walls = [{"where": "x = 0 or y = 0 or y = 2", "dirichlet": {"u": 0, "v": 0}}]
+    assert lint(**stokes, conditions=walls + [{"where": "x = 1", "dirichlet": {"p": 0}}]) == []
+    assert len(lint(**stokes, conditions=walls)) == 1
+    assert lint(domain={"x": [0, 1]}, equations=["diff(u, x) = u"],
+                conditions=[{"where": "x = 0", "dirichlet": 1}]) == []
+    assert lint(domain={"s": [0, 5]}, equations=["diff(u, s, 2) = -u"],
+                conditions=[{"where": "s = 0", "dirichlet": 1},
+                            {"where": "s = 0", "equation": "diff(u, s) = 0"}]) == []
+    assert lint(domain={"s": [0, 5]}, equations=["diff(u, s, 2) = -u"],
+                conditions=[{"where": "s = 0", "dirichlet": 1}]) != []
+    assert lint(domain=square, equations=["laplacian(u) = sin(2*pi*x)"],
+                conditions=[{"periodic": "x"}, {"where": "y = 0 or y = 2", "dirichlet": 0}]
+                ) == []
+
+
+def test_a_part_of_a_shapes_boundary_without_a_condition_warns(tmp_path):
+    """On a union the edge x = 0, 0 < y < 1 belongs to the first rectangle: naming only
+    the second's x_min leaves it bare, and check says where (about 1/8 of the boundary)."""
+    shape = {"union": [{"rectangle": {"min": [0, 0], "max": [2, 1]}, "name": "wing"},
+                       {"rectangle": {"min": [0, 0], "max": [1, 2]}, "name": "tower"}]}
+    raw = base(domain={"x": [0, 2], "y": [0, 2], "shape": shape},
+               equations=["laplacian(u) = 1"],
+               conditions=[{"where": {"boundary": ["wing.y_min", "wing.y_max", "wing.x_max",
+                                                   "tower.x_min", "tower.x_max",
+                                                   "tower.y_max"]}, "dirichlet": 0}])
+    path = tmp_path / "l.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    result = invoke("check", str(path))
+    said = " ".join(result.stderr.split())
+    assert result.exit_code == 0 and "no condition is given on about 12% of the boundary " \
+        "(near x = 0, y = 0." in said, said
+    raw["conditions"][0]["where"]["boundary"].append("wing.x_min")
+    path.write_text(yaml.safe_dump(raw))
+    result = invoke("check", str(path))
+    assert result.exit_code == 0 and "no condition is given" not in result.stderr
+
+
 def test_unused_parameter_from_an_override_typo_warns():
     with pytest.warns(UserWarning, match=r"heat1d.yaml, key 'parameters.alhpa': declared but "
                                          r"used by no equation"):

@@ -272,23 +272,23 @@ class MeshGeometry:
         return space, normals
 
 
-def check_files(problem) -> None:
-    """Read every mesh a problem names, as training and export will (``pinnsolve check``):
-    the domain mesh with its validation (:func:`~pinnsolve.geometry.mesh.mesh_of`) and
-    ``output.mesh``; and refuse observations outside a shape or mesh. Data and reference
-    archives are read by ``load_problem`` already.
-
-    Raises:
-        SpecError: naming ``domain.mesh`` or ``output.mesh``.
-    """
-    from .point import check_observations
-    check_observations(problem)
-    if problem.domain.mesh is not None:
-        mesh = mesh_of(problem)
-        for c in problem.conditions:   # named boundary parts exist in the mesh
-            if c.region.kind == "boundary" and c.region.piece:
-                mesh.part_mask(c.region.piece, problem)
-    out = problem.settings.output.mesh
-    if out is not None:
-        read_mesh_file(out, lambda m: SpecError(f"cannot read mesh {out}: {m}",
-                                                file=problem.source, key="output.mesh"))
+def in_mesh_many(points: np.ndarray, simplices: np.ndarray, x: np.ndarray,
+                  work: int = 50_000_000) -> np.ndarray:
+    """(N,) bool: :func:`~pinnsolve.geometry.point._in_mesh` for many points, vectorised in chunks. Beyond ``work``
+    point-cell pairs only an evenly spaced subset is tested (the rest count as inside):
+    a units slip moves every point, so a subset finds it."""
+    p = points[simplices]
+    edges = np.swapaxes(p[:, 1:] - p[:, :1], 1, 2)
+    ok = np.abs(np.linalg.det(edges)) > 0
+    inv, origin = np.linalg.inv(edges[ok]), p[ok, 0]        # (S, d, d), (S, d)
+    inside = np.ones(len(x), dtype=bool)
+    test = np.arange(len(x))
+    if len(x) * len(inv) > work:
+        test = np.linspace(0, len(x) - 1, max(1, work // len(inv))).astype(int)
+    chunk = max(1, 2_000_000 // max(1, len(inv) * x.shape[1]))
+    for s in range(0, len(test), chunk):
+        idx = test[s:s + chunk]
+        lam = np.einsum("sij,nsj->nsi", inv, x[idx, None, :] - origin[None])   # (n, S, d)
+        lam = np.concatenate([1 - lam.sum(-1, keepdims=True), lam], -1)
+        inside[idx] = (lam >= -1e-9).all(-1).any(-1)
+    return inside

@@ -63,53 +63,6 @@ def _check_inside(problem: Problem, x: np.ndarray) -> None:
                             file=problem.source, key="conditions")
 
 
-def check_observations(problem: Problem) -> None:
-    """Refuse observations outside a shaped or meshed domain (the coordinates' ranges are
-    checked on load): a hole's data, or a units slip that the box still contains."""
-    d = problem.domain
-    if d.shape is None and d.mesh is None:
-        return
-    for i, obs in enumerate(problem.observations):
-        x = np.asarray(obs.points, dtype=np.float64)[:, :d.n_space]
-        if d.shape is not None:
-            from .shaped import solid_of
-            solid = solid_of(problem)
-            dist = solid.sdf(torch.as_tensor(x)).numpy()
-            out = dist > 1e-6 * solid.diameter
-            where = "outside the shape"
-        else:
-            from .mesh import mesh_of
-            mesh = mesh_of(problem)
-            out = ~_in_mesh_many(mesh.points, mesh.simplices, x)
-            where = "in no cell of the mesh"
-        if out.any():
-            raise SpecError(f"{int(out.sum())} of {len(x)} observations of '{obs.name}' lie "
-                            f"{where}, the first at {x[out][0].tolist()}",
-                            file=problem.source, key="conditions")
-
-
-def _in_mesh_many(points: np.ndarray, simplices: np.ndarray, x: np.ndarray,
-                  work: int = 50_000_000) -> np.ndarray:
-    """(N,) bool: :func:`_in_mesh` for many points, vectorised in chunks. Beyond ``work``
-    point-cell pairs only an evenly spaced subset is tested (the rest count as inside):
-    a units slip moves every point, so a subset finds it."""
-    p = points[simplices]
-    edges = np.swapaxes(p[:, 1:] - p[:, :1], 1, 2)
-    ok = np.abs(np.linalg.det(edges)) > 0
-    inv, origin = np.linalg.inv(edges[ok]), p[ok, 0]        # (S, d, d), (S, d)
-    inside = np.ones(len(x), dtype=bool)
-    test = np.arange(len(x))
-    if len(x) * len(inv) > work:
-        test = np.linspace(0, len(x) - 1, max(1, work // len(inv))).astype(int)
-    chunk = max(1, 2_000_000 // max(1, len(inv) * x.shape[1]))
-    for s in range(0, len(test), chunk):
-        idx = test[s:s + chunk]
-        lam = np.einsum("sij,nsj->nsi", inv, x[idx, None, :] - origin[None])   # (n, S, d)
-        lam = np.concatenate([1 - lam.sum(-1, keepdims=True), lam], -1)
-        inside[idx] = (lam >= -1e-9).all(-1).any(-1)
-    return inside
-
-
 def _in_mesh(points: np.ndarray, simplices: np.ndarray, x: np.ndarray) -> bool:
     """Whether ``x`` lies in (or on) one of the simplices, by barycentric coordinates."""
     p = points[simplices]                                 # (S, d + 1, d)

@@ -31,6 +31,7 @@ from torch import nn
 
 from ..compiler.collect import Columns
 from ..compiler.lower import Env, lower
+from ..errors import SpecError
 from ..geometry import region_geometry, solid_of
 from ..spec.problem import Condition, Problem, Region
 from ..spec.symbols import field_names_in
@@ -296,11 +297,14 @@ def _shaped_distance(problem: Problem, solid, covered: set, tags: set):
     phi = solid.adf_of(covered)
     if phi is None:
         return None
-    inner = region_geometry(problem, Region("interior"))
-    rest = region_geometry(problem, Region("boundary", piece=tuple(sorted(tags - covered,
-                                                                         key=str))))
+    regions = [region_geometry(problem, Region("interior"))]
+    for piece in sorted(tags - covered, key=str):
+        try:
+            regions.append(region_geometry(problem, Region("boundary", piece=(piece,))))
+        except SpecError:   # an empty part (an edge a union gives to another primitive)
+            continue
     gen = torch.Generator().manual_seed(0)
-    for g in (inner, rest):
+    for g in regions:
         u = torch.rand(8192, g.unit_dim, generator=gen, dtype=torch.float64)
         x = g.map(u[g.accept(u)][:4096])[0][:, :solid.dim]
         if len(x) and not bool((phi(x) > 1e-9).all()):

@@ -4,7 +4,8 @@
 so an unquoted ``{where: x = 1, equation: diff(u, x) = 0}`` arrives as the pieces
 ``diff(u`` and ``x) = 0``; the pieces have unbalanced brackets, which no expression has.
 ``warnings_for`` lists suspicious but legal choices (a time-dependent problem with nothing at
-the initial time, a parameter no term uses); the loader issues them with ``warnings.warn``
+the initial time, a face of a box that a second-order field has no condition on, a
+parameter no term uses); the loader issues them with ``warnings.warn``
 so that library users can filter them and the CLI prints them on stderr.
 """
 from __future__ import annotations
@@ -12,7 +13,11 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
+import sympy as sp
+from sympy.core.function import AppliedUndef
+
 from ..errors import SpecError
+from .symbols import Laplacian, expand_flux, field_names_in
 
 _OPEN, _CLOSE = "([{", ")]}"
 
@@ -72,6 +77,7 @@ def warnings_for(problem, raw: dict) -> list[tuple[str, str]]:
                     f"condition holds at {d.time.name} = {d.time.lo:g} (where: initial) and no "
                     "data is given: the solution is not determined (fine for an inverse "
                     "problem with other information; otherwise add an initial condition)"))
+    out += _uncovered_faces(problem)
     for p in problem.parameters:
         word = re.compile(rf"(?<![\w.]){re.escape(p.name)}(?!\w)")
         # Used anywhere outside its own declaration: equations, conditions, references,
@@ -82,4 +88,62 @@ def warnings_for(problem, raw: dict) -> list[tuple[str, str]]:
         if not any(word.search(text) for _, text in _texts(rest, "")):
             out.append((f"parameters.{p.name}", "declared but used by no equation, condition, "
                         "reference or other setting (a typo in a name or an override?)"))
+    return out
+
+
+def spatial_orders(problem) -> dict[str, dict[str, int]]:
+    """{field: {spatial coordinate: highest order of derivative}} over the equations
+    (a Laplacian counts 2 in each of its coordinates)."""
+    space = {c.name for c in problem.domain.space}
+    orders: dict[str, dict[str, int]] = {}
+    for eq in problem.equations:
+        e = expand_flux(eq.expr)
+        e = e.replace(lambda a: isinstance(a, Laplacian), lambda a: a.doit())
+        for der in e.atoms(sp.Derivative):
+            if not isinstance(der.expr, AppliedUndef):
+                continue
+            mine = orders.setdefault(der.expr.func.__name__, {})
+            for var, count in der.variable_count:
+                if var.name in space:
+                    mine[var.name] = max(mine.get(var.name, 0), int(count))
+    return orders
+
+
+def _uncovered_faces(problem) -> list[tuple[str, str]]:
+    """A face of a box domain that no condition holds, in a coordinate some field is
+    differentiated twice or more in, while the opposite face has fewer conditions than
+    that order: the solution is not determined there (a missing or misnamed face).
+
+    A condition on any field counts (a pressure outlet closes a flow's u and v there).
+    Shaped, meshed and vector domains (geometry/coverage.py), operator problems and
+    problems with observations (the data may determine it) are not judged here."""
+    d = problem.domain
+    if d.shape is not None or d.mesh is not None or d.vector is not None or \
+            problem.operator is not None or problem.observations or \
+            any(c.region.kind in ("interior", "data") or c.kind == "data"
+                for c in problem.conditions):
+        return []
+    orders = spatial_orders(problem)
+    out = []
+    for coord in d.space:
+        need = max((o.get(coord.name, 0) for o in orders.values()), default=0)
+        if need < 2 or coord.name in problem.periodic:
+            continue
+        field = min(f for f, o in orders.items() if o.get(coord.name, 0) == need)
+
+        def at_face(side):
+            return [c for c in problem.conditions
+                    if c.region.kind == "boundary" and not c.region.piece and
+                    not c.region.select or c.region.kind == "face" and
+                    c.region.coord == coord.name and c.region.side == side]
+        for side, other, at in (("lo", "hi", coord.lo), ("hi", "lo", coord.hi)):
+            # An initial-value problem along the coordinate gives all its conditions at
+            # one end (y and y' at t = 0): the other end needs none.
+            if at_face(side) or sum(c.field == field or field in field_names_in(c.expr)
+                                    for c in at_face(other)) >= need:
+                continue
+            out.append(("conditions", f"no condition is given at {coord.name} = {at:g}, "
+                        f"though the equations differentiate {field} {need} times in "
+                        f"{coord.name}: the solution is not determined there (a missing or "
+                        f"misnamed face?)"))
     return out

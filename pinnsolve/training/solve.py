@@ -13,7 +13,7 @@ import torch
 from ..errors import SolveError
 from ..io.output import write_outputs, write_point_cloud
 from ..io.run import Run, RunDir, environment
-from ..geometry.mesh import check_files
+from ..geometry.checks import check_files
 from ..spec import Problem, load_problem, rebuild
 from ..spec.meaning import meaning_digest
 from . import acceleration, fallback, limits
