@@ -184,6 +184,10 @@ def imposition(problem) -> dict[str, str]:
             out[c.name] = "loss (observations)"
         elif c.kind in ("neumann", "robin"):
             out[c.name] = f"loss ({c.kind}: a derivative, not a value)"
+        elif c.region.kind == "face" and c.region.coord in problem.periodic:
+            out[c.name] = (f"loss ({c.region.coord} is periodic: the model repeats along "
+                           f"it, so a face of {c.region.coord} is not a boundary it can "
+                           f"impose a value on)")
         else:
             note = next((n for n in notes if n.startswith(f"{c.field}:")), None) if c.field \
                 else None

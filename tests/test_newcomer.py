@@ -240,6 +240,35 @@ def test_imposition_reasons():
     off = imposition(load_problem(ROOT / "problems" / "heat1d.yaml",
                                   ["model.hard_constraints=false"]))
     assert set(off.values()) == {"loss (model.hard_constraints is off)"}
+    ring = load_problem(base(domain={"x": [0, 1], "t": [0, 1]},
+                             equations=["diff(u, t) + diff(u, x) = 0"],
+                             conditions=[{"periodic": "x"},
+                                         {"where": "x = 0", "dirichlet": 0},
+                                         {"where": "initial", "dirichlet": "sin(2*pi*x)"}]))
+    assert imposition(ring)["bc_x_min"].startswith("loss (x is periodic: the model repeats")
+
+
+def test_data_a_periodic_coordinate_cannot_repeat_warns():
+    """An initial value with a drift 0.1 x and a reference with it, under {periodic: x}:
+    both warned, with the two end values; sin and cos over whole periods are not (their
+    end values differ by round-off)."""
+    def lint(ic, exact):
+        m = base(domain={"x": [0, "2*pi"], "t": [0, 1]},
+                 equations=["diff(u, t) + diff(u, x) = 0"],
+                 conditions=[{"periodic": "x"}, {"where": "initial", "dirichlet": ic}],
+                 reference={"exact": {"u": exact}})
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            load_problem(m)
+        return [str(w.message) for w in seen if "not periodic" in str(w.message)]
+
+    assert lint("sin(x) + cos(3*x)", "sin(x - t) + cos(3*(x - t))") == []
+    found = lint("0.1*x + sin(x)", "0.1*(x - t) + sin(x - t)")
+    assert len(found) == 2
+    assert "key 'conditions': the value of u in condition 'ic' is not periodic in x: 0 at " \
+        "x = 0 against 0.628319 at x = 6.28319" in found[0]
+    assert found[1].split("key ")[1].startswith("'reference.exact.u': the exact u is not "
+                                                "periodic in x")
 
 
 # -- item 6: plot orientation, aspect, slice labels, missing matplotlib ---------------------------------

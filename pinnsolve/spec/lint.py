@@ -4,8 +4,8 @@
 so an unquoted ``{where: x = 1, equation: diff(u, x) = 0}`` arrives as the pieces
 ``diff(u`` and ``x) = 0``; the pieces have unbalanced brackets, which no expression has.
 ``warnings_for`` lists suspicious but legal choices (a time-dependent problem with nothing at
-the initial time, a face of a box that a second-order field has no condition on, a
-parameter no term uses); the loader issues them with ``warnings.warn``
+the initial time, a face of a box that a second-order field has no condition on, data
+that a periodic coordinate cannot repeat, a parameter no term uses); the loader issues them with ``warnings.warn``
 so that library users can filter them and the CLI prints them on stderr.
 """
 from __future__ import annotations
@@ -78,6 +78,7 @@ def warnings_for(problem, raw: dict) -> list[tuple[str, str]]:
                     "data is given: the solution is not determined (fine for an inverse "
                     "problem with other information; otherwise add an initial condition)"))
     out += _uncovered_faces(problem)
+    out += _not_periodic(problem)
     for p in problem.parameters:
         word = re.compile(rf"(?<![\w.]){re.escape(p.name)}(?!\w)")
         # Used anywhere outside its own declaration: equations, conditions, references,
@@ -147,3 +148,55 @@ def _uncovered_faces(problem) -> list[tuple[str, str]]:
                         f"{coord.name}: the solution is not determined there (a missing or "
                         f"misnamed face?)"))
     return out
+
+
+def _not_periodic(problem) -> list[tuple[str, str]]:
+    """Dirichlet data and exact references that differ at the two ends of a periodic
+    coordinate: the model repeats along it, so it cannot match them (a non-periodic
+    initial value: a drift term, a half period too many)."""
+    d = problem.domain
+    space = {c.name: c for c in d.space}
+    inputs = list(d.space) + ([d.time] if d.time is not None else [])
+    values = {sp.Symbol(p.name): p.value for p in problem.parameters}
+    out = []
+    for name in problem.periodic:
+        coord = space.get(name)
+        if coord is None:
+            continue
+        checks = [("conditions", f"the value of {c.field} in condition '{c.name}'", c.value)
+                  for c in problem.conditions if c.value is not None and
+                  not (c.region.kind == "face" and c.region.coord == name)]
+        if problem.reference is not None:
+            checks += [(f"reference.exact.{f}", f"the exact {f}", e)
+                       for f, e in problem.reference.exact.items()]
+        for key, what, expr in checks:
+            gap = _end_gap(expr.subs(values), coord, inputs)
+            if gap is not None:
+                out.append((key, f"{what} is not periodic in {name}: {gap}, but "
+                                 f"{{periodic: {name}}} makes the model repeat along {name} "
+                                 f"(make the data periodic, or give conditions at "
+                                 f"{name} = {coord.lo:g} and {name} = {coord.hi:g} instead)"))
+    return out
+
+
+def _end_gap(expr, coord, inputs) -> str | None:
+    """Where ``expr`` differs at the two ends of ``coord`` (by more than 1e-6 of its size
+    along the coordinate, and 1e-12)
+    at a few fixed values of the other inputs, as text; None where it agrees or cannot be
+    evaluated."""
+    if expr.free_symbols - {c.symbol for c in inputs}:
+        return None   # unknowns or fields: nothing to evaluate
+    for frac in (0.31, 0.57, 0.83):
+        at = {c.symbol: c.lo + frac * (c.hi - c.lo) for c in inputs if c is not coord}
+        try:
+            vals = [complex(sp.N(expr.subs({**at, coord.symbol: coord.lo + f *
+                                             (coord.hi - coord.lo)})))
+                    for f in (0, 0.13, 0.29, 0.44, 0.61, 0.78, 0.92, 1)]
+        except (TypeError, ValueError):
+            return None
+        lo, hi = vals[0], vals[-1]
+        if abs(lo - hi) > 1e-6 * max(map(abs, vals)) + 1e-12:
+            where = ", ".join(f"{s} = {float(v):.3g}" for s, v in at.items())
+            return (f"{lo.real:.6g} at {coord.name} = {coord.lo:g} against {hi.real:.6g} at "
+                    f"{coord.name} = {coord.hi:g}" + (f" ({where})" if where else ""))
+    return None
