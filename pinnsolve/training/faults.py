@@ -7,7 +7,8 @@ in this order, what is wrong: parameters (a previous update left inf/NaN weights
 back-propagated alone).
 
 :func:`scaling_warnings` looks at the problem and the untrained network once before the
-first step and returns hints for inputs far from O(1), coordinate ranges or loss terms that
+first step and returns hints for a far range that float32 rounds coarsely, coordinate ranges
+or loss terms that
 differ by orders of magnitude, and exploding magnitudes — the classic causes of PINN
 failure that non-dimensionalisation cures (Wang, Teng & Perdikaris 2021 on gradient
 imbalance between terms). It leaves every random stream as it found it.
@@ -22,7 +23,7 @@ from ..errors import SolveError
 
 # Thresholds of the step-0 report (ratios are max/min; orders of magnitude in brackets).
 RANGE_RATIO = 1e3        # coordinate spans [3]
-COORD_MAGNITUDE = 1e3    # |bound| of an input; tanh/sin networks want O(1) inputs
+FAR_RESOLUTION = 1e-5    # rounding of a point's position, as a share of its range's span
 TERM_RATIO = 1e4         # unweighted mean squares of two terms [4]
 GRAD_RATIO = 1e4         # gradient norms of two terms [4]
 EXPLODING = 1e8          # one term's mean square at step 0
@@ -85,11 +86,16 @@ def scaling_warnings(trainer, measured: tuple[dict, dict] | None = None) -> list
                        f"orders of magnitude ({big} spans {spans[big]:.3g}, {small} spans "
                        f"{spans[small]:.3g}); non-dimensionalise the problem (rescale every "
                        "coordinate to about [0, 1] or [-1, 1] and adjust the coefficients)")
-        far = [c.name for c in intervals if max(abs(c.lo), abs(c.hi)) > COORD_MAGNITUDE]
+        # The network's inputs are shifted and scaled to [-1, 1] (models/mlp.Embedding), so
+        # a far range is harmless, except for the digits its points keep in float32.
+        eps = torch.finfo(trainer.parts.dtype).eps
+        far = [c.name for c in intervals if c.hi > c.lo and
+               eps * max(abs(c.lo), abs(c.hi)) / (c.hi - c.lo) > FAR_RESOLUTION]
         if far:
-            out.append(f"coordinate(s) {', '.join(far)} reach beyond ±{COORD_MAGNITUDE:g}: "
-                       "the network's activations saturate on inputs far from O(1); "
-                       "non-dimensionalise (shift and scale them to about [-1, 1])")
+            out.append(f"coordinate(s) {', '.join(far)} lie far from 0 for their span: in "
+                       f"{str(trainer.parts.dtype)[6:]} a point keeps its position within the "
+                       f"range to about {_orders(1 / FAR_RESOLUTION)} digits or fewer; use "
+                       "training.dtype: float64 or shift the coordinate")
     out += _loss_warnings(trainer, measured or step_zero(trainer))
     return out
 
