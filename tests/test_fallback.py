@@ -92,6 +92,27 @@ def test_the_portfolio_changes_only_what_the_plan_chose():
     assert not fallback.enabled(load_problem(_planned()), distributed=True)
 
 
+def test_balancing_comes_first_when_conditions_are_in_the_loss():
+    """Balancing by gradient norms is tried first when the planned loss holds conditions or
+    data beside the equations (the trivial solution outweighing them), never when the file
+    set weights or a scheme, and not for a loss of equations alone."""
+    p = load_problem(_planned())
+    both = {"pde": "equation", "bc_x_max": "condition"}
+    label, overrides, replaces = portfolio(p, both)[0]
+    assert (label, overrides, replaces) == ("gradient-norm balancing",
+                                            {"training.weighting.scheme": "grad_norm"},
+                                            "weights")
+    q = fallback.attempt_problem(p, overrides, replaces, 42.0)
+    assert q.settings.training.weighting.scheme == "grad_norm"
+    assert "weights" not in q.settings.training.planned
+    assert [lab for lab, _, _ in portfolio(p, {"pde": "equation"})] == \
+        ["sin activation", "a wider network (4×80)"]
+    mine = load_problem(_planned(training={"weights": {"bc_x_max": 10}}))
+    assert "gradient-norm balancing" not in [lab for lab, _, _ in portfolio(mine, both)]
+    mine = load_problem(_planned(training={"weighting": {"scheme": "lra"}}))
+    assert "gradient-norm balancing" not in [lab for lab, _, _ in portfolio(mine, both)]
+
+
 def test_an_attempt_problem_keeps_the_physics_and_sets_what_it_replaces():
     p = load_problem(_planned())
     label, overrides, replaces = portfolio(p)[0]

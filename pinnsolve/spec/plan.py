@@ -144,7 +144,8 @@ def describe(settings) -> list[str]:
     if tr.fallback and tr.budget:
         lines.append("a fallback when the loss stalls high (after 40 % of the budget, not 3× "
                      "lower over the phase's last 10 % and above 1e-2 of its start): the next of "
-                     "the other activation and a wider network trains in the time left; the "
+                     "gradient-norm balancing (when conditions are in the loss), the other "
+                     "activation and a wider network trains in the time left; the "
                      "model with the lowest residual on fixed uniform points is kept")
     if "output_scale" in tr.planned:
         lines.append("output scale from the data of the conditions kept in the loss "

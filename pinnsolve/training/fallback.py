@@ -1,7 +1,7 @@
 """Fallback when the planned configuration stalls (issue 17): the loop watches the loss of
 a budgeted run (:func:`stall_reason`); when it stalls high, training ends there and the next
-configuration of a short portfolio (:func:`portfolio`: the other activation, then a wider
-network) trains from scratch in the budget left, in ``RUN/attempts/<k>/``. The model kept is
+configuration of a short portfolio (:func:`portfolio`: gradient-norm balancing when
+conditions are in the loss, the other activation, then a wider network) trains from scratch in the budget left, in ``RUN/attempts/<k>/``. The model kept is
 the one with the lowest residual on fixed uniform points (:func:`residual_score`), never
 the one closest to the reference.
 
@@ -15,6 +15,7 @@ of the 105 that ended below (docs/zoo.md).
 from __future__ import annotations
 
 import math
+from typing import Mapping
 
 from ..errors import SpecError
 from ..geometry.select import region_geometry
@@ -78,12 +79,24 @@ def watcher(budget: float, spent: float):
     return watch
 
 
-def portfolio(problem: Problem) -> list[tuple[str, dict[str, object], str]]:
+def portfolio(problem: Problem, kinds: Mapping[str, str] | None = None
+              ) -> list[tuple[str, dict[str, object], str]]:
     """The configurations to try after the planned one, in order: (label, overrides, the
     planned key they replace). Only what the plan chose is changed: a setting of the file
-    stays."""
+    stays.
+
+    ``kinds`` (term name → kind, of the planned run's loss): when conditions or data are in
+    the loss beside the equations, gradient-norm balancing comes first. A loss stalled high
+    with the equations' residual small is the trivial solution, the conditions outweighed:
+    Helmholtz at k = 10 on an L-shape with its walls in the loss sat at p ≈ 0 (L2RE 1.00 at
+    2 minutes, as planned and with either activation); balanced by gradient norms from
+    the start, 3.2e-3 (docs/zoo.md, stop 34)."""
     planned = problem.settings.training.planned
     out: list[tuple[str, dict[str, object], str]] = []
+    if "weights" in planned and kinds and any(k != "equation" for k in kinds.values()) \
+            and "equation" in kinds.values():
+        out.append(("gradient-norm balancing", {"training.weighting.scheme": "grad_norm"},
+                    "weights"))
     if "activation" in planned:
         other = "tanh" if planned_activation(problem)[0] == "sin" else "sin"
         out.append((f"{other} activation", {"model.activation": other}, "activation"))
@@ -148,7 +161,7 @@ def run_portfolio(problem: Problem, first: PinnStepper, first_loop: Loop, run: R
     reports = [_report("planned", first, first_loop)]
     best, chosen = first, 1
     spent, loop = first_loop.elapsed, first_loop
-    entries = portfolio(problem)
+    entries = portfolio(problem, {t.name: t.kind for t in first.parts.terms})
     for k, (label, overrides, replaces) in enumerate(entries, start=2):
         left = budget - spent
         if loop.stopped != "stalled" or left < MIN_LEFT * budget:
