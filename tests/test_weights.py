@@ -217,6 +217,9 @@ def test_equation_balance_lifts_weak_equations_to_the_strongest():
     assert equation_balance({"m1": 3.0, "bc": 1e-9}, kinds) == {}        # a lone equation
     assert equation_balance({"m1": 1.0, "div": 0.0, "m2": math.nan}, kinds) == {}
     assert equation_balance({"m1": 1e12, "div": 1.0}, kinds) == {"div": BALANCE_CAP}
+    # a pin (a condition at one point) counts with the equations; a wall does not
+    pinned = {"m1": "equation", "pin": "point", "wall": "condition"}
+    assert equation_balance({"m1": 4e5, "pin": 1.0, "wall": 2.0}, pinned) == {"pin": 4e5}
 
 
 STOKES = {"name": "stokes_small", "domain": {"x": [0, 1], "y": [0, 1]}, "fields": ["u", "v", "p"],
@@ -232,9 +235,20 @@ def test_the_plan_balances_a_system_once_and_an_explicit_weight_wins(tmp_path):
     run = pinnsolve.solve(STOKES, out=tmp_path / "a", fresh=True,
                           callback=lambda event, record: events.append((event, record)))
     weights = run.metrics["weights"]
-    # the momentum equations pull hardest at step 0; the continuity equation is lifted
+    # the momentum equations pull hardest at step 0; the continuity equation is lifted, the
+    # pressure's pin pulls as hard as they do already
     assert set(weights) == {"pde1", "pde2", "pde3", "bc_point_0p5_0p5"}
     assert weights["pde3"] > 10 and weights["pde1"] == 1 and weights["bc_point_0p5_0p5"] == 1
+    # in units where the momentum equations are 1000 times larger, a pin off the centre is
+    # lifted too (at the centre the untrained network is exactly 0 there: no gradient to
+    # measure, weight 1)
+    heavy = {**STOKES, "equations": ["1000*(-laplacian(u) + diff(p, x)) = 50000*sin(pi*y)",
+                                     "1000*(-laplacian(v) + diff(p, y)) = 0",
+                                     "diff(u, x) + diff(v, y) = 0"],
+             "conditions": [STOKES["conditions"][0],
+                            {"where": {"point": [0.25, 0.75]}, "dirichlet": {"p": 0}}]}
+    lifted = pinnsolve.solve(heavy, out=tmp_path / "h", fresh=True).metrics["weights"]
+    assert lifted["bc_point_0p25_0p75"] > 100 and lifted["pde1"] == 1
     said = [r.message for e, r in events if e == "weights"]
     assert len(said) == 1 and "pde3 ×" in said[0]
     # resumed: the weights come from the checkpoint, not a second measurement

@@ -458,7 +458,9 @@ class PinnStepper:
             if self.dist is not None:   # every rank must train the same loss
                 norms = {k: float(v) for k, v in self.dist.mean_values(
                     {k: torch.tensor(v) for k, v in norms.items()}).items()}
-            chosen = equation_balance(norms, {t.name: t.kind for t in self.parts.terms})
+            chosen = equation_balance(norms, {
+                t.name: "point" if t.region.kind == "point" else t.kind
+                for t in self.parts.terms})
             if chosen:
                 self.balance.weights.update(chosen)
                 out.append(("weights", "the equations balanced by their gradient norms at "

@@ -39,16 +39,21 @@ BALANCE_CAP = 1e6   # the most the plan's equation balance multiplies a term by
 
 def equation_balance(norms: Mapping[str, float], kinds: Mapping[str, str]) -> dict[str, float]:
     """The plan's weights for a system of equations, from each term's gradient norm at step 0:
-    every equation term is weighted up to the norm of the strongest one (at most BALANCE_CAP);
+    every equation term, and every condition at one point (kind ``"point"``: a pressure's
+    level), is weighted up to the norm of the strongest one (at most BALANCE_CAP); other
     conditions, data and a lone equation are left alone. Returns only the weights that are
     not 1.
 
     Why: the equations of a system come in their own units. Stokes' momentum equations pull
     on the network 1.8e4 times harder than its continuity equation at step 0, and the
     pressure, which only the balance of the two determines, was left at 0.40 (L2RE) after
-    2 minutes; with the continuity weighted up, 3.8e-2 (docs/zoo.md)."""
+    2 minutes; with the continuity weighted up, 3.8e-2 (docs/zoo.md). A pin p(x0) = 0 fixes
+    the level the equations leave free, so it never pulls against them, but at weight 1 it
+    pulled 4e5 times less than water's momentum equations (ρ = 1000): the pressure of
+    stokes_layer_water drifted by its own size's 3 % (3.3e-2); balanced like an equation,
+    4.1e-4 (docs/zoo.md, stop 34)."""
     eq = {k: g for k, g in norms.items()
-          if kinds.get(k) == "equation" and math.isfinite(g) and g > 0}
+          if kinds.get(k) in ("equation", "point") and math.isfinite(g) and g > 0}
     if len(eq) < 2:
         return {}
     top = max(eq.values())
