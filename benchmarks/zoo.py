@@ -360,6 +360,20 @@ where two figures are given.
 | advection_conservative (stop 33, blind, fourth batch) | u_t + ((1 + x) u)_x = f, inflow at x = 0 | 5.7e-10 |
 | heat_robin_ambient (stop 33, blind, fourth batch) | u_t = u_xx + f, Robin to an ambient T(t) | 4.7e-9 |
 | define_chain (stop 33, blind, fourth batch) | −(k u')' = f with `define` k = 1 + u², flux = k u' | 1.2e-13 (ended at round-off, 56 s) |
+| plate_offset_hole_robin (stop 34, blind) | Laplace on a 2 × 1 plate minus an off-centre disk, Robin on the hole | 4.5e-11 |
+| helmholtz_k10_lshape (stop 34, blind) | Δp + 100p = 0 on an L-shaped union, walls in the loss, Neumann on one | **1.00** (fell back; see below) |
+| klein_gordon_periodic (stop 34, blind) | u_tt − u_xx + u = 0, periodic x, two modes | 1.8e-5 |
+| kdv_soliton (stop 34, blind) | u_t + 6uu_x + u_xxx = 0, a soliton on [−10, 10] × [0, 5] | 1.4e-5 |
+| advdiff_channel_far (stop 34, blind) | U c_x = DΔc, Pe 20, on [1000, 1020] × [500, 501] | **2.1e-2** |
+| heat2d_flux_face (stop 34, blind) | 2-D heat, a time-dependent Neumann face | 1.5e-4 |
+| inverse_plate_diffusivity (stop 34, blind) | κ of a 2-D heat problem from 100 thermocouple readings (npz) | 2.5e-6 (κ = 0.0499999990) |
+| ode_two_mass_spring (stop 34, blind) | two masses and three springs, t ∈ [0, 12] | q1 2.8e-6, q2 3.1e-6 |
+| fin_offset_100 (stop 34, blind) | T'' = m²(T − 100), T(0) = 101: variation under 1 % | 3.0e-14 |
+| membrane_ellipse_tiny (stop 34, blind) | −TΔw = p on an ellipse, SI units, w ≈ 8e-5 | 1.4e-7 |
+| consolidation_terzaghi_long (stop 34, blind) | u_t = 2e-3 u_zz over 1000 days | 1.6e-5 |
+| stokes_layer_water (stop 34, blind) | Stokes' second problem for water (ρ 1000, μ 1e-3) as Navier-Stokes, p pinned | u 1.6e-5, v 1.4e-7, **p 3.3e-2** |
+| laplace_block_channel_3d (stop 34, blind) | 3-D Laplace, a cube minus a cylinder, Neumann on the channel | 3.0e-8 |
+| advdiff_doubly_periodic (stop 34, blind) | 2-D advection-diffusion, periodic in x and y | 8.9e-5 |
 
 At 2 minutes all but convection_beta50 and stokes are at L2RE ≤ 1e-2 (the worst of the
 others: wave_fast, 5.9e-3); of the six run again at the default 5 minutes (convection_beta50,

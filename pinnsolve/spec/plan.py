@@ -26,10 +26,11 @@ into the raw mapping before overrides are applied (so ``training.phases.0.steps=
   points go where the residual is large, at every redraw of either phase (the zoo's Burgers:
   1.3e-2 with uniform redraws, 6.2e-5 with these; docs/zoo.md), unless the file sets
   ``sampling.strategy``;
-- the terms of a system of equations balanced before the first step: each equation weighted
-  so that its gradient norm matches the strongest equation's (training/weights.py,
-  :func:`equation_balance`; Stokes' continuity got ×1.8e4 and its pressure 0.40 → 3.8e-2 at
-  2 minutes), unless the file sets ``training.weights`` or ``training.weighting``;
+- the terms of a system of equations balanced before the first step: each equation, and
+  each condition at one point (a pressure's pin), weighted so that its gradient norm
+  matches the strongest equation's (training/weights.py, :func:`equation_balance`; Stokes'
+  continuity got ×1.8e4 and its pressure 0.40 → 3.8e-2 at 2 minutes), unless the file sets
+  ``training.weights`` or ``training.weighting``;
 - a boundary-layer term in the exactly imposed model where the equations make a thin layer
   at an outflow face: a small coefficient ε on a second derivative next to a first
   derivative b along the same coordinate, δ = |ε/b| at most 2 % of its length
@@ -135,8 +136,9 @@ def describe(settings) -> list[str]:
         lines.append("residual-based redraws (RAD over "
                      f"{settings.sampling.options.candidates} candidates)")
     if "weights" in tr.planned:
-        lines.append("a system's equations balanced before the first step by their gradient "
-                     "norms (single equations and conditions keep weight 1)")
+        lines.append("a system's equations, and conditions at one point, balanced before "
+                     "the first step by their gradient norms (single equations and other "
+                     "conditions keep weight 1)")
     if "layers" in tr.planned:
         lines.append("a boundary-layer term (profile 1 − exp(−s/δ)) on an exactly imposed "
                      "outflow face where a small second-derivative coefficient meets a first "
