@@ -76,3 +76,30 @@ def test_check_lists_the_blended_conditions_as_imposed_exactly():
     result = CliRunner().invoke(app, ["check", str(path)])
     assert result.exit_code == 0, result.output
     assert "imposed exactly: bc_holes, bc_outer" in result.output
+
+
+def test_a_long_boxs_inlet_data_fade_within_a_wall_distance():
+    """In a 20 × 1 channel with sin(πy) at the inlet and 0 on the walls, the blended lift
+    halfway down is a small share of the inlet's data (distances in the box's own length;
+    normalised face by face it was a third there), and is exact on every imposed face."""
+    from pinnsolve.models.constraints import plan_constraints
+
+    raw = {"domain": {"x": [0, 20], "y": [0, 1]}, "fields": ["c"],
+           "equations": ["20*diff(c, x) = laplacian(c)"],
+           "conditions": [{"where": "x = 0", "dirichlet": "sin(pi*y)"},
+                          {"where": "y = 0 or y = 1", "dirichlet": 0},
+                          {"where": "x = 20", "neumann": 0}]}
+    (constraint,), imposed, _ = plan_constraints(load_problem(raw))
+    assert constraint.costly_lift and len(imposed) == 3
+    y = torch.linspace(0.05, 0.95, 19, dtype=torch.float64)[:, None]
+
+    def lift(x):
+        return constraint.lift(torch.cat([torch.full_like(y, x), y], 1))
+
+    inlet = torch.sin(torch.pi * y[:, 0])
+    assert (lift(0.0) - inlet).abs().max() < 1e-12
+    assert lift(10.0).abs().max() < 0.05 * inlet.max()
+    assert lift(1.0).abs().max() < 0.5 * inlet.max()
+    for wall in (0.0, 1.0):
+        x = torch.tensor([[3.0, wall], [15.0, wall]], dtype=torch.float64)
+        assert constraint.lift(x).abs().max() < 1e-12
