@@ -5,15 +5,15 @@ a bilaplacian), every part of the boundary needs a condition (on some field: a p
 outlet closes a flow there), or the solution is not determined there. On a box,
 ``spec/lint.py`` checks each face by name; on a CSG shape or a mesh the parts are not
 faces, so this check samples: points of the whole boundary against points of every
-condition's region. A boundary point farther from all of them
-than a few sample spacings is uncovered; more than 1 % uncovered earns a warning naming a
-point there (an edge that belongs to another primitive of a union, a misnamed part).
+condition's region. A boundary point farther from all of them than a few sample spacings
+is uncovered; more than 1 % uncovered earns a warning naming a point there (an edge that
+belongs to another primitive of a union, a misnamed part).
 """
 from __future__ import annotations
 
 import torch
 
-from ..spec.lint import spatial_orders
+from ..spec.lint import boundary_judged, spatial_orders
 from ..spec.problem import Problem, Region
 
 SAMPLES = 2048     # points per region (fixed seed)
@@ -38,9 +38,7 @@ def uncovered(problem: Problem) -> list[str]:
     from .select import region_geometry
 
     d = problem.domain
-    if d.shape is None and d.mesh is None or problem.operator is not None or \
-            problem.observations or any(c.region.kind in ("interior", "data") or
-                                        c.kind == "data" for c in problem.conditions):
+    if d.shape is None and d.mesh is None or not boundary_judged(problem):
         return []
     space = [c.name for c in d.space]
     needy = [f for f, orders in sorted(spatial_orders(problem).items())

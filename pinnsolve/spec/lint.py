@@ -5,8 +5,9 @@ so an unquoted ``{where: x = 1, equation: diff(u, x) = 0}`` arrives as the piece
 ``diff(u`` and ``x) = 0``; the pieces have unbalanced brackets, which no expression has.
 ``warnings_for`` lists suspicious but legal choices (a time-dependent problem with nothing at
 the initial time, a face of a box that a second-order field has no condition on, data
-that a periodic coordinate cannot repeat, a parameter no term uses); the loader issues them with ``warnings.warn``
-so that library users can filter them and the CLI prints them on stderr.
+that a periodic coordinate cannot repeat, a parameter no term uses); the loader issues
+them with ``warnings.warn`` so that library users can filter them and the CLI prints them
+on stderr.
 """
 from __future__ import annotations
 
@@ -110,6 +111,13 @@ def spatial_orders(problem) -> dict[str, dict[str, int]]:
     return orders
 
 
+def boundary_judged(problem) -> bool:
+    """Whether a missing boundary condition may be called one: not for an operator problem,
+    nor where observations or interior conditions may determine the solution instead."""
+    return problem.operator is None and not problem.observations and not any(
+        c.region.kind in ("interior", "data") or c.kind == "data" for c in problem.conditions)
+
+
 def _uncovered_faces(problem) -> list[tuple[str, str]]:
     """A face of a box domain that no condition holds, in a coordinate some field is
     differentiated twice or more in, while the opposite face has fewer conditions than
@@ -120,9 +128,7 @@ def _uncovered_faces(problem) -> list[tuple[str, str]]:
     problems with observations (the data may determine it) are not judged here."""
     d = problem.domain
     if d.shape is not None or d.mesh is not None or d.vector is not None or \
-            problem.operator is not None or problem.observations or \
-            any(c.region.kind in ("interior", "data") or c.kind == "data"
-                for c in problem.conditions):
+            not boundary_judged(problem):
         return []
     orders = spatial_orders(problem)
     out = []
