@@ -94,6 +94,21 @@ def test_a_face_without_a_condition_warns_where_the_order_needs_one():
     assert lint(domain=square, equations=["laplacian(u) = sin(2*pi*x)"],
                 conditions=[{"periodic": "x"}, {"where": "y = 0 or y = 2", "dirichlet": 0}]
                 ) == []
+    # both ends held, but a beam needs four conditions in all
+    beam = dict(equations=["diff(u, x, 4) = 1"])
+    found = lint(**beam, conditions=[{"where": "x = 0 or x = 1", "dirichlet": 0}])
+    assert len(found) == 0   # the message below says "conditions are given", not "no ..."
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        load_problem(base(**beam, conditions=[{"where": "x = 0 or x = 1", "dirichlet": 0}]))
+    said = [str(w.message) for w in seen]
+    assert any("the equations differentiate u 4 times in x but 2 conditions are given at "
+               "x = 0 and x = 1: an equation of order 4 needs 4" in m for m in said), said
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load_problem(base(**beam, conditions=[
+            {"where": "x = 0 or x = 1", "dirichlet": 0},
+            {"where": "x = 0 or x = 1", "equation": "diff(u, x, 2) = 0"}]))
 
 
 def test_a_part_of_a_shapes_boundary_without_a_condition_warns(tmp_path):

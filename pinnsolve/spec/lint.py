@@ -123,7 +123,9 @@ def _uncovered_faces(problem) -> list[tuple[str, str]]:
     differentiated twice or more in, while the opposite face has fewer conditions than
     that order: the solution is not determined there (a missing or misnamed face).
 
-    A condition on any field counts (a pressure outlet closes a flow's u and v there).
+    Also both ends held, but by fewer conditions in all than that order (a beam with u = 0
+    at each end only). A condition on any field counts (a pressure outlet closes a flow's u
+    and v there).
     Shaped, meshed and vector domains (geometry/coverage.py), operator problems and
     problems with observations (the data may determine it) are not judged here."""
     d = problem.domain
@@ -143,6 +145,7 @@ def _uncovered_faces(problem) -> list[tuple[str, str]]:
                     if c.region.kind == "boundary" and not c.region.piece and
                     not c.region.select or c.region.kind == "face" and
                     c.region.coord == coord.name and c.region.side == side]
+        before = len(out)
         for side, other, at in (("lo", "hi", coord.lo), ("hi", "lo", coord.hi)):
             # An initial-value problem along the coordinate gives all its conditions at
             # one end (y and y' at t = 0): the other end needs none.
@@ -153,6 +156,13 @@ def _uncovered_faces(problem) -> list[tuple[str, str]]:
                         f"though the equations differentiate {field} {need} times in "
                         f"{coord.name}: the solution is not determined there (a missing or "
                         f"misnamed face?)"))
+        given = len(at_face("lo")) + len(at_face("hi"))
+        if len(out) == before and given < need:
+            # Both ends held, but too few in all: a beam (fourth order) with u = 0 at each end.
+            out.append(("conditions", f"the equations differentiate {field} {need} times in "
+                        f"{coord.name} but {given} conditions are given at {coord.name} = "
+                        f"{coord.lo:g} and {coord.name} = {coord.hi:g}: an equation of order "
+                        f"{need} needs {need} there (the solution is not determined)"))
     return out
 
 
