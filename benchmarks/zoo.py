@@ -374,6 +374,14 @@ where two figures are given.
 | stokes_layer_water (stop 34, blind) | Stokes' second problem for water (ρ 1000, μ 1e-3) as Navier-Stokes, p pinned | u 1.6e-5, v 1.4e-7, **p 3.3e-2**; pin balanced: u 5.1e-5, p 4.1e-4 |
 | laplace_block_channel_3d (stop 34, blind) | 3-D Laplace, a cube minus a cylinder, Neumann on the channel | 3.0e-8 |
 | advdiff_doubly_periodic (stop 34, blind) | 2-D advection-diffusion, periodic in x and y | 8.9e-5 |
+| gray_scott_forced_periodic (stop 34, blind, second batch) | forced Gray-Scott pair, periodic in x, walls at (1, 0) | u 7.5e-7, v 2.4e-6 |
+| heat3d_mixed_faces (stop 34, blind, second batch) | 3-D heat in the unit cube, three faces held, three with a flux | 5.2e-9 |
+| heat_ring_robin (stop 34, blind, second batch) | heat in a ring, Robin on the hole's rim | 6.1e-10 |
+| inverse_advdiff_velocity (stop 34, blind, second batch) | the wind (vx, vy) of steady advection-diffusion from 60 readings (npz) | 1.5e-12; vx = 0.99999999999903, vy = 0.49999999999260 |
+| lshape_mesh_reaction (stop 34, blind, second batch) | −Δu + u = f on the bundled L-shaped triangle mesh, flux on the re-entrant edges | 2.1e-7 |
+| minimal_surface_ellipse (stop 34, blind, second batch) | the minimal-surface operator on an ellipse | 9.4e-11 |
+| sixth_order_bvp (stop 34, blind, second batch) | −u⁽⁶⁾ + u = f, value, slope and curvature at each end | 6.7e-4 |
+| heat_vector4_box (stop 34, blind, second batch) | heat on the 4-cube written with a vector coordinate (test_zoo now expands it) | 1.9e-6 (stop 35) |
 
 At 2 minutes all but convection_beta50 and stokes are at L2RE ≤ 1e-2 (the worst of the
 others: wave_fast, 5.9e-3); of the six run again at the default 5 minutes (convection_beta50,

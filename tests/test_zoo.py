@@ -40,6 +40,22 @@ def _where(p: sp.Piecewise) -> sp.Expr:
     return _Below(cond.lhs - cond.rhs, a, b)
 
 
+def _columns(domain) -> list[sp.Symbol]:
+    """One symbol per input column: a vector coordinate x of dim n is x__0 … x__{n-1}."""
+    return [sp.Symbol(n.replace("[", "__").rstrip("]")) for n in domain.input_names]
+
+
+def _scalar(domain, e: sp.Expr) -> sp.Expr:
+    """``e`` with a vector coordinate's sums written out and its entries x[k] as the
+    column symbols x__k (lambdify cannot take an IndexedBase of a given length)."""
+    v = domain.vector
+    if v is None:
+        return e
+    e = e.doit()
+    return e.xreplace({a: sp.Symbol(f"{v.name}__{int(a.indices[0])}")
+                       for a in e.atoms(sp.Indexed) if str(a.base) == v.name})
+
+
 class Exact(torch.nn.Module):
     """(n, d) → (n, m): the problem's exact fields at the points (true unknowns filled in)."""
 
@@ -55,7 +71,7 @@ class Exact(torch.nn.Module):
             e = e.xreplace({n: sp.Float(n.evalf(30), 30)
                             for n in e.atoms(sp.Pow, sp.Function) if n.is_number})
             e = e.replace(lambda n: isinstance(n, sp.Piecewise), _where)
-            self.fns.append(sp.lambdify(problem.domain.coordinate_symbols, e,
+            self.fns.append(sp.lambdify(_columns(problem.domain), _scalar(problem.domain, e),
                                         modules=[TORCH, "math"]))
 
     def forward(self, x):
