@@ -46,6 +46,11 @@ def meaning_digest(problem) -> str:
         layers = boundary_layers(problem)
         if layers:
             _feed(h, [f"layers:{LAYERS}"] + [f"{k}:{v!r}" for k, v in sorted(layers.items())])
+    if s.model.hard_constraints:   # only where a blended lift is built (models/blend.py)
+        from ..models.blend import BLEND_RULE
+        from ..models.constraints import plan_constraints
+        if any(c.costly_lift for c in plan_constraints(problem)[0]):
+            _feed(h, [f"blend:{BLEND_RULE}"])
     _feed(h, s.derivatives)
     return h.hexdigest()
 
