@@ -659,3 +659,19 @@ def test_other_tools_spellings_get_the_pinnsolve_form(text, hint):
     problem["equations"] = ["diff(u, t) = v_xx"]   # v is no field: no hint
     with pytest.raises(SpecError, match="unknown name 'v_xx'; expected") as err:
         load_problem(problem)
+
+
+def test_a_declared_E_is_the_users_not_eulers_number():
+    # Young's modulus is written E; declared, it is the file's own name, and an undeclared
+    # E stays Euler's number.
+    beam = {"name": "beam", "domain": {"x": [0, 1]}, "fields": ["w"],
+            "parameters": {"E": 2.0e5, "I": 0.5},
+            "equations": ["E*I*diff(w, x, 4) = 1 + 0*E"],
+            "conditions": [{"where": "x = 0 or x = 1", "dirichlet": 0},
+                           {"where": "x = 0 or x = 1", "equation": "diff(w, x, 2) = 0"}]}
+    problem = load_problem(beam)
+    assert problem.parameter_values["E"] == 2.0e5
+    eq = problem.equations[0].expr
+    assert sp.E not in eq.atoms() and sp.Symbol("E") in eq.free_symbols
+    undeclared = with_(BURGERS, parameters={"nu": "E/100"})
+    assert load_problem(undeclared).parameter_values["nu"] == pytest.approx(float(sp.E) / 100)

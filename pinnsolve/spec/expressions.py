@@ -64,7 +64,11 @@ _OPERATORS = ("diff", "Derivative", "laplacian", "grad", "div", "curl", "dot", "
 MAX_VECTOR = 3           # entries of a [a, b, c] vector literal
 MAX_RANDN_INDEX = 10_000_000
 MAX_RANDN_SEED = 2**32 - 1
-RESERVED = frozenset(_UNARY) | frozenset(_NARY) | frozenset(_CONSTANTS) | frozenset(_OPERATORS) | {"dim"}
+# Names a file cannot declare. Euler's number E is not among them: engineers write E for
+# Young's modulus, and a declared name is looked up before the constants (``_Name``), so
+# in a file that declares E, E is theirs (exp(1) still writes Euler's number).
+RESERVED = (frozenset(_UNARY) | frozenset(_NARY) | frozenset(_CONSTANTS) | frozenset(_OPERATORS)
+            | {"dim"}) - {"E"}
 
 _NODE_WORDS = {
     ast.Attribute: "attribute access ('.')", ast.Lambda: "lambda", ast.ListComp: "comprehensions",
