@@ -111,10 +111,8 @@ def check(problem: Path = typer.Argument(..., help="Problem file (YAML)."),
             check_files(prob)
         except PinnsolveError as exc:
             _fail(exc, json_lines)
-    if json_lines:
-        print(json.dumps(check_event(prob, compiled)), flush=True)
-        return
-    console.print(problem_summary(prob, compiled))
+    notes: list[str] = []
+    imposed: set[str] = set()
     if prob.operator is None:
         # the model as the run builds it: what is imposed, and the planned scales and
         # activation with their values
@@ -122,7 +120,12 @@ def check(problem: Path = typer.Argument(..., help="Problem file (YAML)."),
         try:
             _, imposed, notes = build_model(prob, seed=prob.settings.training.seed)
         except PinnsolveError as exc:
-            _fail(exc)
+            _fail(exc, json_lines)
+    if json_lines:
+        print(json.dumps({**check_event(prob, compiled), "notes": list(notes)}), flush=True)
+        return
+    console.print(problem_summary(prob, compiled))
+    if prob.operator is None:
         if prob.settings.model.hard_constraints:
             console.print("imposed exactly: " + (", ".join(sorted(imposed)) or "none"),
                           markup=False)

@@ -211,6 +211,18 @@ def test_check_json_lists_terms_and_imposition():
     assert imposed["ic"] == "exactly" and imposed["pde"] is None
 
 
+def test_check_json_carries_the_model_builds_notes(tmp_path):
+    # The planned output scale (a temperature near 300) is in the JSON as on the screen.
+    path = tmp_path / "hot.yaml"
+    path.write_text("domain: {x: [0, 1]}\nfields: [T]\nequations: [\"diff(T, x, 2) = 0\"]\n"
+                    "conditions:\n  - {where: x = 0, robin: {a: 1, b: 1, value: 300}}\n"
+                    "  - {where: x = 1, neumann: 1}\n")
+    result = invoke("check", path, "--json")
+    assert result.exit_code == 0, result.output
+    notes = json.loads(result.stdout)["notes"]
+    assert any(n.startswith("output scale 3") for n in notes), notes
+
+
 def test_show_json_on_a_missing_run_is_a_run_error(tmp_path):
     result = invoke("show", tmp_path / "nothing", "--json")
     assert result.exit_code == 4
