@@ -353,6 +353,45 @@ def test_transport_turns_spatial_half_periods_into_temporal_ones():
     assert half_periods(load_problem(burgers))["t"] == 0
 
 
+def test_dispersion_of_a_beam_and_the_speeds_of_a_first_order_system():
+    from pinnsolve.models.frequency import half_periods
+
+    # w_tt + a² w_xxxx = 0 from sin(2πx): ω = a (2π)², a = 0.1 over t ∈ [0, 4]:
+    # 0.4 (2π)² / π ≈ 5 half-periods in t, which no datum shows (blind problem, stop 35)
+    def beam(a):
+        return {"domain": {"x": [0, 1], "t": [0, 4]}, "fields": ["w"],
+                "parameters": {"a": a},
+                "equations": ["diff(w, t, 2) + a**2*diff(w, x, 4) = 0"],
+                "conditions": [{"where": "initial", "dirichlet": "sin(2*pi*x)"},
+                               {"where": "initial", "equation": "diff(w, t) = 0"},
+                               {"where": "x = 0 or x = 1", "dirichlet": 0},
+                               {"where": "x = 0 or x = 1", "equation": "diff(w, x, 2) = 0"}]}
+    assert half_periods(load_problem(beam(0.1))) == {"x": 2, "t": 5}
+    assert _activation(beam(0.1))[0] == "sin"
+    assert half_periods(load_problem(beam(0.01)))["t"] == 0
+    # the wrong sign, w_tt = a² w_xxxx, grows instead of turning: not a wave
+    unstable = {**beam(0.1), "equations": ["diff(w, t, 2) = a**2*diff(w, x, 4)"]}
+    assert half_periods(load_problem(unstable))["t"] == 0
+
+    # shallow water, eta_t + H u_x = 0, u_t + g eta_x = 0: speed √(gH) = 9.9 m/s; a tilt of
+    # 2 half-periods over 2 km passes a point 2 · 9.9 · 1200 / 2000 ≈ 11.9 times in 20 min
+    def basin(depth):
+        return {"domain": {"x": [0, 2000], "t": [0, 1200]}, "fields": ["eta", "u"],
+                "parameters": {"g": 9.81, "H": depth},
+                "equations": ["diff(eta, t) + H*diff(u, x) = 0",
+                              "diff(u, t) + g*diff(eta, x) = 0"],
+                "conditions": [{"where": "initial",
+                                "dirichlet": {"eta": "0.3*sin(2*pi*x/2000)", "u": 0}},
+                               {"where": "x = 0 or x = 2000", "dirichlet": {"u": 0}}]}
+    assert half_periods(load_problem(basin(10))) == {"x": 2, "t": 11}
+    assert _activation(basin(10))[0] == "sin"
+    assert half_periods(load_problem(basin(0.01)))["t"] == 0   # 0.31 m/s: under one pass
+    # eta_t = H u_x, u_t = g eta_x with opposite signs: A⁻¹B has imaginary eigenvalues
+    elliptic = {**basin(10), "equations": ["diff(eta, t) + H*diff(u, x) = 0",
+                                           "diff(u, t) - g*diff(eta, x) = 0"]}
+    assert half_periods(load_problem(elliptic))["t"] == 0
+
+
 def test_a_speed_that_varies_with_the_coordinates_counts_with_its_mean():
     from pinnsolve.models.frequency import half_periods
 

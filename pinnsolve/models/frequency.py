@@ -102,7 +102,14 @@ def _from_operators(problem: Problem, counts: dict[str, int]) -> dict[str, int]:
     - an oscillator, a u_tt + b u with a b > 0: k T / π along t;
     - transport, a u_t + b u_x: the n half-periods along x pass a point n |b/a| T / L
       times (u_t + 30 u_x = 0 from sin(x) on [0, 2π]: 2 along x, 9 along t);
-    - a wave, a u_tt + b u_xx with a b < 0: speed √(-b/a), the same count.
+    - a wave, a u_tt + b u_xx with a b < 0: speed √(-b/a), the same count;
+    - dispersion, in general: with κ = n π / L the data's wave number along x, the plane
+      wave of a u_t + b ∂ₓᵏu (k odd) turns at ω = |b/a| κᵏ, and that of a u_tt + b ∂ₓ²ʲu
+      at ω = √|b/a| κʲ where (b/a)(−1)ʲ > 0 (a beam, u_tt + a² u_xxxx: ω = a κ²), so
+      ω T / π half-periods along t (the two rules above are k = 1 and j = 1);
+    - a first-order system, A f_t + B f_x = 0 over the fields f with A invertible (shallow
+      water, acoustics, Maxwell): the real eigenvalues of A⁻¹B are its speeds, and the
+      fastest sweeps the data's half-periods like transport.
 
     A coefficient that varies with the coordinates (u_t + 20 (1 + t) u_x = 0) counts with its
     mean over a grid of the box, when its sign does not change there; coefficients that
@@ -132,14 +139,56 @@ def _from_operators(problem: Problem, counts: dict[str, int]) -> dict[str, int]:
             if mass and u_tt and u_tt * mass > 0:
                 raise_to(t, math.sqrt(mass / u_tt) * (t.hi - t.lo) / math.pi)
             for axis in domain.space if t is not None else ():
-                sweeps = out[axis.name] * (t.hi - t.lo) / (axis.hi - axis.lo)
-                b = coefficient((axis.symbol, 1))
-                if u_t and b:
-                    raise_to(t, sweeps * abs(b / u_t))
-                b = coefficient((axis.symbol, 2))
-                if u_tt and b and u_tt * b < 0:
-                    raise_to(t, sweeps * math.sqrt(-b / u_tt))
+                kappa = out[axis.name] * math.pi / (axis.hi - axis.lo)
+                for order in range(1, MAX_ORDER + 1):
+                    b = coefficient((axis.symbol, order))
+                    omega = None
+                    if u_t and b and order % 2:
+                        omega = abs(b / u_t) * kappa ** order
+                    elif u_tt and b and order % 2 == 0 and \
+                            (b / u_tt) * (-1) ** (order // 2) > 0:
+                        omega = math.sqrt(abs(b / u_tt)) * kappa ** (order // 2)
+                    if omega:
+                        raise_to(t, omega * (t.hi - t.lo) / math.pi)
+    if t is not None:
+        for axis in domain.space:
+            speed = _system_speed(problem, axis, axes)
+            if speed:
+                raise_to(t, out[axis.name] * speed * (t.hi - t.lo) / (axis.hi - axis.lo))
     return out
+
+
+MAX_ORDER = 4   # the highest derivative along one coordinate read for dispersion
+
+
+def _system_speed(problem: Problem, axis, axes: list) -> float | None:
+    """The fastest speed along ``axis`` of a first-order system A f_t + B f_x + … = 0 (one
+    equation per field, A invertible, constant or of one sign coefficients): the largest
+    |real eigenvalue| of A⁻¹B; None for a single field (the dispersion rule reads it) or
+    when any coefficient cannot be read."""
+    fields = list(problem.field_functions.values())
+    t = problem.domain.time
+    if len(fields) < 2 or len(problem.equations) != len(fields):
+        return None
+    a = torch.zeros(len(fields), len(fields), dtype=torch.float64)
+    b = torch.zeros_like(a)
+    for i, eq in enumerate(problem.equations):
+        expr = expanded(problem, eq.expr)
+        for j, u in enumerate(fields):
+            for matrix, var in ((a, t.symbol), (b, axis.symbol)):
+                c = sp.diff(expr, sp.Derivative(u, var))
+                if c == 0:
+                    continue
+                value = _typical(c, problem, axes)
+                if value is None:
+                    return None
+                matrix[i, j] = value
+    if not bool(b.abs().sum() > 0) or abs(float(torch.linalg.det(a))) < 1e-12 * float(
+            a.abs().max()) ** len(fields):
+        return None
+    lam = torch.linalg.eigvals(torch.linalg.solve(a, b))
+    real = lam.real[lam.imag.abs() <= 1e-9 * lam.abs().clamp_min(1e-300)]
+    return float(real.abs().max()) if real.numel() else None
 
 
 GRID = 9   # points per coordinate where a varying coefficient is averaged

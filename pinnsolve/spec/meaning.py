@@ -24,8 +24,9 @@ OUTSIDE = frozenset({"name", "source", "raw", "reference", "settings"})
 # activation; the distance factor's gain joined the output scale; 3: the output scale from
 # the equations when every condition is imposed; activation 3: coefficients that vary with
 # the coordinates count with their mean; output_scale 4: also when the conditions left in
-# the loss give no value, only zero or a derivative).
-BUILT = {"activation": 3, "output_scale": 4}
+# the loss give no value, only zero or a derivative; activation 4: dispersion of any order
+# and the speeds of first-order systems).
+BUILT = {"activation": 4, "output_scale": 4}
 # The boundary-layer term (spec/layers.py) is fed only where it is built, so that the
 # digest of every other problem stays what it was.
 LAYERS = 1
