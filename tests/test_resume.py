@@ -160,7 +160,7 @@ def test_the_blend_rule_is_part_of_the_meaning_where_a_blend_is_built(monkeypatc
     # A box whose faces of two coordinates carry different data gets a blended lift; a run
     # trained under an older rule for it is another model. A problem without a blend, or
     # one that imposes nothing, keeps its digest when the rule changes.
-    import pinnsolve.models.blend as blend
+    import pinnsolve.spec.meaning as meaning
     raw = {"name": "blended", "domain": {"x": [0, 2], "y": [0, 1]}, "fields": ["u"],
            "equations": ["diff(u, x, 2) + diff(u, y, 2) = 0"],
            "conditions": [{"where": "x = 0", "dirichlet": "1"},
@@ -170,7 +170,7 @@ def test_the_blend_rule_is_part_of_the_meaning_where_a_blend_is_built(monkeypatc
     problems = [load_problem(raw), load_problem(_heat()),
                 load_problem(raw, ["model.hard_constraints=false"])]
     before = [meaning_digest(p) for p in problems]
-    monkeypatch.setattr(blend, "BLEND_RULE", blend.BLEND_RULE + 1)
+    monkeypatch.setattr(meaning, "BLEND_RULE", meaning.BLEND_RULE + 1)
     after = [meaning_digest(p) for p in problems]
     assert after[0] != before[0]
     assert after[1:] == before[1:]

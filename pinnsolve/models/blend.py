@@ -19,11 +19,6 @@ import torch
 
 Fn = Callable[[torch.Tensor], torch.Tensor]
 TINY = 1e-300   # denominator floor: reached only exactly on a junction of two parts
-# The version of the rules that build a blended lift (the distances a box's faces are
-# weighed by, models/constraints.py): the meaning digest of a problem with a blended lift
-# carries it, so a run trained under another rule is not resumed (2: distances in the
-# domain's own length, stop 34).
-BLEND_RULE = 2
 
 
 def blend(data: Sequence[Fn], distances: Sequence[Fn]) -> Fn:

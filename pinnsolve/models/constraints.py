@@ -130,8 +130,8 @@ def plan_constraints(problem: Problem) -> tuple[list[FieldConstraint], set[str],
             bracket = initial[0].subs(t.symbol, t.lo) - at_t0
             if blended is not None:
                 bracket = initial[0].subs(t.symbol, t.lo)
-                ok = all(_compatible(bracket - g, {k: (g, n)}, domain, problem)
-                         for k, (g, n) in faces.items())
+                ok = all(_compatible(bracket - g.subs(t.symbol, t.lo), {k: (g, n)}, domain,
+                                     problem) for k, (g, n) in faces.items())
             else:
                 ok = _compatible(bracket, faces, domain, problem)
             if faces and not ok:

@@ -25,11 +25,17 @@ OUTSIDE = frozenset({"name", "source", "raw", "reference", "settings"})
 # the equations when every condition is imposed; activation 3: coefficients that vary with
 # the coordinates count with their mean; output_scale 4: also when the conditions left in
 # the loss give no value, only zero or a derivative; activation 4: dispersion of any order
-# and the speeds of first-order systems).
-BUILT = {"activation": 4, "output_scale": 4}
+# and the speeds of first-order systems; output_scale 5: one scale per field, and no
+# value read from a condition coupling two fields).
+BUILT = {"activation": 4, "output_scale": 5}
 # The boundary-layer term (spec/layers.py) is fed only where it is built, so that the
 # digest of every other problem stays what it was.
 LAYERS = 1
+# The rule that builds a box's blended Dirichlet lift (models/constraints.py, _face_blend),
+# fed only where one is built: bump it when the blend changes (2: faces weighed by their
+# distance in the domain's own length, stop 34; 3: time-dependent face data compared with
+# the initial value at t0 only, stop 35).
+BLEND_RULE = 3
 
 
 def meaning_digest(problem) -> str:
@@ -47,11 +53,8 @@ def meaning_digest(problem) -> str:
         layers = boundary_layers(problem)
         if layers:
             _feed(h, [f"layers:{LAYERS}"] + [f"{k}:{v!r}" for k, v in sorted(layers.items())])
-    if s.model.hard_constraints:   # only where a blended lift is built (models/blend.py)
-        from ..models.blend import BLEND_RULE
-        from ..models.constraints import plan_constraints
-        if any(c.costly_lift for c in plan_constraints(problem)[0]):
-            _feed(h, [f"blend:{BLEND_RULE}"])
+    if s.model.hard_constraints and _box_blend(problem):
+        _feed(h, [f"blend:{BLEND_RULE}"])
     _feed(h, s.derivatives)
     return h.hexdigest()
 
@@ -84,3 +87,27 @@ def _feed(h, value: Any) -> None:
         h.update(value.tobytes())
     else:
         h.update(f"{type(value).__name__}:{value!r};".encode())
+
+
+def _box_blend(problem) -> bool:
+    """Does the model blend Dirichlet data on a box: faces of two or more coordinates of
+    one field carrying different data (the rule of models/constraints.py, read here
+    without building the model)."""
+    d = problem.domain
+    if d.shape is not None or d.mesh is not None or d.vector is not None:
+        return False
+    for field in problem.fields:
+        faces: dict[tuple[str, str], sp.Expr] = {}
+        for c in problem.conditions:
+            if c.kind != "dirichlet" or c.field != field or c.points is not None:
+                continue
+            if c.region.kind == "face":
+                faces[(c.region.coord, c.region.side)] = c.value
+            elif c.region.kind == "boundary":
+                for axis in d.space:
+                    faces.setdefault((axis.name, "lo"), c.value)
+                    faces.setdefault((axis.name, "hi"), c.value)
+        faces = {k: v for k, v in faces.items() if k[0] not in problem.periodic}
+        if len(set(faces.values())) > 1 and len({coord for coord, _ in faces}) > 1:
+            return True
+    return False
