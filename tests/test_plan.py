@@ -111,6 +111,29 @@ def test_observations_count_as_data():
     assert _scale(raw)[0] == pytest.approx((0.5 * (40**2 + 60**2)) ** 0.5, rel=1e-3)
 
 
+def test_each_field_gets_the_scale_of_its_own_data():
+    # a potential of order 0.02 beside a temperature near 300: the temperature's Robin data
+    # set its scale only; a condition coupling two fields (an impedance) sets neither's
+    raw = {"domain": {"x": [0, 1], "y": [0, 1]}, "fields": ["V", "T"],
+           "equations": ["laplacian(V) = 0", "laplacian(T) = -diff(V, x)**2"],
+           "conditions": [{"where": "x = 0", "dirichlet": {"V": 0.02}},
+                          {"where": "x = 1", "dirichlet": {"V": 0}},
+                          {"where": "x = 0 or x = 1", "robin": {"T": {"a": 1, "b": 1,
+                                                                       "value": 300}}},
+                          {"where": "y = 0 or y = 1", "neumann": {"V": 0, "T": 0}}]}
+    scale, notes = _scale(raw)
+    assert scale.tolist() == [1.0, 300.0]
+    assert any(n.startswith("output scales V 1, T 300") for n in notes), notes
+    assert _scale({**raw, "model": {"output_scale": 2.0}})[0] == 2.0   # one for all, set
+    duct = {"domain": {"x": [0, 3], "y": [0, 1]}, "fields": ["pr", "pim"],
+            "equations": ["laplacian(pr) + 36*pr = 0", "laplacian(pim) + 36*pim = 0"],
+            "conditions": [{"where": "x = 0", "dirichlet": {"pr": 1, "pim": 0}},
+                           {"where": "y = 0 or y = 1", "neumann": {"pr": 0, "pim": 0}},
+                           {"where": "x = 3", "equation": "dn(pr) + 6*pim = 0.2*cos(pi*y)"},
+                           {"where": "x = 3", "equation": "dn(pim) - 6*pr = 0.1*cos(pi*y)"}]}
+    assert _scale(duct)[0] == 1.0
+
+
 # u_t = 0.72 u_xx, u = 20 at both ends, u = 20 + 80 sin(πx) at t = 0: the lift is the
 # initial data, whose residual 0.72 π² 80 sin(πx) the network's part must cancel near t = 0.
 DECAY = {"domain": {"x": [0, 1], "t": [0, 1]}, "time": "t", "fields": ["T"],

@@ -63,10 +63,18 @@ def build_model(problem: Problem, *, seed: int = 0) -> tuple[nn.Module, set[str]
     n_out = len(problem.fields) + layer_outputs(constraints)
     scale = s.output_scale
     if "output_scale" in problem.settings.training.planned:   # models/scale.py
-        scale = data_scale(problem, imposed)
-        if scale != 1.0:
-            notes = notes + [f"output scale {scale:g}, the RMS size of the data the network "
-                             "produces itself (model.output_scale sets it)"]
+        scales = data_scale(problem, imposed)
+        if len(set(scales)) == 1:
+            scale = scales[0]
+            if scale != 1.0:
+                notes = notes + [f"output scale {scale:g}, the RMS size of the data the "
+                                 "network produces itself (model.output_scale sets it)"]
+        else:   # fields of different sizes: one scale each (layer terms: their field's)
+            layer_field = {col: c.column for c in constraints for _, col, _ in c.layers}
+            scale = [scales[layer_field.get(k, k)] for k in range(n_out)]
+            shown = ", ".join(f"{f} {v:g}" for f, v in zip(problem.fields, scales))
+            notes = notes + [f"output scales {shown}, the RMS size of each field's data the "
+                             "network produces itself (model.output_scale sets one for all)"]
         constraints = [replace(c, gain=distance_gain(problem, c)) for c in constraints]
         scaled = [f"{problem.fields[c.column]} ×{c.gain:g}" for c in constraints if c.gain != 1]
         if scaled:
@@ -79,7 +87,7 @@ def build_model(problem: Problem, *, seed: int = 0) -> tuple[nn.Module, set[str]
             notes = notes + [f"{activation} activation: {why} ({OSCILLATORY} or more; "
                              "model.activation sets it)"]
 
-    def make_net(out_scale: float, net_seed: int) -> nn.Module:
+    def make_net(out_scale: float | list[float], net_seed: int) -> nn.Module:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(net_seed)
             return MODELS[s.kind](embedding, n_out, s.width, s.depth,

@@ -115,7 +115,7 @@ class _CoordinateNet(nn.Module):
     """Shared parts: embedding, activation, ``depth`` hidden layers, linear output."""
 
     def __init__(self, embedding: Embedding, n_out: int, width: int, depth: int,
-                 activation: str, output_scale: float):
+                 activation: str, output_scale: "float | Sequence[float]"):
         super().__init__()
         self.embedding = embedding
         self.activation = activation
@@ -123,7 +123,11 @@ class _CoordinateNet(nn.Module):
         dims = [embedding.out_dim] + [width] * depth
         self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in zip(dims[:-1], dims[1:]))
         self.out = nn.Linear(width, n_out)
-        self.output_scale = output_scale
+        if isinstance(output_scale, (int, float)):
+            self.output_scale = output_scale
+        else:   # one per output column (models/scale.py: fields of different sizes)
+            self.register_buffer("output_scale", torch.tensor(list(output_scale), dtype=torch.float64),
+                                 persistent=False)
 
     def _init(self) -> None:
         # Glorot-normal weights, zero biases: the usual PINN initialisation for tanh nets.

@@ -49,22 +49,26 @@ GAIN_FROM = 100.0     # 1 / RMS of a distance factor from which it gets a gain (
 POINTS = 256          # points per condition
 
 
-def data_scale(problem: Problem, imposed: set[str]) -> float:
-    """The planned output scale (1.0 when the data are of order one or absent)."""
+def data_scale(problem: Problem, imposed: set[str]) -> list[float]:
+    """The planned output scale of each field (1.0 where its data are of order one or
+    absent): the RMS of the values that field's own data give. One number for all fields
+    gave a potential of 0.02 V the scale of a temperature of 300 K beside it (a bus bar in
+    SI units, V at L2RE 0.24; docs/zoo.md, stop 35)."""
     values = _data_values(problem, imposed)
-    if not values:
-        return 1.0
-    rms = float(torch.cat(values).pow(2).mean().sqrt())
-    if not math.isfinite(rms) or rms == 0 or KEEP[0] <= rms <= KEEP[1]:
-        return 1.0
-    return float(f"{rms:.3g}")
+    scales = []
+    for name in problem.fields:
+        mine = values.get(name)
+        rms = float(torch.cat(mine).pow(2).mean().sqrt()) if mine else 1.0
+        ok = math.isfinite(rms) and rms != 0 and not KEEP[0] <= rms <= KEEP[1]
+        scales.append(float(f"{rms:.3g}") if ok else 1.0)
+    return scales
 
 
-def _data_values(problem: Problem, imposed: set[str]) -> list[torch.Tensor]:
-    """|g/a| at up to POINTS points of each condition kept in the loss that fixes a field's
-    value to a nonzero datum, and the observations' values: the data that tell the size of
-    what the network produces itself."""
-    values: list[torch.Tensor] = []
+def _data_values(problem: Problem, imposed: set[str]) -> dict[str, list[torch.Tensor]]:
+    """Field name → |g/a| at up to POINTS points of each condition kept in the loss that
+    fixes that field's value to a nonzero datum, and the observations of it: the data that
+    tell the size of what the network produces for it."""
+    values: dict[str, list[torch.Tensor]] = {}
     params = {sp.Symbol(p.name): p.value for p in problem.parameters}
     coords = set(problem.domain.coordinate_symbols)
     columns = Columns(problem.domain, problem.fields)
@@ -72,35 +76,45 @@ def _data_values(problem: Problem, imposed: set[str]) -> list[torch.Tensor]:
     for c in problem.conditions:
         if c.name in imposed:
             continue
-        ratio = _value_of(c.expr, fields, coords, params)
-        if ratio is None:
+        read = _value_of(c.expr, fields, coords, params)
+        if read is None:
             continue
+        name, ratio = read
         x = _sample(problem, c.region)
         if not len(x):
             continue
         v = torch.as_tensor(lower(ratio, columns, set(), f"data scale of {c.name}")(
             Env(x, {}, {})), dtype=torch.float64)
-        values.append(v.reshape(-1).expand(len(x)).abs() if v.numel() == 1 else
-                      v.reshape(-1).abs())
+        values.setdefault(name, []).append(
+            v.reshape(-1).expand(len(x)).abs() if v.numel() == 1 else v.reshape(-1).abs())
     for o in problem.observations:
-        values += [torch.as_tensor(v, dtype=torch.float64) for v in o.values.values()]
+        for name, v in o.values.items():
+            if name in fields:
+                values.setdefault(name, []).append(torch.as_tensor(v, dtype=torch.float64))
     return values
 
 
-def _value_of(expr: sp.Expr, fields: dict, coords: set, params: dict) -> sp.Expr | None:
-    """g / a when ``expr``, with every derivative (and so every normal derivative) set to
-    zero, reads a·u − g for one field u with a and g free of fields; else None."""
-    expr = expr.replace(lambda e: isinstance(e, sp.Derivative), lambda e: sp.Integer(0))
-    present = [f for f in fields.values() if expr.has(f)]
+def _value_of(expr: sp.Expr, fields: dict, coords: set, params: dict
+              ) -> tuple[str, sp.Expr] | None:
+    """(u, g / a) when ``expr`` holds one field u only and, with every derivative (and so
+    every normal derivative) set to zero, reads a·u − g with a and g free of fields; else
+    None. A condition coupling two fields (dn(p) + k q = g, an impedance) tells neither's
+    size: its g is a mismatch, not a value (0.036 read from one such made a duct's pressures
+    of order one train with that scale, L2RE 0.56 and 1.00; stop 35)."""
+    present = [name for name, f in fields.items() if expr.has(f)]
     if len(present) != 1:
         return None
+    expr = expr.replace(lambda e: isinstance(e, sp.Derivative), lambda e: sp.Integer(0))
+    u = fields[present[0]]
+    if not expr.has(u):
+        return None
     s = sp.Dummy("s")
-    linear = expr.subs(present[0], s).subs(params)
+    linear = expr.subs(u, s).subs(params)
     a, g = sp.diff(linear, s), -linear.subs(s, 0)
     if a.has(s) or a == 0 or g == 0 or not (a.free_symbols | g.free_symbols) <= coords \
             or a.atoms(sp.core.function.AppliedUndef) or g.atoms(sp.core.function.AppliedUndef):
         return None
-    return g / a
+    return present[0], g / a
 
 
 def distance_gain(problem: Problem, constraint) -> float:
@@ -161,7 +175,7 @@ def residual_scale(problem: Problem, constraints, imposed: set[str], make_net) -
     with torch.random.fork_rng(devices=[]):
         r1 = compiled.evaluate(model, terms, x)
         size = net(x).detach().pow(2).mean().sqrt()
-        net.output_scale = 0.0
+        net.output_scale = 0.0 * net.output_scale
         r0 = compiled.evaluate(model, terms, x)
     lift = torch.cat([r0[t.name].detach().reshape(-1) for t in terms])
     change = torch.cat([(r1[t.name] - r0[t.name]).detach().reshape(-1) for t in terms])
