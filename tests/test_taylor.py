@@ -387,3 +387,45 @@ def test_diagonal_sums_parse_and_every_engine_agrees_with_the_closed_form():
         with pytest.raises(Exception, match=match):
             load_problem({"domain": {"x": {"dim": d}}, "fields": ["u"],
                           "equations": [f"{text} = 0"]})
+
+
+def test_a_lifts_jets_are_pushed_once_per_region_not_once_per_evaluation(monkeypatch):
+    """A step evaluates each region of the loss in turn; the lift's jets (nested jvp, the
+    slow path) are kept per point set, so the second step pushes nothing again, and the
+    values are those of a fresh push."""
+    import pinnsolve.derivatives.taylor as taylor
+    from pinnsolve.geometry import region_geometry
+    from pinnsolve.sampling import STRATEGIES
+
+    raw = {"domain": {"x": [0, 1], "t": [0, 1]}, "fields": ["w"],
+           "equations": ["diff(w, t, 2) + 0.01*diff(w, x, 4) = 0"],
+           "conditions": [{"where": "initial", "dirichlet": "sin(pi*x) + 0.2*sin(3*pi*x)"},
+                          {"where": "initial", "equation": "diff(w, t) = sin(2*pi*x)"},
+                          {"where": "x = 0 or x = 1", "dirichlet": 0},
+                          {"where": "x = 0 or x = 1", "equation": "diff(w, x, 2) = 0"}],
+           "derivatives": {"engine": "taylor"}, "model": {"width": 8, "depth": 2}}
+    problem = load_problem(raw)
+    model, _, _ = build_model(problem, seed=0)
+    compiled = compile_problem(problem)
+    batches = []
+    for key in sorted({t.region for t in compiled.terms}, key=str):
+        terms = [t for t in compiled.terms if t.region == key]
+        s = STRATEGIES["uniform"].build(region_geometry(problem, key), 32, problem.settings.sampling,
+                                        resample_every=0, seed=1, dtype=torch.float64,
+                                        device=torch.device("cpu"))
+        batches.append((terms, s.points(), s.normals()))
+    assert len(batches) >= 3
+    calls = []
+    real = taylor.push_generic
+    monkeypatch.setattr(taylor, "push_generic", lambda fn, j: calls.append(1) or real(fn, j))
+
+    def step():
+        return [compiled.evaluate(model, terms, x, normals=n) for terms, x, n in batches]
+
+    first = step()
+    pushed = len(calls)
+    second = step()
+    assert pushed > 0 and len(calls) == pushed
+    for a, b in zip(first, second):
+        for k in a:
+            assert torch.equal(a[k], b[k]), k
