@@ -220,6 +220,13 @@ def test_equation_balance_lifts_weak_equations_to_the_strongest():
     # a pin (a condition at one point) counts with the equations; a wall does not
     pinned = {"m1": "equation", "pin": "point", "wall": "condition"}
     assert equation_balance({"m1": 4e5, "pin": 1.0, "wall": 2.0}, pinned) == {"pin": 4e5}
+    # observations far weaker than the equation (a lone one too) are lifted to it; data
+    # within DATA_GAP of it, or stronger, are left alone, and never pull the equation up
+    data = {"pde": "equation", "obs": "data", "wall": "condition"}
+    assert equation_balance({"pde": 0.9, "obs": 6e-7, "wall": 1.0}, data) == \
+        pytest.approx({"obs": 1.5e5})
+    assert equation_balance({"pde": 0.9, "obs": 0.2}, data) == {}
+    assert equation_balance({"pde": 0.9, "obs": 50.0}, data) == {}
 
 
 STOKES = {"name": "stokes_small", "domain": {"x": [0, 1], "y": [0, 1]}, "fields": ["u", "v", "p"],
@@ -273,3 +280,24 @@ def test_the_balance_is_measured_over_all_ranks(tmp_path):
     run_two_ranks(Path(__file__).parent / "_ddp_balance_worker.py", tmp_path)
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert metrics["weights"]["pde3"] > 10 and metrics["weights"]["pde1"] == 1
+
+
+def test_the_plan_lifts_observations_in_small_units(tmp_path):
+    # u'' = -c π² 1e-3 sin(πx): a deflection of 1e-3 read at five points, c unknown. The
+    # data pull far less than the equation on the untrained network; the plan lifts them
+    # (and says so), and an explicit weight turns that off.
+    x = [0.1, 0.3, 0.5, 0.7, 0.9]
+    raw = {"name": "small_data", "domain": {"x": [0, 1]}, "fields": ["u"],
+           "unknowns": {"c": {"initial": 0.5}},
+           "equations": ["diff(u, x, 2) = -c*pi**2*1e-3*sin(pi*x)"],
+           "conditions": [{"where": "x = 0 or x = 1", "dirichlet": 0},
+                          {"data": {"x": x, "u": [1e-3 * math.sin(math.pi * v) for v in x]}}],
+           "sampling": {"interior": 64}, "training": {"budget": "2s"}}
+    events = []
+    run = pinnsolve.solve(raw, out=tmp_path / "a", fresh=True,
+                          callback=lambda event, record: events.append((event, record)))
+    assert run.metrics["weights"]["data"] > 10
+    assert any(e == "weights" and "data ×" in r.message for e, r in events)
+    own = {**raw, "training": {"budget": "2s", "weights": {"data": 1.0}}}
+    assert "weights" not in pinnsolve.load_problem(own).settings.training.planned
+    assert "weights" not in pinnsolve.solve(own, out=tmp_path / "b", fresh=True).metrics

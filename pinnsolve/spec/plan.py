@@ -29,8 +29,10 @@ into the raw mapping before overrides are applied (so ``training.phases.0.steps=
 - the terms of a system of equations balanced before the first step: each equation, and
   each condition at one point (a pressure's pin), weighted so that its gradient norm
   matches the strongest equation's (training/weights.py, :func:`equation_balance`; Stokes'
-  continuity got ×1.8e4 and its pressure 0.40 → 3.8e-2 at 2 minutes), unless the file sets
-  ``training.weights`` or ``training.weighting``;
+  continuity got ×1.8e4 and its pressure 0.40 → 3.8e-2 at 2 minutes), and observations
+  that pull more than 10× less than the equations weighted up to 10× below them (an
+  inverse problem's data in small units), unless the file sets ``training.weights`` or
+  ``training.weighting``;
 - a boundary-layer term in the exactly imposed model where the equations make a thin layer
   at an outflow face: a small coefficient ε on a second derivative next to a first
   derivative b along the same coordinate, δ = |ε/b| at most 2 % of its length
@@ -137,7 +139,8 @@ def describe(settings) -> list[str]:
                      f"{settings.sampling.options.candidates} candidates)")
     if "weights" in tr.planned:
         lines.append("a system's equations, and conditions at one point, balanced before "
-                     "the first step by their gradient norms (single equations and other "
+                     "the first step by their gradient norms, and observations more than 10× "
+                     "weaker than the equations weighted up to 10× below them (other "
                      "conditions keep weight 1)")
     if "layers" in tr.planned:
         lines.append("a boundary-layer term (profile 1 − exp(−s/δ)) on an exactly imposed "

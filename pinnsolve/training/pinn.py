@@ -463,8 +463,9 @@ class PinnStepper:
                 for t in self.parts.terms})
             if chosen:
                 self.balance.weights.update(chosen)
-                out.append(("weights", "the equations balanced by their gradient norms at "
-                            "step 0: " + ", ".join(f"{k} ×{v:.3g}" for k, v in chosen.items())))
+                out.append(("weights", "the equations (and observations far weaker than "
+                            "them) balanced by their gradient norms at step 0: " +
+                            ", ".join(f"{k} ×{v:.3g}" for k, v in chosen.items())))
         return out + [("warning", m) for m in faults.scaling_warnings(self, measured)]
 
     def collocation(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:

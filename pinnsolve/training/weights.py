@@ -35,6 +35,7 @@ from ..spec.schema import WeightingSettings, _rng
 
 
 BALANCE_CAP = 1e6   # the most the plan's equation balance multiplies a term by
+DATA_GAP = 10.0     # observations further below the equations' gradient norm are lifted to this gap
 
 
 def equation_balance(norms: Mapping[str, float], kinds: Mapping[str, str]) -> dict[str, float]:
@@ -54,10 +55,20 @@ def equation_balance(norms: Mapping[str, float], kinds: Mapping[str, str]) -> di
     4.1e-4 (docs/zoo.md, stop 34)."""
     eq = {k: g for k, g in norms.items()
           if kinds.get(k) in ("equation", "point") and math.isfinite(g) and g > 0}
-    if len(eq) < 2:
+    if not eq:
         return {}
     top = max(eq.values())
-    return {k: min(top / g, BALANCE_CAP) for k, g in eq.items() if top / g > 1 + 1e-9}
+    out = {k: min(top / g, BALANCE_CAP) for k, g in eq.items()
+           if top / g > 1 + 1e-9} if len(eq) >= 2 else {}
+    # Observations pulling more than DATA_GAP times less than the equations: weighted up
+    # to DATA_GAP below them (never down, and the equations are never weighted to the
+    # data). An inverse problem's data are what fix its unknowns; a string's 2 mm pickups
+    # in metres pulled 1e6 times less than its wave equation, and the tension went to the
+    # value that makes the equation trivial (1.46 N for 73.5; stop 35).
+    for k, g in norms.items():
+        if kinds.get(k) == "data" and math.isfinite(g) and g > 0 and top / g > DATA_GAP:
+            out[k] = min(top / (g * DATA_GAP), BALANCE_CAP)
+    return out
 
 
 def _grads(loss: torch.Tensor, params: Sequence[torch.Tensor]) -> torch.Tensor:
