@@ -104,28 +104,3 @@ def test_a_long_boxs_inlet_data_fade_within_a_wall_distance():
         x = torch.tensor([[3.0, wall], [15.0, wall]], dtype=torch.float64)
         assert constraint.lift(x).abs().max() < 1e-12
 
-
-def test_time_dependent_blended_data_meet_the_initial_value_at_t0():
-    """Faces of two coordinates with data that decay in time, and an initial value that
-    agrees with them at t0: everything is imposed, and the model meets the data on the
-    faces at later times too. (The check compared the initial value with the faces' data at
-    later times and imposed none of the faces: heldout heat2d_flux_face, stop 35.)"""
-    from pinnsolve.models.constraints import plan_constraints
-
-    decay = "exp(-t)"
-    raw = {"domain": {"x": [0, 1], "y": [0, 0.5], "t": [0, 2]}, "fields": ["u"],
-           "equations": ["diff(u, t) = laplacian(u)"],
-           "conditions": [{"where": "initial", "dirichlet": "cos(pi*x/2 - 0.5)*sin(2*pi*y)"},
-                          {"where": "x = 1", "dirichlet": f"sin(0.5)*sin(2*pi*y)*{decay}"},
-                          {"where": "y = 0 or y = 0.5", "dirichlet": 0},
-                          {"where": "x = 0", "neumann": 0}]}
-    problem = load_problem(raw)
-    (constraint,), imposed, notes = plan_constraints(problem)
-    assert constraint.costly_lift and imposed == {"ic", "bc_x_max", "bc_y_min", "bc_y_max"}
-    assert not notes
-    model, _, _ = build_model(problem, seed=0)
-    y = torch.linspace(0.05, 0.45, 9, dtype=torch.float64)[:, None]
-    t = torch.full_like(y, 1.3)
-    face = torch.cat([torch.ones_like(y), y, t], 1)
-    want = np.sin(0.5) * torch.sin(2 * torch.pi * y[:, 0]) * torch.exp(-t[:, 0])
-    assert (model(face)[:, 0] - want).abs().max() < 1e-10

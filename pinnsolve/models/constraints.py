@@ -130,8 +130,12 @@ def plan_constraints(problem: Problem) -> tuple[list[FieldConstraint], set[str],
             bracket = initial[0].subs(t.symbol, t.lo) - at_t0
             if blended is not None:
                 bracket = initial[0].subs(t.symbol, t.lo)
-                ok = all(_compatible(bracket - g.subs(t.symbol, t.lo), {k: (g, n)}, domain,
-                                     problem) for k, (g, n) in faces.items())
+                # Compared over the faces' times, not at t0 alone: at t0 only, time-dependent
+                # face data are imposed through the blend, and heat2d_flux_face went from
+                # 1.5e-4 (faces in the loss) to 9.7e-2 at 2 minutes (stop 35; not understood
+                # yet, so the stricter check stays).
+                ok = all(_compatible(bracket - g, {k: (g, n)}, domain, problem)
+                         for k, (g, n) in faces.items())
             else:
                 ok = _compatible(bracket, faces, domain, problem)
             if faces and not ok:

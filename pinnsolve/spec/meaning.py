@@ -33,8 +33,8 @@ BUILT = {"activation": 4, "output_scale": 5}
 LAYERS = 1
 # The rule that builds a box's blended Dirichlet lift (models/constraints.py, _face_blend),
 # fed only where one is built: bump it when the blend changes (2: faces weighed by their
-# distance in the domain's own length, stop 34; 3: time-dependent face data compared with
-# the initial value at t0 only, stop 35).
+# distance in the domain's own length, stop 34; 3: stop 35, a t0-only check of time-
+# dependent face data, tried and taken back).
 BLEND_RULE = 3
 
 
