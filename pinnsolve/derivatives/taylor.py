@@ -500,6 +500,9 @@ def _tangent_key(j: Jet) -> tuple | None:
     return tuple(key)
 
 
+STATIC_SETS = 16   # point sets whose static jets are kept (regions of one loss)
+
+
 def push_static(fn: Callable[[torch.Tensor], torch.Tensor], j: Jet, cache: dict,
                 name: str = "") -> Jet:
     """:func:`push_generic` for a function of the inputs alone (no parameters: a hard
@@ -535,9 +538,6 @@ def push_static(fn: Callable[[torch.Tensor], torch.Tensor], j: Jet, cache: dict,
     if key not in jets:
         jets[key] = push_generic(fn, j)
     return jets[key]
-
-
-STATIC_SETS = 16   # point sets whose static jets are kept (regions of one loss)
 
 
 def push(model: Callable[[torch.Tensor], torch.Tensor], j: Jet) -> Jet:

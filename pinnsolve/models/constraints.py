@@ -33,8 +33,8 @@ from ..compiler.collect import Columns
 from ..compiler.lower import Env, lower
 from ..errors import SpecError
 from ..geometry import region_geometry, solid_of
-from ..spec.problem import Condition, Problem, Region
-from ..spec.symbols import field_names_in
+from ..spec.dirichlet import blends, box_faces, dirichlet_value
+from ..spec.problem import Problem, Region
 from .blend import blend
 from .tabulated import StaticCache
 
@@ -54,24 +54,6 @@ class FieldConstraint:
     layers: tuple[tuple[int, int, float], ...] = ()
 
 
-def _dirichlet_value(c: Condition, field: str) -> sp.Expr | None:
-    """g if the condition is ``field = g`` with g free of fields, else None."""
-    if c.kind == "dirichlet" and c.field == field:
-        return c.value
-    if c.kind != "equation":
-        return None
-    u = None
-    for f in c.expr.atoms(sp.core.function.AppliedUndef):
-        if f.func.__name__ == field:
-            u = f
-    if u is None or c.expr.has(sp.Derivative):
-        return None
-    g = u - c.expr
-    if field_names_in(g) or sp.simplify(sp.diff(c.expr, u) - 1) != 0:
-        return None
-    return g
-
-
 def plan_constraints(problem: Problem) -> tuple[list[FieldConstraint], set[str], list[str]]:
     """Decide which conditions the model imposes exactly.
 
@@ -87,30 +69,21 @@ def plan_constraints(problem: Problem) -> tuple[list[FieldConstraint], set[str],
     if domain.shape is not None or domain.mesh is not None:
         return _plan_shaped(problem, columns)
     for col, field in enumerate(problem.fields):
-        faces: dict[tuple[str, str], tuple[sp.Expr, str]] = {}
+        faces = box_faces(problem, field)
         initial: tuple[sp.Expr, str] | None = None
         ball: tuple[sp.Expr, str] | None = None
         for c in problem.conditions:
-            g = _dirichlet_value(c, field)
+            g = dirichlet_value(c, field)
             if g is None:
                 continue
             r = c.region
             if r.kind == "initial":
                 initial = (g, c.name)
-            elif r.kind == "face" and c.points is None:
-                faces[(r.coord, r.side)] = (g, c.name)
-            elif r.kind == "boundary" and domain.vector is None:
-                for s in domain.space:
-                    faces.setdefault((s.name, "lo"), (g, c.name))
-                    faces.setdefault((s.name, "hi"), (g, c.name))
             elif r.kind == "boundary" and domain.vector is not None and domain.vector.shape == "ball":
                 ball = (g, c.name)
-        for coord in problem.periodic:
-            for side in ("lo", "hi"):
-                faces.pop((coord, side), None)
         lift_expr = _face_lift(faces, domain)
         blended = None
-        if faces and lift_expr is None:
+        if blends(faces):
             # Different data on faces of several coordinates: blend them (models/blend.py).
             blended = _face_blend(faces, domain, columns, problem)
             notes += _corner_notes(field, faces, domain, problem)
@@ -237,9 +210,9 @@ def _plan_shaped(problem: Problem, columns: Columns):
     for col, field in enumerate(problem.fields):
         bcs = [(c, g) for c in problem.conditions if c.region.kind == "boundary"
                and c.region.select is None and c.points is None
-               and (g := _dirichlet_value(c, field)) is not None]
+               and (g := dirichlet_value(c, field)) is not None]
         initial = [(c, g) for c in problem.conditions if c.region.kind == "initial"
-                   and (g := _dirichlet_value(c, field)) is not None]
+                   and (g := dirichlet_value(c, field)) is not None]
         covered = set().union(*[tags if c.region.piece is None else atoms(c.region.piece)
                                 for c, _ in bcs]) if bcs else set()
         exprs = {g for _, g in bcs}

@@ -122,8 +122,8 @@ def _from_operators(problem: Problem, counts: dict[str, int]) -> dict[str, int]:
     def raise_to(axis, n: float) -> None:
         out[axis.name] = max(out[axis.name], int(n))
 
-    for eq in problem.equations:
-        expr = expanded(problem, eq.expr)
+    exprs = [expanded(problem, eq.expr) for eq in problem.equations]
+    for expr in exprs:
         for u in problem.field_functions.values():
             def coefficient(*over):
                 d = sp.Derivative(u, *over) if over else u
@@ -152,7 +152,7 @@ def _from_operators(problem: Problem, counts: dict[str, int]) -> dict[str, int]:
                         raise_to(t, omega * (t.hi - t.lo) / math.pi)
     if t is not None:
         for axis in domain.space:
-            speed = _system_speed(problem, axis, axes)
+            speed = _system_speed(problem, exprs, axis, axes)
             if speed:
                 raise_to(t, out[axis.name] * speed * (t.hi - t.lo) / (axis.hi - axis.lo))
     return out
@@ -161,19 +161,18 @@ def _from_operators(problem: Problem, counts: dict[str, int]) -> dict[str, int]:
 MAX_ORDER = 4   # the highest derivative along one coordinate read for dispersion
 
 
-def _system_speed(problem: Problem, axis, axes: list) -> float | None:
+def _system_speed(problem: Problem, exprs: list[sp.Expr], axis, axes: list) -> float | None:
     """The fastest speed along ``axis`` of a first-order system A f_t + B f_x + … = 0 (one
     equation per field, A invertible, constant or of one sign coefficients): the largest
     |real eigenvalue| of A⁻¹B; None for a single field (the dispersion rule reads it) or
     when any coefficient cannot be read."""
     fields = list(problem.field_functions.values())
     t = problem.domain.time
-    if len(fields) < 2 or len(problem.equations) != len(fields):
+    if len(fields) < 2 or len(exprs) != len(fields):
         return None
     a = torch.zeros(len(fields), len(fields), dtype=torch.float64)
     b = torch.zeros_like(a)
-    for i, eq in enumerate(problem.equations):
-        expr = expanded(problem, eq.expr)
+    for i, expr in enumerate(exprs):
         for j, u in enumerate(fields):
             for matrix, var in ((a, t.symbol), (b, axis.symbol)):
                 c = sp.diff(expr, sp.Derivative(u, var))

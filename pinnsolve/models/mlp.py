@@ -126,7 +126,8 @@ class _CoordinateNet(nn.Module):
         if isinstance(output_scale, (int, float)):
             self.output_scale = output_scale
         else:   # one per output column (models/scale.py: fields of different sizes)
-            self.register_buffer("output_scale", torch.tensor(list(output_scale), dtype=torch.float64),
+            self.register_buffer("output_scale", torch.tensor(list(output_scale),
+                                                              dtype=torch.float64),
                                  persistent=False)
 
     def _init(self) -> None:

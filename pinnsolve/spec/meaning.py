@@ -15,6 +15,8 @@ from typing import Any
 
 import sympy as sp
 
+from .dirichlet import blends, box_faces
+
 OUTSIDE = frozenset({"name", "source", "raw", "reference", "settings"})
 # Model settings the plan leaves to the model build (models/frequency.py, models/scale.py):
 # the settings hold the schema's value, the network another, so whether the build chose
@@ -33,9 +35,8 @@ BUILT = {"activation": 4, "output_scale": 5}
 LAYERS = 1
 # The rule that builds a box's blended Dirichlet lift (models/constraints.py, _face_blend),
 # fed only where one is built: bump it when the blend changes (2: faces weighed by their
-# distance in the domain's own length, stop 34; 3: stop 35, a t0-only check of time-
-# dependent face data, tried and taken back).
-BLEND_RULE = 3
+# distance in the domain's own length, stop 34).
+BLEND_RULE = 2
 
 
 def meaning_digest(problem) -> str:
@@ -89,25 +90,11 @@ def _feed(h, value: Any) -> None:
         h.update(f"{type(value).__name__}:{value!r};".encode())
 
 
+
 def _box_blend(problem) -> bool:
-    """Does the model blend Dirichlet data on a box: faces of two or more coordinates of
-    one field carrying different data (the rule of models/constraints.py, read here
-    without building the model)."""
+    """Does the model blend Dirichlet data on a box (spec/dirichlet.py, read here without
+    building the model)."""
     d = problem.domain
     if d.shape is not None or d.mesh is not None or d.vector is not None:
         return False
-    for field in problem.fields:
-        faces: dict[tuple[str, str], sp.Expr] = {}
-        for c in problem.conditions:
-            if c.kind != "dirichlet" or c.field != field or c.points is not None:
-                continue
-            if c.region.kind == "face":
-                faces[(c.region.coord, c.region.side)] = c.value
-            elif c.region.kind == "boundary":
-                for axis in d.space:
-                    faces.setdefault((axis.name, "lo"), c.value)
-                    faces.setdefault((axis.name, "hi"), c.value)
-        faces = {k: v for k, v in faces.items() if k[0] not in problem.periodic}
-        if len(set(faces.values())) > 1 and len({coord for coord, _ in faces}) > 1:
-            return True
-    return False
+    return any(blends(box_faces(problem, field)) for field in problem.fields)

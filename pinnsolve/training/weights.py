@@ -58,8 +58,7 @@ def equation_balance(norms: Mapping[str, float], kinds: Mapping[str, str]) -> di
     if not eq:
         return {}
     top = max(eq.values())
-    out = {k: min(top / g, BALANCE_CAP) for k, g in eq.items()
-           if top / g > 1 + 1e-9} if len(eq) >= 2 else {}
+    out = {k: min(top / g, BALANCE_CAP) for k, g in eq.items() if top / g > 1 + 1e-9}
     # Observations pulling more than DATA_GAP times less than the equations: weighted up
     # to DATA_GAP below them (never down, and the equations are never weighted to the
     # data). An inverse problem's data are what fix its unknowns; a string's 2 mm pickups
