@@ -14,7 +14,6 @@ import sys
 import tempfile
 import warnings
 
-import sympy as sp
 import torch
 
 import pinnsolve
@@ -45,10 +44,7 @@ def main(paths: list[str]) -> None:
             problem = pinnsolve.load_problem(path)
             if problem.operator is not None:
                 continue
-            nonzero = {}
-            for c in problem.conditions:
-                e = c.expr.replace(lambda a: isinstance(a, sp.Derivative), lambda a: sp.Integer(0))
-                nonzero[c.name] = bool(e.subs({f: 0 for f in problem.field_functions.values()}) != 0)
+            nonzero = {c.name: bool(problem.carries_data(c)) for c in problem.conditions}
             seen.clear()
             try:
                 pinnsolve.solve(problem, out=f"{tmp}/run", fresh=True,

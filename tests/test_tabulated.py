@@ -113,5 +113,5 @@ def test_hard_constrained_model_derivatives_unchanged_by_tables():
 
 BLENDED = {"name": "blended", "domain": {"x": [0, 1], "y": [0, 2]}, "fields": ["u"],
            "equations": ["laplacian(u) = 1"],
-           "conditions": [{"where": "x = 0", "dirichlet": "sin(y)"},
+           "conditions": [{"where": "x = 0", "dirichlet": "1 + sin(y)"},
                           {"where": "y = 0", "dirichlet": "x*(1 - x)"}]}

@@ -301,3 +301,56 @@ def test_the_plan_lifts_observations_in_small_units(tmp_path):
     own = {**raw, "training": {"budget": "2s", "weights": {"data": 1.0}}}
     assert "weights" not in pinnsolve.load_problem(own).settings.training.planned
     assert "weights" not in pinnsolve.solve(own, out=tmp_path / "b", fresh=True).metrics
+
+
+# -- conditions in other units than the equations (training/weights.py::units_gap) ---------
+def test_units_gap_counts_strong_conditions_and_weak_ones_with_data():
+    from pinnsolve.training.weights import UNIT_GAP, units_gap
+
+    kinds = {"pde": "equation", "pin": "point", "wall": "condition", "flux": "condition",
+             "obs": "data"}
+    # a traction pulling 2e3 times harder, whatever its data
+    assert units_gap({"pde": 1.0, "wall": 2e3}, kinds, set()) == \
+        ("wall", pytest.approx(2e3), "harder")
+    # a weak condition counts only when it asks for something other than zero
+    assert units_gap({"pde": 1.0, "wall": 1e-6}, kinds, set()) is None
+    assert units_gap({"pde": 1.0, "wall": 1e-6}, kinds, {"wall"}) == \
+        ("wall", pytest.approx(1e6), "less")
+    # the furthest one is named; within the gap, data and undefined norms: nothing
+    assert units_gap({"pde": 1.0, "wall": 1e-4, "flux": 1e5}, kinds, {"wall"})[0] == "flux"
+    assert units_gap({"pde": 1.0, "wall": 0.5 / UNIT_GAP, "obs": 1e-9}, kinds, set()) is None
+    assert units_gap({"pde": 1.0, "wall": math.nan, "flux": 0.0}, kinds, {"wall", "flux"}) \
+        is None
+    # measured against the strongest equation or pin; no equation, no gap
+    assert units_gap({"pde": 1.0, "pin": 1e4, "wall": 1e6}, kinds, set()) is None
+    assert units_gap({"wall": 1e6}, kinds, set()) is None
+
+
+ROD = {"name": "rod_units", "domain": {"x": [0, 1]}, "fields": ["u"],
+       "parameters": {"k": 400.0, "h": 5.0e4},   # W/(m K), W/(m² K)
+       "equations": ["k*diff(u, x, 2) = 0"],
+       "conditions": [{"where": "x = 0", "dirichlet": 300},
+                      {"where": "x = 1", "robin": {"a": "h", "b": "k", "value": "h*290"}}],
+       "reference": {"exact": {"u": "300 - 10*h*x/(k + h)"}},
+       "sampling": {"interior": 64}, "training": {"budget": "3s"}}
+
+
+def test_the_plan_balances_conditions_in_other_units_by_gradient_norms(tmp_path):
+    # A rod in SI units: its convective end (W/m²) pulls 3.5e3 times harder than the heat
+    # equation at step 0. The plan switches to gradient-norm balancing, says so, keeps it
+    # on resume, and an explicit scheme turns it off.
+    events = []
+    run = pinnsolve.solve(ROD, out=tmp_path / "a", fresh=True,
+                          callback=lambda event, record: events.append((event, record)))
+    said = [r.message for e, r in events if e == "weights"]
+    assert len(said) == 1 and said[0].startswith("bc_x_max pulls") and "grad_norm" in said[0]
+    assert run.metrics["weights"]["pde"] > 10   # the equation lifted by the balancing
+    assert run.metrics["errors"]["u"]["l2re"] < 1e-4
+    state = torch.load(tmp_path / "a" / "checkpoints" / "last.pt", weights_only=True)
+    assert state["balance_scheme"] == "grad_norm"
+    pinnsolve.solve(ROD, out=tmp_path / "a", overrides=["training.budget=4s"])
+    state = torch.load(tmp_path / "a" / "checkpoints" / "last.pt", weights_only=True)
+    assert state["balance_scheme"] == "grad_norm"   # restored, not re-measured
+    fixed = pinnsolve.solve(ROD, out=tmp_path / "b", fresh=True,
+                            overrides=["training.weighting.scheme=fixed"])
+    assert "weights" not in fixed.metrics   # weights of 1 throughout

@@ -31,13 +31,18 @@ into the raw mapping before overrides are applied (so ``training.phases.0.steps=
   matches the strongest equation's (training/weights.py, :func:`equation_balance`; Stokes'
   continuity got ×1.8e4 and its pressure 0.40 → 3.8e-2 at 2 minutes), and observations
   that pull more than 10× less than the equations weighted up to 10× below them (an
-  inverse problem's data in small units), unless the file sets ``training.weights`` or
-  ``training.weighting``;
+  inverse problem's data in small units); and when a condition is in other units than the
+  equations (it pulls more than 1000× harder than them at step 0, or, carrying nonzero
+  data, 1000× less), every term balanced by its gradient norm through the first-order
+  phase (``grad_norm``; :func:`units_gap`: a press fit in N, mm and MPa 4.1e-2 → 2.3e-5 at
+  2 minutes), unless the file sets ``training.weights`` or ``training.weighting``;
 - a boundary-layer term in the exactly imposed model where the equations make a thin layer
   at an outflow face: a small coefficient ε on a second derivative next to a first
   derivative b along the same coordinate, δ = |ε/b| at most 2 % of its length
   (spec/layers.py);
-- a fallback when the loss stalls high: the other activation, then a wider network, each
+- a fallback when the loss stalls high: gradient-norm balancing (when conditions or data
+  are in the loss and the plan did not balance so already), the other activation, then a
+  wider network, each
   in the budget left, the model of lowest residual kept (training/fallback.py), unless the
   file sets ``training.fallback``;
 - the ``taylor`` derivative engine when an equation has a derivative of order 4 or more
@@ -140,8 +145,11 @@ def describe(settings) -> list[str]:
     if "weights" in tr.planned:
         lines.append("a system's equations, and conditions at one point, balanced before "
                      "the first step by their gradient norms, and observations more than 10× "
-                     "weaker than the equations weighted up to 10× below them (other "
-                     "conditions keep weight 1)")
+                     "weaker than the equations weighted up to 10× below them; when a "
+                     "condition pulls more than 1000× harder than the equations, or one with "
+                     "nonzero data 1000× less (other units), every term balanced by its "
+                     "gradient norm during the first-order phase (grad_norm); otherwise "
+                     "conditions keep weight 1")
     if "layers" in tr.planned:
         lines.append("a boundary-layer term (profile 1 − exp(−s/δ)) on an exactly imposed "
                      "outflow face where a small second-derivative coefficient meets a first "

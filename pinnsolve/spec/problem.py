@@ -278,6 +278,15 @@ class Problem:
     def parameter_values(self) -> dict[str, float]:
         return {p.name: p.value for p in self.parameters}
 
+    def carries_data(self, condition: Condition) -> bool:
+        """Whether ``condition`` asks for something other than zero: its residual with every
+        field and derivative set to 0 is not 0 (u = g, dn(u) = q, a u + b dn(u) = g with g
+        nonzero somewhere; unknown parameters count as data)."""
+        data = condition.expr.replace(lambda e: isinstance(e, sp.Derivative),
+                                      lambda e: sp.Integer(0))
+        values = {sp.Symbol(p.name): p.value for p in self.parameters}
+        return data.subs({f: 0 for f in self.field_functions.values()}).subs(values) != 0
+
 
 def smooth_term(field: str, coord: str) -> str:
     """Name of the smoothness term of field unknown ``field`` along ``coord``."""

@@ -1,9 +1,10 @@
 """Fallback when the planned configuration stalls (issue 17): the loop watches the loss of
 a budgeted run (:func:`stall_reason`); when it stalls high, training ends there and the next
 configuration of a short portfolio (:func:`portfolio`: gradient-norm balancing when
-conditions are in the loss, the other activation, then a wider network) trains from scratch in the budget left, in ``RUN/attempts/<k>/``. The model kept is
-the one with the lowest residual on fixed uniform points (:func:`residual_score`), never
-the one closest to the reference.
+conditions are in the loss and the plan did not balance so already, the other activation,
+then a wider network) trains from scratch in the budget left, in ``RUN/attempts/<k>/``.
+The model kept is the one with the lowest residual on fixed uniform points
+(:func:`residual_score`), never the one closest to the reference.
 
 The stall rule was read off the loss logs of 128 budgeted runs of the zoo and held-out
 problems (stops 27-31): after 40 % of the budget, within the current phase, a loss whose
@@ -30,6 +31,7 @@ from .memory import measure_step_bytes
 from .parts import Parts, assemble
 from .pinn import PinnStepper, unbiased_loss
 from .progress import Callback, Notice
+from .weights import GradNorm
 
 STALL_AFTER = 0.4    # share of the budget spent before a stall can be called
 STALL_WINDOW = 0.1   # the recent window (share of the budget) of the current phase ...
@@ -162,6 +164,8 @@ def run_portfolio(problem: Problem, first: PinnStepper, first_loop: Loop, run: R
     best, chosen = first, 1
     spent, loop = first_loop.elapsed, first_loop
     entries = portfolio(problem, {t.name: t.kind for t in first.parts.terms})
+    if isinstance(first.balance, GradNorm):   # the plan balanced by gradient norms already
+        entries = [e for e in entries if e[2] != "weights"]
     for k, (label, overrides, replaces) in enumerate(entries, start=2):
         left = budget - spent
         if loop.stopped != "stalled" or left < MIN_LEFT * budget:

@@ -5,6 +5,7 @@ quasi-Newton, Gauss-Newton), the samplers' updates, and the state to resume.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import numpy as np
 import torch
@@ -21,7 +22,7 @@ from .distributed import Distributed
 from .loop import Loop, NonFinite, Position
 from .parts import Parts, assemble, resolve_device
 from .phases import OPTIMIZERS, base_lr, holds_curvature, make_optimizer, schedule_factor
-from .weights import equation_balance
+from .weights import UNIT_GAP, GradNorm, equation_balance, make_scheme, units_gap
 
 LBFGS_CHUNK = 20  # L-BFGS iterations per optimizer.step call (progress and NaN checks between)
 ADVICE = ("check the equation's scaling (non-dimensionalise), lower the learning rate, or use "
@@ -343,6 +344,7 @@ class PinnStepper:
             "unknowns": self.compiled.unknowns.state_dict(),
             "samplers": {k: s.state_dict() for k, s in self.samplers.items()},
             "balance": self.balance.state_dict(),
+            "balance_scheme": "grad_norm" if isinstance(self.balance, GradNorm) else None,
             "rng": torch.get_rng_state(),
             "engine_rng": gen.get_state() if gen is not None else None,
             "world_size": 1 if self.dist is None else self.dist.world,
@@ -361,6 +363,8 @@ class PinnStepper:
         for k, s in self.samplers.items():
             if saved is not None and k in saved:
                 s.load_state_dict(saved[k])
+        if state.get("balance_scheme") == "grad_norm" and "weights" in self.training.planned:
+            self.balance_by_gradients()   # the plan switched at step 0 (start)
         if "balance" in state:
             self.balance.load_state_dict(state["balance"])
         torch.set_rng_state(state["rng"])
@@ -458,15 +462,36 @@ class PinnStepper:
             if self.dist is not None:   # every rank must train the same loss
                 norms = {k: float(v) for k, v in self.dist.mean_values(
                     {k: torch.tensor(v) for k, v in norms.items()}).items()}
-            chosen = equation_balance(norms, {
-                t.name: "point" if t.region.kind == "point" else t.kind
-                for t in self.parts.terms})
+            kinds = {t.name: "point" if t.region.kind == "point" else t.kind
+                     for t in self.parts.terms}
+            chosen = equation_balance(norms, kinds)
             if chosen:
                 self.balance.weights.update(chosen)
                 out.append(("weights", "the equations (and observations far weaker than "
                             "them) balanced by their gradient norms at step 0: " +
                             ", ".join(f"{k} ×{v:.3g}" for k, v in chosen.items())))
+            with_data = {c.name for c in self.problem.conditions
+                         if self.problem.carries_data(c)}
+            # One process only: the scheme's update reads this rank's gradients.
+            gap = units_gap(norms, kinds, with_data) if self.dist is None else None
+            if gap is not None:
+                self.balance_by_gradients()
+                out.append(("weights", f"{gap[0]} pulls {gap[1]:.2g}× {gap[2]} than the "
+                            f"equations at step 0 (more than {UNIT_GAP:g}×: "
+                            "other units): every term balanced by its gradient norm "
+                            f"(training.weighting.scheme grad_norm, every "
+                            f"{self.balance.settings.every} steps of the first-order phase)"))
         return out + [("warning", m) for m in faults.scaling_warnings(self, measured)]
+
+    def balance_by_gradients(self) -> None:
+        """Switch the planned fixed weights to gradient-norm balancing (``grad_norm``, its
+        default options), starting from the weights so far."""
+        if isinstance(self.balance, GradNorm):
+            return
+        settings = replace(self.training.weighting, scheme="grad_norm", options=None)
+        self.balance = make_scheme(
+            settings, self.balance.weights, {t.name: t.kind for t in self.parts.terms},
+            self.training.seed)
 
     def collocation(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Current collocation points of every region (n, d) with their residual magnitude

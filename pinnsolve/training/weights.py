@@ -36,6 +36,7 @@ from ..spec.schema import WeightingSettings, _rng
 
 BALANCE_CAP = 1e6   # the most the plan's equation balance multiplies a term by
 DATA_GAP = 10.0     # observations further below the equations' gradient norm are lifted to this gap
+UNIT_GAP = 1e3      # a condition this far from the equations' gradient norm: balance by gradient norms
 
 
 def equation_balance(norms: Mapping[str, float], kinds: Mapping[str, str]) -> dict[str, float]:
@@ -68,6 +69,34 @@ def equation_balance(norms: Mapping[str, float], kinds: Mapping[str, str]) -> di
         if kinds.get(k) == "data" and math.isfinite(g) and g > 0 and top / g > DATA_GAP:
             out[k] = min(top / (g * DATA_GAP), BALANCE_CAP)
     return out
+
+
+def units_gap(norms: Mapping[str, float], kinds: Mapping[str, str],
+              with_data: set[str]) -> tuple[str, float, str] | None:
+    """The condition whose gradient norm at step 0 is furthest (a factor above UNIT_GAP)
+    from the strongest equation's, as (name, factor, "harder" or "less"), or None. Counted: conditions that
+    pull UNIT_GAP times harder than the equations, and conditions with data (names in
+    ``with_data``) that pull UNIT_GAP times less (a condition asking for zero pulls little
+    on an untrained network whatever its units, so its weakness says nothing).
+
+    Why: a condition written in other units than the equations is a factor of their sizes
+    apart from them, and no fixed weight of 1 suits both. A press fit in N, mm and MPa
+    (plate_bore_pressfit_mesh): its tractions pulled 2e3 times harder than the equations
+    and its bore displacements 1.6e3 times less; 4.1e-2 at 2 minutes as planned, 2.3e-5
+    balanced by gradient norms throughout the first-order phase (stop 36, docs/zoo.md)."""
+    eq = [g for k, g in norms.items()
+          if kinds.get(k) in ("equation", "point") and math.isfinite(g) and g > 0]
+    if not eq:
+        return None
+    top = max(eq)
+    worst = None
+    for k, g in norms.items():
+        if kinds.get(k) != "condition" or not math.isfinite(g) or g <= 0:
+            continue
+        gap = g / top if g > top else (top / g if k in with_data else 1.0)
+        if gap > UNIT_GAP and (worst is None or gap > worst[1]):
+            worst = (k, gap, "harder" if g > top else "less")
+    return worst
 
 
 def _grads(loss: torch.Tensor, params: Sequence[torch.Tensor]) -> torch.Tensor:
