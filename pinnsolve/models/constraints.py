@@ -34,7 +34,7 @@ from ..compiler.collect import Columns
 from ..compiler.lower import Env, lower
 from ..errors import SpecError
 from ..geometry import region_geometry, solid_of
-from ..spec.dirichlet import blends, box_faces, dirichlet_value
+from ..spec.dirichlet import box_faces, dirichlet_value
 from ..spec.problem import Problem, Region
 from .blend import blend
 from .tabulated import StaticCache
@@ -82,11 +82,13 @@ def plan_constraints(problem: Problem) -> tuple[list[FieldConstraint], set[str],
                 initial = (g, c.name)
             elif r.kind == "boundary" and domain.vector is not None and domain.vector.shape == "ball":
                 ball = (g, c.name)
-        lift_expr = _face_lift(faces, domain)
+        exprs = {g for g, _ in faces.values()}
+        lift_expr = next(iter(exprs)) if len(exprs) == 1 else None
         blended = None
-        if blends(faces):
-            # Different data on faces of several coordinates: where they agree at every
-            # junction, the smooth transfinite lift; else blend them (models/blend.py).
+        if len(exprs) > 1:
+            # Different data on different faces: where they agree at every junction (faces
+            # of one coordinate never meet), the smooth transfinite lift; else blend them
+            # (models/blend.py).
             junctions = _corner_notes(field, faces, domain, problem)
             if junctions:
                 blended = _face_blend(faces, domain, columns, problem)
@@ -460,7 +462,8 @@ def _transfinite(faces: dict, domain) -> sp.Expr:
     Boolean sum 1 − Π_c (1 − P_c) of one projector per coordinate c with data, P_c f =
     (1 − s) f|lo + s f|hi with s = (x_c − lo)/(hi − lo) when both faces of c have data, f
     on the one face otherwise (extended unchanged along c). It takes every face's data
-    exactly and is as smooth as the data.
+    exactly and is as smooth as the data; on the faces of one coordinate it is the linear
+    interpolation between them.
 
     Why not the blend Σ g_i Π_{j≠i} φ_j / Σ Π_{j≠i} φ_j: where two faces meet it is only
     continuous, even for data that agree there. At the inlet corner of a channel with
@@ -485,26 +488,6 @@ def _transfinite(faces: dict, domain) -> sp.Expr:
                 # the first face's data where the faces meet (they agree there)
                 total = total + weight * by_coord[subset[0]][sides[0]].subs(at)
     return total
-
-
-def _face_lift(faces: dict, domain) -> sp.Expr | None:
-    if not faces:
-        return None
-    exprs = {g for g, _ in faces.values()}
-    if len(exprs) == 1:
-        return next(iter(exprs))
-    coords = {c for c, _ in faces}
-    if len(coords) != 1:
-        return None
-    (coord,) = coords
-    iv = domain.interval(coord)
-    x = sp.Symbol(coord)
-    g_lo = faces.get((coord, "lo"), (None,))[0]
-    g_hi = faces.get((coord, "hi"), (None,))[0]
-    g_lo = g_lo.subs(x, iv.lo)
-    g_hi = g_hi.subs(x, iv.hi)
-    w = (x - iv.lo) / (iv.hi - iv.lo)
-    return g_lo * (1 - w) + g_hi * w
 
 
 def _compatible(bracket: sp.Expr, faces: dict, domain, problem) -> bool:

@@ -47,5 +47,7 @@ def box_faces(problem: Problem, field: str) -> dict[tuple[str, str], tuple[sp.Ex
 
 
 def blends(faces: dict[tuple[str, str], tuple[sp.Expr, str]]) -> bool:
-    """Do these faces need a blended lift: different data on faces of several coordinates."""
+    """Do these faces need a lift that joins faces of several coordinates (transfinite where
+    their data agree where they meet, else blended; models/constraints.py): different data
+    on faces of several coordinates."""
     return len({g for g, _ in faces.values()}) > 1 and len({coord for coord, _ in faces}) > 1

@@ -33,8 +33,9 @@ BUILT = {"activation": 4, "output_scale": 5}
 # The boundary-layer term (spec/layers.py) is fed only where it is built, so that the
 # digest of every other problem stays what it was.
 LAYERS = 1
-# The rule that builds a box's blended Dirichlet lift (models/constraints.py, _face_blend),
-# fed only where one is built: bump it when the blend changes (2: faces weighed by their
+# The rule that builds a box's lift joining faces of several coordinates (models/
+# constraints.py: _transfinite, or _face_blend where the data disagree at a junction), fed
+# only where one is built: bump it when the blend changes (2: faces weighed by their
 # distance in the domain's own length, stop 34; 4: the transfinite lift where the faces'
 # data agree at their junctions, stop 36; 3 was a development version).
 BLEND_RULE = 4

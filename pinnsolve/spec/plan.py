@@ -34,7 +34,7 @@ into the raw mapping before overrides are applied (so ``training.phases.0.steps=
   inverse problem's data in small units); and when a condition is in other units than the
   equations (it pulls more than 1000× harder than them at step 0, or, carrying nonzero
   data, 1000× less), every term balanced by its gradient norm through the first-order
-  phase (``grad_norm``; :func:`units_gap`: a press fit in N, mm and MPa 4.1e-2 → 2.3e-5 at
+  phase (``grad_norm``; :func:`units_gap`: a press fit in N, mm and MPa 4.6e-2 → 1.4e-5 at
   2 minutes), unless the file sets ``training.weights`` or ``training.weighting``;
 - a boundary-layer term in the exactly imposed model where the equations make a thin layer
   at an outflow face: a small coefficient ε on a second derivative next to a first

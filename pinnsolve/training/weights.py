@@ -82,8 +82,9 @@ def units_gap(norms: Mapping[str, float], kinds: Mapping[str, str],
     Why: a condition written in other units than the equations is a factor of their sizes
     apart from them, and no fixed weight of 1 suits both. A press fit in N, mm and MPa
     (plate_bore_pressfit_mesh): its tractions pulled 2e3 times harder than the equations
-    and its bore displacements 1.6e3 times less; 4.1e-2 at 2 minutes as planned, 2.3e-5
-    balanced by gradient norms throughout the first-order phase (stop 36, docs/zoo.md)."""
+    and its bore displacements 1.6e3 times less; L2RE 4.6e-2 at 2 minutes with weights 1,
+    1.4e-5 balanced by gradient norms through the first-order phase (stop 36,
+    docs/zoo.md)."""
     eq = [g for k, g in norms.items()
           if kinds.get(k) in ("equation", "point") and math.isfinite(g) and g > 0]
     if not eq:
