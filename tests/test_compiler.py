@@ -958,3 +958,28 @@ def test_a_tiny_coefficient_sympy_pulls_out_of_an_exponential_is_folded_back():
     assert np.allclose(got.numpy(), want, rtol=1e-12, atol=0)
     ref = reference_values(problem, x.numpy())["u"]
     assert np.allclose(ref, 1e-6 * np.exp((x[:, 0].numpy() - 1) / 0.001), rtol=1e-12, atol=0)
+
+
+def test_a_huge_exponential_factor_is_folded_into_the_other_exponential():
+    # exp(1000) alone overflows float64; next to exp(-1000 x) it is exp(1000 (1 - x)).
+    import numpy as np
+
+    raw = {"domain": {"x": [0, 1]}, "fields": ["u"],
+           "equations": ["diff(u, x, 2) = exp(1000)*exp(-1000*x)"],
+           "conditions": [{"where": "boundary", "dirichlet": 0}]}
+    compiled = compile_problem(load_problem(raw))
+    x = torch.linspace(0.5, 1, 11, dtype=torch.float64)[:, None]
+    terms = [t for t in compiled.terms if t.kind == "equation"]
+    got = compiled.evaluate(lambda z: 0 * z, terms, x)["pde"]
+    want = -np.exp(1000 * (1 - x[:, 0].numpy()))
+    assert np.all(np.isfinite(got.numpy()))
+    assert np.allclose(got.numpy(), want, rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("value", ["exp(1000)", "exp(exp(exp(1000)))", "x + exp(exp(800))"])
+def test_a_constant_beyond_double_precision_is_refused_by_name(value):
+    raw = {"domain": {"x": [0, 1]}, "fields": ["u"],
+           "equations": [f"diff(u, x, 2) = {value}"],
+           "conditions": [{"where": "boundary", "dirichlet": 0}]}
+    with pytest.raises(CompileError, match="not a finite number in double precision"):
+        compile_problem(load_problem(raw))

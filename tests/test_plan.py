@@ -177,6 +177,44 @@ def test_imposed_fields_get_the_output_scale_their_equations_need():
     assert _scale(line)[0] == 1.0                                       # below GAIN_FROM
 
 
+# A crust in SI units: the surface held at 288 K, a heat flow of 0.03 K/m across 3 km at the
+# base, insulated sides. The lift (288) solves Laplace's equation, so the equations ask for
+# no scale; the flux says T rises by ~0.03 × 3000 = 90 K over the depth.
+CRUST = {"domain": {"x": [0, 1.0e4], "z": [0, 3.0e3]}, "fields": ["T"],
+         "equations": ["2.5*laplacian(T) = 0"],
+         "conditions": [{"where": "z = 0", "dirichlet": 288},
+                        {"where": "z = 3.0e3", "neumann": 0.03},
+                        {"where": "x = 0 or x = 1.0e4", "neumann": 0}],
+         "reference": {"exact": {"T": "288 + 0.03*z"}}}
+
+
+def test_a_flux_kept_in_the_loss_tells_the_output_scale():
+    scale, notes = _scale(CRUST)
+    # |q| L / RMS(D) = 0.03 · 3000 / (1/√3) = 156 (D = z / 3000)
+    assert 140 <= scale <= 170
+    assert any("a flux kept in the loss" in n for n in notes)
+    # a shaped boundary's dn(T): the normal's components make the coefficient 1
+    disk = {"domain": {"x": [-1, 1], "y": [-1, 1],
+                       "shape": {"difference": [{"disk": {"center": [0, 0], "radius": 1},
+                                                 "name": "rim"},
+                                                {"disk": {"center": [0, 0], "radius": 0.5},
+                                                 "name": "hole"}]}},
+            "fields": ["u"], "equations": ["laplacian(u) = 0"],
+            "conditions": [{"where": {"boundary": "hole"}, "dirichlet": 0},
+                           {"where": {"boundary": "rim"}, "neumann": 200}]}
+    assert _scale(disk)[0] >= 100
+    # the same flux of order one: below GAIN_FROM, scale 1
+    small = {**CRUST, "conditions": [{**CRUST["conditions"][0]},
+                                     {"where": "z = 3.0e3", "neumann": 1e-4},
+                                     CRUST["conditions"][2]]}
+    assert _scale(small)[0] == 1.0
+
+
+def test_the_crust_solves_with_the_flux_scale(tmp_path):
+    run = pinnsolve.solve(CRUST, out=tmp_path / "r", overrides=["training.budget=10s"])
+    assert run.metrics["errors"]["T"]["l2re"] < 1e-3
+
+
 def test_check_shows_the_scale_the_build_chooses(tmp_path):
     import re
 

@@ -257,7 +257,12 @@ class _Lowerer:
         if isinstance(e, RandomNormal):  # also "a number" to SymPy when its index is
             return self._randn(e)
         if e.is_number:
-            value = complex(sp.N(e, 17))
+            try:
+                value = complex(sp.N(e, 17))
+            except (OverflowError, ValueError, TypeError):
+                value = complex(math.inf)
+            if not (math.isfinite(value.real) and math.isfinite(value.imag)):
+                raise self.fail(f"constant '{e}' is not a finite number in double precision")
             if value.imag != 0:
                 raise self.fail(f"constant '{e}' is not real")
             return float(value.real)
@@ -449,7 +454,7 @@ def _fold_extreme_coefficient(e: sp.Mul) -> sp.Expr | None:
     is nothing to fold."""
     coeff, rest = e.as_coeff_Mul()   # coeff: a SymPy number
     if coeff == 0 or abs(float(sp.log(abs(coeff), 10))) < 290:
-        return None
+        return _fold_extreme_exponential(e)
     shift = sp.Float(sp.log(abs(coeff)).evalf(17), 17)
     factors = list(sp.Mul.make_args(rest))
     for k, f in enumerate(factors):
@@ -459,3 +464,18 @@ def _fold_extreme_coefficient(e: sp.Mul) -> sp.Expr | None:
                 others = factors[:k] + factors[k + 1:]
                 return sp.Mul(sp.sign(coeff), shifted, *others)
     return None
+
+
+def _fold_extreme_exponential(e: sp.Mul) -> sp.Expr | None:
+    """``exp(c)·exp(a)·rest`` with exp(c) a number beyond float64's range, as
+    ``exp(c + a)·rest`` (a user's exp(1000)·exp(-1000 x) is exp(1000 (1 - x))). None when
+    there is nothing to fold."""
+    factors = list(sp.Mul.make_args(e))
+    big = [f for f in factors if isinstance(f, sp.exp) and f.args[0].is_number
+           and f.args[0].is_real and abs(float(f.args[0])) > 700]
+    others = [f for f in factors if isinstance(f, sp.exp) and f not in big]
+    if not big or not others:
+        return None
+    rest = [f for f in factors if not isinstance(f, sp.exp)]
+    with sp.evaluate(False):
+        return sp.Mul(*rest, sp.exp(sp.Add(*[f.args[0] for f in big + others])))

@@ -98,8 +98,8 @@ def build_model(problem: Problem, *, seed: int = 0) -> tuple[nn.Module, set[str]
         if scale != 1.0:
             notes = notes + [f"output scale {scale:g}: no condition in the loss gives a "
                              "value, so the equations' residual with the network's part "
-                             "zeroed, over the "
-                             "change the untrained network makes to it "
+                             "zeroed, over the change the untrained network makes to it, "
+                             "or a flux kept in the loss times the length it acts across "
                              "(model.output_scale sets it)"]
     net = make_net(scale, seed)
     if not constraints:

@@ -29,7 +29,9 @@ to it, and scales N by their ratio. A heat problem u_t = 0.72 u_xx with u = 20 a
 ends and u = 20 + 80 sin(πx) at t = 0 decays by e^-7 over t ∈ [0, 1]: near t = 0 the
 network's part (u − A) / (t x (1 − x)) is of order 10³. With an output scale of 1 it failed
 (L2RE 0.59 in 60 s, the loss barely moving); set by hand to 300, 1.7e-6; the same problem
-in SI units (a rod of 0.1 m, α = 1.2e-5 m²/s, 600 s) failed alike.
+in SI units (a rod of 0.1 m, α = 1.2e-5 m²/s, 600 s) failed alike. A derivative datum kept
+in the loss tells a size too: a flux q across a length L changes u by about |q| L (a
+crust's basal heat flow, :func:`_flux_size`), and the larger of the two sizes is taken.
 """
 from __future__ import annotations
 
@@ -42,6 +44,7 @@ from ..compiler.collect import Columns
 from ..compiler.lower import Env, lower
 from ..geometry import region_geometry
 from ..spec.problem import Problem, Region
+from ..spec.symbols import Normal
 from .constraints import HardConstrained, _distance
 
 KEEP = (0.2, 5.0)     # RMS data sizes that leave the scale at 1
@@ -151,8 +154,9 @@ def residual_scale(problem: Problem, constraints, imposed: set[str], make_net) -
     imposed exactly, or those in the loss fix no value but zero or a derivative: a wave's
     u_t = 0 at t = 0): the RMS of the equations' residual with the network's part zeroed,
     divided by the RMS of the change the untrained network makes to it per unit of its
-    output size (at up to 256 fixed-seed interior points), where that is GAIN_FROM or more;
-    else 1.0, and also when a kept condition or an observation gives a value
+    output size (at up to 256 fixed-seed interior points), or the size a flux kept in the
+    loss asks for across the domain (:func:`_flux_size`), whichever is larger, where that is
+    GAIN_FROM or more; else 1.0, and also when a kept condition or an observation gives a value
     (:func:`data_scale` reads those). Only upwards: a lift that already solves the
     equations (Dirichlet data given by the exact solution) gives a ratio near 0, and the
     network must stay free to correct it.
@@ -181,17 +185,108 @@ def residual_scale(problem: Problem, constraints, imposed: set[str], make_net) -
     change = torch.cat([(r1[t.name] - r0[t.name]).detach().reshape(-1) for t in terms])
     # The change per unit of output: the untrained network's outputs are far below one.
     ratio = float(lift.pow(2).mean().sqrt() * size / change.pow(2).mean().sqrt())
-    if not math.isfinite(ratio) or ratio < GAIN_FROM:
+    ratio = max(ratio if math.isfinite(ratio) else 0.0, _flux_size(problem, imposed, x, model))
+    if ratio < GAIN_FROM:
         return 1.0
     return float(f"{ratio:.3g}")
 
 
+def _flux_size(problem: Problem, imposed: set[str], x: torch.Tensor, model) -> float:
+    """The size of the network's part that the derivative data kept in the loss ask for:
+    a flux q (∂u/∂n = q, k u_z = q, u_t = v at t = 0) across a length L changes u by about
+    |q| L, the network's part by that over the RMS of the field's distance factor D. The
+    largest over such conditions (RMS of |q| at up to POINTS points of its region; L the
+    longest span of the coordinates it differentiates along); 0 when there are none.
+
+    A geotherm in SI units (a 100 km × 30 km section, the surface temperature imposed, the
+    mantle's heat flow of 0.012 K/m given at the base) rises by ~440 K over the depth; no
+    value in the loss told that, and the equations' residual ratio stayed below 100: scale
+    1, L2RE 7.0e-2 at 2 minutes (docs/zoo.md, stop 37)."""
+    fields = problem.field_functions
+    params = {sp.Symbol(p.name): p.value for p in problem.parameters}
+    columns = Columns(problem.domain, problem.fields)
+    spans = {iv.symbol: iv.hi - iv.lo for iv in
+             list(problem.domain.space) + ([problem.domain.time] if problem.domain.time else [])}
+    with torch.no_grad():
+        ones = HardConstrained(_Constant(model.net, 1.0), model.constraints)(x)
+        zeros = HardConstrained(_Constant(model.net, 0.0), model.constraints)(x)
+    factor = (ones - zeros).pow(2).mean(0).sqrt()      # RMS of each field's D (1: none)
+    best = 0.0
+    for c in problem.conditions:
+        if c.name in imposed or _value_of(c.expr, fields, set(spans), params):
+            continue
+        read = _flux_of(c.expr.subs(params), fields, set(spans))
+        if read is None:
+            continue
+        name, q, along = read
+        env = _sample_env(problem, c.region)
+        if not len(env.x):
+            continue
+        v = torch.as_tensor(lower(q, columns, set(), f"flux size of {c.name}")(env),
+                            dtype=torch.float64).reshape(-1).abs()
+        rms = float(v.pow(2).mean().sqrt())
+        d = float(factor[problem.fields.index(name)])
+        length = max((spans.get(a, 0.0) for a in along), default=0.0)
+        if math.isfinite(rms) and d > 0:
+            best = max(best, rms * length / d)
+    return best
+
+
+def _flux_of(expr: sp.Expr, fields: dict, coords: set
+             ) -> tuple[str, sp.Expr, set] | None:
+    """(u, ±q, coordinates) when ``expr`` reads Σ a_k ∂u/∂c_k − g for one field u, first
+    derivatives only, with a and g free of fields and g nonzero: q = g / |a| is the size of
+    the gradient the condition asks for."""
+    present = [name for name, f in fields.items() if expr.has(f)]
+    if len(present) != 1:
+        return None
+    u = fields[present[0]]
+    derivs = [d for d in expr.atoms(sp.Derivative) if d.expr == u]
+    if not derivs or any(sum(n for _, n in d.variable_count) != 1 for d in derivs):
+        return None
+    slots = [sp.Dummy(f"d{k}") for k in range(len(derivs))]
+    linear = expr.xreplace(dict(zip(derivs, slots)))
+    if linear.has(u):
+        return None
+    coefs = [sp.diff(linear, s) for s in slots]
+    g = -linear.xreplace({s: 0 for s in slots})
+    if g == 0 or any(a.has(*slots) or a.atoms(sp.core.function.AppliedUndef) for a in coefs) \
+            or g.atoms(sp.core.function.AppliedUndef) or not g.free_symbols <= coords:
+        return None
+    normals = [a.atoms(Normal) for a in coefs]
+    if any(normals):    # c n_k ∂u/∂x_k (a normal derivative): the gradient's size is |g / c|
+        scaled = {a.xreplace({n: 1 for n in ns}) for a, ns in zip(coefs, normals)}
+        if len(scaled) != 1 or any(len(ns) != 1 for ns in normals):
+            return None
+        norm = scaled.pop()
+    else:
+        norm = sp.sqrt(sum(a ** 2 for a in coefs))
+    return present[0], g / norm, {d.variables[0] for d in derivs}   # its sign: dropped later
+
+
+class _Constant(torch.nn.Module):
+    """A network whose every output is ``value`` (to read the distance factors)."""
+
+    def __init__(self, net: torch.nn.Module, value: float):
+        super().__init__()
+        self.net, self.value = net, value
+
+    def forward(self, x):
+        return torch.full((len(x), self.net(x[:1]).shape[1]), self.value, dtype=x.dtype)
+
+
 def _sample(problem: Problem, region: Region) -> torch.Tensor:
     """Up to POINTS fixed-seed points of ``region`` (fewer on a shape that rejects many)."""
+    return _sample_env(problem, region).x
+
+
+def _sample_env(problem: Problem, region: Region) -> Env:
+    """:func:`_sample`'s points with their outward normals (where the region has them)."""
     geometry = region_geometry(problem, region)
     u = torch.rand(4 * POINTS, geometry.unit_dim, dtype=torch.float64,
                    generator=torch.Generator().manual_seed(0))
     if getattr(geometry, "rejects", False):   # shapes: only accepted samples map inside
         u = u[geometry.accept(u)]
-    return geometry.map(u[:POINTS])[0]
+    x, normals = geometry.map(u[:POINTS])
+    return Env(x, {}, {}, normals)
 
