@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+import sympy as sp
 import torch
 
 import pinnsolve
@@ -22,7 +23,7 @@ def test_physics_only_gets_the_plan():
     s = load_problem(PHYSICS).settings
     tr = s.training
     assert tr.planned == ("phases", "budget", "dtype", "model", "output_scale", "fallback",
-                          "weights", "layers", "activation", "sampling")
+                          "weights", "layers", "activation", "time_modes", "sampling")
     assert tr.fallback
     assert tr.budget == 300 and tr.dtype == "float64"
     assert [p.optimizer for p in tr.phases] == ["adam", "quasi_newton"]
@@ -36,7 +37,7 @@ def test_explicit_settings_win():
     raw = {**PHYSICS, "model": {"width": 16}, "training": {"dtype": "float32", "budget": "1m"}}
     s = load_problem(raw).settings
     assert s.training.planned == ("phases", "output_scale", "fallback", "weights", "layers",
-                                  "activation", "sampling")
+                                  "activation", "time_modes", "sampling")
     assert s.model.width == 16 and s.model.depth == 4   # the schema's depth, not the plan's
     assert s.training.dtype == "float32" and s.training.budget == 60
 
@@ -512,3 +513,72 @@ def test_waves_the_equations_make_count_like_data():
     assert _activation(wave)[0] == "sin"
     kg = {**wave, "parameters": {}, "equations": ["diff(u, t, 2) - diff(u, x, 2) + u**3 = 0"]}
     assert half_periods(load_problem(kg)) == {"x": 2, "t": 2}
+
+
+# A three-mode beam, w_tt + a² w_xxxx = 0: mode 3 turns at a (3π)² = 8.9 rad per unit time,
+# 11 half-periods over t ∈ [0, 4].
+BEAM = {"domain": {"x": [0, 1], "t": [0, 4]}, "fields": ["w"], "parameters": {"a": 0.1},
+        "equations": ["diff(w, t, 2) + a**2*diff(w, x, 4) = 0"],
+        "conditions": [{"where": "initial", "dirichlet": "sin(pi*x) + 0.2*sin(3*pi*x)"},
+                       {"where": "initial", "equation": "diff(w, t) = 0"},
+                       {"where": "x = 0 or x = 1", "dirichlet": 0},
+                       {"where": "x = 0 or x = 1", "equation": "diff(w, x, 2) = 0"}]}
+
+
+def _time_modes(raw, overrides=()):
+    from pinnsolve.models.build import build_model
+
+    net, _, notes = build_model(load_problem(raw, overrides))
+    net = getattr(net, "net", net)
+    return len(net.embedding.time_harmonics), notes
+
+
+def test_time_harmonics_follow_the_half_periods_along_time():
+    from pinnsolve.models.frequency import planned_time_modes
+
+    assert planned_time_modes(load_problem(BEAM))[0] == 12            # 11 half-periods + 1
+    n, notes = _time_modes(BEAM)
+    assert n == 12 and any("12 harmonics of time" in m for m in notes)
+    assert "harmonics of time" in " ".join(describe(load_problem(BEAM).settings))
+    assert _time_modes({**BEAM, "model": {"time_modes": 3}})[0] == 3   # the file's own
+    assert _time_modes(BEAM, ["model.time_modes=0"])[0] == 0
+    slow = {**BEAM, "domain": {"x": [0, 1], "t": [0, 0.5]}}          # 1 half-period
+    assert _time_modes(slow)[0] == 0
+    # 7 half-periods: below TIME_HARMONICS_FROM (8; at 5 they cost klein_gordon 1.7e-7 →
+    # 2.9e-4), though sin is planned
+    mid = load_problem({**BEAM, "domain": {"x": [0, 1], "t": [0, 2.5]}})
+    from pinnsolve.models.frequency import half_periods
+    assert half_periods(mid)["t"] == 7 and planned_time_modes(mid)[0] == 0
+    assert _time_modes(DECAY)[0] == 0                                  # nothing oscillates
+    assert planned_time_modes(load_problem(_poisson("sin(8*pi*x)")))[0] == 0   # no time
+
+
+# A bar in inch-pound units, E u'' = 0 on [0, 48], u(0) = 0 imposed, a traction E u' = 1000
+# at the free end: u = 1000 x / E, at most 1.6e-3.
+BAR = {"domain": {"x": [0, 48]}, "fields": ["u"], "parameters": {"E": 3.0e7},
+       "equations": ["E*diff(u, x, 2) = 0"],
+       "conditions": [{"where": "x = 0", "dirichlet": 0},
+                      {"where": "x = 48", "equation": "E*diff(u, x) = 1000"}],
+       "reference": {"exact": {"u": "1000*x/E"}}}
+
+
+def test_a_small_flux_scales_the_output_down():
+    scale, notes = _scale(BAR)
+    # |q| L / RMS(D) = (1000 / 3e7) 48 √3 = 2.77e-3 (D = x / 48)
+    assert 2.5e-3 <= scale <= 3.0e-3
+    assert any("a flux kept in the loss" in n for n in notes)
+    # a traction on two fields (a shear, ux_y + uy_x): the coefficients' norm divides it
+    from pinnsolve.models.scale import _flux_of
+    p = load_problem({"domain": {"x": [0, 1], "y": [0, 1]}, "fields": ["ux", "uy"],
+                      "equations": ["laplacian(ux) = 0", "laplacian(uy) = 0"],
+                      "conditions": [{"where": "y = 1",
+                                      "equation": "3*(diff(ux, y) + diff(uy, x)) = 6*x"}]})
+    names, q, along = _flux_of(p.conditions[0].expr, p.field_functions,
+                               set(p.domain.coordinate_symbols))
+    x = sp.Symbol("x")
+    assert sorted(names) == ["ux", "uy"] and {str(a) for a in along} == {"x", "y"}
+    assert sp.simplify(abs(q) - 6 * x / (3 * sp.sqrt(2))).subs(x, 0.5) == 0
+    # no flux datum and a lift that solves the equations: the network stays free (scale 1)
+    assert _scale({**BAR, "conditions": [BAR["conditions"][0],
+                                         {"where": "x = 48", "equation": "diff(u, x) = 0"}]}
+                  )[0] == 1.0

@@ -11,7 +11,7 @@ from ..spec.layers import boundary_layers
 from ..spec.problem import Problem
 from .constraints import HardConstrained, layer_outputs, plan_constraints, with_layers
 from .mlp import MLP, Embedding, ModifiedMLP
-from .frequency import OSCILLATORY, planned_activation
+from .frequency import OSCILLATORY, planned_activation, planned_time_modes
 from .scale import data_scale, distance_gain, residual_scale
 
 MODELS = {"mlp": MLP, "modified_mlp": ModifiedMLP}
@@ -50,11 +50,17 @@ def build_model(problem: Problem, *, seed: int = 0) -> tuple[nn.Module, set[str]
         raise SpecError("model.time_modes adds harmonics of time, but the problem has no "
                         "time coordinate; remove it", file=problem.source,
                         key="model.time_modes")
+    time_modes, notes = s.time_modes, []
+    if "time_modes" in problem.settings.training.planned:   # models/frequency.py
+        time_modes, why = planned_time_modes(problem)
+        if why:
+            notes = [f"{time_modes} harmonics of time: {why} (model.time_modes sets them)"]
     embedding = Embedding(lo, hi, periodic, s.periodic_modes, s.fourier_features,
                           s.fourier_scale, generator=gen, time_column=len(lo) - 1,
-                          time_modes=s.time_modes)
-    constraints, imposed, notes = plan_constraints(problem) if s.hard_constraints \
+                          time_modes=time_modes)
+    constraints, imposed, constraint_notes = plan_constraints(problem) if s.hard_constraints \
         else ([], set(), [])
+    notes = constraint_notes + notes
     if constraints and "layers" in problem.settings.training.planned:   # spec/layers.py
         layers = boundary_layers(problem)
         if layers:

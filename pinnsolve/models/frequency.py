@@ -48,6 +48,34 @@ def planned_activation(problem: Problem) -> tuple[str, str]:
     return "tanh", ""
 
 
+def planned_time_modes(problem: Problem) -> tuple[int, str]:
+    """(time_modes, why) for a problem whose time harmonics the plan chooses: n + 1
+    harmonics cos/sin(πk t̂) of time (the k-th has k half-periods over the time span) when
+    the data and the waves the equations make have n ≥ TIME_HARMONICS_FROM half-periods
+    along time, capped at MAX_TIME_MODES; (0, "") otherwise or without a time coordinate.
+
+    Oscillations in time are the slowest thing a network of the coordinates learns: the
+    harmonics give it a basis along t. A beam with three modes, w_tt + a² w_xxxx = 0 (11
+    half-periods along t), went 0.18 → 3.3e-3 at 2 minutes with 12 harmonics, and to 1.35
+    with 22: harmonics beyond the solution's own add second time derivatives it does not
+    have (docs/zoo.md, stop 37)."""
+    t = problem.domain.time
+    if t is None:
+        return 0, ""
+    n = half_periods(problem).get(t.name, 0)
+    if n < TIME_HARMONICS_FROM:
+        return 0, ""
+    return min(n + 1, MAX_TIME_MODES), f"the data and waves have {n} half-periods along {t.name}"
+
+
+# Half-periods along time from which harmonics of time are planned. At 5 they cost
+# klein_gordon (5) 1.7e-7 → 2.9e-4 at 2 minutes; from 8 every file measured gained or held.
+TIME_HARMONICS_FROM = 8
+# At most this many: river_pollutant_long (43 half-periods of a fading inflow signal) went
+# 1.2e-11 → 4.2e-5 with 44 harmonics, 1.3e-8 with 16 (2 minutes, stop 37).
+MAX_TIME_MODES = 16
+
+
 def half_periods(problem: Problem) -> dict[str, int]:
     """Coordinate name → the most half-periods any datum of ``problem`` has along it, raised
     where the equations themselves make waves (:func:`_from_operators`); empty when nothing

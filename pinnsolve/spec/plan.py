@@ -104,6 +104,8 @@ def plan(raw: dict) -> dict:
     planned.append("layers")   # boundary layers the equations make (spec/layers.py)
     if not (isinstance(model, dict) and "activation" in model):
         planned.append("activation")   # from the data, when the model is built (models/frequency.py)
+    if not (isinstance(model, dict) and "time_modes" in model):
+        planned.append("time_modes")   # the same, harmonics of time (models/frequency.py)
     sampling = raw.get("sampling")
     if sampling is None or (isinstance(sampling, dict) and set(sampling) <= POINT_KEYS):
         interior = (sampling or {}).get("interior", 2000)
@@ -139,6 +141,9 @@ def describe(settings) -> list[str]:
         lines.append("activation from the data: sin when a source term or boundary or initial "
                      "datum, or a wave the equations make, has 4 or more half-periods along a "
                      "coordinate, else tanh")
+    if "time_modes" in tr.planned:
+        lines.append("harmonics of time, one more than the half-periods the data and the "
+                     "equations' waves have along time (at most 16), when those are 8 or more")
     if "sampling" in tr.planned:
         lines.append("residual-based redraws (RAD over "
                      f"{settings.sampling.options.candidates} candidates)")
