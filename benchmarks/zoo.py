@@ -270,7 +270,7 @@ where two figures are given.
 | taylor_green | unsteady Navier-Stokes, ν = 0.1, three fields | 2.6e-4 (p); 5m: 5.7e-5 (p) |
 | wave_2d | u_tt = Δu on the square | 5.1e-5 |
 | growth | u_t = 0.01 u_xx + u (growth e^3) | 5.0e-7 |
-| convection_beta50 | u_t + 50 u_x = 0, periodic | 0.65; 5m: 2.1e-3 |
+| convection_beta50 | u_t + 50 u_x = 0, periodic | 0.65; 5m: 2.1e-3; 16 harmonics of time (stop 37): 2m 5.7e-4, 5m 2.1e-4 (stop 31's 5m with its fallback: 1.4e-4) |
 | heat_mixed_2d | Neumann fluxes on two sides (in the loss), 2-D + time | 2.6e-5 |
 | heat_3d | 3-D + time, four inputs | before 0.28; 1.6e-4 (D ×276); 5m: 1.4e-5 before, 8.4e-6 |
 | nls_soliton | nonlinear Schrödinger as two real fields, `sech` data | 6.0e-6 |
@@ -383,7 +383,7 @@ where two figures are given.
 | sixth_order_bvp (stop 34, blind, second batch) | −u⁽⁶⁾ + u = f, value, slope and curvature at each end | 6.7e-4 |
 | heat_vector4_box (stop 34, blind, second batch) | heat on the 4-cube written with a vector coordinate (test_zoo now expands it) | 1.9e-6 (stop 35) |
 | advdiff_reaction_ball6 (stop 35, blind) | −Δu + Σ∂ᵢu + u = f on the unit ball in 6 dimensions | 6.1e-8 |
-| beam_vibration_three_modes (stop 35, blind) | w_tt + a² w_xxxx = 0, three modes, t ∈ [0, 4] | **0.58** (362 steps); dispersion read and static jets kept per region: 0.21 (1120 steps); 5 minutes: 0.13 (still converging) |
+| beam_vibration_three_modes (stop 35, blind) | w_tt + a² w_xxxx = 0, three modes, t ∈ [0, 4] | **0.58** (362 steps); dispersion read and static jets kept per region: 0.21 (1120 steps); 5 minutes: 0.13 (still converging); 12 harmonics of time (stop 37): 2 minutes 4.5e-3, **5 minutes 4.7e-4** |
 | busbar_joule_heating_si (stop 35, blind) | a copper bar's potential (0.02 V) and temperature (300 K), Joule heating, SI | **V 0.24, T 4.3e-2**; one scale per field: V 0.11, T 3.2e-2; 5 minutes: V 0.22, T 7.8e-3; balanced by gradient norms (stop 36, 2 minutes): V 5.1e-3, T 8.4e-3 |
 | duct_helmholtz_impedance (stop 35, blind) | Helmholtz at k = 6 in a 3 × 1 duct, real and imaginary parts coupled by an impedance | **0.56, 1.00**; no scale read from the coupling: 0.29, 0.66; 5 minutes: **1.0e-3, 8.4e-4** |
 | eigen_equilateral_triangle (stop 35, blind) | the first eigenvalue of an equilateral triangle as an unknown | 1.0e-5; λ = 52.63811 (true 16π²/3 = 52.63789) |
@@ -698,7 +698,7 @@ unless marked "docs": a figure of an earlier stop's code from the table above).
 - *Harmonics of time* (models/frequency.py `planned_time_modes`): when the data and the
   waves the equations make have n ≥ 8 half-periods along time (the count the activation
   rule reads), the network's inputs get n + 1 harmonics cos/sin(πk t̂). With them:
-  beam_vibration_three_modes 0.18 (docs) → **4.5e-3** (final code; 3.3e-3 with 12
+  beam_vibration_three_modes 0.18 (docs) → **4.5e-3**, at the default 5 minutes 0.13 (docs) → **4.7e-4** (final code; 3.3e-3 with 12
   harmonics and the old scale 142, **1.35 with 22**: harmonics beyond the solution's own
   hurt, hence n + 1 rather than 2n); convection_beta50 0.65 (docs) → **5.7e-4**; wave_fast
   5.9e-3 (docs) → 3.1e-4; transport_accelerating 3.1e-4 (docs) → 1.1e-4;

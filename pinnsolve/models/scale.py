@@ -243,10 +243,10 @@ def _flux_size(problem: Problem, imposed: set[str], x: torch.Tensor, model) -> f
 
 
 def _flux_of(expr: sp.Expr, fields: dict, coords: set
-             ) -> tuple[str, sp.Expr, set] | None:
-    """(u, ±q, coordinates) when ``expr`` reads Σ a_k ∂u/∂c_k − g for one field u, first
-    derivatives only, with a and g free of fields and g nonzero: q = g / |a| is the size of
-    the gradient the condition asks for."""
+             ) -> tuple[list[str], sp.Expr, set] | None:
+    """(fields, ±q, coordinates) when ``expr`` reads Σ a_k ∂f_k/∂c_k − g over one or more
+    fields f_k, first derivatives only and no field undifferentiated, with a and g free of
+    fields and g nonzero: q = g / |a| is the size of the gradient the condition asks for."""
     present = [name for name, f in fields.items() if expr.has(f)]
     if not present:
         return None
