@@ -725,6 +725,18 @@ unless marked "docs": a figure of an earlier stop's code from the table above).
   network that the equations' ratio divides by, on beam_vibration_three_modes (142 → 1)
   and wave_plucked_big (2070 → 800), whose figures above are of the final code.
 
+**Stop 37: unknowns trained in units of their guess** (spec/problem.py `Unknown.scale`):
+an unknown whose initial guess is below 0.2 or above 5 in size is the guess times a
+parameter of order one (UNKNOWN_KEEP, as the output scale's KEEP). Written blind,
+inverse_battery_source_npz's heat source (5e4 W/m³, guessed 1e4) had moved by 0.86 in 2
+minutes. 2 minutes, one thread, two runs side by side, the code before → after:
+inverse_battery_source_npz q = 10000.9 (T 6.7e-3) → **q = 50000.02 (T 7.1e-9)**;
+inverse_convection_coefficient (h guessed 20, true 80) h = 65.2 (stop 35; T 1.2e-3) →
+**h = 80.0003 (T 2.2e-7)**; eigen_equilateral_triangle (λ guessed 40) λ = 52.63811 (stop 35)
+→ 52.63777 (true 52.63789; u 6.0e-6); inverse_burgers_viscosity (ν guessed 0.1) ν =
+0.0200000003 → 0.01999994 (u 8.3e-7 → 7.6e-7). **It costs inverse_string_tension** (tension guessed 40, true 73.5): two pairs of runs, T = 73.497 and 73.474 (u 1.0e-3, 2.7e-3) → T = 73.527 and 73.506 (**u 1.1e-2, 1.3e-2**): the tension as close, the string's motion 5-10× worse, not understood. The other inverse files start
+within 0.2-5 (or at 0) and are untouched; the meaning digest marks the scaled ones.
+
 **Loss balancing** stays fixed (weights 1) by default, unless a condition is in other
 units than the equations (stop 36, below). Measured against the `lra` scheme
 (learning-rate annealing) on the problems whose conditions stay in the loss, 2 minutes each:

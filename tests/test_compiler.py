@@ -98,7 +98,7 @@ def set_unknowns_to_exact(problem, compiled: CompiledProblem) -> None:
     with torch.no_grad():
         for u in problem.unknowns:
             assert u.true_value is not None, f"unknown {u.name} has no exact value"
-            compiled.unknowns[u.name].fill_(u.true_value)
+            compiled.set_unknown(u.name, u.true_value)
 
 
 def uniform(bounds, n: int, gen: torch.Generator) -> torch.Tensor:

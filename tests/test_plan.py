@@ -582,3 +582,28 @@ def test_a_small_flux_scales_the_output_down():
     assert _scale({**BAR, "conditions": [BAR["conditions"][0],
                                          {"where": "x = 48", "equation": "diff(u, x) = 0"}]}
                   )[0] == 1.0
+
+
+# A source amplitude in SI-like units: -u'' = q sin(πx)·π² / 1e4 with u = sin(πx) at 100
+# interior points, q = 1e4 · 5 to be found from a guess of 1e4.
+SOURCE = {"domain": {"x": [0, 1]}, "fields": ["u"],
+          "unknowns": {"q": {"initial": 1.0e4, "exact": 5.0e4}},
+          "equations": ["-diff(u, x, 2) = q*pi**2*sin(pi*x)/5.0e4"],
+          "conditions": [{"where": "boundary", "dirichlet": 0},
+                         {"where": "interior", "name": "obs", "points": 100,
+                          "equation": "u = sin(pi*x)"}],
+          "reference": {"exact": {"u": "sin(pi*x)"}}}
+
+
+def test_an_unknown_far_from_one_is_trained_in_units_of_its_guess(tmp_path):
+    from pinnsolve.compiler import compile_problem
+
+    problem = load_problem(SOURCE)
+    assert problem.unknowns[0].scale == 1.0e4
+    compiled = compile_problem(problem)
+    assert float(compiled.unknowns["q"]) == 1.0                 # the trained parameter
+    assert float(compiled.unknown_values()["q"]) == 1.0e4       # the value the equations read
+    near = load_problem({**SOURCE, "unknowns": {"q": {"initial": 2.0, "exact": 5.0}}})
+    assert near.unknowns[0].scale == 1.0                         # near one: as before
+    run = pinnsolve.solve(SOURCE, out=tmp_path / "r", overrides=["training.budget=10s"])
+    assert run.metrics["unknowns"]["q"] == pytest.approx(5.0e4, rel=1e-3)

@@ -105,7 +105,7 @@ def test_exact_solution_satisfies_the_problem(path):
         return
     compiled = compile_problem(problem)
     for u in problem.unknowns:
-        compiled.unknowns[u.name].data.fill_(u.true_value)
+        compiled.set_unknown(u.name, u.true_value)
     model = Exact(problem)
     for term in compiled.terms:
         if term.kind == "data":

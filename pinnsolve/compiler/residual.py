@@ -90,8 +90,11 @@ class CompiledProblem:
         self.columns = Columns(problem.domain, problem.fields)
         values = {sp.Symbol(p.name): p.value for p in problem.parameters}
         unknowns = {u.name for u in problem.unknowns}
+        # Each unknown is trained as its scale times a parameter of order one (Unknown.scale);
+        # unknown_values() gives the values themselves.
+        self.unknown_scales = {u.name: u.scale for u in problem.unknowns}
         self.unknowns = torch.nn.ParameterDict({
-            u.name: torch.nn.Parameter(torch.tensor(u.initial, dtype=torch.float64))
+            u.name: torch.nn.Parameter(torch.tensor(u.initial / u.scale, dtype=torch.float64))
             for u in problem.unknowns})
         terms: list[Term] = []
         # Engines that difference div(c grad u) in flux form (the grid engine) read the
@@ -202,10 +205,20 @@ class CompiledProblem:
                 start += len(xb)
         return out
 
+    def unknown_values(self) -> dict[str, torch.Tensor]:
+        """Name → the unknown's value (its trained parameter times its scale)."""
+        return {k: v * self.unknown_scales[k] if self.unknown_scales[k] != 1.0 else v
+                for k, v in self.unknowns.items()}
+
+    def set_unknown(self, name: str, value: float) -> None:
+        """Set an unknown to ``value`` (in its own units)."""
+        with torch.no_grad():
+            self.unknowns[name].fill_(value / self.unknown_scales[name])
+
     def _run_programs(self, terms: list[Term], x: torch.Tensor, derivs, normals
                       ) -> dict[str, torch.Tensor]:
         """Each term's program on points ``x`` with derivative values ``derivs``."""
-        params = {k: v.to(x.dtype) for k, v in self.unknowns.items()}
+        params = {k: v.to(x.dtype) for k, v in self.unknown_values().items()}
         out = {}
         rows = block_rows(x)
         for t in terms:

@@ -41,6 +41,9 @@ LAYERS = 1
 # distance in the domain's own length, stop 34; 4: the transfinite lift where the faces'
 # data agree at their junctions, stop 36; 3 was a development version).
 BLEND_RULE = 4
+# Unknowns started far from one are trained in units of their initial size (spec/problem.py
+# Unknown.scale, stop 37), fed only where that applies: a checkpoint holds the scaled value.
+UNKNOWN_SCALE = 1
 
 
 def meaning_digest(problem) -> str:
@@ -58,6 +61,8 @@ def meaning_digest(problem) -> str:
         layers = boundary_layers(problem)
         if layers:
             _feed(h, [f"layers:{LAYERS}"] + [f"{k}:{v!r}" for k, v in sorted(layers.items())])
+    if any(u.scale != 1.0 for u in problem.unknowns):   # trained in units of their size
+        _feed(h, [f"unknown_scale:{UNKNOWN_SCALE}"])
     if s.model.hard_constraints and _box_blend(problem):
         _feed(h, [f"blend:{BLEND_RULE}"])
     _feed(h, s.derivatives)

@@ -403,7 +403,8 @@ class PinnStepper:
     def report(self) -> dict:
         tw = self.parts.time_weighting
         return {"losses": self.last_losses, "lr": self.lr,
-                "unknowns": {n: float(p.detach()) for n, p in self.compiled.unknowns.items()},
+                "unknowns": {n: float(p.detach())
+                             for n, p in self.compiled.unknown_values().items()},
                 "sampling": self.sampling_report(), "weights": dict(self.weights),
                 "causal_weights": [float(w) for w in tw.weights] if tw.weights is not None
                 else None, "stage": self.stage}

@@ -231,7 +231,8 @@ def _finish(problem: Problem, run: RunDir, stepper: PinnStepper, first: Parts, l
     if stepper.parts.reference is not None:
         metrics["errors"] = stepper.field_errors(at_reference)
     if problem.unknowns:
-        metrics["unknowns"] = {n: float(p.detach()) for n, p in stepper.compiled.unknowns.items()}
+        metrics["unknowns"] = {n: float(p.detach())
+                               for n, p in stepper.compiled.unknown_values().items()}
         metrics["unknowns_exact"] = {u.name: u.true_value for u in problem.unknowns
                                      if u.true_value is not None}
     run.write_metrics(metrics)
