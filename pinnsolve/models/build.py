@@ -50,17 +50,16 @@ def build_model(problem: Problem, *, seed: int = 0) -> tuple[nn.Module, set[str]
         raise SpecError("model.time_modes adds harmonics of time, but the problem has no "
                         "time coordinate; remove it", file=problem.source,
                         key="model.time_modes")
-    time_modes, notes = s.time_modes, []
+    time_modes, why = s.time_modes, ""
     if "time_modes" in problem.settings.training.planned:   # models/frequency.py
         time_modes, why = planned_time_modes(problem)
-        if why:
-            notes = [f"{time_modes} harmonics of time: {why} (model.time_modes sets them)"]
     embedding = Embedding(lo, hi, periodic, s.periodic_modes, s.fourier_features,
                           s.fourier_scale, generator=gen, time_column=len(lo) - 1,
                           time_modes=time_modes)
-    constraints, imposed, constraint_notes = plan_constraints(problem) if s.hard_constraints \
+    constraints, imposed, notes = plan_constraints(problem) if s.hard_constraints \
         else ([], set(), [])
-    notes = constraint_notes + notes
+    if why:
+        notes = notes + [f"{time_modes} harmonics of time: {why} (model.time_modes sets them)"]
     if constraints and "layers" in problem.settings.training.planned:   # spec/layers.py
         layers = boundary_layers(problem)
         if layers:
