@@ -602,3 +602,62 @@ def test_an_unknown_far_from_one_is_trained_in_units_of_its_guess(tmp_path):
     assert near.unknowns[0].scale == 1.0                         # near one: as before
     run = pinnsolve.solve(SOURCE, out=tmp_path / "r", overrides=["training.budget=10s"])
     assert run.metrics["unknowns"]["q"] == pytest.approx(5.0e4, rel=1e-3)
+
+
+# A capacitor gap in SI units, 1 mm across: φ = 0 and 1000 V at its plates (imposed), a
+# space charge making φ = V0 (y/H)², and the flux D = -ε φ_y as a second field with no
+# condition. φ's network part is (φ − V0 y/H) / (s(1 − s)) = −V0 (s = y/H); D has RMS
+# 2 ε V0 / (√3 H) = 1.02e-5.
+GAP = {"domain": {"y": [0, 1.0e-3]}, "fields": ["phi", "D"],
+       "parameters": {"eps": 8.854e-12, "V0": 1000, "H": 1.0e-3},
+       "equations": ["D = -eps*diff(phi, y)", "diff(D, y) = -2*eps*V0/H**2"],
+       "conditions": [{"where": "y = 0", "dirichlet": {"phi": 0}},
+                      {"where": "y = 1.0e-3", "dirichlet": {"phi": "V0"}}],
+       "reference": {"exact": {"phi": "V0*(y/H)**2", "D": "-2*eps*V0*y/H**2"}}}
+
+
+def test_fields_far_apart_get_the_sizes_of_a_least_squares_fit():
+    scale, notes = _scale(GAP)
+    phi, d = scale.tolist()
+    assert phi == pytest.approx(1000, rel=0.05)     # 1-D: the features fit it closely
+    assert d == pytest.approx(1.02e-5, rel=0.05)
+    assert any("least-squares" in n for n in notes), notes
+    # fields of order one to fifty stay with the rules before: no fit
+    near = {**GAP, "parameters": {"eps": 1.0, "V0": 20, "H": 1.0}, "domain": {"y": [0, 1]},
+            "conditions": [{"where": "y = 0", "dirichlet": {"phi": 0}},
+                           {"where": "y = 1", "dirichlet": {"phi": "V0"}}]}
+    near_scale, near_notes = _scale(near)
+    assert not any("least-squares" in n for n in near_notes)
+    assert _scale({**GAP, "model": {"output_scale": 1.0}})[0] == 1.0   # the file's own
+
+
+def test_one_pass_gives_the_residual_of_every_unit_output_weight():
+    """The fit's Jacobian, read from rows that each carry one unit weight, equals the
+    residuals of networks whose output layer holds that weight alone."""
+    from pinnsolve.compiler import compile_problem
+    from pinnsolve.models import build_model
+    from pinnsolve.models.scale import _UnitWeights
+
+    problem = load_problem(GAP)
+    model, _, _ = build_model(problem)
+    net = model.net
+    compiled = compile_problem(problem, "autodiff")
+    terms = [t for t in compiled.terms if t.kind == "equation"]
+    x = torch.linspace(1e-4, 9e-4, 5, dtype=torch.float64)[:, None]
+    out = net.out
+    n_out, width = out.weight.shape
+    net.out = _UnitWeights(n_out, width, len(x))
+    rows = compiled.evaluate(model, terms, x.repeat(n_out * (width + 1) + 1, 1))
+    net.out = out
+    for k in (0, 3, width, width + 1, 2 * width + 1):   # weights, a bias, the second output
+        with torch.no_grad():
+            out.weight.zero_()
+            out.bias.zero_()
+            if k % (width + 1) == width:
+                out.bias[k // (width + 1)] = 1.0
+            else:
+                out.weight[k // (width + 1), k % (width + 1)] = 1.0
+        want = compiled.evaluate(model, terms, x)
+        for t in terms:
+            got = rows[t.name].reshape(-1, len(x))[k + 1]
+            assert torch.allclose(got, want[t.name], rtol=1e-10, atol=1e-20), (k, t.name)

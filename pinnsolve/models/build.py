@@ -12,7 +12,7 @@ from ..spec.problem import Problem
 from .constraints import HardConstrained, layer_outputs, plan_constraints, with_layers
 from .mlp import MLP, Embedding, ModifiedMLP
 from .frequency import OSCILLATORY, planned_activation, planned_time_modes
-from .scale import data_scale, distance_gain, residual_scale
+from .scale import data_scale, distance_gain, fitted_sizes, residual_scale
 
 MODELS = {"mlp": MLP, "modified_mlp": ModifiedMLP}
 
@@ -98,6 +98,17 @@ def build_model(problem: Problem, *, seed: int = 0) -> tuple[nn.Module, set[str]
             return MODELS[s.kind](embedding, n_out, s.width, s.depth,
                                   activation, out_scale).to(torch.float64)
 
+    if "output_scale" in problem.settings.training.planned and len(problem.fields) > 1:
+        sizes = fitted_sizes(problem, constraints, imposed, make_net)
+        if sizes is not None:   # fields of sizes far apart, or far from one, no data for them
+            kept = scales if isinstance(scale, list) else [scale] * len(problem.fields)
+            sizes = [kept[k] if v is None else v for k, v in enumerate(sizes)]
+            layer_field = {col: c.column for c in constraints for _, col, _ in c.layers}
+            scale = [sizes[layer_field.get(k, k)] for k in range(n_out)]
+            shown = ", ".join(f"{f} {v:g}" for f, v in zip(problem.fields, sizes))
+            notes = notes + [f"output scales {shown}: the fields' sizes from a least-squares "
+                             "solve over the untrained network's features, as one scale "
+                             "cannot serve them (model.output_scale sets one for all)"]
     if constraints and "output_scale" in problem.settings.training.planned and scale == 1.0:
         scale = residual_scale(problem, constraints, imposed, make_net)
         if scale != 1.0:

@@ -41,6 +41,10 @@ LAYERS = 1
 # distance in the domain's own length, stop 34; 4: the transfinite lift where the faces'
 # data agree at their junctions, stop 36; 3 was a development version).
 BLEND_RULE = 4
+# Problems of several fields and no observations may take each field's size from a
+# least-squares fit (models/scale.py: fitted_sizes, stop 38): fed wherever it may apply, so
+# that single-field problems keep their digests.
+FIELD_FIT = 1
 # Unknowns started far from one are trained in units of their initial size (spec/problem.py
 # Unknown.scale, stop 37), fed only where that applies: a checkpoint holds the scaled value.
 UNKNOWN_SCALE = 1
@@ -61,6 +65,9 @@ def meaning_digest(problem) -> str:
         layers = boundary_layers(problem)
         if layers:
             _feed(h, [f"layers:{LAYERS}"] + [f"{k}:{v!r}" for k, v in sorted(layers.items())])
+    if "output_scale" in s.training.planned and len(problem.fields) > 1 \
+            and not problem.observations:
+        _feed(h, [f"field_fit:{FIELD_FIT}"])
     if any(u.scale != 1.0 for u in problem.unknowns):   # trained in units of their size
         _feed(h, [f"unknown_scale:{UNKNOWN_SCALE}"])
     if s.model.hard_constraints and _box_blend(problem):
