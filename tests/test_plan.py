@@ -123,8 +123,10 @@ def test_each_field_gets_the_scale_of_its_own_data():
                                                                        "value": 300}}},
                           {"where": "y = 0 or y = 1", "neumann": {"V": 0, "T": 0}}]}
     scale, notes = _scale(raw)
-    assert scale.tolist() == [1.0, 300.0]
-    assert any(n.startswith("output scales V 1, T 300") for n in notes), notes
+    # V's lift, 0.02 (1 − x), solves its equation: the least-squares fit (below) reads only
+    # a trace of V through the coupling and scales it down; never T's 300
+    assert scale[1] == 300.0 and scale[0] <= 1.0
+    assert any(n.startswith("output scales V ") and "T 300" in n for n in notes), notes
     assert _scale({**raw, "model": {"output_scale": 2.0}})[0] == 2.0   # one for all, set
     duct = {"domain": {"x": [0, 3], "y": [0, 1]}, "fields": ["pr", "pim"],
             "equations": ["laplacian(pr) + 36*pr = 0", "laplacian(pim) + 36*pim = 0"],
@@ -661,3 +663,22 @@ def test_one_pass_gives_the_residual_of_every_unit_output_weight():
         for t in terms:
             got = rows[t.name].reshape(-1, len(x))[k + 1]
             assert torch.allclose(got, want[t.name], rtol=1e-10, atol=1e-20), (k, t.name)
+
+
+def test_a_field_its_lift_solves_takes_at_most_the_lifts_size():
+    """Darcy in SI along a 1 m column: p = 1e5 (1 − x) + 4e4 x (1 − x) Pa (its network part
+    4e4 over x (1 − x)), u = −(k/μ) p_x of order 1e-4 m/s, imposed at both ends with its
+    exact (linear) values, so that u's lift solves it. A scale of 1 would let the network's
+    noise swamp u; it takes the lift's size over the distance factor's RMS instead."""
+    raw = {"domain": {"x": [0, 1]}, "fields": ["p", "u"],
+           "parameters": {"kp": 1.0e-12, "mu": 1.0e-3},
+           "equations": ["u = -kp/mu*diff(p, x)", "diff(u, x) = 8.0e-5"],
+           "conditions": [{"where": "x = 0", "dirichlet": {"p": 1.0e5, "u": 6.0e-5}},
+                          {"where": "x = 1", "dirichlet": {"p": 0, "u": 1.4e-4}}],
+           "reference": {"exact": {"p": "1e5*(1 - x) + 4e4*x*(1 - x)",
+                                   "u": "1e-4 - 4e-5*(1 - 2*x)"}}}
+    scale, notes = _scale(raw)
+    p, u = scale.tolist()
+    assert p == pytest.approx(4e4, rel=0.05)
+    # u's lift has RMS ~1.06e-4 over x; x (1 − x) has RMS 1/√30: u ≈ 5.8e-4
+    assert 3e-4 <= u <= 1e-3

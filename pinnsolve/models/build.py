@@ -99,9 +99,9 @@ def build_model(problem: Problem, *, seed: int = 0) -> tuple[nn.Module, set[str]
                                   activation, out_scale).to(torch.float64)
 
     if "output_scale" in problem.settings.training.planned and len(problem.fields) > 1:
-        sizes = fitted_sizes(problem, constraints, imposed, make_net)
+        kept = scales if isinstance(scale, list) else [scale] * len(problem.fields)
+        sizes = fitted_sizes(problem, constraints, imposed, make_net, kept)
         if sizes is not None:   # fields of sizes far apart, or far from one, no data for them
-            kept = scales if isinstance(scale, list) else [scale] * len(problem.fields)
             sizes = [kept[k] if v is None else v for k, v in enumerate(sizes)]
             layer_field = {col: c.column for c in constraints for _, col, _ in c.layers}
             scale = [sizes[layer_field.get(k, k)] for k in range(n_out)]

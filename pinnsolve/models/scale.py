@@ -42,6 +42,7 @@ import torch
 from torch import nn
 
 from ..compiler.collect import Columns
+from ..errors import CompileError
 from ..compiler.lower import Env, lower
 from ..geometry import region_geometry
 from ..spec.problem import Problem, Region
@@ -300,8 +301,8 @@ def _sample_env(problem: Problem, region: Region) -> Env:
 
 
 
-def fitted_sizes(problem: Problem, constraints, imposed: set[str], make_net
-                 ) -> list[float | None] | None:
+def fitted_sizes(problem: Problem, constraints, imposed: set[str], make_net,
+                 current: list[float]) -> list[float | None] | None:
     """Each field's size, from a linearised least-squares solve of the problem over the
     untrained network's features, where the fields need scales one number cannot give.
 
@@ -321,14 +322,15 @@ def fitted_sizes(problem: Problem, constraints, imposed: set[str], make_net
     FIT_BAND, where one scale cannot serve: an electrostatics strip in SI (φ 889 V against
     1069, D_y 3.9e-5 against 3.0e-5, one scale of 1 before) or a 3-D bar whose uy is a
     five-hundredth of uz. Then every field without value data takes its fitted size (1
-    within KEEP); the entry is None for a field whose data tell its size, or whose fit reads
-    none: a lift that already solves it leaves fits of 1e-16, or a part below 1e-3 of the
-    lift (a potential V = 0.02 (1 − x) fitted 2.6e-6 through its coupling to a temperature).
-    None where the fit does not apply."""
+    within KEEP), and None where its data tell its size. A field whose lift already solves
+    it (the fitted part is round-off, below 1e-9 of the lift) keeps its ``current`` scale
+    but at most the lift's own size: a scale of 1 there let the network's noise swamp a
+    Darcy flux of 2e-8 m/s. None where the fit does not apply, or fits no field's size
+    outside FIT_BAND."""
     from ..compiler import compile_problem   # models/ is imported by the compiler's users
 
-    if len(problem.fields) < 2 or problem.observations:
-        return None
+    if len(problem.fields) < 2 or problem.observations or problem.domain.vector is not None:
+        return None   # (a vector coordinate: thousands of inputs per point, no fit)
     net = make_net(1.0, 0)
     out = getattr(net, "out", None)
     if not isinstance(out, nn.Linear):
@@ -351,10 +353,13 @@ def fitted_sizes(problem: Problem, constraints, imposed: set[str], make_net
                 continue
             normals = None if env.normals is None else env.normals[:n]
             net.out = _UnitWeights(n_out, width, len(x))
-            with torch.random.fork_rng(devices=[]):
-                res = compiled.evaluate(
-                    model, terms, x.repeat(weights + 1, 1),
-                    normals=None if normals is None else normals.repeat(weights + 1, 1))
+            try:
+                with torch.random.fork_rng(devices=[]):
+                    res = compiled.evaluate(
+                        model, terms, x.repeat(weights + 1, 1),
+                        normals=None if normals is None else normals.repeat(weights + 1, 1))
+            except CompileError:   # a term this probe cannot evaluate (normals it lacks)
+                continue
             for t in terms:
                 r = res[t.name].detach().to(torch.float64).reshape(weights + 1, len(x))
                 jac = (r[1:] - r[0]).T
@@ -379,21 +384,33 @@ def fitted_sizes(problem: Problem, constraints, imposed: set[str], make_net
         out.weight.zero_()
         out.bias.zero_()
         lift = model(interior)[:, :fields]
+        out.bias.fill_(1.0)
+        unit = _rms(model(interior)[:, :fields] - lift)    # the part a unit output makes
         out.weight.copy_(w.reshape(n_out, width + 1)[:, :width])
         out.bias.copy_(w.reshape(n_out, width + 1)[:, width])
-        sizes = net(interior)[:, :fields].pow(2).mean(0).sqrt().tolist()
-        part = (model(interior)[:, :fields] - lift).pow(2).mean(0).sqrt().tolist()
-    top = max(sizes)
-    if not (top > 0 and math.isfinite(top)):
-        return None
-    lift = lift.pow(2).mean(0).sqrt().tolist()
+        fitted = _rms(net(interior)[:, :fields])
+        part = _rms(model(interior)[:, :fields] - lift)
+    lift = _rms(lift)
     told = set(_data_values(problem, imposed))
-    free = [k for k, f in enumerate(problem.fields) if f not in told
-            and sizes[k] > 1e-12 * max(1.0, top) and part[k] > 1e-3 * lift[k]]
-    if not any(not FIT_BAND[0] <= sizes[k] <= FIT_BAND[1] for k in free):
+    sizes: list[float | None] = []
+    for k, f in enumerate(problem.fields):
+        if f in told or not math.isfinite(fitted[k]):
+            sizes.append(None)
+        elif part[k] > 1e-9 * lift[k]:
+            sizes.append(fitted[k])
+        else:   # the lift solves it (the fit is round-off): at most the lift's own size
+            sizes.append(-lift[k] / unit[k] if lift[k] > 0 and unit[k] > 0 else None)
+    if not any(v is not None and v > 0 and not FIT_BAND[0] <= v <= FIT_BAND[1]
+               for v in sizes):
         return None
-    return [None if k not in free else 1.0 if KEEP[0] <= sizes[k] <= KEEP[1]
-            else float(f"{sizes[k]:.3g}") for k in range(len(problem.fields))]
+    return [None if v is None else min(-v, current[k]) if v < 0
+            else 1.0 if KEEP[0] <= v <= KEEP[1] else float(f"{v:.3g}")
+            for k, v in enumerate(sizes)]
+
+
+def _rms(values: torch.Tensor) -> list[float]:
+    """RMS of each column."""
+    return values.pow(2).mean(0).sqrt().tolist()
 
 
 class _UnitWeights(nn.Module):
