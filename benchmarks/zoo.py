@@ -341,7 +341,7 @@ where two figures are given.
 | inverse_two_rates (stop 33, blind) | u_t = a u_xx − b u, a and b from 80 observations in an .npz | 2.3e-5; a = 0.099996, b = 0.50004 |
 | laplace_spherical_shell (stop 33, blind) | Δu = 0 between the spheres r = 0.5 and r = 1, u = 1/r | 3.2e-10 |
 | ns_steady_tg_forced (stop 33, blind) | steady forced Navier-Stokes, ν = 0.05, a Taylor-Green cell, p fixed at a point | u 1.5e-5, v 1.1e-5, p 3.9e-5 |
-| timoshenko_beam (stop 33, blind) | Timoshenko beam (w, θ), EI = 1, kGA = 100, clamped | w 7.1e-8, θ 1.2e-7 |
+| timoshenko_beam (stop 33, blind) | Timoshenko beam (w, θ), EI = 1, kGA = 100, clamped | w 7.1e-8, θ 1.2e-7; fitted sizes (stop 38, side by side): 6.0e-8, 9.6e-8 → **5.8e-9, 7.6e-9** |
 | maxwell_te_cavity (stop 33, blind) | a square cavity's TE mode, Ez, Hx, Hy first order in time | Ez 2.4e-4, Hx 6.6e-4, Hy 5.2e-4 |
 | heat_polar_annulus (stop 33, blind) | u_t = u_rr + u_r/r + f on r ∈ [0.5, 1], Neumann at r = 1 | 5.4e-9 |
 | composite_wall_mixed (stop 33, blind, the flux form) | −(k u')' = 1 with k = 1, then 10 beyond x = 0.5, as q = k u', −q' = 1 | u 1.4e-3, q 5.5e-4; written as −(k u')' = 1: **1.01** (now refused) |
@@ -356,7 +356,7 @@ where two figures are given.
 | bateman_chain (stop 33, blind, fourth batch) | a → b → c decay, rates 10 and 0.1, t ∈ [0, 20] | a 1.4e-5, b 3.7e-5, c 5.5e-6 |
 | aniso_heat_2d (stop 33, blind, fourth batch) | u_t = ∇·(K∇u) + f, K = [[2, 1], [1, 2]] written out | 2.7e-7 |
 | poisson_negative_box (stop 33, blind, fourth batch) | Δu = f on [−5, −3] × [−2, −1] | 8.9e-12 |
-| mixed_plate (stop 33, blind, fourth batch) | Δ²u = f as w = Δu, Δw = f (two fields) | u 2.2e-6, w 2.4e-7 |
+| mixed_plate (stop 33, blind, fourth batch) | Δ²u = f as w = Δu, Δw = f (two fields) | u 2.2e-6, w 2.4e-7; fitted sizes (stop 38, side by side): 6.0e-7, 2.0e-7 → 2.3e-7, 2.5e-7 |
 | advection_conservative (stop 33, blind, fourth batch) | u_t + ((1 + x) u)_x = f, inflow at x = 0 | 5.7e-10 |
 | heat_robin_ambient (stop 33, blind, fourth batch) | u_t = u_xx + f, Robin to an ambient T(t) | 4.7e-9 |
 | define_chain (stop 33, blind, fourth batch) | −(k u')' = f with `define` k = 1 + u², flux = k u' | 1.2e-13 (ended at round-off, 56 s) |
@@ -409,10 +409,10 @@ where two figures are given.
 | cantilever_timoshenko_plane_stress (stop 37, blind) | a plane-stress cantilever in inch-pound units (E = 3e7), stresses through `define`, tractions as equations | ux 3.4e-3, uy 2.8e-3 |
 | vorticity_streamfunction_periodic (stop 37, blind) | vorticity-stream function Navier-Stokes, doubly periodic, forced, ψ pinned at a point | w 2.5e-5, ψ 7.1e-5 |
 | catalyst_slab_thiele_robin (stop 37, blind, second batch) | reaction-diffusion in a catalyst slab, SI, Thiele modulus 15, film condition at Biot 50 | 5.0e-10 |
-| dielectric_two_layer_flux (stop 37, blind, second batch) | electrostatics in SI (a mm strip at 1 kV), ε_r 2 → 10, flux form (φ, D_y) | **φ 0.26, D_y 0.83**; the same in mm, kV and ε₀ = 1: 1.0e-4, 5.2e-4 |
+| dielectric_two_layer_flux (stop 37, blind, second batch) | electrostatics in SI (a mm strip at 1 kV), ε_r 2 → 10, flux form (φ, D_y) | φ 0.26, D_y 0.83; the same in mm, kV and ε₀ = 1: 1.0e-4, 5.2e-4; fitted sizes (stop 38): **6.3e-5, 2.8e-4** |
 | aquifer_recharge_days (stop 37, blind, second batch) | groundwater head in m and days, 2 km × 1 km × 60 d, recharge | 3.1e-8 |
 | room_acoustics_impedance_wall (stop 37, blind, second batch) | 100 Hz in a 6 × 4 m room, real and imaginary parts, an absorbing wall | 2.4e-4, 1.6e-4 |
-| elastic_bar_3d_mpa (stop 37, blind, second batch) | 3-D bar in N-mm-MPa, body force, 15 traction conditions, three fields | **ux 0.11, uy 18.5, uz 7.4e-2** (823 steps; uy is 500× smaller than uz) |
+| elastic_bar_3d_mpa (stop 37, blind, second batch) | 3-D bar in N-mm-MPa, body force, 15 traction conditions, three fields | ux 0.11, uy 18.5, uz 7.4e-2 (823 steps; uy is 500× smaller than uz); stop 38 side by side: 0.10, 14.9, 7.3e-2 → fitted sizes **ux 3.1e-2, uy 1.9, uz 4.9e-3** (909 steps): better, not solved |
 | heat_kT_radiation_si (stop 37, blind, second batch) | transient heat with k(T), convection and T⁴ radiation, SI | 9.2e-9 |
 | river_pollutant_long (stop 37, blind, second batch) | river transport in km and hours, Pe ≈ 2000, 48 h, ~22 load cycles | 4.2e-5 (with 44 harmonics of time); none: 1.2e-11; 16 (the cap since): 1.3e-8 |
 | pendulum_driven_long (stop 37, blind, second batch) | a driven pendulum to ~80° over 30 s, (θ, ω), a domain of time alone | **θ 0.89, ω 0.90**; without the fallback 1.13 |
@@ -420,6 +420,16 @@ where two figures are given.
 | poisson_site_heptagon_far (stop 37, blind, second batch) | Poisson on a tilted non-convex heptagon in survey coordinates (x ≈ 1200 m) | 1.1e-6 |
 | tshape_fin_robin_mm (stop 37, blind, second batch) | a T-shaped fin in mm, W and K, Robin on six faces | 4.1e-10 |
 | inverse_battery_source_npz (stop 37, blind, second batch) | a heat source's amplitude (5e4 W/m³, started at 1e4) from 40 readings, SI | **q = 10000.9** (not moved; T 6.7e-3 is 4.9 K on a 6 K rise); q in units of 1e4: T 7.4e-9, q = 4.999999 |
+| aquifer_darcy_block_3d_si (stop 38, blind) | 3-D Darcy flow in a 200 × 100 × 20 m block, SI: p ~ 1e5 Pa, fluxes 2e-8 to 4e-7 m/s, four fields | old: p 0.26, ux 0.90, uy 0.29, uz 0.73; fitted sizes: **p 5.0e-7, ux 1.4e-5, uy 3.8e-4, uz 1.7e-4** |
+| catalyst_slab_byproduct_2d_si (stop 38, blind) | a reactant (~32 mol/m³) and a trace by-product (~4e-4) in a catalyst slab, Robin film | old: A 2.6e-5, B 5.6e-3; fitted: **9.8e-6, 1.9e-5** |
+| fuel_plate_flux_robin_si (stop 38, blind) | 1-D conduction in flux form (T ~ 1600 K, q ~ 1e6 W/m²), convection at the coolant | old: 9.0e-8, 3.0e-9; fitted: **5.9e-10, 1.0e-10** |
+| microchannel_stokes_slip_si (stop 38, blind) | Stokes in a 200 × 50 µm channel, a slip wall, outlet tractions, SI | 3.1e-4, 1.5e-3, 3.3e-4 (old); 2.3e-4, 1.2e-3, 2.5e-4 (the same plan: no field outside the fit's band) |
+| mindlin_plate_ss_si (stop 38, blind) | Reissner-Mindlin steel plate in SI, w ~ 5e-6 m, rotations ~ 2e-5, moment conditions | **fails**: old w 4.0e-2, θx 5.5e-2, θy 5.0e-2; fitted 5.8e-2, 7.1e-2, 6.2e-2 (942 steps; the fit reads the rotations 10× small) |
+| pn_junction_flux_si (stop 38, blind) | a silicon p-n junction in flux form (φ ~ 0.5 V, D ~ 4e-5 C/m²), 4 µm | old: φ 1.6e-2, D 1.1e-4; fitted: **7.6e-6, 4.6e-6** |
+| rock_block_footing_plane_strain_si (stop 38, blind) | plane-strain granite block under its weight and a footing, µm displacements, tractions only | old: 1.3e-4, 8.1e-5; fitted: **6.6e-5, 3.6e-5** |
+| thermoelastic_plate_rollers_si (stop 38, blind) | transient thermoelastic steel plate (T ~ 340 K, u ~ 3e-6 m), rollers, 120 s | **fails**: old T 4.5e-3, ux 54, uy 9.0; fitted 2.2e-3, 0.97, 0.88 |
+| thermoelastic_rod_coupled_si (stop 38, blind) | coupled thermoelastic steel rod over 600 s (T ~ 400 K, u ~ 6e-5 m) | old: T 8.4e-2, u 117; fitted: **T 4.4e-9, u 7.6e-6** |
+| transmission_line_pulse_si (stop 38, blind) | telegrapher's equations over 3 ns, a 10 V pulse, matched ends | 1.5e-4, 1.5e-4 (old); 1.6e-4, 1.6e-4 (the same plan) |
 
 At 2 minutes all but convection_beta50 and stokes are at L2RE ≤ 1e-2 (the worst of the
 others: wave_fast, 5.9e-3); of the six run again at the default 5 minutes (convection_beta50,
@@ -736,6 +746,35 @@ inverse_convection_coefficient (h guessed 20, true 80) h = 65.2 (stop 35; T 1.2e
 → 52.63777 (true 52.63789; u 6.0e-6); inverse_burgers_viscosity (ν guessed 0.1) ν =
 0.0200000003 → 0.01999994 (u 8.3e-7 → 7.6e-7). **It costs inverse_string_tension** (tension guessed 40, true 73.5): two pairs of runs, T = 73.497 and 73.474 (u 1.0e-3, 2.7e-3) → T = 73.527 and 73.506 (**u 1.1e-2, 1.3e-2**): the tension as close, the string's motion 5-10× worse, not understood. The other inverse files start
 within 0.2-5 (or at 0) and are untouched; the meaning digest marks the scaled ones.
+
+**Stop 38: each field's size from a least-squares fit** (models/scale.py `fitted_sizes`).
+A system's fields can need sizes one number cannot give: an electrostatic strip in SI with
+φ ~ 1 kV beside D ~ 3e-5 C/m², a 3-D bar whose uy is a five-hundredth of uz. Where no
+datum tells a field's size, the residuals of the loss (equations and the conditions kept in
+it, 64 fixed points per region) are solved in the least-squares sense for the untrained
+network's output layer (linear in it for a linear problem; linearised otherwise), and each
+field's fitted RMS is its size. All unit weights go through the network in one pass, each
+block of rows carrying one (`_UnitWeights`); rows are scaled per term, columns per weight.
+On 36 files of two or more fields with exact solutions, the fitted sizes were within 2-3×
+of the network parts' true sizes for most, and 10-30× off for a few (a time-only chain of
+ODEs, a pressure seen only through its gradient). So the fit sets the scales only when some
+field's fitted size is outside 1e-2 to 1e2 (FIT_BAND): 4 of the 215 files before this stop
+change. With a band of 0.2-5 instead, 20 change, and in side-by-side runs at 2 minutes
+coupled_scales went u 2.2e-4, v 6.5e-3 → 4.5e-6, 1.4e-4 and maxwell_te_cavity 2.0e-4 →
+9.6e-5, but stokes (u 8.6e-5 → 1.7e-4), elasticity (1.7e-7 → 9.1e-7), brusselator_1d_noflux
+(1.6e-3 → 3.2e-3) and duct_helmholtz_impedance (0.28 → 0.49) lost, hence the wide band.
+Measured at 2 minutes, one thread, side by side with the code before (commit 2f1d599):
+dielectric_two_layer_flux φ 0.26, D 0.83 → **6.3e-5, 2.8e-4**; timoshenko_beam 6.0e-8 →
+5.8e-9; mixed_plate u 6.0e-7 → 2.3e-7 (w 2.0e-7 → 2.5e-7); elastic_bar_3d_mpa better but
+not solved. Ten more problems written blind for this stop (systems in SI units, by a helper
+that saw the README and the format): the old code solved 6 at 2 minutes, the fit 8, and it
+gained on 7 (rows above). A first version left a field at scale 1 when its fitted part
+was below 1e-3 of its lift: the aquifer's uz (2e-8 m/s) then had 2.6 (0.73 before the fit);
+with its fitted size 4.3e-8, 1.7e-4. Now only a round-off part (below 1e-9 of the lift)
+means that the lift solves the field, and such a field keeps its scale, at most the lift's
+own size (a test: a Darcy flux of 1e-4 m/s gets 5.4e-4, not 1). Still failing: the Mindlin
+plate and the thermoelastic plate, both three-field problems in SI that get about 1000 steps
+in 2 minutes. The meaning digest feeds `field_fit 1` for planned problems of several fields.
 
 **Loss balancing** stays fixed (weights 1) by default, unless a condition is in other
 units than the equations (stop 36, below). Measured against the `lra` scheme
