@@ -42,8 +42,8 @@ import torch
 from torch import nn
 
 from ..compiler.collect import Columns
-from ..errors import CompileError
 from ..compiler.lower import Env, lower
+from ..errors import CompileError
 from ..geometry import region_geometry
 from ..spec.problem import Problem, Region
 from ..spec.symbols import Normal
@@ -300,7 +300,6 @@ def _sample_env(problem: Problem, region: Region) -> Env:
     return Env(x, {}, {}, normals)
 
 
-
 def fitted_sizes(problem: Problem, constraints, imposed: set[str], make_net,
                  current: list[float]) -> list[float | None] | None:
     """Each field's size, from a linearised least-squares solve of the problem over the
@@ -319,7 +318,7 @@ def fitted_sizes(problem: Problem, constraints, imposed: set[str], make_net,
     size to within 2-3× for most, and 10-30× off for a few: time-only ODE chains
     (bateman_chain b: 9.3 against 0.87), a pressure seen only through its gradient (stokes
     p: 0.03-0.05 against 0.48). So it is used only where a field's fitted size is outside
-    FIT_BAND, where one scale cannot serve: an electrostatics strip in SI (φ 889 V against
+    FIT_BAND, where one scale cannot serve: an electrostatics strip in SI (φ 844 V against
     1069, D_y 3.9e-5 against 3.0e-5, one scale of 1 before) or a 3-D bar whose uy is a
     five-hundredth of uz. Then every field without value data takes its fitted size (1
     within KEEP), and None where its data tell its size. A field whose lift already solves
@@ -392,20 +391,19 @@ def fitted_sizes(problem: Problem, constraints, imposed: set[str], make_net,
         part = _rms(model(interior)[:, :fields] - lift)
     lift = _rms(lift)
     told = set(_data_values(problem, imposed))
-    sizes: list[float | None] = []
+    sizes: list[float | None] = [None] * fields
     for k, f in enumerate(problem.fields):
-        if f in told or not math.isfinite(fitted[k]):
-            sizes.append(None)
-        elif part[k] > 1e-9 * lift[k]:
-            sizes.append(fitted[k])
-        else:   # the lift solves it (the fit is round-off): at most the lift's own size
-            sizes.append(-lift[k] / unit[k] if lift[k] > 0 and unit[k] > 0 else None)
-    if not any(v is not None and v > 0 and not FIT_BAND[0] <= v <= FIT_BAND[1]
-               for v in sizes):
+        if f not in told and math.isfinite(fitted[k]) and part[k] > 1e-9 * lift[k]:
+            sizes[k] = fitted[k]
+    if not any(v is not None and not FIT_BAND[0] <= v <= FIT_BAND[1] for v in sizes):
         return None
-    return [None if v is None else min(-v, current[k]) if v < 0
-            else 1.0 if KEEP[0] <= v <= KEEP[1] else float(f"{v:.3g}")
-            for k, v in enumerate(sizes)]
+    for k, f in enumerate(problem.fields):
+        # the lift solves it (the fit is round-off): its scale, at most the lift's own size
+        if f not in told and sizes[k] is None and lift[k] > 0 and unit[k] > 0:
+            sizes[k] = min(lift[k] / unit[k], current[k])
+        elif sizes[k] is not None:
+            sizes[k] = 1.0 if KEEP[0] <= sizes[k] <= KEEP[1] else float(f"{sizes[k]:.3g}")
+    return sizes
 
 
 def _rms(values: torch.Tensor) -> list[float]:
