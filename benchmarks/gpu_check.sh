@@ -21,7 +21,8 @@ OUT=${OUT:-/tmp/gpu_check}
 STDE_SECONDS=${STDE_SECONDS:-120}
 STDE_DIM=${STDE_DIM:-1000000}
 STDE_STEPS=${STDE_STEPS:-}
-STDE_EXTRA=${STDE_EXTRA-model.output_scale=840}
+[ "$STDE_DIM" = 1000000 ] && planned=model.output_scale=840 || planned=   # 840: d = 10^6 only
+STDE_EXTRA=${STDE_EXTRA-$planned}
 DEVICE=${DEVICE:-cuda}
 SECTIONS=${SECTIONS:-nproc tests throughput profile rate stde}
 mkdir -p "$OUT"

@@ -32,6 +32,10 @@ network's part (u − A) / (t x (1 − x)) is of order 10³. With an output scal
 in SI units (a rod of 0.1 m, α = 1.2e-5 m²/s, 600 s) failed alike. A derivative datum kept
 in the loss tells a size too: a flux q across a length L changes u by about |q| L (a
 crust's basal heat flow, :func:`_flux_size`), and the larger of the two sizes is taken.
+
+A system's fields may need sizes one number cannot give (an SI potential of 1 kV beside a
+flux of 3e-5 C/m²): :func:`fitted_sizes` then reads each field's size from a least-squares
+solve of the problem over the untrained network's features.
 """
 from __future__ import annotations
 
@@ -316,7 +320,7 @@ def fitted_sizes(problem: Problem, constraints, imposed: set[str], make_net,
 
     On 36 files of two or more fields with exact solutions, the fit read the network part's
     size to within 2-3× for most, and 10-30× off for a few: time-only ODE chains
-    (bateman_chain b: 9.3 against 0.87), a pressure seen only through its gradient (stokes
+    (bateman_chain b: 8.3 against 0.87), a pressure seen only through its gradient (stokes
     p: 0.03-0.05 against 0.48). So it is used only where a field's fitted size is outside
     FIT_BAND, where one scale cannot serve: an electrostatics strip in SI (φ 844 V against
     1069, D_y 3.9e-5 against 3.0e-5, one scale of 1 before) or a 3-D bar whose uy is a
@@ -330,6 +334,9 @@ def fitted_sizes(problem: Problem, constraints, imposed: set[str], make_net,
 
     if len(problem.fields) < 2 or problem.observations or problem.domain.vector is not None:
         return None   # (a vector coordinate: thousands of inputs per point, no fit)
+    told = set(_data_values(problem, imposed))
+    if told >= set(problem.fields):   # every field's data tell its size: nothing to fit
+        return None
     net = make_net(1.0, 0)
     out = getattr(net, "out", None)
     if not isinstance(out, nn.Linear):
@@ -390,7 +397,6 @@ def fitted_sizes(problem: Problem, constraints, imposed: set[str], make_net,
         fitted = _rms(net(interior)[:, :fields])
         part = _rms(model(interior)[:, :fields] - lift)
     lift = _rms(lift)
-    told = set(_data_values(problem, imposed))
     sizes: list[float | None] = [None] * fields
     for k, f in enumerate(problem.fields):
         if f not in told and math.isfinite(fitted[k]) and part[k] > 1e-9 * lift[k]:
