@@ -105,6 +105,19 @@ def test_cylinder_caps_and_side():
     assert model(side).abs().max() < 1e-6
 
 
+def test_cylinder_caps_sit_on_their_planes_in_float64():
+    # a 10 mm pellet: float32 heights put the caps' points 1e-10 to 1e-8 off their planes,
+    # a residual of 2e-8 on any flux condition there
+    shape = {"cylinder": {"center": [0, 0, 5e-3], "radius": 4e-3, "height": 1e-2},
+             "name": "pellet"}
+    box = {"x": [-5e-3, 5e-3], "y": [-5e-3, 5e-3], "z": [0, 1e-2]}
+    p = _problem(shape, [{"where": {"boundary": "pellet.bottom"}, "neumann": 0},
+                         {"where": {"boundary": ["pellet.side", "pellet.top"]}, "dirichlet": 0}],
+                 box=box)
+    assert _draw(p, ("pellet.bottom",))[:, 2].abs().max() < 1e-17
+    assert (_draw(p, ("pellet.top",))[:, 2] - 1e-2).abs().max() < 1e-17
+
+
 @pytest.mark.parametrize("piece, words", [
     ("obstacle.x_min", "'obstacle' has no named sides"),
     ("channel.left", "'channel' has no side 'left'; its sides: x_min, y_min, x_max, y_max"),

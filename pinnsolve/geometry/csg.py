@@ -291,8 +291,10 @@ class Cylinder(Primitive):
         top = u[:, 0] >= p_side + (1 - p_side) / 2
         th = 2 * math.pi * u[:, 2]
         rho = torch.where(on_side, torch.full_like(th, self.r), self.r * torch.sqrt(u[:, 1]))
-        z = torch.where(on_side, (u[:, 1] - 0.5) * self.h,
-                        torch.where(top, self.h / 2, -self.h / 2) * torch.ones_like(th))
+        # the caps' heights as tensors of u's dtype: torch.where of two Python floats is of
+        # the default dtype (float32), which put float64 points 1e-8 off a cap
+        half = torch.full_like(th, self.h / 2)
+        z = torch.where(on_side, (u[:, 1] - 0.5) * self.h, torch.where(top, half, -half))
         pts = _t(self.c, u) + torch.stack([rho * torch.cos(th), rho * torch.sin(th), z], 1)
         zero = torch.zeros_like(th)
         n_side = torch.stack([torch.cos(th), torch.sin(th), zero], 1)
