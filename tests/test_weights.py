@@ -304,18 +304,22 @@ def test_the_plan_lifts_observations_in_small_units(tmp_path):
 
 
 # -- conditions in other units than the equations (training/weights.py::units_gap) ---------
-def test_units_gap_counts_strong_conditions_and_weak_ones_with_data():
-    from pinnsolve.training.weights import UNIT_GAP, units_gap
+def test_units_gap_counts_strong_conditions_and_weak_ones():
+    from pinnsolve.training.weights import UNIT_GAP, ZERO_GAP, units_gap
 
     kinds = {"pde": "equation", "pin": "point", "wall": "condition", "flux": "condition",
              "obs": "data"}
     # a traction pulling 2e3 times harder, whatever its data
     assert units_gap({"pde": 1.0, "wall": 2e3}, kinds, set()) == \
         ("wall", pytest.approx(2e3), "harder")
-    # a weak condition counts only when it asks for something other than zero
-    assert units_gap({"pde": 1.0, "wall": 1e-6}, kinds, set()) is None
-    assert units_gap({"pde": 1.0, "wall": 1e-6}, kinds, {"wall"}) == \
-        ("wall", pytest.approx(1e6), "less")
+    # a weak condition counts from UNIT_GAP when it asks for something other than zero,
+    # and from ZERO_GAP when it asks for zero
+    assert units_gap({"pde": 1.0, "wall": 1e-5}, kinds, set()) is None
+    assert units_gap({"pde": 1.0, "wall": 1e-5}, kinds, {"wall"}) == \
+        ("wall", pytest.approx(1e5), "less")
+    assert ZERO_GAP > 10 * UNIT_GAP
+    assert units_gap({"pde": 1.0, "wall": 0.5 / ZERO_GAP}, kinds, set()) == \
+        ("wall", pytest.approx(2 * ZERO_GAP), "less")
     # the furthest one is named; within the gap, data and undefined norms: nothing
     assert units_gap({"pde": 1.0, "wall": 1e-4, "flux": 1e5}, kinds, {"wall"})[0] == "flux"
     assert units_gap({"pde": 1.0, "wall": 0.5 / UNIT_GAP, "obs": 1e-9}, kinds, set()) is None

@@ -33,9 +33,9 @@ into the raw mapping before overrides are applied (so ``training.phases.0.steps=
   that pull more than 10× less than the equations weighted up to 10× below them (an
   inverse problem's data in small units); and when a condition is in other units than the
   equations (it pulls more than 1000× harder than them at step 0, or, carrying nonzero
-  data, 1000× less), every term balanced by its gradient norm through the first-order
-  phase (``grad_norm``; :func:`units_gap`: a press fit in N, mm and MPa 4.6e-2 → 1.4e-5 at
-  2 minutes), unless the file sets ``training.weights`` or ``training.weighting``;
+  data, 1000× less, or, asking for zero, 10⁶× less), every term balanced by its gradient
+  norm through the first-order phase (``grad_norm``; :func:`units_gap`: a press fit in N,
+  mm and MPa 4.6e-2 → 1.4e-5 at 2 minutes), unless the file sets ``training.weights`` or ``training.weighting``;
 - a boundary-layer term in the exactly imposed model where the equations make a thin layer
   at an outflow face: a small coefficient ε on a second derivative next to a first
   derivative b along the same coordinate, δ = |ε/b| at most 2 % of its length
@@ -152,7 +152,8 @@ def describe(settings) -> list[str]:
                      "the first step by their gradient norms, and observations more than 10× "
                      "weaker than the equations weighted up to 10× below them; when a "
                      "condition pulls more than 1000× harder than the equations, or one with "
-                     "nonzero data 1000× less (other units), every term balanced by its "
+                     "nonzero data 1000× less, or one asking for zero 10⁶× less (other "
+                     "units), every term balanced by its "
                      "gradient norm during the first-order phase (grad_norm); otherwise "
                      "conditions keep weight 1")
     if "layers" in tr.planned:
