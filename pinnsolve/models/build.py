@@ -102,13 +102,15 @@ def build_model(problem: Problem, *, seed: int = 0) -> tuple[nn.Module, set[str]
         kept = scales if isinstance(scale, list) else [scale] * len(problem.fields)
         sizes = fitted_sizes(problem, constraints, imposed, make_net, kept)
         if sizes is not None:   # fields of sizes far apart, or far from one, no data for them
+            shown = ", ".join(f"{f} {kept[k]:g} (its data)" if v is None else f"{f} {v:g}"
+                              for k, (f, v) in enumerate(zip(problem.fields, sizes)))
             sizes = [kept[k] if v is None else v for k, v in enumerate(sizes)]
             layer_field = {col: c.column for c in constraints for _, col, _ in c.layers}
             scale = [sizes[layer_field.get(k, k)] for k in range(n_out)]
-            shown = ", ".join(f"{f} {v:g}" for f, v in zip(problem.fields, sizes))
-            notes = notes + [f"output scales {shown}: the fields' sizes from a least-squares "
-                             "solve over the untrained network's features, as one scale "
-                             "cannot serve them (model.output_scale sets one for all)"]
+            notes = [n for n in notes if not n.startswith("output scale")] + [
+                f"output scales {shown}: the fields' sizes from a least-squares solve over "
+                "the untrained network's features, as one scale cannot serve them "
+                "(model.output_scale sets one for all)"]
     if constraints and "output_scale" in problem.settings.training.planned and scale == 1.0:
         scale = residual_scale(problem, constraints, imposed, make_net)
         if scale != 1.0:
