@@ -440,6 +440,16 @@ where two figures are given.
 | torsion_triangle_prandtl_mm (stop 39, blind) | Prandtl's stress function of a triangular prism in mm and MPa, as a first-order system of three fields | 1.6e-5, 1.1e-4, 9.3e-5 |
 | tritium_sphere_decay_years (stop 39, blind) | radial diffusion with decay in a sphere, years, c from 1.2e11 to 2e8 Bq/m³, a time-dependent Robin | 1.0e-4 |
 | tubular_reactor_series_danckwerts (stop 39, blind) | A → B → C in a tubular reactor, Danckwerts inlet (Robin), cA ~ 2e3 mol/m³ | 9.0e-8, 1.1e-7 |
+| aluminium_bracket_3d_traction_si (stop 39, blind, second batch) | 3-D elasticity in SI (E = 7e10 Pa, µm displacements), one face fixed, 15 traction conditions, a body force | 4.9e-3, 2.5e-3, 7.0e-3 (424 steps) |
+| bistable_front_riverbank_si (stop 39, blind, second batch) | a Nagumo (Allee) front 10 m thick on a 1 km bank over 1.7 days, n ~ 0.05 per m² | 3.9e-8 |
+| duct_acoustics_air_ms (stop 39, blind, second batch) | sound in a 1 m air duct (c = 343 m/s) over 8 ms, three quarter-wave modes to 1115 Hz, rigid and open ends | **0.67** (16 harmonics of time, sin; the output scale read from the lift's residual is 157 against a part of about 4: its high modes' curvature; with 4 set by hand: 0.58); 5 minutes: 1.01 (3814 steps, beside another run) |
+| film_two_species_robin_si (stop 39, blind, second batch) | two species in a 1 mm film, D 1e-9 and 1e-5 m²/s, Robin films on both faces | 1.3e-5, 1.1e-5 |
+| inverse_slab_conductivity_htc_npz (stop 39, blind, second batch) | k and h of a steel slab (guessed 5 and 50 for 15 and 150) from 60 thermocouple readings | 1.6e-5; k = 14.9988, h = 149.965 |
+| kinetics_reversible_stiff_long (stop 39, blind, second batch) | A ⇌ B → C at rates 1e3, 1 and 1e-2 per s over 600 s, a domain of time alone | **fails**: A 1.7e-2, B 0.95, C 0.40. The initial layer (1 ms) is 1.7e-6 of the interval: no collocation point falls in it (20 000 RAD candidates hold 0.03 on average). A layer term set by hand on A and B (1 − e^(−t/1 ms)): losses 1.7e-5 and A 4.0e-3, but B and C 1.0: away from the layer B = C = 0 satisfies the equations |
+| lshape_plate_heat_ramp_celsius (stop 39, blind, second batch) | transient conduction in an L-shaped steel plate in °C, a convective edge to a ramping furnace, a heater's flux | 2.0e-5 |
+| plate_hole_kirsch_plane_stress_mm (stop 39, blind, second batch) | Kirsch's plate with a hole in N, mm and MPa, a traction-free hole, symmetry, Kirsch tractions outside | **fails**: 0.81, 0.76 (560 steps: 0.2 s a step, ten terms on a shaped domain). The fit reads ux 0.015 and uy 0.0032 against 0.075 and 0.025; with those set by hand: 0.71, 0.68 (233 steps, beside two other runs) |
+| refractory_duct_kT_mesh (stop 39, blind, second batch) | nonlinear conduction k(T) in a duct's lining on a tetrahedral mesh (7200 cells), °C | 2.3e-3 |
+| taylor_green_water_drift_si (stop 39, blind, second batch) | Taylor-Green vortices in water (ρ 1000, μ 1e-3) drifting at 5 mm/s, a 1 cm cell, Re 100, p pinned at a point | **fails**: 1.02, 1.08, 1.54 (a first run beside two others: 1.6, 2.2, 3.3). u and v keep the scale 1 (no datum tells their size: their initial data are imposed) against parts of about 0.01; the fit reads 0.045 and 0.036, inside its band (1e-2 to 1e2), so it does not set them. With `model.output_scale=0.03`: 0.12, 0.17, 0.16 |
 
 At 2 minutes all but convection_beta50 and stokes are at L2RE ≤ 1e-2 (the worst of the
 others: wave_fast, 5.9e-3); of the six run again at the default 5 minutes (convection_beta50,
@@ -814,6 +824,14 @@ magnetostatic_vector_potential_3d_si (a gauge condition at the flux wall 4.8e7 b
 equal within noise with and without it. The pellet found a sampling bug: a cylinder's caps
 were placed in float32 (torch.where of two Python numbers), 1e-10 to 1e-8 off their plane
 in float64 runs, a residual of 2e-8 on a flux condition there; fixed, with a test.
+A second batch of ten, written blind to be harder (systems in SI, a stiff kinetics ODE,
+water in SI, a plate with a hole, a mesh, two unknowns at once): six are solved at 2 minutes
+and four fail, each for a reason of its own (rows above): duct_acoustics_air_ms (a wave of
+16 half-periods in time at c = 343 m/s: 0.67, 1.01 at 5 minutes), kinetics_reversible_stiff_long
+(an initial layer of 1.7e-6 of the interval that no collocation point reaches),
+plate_hole_kirsch_plane_stress_mm (0.2 s a step, sizes fitted 5-8× low; the true sizes do
+not rescue it at 2 minutes) and taylor_green_water_drift_si (velocities of 0.01 m/s left at
+the scale 1).
 
 **Loss balancing** stays fixed (weights 1) by default, unless a condition is in other
 units than the equations (stop 36, below). Measured against the `lra` scheme
