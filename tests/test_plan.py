@@ -2,6 +2,7 @@
 float64, a compact network and Adam → quasi-Newton; an explicit setting always wins."""
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import pytest
@@ -624,11 +625,16 @@ def test_fields_far_apart_get_the_sizes_of_a_least_squares_fit():
     assert phi == pytest.approx(1000, rel=0.05)     # 1-D: the features fit it closely
     assert d == pytest.approx(1.02e-5, rel=0.05)
     assert any("least-squares" in n for n in notes), notes
-    # fields of order one to fifty stay with the rules before: no fit
-    near = {**GAP, "parameters": {"eps": 1.0, "V0": 20, "H": 1.0}, "domain": {"y": [0, 1]},
-            "conditions": [{"where": "y = 0", "dirichlet": {"phi": 0}},
-                           {"where": "y = 1", "dirichlet": {"phi": "V0"}}]}
-    assert _scale(near) == (1.0, [])
+    # the gap in units of one: fields of order one keep the scale 1 (no fit); fields all
+    # above KEEP (φ's part 20, D 23 at V0 = 20) take their fitted sizes, as 1 is wrong for
+    # both alike
+    def unit_gap(v0):
+        return {**GAP, "parameters": {"eps": 1.0, "V0": v0, "H": 1.0}, "domain": {"y": [0, 1]},
+                "conditions": [{"where": "y = 0", "dirichlet": {"phi": 0}},
+                               {"where": "y = 1", "dirichlet": {"phi": "V0"}}]}
+    assert _scale(unit_gap(2)) == (1.0, [])
+    scale, notes = _scale(unit_gap(20))
+    assert scale.tolist() == pytest.approx([20, 2 * 20 / math.sqrt(3)], rel=0.05)
     assert _scale({**GAP, "model": {"output_scale": 1.0}})[0] == 1.0   # the file's own
 
 

@@ -324,12 +324,16 @@ def fitted_sizes(problem: Problem, constraints, imposed: set[str], make_net,
     p: 0.03-0.05 against 0.48). So it is used only where a field's fitted size is outside
     FIT_BAND, where one scale cannot serve: an electrostatics strip in SI (φ 844 V against
     1069, D_y 3.9e-5 against 3.0e-5, one scale of 1 before) or a 3-D bar whose uy is a
-    five-hundredth of uz. Then every field without value data takes its fitted size (1
-    within KEEP), and None where its data tell its size. A field whose lift already solves
+    five-hundredth of uz; or where two or more fields are fitted, all on one side of KEEP,
+    so that the scale 1 is wrong for all of them alike (stop 39: water's Taylor-Green
+    vortices in SI, u and v fitted 0.045 and 0.036, left at 1 before: L2RE 1.0 → 4.2e-2 at
+    2 minutes; coupled_scales' u 19 and v 50: v 1.05e-2 → 1.8e-4; a lone fitted field
+    beside fields its data size, as a lid-driven cavity's u, is left to the rules before).
+    Then every field without value data takes its fitted size (1 within KEEP), and None
+    where its data tell its size. A field whose lift already solves
     it (the fitted part is round-off, below 1e-9 of the lift) keeps its ``current`` scale
     but at most the lift's own size: a scale of 1 there let the network's noise swamp a
-    Darcy flux of 2e-8 m/s. None where the fit does not apply, or fits no field's size
-    outside FIT_BAND."""
+    Darcy flux of 2e-8 m/s. None where the fit does not apply, or sets no size."""
     from ..compiler import compile_problem   # models/ is imported by the compiler's users
 
     if len(problem.fields) < 2 or problem.observations or problem.domain.vector is not None:
@@ -401,7 +405,9 @@ def fitted_sizes(problem: Problem, constraints, imposed: set[str], make_net,
     for k, f in enumerate(problem.fields):
         if f not in told and math.isfinite(fitted[k]) and part[k] > 1e-9 * lift[k]:
             sizes[k] = fitted[k]
-    if not any(v is not None and not FIT_BAND[0] <= v <= FIT_BAND[1] for v in sizes):
+    read = [v for v in sizes if v is not None]
+    one_side = len(read) > 1 and (max(read) < KEEP[0] or min(read) > KEEP[1])
+    if not one_side and not any(not FIT_BAND[0] <= v <= FIT_BAND[1] for v in read):
         return None
     for k, f in enumerate(problem.fields):
         # the lift solves it (the fit is round-off): its scale, at most the lift's own size

@@ -43,8 +43,9 @@ LAYERS = 1
 BLEND_RULE = 4
 # Problems of several fields and no observations may take each field's size from a
 # least-squares fit (models/scale.py: fitted_sizes, stop 38): fed wherever it may apply, so
-# that single-field problems keep their digests.
-FIELD_FIT = 1
+# that single-field problems keep their digests. 2 since stop 39: the fit also sets the
+# sizes when every fitted field is far from one on the same side.
+FIELD_FIT = 2
 # Unknowns started far from one are trained in units of their initial size (spec/problem.py
 # Unknown.scale, stop 37), fed only where that applies: a checkpoint holds the scaled value.
 UNKNOWN_SCALE = 1
