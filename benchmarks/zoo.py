@@ -833,9 +833,11 @@ plate_hole_kirsch_plane_stress_mm (0.2 s a step, sizes fitted 5-8× low; the tru
 not rescue it at 2 minutes) and taylor_green_water_drift_si (velocities of 0.01 m/s left at
 the scale 1).
 
-So the fit now also sets the sizes when every fitted field is on the same side of KEEP
-(all below 0.2 or all above 5; models/scale.py `fitted_sizes`): a scale of 1 is then wrong
-for all of them alike, where stop 38's band (1e-2 to 1e2) only caught fields far apart.
+So the fit now also sets the sizes when two or more fields are fitted, all on the same
+side of KEEP (all below 0.2 or all above 5; models/scale.py `fitted_sizes`): a scale of 1
+is then wrong for all of them alike, where stop 38's band (1e-2 to 1e2) only caught fields
+far apart. (A lone fitted field beside fields sized by their data is left to the rules
+before: the first version counted it and changed a lid-driven cavity test's u to 5.56.)
 Planned over all 245 files before and after, it changes four: side by side at 2 minutes,
 one thread, before → after, coupled_scales u 3.5e-4, v 1.05e-2 → **6.2e-6, 1.8e-4** (it
 failed on v at 2 minutes; solved), stokes_layer_water p 2.9e-4 → **1.8e-5** (u, v 10×
