@@ -224,7 +224,8 @@ def test_equation_balance_lifts_weak_equations_to_the_strongest():
     # within DATA_GAP of it, or stronger, are left alone, and never pull the equation up
     data = {"pde": "equation", "obs": "data", "wall": "condition"}
     assert equation_balance({"pde": 0.9, "obs": 6e-7, "wall": 1.0}, data) == \
-        pytest.approx({"obs": 1.5e5})
+        pytest.approx({"obs": 1.5e6})
+    assert equation_balance({"pde": 0.9, "obs": 0.05}, data) == pytest.approx({"obs": 18.0})
     assert equation_balance({"pde": 0.9, "obs": 0.2}, data) == {}
     assert equation_balance({"pde": 0.9, "obs": 50.0}, data) == {}
 

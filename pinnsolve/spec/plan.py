@@ -30,8 +30,8 @@ into the raw mapping before overrides are applied (so ``training.phases.0.steps=
   each condition at one point (a pressure's pin), weighted so that its gradient norm
   matches the strongest equation's (training/weights.py, :func:`equation_balance`; Stokes'
   continuity got ×1.8e4 and its pressure 0.40 → 3.8e-2 at 2 minutes), and observations
-  that pull more than 10× less than the equations weighted up to 10× below them (an
-  inverse problem's data in small units); and when a condition is in other units than the
+  that pull more than 10× less than the equations weighted up to them (an inverse
+  problem's data in small units); and when a condition is in other units than the
   equations (it pulls more than 1000× harder than them at step 0, or, carrying nonzero
   data, 1000× less, or, asking for zero, 10⁶× less), every term balanced by its gradient
   norm through the first-order phase (``grad_norm``; :func:`units_gap`: a press fit in N,
@@ -150,7 +150,7 @@ def describe(settings) -> list[str]:
     if "weights" in tr.planned:
         lines.append("a system's equations, and conditions at one point, balanced before "
                      "the first step by their gradient norms, and observations more than 10× "
-                     "weaker than the equations weighted up to 10× below them; when a "
+                     "weaker than the equations weighted up to them; when a "
                      "condition pulls more than 1000× harder than the equations, or one with "
                      "nonzero data 1000× less, or one asking for zero 10⁶× less (other "
                      "units), every term balanced by its "
