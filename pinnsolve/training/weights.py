@@ -74,7 +74,7 @@ def equation_balance(norms: Mapping[str, float], kinds: Mapping[str, str]) -> di
     # to the value that makes the equation trivial (1.46 N for 73.5; stop 35). Lifted to
     # 10x below the equations (stops 35-39) the string failed again once its tension was
     # trained in units of its guess (Adam carried it from 40 to 2.3 N: u 1.28, 1.30 in two
-    # runs at 2 minutes); lifted to them, 7.1e-5 and 7.4e-5 (T = 73.4996, 73.5014; stop 40,
+    # runs at 2 minutes); lifted to them, 7.1e-5 and 7.4e-5 (T = 73.4996, 73.5014; stop 39,
     # docs/zoo.md). Data within DATA_GAP of the equations stay at weight 1: lifted by 4.2,
     # the pipe viscometer's readings gave 8.8e-2 against 4.7e-4.
     for k, g in norms.items():
