@@ -447,7 +447,7 @@ where two figures are given.
 | inverse_slab_conductivity_htc_npz (stop 39, blind, second batch) | k and h of a steel slab (guessed 5 and 50 for 15 and 150) from 60 thermocouple readings | 1.6e-5; k = 14.9988, h = 149.965; stop 39 (later), observations lifted to the equations, side by side at 2 minutes: 6.7e-7 → 2.5e-7 (k = 14.99996, h = 149.9989) |
 | kinetics_reversible_stiff_long (stop 39, blind, second batch) | A ⇌ B → C at rates 1e3, 1 and 1e-2 per s over 600 s, a domain of time alone | **fails**: A 1.7e-2, B 0.95, C 0.40. The initial layer (1 ms) is 1.7e-6 of the interval: no collocation point falls in it (20 000 RAD candidates hold 0.03 on average). A layer term set by hand on A and B (1 − e^(−t/1 ms)): losses 1.7e-5 and A 4.0e-3, but B and C 1.0: away from the layer B = C = 0 satisfies the equations |
 | lshape_plate_heat_ramp_celsius (stop 39, blind, second batch) | transient conduction in an L-shaped steel plate in °C, a convective edge to a ramping furnace, a heater's flux | 2.0e-5 |
-| plate_hole_kirsch_plane_stress_mm (stop 39, blind, second batch) | Kirsch's plate with a hole in N, mm and MPa, a traction-free hole, symmetry, Kirsch tractions outside | **fails**: 0.81, 0.76 (560 steps: 0.2 s a step, ten terms on a shaped domain). The fit reads ux 0.015 and uy 0.0032 against 0.075 and 0.025; with those set by hand: 0.71, 0.68 (233 steps, beside two other runs) |
+| plate_hole_kirsch_plane_stress_mm (stop 39, blind, second batch) | Kirsch's plate with a hole in N, mm and MPa, a traction-free hole, symmetry, Kirsch tractions outside | **fails**: 0.81, 0.76 (560 steps: 0.2 s a step, ten terms on a shaped domain). The fit reads ux 0.015 and uy 0.0032 against 0.075 and 0.025; with those set by hand: 0.71, 0.68 (233 steps, beside two other runs); the default 5 minutes, side by side: 0.85, 0.81, and with the fallback off 0.39, 0.71 (about 2000 steps; at 2 minutes with the fallback off the far edge's traction loss still falls 3.7e3 → 8.1e2 to the end: short of steps) |
 | refractory_duct_kT_mesh (stop 39, blind, second batch) | nonlinear conduction k(T) in a duct's lining on a tetrahedral mesh (7200 cells), °C | 2.3e-3 |
 | taylor_green_water_drift_si (stop 39, blind, second batch) | Taylor-Green vortices in water (ρ 1000, μ 1e-3) drifting at 5 mm/s, a 1 cm cell, Re 100, p pinned at a point | **fails**: 1.02, 1.08, 1.54 (a first run beside two others: 1.6, 2.2, 3.3). u and v keep the scale 1 (no datum tells their size: their initial data are imposed) against parts of about 0.01; the fit reads 0.045 and 0.036, inside its band (1e-2 to 1e2), so it does not set them. With `model.output_scale=0.03`: 0.12, 0.17, 0.16; 5 minutes with the defaults: 0.23, 0.38, 0.92. With the fitted sizes set when all are below 0.2 (the final code): **4.2e-2, 6.0e-2, 8.0e-2** at 2 minutes, better, still failing; at the default 5 minutes (3371 steps): **1.1e-3, 1.6e-3, 6.8e-3, solved** |
 | beam_aluminium_shaker_forced_si (stop 39, blind, third batch) | an aluminium strip on a shaker, ρA w_tt + EI w_xxxx = q at 12 Hz from rest (first mode 17.9 Hz), SI, w ~ 7 mm | **fails**: 0.76 (903 steps; sin, taylor engine, scale 1); with the equations' ratio 0.045 as the scale (set by hand, side by side with another run): 0.61 |
@@ -882,6 +882,12 @@ the source's over the stiffness and no condition tells it, but the equations' ra
 scale only brings it to 0.61), the Schrödinger equation in a quantum well (0.58; 7
 half-periods in time, one below the harmonics' threshold) and a stress-sensitive permeameter
 (0.62; a pumped flux whose coefficient holds the pressure is not read as a size).
+Letting the equations' ratio set scales below 0.2 as well (above 1e-6) was measured and not
+adopted: it changes 10 of 253 planned files, and side by side at 2 minutes it fixes none
+(the beam 0.78 → 0.62) and gains on four (membrane_ellipse_tiny 5.9e-7 → 3.6e-10,
+laplace_box_hot_face 4.7e-6 → 1.5e-6, bratu_1d, microchannel_stokes_slip_si p 4.2e-4 →
+1.6e-4) while it costs three (transmission_line_pulse_si 5.0e-4 → 1.9e-3,
+composite_wall_mixed q 4.6e-6 → 4.0e-5, beam_cantilever 3.3e-9 → 1.2e-8).
 
 **Loss balancing** stays fixed (weights 1) by default, unless a condition is in other
 units than the equations (stop 36, below). Measured against the `lra` scheme
