@@ -860,8 +860,9 @@ far from one are trained in units of their guess (stop 37), Adam moves them fast
 string's tension went from its guess of 40 N to about 2 N, where the wave equation is nearly
 trivial, before the pickups were fitted (u 1.28 and 1.30 in two runs at 2 minutes; the
 fallback rescued two of four at stop 39). Lifted to the equations' own pull, the data hold
-the network to the motion: **7.1e-5 and 7.4e-5, T = 73.4996 and 73.5014 N** (the tension
-still dips under Adam and L-BFGS brings it back). Side by side at 2 minutes over the ten
+the network to the motion: **7.1e-5 and 7.4e-5, T = 73.4996 and 73.5014 N** (traced with
+that weight set by hand, 1.1e7, the tension still dipped to 21 N under Adam and L-BFGS
+brought it back to 73.5). Side by side at 2 minutes over the ten
 files whose observations are a data term (before → after): the seven lifted ones are
 inverse_string_tension (above), inverse_convection_coefficient 4.0e-7 → 2.2e-7,
 inverse_slab_conductivity_htc_npz 6.7e-7 → 2.5e-7, inverse_battery_source_npz 1.35e-8 →

@@ -407,7 +407,7 @@ def fitted_sizes(problem: Problem, constraints, imposed: set[str], make_net,
             sizes[k] = fitted[k]
     read = [v for v in sizes if v is not None]
     one_side = len(read) > 1 and (max(read) < KEEP[0] or min(read) > KEEP[1])
-    if not one_side and not any(not FIT_BAND[0] <= v <= FIT_BAND[1] for v in read):
+    if not one_side and all(FIT_BAND[0] <= v <= FIT_BAND[1] for v in read):
         return None
     for k, f in enumerate(problem.fields):
         # the lift solves it (the fit is round-off): its scale, at most the lift's own size

@@ -41,7 +41,7 @@ from ..spec.schema import WeightingSettings, _rng
 # B 2.8e-5 → 8.0e-6; the thermoelastic rod and plate and the aquifer (1.1e6) unchanged within
 # run-to-run noise; dielectric_two_layer_flux (1.1e6) not run. 7 of 222 files are above 1e6.
 BALANCE_CAP = 1e12
-DATA_GAP = 10.0     # observations further than this below the equations' gradient norm are lifted to it
+DATA_GAP = 10.0     # observations further than this below the equations' pull are lifted to it
 UNIT_GAP = 1e3      # a condition this far from the equations' gradient norm: balance by gradient norms
 ZERO_GAP = 1e6      # ... or, asking for zero, this far below them
 
@@ -49,8 +49,9 @@ ZERO_GAP = 1e6      # ... or, asking for zero, this far below them
 def equation_balance(norms: Mapping[str, float], kinds: Mapping[str, str]) -> dict[str, float]:
     """The plan's weights for a system of equations, from each term's gradient norm at step 0:
     every equation term, and every condition at one point (kind ``"point"``: a pressure's
-    level), is weighted up to the norm of the strongest one (at most BALANCE_CAP); other
-    conditions, data and a lone equation are left alone. Returns only the weights that are
+    level), is weighted up to the norm of the strongest one (at most BALANCE_CAP), and so
+    are observations that pull more than DATA_GAP times less; other conditions, nearer
+    observations and a lone equation are left alone. Returns only the weights that are
     not 1.
 
     Why: the equations of a system come in their own units. Stokes' momentum equations pull
@@ -61,12 +62,11 @@ def equation_balance(norms: Mapping[str, float], kinds: Mapping[str, str]) -> di
     pulled 4e5 times less than water's momentum equations (ρ = 1000): the pressure of
     stokes_layer_water drifted by its own size's 3 % (3.3e-2); balanced like an equation,
     4.1e-4 (docs/zoo.md, stop 34)."""
-    eq = {k: g for k, g in norms.items()
-          if kinds.get(k) in ("equation", "point") and math.isfinite(g) and g > 0}
+    usable = {k: g for k, g in norms.items() if math.isfinite(g) and g > 0}
+    eq = [g for k, g in usable.items() if kinds.get(k) in ("equation", "point")]
     if not eq:
         return {}
-    top = max(eq.values())
-    out = {k: min(top / g, BALANCE_CAP) for k, g in eq.items() if top / g > 1 + 1e-9}
+    top = max(eq)
     # Observations pulling more than DATA_GAP times less than the equations: weighted up
     # to the strongest equation's pull (never down, and the equations are never weighted
     # to the data). An inverse problem's data are what fix its unknowns; a string's 2 mm
@@ -77,19 +77,18 @@ def equation_balance(norms: Mapping[str, float], kinds: Mapping[str, str]) -> di
     # runs at 2 minutes); lifted to them, 7.1e-5 and 7.4e-5 (T = 73.4996, 73.5014; stop 39,
     # docs/zoo.md). Data within DATA_GAP of the equations stay at weight 1: lifted by 4.2,
     # the pipe viscometer's readings gave 8.8e-2 against 4.7e-4.
-    for k, g in norms.items():
-        if kinds.get(k) == "data" and math.isfinite(g) and g > 0 and top / g > DATA_GAP:
-            out[k] = min(top / g, BALANCE_CAP)
-    return out
+    lifted_from = {"equation": 1 + 1e-9, "point": 1 + 1e-9, "data": DATA_GAP}
+    return {k: min(top / g, BALANCE_CAP) for k, g in usable.items()
+            if top / g > lifted_from.get(kinds.get(k), math.inf)}
 
 
 def units_gap(norms: Mapping[str, float], kinds: Mapping[str, str],
               with_data: set[str]) -> tuple[str, float, str] | None:
     """The condition whose gradient norm at step 0 is furthest (a factor above UNIT_GAP)
-    from the strongest equation's, as (name, factor, "harder" or "less"), or None. Counted: conditions that
-    pull UNIT_GAP times harder than the equations, conditions with data (names in
-    ``with_data``) that pull UNIT_GAP times less, and conditions asking for zero that pull
-    ZERO_GAP times less. Such a condition pulls little on an untrained network whatever
+    from the strongest equation's, as (name, factor, "harder" or "less"), or None.
+    Counted: conditions that pull UNIT_GAP times harder than the equations, conditions
+    with data (names in ``with_data``) that pull UNIT_GAP times less, and conditions
+    asking for zero that pull ZERO_GAP times less. Such a condition pulls little on an untrained network whatever
     its units, so a gap of 1e3-1e5 says nothing (wave_1d's u_t(x, 0) = 0: 3.8e4, solved
     at weight 1), but one of 1e6 and more is of units: a thermoelastic plate in SI
     (thermoelastic_plate_rollers_si), whose no-shear condition on displacements of 3e-6 m
