@@ -228,6 +228,11 @@ def test_equation_balance_lifts_weak_equations_to_the_strongest():
     assert equation_balance({"pde": 0.9, "obs": 0.05}, data) == pytest.approx({"obs": 18.0})
     assert equation_balance({"pde": 0.9, "obs": 0.2}, data) == {}
     assert equation_balance({"pde": 0.9, "obs": 50.0}, data) == {}
+    # a fast initial layer: the equations' gap is stiffness, not units; they keep weight 1,
+    # far observations are still lifted
+    stiff = {"pde1": "equation", "pde2": "equation", "obs": "data"}
+    assert equation_balance({"pde1": 1.0, "pde2": 1e-10, "obs": 1e-3}, stiff, stiff=True) \
+        == pytest.approx({"obs": 1e3})
 
 
 STOKES = {"name": "stokes_small", "domain": {"x": [0, 1], "y": [0, 1]}, "fields": ["u", "v", "p"],

@@ -163,6 +163,26 @@ def _exp(z, order):
     return [e] * (order + 1)
 
 
+def _log(z, order):
+    # log⁽ᵏ⁾(z) = (−1)ᵏ⁻¹ (k − 1)! / zᵏ
+    r = 1 / z
+    out, p = [torch.log(z)], r
+    for k in range(1, order + 1):
+        out.append((-1) ** (k - 1) * math.factorial(k - 1) * p)
+        p = p * r
+    return out
+
+
+def _recip(z, order):
+    # (1/z)⁽ᵏ⁾ = (−1)ᵏ k! / zᵏ⁺¹
+    r = 1 / z
+    out, p = [], r
+    for k in range(order + 1):
+        out.append((-1) ** k * math.factorial(k) * p)
+        p = p * r
+    return out
+
+
 def _softplus(z, order):
     # torch's softplus is linear above 20; its derivatives there differ from σ by < 3e-9.
     return [torch.nn.functional.softplus(z)] + _sigmoid(z, order - 1)
@@ -190,7 +210,7 @@ def _gelu(z, order):
 
 DERIVATIVES: dict[str, Callable[[torch.Tensor, int], list[torch.Tensor]]] = {
     "tanh": _tanh, "sigmoid": _sigmoid, "sin": _sin, "cos": _cos, "exp": _exp,
-    "softplus": _softplus, "silu": _silu, "gelu": _gelu,
+    "softplus": _softplus, "silu": _silu, "gelu": _gelu, "log": _log, "recip": _recip,
 }
 
 

@@ -7,9 +7,11 @@ import torch
 from torch import nn
 
 from ..errors import SpecError
+from ..spec.initial_layer import time_layer
 from ..spec.layers import boundary_layers
 from ..spec.problem import Problem
-from .constraints import HardConstrained, layer_outputs, plan_constraints, with_layers
+from .constraints import (HardConstrained, layer_outputs, plan_constraints, with_layers,
+                          with_time_layer)
 from .mlp import MLP, Embedding, ModifiedMLP
 from .frequency import OSCILLATORY, planned_activation, planned_time_modes
 from .scale import data_scale, distance_gain, fitted_sizes, residual_scale
@@ -53,13 +55,20 @@ def build_model(problem: Problem, *, seed: int = 0) -> tuple[nn.Module, set[str]
     time_modes, why = s.time_modes, ""
     if "time_modes" in problem.settings.training.planned:   # models/frequency.py
         time_modes, why = planned_time_modes(problem)
+    layer = time_layer(problem)   # spec/initial_layer.py
     embedding = Embedding(lo, hi, periodic, s.periodic_modes, s.fourier_features,
                           s.fourier_scale, generator=gen, time_column=len(lo) - 1,
-                          time_modes=time_modes)
+                          time_modes=time_modes,
+                          layer=None if layer is None else (layer.column, layer.eps))
     constraints, imposed, notes = plan_constraints(problem) if s.hard_constraints \
         else ([], set(), [])
     if why:
         notes = notes + [f"{time_modes} harmonics of time: {why} (model.time_modes sets them)"]
+    if layer is not None:
+        constraints = with_time_layer(constraints, layer)
+        if layer.why:
+            notes = notes + [f"a log time for an initial layer: {layer.why} "
+                             "(model.initial_layer sets its width)"]
     if constraints and "layers" in problem.settings.training.planned:   # spec/layers.py
         layers = boundary_layers(problem)
         if layers:
@@ -98,7 +107,24 @@ def build_model(problem: Problem, *, seed: int = 0) -> tuple[nn.Module, set[str]
             return MODELS[s.kind](embedding, n_out, s.width, s.depth,
                                   activation, out_scale).to(torch.float64)
 
-    if "output_scale" in problem.settings.training.planned and len(problem.fields) > 1:
+    moved = dict(layer.moved) if layer is not None else {}
+    if "output_scale" in problem.settings.training.planned and len(problem.fields) > 1 \
+            and moved:
+        # A fast initial layer: each field's size is how far it moves across the layer (a
+        # field without one: the largest), not the fit's, whose linearisation at an
+        # untrained network reads the fields that only the layer sets as near zero
+        # (kinetics A ⇌ B → C: B 3 and C 8 against 1500; spec/initial_layer.py). Fields
+        # whose data tell their size keep it.
+        kept = scales if isinstance(scale, list) else [scale] * len(problem.fields)
+        sizes = [kept[k] if kept[k] != 1.0 else moved.get(f, max(moved.values()))
+                 for k, f in enumerate(problem.fields)]
+        layer_field = {col: c.column for c in constraints for _, col, _ in c.layers}
+        scale = [sizes[layer_field.get(k, k)] for k in range(n_out)]
+        notes = [n for n in notes if not n.startswith("output scale")] + [
+            "output scales " + ", ".join(f"{f} {v:g}" for f, v in zip(problem.fields, sizes))
+            + ": how far each field moves across the initial layer (model.output_scale sets "
+            "one for all)"]
+    elif "output_scale" in problem.settings.training.planned and len(problem.fields) > 1:
         kept = scales if isinstance(scale, list) else [scale] * len(problem.fields)
         sizes = fitted_sizes(problem, constraints, imposed, make_net, kept)
         if sizes is not None:   # fields of sizes far apart, or far from one, no data for them

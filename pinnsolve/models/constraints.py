@@ -46,7 +46,9 @@ class FieldConstraint:
 
     column: int
     lift: Callable[[torch.Tensor], torch.Tensor] | None       # A(x, t) + u0(x) − A(x, t0)
-    factors: tuple[tuple[str, int, float, float], ...]       # ("lo"|"hi"|"ball"|"time", col, a, b)
+    # ("lo"|"hi"|"ball"|"time", col, a, b), or ("layer", col, t0, δ): an initial layer
+    # (spec/initial_layer.py, never beside "ball": no layer is read on a vector domain)
+    factors: tuple[tuple[str, int, float, float], ...]
     distance: Callable[[torch.Tensor], torch.Tensor] | None = None   # shaped domains: D(x)
     costly_lift: bool = False    # a blend of several data (tabulated, see HardConstrained)
     gain: float = 1.0            # multiplies the factor (planned: models/scale.py, distance_gain)
@@ -176,6 +178,20 @@ def with_layers(problem: Problem, constraints: list[FieldConstraint], layers: di
             extra += 1
         out.append(replace(c, layers=tuple(found)) if found else c)
     return out, notes
+
+
+def with_time_layer(constraints: list[FieldConstraint], layer) -> list[FieldConstraint]:
+    """``constraints`` with the factor of an initial value at the layer's start (a time
+    factor, or a 1-D domain's low face) replaced by t̂ / (t̂ + ε) (spec/initial_layer.py)."""
+    delta = layer.eps * (layer.hi - layer.lo)
+
+    def swap(f):
+        kind, col, a, b = f
+        if kind in ("time", "lo") and col == layer.column and a == layer.lo:
+            return ("layer", col, a, delta)
+        return f
+
+    return [replace(c, factors=tuple(swap(f) for f in c.factors)) for c in constraints]
 
 
 def layer_outputs(constraints: list[FieldConstraint]) -> int:
@@ -580,7 +596,10 @@ def _distance_jet(j, factors):
     out = None
     n_space = j.value.shape[1] - sum(1 for k, *_ in factors if k == "time")
     for kind, col, a, b in factors:
-        if kind in ("lo", "time"):
+        if kind == "layer":   # (t − t0) / (t − t0 + δ), b = δ (spec/initial_layer.py)
+            f = j.select([col]).affine(1.0, -a)
+            f = f * f.affine(1.0, b).map("recip")
+        elif kind in ("lo", "time"):
             f = j.select([col]).affine(1 / (b - a), -a / (b - a))
         elif kind == "hi":
             f = j.select([col]).affine(-1 / (b - a), b / (b - a))
@@ -600,6 +619,8 @@ def _distance(x: torch.Tensor, factors) -> torch.Tensor | None:
             f = (b - x[:, col]) / (b - a)
         elif kind == "time":
             f = (x[:, col] - a) / (b - a)
+        elif kind == "layer":
+            f = (x[:, col] - a) / (x[:, col] - a + b)
         else:  # ball of radius b over all spatial columns (time, if any, is last)
             n_space = x.shape[1] - sum(1 for k, *_ in factors if k == "time")
             f = 1 - (x[:, :n_space] ** 2).sum(1) / b ** 2

@@ -4,7 +4,8 @@ Inputs pass through :class:`Embedding` first: each coordinate is scaled to [-1, 
 declared range; a periodic coordinate of period L enters as cos(2πkx/L), sin(2πkx/L),
 k = 1..modes (periodicity exact by construction); the time coordinate can add harmonics
 cos(πk t̂), sin(πk t̂), k = 1..time_modes, t̂ ∈ [0, 1] (fast temporal signals, e.g. a wave
-advected at speed β needs πk up to ~β); optional random Fourier features
+advected at speed β needs πk up to ~β); a coordinate with a fast initial layer of width ε
+(spec/initial_layer.py) adds the log time 2 log(1 + t̂/ε) / log(1 + 1/ε) − 1; optional random Fourier features
 [cos(2π B z), sin(2π B z)] with B ~ N(0, scale²) (Tancik et al. 2020).
 """
 from __future__ import annotations
@@ -36,13 +37,14 @@ class Embedding(nn.Module):
         generator: seeds the Fourier matrix.
         time_column: the input column of time, for ``time_modes`` harmonics of it.
         time_modes: harmonics cos/sin(πk t̂), k = 1..time_modes, added for time (0: none).
+        layer: (input column, ε) of a fast initial layer, whose log time is added; None.
     Shapes: (n, d) → (n, out_dim).
     """
 
     def __init__(self, lo: Sequence[float], hi: Sequence[float], periodic: Sequence[int] = (),
                  modes: int = 1, fourier_features: int = 0, fourier_scale: float = 1.0,
                  generator: torch.Generator | None = None, time_column: int | None = None,
-                 time_modes: int = 0):
+                 time_modes: int = 0, layer: tuple[int, float] | None = None):
         super().__init__()
         lo_t = torch.tensor(lo, dtype=torch.float64)
         hi_t = torch.tensor(hi, dtype=torch.float64)
@@ -58,7 +60,8 @@ class Embedding(nn.Module):
         self.time_column = time_column if time_modes else None
         self.register_buffer("time_harmonics",
                              torch.arange(1, time_modes + 1, dtype=torch.float64))
-        base_dim = len(plain) + 2 * modes * len(periodic) + 2 * time_modes
+        self.layer = layer
+        base_dim = len(plain) + 2 * modes * len(periodic) + 2 * time_modes + (layer is not None)
         if fourier_features:
             b = torch.randn(base_dim, fourier_features, generator=generator, dtype=torch.float64)
             self.register_buffer("fourier", b * fourier_scale)
@@ -70,6 +73,10 @@ class Embedding(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         z = (x - self.center) / self.halfwidth
         parts = [z[:, self.plain]]
+        if self.layer is not None:
+            col, eps = self.layer   # t̂ = (z + 1) / 2
+            parts.append((torch.log1p((z[:, col:col + 1] + 1) / (2 * eps))
+                          * (2 / math.log1p(1 / eps)) - 1))
         if self.periodic.numel():
             # z in [-1, 1] spans one period: angle = π k (z + 1).
             angle = math.pi * (z[:, self.periodic, None] + 1) * self.harmonics
@@ -89,6 +96,10 @@ class Embedding(nn.Module):
         """The same map on a Taylor jet (see pinnsolve.derivatives.taylor)."""
         z = j.affine(1 / self.halfwidth, -self.center / self.halfwidth)
         parts = [z.select(self.plain_columns) if self.periodic.numel() else z]
+        if self.layer is not None:
+            col, eps = self.layer
+            parts.append(z.select([col]).affine(1 / (2 * eps), 1 + 1 / (2 * eps)).map("log")
+                         .affine(2 / math.log1p(1 / eps), -1.0))
         if self.periodic.numel():
             # angle_(p, k) = π k (z_p + 1): a linear map of z, then cos and sin.
             modes = len(self.harmonics)

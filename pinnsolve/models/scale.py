@@ -49,6 +49,7 @@ from ..compiler.collect import Columns
 from ..compiler.lower import Env, lower
 from ..errors import CompileError
 from ..geometry import region_geometry
+from ..spec.initial_layer import time_layer
 from ..spec.problem import Problem, Region
 from ..spec.symbols import Normal
 from .constraints import HardConstrained, _distance
@@ -301,6 +302,9 @@ def _sample_env(problem: Problem, region: Region) -> Env:
     if getattr(geometry, "rejects", False):   # shapes: only accepted samples map inside
         u = u[geometry.accept(u)]
     x, normals = geometry.map(u[:POINTS])
+    layer = time_layer(problem) if region.kind == "interior" else None
+    if layer is not None:   # the interior as training samples it (spec/initial_layer.py)
+        x = layer.warp(x)
     return Env(x, {}, {}, normals)
 
 
@@ -370,8 +374,11 @@ def fitted_sizes(problem: Problem, constraints, imposed: set[str], make_net,
                         normals=None if normals is None else normals.repeat(weights + 1, 1))
             except CompileError:   # a term this probe cannot evaluate (normals it lacks)
                 continue
+            layer = time_layer(problem) if terms[0].region.kind == "interior" else None
             for t in terms:
                 r = res[t.name].detach().to(torch.float64).reshape(weights + 1, len(x))
+                if layer is not None:   # weighted as in training (spec/initial_layer.py)
+                    r = r * layer.weights(x)
                 jac = (r[1:] - r[0]).T
                 sens = float(jac.pow(2).mean().sqrt())
                 if sens > 0 and math.isfinite(sens) and bool(torch.isfinite(r[0]).all()):

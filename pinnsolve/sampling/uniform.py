@@ -121,9 +121,25 @@ class RegionSampler:
         self.frozen = False
         self._draw()
 
+    time_layer = None   # spec/initial_layer.py: TimeLayer, set by set_time_layer
+
+    def set_time_layer(self, layer) -> None:
+        """Draw half of the points uniformly in the log time of an initial layer (the
+        other half stays uniform in t), this draw and every later one, and weight the
+        residuals by (ε + t̂) / (1 + ε) (spec/initial_layer.py)."""
+        self.time_layer = layer
+        self._points = layer.warp(self._points)
+
+    def point_weights(self, points: torch.Tensor) -> torch.Tensor | None:
+        """(m,) factors of the residuals at ``points``: (ε + t̂) / (1 + ε) with an initial
+        layer, else None."""
+        return None if self.time_layer is None else self.time_layer.weights(points)
+
     def _map(self, u: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Unit-cube samples → (points, normals or None) in the sampler's dtype and device."""
         pts, normals = self.geometry.map(u)
+        if self.time_layer is not None:
+            pts = self.time_layer.warp(pts)
         return (pts.to(self.dtype).to(self.device),
                 None if normals is None else normals.to(self.dtype).to(self.device))
 
@@ -175,8 +191,9 @@ class RegionSampler:
         self._draw()
 
     def loss_weights(self) -> torch.Tensor | None:
-        """(n,) factors applied to the residuals before squaring, or None (causal R3 gates)."""
-        return None
+        """(n,) factors applied to the residuals before squaring, or None (causal R3 gates,
+        an initial layer's log time)."""
+        return self.point_weights(self._points)
 
     def diagnostics(self) -> dict[str, float]:
         """Numbers for progress and metrics (causal R3: its front)."""

@@ -49,6 +49,8 @@ FIELD_FIT = 2
 # Unknowns started far from one are trained in units of their initial size (spec/problem.py
 # Unknown.scale, stop 37), fed only where that applies: a checkpoint holds the scaled value.
 UNKNOWN_SCALE = 1
+# A fast initial layer in time (models/stiff.py, stop 40), fed only where one is built.
+INITIAL_LAYER = 1
 
 
 def meaning_digest(problem) -> str:
@@ -69,6 +71,13 @@ def meaning_digest(problem) -> str:
     if "output_scale" in s.training.planned and len(problem.fields) > 1 \
             and not problem.observations:
         _feed(h, [f"field_fit:{FIELD_FIT}"])
+    # model.initial_layer is out of the settings' comparison (compare=False), so that the
+    # digest of a problem without a layer stays what it was: fed here, where one is built.
+    if s.model.initial_layer or "initial_layer" in s.training.planned:
+        from .initial_layer import time_layer   # only where a layer is built or set
+        layer = time_layer(problem)
+        if layer is not None:
+            _feed(h, [f"initial_layer:{INITIAL_LAYER}", layer.column, layer.eps])
     if any(u.scale != 1.0 for u in problem.unknowns):   # trained in units of their size
         _feed(h, [f"unknown_scale:{UNKNOWN_SCALE}"])
     if s.model.hard_constraints and _box_blend(problem):

@@ -106,6 +106,8 @@ def plan(raw: dict) -> dict:
         planned.append("activation")   # from the data, when the model is built (models/frequency.py)
     if not (isinstance(model, dict) and "time_modes" in model):
         planned.append("time_modes")   # the same, harmonics of time (models/frequency.py)
+    if not (isinstance(model, dict) and "initial_layer" in model):
+        planned.append("initial_layer")   # a fast initial layer in time (models/stiff.py)
     sampling = raw.get("sampling")
     if sampling is None or (isinstance(sampling, dict) and set(sampling) <= POINT_KEYS):
         interior = (sampling or {}).get("interior", 2000)
@@ -144,6 +146,11 @@ def describe(settings) -> list[str]:
     if "time_modes" in tr.planned:
         lines.append("harmonics of time, one more than the half-periods the data and the "
                      "equations' waves have along time (at most 16), when those are 8 or more")
+    if "initial_layer" in tr.planned:
+        lines.append("a log time for a fast initial layer (an input log(1 + t̂/ε), the initial "
+                     "value's factor t̂/(ε + t̂), half the interior points in log time, the "
+                     "equations weighted by ε + t̂) where the initial data put into the "
+                     "equations would change 1000 or more times their size over the span")
     if "sampling" in tr.planned:
         lines.append("residual-based redraws (RAD over "
                      f"{settings.sampling.options.candidates} candidates)")

@@ -17,8 +17,9 @@ from ..errors import SolveError
 from ..geometry import region_geometry
 from ..io.fields import reference_data
 from ..models import build_model
-from ..sampling import STRATEGIES, FixedSampler
+from ..sampling import STRATEGIES, FixedSampler, RegionSampler
 from ..spec import Problem
+from ..spec.initial_layer import time_layer
 from .causal import TimeWeighting
 from .distributed import Distributed
 from .weights import make_scheme
@@ -134,6 +135,14 @@ def _sampler(problem: Problem, term: Term, index: int, device, dtype, dist):
                                            seed=seed, dtype=dtype, device=device)
     n = {"interior": s.interior, "initial": s.initial}.get(term.region.kind, s.boundary)
     n = n if dist is None else max(1, dist.share(n))
-    return STRATEGIES[s.strategy].build(geometry, n, s, resample_every=s.resample_every,
-                                        seed=seed, dtype=dtype, device=device)
+    sampler = STRATEGIES[s.strategy].build(geometry, n, s, resample_every=s.resample_every,
+                                           seed=seed, dtype=dtype, device=device)
+    layer = time_layer(problem) if term.region.kind == "interior" else None
+    if layer is not None:
+        if type(sampler).loss_weights is not RegionSampler.loss_weights:
+            raise SolveError(f"sampling.strategy {s.strategy} weighs its points itself; it "
+                             "cannot be combined with the log time of an initial layer "
+                             "(set model.initial_layer: 0, or another strategy)")
+        sampler.set_time_layer(layer)
+    return sampler
 

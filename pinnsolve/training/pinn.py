@@ -16,6 +16,7 @@ from ..io.fields import evaluate
 from ..io.metrics import errors
 from ..sampling import FixedSampler
 from ..spec import Problem
+from ..spec.initial_layer import time_layer
 from ..spec.schema import Phase, TrainingSettings
 from . import acceleration, faults
 from .distributed import Distributed
@@ -465,7 +466,8 @@ class PinnStepper:
                     {k: torch.tensor(v) for k, v in norms.items()}).items()}
             kinds = {t.name: "point" if t.region.kind == "point" else t.kind
                      for t in self.parts.terms}
-            chosen = equation_balance(norms, kinds)
+            chosen = equation_balance(norms, kinds,
+                                      stiff=time_layer(self.problem) is not None)
             if chosen:
                 self.balance.weights.update(chosen)
                 out.append(("weights", "the equations (and observations far weaker than "

@@ -46,7 +46,8 @@ UNIT_GAP = 1e3      # a condition this far from the equations' gradient norm: ba
 ZERO_GAP = 1e6      # ... or, asking for zero, this far below them
 
 
-def equation_balance(norms: Mapping[str, float], kinds: Mapping[str, str]) -> dict[str, float]:
+def equation_balance(norms: Mapping[str, float], kinds: Mapping[str, str],
+                     stiff: bool = False) -> dict[str, float]:
     """The plan's weights for a system of equations, from each term's gradient norm at step 0:
     every equation term, and every condition at one point (kind ``"point"``: a pressure's
     level), is weighted up to the norm of the strongest one (at most BALANCE_CAP), and so
@@ -61,7 +62,13 @@ def equation_balance(norms: Mapping[str, float], kinds: Mapping[str, str]) -> di
     the level the equations leave free, so it never pulls against them, but at weight 1 it
     pulled 4e5 times less than water's momentum equations (ρ = 1000): the pressure of
     stokes_layer_water drifted by its own size's 3 % (3.3e-2); balanced like an equation,
-    4.1e-4 (docs/zoo.md, stop 34)."""
+    4.1e-4 (docs/zoo.md, stop 34).
+
+    With ``stiff`` (a fast initial layer, spec/initial_layer.py) the equations keep weight 1:
+    their pulls at step 0 differ by the square of their rates' ratio, a stiffness and not
+    units. Kinetics A ⇌ B → C at 1e3, 1 and 1e-2 per s: C's equation pulled 4.7e10 times
+    less than A's with every field at its true scale; lifted, B and C stayed at zero (L2RE
+    1.0), at weight 1 they are solved (stop 40, docs/zoo.md)."""
     usable = {k: g for k, g in norms.items() if math.isfinite(g) and g > 0}
     eq = [g for k, g in usable.items() if kinds.get(k) in ("equation", "point")]
     if not eq:
@@ -77,7 +84,8 @@ def equation_balance(norms: Mapping[str, float], kinds: Mapping[str, str]) -> di
     # runs at 2 minutes); lifted to them, 7.1e-5 and 7.4e-5 (T = 73.4996, 73.5014; stop 39,
     # docs/zoo.md). Data within DATA_GAP of the equations stay at weight 1: lifted by 4.2,
     # the pipe viscometer's readings gave 8.8e-2 against 4.7e-4.
-    lifted_from = {"equation": 1 + 1e-9, "point": 1 + 1e-9, "data": DATA_GAP}
+    lifted_from = {"equation": math.inf if stiff else 1 + 1e-9, "point": 1 + 1e-9,
+                   "data": DATA_GAP}
     return {k: min(top / g, BALANCE_CAP) for k, g in usable.items()
             if top / g > lifted_from.get(kinds.get(k), math.inf)}
 

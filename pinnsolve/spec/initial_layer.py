@@ -1,0 +1,226 @@
+"""A fast initial layer in time, read from the equations at the initial data.
+
+Kinetics with rates far apart (A ⇌ B at 1e3 per s, B → C at 1e-2 per s, over 600 s) leave
+their initial data within a millisecond, a layer of 1e-6 of the time span: no collocation
+point falls in it, and a network of t cannot bend that fast. The plan reads the layer from
+the problem. With each field's initial data u0 put into its equation a u_t + f(u, u_x, …) = 0
+(a a number), the initial rate is u_t = −f / a, and the data would change
+
+    ratio = RMS(u_t at t0) · T / RMS(u0)
+
+times their own size over the span T at that rate. A layer is data far from where a fast
+relaxation takes them, so the field's own rate counts too: the ratio is the smaller of that
+and RMS(∂f/∂u / a) · T, both at the initial data (a pendulum's small initial speed leaves
+fast, pushed by the angle, but nothing relaxes it). Where some equation's ratio is
+STIFF_FROM or more, the layer's width is τ = T / ratio, ε = τ / T = 1 / ratio, and the model
+and the sampler work in a time that resolves it:
+
+- the network gets log(1 + t̂/ε) / log(1 + 1/ε) as one more input (t̂ = (t − t0) / T), so a
+  change across 1e-6 of the span is as easy to make as one across all of it
+  (models/mlp.py);
+- an imposed initial value enters through the factor t̂ / (t̂ + ε) instead of t̂, which
+  reaches its plateau across the layer, so the network's part stays of one size
+  (models/constraints.py);
+- half of the interior points are drawn uniformly in that log time, half uniformly in t,
+  and the equations' residuals are weighted by (ε + t̂) / (1 + ε): the equations written in
+  log time, where the layer's rates of 1/ε and the slow rates far from it are of one size
+  (sampling/uniform.py).
+
+"Time" is the problem's time coordinate, or the only coordinate of a one-dimensional
+domain whose low end holds values of the fields (an ODE written without ``time:``).
+Fields without initial data, coefficients of u_t that are not numbers, waves (u_tt) and
+data the plan cannot evaluate are skipped, not guessed. ``model.initial_layer`` sets the
+width by hand (in the time coordinate's units; 0: none).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import sympy as sp
+
+from ..errors import SpecError
+from .coefficients import expanded
+from .dirichlet import dirichlet_value
+from .problem import Problem
+from .symbols import field_names_in
+
+# The initial rate times the span, over the data's size, from which the layer is planned.
+STIFF_FROM = 1e3
+POINTS = 24   # spatial points (a fixed low-discrepancy set) where the initial rate is read
+
+
+@dataclass(frozen=True)
+class TimeLayer:
+    """An initial layer of width ``eps`` × (hi − lo) at the ``lo`` end of input column
+    ``column``; ``why`` says where it was read (empty when set by hand)."""
+
+    column: int
+    lo: float
+    hi: float
+    eps: float
+    why: str = ""
+    # planned layers: (field, how far it moves across the layer) for the fields whose
+    # initial data and equation say so (their output scales, models/build.py)
+    moved: tuple[tuple[str, float], ...] = ()
+
+    def warp(self, points):
+        """``points`` (a tensor, (n, d)) whose column, uniform over [lo, hi], is remapped:
+        its lower half of values spreads uniformly in log(1 + t̂/ε) over the whole span, its
+        upper half uniformly in t (t̂ = (t − lo) / (hi − lo))."""
+        span = self.hi - self.lo
+        u = ((points[:, self.column] - self.lo) / span).clamp(0, 1)
+        low = (2 * math.log1p(1 / self.eps) * u.clamp(max=0.5)).expm1() * self.eps
+        half = (u < 0.5).to(points.dtype)
+        out = points.clone()
+        out[:, self.column] = self.lo + (low * half + (2 * u - 1) * (1 - half)).clamp(0, 1) * span
+        return out
+
+    def weights(self, points):
+        """(n,) factors (ε + t̂) / (1 + ε) of the equations' residuals at ``points``."""
+        t_hat = (points[:, self.column] - self.lo) / (self.hi - self.lo)
+        return (t_hat + self.eps) / (1 + self.eps)
+
+
+def time_layer(problem: Problem) -> TimeLayer | None:
+    """The layer the model and sampler of ``problem`` are built for: planned when the file
+    leaves ``model.initial_layer`` to pinnsolve, else the width set there (None for 0)."""
+    width = problem.settings.model.initial_layer
+    planned = "initial_layer" in problem.settings.training.planned
+    if not width and not planned:
+        return None
+    axis = _time_axis(problem)
+    if axis is None:
+        if width:
+            raise SpecError("model.initial_layer widens the start of time, but the problem "
+                            "has no time coordinate (nor a single coordinate); remove it",
+                            file=problem.source, key="model.initial_layer")
+        return None
+    coord, column = axis
+    span = coord.hi - coord.lo
+    if width:
+        if width >= span:
+            raise SpecError(f"model.initial_layer is {width:g}, not less than the time span "
+                            f"{span:g}", file=problem.source, key="model.initial_layer")
+        return TimeLayer(column, coord.lo, coord.hi, width / span)
+    eps, why, moved = _read(problem, coord)
+    if not eps:
+        return None
+    return TimeLayer(column, coord.lo, coord.hi, eps, why,
+                     tuple(sorted((k, float(f"{v:.3g}")) for k, v in moved.items() if v > 0)))
+
+
+def _time_axis(problem: Problem):
+    """(interval, input column) of time, or of a 1-D domain's coordinate; None otherwise."""
+    domain = problem.domain
+    if domain.vector is not None:
+        return None
+    if domain.time is not None:
+        return domain.time, domain.n_inputs - 1
+    if len(domain.space) == 1 and domain.shape is None and domain.mesh is None:
+        return domain.space[0], 0
+    return None
+
+
+def _initial_data(problem: Problem, coord) -> dict[str, sp.Expr]:
+    """Field name → its initial value (known parameters substituted) at ``coord``'s start."""
+    out: dict[str, sp.Expr] = {}
+    time = problem.domain.time is not None
+    values = {sp.Symbol(p.name): p.value for p in problem.parameters}
+    for c in problem.conditions:
+        r = c.region
+        if not (r.kind == "initial" if time else
+                (r.kind == "face" and r.coord == coord.name and r.side == "lo")):
+            continue
+        for name in problem.fields:
+            g = dirichlet_value(c, name)
+            if g is not None:
+                out[name] = sp.sympify(g).subs(coord.symbol, coord.lo).subs(values)
+    return out
+
+
+def _read(problem: Problem, coord) -> tuple[float, str, dict[str, float]]:
+    """(ε, why, field → how far it moves across the layer: its initial rate's RMS times the
+    layer's width, or its initial data's RMS if larger); ε = 0 when no layer."""
+    initial = _initial_data(problem, coord)
+    if not initial:
+        return 0.0, "", {}
+    funcs = problem.field_functions
+    start = {funcs[k]: v for k, v in initial.items()}
+    points = _points(problem, coord)
+    t = coord.symbol
+    span = coord.hi - coord.lo
+    best, field = 0.0, ""
+    rates: dict[str, float] = {}
+    sizes: dict[str, float] = {}
+    for eq in problem.equations:
+        expr = expanded(problem, eq.expr)
+        for name in initial:
+            u = funcs[name]
+            a = sp.diff(expr, sp.Derivative(u, t))
+            if a == 0 or not a.is_number or sp.diff(expr, sp.Derivative(u, (t, 2))) != 0:
+                continue
+            rest = expr.subs(sp.Derivative(u, t), 0)
+            rate = _values(-rest / a, start, points)
+            size = _values(initial[name], start, points)
+            relax = _values(sp.diff(rest, u) / a, start, points)
+            if rate is None or size is None or relax is None:
+                continue
+            rates[name] = max(rates.get(name, 0.0), _rms(rate))
+            sizes[name] = _rms(size)
+            if _rms(size) == 0:
+                continue
+            # A layer is data far from where a fast relaxation takes them: the data leave
+            # fast, and the field's own rate ∂f/∂u is fast (a pendulum's small initial
+            # speed also leaves fast, pushed by the angle, but nothing relaxes it).
+            ratio = min(_rms(rate) * span / _rms(size), _rms(relax) * span)
+            if ratio > best:
+                best, field = ratio, name
+    if best < STIFF_FROM:
+        return 0.0, "", {}
+    eps = 1.0 / best
+    moved = {k: max(sizes[k], rates[k] * eps * span) for k in rates}
+    return eps, (f"{field}'s initial data put into its equation change at a rate that would "
+                 f"change them {best:.3g} times over the span: a layer of about "
+                 f"{eps * span:.3g} at {coord.name} = {coord.lo:g}"), moved
+
+
+def _points(problem: Problem, coord) -> list[dict]:
+    """Substitutions of the coordinates: the start of time and POINTS spatial points (a
+    Kronecker sequence in the box, fixed)."""
+    axes = [a for a in problem.domain.space if a is not coord]
+    if not axes:
+        return [{coord.symbol: sp.Float(coord.lo)}]
+    steps = [math.sqrt(p) % 1 for p in (2, 3, 5, 7, 11, 13, 17, 19)][:len(axes)]
+    out = []
+    for k in range(1, POINTS + 1):
+        sub = {a.symbol: sp.Float(a.lo + (0.05 + 0.9 * ((k * s) % 1)) * (a.hi - a.lo))
+               for a, s in zip(axes, steps)}
+        sub[coord.symbol] = sp.Float(coord.lo)
+        out.append(sub)
+    return out
+
+
+def _values(expr: sp.Expr, start: dict, points: list[dict]) -> list[float] | None:
+    """``expr`` with the fields replaced by their initial data, at ``points``; None when a
+    field without data, an unknown, or a value that is not a finite real number remains."""
+    try:
+        out = expr.subs(start).doit()
+    except Exception:   # noqa: BLE001 - a datum the plan cannot substitute is skipped
+        return None
+    if field_names_in(out):
+        return None
+    values = []
+    for sub in points:
+        try:
+            v = complex(out.xreplace(sub).evalf())
+        except (TypeError, ValueError):
+            return None   # an unknown parameter, or not a number
+        if v.imag or not math.isfinite(v.real):
+            return None
+        values.append(v.real)
+    return values
+
+
+def _rms(values: list[float]) -> float:
+    return math.sqrt(sum(v * v for v in values) / len(values))
