@@ -157,3 +157,18 @@ def test_a_system_takes_the_sizes_its_fields_move_across_the_layer():
     sized = dict(KINETICS, conditions=[{"where": "initial", "dirichlet": {"A": 2000, "B": 0}}])
     _, _, notes = build_model(pinnsolve.load_problem(sized))
     assert any(n.startswith("output scales A 2000, B 2000:") for n in notes), notes
+
+
+def test_a_strategy_that_weighs_its_points_keeps_only_the_model_part():
+    from pinnsolve.errors import SolveError
+    from pinnsolve.training.parts import assemble
+
+    r3 = {"strategy": {"r3": {"causal": True}}, "interior": 100}
+    parts = assemble(pinnsolve.load_problem(dict(RELAX, sampling=r3)),
+                     torch.device("cpu"), torch.float64)
+    sampler = parts.samplers["interior"]
+    assert sampler.time_layer is None   # causal R3 gates the residuals itself
+    assert parts.model.net.embedding.layer is not None
+    with pytest.raises(SolveError, match="model.initial_layer"):
+        assemble(pinnsolve.load_problem(dict(RELAX, sampling=r3, model={"initial_layer": 1e-3})),
+                 torch.device("cpu"), torch.float64)

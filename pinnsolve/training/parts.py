@@ -139,10 +139,11 @@ def _sampler(problem: Problem, term: Term, index: int, device, dtype, dist):
                                            seed=seed, dtype=dtype, device=device)
     layer = time_layer(problem) if term.region.kind == "interior" else None
     if layer is not None:
-        if type(sampler).loss_weights is not RegionSampler.loss_weights:
+        if type(sampler).loss_weights is RegionSampler.loss_weights:
+            sampler.set_time_layer(layer)
+        elif not layer.why:   # set by hand; a planned layer keeps only its model part
             raise SolveError(f"sampling.strategy {s.strategy} weighs its points itself; it "
-                             "cannot be combined with the log time of an initial layer "
-                             "(set model.initial_layer: 0, or another strategy)")
-        sampler.set_time_layer(layer)
+                             "cannot be combined with model.initial_layer (set it to 0, or "
+                             "another strategy)")
     return sampler
 
