@@ -172,3 +172,47 @@ def test_a_strategy_that_weighs_its_points_keeps_only_the_model_part():
     with pytest.raises(SolveError, match="model.initial_layer"):
         assemble(pinnsolve.load_problem(dict(RELAX, sampling=r3, model={"initial_layer": 1e-3})),
                  torch.device("cpu"), torch.float64)
+
+
+TINY = {"phases": [{"optimizer": "adam", "steps": 3, "lr": 1e-3},
+                   {"optimizer": "lbfgs", "steps": 2}], "seed": 0}
+DISK = {"x": [-1, 1], "y": [-1, 1], "t": [0, 1], "shape": {"disk": {"center": [0, 0],
+                                                                   "radius": 1}}}
+
+
+@pytest.mark.parametrize("case", ["shape", "float32", "taylor", "harmonics", "rad", "mesh"])
+def test_a_layer_set_by_hand_trains_beside_other_features(case, tmp_path):
+    raw = {"name": "mix", "domain": {"x": [0, 1], "t": [0, 1]}, "time": "t", "fields": ["u"],
+           "equations": ["diff(u, t) = 0.1*diff(u, x, 2) - 100*u"],
+           "conditions": [{"where": "t = 0", "dirichlet": "sin(pi*x)"},
+                          {"where": "x = 0", "neumann": 0}, {"where": "x = 1", "dirichlet": 0}],
+           "model": {"width": 8, "depth": 2, "initial_layer": 0.01},
+           "sampling": {"interior": 64, "boundary": 16, "initial": 16},
+           "training": dict(TINY), "output": {"grid": {"x": 5, "t": 4}}}
+    if case == "shape":
+        raw.update(domain=DISK, equations=["diff(u, t) = laplacian(u) - 100*u"],
+                   conditions=[{"where": "t = 0", "dirichlet": "1 - x**2 - y**2"},
+                               {"where": "boundary", "neumann": 0}],
+                   output={"grid": {"x": 5, "y": 5, "t": 3}})
+    elif case == "float32":
+        raw["training"]["dtype"] = "float32"
+    elif case == "taylor":
+        raw["derivatives"] = {"engine": "taylor"}
+    elif case == "harmonics":
+        raw["model"]["time_modes"] = 3
+    elif case == "rad":
+        raw["sampling"]["strategy"] = {"rad": {"candidates": 200}}
+        raw["sampling"]["resample_every"] = 1
+    elif case == "mesh":
+        mesh = pinnsolve.__file__.rsplit("/", 2)[0] + "/problems/meshes/l_shape.vtu"
+        raw.update(domain={"x": [-1, 1], "y": [-1, 1], "mesh": mesh, "t": [0, 1]},
+                   equations=["diff(u, t) = laplacian(u) - 100*u"],
+                   conditions=[{"where": "t = 0", "dirichlet": "x + y"},
+                               {"where": "boundary", "neumann": 0}],
+                   output={"grid": {"x": 5, "y": 5, "t": 3}})
+    run = pinnsolve.solve(raw, out=tmp_path / "run", fresh=True,
+                          overrides=["training.threads=1"])
+    assert run.metrics["steps"] == 5
+    pred = run.predict(run.problem.domain.input_names and
+                       torch.zeros(1, run.problem.domain.n_inputs, dtype=torch.float64))
+    assert torch.isfinite(torch.as_tensor(pred)).all()
