@@ -55,6 +55,11 @@ def test_fast_relaxation_away_from_the_data_is_read_as_a_layer():
     assert layer.eps == pytest.approx(2e-4, rel=1e-9)
     kin = layer_of(KINETICS)
     assert kin is not None and kin.eps == pytest.approx(1 / (1e3 * 50), rel=1e-9)
+    # data of zero that leave at all: a coil's current from rest, τ = L/R = 1e-4 of 1
+    coil = {"name": "coil", "domain": {"t": [0, 1]}, "fields": ["i"],
+            "equations": ["1e-3*diff(i, t) + 10*i = 5"],
+            "conditions": [{"where": "initial", "dirichlet": 0}]}
+    assert layer_of(coil).eps == pytest.approx(1e-4, rel=1e-9)
     pde = layer_of(REACTION)
     assert pde is not None and pde.column == 1
     # rate 500 RMS|sin(2πx) - sin(πx)| / RMS|sin(2πx)| ≈ 500 · 1.2, relaxation 500: ×2

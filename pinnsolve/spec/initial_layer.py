@@ -8,7 +8,8 @@ the problem. With each field's initial data u0 put into its equation a u_t + f(u
 
     ratio = RMS(u_t at t0) · T / RMS(u0)
 
-times their own size over the span T at that rate. A layer is data far from where a fast
+times their own size over the span T at that rate (infinitely many for data of zero that
+leave at all: a motor's current from rest). A layer is data far from where a fast
 relaxation takes them, so the field's own rate counts too: the ratio is the smaller of that
 and RMS(∂f/∂u / a) · T, both at the initial data (a pendulum's small initial speed leaves
 fast, pushed by the angle, but nothing relaxes it). Where some equation's ratio is
@@ -168,12 +169,14 @@ def _read(problem: Problem, coord) -> tuple[float, str, dict[str, float]]:
                 continue
             rates[name] = max(rates.get(name, 0.0), _rms(rate))
             sizes[name] = _rms(size)
-            if _rms(size) == 0:
+            if _rms(rate) == 0:
                 continue
             # A layer is data far from where a fast relaxation takes them: the data leave
             # fast, and the field's own rate ∂f/∂u is fast (a pendulum's small initial
-            # speed also leaves fast, pushed by the angle, but nothing relaxes it).
-            ratio = min(_rms(rate) * span / _rms(size), _rms(relax) * span)
+            # speed also leaves fast, pushed by the angle, but nothing relaxes it). Data of
+            # zero that leave at all (a motor's current from rest) are far from it.
+            leave = _rms(rate) * span / _rms(size) if _rms(size) > 0 else math.inf
+            ratio = min(leave, _rms(relax) * span)
             if ratio > best:
                 best, field = ratio, name
     if best < STIFF_FROM:
