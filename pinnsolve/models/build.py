@@ -107,23 +107,23 @@ def build_model(problem: Problem, *, seed: int = 0) -> tuple[nn.Module, set[str]
             return MODELS[s.kind](embedding, n_out, s.width, s.depth,
                                   activation, out_scale).to(torch.float64)
 
-    moved = dict(layer.moved) if layer is not None else {}
+    layer_sizes = dict(layer.sizes) if layer is not None else {}
     if "output_scale" in problem.settings.training.planned and len(problem.fields) > 1 \
-            and moved:
-        # A fast initial layer: each field's size is how far it moves across the layer (a
-        # field without one: the largest), not the fit's, whose linearisation at an
-        # untrained network reads the fields that only the layer sets as near zero
-        # (kinetics A ⇌ B → C: B 3 and C 8 against 1500; spec/initial_layer.py). Fields
-        # whose data tell their size keep it.
+            and layer_sizes:
+        # A fast initial layer: each field's size from its initial rate and data
+        # (spec/initial_layer.py), not the fit's, whose linearisation at an untrained
+        # network reads the fields that only the layer sets as near zero (kinetics
+        # A ⇌ B → C: B 3 and C 8 against 1500). Fields whose data tell their size keep it.
         kept = scales if isinstance(scale, list) else [scale] * len(problem.fields)
-        sizes = [kept[k] if kept[k] != 1.0 else moved.get(f, max(moved.values()))
+        sizes = [kept[k] if kept[k] != 1.0 else layer_sizes.get(f, 1.0)
                  for k, f in enumerate(problem.fields)]
         layer_field = {col: c.column for c in constraints for _, col, _ in c.layers}
         scale = [sizes[layer_field.get(k, k)] for k in range(n_out)]
         notes = [n for n in notes if not n.startswith("output scale")] + [
             "output scales " + ", ".join(f"{f} {v:g}" for f, v in zip(problem.fields, sizes))
-            + ": how far each field moves across the initial layer (model.output_scale sets "
-            "one for all)"]
+            + ": each field's initial rate for as long as its own relaxation lets it grow, "
+            "or its initial data, at most the largest data (model.output_scale sets one "
+            "for all)"]
     elif "output_scale" in problem.settings.training.planned and len(problem.fields) > 1:
         kept = scales if isinstance(scale, list) else [scale] * len(problem.fields)
         sizes = fitted_sizes(problem, constraints, imposed, make_net, kept)

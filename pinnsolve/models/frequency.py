@@ -168,6 +168,10 @@ def _from_operators(problem: Problem, counts: dict[str, int]) -> dict[str, int]:
                 raise_to(t, math.sqrt(mass / u_tt) * (t.hi - t.lo) / math.pi)
             for axis in domain.space if t is not None else ():
                 kappa = out[axis.name] * math.pi / (axis.hi - axis.lo)
+                # a wave on an interval rings at least at its fundamental, a quarter wave
+                # (one end free) at the least, whatever the data's extrema: a surge of
+                # sin(πx/2L) in a pipe has none along x and 8 half-periods along t
+                ring = max(out[axis.name], 0.5) * math.pi / (axis.hi - axis.lo)
                 for order in range(1, MAX_ORDER + 1):
                     b = coefficient((axis.symbol, order))
                     omega = None
@@ -175,7 +179,7 @@ def _from_operators(problem: Problem, counts: dict[str, int]) -> dict[str, int]:
                         omega = abs(b / u_t) * kappa ** order
                     elif u_tt and b and order % 2 == 0 and \
                             (b / u_tt) * (-1) ** (order // 2) > 0:
-                        omega = math.sqrt(abs(b / u_tt)) * kappa ** (order // 2)
+                        omega = math.sqrt(abs(b / u_tt)) * ring ** (order // 2)
                     if omega:
                         raise_to(t, omega * (t.hi - t.lo) / math.pi)
     if t is not None:

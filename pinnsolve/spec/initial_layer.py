@@ -61,9 +61,9 @@ class TimeLayer:
     hi: float
     eps: float
     why: str = ""
-    # planned layers: (field, how far it moves across the layer) for the fields whose
-    # initial data and equation say so (their output scales, models/build.py)
-    moved: tuple[tuple[str, float], ...] = ()
+    # planned layers: (field, its size from the initial rates and data, :func:`_sizes`),
+    # the output scales of a system (models/build.py)
+    sizes: tuple[tuple[str, float], ...] = ()
 
     def warp(self, points):
         """``points`` (a tensor, (n, d)) whose column, uniform over [lo, hi], is remapped:
@@ -104,11 +104,11 @@ def time_layer(problem: Problem) -> TimeLayer | None:
             raise SpecError(f"model.initial_layer is {width:g}, not less than the time span "
                             f"{span:g}", file=problem.source, key="model.initial_layer")
         return TimeLayer(column, coord.lo, coord.hi, width / span)
-    eps, why, moved = _read(problem, coord)
+    eps, why, sizes = _read(problem, coord)
     if not eps:
         return None
     return TimeLayer(column, coord.lo, coord.hi, eps, why,
-                     tuple(sorted((k, float(f"{v:.3g}")) for k, v in moved.items() if v > 0)))
+                     tuple((k, float(f"{v:.3g}")) for k, v in sizes.items() if v > 0))
 
 
 def _time_axis(problem: Problem):
@@ -141,8 +141,7 @@ def _initial_data(problem: Problem, coord) -> dict[str, sp.Expr]:
 
 
 def _read(problem: Problem, coord) -> tuple[float, str, dict[str, float]]:
-    """(ε, why, field → how far it moves across the layer: its initial rate's RMS times the
-    layer's width, or its initial data's RMS if larger); ε = 0 when no layer."""
+    """(ε, why, field → its size, :func:`_sizes`); ε = 0 when no layer."""
     initial = _initial_data(problem, coord)
     if not initial:
         return 0.0, "", {}
@@ -154,6 +153,7 @@ def _read(problem: Problem, coord) -> tuple[float, str, dict[str, float]]:
     best, field = 0.0, ""
     rates: dict[str, float] = {}
     sizes: dict[str, float] = {}
+    relaxes: dict[str, float] = {}
     for eq in problem.equations:
         expr = expanded(problem, eq.expr)
         for name in initial:
@@ -169,6 +169,7 @@ def _read(problem: Problem, coord) -> tuple[float, str, dict[str, float]]:
                 continue
             rates[name] = max(rates.get(name, 0.0), _rms(rate))
             sizes[name] = _rms(size)
+            relaxes[name] = max(relaxes.get(name, 0.0), _rms(relax))
             if _rms(rate) == 0:
                 continue
             # A layer is data far from where a fast relaxation takes them: the data leave
@@ -182,10 +183,27 @@ def _read(problem: Problem, coord) -> tuple[float, str, dict[str, float]]:
     if best < STIFF_FROM:
         return 0.0, "", {}
     eps = 1.0 / best
-    moved = {k: max(sizes[k], rates[k] * eps * span) for k in rates}
     return eps, (f"{field}'s initial data put into its equation change at a rate that would "
                  f"change them {best:.3g} times over the span: a layer of about "
-                 f"{eps * span:.3g} at {coord.name} = {coord.lo:g}"), moved
+                 f"{eps * span:.3g} at {coord.name} = {coord.lo:g}"), \
+        _sizes(problem.fields, sizes, rates, relaxes, span)
+
+
+def _sizes(fields, data: dict, rates: dict, relaxes: dict, span: float) -> dict[str, float]:
+    """Each field's size: its initial rate for as long as its own relaxation lets it grow
+    (rate / |∂f/∂u|, at most the span), or its data if larger, at most the system's size
+    (the largest initial data; where all are zero, the largest size so read); a field
+    with neither rate nor data takes the system's size. Kinetics A ⇌ B → C from A0 = 1500:
+    B 1500 (its rate of 1.5e6 per s, relaxing at 1 per s, capped), C 1500 (no rate at the
+    start); a radical relaxing at 80 per s fed at 16 mol/m³/s: 0.2; a slow side product fed
+    at 4 per s over 300 s: capped at the 800 of its source."""
+    own = {k: max(data.get(k, 0.0), rates.get(k, 0.0) * min(1 / relaxes[k] if relaxes.get(k)
+                                                              else span, span))
+           for k in fields if k in rates or k in data}
+    system = max(data.values(), default=0.0) or max(own.values(), default=0.0)
+    if system <= 0:
+        return {}
+    return {k: min(own[k], system) if own.get(k) else system for k in fields}
 
 
 def _points(problem: Problem, coord) -> list[dict]:
