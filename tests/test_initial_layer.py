@@ -221,3 +221,19 @@ def test_a_layer_set_by_hand_trains_beside_other_features(case, tmp_path):
     pred = run.predict(run.problem.domain.input_names and
                        torch.zeros(1, run.problem.domain.n_inputs, dtype=torch.float64))
     assert torch.isfinite(torch.as_tensor(pred)).all()
+
+
+def test_sizes_follow_each_fields_rate_for_as_long_as_it_can_grow():
+    # A -> R -> P with a side path A -> S (a blind problem of stop 40): R relaxes at 80 per
+    # unit time fed at 0.02 · 800 = 16: size 0.2; P has no rate at the start: the largest
+    # data; S grows at 4 over 300 without relaxing: capped at the largest data
+    chain = {"name": "chain", "domain": {"t": [0, 300]}, "fields": ["A", "R", "P", "S"],
+             "parameters": {"k1": 0.02, "k2": 80, "k3": 5e-3},
+             "equations": ["diff(A, t) = -(k1 + k3)*A", "diff(R, t) = k1*A - k2*R",
+                           "diff(P, t) = k2*R", "diff(S, t) = k3*A"],
+             "conditions": [{"where": "initial",
+                             "dirichlet": {"A": 800, "R": 0, "P": 0, "S": 0}}]}
+    layer = layer_of(chain)
+    assert dict(layer.sizes) == {"A": 800.0, "R": 0.2, "P": 800.0, "S": 800.0}
+    _, _, notes = build_model(pinnsolve.load_problem(chain))
+    assert any(n.startswith("output scales A 800, R 0.2, P 800, S 800:") for n in notes)
