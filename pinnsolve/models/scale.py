@@ -374,11 +374,8 @@ def fitted_sizes(problem: Problem, constraints, imposed: set[str], make_net,
                         normals=None if normals is None else normals.repeat(weights + 1, 1))
             except CompileError:   # a term this probe cannot evaluate (normals it lacks)
                 continue
-            layer = time_layer(problem) if terms[0].region.kind == "interior" else None
             for t in terms:
                 r = res[t.name].detach().to(torch.float64).reshape(weights + 1, len(x))
-                if layer is not None:   # weighted as in training (spec/initial_layer.py)
-                    r = r * layer.weights(x)
                 jac = (r[1:] - r[0]).T
                 sens = float(jac.pow(2).mean().sqrt())
                 if sens > 0 and math.isfinite(sens) and bool(torch.isfinite(r[0]).all()):

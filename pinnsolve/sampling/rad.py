@@ -67,9 +67,6 @@ class RADSampler(RegionSampler):
                        for i in range(0, len(pts), CANDIDATE_BATCH)])
         if not torch.isfinite(r).all():
             return None
-        w = self.point_weights(pts)   # an initial layer's log time weighs the residual
-        if w is not None:
-            r = r * w.to(r)
         rk = r.to(torch.float64) ** self.k
         p = rk / rk.mean().clamp_min(1e-300) + self.c
         idx = torch.multinomial(p.cpu(), m, replacement=False, generator=self.cube.gen)

@@ -148,9 +148,10 @@ def describe(settings) -> list[str]:
                      "equations' waves have along time (at most 16), when those are 8 or more")
     if "initial_layer" in tr.planned:
         lines.append("a log time for a fast initial layer (an input log(1 + t̂/ε), the initial "
-                     "value's factor t̂/(ε + t̂), half the interior points in log time, the "
-                     "equations weighted by ε + t̂) where the initial data put into the "
-                     "equations would change 1000 or more times their size over the span")
+                     "value's factor t̂/(ε + t̂), half the interior points in log time, a "
+                     "system's output scales from the initial rates, its equations left "
+                     "unbalanced) where the initial data put into the equations would change "
+                     "1000 or more times their size over the span and relax as fast")
     if "sampling" in tr.planned:
         lines.append("residual-based redraws (RAD over "
                      f"{settings.sampling.options.candidates} candidates)")

@@ -138,12 +138,7 @@ def _sampler(problem: Problem, term: Term, index: int, device, dtype, dist):
     sampler = STRATEGIES[s.strategy].build(geometry, n, s, resample_every=s.resample_every,
                                            seed=seed, dtype=dtype, device=device)
     layer = time_layer(problem) if term.region.kind == "interior" else None
-    if layer is not None:
-        if type(sampler).loss_weights is RegionSampler.loss_weights:
-            sampler.set_time_layer(layer)
-        elif not layer.why:   # set by hand; a planned layer keeps only its model part
-            raise SolveError(f"sampling.strategy {s.strategy} weighs its points itself; it "
-                             "cannot be combined with model.initial_layer (set it to 0, or "
-                             "another strategy)")
+    if layer is not None and isinstance(sampler, RegionSampler):   # spec/initial_layer.py
+        sampler.set_time_layer(layer)
     return sampler
 
