@@ -76,6 +76,16 @@ def test_no_layer_where_nothing_relaxes_fast_or_the_data_sit_where_it_relaxes_to
                 "equations": ["diff(th, t) = w", "diff(w, t) = -sin(th)"],
                 "conditions": [{"where": "initial", "dirichlet": {"th": 1, "w": 1e-6}}]}
     assert layer_of(pendulum) is None
+    # two masses on springs with dampers: the damping couples u_t of the other mass into
+    # each second-order equation, which is no first-order rate (a blind problem, stop 40)
+    masses = {"name": "masses", "domain": {"t": [0, 1]}, "fields": ["x1", "x2"],
+              "equations": ["20*diff(x1, t, 2) = -48000*x1 + 40000*x2 - 40*diff(x1, t, 1)"
+                            " + 40*diff(x2, t)",
+                            "2*diff(x2, t, 2) = -40000*(x2 - x1) - 40*(diff(x2, t) - diff(x1, t))"],
+              "conditions": [{"where": "initial", "dirichlet": {"x1": 0.002, "x2": 0.006}},
+                             {"where": "initial", "equation": "diff(x1, t) = 0"},
+                             {"where": "initial", "equation": "diff(x2, t) = 0"}]}
+    assert layer_of(masses) is None
     # an explicit width of 0 turns the planned layer off
     assert layer_of(dict(RELAX, model={"initial_layer": 0})) is None
 

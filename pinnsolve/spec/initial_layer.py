@@ -153,10 +153,13 @@ def _read(problem: Problem, coord) -> tuple[float, str, dict[str, float]]:
     relaxes: dict[str, float] = {}
     for eq in problem.equations:
         expr = expanded(problem, eq.expr)
+        if any(sum(n for v, n in d.variable_count if v == t) > 1
+               for d in expr.atoms(sp.Derivative)):
+            continue   # an oscillator or a wave (u_tt of any field): no first-order rate
         for name in initial:
             u = funcs[name]
             a = sp.diff(expr, sp.Derivative(u, t))
-            if a == 0 or not a.is_number or sp.diff(expr, sp.Derivative(u, (t, 2))) != 0:
+            if a == 0 or not a.is_number:
                 continue
             rest = expr.subs(sp.Derivative(u, t), 0)
             rate = _values(-rest / a, start, points)
