@@ -474,6 +474,14 @@ where two figures are given.
 | power_line_catenary_hillside_si_c40 (stop 40, blind, second batch) | a power line's sag H z'' = w √(1 + z'²) over a 300 m span between towers at 20 and 35 m | 7.1e-14 |
 | sir_lockdown_transmission_days_c40 (stop 40, blind, second batch) | an SIR epidemic in a town of 1e6 over 180 days with a falling transmission rate, people | 2.8e-7, 1.1e-6, 1.0e-6 |
 | strontium_yttrium_clay_liner_years_c40 (stop 40, blind, second batch) | Sr-90 decaying into Y-90 while both diffuse through a 1 m clay liner over 30 years, Y 4000× below Sr | 1.6e-6, 1.2e-5 |
+| aldehyde_hydrate_preequilibrium_hours_d40 (stop 40, blind, third batch) | A → B, a fast hydration B ⇌ C (800 and 200 per s) and a slow oxidation B → D over 2 h, mol/m³ | **fails**: A 1.0, B 0.51, C 0.52, D 0.99 (2 minutes, its layer read, 5.8e6). The code before the layer rule: A 1.0e-3, B 0.71, C 0.72, D 0.84, also failing; the layer with the equations balanced (the step-0 rule of other systems): 0.89, 0.53, 0.53, 1.13 (the three side by side, beside other jobs). A's own slow decay is lost once the layer is planned; not diagnosed further |
+| epoxy_slab_microwave_switch_on_si_d40 (stop 40, blind, third batch) | a 20 mm epoxy slab over 1200 s, a heat source switched on at 60 s within 12 s, SI | 9.5e-6 |
+| iodate_arsenous_front_capillary_mm_d40 (stop 40, blind, third batch) | a cubic autocatalytic front 0.32 mm wide moving at 6.3 µm/s for 600 s along 6 mm | 5.8e-11 |
+| machine_motor_bracket_two_mode_si_d40 (stop 40, blind, third batch) | two masses (20 and 2 kg) on springs with proportional dampers, a 3 Hz and a 24 Hz mode over 1 s, from rest at a displacement, SI | **fails**: 0.87, 0.81 with a layer read by mistake (the damper puts the other mass's u_t into each oscillator's equation, read as a first-order rate of 1e3: fixed, equations with a second time derivative are skipped); without it, the final code, 0.24, 0.23: still failing (48 half-periods of the fast mode along t, beyond the 16 harmonics) |
+| steel_lug_offset_hole_biaxial_pressure_mm_d40 (stop 40, blind, third batch) | a steel lug in plane stress with an offset 24 mm bore under 40 MPa pin pressure, pulled at 60 and 25 MPa, mm and MPa | 1.7e-6, 5.4e-5 (680 steps) |
+| steel_plate_cycled_edge_2d_si_d40 (stop 40, blind, third batch) | a 0.2 × 0.1 m steel plate over 3000 s, one edge cycled with a 600 s period, SI | 3.9e-5 |
+| minichannel_bump_navier_stokes_mm_d40 (stop 40, blind, third batch) | steady Navier-Stokes of water in a minichannel with a semicircular rib, mm, mm/s and Pa, a manufactured body force | **fails** on v: u 9.3e-3, v 7.2e-2, p 2.0e-2 (1085 steps, beside the test suite and two other runs) |
+| river_ammonium_overflow_pulses_km_h_d40 (stop 40, blind, third batch) | ammonium in a 12 km reach over 8 h, Péclet 60, decay, two overflow pulses at the inflow, km and h | 2.4e-10 |
 | relax_cos (stop 40, written for the initial-layer rule) | a first-order lag u' = −k (u − cos t) at k = 1e4 from u(0) = 2 over 10 (a layer of 1e-5 of the span) | 4.2e-3 before the rule → **2.8e-8** (2 minutes; 2.0e-7 with the residuals weighted by ε + t̂, side by side with the code before) |
 | rc_charge_si (stop 40, written for the rule) | an RC low-pass in SI (τ = 10 µs) driven at 50 Hz from a capacitor at 5 V, over 20 ms | 7.9e-3 → **2.7e-8** (2 minutes; 5.9e-8 weighted) |
 | reaction_fast_1d (stop 40, written for the rule) | u_t = 0.1 u_xx − 2000 (u − e^(−t) sin πx) + f from sin 2πx: a layer in time at every x | 1.7e-4 → **2.1e-6** (2 minutes; 7.0e-6 weighted) |
@@ -971,6 +979,16 @@ only the layer problems.
 A second blind batch of eight (`*_c40.yaml`, written after the changes above, by a helper
 that saw the README and the list of files): **all eight solved at 2 minutes** (rows above;
 the worst, couette_annulus_glycerol_si's pressure, 3.0e-3). None of them reads a layer.
+
+A third blind batch (`*_d40.yaml`, asked to be harder: stiff kinetics, periodic heating,
+fronts, two-mode vibration, a channel with a rib, a lug with an offset hole), 2 minutes,
+the final code, several runs beside the test suite or other jobs: five solved
+(epoxy_slab_microwave_switch_on 9.5e-6, iodate_arsenous_front_capillary 5.8e-11,
+river_ammonium_overflow_pulses 2.4e-10, steel_plate_cycled_edge_2d_si 3.9e-5,
+steel_lug_offset_hole_biaxial_pressure_mm 1.7e-6, 5.4e-5); aldehyde_hydrate_preequilibrium (stiff kinetics with a slow decoupled decay: A is
+lost once the layer is planned, the fast pair fails either way), machine_motor_bracket
+(a layer read by mistake, fixed: 0.87 → 0.24, still failing) and
+minichannel_bump_navier_stokes (v 7.2e-2) fail.
 
 **Loss balancing** stays fixed (weights 1) by default, unless a condition is in other
 units than the equations (stop 36, below). Measured against the `lra` scheme
