@@ -107,26 +107,22 @@ def build_model(problem: Problem, *, seed: int = 0) -> tuple[nn.Module, set[str]
             return MODELS[s.kind](embedding, n_out, s.width, s.depth,
                                   activation, out_scale).to(torch.float64)
 
-    layer_sizes = dict(layer.sizes) if layer is not None else {}
-    if "output_scale" in problem.settings.training.planned and len(problem.fields) > 1 \
-            and layer_sizes:
-        # A fast initial layer: each field's size from its initial rate and data
-        # (spec/initial_layer.py), not the fit's, whose linearisation at an untrained
-        # network reads the fields that only the layer sets as near zero (kinetics
-        # A ⇌ B → C: B 3 and C 8 against 1500). Fields whose data tell their size keep it.
+    if "output_scale" in problem.settings.training.planned and len(problem.fields) > 1:
         kept = scales if isinstance(scale, list) else [scale] * len(problem.fields)
-        sizes = [kept[k] if kept[k] != 1.0 else layer_sizes.get(f, 1.0)
-                 for k, f in enumerate(problem.fields)]
-        layer_field = {col: c.column for c in constraints for _, col, _ in c.layers}
-        scale = [sizes[layer_field.get(k, k)] for k in range(n_out)]
-        notes = [n for n in notes if not n.startswith("output scale")] + [
-            "output scales " + ", ".join(f"{f} {v:g}" for f, v in zip(problem.fields, sizes))
-            + ": each field's initial rate for as long as its own relaxation lets it grow, "
-            "or its initial data, at most the largest data (model.output_scale sets one "
-            "for all)"]
-    elif "output_scale" in problem.settings.training.planned and len(problem.fields) > 1:
-        kept = scales if isinstance(scale, list) else [scale] * len(problem.fields)
-        sizes = fitted_sizes(problem, constraints, imposed, make_net, kept)
+        if layer is not None and layer.sizes:
+            # A fast initial layer: each field's size from its initial rate and data
+            # (spec/initial_layer.py), not the fit's, whose linearisation at an untrained
+            # network reads the fields only the layer sets as near zero (kinetics A ⇌ B → C:
+            # B 3 and C 8 against 1500). Fields whose data tell their size keep it.
+            read = dict(layer.sizes)
+            sizes = [None if kept[k] != 1.0 else read.get(f, 1.0)
+                     for k, f in enumerate(problem.fields)]
+            how = ("each field's initial rate for as long as its own relaxation lets it "
+                   "grow, or its initial data, at most the largest data")
+        else:
+            sizes = fitted_sizes(problem, constraints, imposed, make_net, kept)
+            how = ("the fields' sizes from a least-squares solve over the untrained "
+                   "network's features, as one scale cannot serve them")
         if sizes is not None:   # fields of sizes far apart, or far from one, no data for them
             shown = ", ".join(f"{f} {kept[k]:g} (its data)" if v is None else f"{f} {v:g}"
                               for k, (f, v) in enumerate(zip(problem.fields, sizes)))
@@ -134,9 +130,7 @@ def build_model(problem: Problem, *, seed: int = 0) -> tuple[nn.Module, set[str]
             layer_field = {col: c.column for c in constraints for _, col, _ in c.layers}
             scale = [sizes[layer_field.get(k, k)] for k in range(n_out)]
             notes = [n for n in notes if not n.startswith("output scale")] + [
-                f"output scales {shown}: the fields' sizes from a least-squares solve over "
-                "the untrained network's features, as one scale cannot serve them "
-                "(model.output_scale sets one for all)"]
+                f"output scales {shown}: {how} (model.output_scale sets one for all)"]
     if constraints and "output_scale" in problem.settings.training.planned and scale == 1.0:
         scale = residual_scale(problem, constraints, imposed, make_net)
         if scale != 1.0:

@@ -82,7 +82,16 @@ class TimeLayer:
 
 def time_layer(problem: Problem) -> TimeLayer | None:
     """The layer the model and sampler of ``problem`` are built for: planned when the file
-    leaves ``model.initial_layer`` to pinnsolve, else the width set there (None for 0)."""
+    leaves ``model.initial_layer`` to pinnsolve, else the width set there (None for 0).
+    Read once per problem (the model, its sizes, the sampler, the balance and the digest
+    all ask; the reading costs up to a second of SymPy on a 2-D problem)."""
+    cache = problem.__dict__   # a frozen dataclass: the cache sits beside its fields
+    if "_time_layer" not in cache:
+        cache["_time_layer"] = _time_layer(problem)
+    return cache["_time_layer"]
+
+
+def _time_layer(problem: Problem) -> TimeLayer | None:
     width = problem.settings.model.initial_layer
     planned = "initial_layer" in problem.settings.training.planned
     if not width and not planned:

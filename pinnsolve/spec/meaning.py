@@ -50,7 +50,7 @@ FIELD_FIT = 2
 # Unknowns started far from one are trained in units of their initial size (spec/problem.py
 # Unknown.scale, stop 37), fed only where that applies: a checkpoint holds the scaled value.
 UNKNOWN_SCALE = 1
-# A fast initial layer in time (models/stiff.py, stop 40), fed only where one is built.
+# A fast initial layer in time (spec/initial_layer.py, stop 40), fed only where one is built.
 INITIAL_LAYER = 1
 
 

@@ -107,7 +107,7 @@ def plan(raw: dict) -> dict:
     if not (isinstance(model, dict) and "time_modes" in model):
         planned.append("time_modes")   # the same, harmonics of time (models/frequency.py)
     if not (isinstance(model, dict) and "initial_layer" in model):
-        planned.append("initial_layer")   # a fast initial layer in time (models/stiff.py)
+        planned.append("initial_layer")   # a fast initial layer in time (spec/initial_layer.py)
     sampling = raw.get("sampling")
     if sampling is None or (isinstance(sampling, dict) and set(sampling) <= POINT_KEYS):
         interior = (sampling or {}).get("interior", 2000)
