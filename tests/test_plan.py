@@ -24,7 +24,8 @@ def test_physics_only_gets_the_plan():
     s = load_problem(PHYSICS).settings
     tr = s.training
     assert tr.planned == ("phases", "budget", "dtype", "model", "output_scale", "fallback",
-                          "weights", "layers", "activation", "time_modes", "initial_layer", "sampling")
+                          "weights", "layers", "activation", "time_modes", "initial_layer",
+                          "sampling")
     assert tr.fallback
     assert tr.budget == 300 and tr.dtype == "float64"
     assert [p.optimizer for p in tr.phases] == ["adam", "quasi_newton"]

@@ -5,8 +5,8 @@ declared range; a periodic coordinate of period L enters as cos(2πkx/L), sin(2�
 k = 1..modes (periodicity exact by construction); the time coordinate can add harmonics
 cos(πk t̂), sin(πk t̂), k = 1..time_modes, t̂ ∈ [0, 1] (fast temporal signals, e.g. a wave
 advected at speed β needs πk up to ~β); a coordinate with a fast initial layer of width ε
-(spec/initial_layer.py) adds the log time 2 log(1 + t̂/ε) / log(1 + 1/ε) − 1; optional random Fourier features
-[cos(2π B z), sin(2π B z)] with B ~ N(0, scale²) (Tancik et al. 2020).
+(spec/initial_layer.py) adds the log time 2 log(1 + t̂/ε) / log(1 + 1/ε) − 1; optional
+random Fourier features [cos(2π B z), sin(2π B z)] with B ~ N(0, scale²) (Tancik et al. 2020).
 """
 from __future__ import annotations
 

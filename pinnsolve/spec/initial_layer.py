@@ -75,9 +75,9 @@ class TimeLayer:
         low = (2 * math.log1p(1 / self.eps) * u.clamp(max=0.5)).expm1() * self.eps
         half = (u < 0.5).to(points.dtype)
         out = points.clone()
-        out[:, self.column] = self.lo + (low * half + (2 * u - 1) * (1 - half)).clamp(0, 1) * span
+        t_hat = (low * half + (2 * u - 1) * (1 - half)).clamp(0, 1)
+        out[:, self.column] = self.lo + t_hat * span
         return out
-
 
 
 def time_layer(problem: Problem) -> TimeLayer | None:

@@ -96,8 +96,8 @@ def units_gap(norms: Mapping[str, float], kinds: Mapping[str, str],
     from the strongest equation's, as (name, factor, "harder" or "less"), or None.
     Counted: conditions that pull UNIT_GAP times harder than the equations, conditions
     with data (names in ``with_data``) that pull UNIT_GAP times less, and conditions
-    asking for zero that pull ZERO_GAP times less. Such a condition pulls little on an untrained network whatever
-    its units, so a gap of 1e3-1e5 says nothing (wave_1d's u_t(x, 0) = 0: 3.8e4, solved
+    asking for zero that pull ZERO_GAP times less. Such a condition pulls little on an
+    untrained network whatever its units, so a gap of 1e3-1e5 says nothing (wave_1d's u_t(x, 0) = 0: 3.8e4, solved
     at weight 1), but one of 1e6 and more is of units: a thermoelastic plate in SI
     (thermoelastic_plate_rollers_si), whose no-shear condition on displacements of 3e-6 m
     pulled 5.5e20 times less than its heat equation, failed at weight 1 (ux 0.93 at 2
