@@ -285,3 +285,18 @@ def test_dirichlet_on_a_named_part_is_imposed_exactly_when_its_distance_allows()
                               {"where": {"boundary": "b"}, "neumann": 0}])
     _, imposed, notes = build_model(two)
     assert imposed == set() and "imposed through the loss" in notes[0]
+
+
+def test_mask_drops_a_subtracted_face_in_another_faces_plane():
+    """A slot cut the full height of a plate (and a bore through a pipe segment's end
+    faces): the distance bound is 0 on the slot's bottom and top, though no solid is near
+    their inner part; the mask keeps only points with the solid on some side."""
+    p = load_problem({"domain": {"x": [0, 2], "y": [0, 1], "shape": {"difference": [
+        {"rectangle": {"min": [0, 0], "max": [2, 1]}},
+        {"rectangle": {"min": [0.5, 0], "max": [1, 1]}}]}},
+        "fields": ["u"], "equations": ["laplacian(u) = 0"],
+        "conditions": [{"where": "boundary", "dirichlet": 0}]})
+    pts = np.array([[0.75, 0.0], [0.75, 1.0], [0.75, 0.5],     # in the slot: out
+                    [0.0, 0.0], [2.0, 1.0], [0.5, 0.0],        # corners: in
+                    [0.5, 0.5], [1.0, 0.3], [1.5, 0.0], [0.2, 0.5]])   # edges, inside: in
+    assert domain_mask(p, pts).tolist() == [False] * 3 + [True] * 7
