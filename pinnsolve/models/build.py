@@ -9,6 +9,7 @@ from torch import nn
 from ..errors import SpecError
 from ..spec.initial_layer import time_layer
 from ..spec.layers import boundary_layers
+from ..spec.modes import time_frequencies
 from ..spec.problem import Problem
 from .constraints import (HardConstrained, layer_outputs, plan_constraints, with_layers,
                           with_time_layer)
@@ -53,20 +54,30 @@ def build_model(problem: Problem, *, seed: int = 0) -> tuple[nn.Module, set[str]
                         "time coordinate; remove it", file=problem.source,
                         key="model.time_modes")
     time_modes, why = s.time_modes, ""
+    frequencies, why_frequencies = (), ""
     if "time_modes" in problem.settings.training.planned:   # models/frequency.py
         time_modes, why = planned_time_modes(problem)
+        frequencies, why_frequencies = time_frequencies(problem)   # spec/modes.py (ODEs)
     layer = time_layer(problem)   # spec/initial_layer.py
     embedding = Embedding(lo, hi, periodic, s.periodic_modes, s.fourier_features,
                           s.fourier_scale, generator=gen, time_column=len(lo) - 1,
-                          time_modes=time_modes,
+                          time_modes=time_modes, time_frequencies=frequencies,
                           layer=None if layer is None else (layer.column, layer.eps))
     constraints, imposed, notes = plan_constraints(problem) if s.hard_constraints \
         else ([], set(), [])
     if why:
         notes = notes + [f"{time_modes} harmonics of time: {why} (model.time_modes sets them)"]
+    if why_frequencies:
+        notes = notes + [f"cos and sin of {problem.domain.space[0].name} at "
+                         f"{len(frequencies)} frequencies: {why_frequencies} "
+                         "(model.time_modes=0 turns them off)"]
     if layer is not None:
         constraints = with_time_layer(constraints, layer)
-        if layer.why:
+        if layer.why and layer.kind == "radial":
+            notes = notes + [f"a log radius: {layer.why}: log(r/a) joins the inputs and "
+                             "half the interior points are drawn uniformly in it "
+                             "(model.initial_layer=0 turns it off)"]
+        elif layer.why:
             notes = notes + [f"a log time for an initial layer: {layer.why} "
                              "(model.initial_layer sets its width)"]
     if constraints and "layers" in problem.settings.training.planned:   # spec/layers.py
@@ -101,11 +112,23 @@ def build_model(problem: Problem, *, seed: int = 0) -> tuple[nn.Module, set[str]
             notes = notes + [f"{activation} activation: {why} ({OSCILLATORY} or more; "
                              "model.activation sets it)"]
 
-    def make_net(out_scale: float | list[float], net_seed: int) -> nn.Module:
+    def make_net(out_scale: float | list[float], net_seed: int, features=embedding) -> nn.Module:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(net_seed)
-            return MODELS[s.kind](embedding, n_out, s.width, s.depth,
+            return MODELS[s.kind](features, n_out, s.width, s.depth,
                                   activation, out_scale).to(torch.float64)
+
+    def probe_net(out_scale: float | list[float], net_seed: int) -> nn.Module:
+        """The network the sizes are read with: without an ODE's own frequencies, whose
+        exact cos/sin at a drive near resonance let the least-squares fit read a pendulum's
+        angle 56 for 0.85 (the network that trains has them; spec/modes.py)."""
+        if not frequencies:
+            return make_net(out_scale, net_seed)
+        plain = Embedding(lo, hi, periodic, s.periodic_modes, s.fourier_features,
+                          s.fourier_scale, generator=torch.Generator().manual_seed(seed),
+                          time_column=len(lo) - 1, time_modes=time_modes,
+                          layer=None if layer is None else (layer.column, layer.eps))
+        return make_net(out_scale, net_seed, plain)
 
     if "output_scale" in problem.settings.training.planned and len(problem.fields) > 1:
         kept = scales if isinstance(scale, list) else [scale] * len(problem.fields)
@@ -120,7 +143,7 @@ def build_model(problem: Problem, *, seed: int = 0) -> tuple[nn.Module, set[str]
             how = ("each field's initial rate for as long as its own relaxation lets it "
                    "grow, or its initial data, at most the largest data")
         else:
-            sizes = fitted_sizes(problem, constraints, imposed, make_net, kept)
+            sizes = fitted_sizes(problem, constraints, imposed, probe_net, kept)
             how = ("the fields' sizes from a least-squares solve over the untrained "
                    "network's features, as one scale cannot serve them")
         if sizes is not None:   # fields of sizes far apart, or far from one, no data for them
@@ -132,7 +155,7 @@ def build_model(problem: Problem, *, seed: int = 0) -> tuple[nn.Module, set[str]
             notes = [n for n in notes if not n.startswith("output scale")] + [
                 f"output scales {shown}: {how} (model.output_scale sets one for all)"]
     if constraints and "output_scale" in problem.settings.training.planned and scale == 1.0:
-        scale = residual_scale(problem, constraints, imposed, make_net)
+        scale = residual_scale(problem, constraints, imposed, probe_net)
         if scale != 1.0:
             notes = notes + [f"output scale {scale:g}: no condition in the loss gives a "
                              "value, so the equations' residual with the network's part "

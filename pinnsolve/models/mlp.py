@@ -4,9 +4,10 @@ Inputs pass through :class:`Embedding` first: each coordinate is scaled to [-1, 
 declared range; a periodic coordinate of period L enters as cos(2πkx/L), sin(2πkx/L),
 k = 1..modes (periodicity exact by construction); the time coordinate can add harmonics
 cos(πk t̂), sin(πk t̂), k = 1..time_modes, t̂ ∈ [0, 1] (fast temporal signals, e.g. a wave
-advected at speed β needs πk up to ~β); a coordinate with a fast initial layer of width ε
-(spec/initial_layer.py) adds the log time 2 log(1 + t̂/ε) / log(1 + 1/ε) − 1; optional
-random Fourier features [cos(2π B z), sin(2π B z)] with B ~ N(0, scale²) (Tancik et al. 2020).
+advected at speed β needs πk up to ~β), or at an ODE's own frequencies (spec/modes.py); a
+coordinate with a fast initial layer of width ε (spec/initial_layer.py) adds the log time
+2 log(1 + t̂/ε) / log(1 + 1/ε) − 1; optional random Fourier features [cos(2π B z),
+sin(2π B z)] with B ~ N(0, scale²) (Tancik et al. 2020).
 """
 from __future__ import annotations
 
@@ -38,13 +39,16 @@ class Embedding(nn.Module):
         time_column: the input column of time, for ``time_modes`` harmonics of it.
         time_modes: harmonics cos/sin(πk t̂), k = 1..time_modes, added for time (0: none).
         layer: (input column, ε) of a fast initial layer, whose log time is added; None.
+        time_frequencies: more cos/sin(πk t̂) of time, k any positive number (half-periods
+            over the span: an ODE's own frequencies, spec/modes.py).
     Shapes: (n, d) → (n, out_dim).
     """
 
     def __init__(self, lo: Sequence[float], hi: Sequence[float], periodic: Sequence[int] = (),
                  modes: int = 1, fourier_features: int = 0, fourier_scale: float = 1.0,
                  generator: torch.Generator | None = None, time_column: int | None = None,
-                 time_modes: int = 0, layer: tuple[int, float] | None = None):
+                 time_modes: int = 0, layer: tuple[int, float] | None = None,
+                 time_frequencies: Sequence[float] = ()):
         super().__init__()
         lo_t = torch.tensor(lo, dtype=torch.float64)
         hi_t = torch.tensor(hi, dtype=torch.float64)
@@ -57,9 +61,10 @@ class Embedding(nn.Module):
         self.plain_columns = tuple(plain)   # the same, for Jet.select
         self.register_buffer("periodic", torch.tensor(periodic, dtype=torch.long))
         self.register_buffer("harmonics", torch.arange(1, modes + 1, dtype=torch.float64))
+        ks = [float(k) for k in range(1, time_modes + 1)] + [float(k) for k in time_frequencies]
+        time_modes = len(ks)
         self.time_column = time_column if time_modes else None
-        self.register_buffer("time_harmonics",
-                             torch.arange(1, time_modes + 1, dtype=torch.float64))
+        self.register_buffer("time_harmonics", torch.tensor(ks, dtype=torch.float64))
         self.layer = layer
         base_dim = len(plain) + 2 * modes * len(periodic) + 2 * time_modes + (layer is not None)
         if fourier_features:

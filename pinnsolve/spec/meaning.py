@@ -52,6 +52,8 @@ FIELD_FIT = 2
 UNKNOWN_SCALE = 1
 # A fast initial layer in time (spec/initial_layer.py, stop 40), fed only where one is built.
 INITIAL_LAYER = 1
+# An ODE's own frequencies as features (spec/modes.py, stop 41), fed only where planned.
+FREQUENCIES = 1
 
 
 def meaning_digest(problem) -> str:
@@ -79,6 +81,10 @@ def meaning_digest(problem) -> str:
         layer = time_layer(problem)
         if layer is not None:
             _feed(h, [f"initial_layer:{INITIAL_LAYER}", layer.column, layer.eps])
+    if "time_modes" in s.training.planned:
+        from .modes import applies, time_frequencies   # only where they may be built
+        if applies(problem) and time_frequencies(problem)[0]:
+            _feed(h, [f"frequencies:{FREQUENCIES}", list(time_frequencies(problem)[0])])
     if any(u.scale != 1.0 for u in problem.unknowns):   # trained in units of their size
         _feed(h, [f"unknown_scale:{UNKNOWN_SCALE}"])
     if s.model.hard_constraints and _box_blend(problem):
