@@ -242,3 +242,83 @@ def test_sizes_follow_each_fields_rate_for_as_long_as_it_can_grow():
     assert dict(layer.sizes) == {"A": 800.0, "R": 0.2, "P": 800.0, "S": 800.0}
     _, _, notes = build_model(pinnsolve.load_problem(chain))
     assert any(n.startswith("output scales A 800, R 0.2, P 800, S 800:") for n in notes)
+
+
+# A pumped well: T (h'' + h'/r) + N = 0 on r ∈ [0.25, 800], the flux through the screen and
+# a fixed head at the lake: h = H + B ln(r/R) + N (R² − r²)/(4T), half the drawdown within
+# 10 m of the well.
+WELL = {"name": "well", "domain": {"r": [0.25, 800]}, "fields": ["h"],
+        "parameters": {"T": 150, "N": 1e-3, "Q": 800, "rw": 0.25, "R": 800, "H": 30},
+        "equations": ["T*(diff(h, r, 2) + diff(h, r)/r) + N = 0"],
+        "conditions": [{"where": "r = 0.25", "equation": "2*pi*rw*T*diff(h, r) = Q"},
+                       {"where": "r = 800", "dirichlet": "H"}],
+        "reference": {"exact": {"h": "H + (Q + pi*N*rw**2)/(2*pi*T)*log(r/R)"
+                                     " + N*(R**2 - r**2)/(4*T)"}}}
+
+
+def test_a_wide_radial_coordinate_is_read_as_a_log_radius():
+    layer = layer_of(WELL)
+    assert layer is not None and layer.kind == "radial" and layer.column == 0
+    assert layer.eps == pytest.approx(0.25 / 799.75, rel=1e-12)   # log(1 + t̂/ε) = log(r/a)
+    assert not layer.sizes
+    # written multiplied through, with an unknown coefficient, or a sphere's 2/r: the same
+    for eq in ("r*diff(h, r, 2) + diff(h, r) + N*r/T = 0",
+               "K*(diff(h, r, 2) + 2*diff(h, r)/r) + N = 0"):
+        raw = dict(WELL, equations=[eq])
+        if "K" in eq:
+            raw = dict(raw, unknowns={"K": {"initial": 10}},
+                       conditions=raw["conditions"] + [
+                           {"where": {"point": [10]}, "equation": "h = 27"}])
+        assert layer_of(raw).kind == "radial", eq
+    # not read: a narrow ring (b/a < RADIAL_FROM = 20), a radius from the axis, a Cartesian
+    # operator, the layer turned off
+    for lo in (50, 0):
+        ring = dict(WELL, domain={"r": [lo, 800]}, conditions=[
+            {"where": f"r = {lo}", "equation": "diff(h, r) = 0"},
+            {"where": "r = 800", "dirichlet": "H"}])
+        assert layer_of(ring) is None, lo
+    assert layer_of(dict(WELL, equations=["T*diff(h, r, 2) + N = 0"])) is None
+    assert time_layer(pinnsolve.load_problem(WELL, ["model.initial_layer=0"])) is None
+
+
+def test_a_log_radius_in_the_model_the_sampler_and_the_balance():
+    problem = pinnsolve.load_problem(WELL)
+    model, _, notes = build_model(problem)
+    assert any(n.startswith("a log radius: h's equation is radial in r") for n in notes)
+    emb = getattr(model, "net", model).embedding
+    r = torch.tensor([[0.25], [2.5], [800.0]], dtype=torch.float64)
+    # the extra input is 2 log(r/a) / log(b/a) − 1: −1, at the inner radius, and 1
+    assert emb(r)[:, -1].tolist() == pytest.approx(
+        [-1.0, 2 * math.log(10) / math.log(3200) - 1, 1.0], abs=1e-9)
+    geo = region_geometry(problem, Region("interior"))
+    sampler = RegionSampler(geo, 4000, "uniform", 0, seed=0)
+    sampler.set_time_layer(time_layer(problem))
+    # half the points uniform in log r: a decade of r holds ~1/7 of that half
+    share = float((sampler.points()[:, 0] < 2.5).double().mean())
+    assert 0.5 * math.log(10) / math.log(3200) * 0.8 < share < 0.2
+    from pinnsolve.training.weights import equation_balance   # balanced as usual
+    assert equation_balance({"a": 1.0, "b": 100.0}, {"a": "equation", "b": "equation"},
+                            stiff=False) == {"a": 100.0}
+
+
+# Steady heat from a 5 cm sphere held at 60 C into ground at 10 C 10 m away (2/r: a
+# sphere); half the drop within 5 cm of it. The old defaults: L2RE 3.0 at 2 minutes.
+SPHERE = {"name": "sphere", "domain": {"r": [0.05, 10]}, "fields": ["T"],
+          "parameters": {"a": 0.05, "b": 10},
+          "equations": ["1.5*(diff(T, r, 2) + 2/r*diff(T, r)) = 0"],
+          "conditions": [{"where": "r = 0.05", "dirichlet": 60},
+                         {"where": "r = 10", "dirichlet": 10}],
+          "reference": {"exact": {"T": "10 + 50*(a/r - a/b)/(1 - a/b)"}}}
+
+
+def test_a_sphere_losing_heat_is_solved_from_python_and_the_cli_says_why(tmp_path):
+    raw = dict(SPHERE, sampling={"interior": 300}, training={"budget": "10s", "seed": 0})
+    run = pinnsolve.solve(raw, out=tmp_path / "run", fresh=True,
+                          overrides=["training.threads=1"])
+    err = run.metrics["errors"]["T"]["l2re"]
+    assert err < 1e-4, err
+    path = tmp_path / "sphere.yaml"
+    path.write_text(yaml.safe_dump(SPHERE))
+    result = CliRunner().invoke(app, ["check", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "a log radius" in " ".join(result.output.split())

@@ -28,6 +28,16 @@ and the sampler work in a time that resolves it:
   of 1 % settled on the unstable equilibrium u = 0 (L2RE 1.0, 1.2e-5 unweighted; the
   kinetics gained from the weights, 3.9e-3 → 3.1e-4 for B, solved either way; docs/zoo.md).
 
+The same stretched coordinate serves a **radial** problem: an equation with u_rr + (m/r) u_r
+(a cylinder's or a sphere's Laplacian, or r u_rr + u_r) on r ∈ [a, b] with a > 0 and b/a at
+least RADIAL_FROM, where the solution varies like ln r or 1/r, as fast at the inner radius
+as r is small. Then ε = a / (b − a), and the extra input log(1 + t̂/ε) / log(1 + 1/ε) is
+log(r/a) / log(b/a). A pumped well (r from 0.25 to 800 m, an inverse problem of the
+transmissivity and the recharge) went from h 1.1e-3, T = 138.7 for 150 and N of the wrong
+sign, to h 1.5e-8, T = 149.99999 and N = 1.00003e-3 at 2 minutes (docs/zoo.md, stop 41).
+Its equations keep their step-0 balance (it is not a stiffness), and it is read only where
+no initial layer is.
+
 "Time" is the problem's time coordinate, or the only coordinate of a one-dimensional
 domain whose low end holds values of the fields (an ODE written without ``time:``).
 Fields without initial data, coefficients of u_t that are not numbers, waves (u_tt) and
@@ -49,6 +59,8 @@ from .symbols import field_names_in
 
 # The initial rate times the span, over the data's size, from which the layer is planned.
 STIFF_FROM = 1e3
+# The ratio of a radial coordinate's outer to inner radius from which its log is planned.
+RADIAL_FROM = 20
 POINTS = 24   # spatial points (a fixed low-discrepancy set) where the initial rate is read
 
 
@@ -65,6 +77,8 @@ class TimeLayer:
     # planned layers: (field, its size from the initial rates and data, :func:`_sizes`),
     # the output scales of a system (models/build.py)
     sizes: tuple[tuple[str, float], ...] = ()
+    # "initial" (a fast layer in time, or set by hand) or "radial" (:func:`_radial`)
+    kind: str = "initial"
 
     def warp(self, points):
         """``points`` (a tensor, (n, d)) whose column, uniform over [lo, hi], is remapped:
@@ -97,24 +111,54 @@ def _time_layer(problem: Problem) -> TimeLayer | None:
     if not width and not planned:
         return None
     axis = _time_axis(problem)
-    if axis is None:
-        if width:
+    if width:
+        if axis is None:
             raise SpecError("model.initial_layer widens the start of time, but the problem "
                             "has no time coordinate (nor a single coordinate); remove it",
                             file=problem.source, key="model.initial_layer")
-        return None
-    coord, column = axis
-    span = coord.hi - coord.lo
-    if width:
-        if width >= span:
+        coord, column = axis
+        if width >= coord.hi - coord.lo:
             raise SpecError(f"model.initial_layer is {width:g}, not less than the time span "
-                            f"{span:g}", file=problem.source, key="model.initial_layer")
-        return TimeLayer(column, coord.lo, coord.hi, width / span)
-    eps, why, sizes = _read(problem, coord)
-    if not eps:
+                            f"{coord.hi - coord.lo:g}", file=problem.source,
+                            key="model.initial_layer")
+        return TimeLayer(column, coord.lo, coord.hi, width / (coord.hi - coord.lo))
+    if axis is not None:
+        coord, column = axis
+        eps, why, sizes = _read(problem, coord)
+        if eps:
+            return TimeLayer(column, coord.lo, coord.hi, eps, why,
+                             tuple((k, float(f"{v:.3g}")) for k, v in sizes.items() if v > 0))
+    return _radial(problem)
+
+
+def _radial(problem: Problem) -> TimeLayer | None:
+    """The log of a radial coordinate r ∈ [a, b], a > 0, b/a ≥ RADIAL_FROM, where some
+    equation holds u_rr and u_r in the ratio r : m (m > 0 a number: u_rr + (m/r) u_r, or
+    r u_rr + u_r); None elsewhere (shapes, meshes and vector coordinates too)."""
+    d = problem.domain
+    if d.vector is not None or d.shape is not None or d.mesh is not None:
         return None
-    return TimeLayer(column, coord.lo, coord.hi, eps, why,
-                     tuple((k, float(f"{v:.3g}")) for k, v in sizes.items() if v > 0))
+    exprs = [expanded(problem, eq.expr) for eq in problem.equations]
+    for axis in d.space:
+        if axis.lo <= 0 or axis.hi < RADIAL_FROM * axis.lo:
+            continue
+        r = axis.symbol
+        for expr in exprs:
+            for u in problem.field_functions.values():
+                second = sp.diff(expr, sp.Derivative(u, (r, 2)))
+                first = sp.diff(expr, sp.Derivative(u, r))
+                if second == 0 or first == 0:
+                    continue
+                m = sp.simplify(first * r / second)
+                if m.is_number and m.is_real and float(m) > 0:
+                    eps = axis.lo / (axis.hi - axis.lo)
+                    f, x = u.func.__name__, axis.name
+                    why = (f"{f}'s equation is radial in {x} ({f}_{x}{x} + {float(m):.3g}/{x} "
+                           f"{f}_{x}) from {axis.lo:g} to {axis.hi:g}, "
+                           f"{axis.hi / axis.lo:.3g} times further out")
+                    return TimeLayer(d.column(axis.name), axis.lo, axis.hi, eps, why,
+                                     kind="radial")
+    return None
 
 
 def _time_axis(problem: Problem):

@@ -145,13 +145,19 @@ def describe(settings) -> list[str]:
                      "coordinate, else tanh")
     if "time_modes" in tr.planned:
         lines.append("harmonics of time, one more than the half-periods the data and the "
-                     "equations' waves have along time (at most 16), when those are 8 or more")
+                     "equations' waves have along time (at most 16), when those are 8 or more; "
+                     "for a problem of one coordinate, cos and sin at its own frequencies "
+                     "(the linear part's modes, the forcing's sines) when one makes 8 or more "
+                     "half-periods over the span")
     if "initial_layer" in tr.planned:
         lines.append("a log time for a fast initial layer (an input log(1 + t̂/ε), the initial "
                      "value's factor t̂/(ε + t̂), half the interior points in log time, a "
                      "system's output scales from the initial rates, its equations left "
                      "unbalanced) where the initial data put into the equations would change "
-                     "1000 or more times their size over the span and relax as fast")
+                     "1000 or more times their size over the span and relax as fast; else a "
+                     "log radius (log(r/a) an input, half the interior points in it) where "
+                     "an equation is radial, u_rr + (m/r) u_r, on r from a > 0 to 20a or "
+                     "further")
     if "sampling" in tr.planned:
         lines.append("residual-based redraws (RAD over "
                      f"{settings.sampling.options.candidates} candidates)")

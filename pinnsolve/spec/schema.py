@@ -80,7 +80,8 @@ class ModelSettings:
     hard_constraints: bool = True
     output_scale: float = _rng(1.0, 1e-12, 1e12)
     time_modes: int = _rng(0, 0, 256)     # harmonics cos/sin(πk t̂) of time, k ≤ time_modes
-    # width of a fast initial layer, in time's units (spec/initial_layer.py; 0: none)
+    # width of a fast initial layer, in time's units (spec/initial_layer.py; 0: none, and
+    # no planned log radius either)
     initial_layer: float = field(default=0.0, compare=False, metadata={"min": 0.0, "max": 1e300})
 
 
