@@ -46,7 +46,6 @@ def build_model(problem: Problem, *, seed: int = 0) -> tuple[nn.Module, set[str]
         (model in float64 on the CPU, names of terms imposed exactly, notes).
     """
     s = problem.settings.model
-    gen = torch.Generator().manual_seed(seed)
     lo, hi = input_ranges(problem)
     periodic = [problem.domain.column(c) for c in problem.periodic]
     if s.time_modes and problem.domain.time is None:
@@ -59,10 +58,15 @@ def build_model(problem: Problem, *, seed: int = 0) -> tuple[nn.Module, set[str]
         time_modes, why = planned_time_modes(problem)
         frequencies, why_frequencies = time_frequencies(problem)   # spec/modes.py (ODEs)
     layer = time_layer(problem)   # spec/initial_layer.py
-    embedding = Embedding(lo, hi, periodic, s.periodic_modes, s.fourier_features,
-                          s.fourier_scale, generator=gen, time_column=len(lo) - 1,
-                          time_modes=time_modes, time_frequencies=frequencies,
-                          layer=None if layer is None else (layer.column, layer.eps))
+
+    def embed(extra_frequencies) -> Embedding:
+        return Embedding(lo, hi, periodic, s.periodic_modes, s.fourier_features,
+                         s.fourier_scale, generator=torch.Generator().manual_seed(seed),
+                         time_column=len(lo) - 1, time_modes=time_modes,
+                         time_frequencies=extra_frequencies,
+                         layer=None if layer is None else (layer.column, layer.eps))
+
+    embedding = embed(frequencies)
     constraints, imposed, notes = plan_constraints(problem) if s.hard_constraints \
         else ([], set(), [])
     if why:
@@ -122,13 +126,7 @@ def build_model(problem: Problem, *, seed: int = 0) -> tuple[nn.Module, set[str]
         """The network the sizes are read with: without an ODE's own frequencies, whose
         exact cos/sin at a drive near resonance let the least-squares fit read a pendulum's
         angle 56 for 0.85 (the network that trains has them; spec/modes.py)."""
-        if not frequencies:
-            return make_net(out_scale, net_seed)
-        plain = Embedding(lo, hi, periodic, s.periodic_modes, s.fourier_features,
-                          s.fourier_scale, generator=torch.Generator().manual_seed(seed),
-                          time_column=len(lo) - 1, time_modes=time_modes,
-                          layer=None if layer is None else (layer.column, layer.eps))
-        return make_net(out_scale, net_seed, plain)
+        return make_net(out_scale, net_seed, embed(()) if frequencies else embedding)
 
     if "output_scale" in problem.settings.training.planned and len(problem.fields) > 1:
         kept = scales if isinstance(scale, list) else [scale] * len(problem.fields)

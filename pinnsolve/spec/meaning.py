@@ -82,9 +82,10 @@ def meaning_digest(problem) -> str:
         if layer is not None:
             _feed(h, [f"initial_layer:{INITIAL_LAYER}", layer.column, layer.eps])
     if "time_modes" in s.training.planned:
-        from .modes import applies, time_frequencies   # only where they may be built
-        if applies(problem) and time_frequencies(problem)[0]:
-            _feed(h, [f"frequencies:{FREQUENCIES}", list(time_frequencies(problem)[0])])
+        from .modes import time_frequencies   # fed only where they are built
+        frequencies = time_frequencies(problem)[0]
+        if frequencies:
+            _feed(h, [f"frequencies:{FREQUENCIES}", list(frequencies)])
     if any(u.scale != 1.0 for u in problem.unknowns):   # trained in units of their size
         _feed(h, [f"unknown_scale:{UNKNOWN_SCALE}"])
     if s.model.hard_constraints and _box_blend(problem):
