@@ -563,6 +563,19 @@ def test_time_harmonics_follow_the_half_periods_along_time():
     assert planned_time_modes(load_problem(_poisson("sin(8*pi*x)")))[0] == 0   # no time
 
 
+def test_a_membrane_rings_at_its_wave_number_over_both_axes():
+    # u_tt = Δu on the unit square from sin(πx) sin(πy): ω = π√2, 11.3 half-periods over 8
+    # (one axis at a time read π: 8)
+    from pinnsolve.models.frequency import half_periods
+
+    membrane = {"domain": {"x": [0, 1], "y": [0, 1], "t": [0, 8]}, "fields": ["u"],
+                "equations": ["diff(u, t, 2) = diff(u, x, 2) + diff(u, y, 2)"],
+                "conditions": [{"where": "initial", "dirichlet": "sin(pi*x)*sin(pi*y)"},
+                               {"where": "initial", "equation": "diff(u, t) = 0"},
+                               {"where": "boundary", "dirichlet": 0}]}
+    assert half_periods(load_problem(membrane))["t"] == 11
+
+
 # A bar in inch-pound units, E u'' = 0 on [0, 48], u(0) = 0 imposed, a traction E u' = 1000
 # at the free end: u = 1000 x / E, at most 1.6e-3.
 BAR = {"domain": {"x": [0, 48]}, "fields": ["u"], "parameters": {"E": 3.0e7},
