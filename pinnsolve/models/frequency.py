@@ -57,8 +57,8 @@ def planned_time_modes(problem: Problem) -> tuple[int, str]:
     Oscillations in time are the slowest thing a network of the coordinates learns: the
     harmonics give it a basis along t. A beam with three modes, w_tt + a² w_xxxx = 0 (11
     half-periods along t), went 0.18 → 4.5e-3 at 2 minutes with the planned 12 harmonics
-    (0.13 → 4.7e-4 at 5), and to 1.35 with 22: harmonics beyond the solution's own add second time derivatives it does not
-    have (docs/zoo.md, stop 37)."""
+    (0.13 → 4.7e-4 at 5), and to 1.35 with 22: harmonics beyond the solution's own add
+    second time derivatives it does not have (docs/zoo.md, stop 37)."""
     t = problem.domain.time
     if t is None:
         return 0, ""
