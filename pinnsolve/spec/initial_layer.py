@@ -80,6 +80,12 @@ class TimeLayer:
     # "initial" (a fast layer in time, or set by hand) or "radial" (:func:`_radial`)
     kind: str = "initial"
 
+    @property
+    def stiff(self) -> bool:
+        """A stiffness (the system's equations are left unbalanced, training/weights.py),
+        not a radial log, whose equations keep their step-0 balance."""
+        return self.kind == "initial"
+
     def warp(self, points):
         """``points`` (a tensor, (n, d)) whose column, uniform over [lo, hi], is remapped:
         its lower half of values spreads uniformly in log(1 + t̂/ε) over the whole span, its

@@ -50,7 +50,7 @@ def time_frequencies(problem: Problem) -> tuple[tuple[float, ...], str]:
     return cache["_time_frequencies"]
 
 
-def applies(problem: Problem) -> bool:
+def _applies(problem: Problem) -> bool:
     """A domain of one scalar coordinate (an ODE, or a two-point problem), no shape or mesh."""
     d = problem.domain
     return d.vector is None and d.time is None and len(d.space) == 1 and \
@@ -58,7 +58,7 @@ def applies(problem: Problem) -> bool:
 
 
 def _read(problem: Problem) -> tuple[tuple[float, ...], str]:
-    if not applies(problem):
+    if not _applies(problem):
         return (), ""
     axis = problem.domain.space[0]
     span = axis.hi - axis.lo
@@ -84,8 +84,10 @@ def _modes(problem: Problem, s: sp.Symbol) -> list[float]:
     fields = list(problem.field_functions.values())
     exprs = [expanded(problem, eq.expr) for eq in problem.equations]
     n = len(fields)
-    if n == 0 or len(exprs) != n:
-        return []
+    if n == 0 or len(exprs) != n or any(
+            sum(cnt for v, cnt in d.variable_count if v == s) > 2
+            for expr in exprs for d in expr.atoms(sp.Derivative)):
+        return []   # (a beam along t is not read)
     m, c, k = (np.zeros((n, n)) for _ in range(3))
     for i, expr in enumerate(exprs):
         for j, u in enumerate(fields):
@@ -97,10 +99,6 @@ def _modes(problem: Problem, s: sp.Symbol) -> list[float]:
                 if value is None:
                     return []   # a field, a coordinate or an unknown in it: not read
                 matrix[i, j] = value
-        order = max((sum(cnt for v, cnt in d.variable_count if v == s)
-                     for d in expr.atoms(sp.Derivative)), default=0)
-        if order > 2:
-            return []   # a beam along t: not read
     return _eigen_frequencies(m, c, k)
 
 

@@ -466,9 +466,8 @@ class PinnStepper:
                     {k: torch.tensor(v) for k, v in norms.items()}).items()}
             kinds = {t.name: "point" if t.region.kind == "point" else t.kind
                      for t in self.parts.terms}
-            layer = time_layer(self.problem)   # a stiffness, not a radial log
-            chosen = equation_balance(norms, kinds,
-                                      stiff=layer is not None and layer.kind == "initial")
+            layer = time_layer(self.problem)
+            chosen = equation_balance(norms, kinds, stiff=layer is not None and layer.stiff)
             if chosen:
                 self.balance.weights.update(chosen)
                 out.append(("weights", "the equations (and observations far weaker than "
