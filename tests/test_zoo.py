@@ -22,6 +22,7 @@ TORCH = {n: getattr(torch, n) for n in ("sin", "cos", "tan", "exp", "log", "sqrt
                                          "cosh", "tanh", "atan2", "atan")}
 TORCH["Abs"] = torch.abs
 TORCH["sech"] = lambda a: 1 / torch.cosh(a)
+TORCH["erf"], TORCH["erfc"] = torch.special.erf, torch.special.erfc
 # J_n(a) = (1/π) ∫₀^π cos(nτ − a sin τ) dτ by the midpoint rule, exact to round-off for
 # moderate a and differentiable (torch.special.bessel_j0 has no derivative)
 _TAU = (torch.arange(64, dtype=torch.float64) + 0.5) * torch.pi / 64
