@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 from ..errors import SpecError
+from ..spec.corners import corner_plan
 from ..spec.initial_layer import time_layer
 from ..spec.layers import boundary_layers
 from ..spec.modes import time_frequencies
@@ -58,12 +59,13 @@ def build_model(problem: Problem, *, seed: int = 0) -> tuple[nn.Module, set[str]
         time_modes, why = planned_time_modes(problem)
         frequencies, why_frequencies = time_frequencies(problem)   # spec/modes.py (ODEs)
     layer = time_layer(problem)   # spec/initial_layer.py
+    corners = corner_plan(problem)   # spec/corners.py
 
     def embed(extra_frequencies) -> Embedding:
         return Embedding(lo, hi, periodic, s.periodic_modes, s.fourier_features,
                          s.fourier_scale, generator=torch.Generator().manual_seed(seed),
                          time_column=len(lo) - 1, time_modes=time_modes,
-                         time_frequencies=extra_frequencies,
+                         time_frequencies=extra_frequencies, corners=corners,
                          layer=None if layer is None else (layer.column, layer.eps))
 
     embedding = embed(frequencies)
@@ -75,6 +77,10 @@ def build_model(problem: Problem, *, seed: int = 0) -> tuple[nn.Module, set[str]
         notes = notes + [f"cos and sin of {problem.domain.space[0].name} at "
                          f"{len(frequencies)} frequencies: {why_frequencies} "
                          "(model.time_modes=0 turns them off)"]
+    if corners is not None:
+        notes = notes + [f"r^a cos(aθ) and r^a sin(aθ) (a = kπ/ω, k ≤ 2) added to the "
+                         f"output with trained coefficients: {corners.why} "
+                         "(model.corner_modes=0 turns them off)"]
     if layer is not None:
         constraints = with_time_layer(constraints, layer)
         if layer.why and layer.kind == "radial":

@@ -7,7 +7,9 @@ cos(πk t̂), sin(πk t̂), k = 1..time_modes, t̂ ∈ [0, 1] (fast temporal sig
 advected at speed β needs πk up to ~β), or at an ODE's own frequencies (spec/modes.py); a
 coordinate with a fast initial layer of width ε (spec/initial_layer.py) adds the log time
 2 log(1 + t̂/ε) / log(1 + 1/ε) − 1; optional random Fourier features [cos(2π B z),
-sin(2π B z)] with B ~ N(0, scale²) (Tancik et al. 2020).
+sin(2π B z)] with B ~ N(0, scale²) (Tancik et al. 2020). About a 2-D shape's re-entrant
+corners the embedding also gives r^a cos(aθ), r^a sin(aθ) (spec/corners.py: the solution's
+cusp there), which the networks add to their output with trained coefficients.
 """
 from __future__ import annotations
 
@@ -41,6 +43,10 @@ class Embedding(nn.Module):
         layer: (input column, ε) of a fast initial layer, whose log time is added; None.
         time_frequencies: more cos/sin(πk t̂) of time, k any positive number (half-periods
             over the span: an ODE's own frequencies, spec/modes.py).
+        corners: a CornerPlan (spec/corners.py): about each corner, r^a cos(aθ) and
+            r^a sin(aθ) of the first two inputs for its exponents a, r in units of the
+            plan's length and θ from one edge through the inside (:meth:`corner_inputs`,
+            not part of the embedding's output); None: none.
     Shapes: (n, d) → (n, out_dim).
     """
 
@@ -48,7 +54,7 @@ class Embedding(nn.Module):
                  modes: int = 1, fourier_features: int = 0, fourier_scale: float = 1.0,
                  generator: torch.Generator | None = None, time_column: int | None = None,
                  time_modes: int = 0, layer: tuple[int, float] | None = None,
-                 time_frequencies: Sequence[float] = ()):
+                 time_frequencies: Sequence[float] = (), corners=None):
         super().__init__()
         lo_t = torch.tensor(lo, dtype=torch.float64)
         hi_t = torch.tensor(hi, dtype=torch.float64)
@@ -66,6 +72,23 @@ class Embedding(nn.Module):
         self.time_column = time_column if time_modes else None
         self.register_buffer("time_harmonics", torch.tensor(ks, dtype=torch.float64))
         self.layer = layer
+        # per corner (x, y, angle of the interior bisector, half the interior angle), and its
+        # exponents; the functions are computed for all corners at once (one (corner,
+        # exponent) column each), as a cold plate's 8 corners cost 3× the steps one by one
+        self.corners = [] if corners is None else [
+            ((*c.point, c.start + c.angle / 2, c.angle / 2), tuple(e))
+            for c, e in zip(corners.corners, corners.exponents)]
+        self.corner_length = 1.0 if corners is None else corners.length
+        geometry = [g for g, _ in self.corners] or [(0.0, 0.0, 0.0, 0.0)]
+        self.register_buffer("corner_geometry", torch.tensor(geometry, dtype=torch.float64),
+                             persistent=False)
+        self.register_buffer("corner_index", torch.tensor(
+            [k for k, (_, e) in enumerate(self.corners) for _ in e], dtype=torch.long),
+            persistent=False)
+        self.register_buffer("corner_exponent", torch.tensor(
+            [a for _, e in self.corners for a in e], dtype=torch.float64), persistent=False)
+        self._static: dict = {}   # the corner functions' jets while the points repeat
+        self.corner_dim = 2 * len(self.corner_exponent)
         base_dim = len(plain) + 2 * modes * len(periodic) + 2 * time_modes + (layer is not None)
         if fourier_features:
             b = torch.randn(base_dim, fourier_features, generator=generator, dtype=torch.float64)
@@ -126,6 +149,25 @@ class Embedding(nn.Module):
             z = proj.map("cos").cat([proj.map("sin")])
         return z
 
+    def corner_jet(self, j):
+        """:meth:`corner_inputs` on an input jet (nested jvp, kept while the points repeat)."""
+        return j.static(self.corner_inputs, self._static, "corners")
+
+    def corner_inputs(self, x: torch.Tensor) -> torch.Tensor:
+        """r^a cos(aθ), r^a sin(aθ) about each corner (n, 2 Σ exponents: the cosines, then
+        the sines). θ runs from 0 on one edge to the interior angle on the other, its cut in
+        the middle of the outside; r is kept off zero by 1e-12 of the length, so that no
+        derivative is infinite."""
+        g = self.corner_geometry.to(x.dtype)[self.corner_index]          # (F, 4)
+        dx = (x[:, 0:1] - g[:, 0]) / self.corner_length                  # (n, F)
+        dy = (x[:, 1:2] - g[:, 1]) / self.corner_length
+        c, s = torch.cos(g[:, 2]), torch.sin(g[:, 2])
+        u, v = c * dx + s * dy, c * dy - s * dx   # along and across the bisector
+        a = self.corner_exponent.to(x.dtype)
+        ra = (u * u + v * v + 1e-24) ** (a / 2)
+        angle = a * (torch.atan2(v, u + 1e-12) + g[:, 3])
+        return torch.cat([ra * torch.cos(angle), ra * torch.sin(angle)], 1)
+
 
 class _CoordinateNet(nn.Module):
     """Shared parts: embedding, activation, ``depth`` hidden layers, linear output."""
@@ -153,6 +195,27 @@ class _CoordinateNet(nn.Module):
                 nn.init.xavier_normal_(layer.weight)
                 nn.init.zeros_(layer.bias)
 
+    def _enrich(self) -> None:
+        """The corner functions' coefficients (spec/corners.py), one per function and output,
+        added to the output and zero at the start: the network starts as it would without
+        them, and a smooth solution leaves them near zero."""
+        n = self.embedding.corner_dim
+        self.enrich = nn.Linear(n, self.out.out_features, bias=False) if n else None
+        if self.enrich is not None:
+            nn.init.zeros_(self.enrich.weight)
+
+    def _output(self, h: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        out = self.out(h)
+        if self.enrich is not None:
+            out = out + self.enrich(self.embedding.corner_inputs(x))
+        return out * self.output_scale
+
+    def _output_jet(self, h, j):
+        out = h.linear(self.out.weight, self.out.bias)
+        if self.enrich is not None:
+            out = out + self.embedding.corner_jet(j).linear(self.enrich.weight)
+        return out.affine(self.output_scale)
+
 
 class MLP(_CoordinateNet):
     """Fully connected network: embedding → depth hidden layers of ``width`` → linear.
@@ -164,19 +227,20 @@ class MLP(_CoordinateNet):
                  activation: str = "tanh", output_scale: float = 1.0):
         super().__init__(embedding, n_out, width, depth, activation, output_scale)
         self._init()
+        self._enrich()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = self.embedding(x)
         for layer in self.hidden:
             h = self.act(layer(h))
-        return self.out(h) * self.output_scale
+        return self._output(h, x)
 
     def jet(self, j):
         """The same map on a Taylor jet."""
         h = self.embedding.jet(j)
         for layer in self.hidden:
             h = h.linear(layer.weight, layer.bias).map(self.activation)
-        return h.linear(self.out.weight, self.out.bias).affine(self.output_scale)
+        return self._output_jet(h, j)
 
 
 class ModifiedMLP(_CoordinateNet):
@@ -192,6 +256,7 @@ class ModifiedMLP(_CoordinateNet):
         self.enc_u = nn.Linear(embedding.out_dim, width)
         self.enc_v = nn.Linear(embedding.out_dim, width)
         self._init()
+        self._enrich()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         z = self.embedding(x)
@@ -201,7 +266,7 @@ class ModifiedMLP(_CoordinateNet):
         for layer in self.hidden:
             g = self.act(layer(h))
             h = (1 - g) * u + g * v
-        return self.out(h) * self.output_scale
+        return self._output(h, x)
 
     def jet(self, j):
         """The same map on a Taylor jet."""
@@ -212,4 +277,4 @@ class ModifiedMLP(_CoordinateNet):
         h = z
         for layer in self.hidden:
             h = u + h.linear(layer.weight, layer.bias).map(self.activation) * gap
-        return h.linear(self.out.weight, self.out.bias).affine(self.output_scale)
+        return self._output_jet(h, j)

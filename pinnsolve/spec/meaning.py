@@ -55,6 +55,9 @@ UNKNOWN_SCALE = 1
 INITIAL_LAYER = 1
 # An ODE's own frequencies as features (spec/modes.py, stop 41), fed only where planned.
 FREQUENCIES = 1
+# Inputs singular at a 2-D shape's re-entrant corners (spec/corners.py, stop 42), fed only
+# where they are built.
+CORNERS = 1
 
 
 def meaning_digest(problem) -> str:
@@ -87,6 +90,12 @@ def meaning_digest(problem) -> str:
         frequencies = time_frequencies(problem)[0]
         if frequencies:
             _feed(h, [f"frequencies:{FREQUENCIES}", list(frequencies)])
+    if s.model.corner_modes or "corner_modes" in s.training.planned:
+        from .corners import corner_plan   # fed only where corners are found
+        corners = corner_plan(problem)
+        if corners is not None:
+            _feed(h, [f"corners:{CORNERS}", list(corners.exponents),
+                      [list(c.point) for c in corners.corners]])
     if any(u.scale != 1.0 for u in problem.unknowns):   # trained in units of their size
         _feed(h, [f"unknown_scale:{UNKNOWN_SCALE}"])
     if s.model.hard_constraints and _box_blend(problem):

@@ -108,6 +108,8 @@ def plan(raw: dict) -> dict:
         planned.append("time_modes")   # the same, harmonics of time (models/frequency.py)
     if not (isinstance(model, dict) and "initial_layer" in model):
         planned.append("initial_layer")   # a fast initial layer in time (spec/initial_layer.py)
+    if not (isinstance(model, dict) and "corner_modes" in model):
+        planned.append("corner_modes")   # inputs singular at re-entrant corners (spec/corners.py)
     sampling = raw.get("sampling")
     if sampling is None or (isinstance(sampling, dict) and set(sampling) <= POINT_KEYS):
         interior = (sampling or {}).get("interior", 2000)
@@ -158,6 +160,11 @@ def describe(settings) -> list[str]:
                      "log radius (log(r/a) an input, half the interior points in it) where "
                      "an equation is radial, u_rr + (m/r) u_r, on r from a > 0 to 20a or "
                      "further")
+    if "corner_modes" in tr.planned:
+        lines.append("about each re-entrant corner of a 2-D shape (interior angle ω of 225° or "
+                     "more), r^(kπ/ω) cos and sin(kπθ/ω), k = 1, 2, added to the output with "
+                     "trained coefficients (zero at the start), and Dirichlet data in the "
+                     "loss, where the equations are of second order in space")
     if "sampling" in tr.planned:
         lines.append("residual-based redraws (RAD over "
                      f"{settings.sampling.options.candidates} candidates)")
