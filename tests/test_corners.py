@@ -66,8 +66,8 @@ def test_convex_shapes_holes_and_notches_have_none():
 
 def test_the_plan_reads_second_order_equations_only_unless_set():
     plan = corner_plan(load_problem(laplace(L_POLYGON)))
-    assert plan.exponents == (pytest.approx((2 / 3, 4 / 3)),)
-    assert plan.n_features == 4 and "re-entrant corner" in plan.why
+    assert plan.exponents == (pytest.approx((1 / 3, 2 / 3, 4 / 3)),)   # half-integer k too
+    assert plan.n_features == 6 and "re-entrant corner" in plan.why
     transport = laplace(L_POLYGON, "diff(u, x) + diff(u, y) = 0")
     assert corner_plan(load_problem(transport)) is None
     plate = laplace(L_POLYGON, "laplacian(laplacian(u)) = 1")
@@ -75,10 +75,11 @@ def test_the_plan_reads_second_order_equations_only_unless_set():
     # nested: the divergence of a nonlinear flux is of second order
     flux = laplace(L_POLYGON, "diff((1 + u**2)*diff(u, x), x) + diff(u, y, 2) = 1")
     assert corner_plan(load_problem(flux)) is not None
-    # an explicit setting applies to any equation, and 3 modes skip the whole power 2
+    # an explicit setting applies to any equation, and 3 modes skip the whole powers 1, 2
     explicit = load_problem(transport, ["model.corner_modes=3"])
     net, _, notes = build_model(explicit)
-    assert getattr(net, "net", net).embedding.corners[0][1] == pytest.approx((2 / 3, 4 / 3))
+    assert getattr(net, "net", net).embedding.corners[0][1] == \
+        pytest.approx((1 / 3, 2 / 3, 4 / 3, 5 / 3))
     assert any("re-entrant corner" in n for n in notes)
 
 
@@ -93,11 +94,12 @@ def test_the_inputs_are_the_corner_modes_and_their_jets_are_exact():
     r = x.detach().norm(dim=1) / emb.corner_length
     theta = torch.atan2(x.detach()[:, 1], x.detach()[:, 0]) - math.pi / 2   # from the +y edge
     theta = torch.where(theta < 0, theta + 2 * math.pi, theta)
-    # columns: the cosines, then the sines, of the exponents 2/3 and 4/3
-    assert torch.allclose(f[:, 2], r ** (2 / 3) * torch.sin(2 * theta / 3), atol=1e-12)
-    assert torch.allclose(f[:, 1], r ** (4 / 3) * torch.cos(4 * theta / 3), atol=1e-12)
+    # columns: the cosines, then the sines, of the exponents 1/3, 2/3 and 4/3
+    assert torch.allclose(f[:, 4], r ** (2 / 3) * torch.sin(2 * theta / 3), atol=1e-12)
+    assert torch.allclose(f[:, 2], r ** (4 / 3) * torch.cos(4 * theta / 3), atol=1e-12)
+    assert torch.allclose(f[:, 3], r ** (1 / 3) * torch.sin(theta / 3), atol=1e-12)
     # harmonic: every input's Laplacian vanishes
-    for k in range(4):
+    for k in range(6):
         g = torch.autograd.grad(f[:, k].sum(), x, create_graph=True)[0]
         lap = sum(torch.autograd.grad(g[:, i].sum(), x, retain_graph=True)[0][:, i]
                   for i in range(2))
@@ -105,9 +107,9 @@ def test_the_inputs_are_the_corner_modes_and_their_jets_are_exact():
     # the network adds them through coefficients that start at zero; its Taylor jet along
     # x, coefficients set, matches autodiff
     mlp = getattr(net, "net", net)
-    assert mlp.enrich.weight.shape == (1, 4) and not mlp.enrich.weight.any()
+    assert mlp.enrich.weight.shape == (1, 6) and not mlp.enrich.weight.any()
     with torch.no_grad():
-        mlp.enrich.weight.copy_(torch.tensor([[0.5, -1.0, 2.0, 0.25]]))
+        mlp.enrich.weight.copy_(torch.tensor([[0.5, -1.0, 2.0, 0.25, -0.3, 0.7]]))
     z = mlp(x)
     d1 = torch.autograd.grad(z.sum(), x, create_graph=True)[0][:, 0]
     d2 = torch.autograd.grad(d1.sum(), x)[0][:, 0]
@@ -134,3 +136,18 @@ def test_the_digest_changes_only_where_corners_are_built():
         meaning.CORNERS -= 1
     net = build_model(off)[0]
     assert getattr(net, "net", net).enrich is None
+
+
+def test_only_dirichlet_parts_reaching_a_corner_leave_the_exact_imposition():
+    pit = {"difference": [{"rectangle": {"min": [-1, -1], "max": [1, 1]}, "name": "site"},
+                          {"rectangle": {"min": [0, -1], "max": [1, 0]}, "name": "cut"}]}
+    raw = laplace(pit)
+    raw["conditions"] = [
+        {"where": {"boundary": "cut.y_max"}, "name": "held", "dirichlet": 0},
+        {"where": {"boundary": "cut.x_min"}, "name": "insulated", "neumann": 0},
+        {"where": {"boundary": "site"}, "name": "outer", "dirichlet": "y/2"}]
+    _, imposed, notes = build_model(load_problem(raw))
+    assert imposed == {"outer"}
+    assert any("held imposed through the loss" in n for n in notes)
+    _, _, notes = build_model(load_problem(raw, ["model.corner_modes=0"]))
+    assert not any("re-entrant corner" in n for n in notes)

@@ -117,3 +117,22 @@ def test_features_at_any_frequency_have_exact_taylor_jets():
     scale = d2.abs().max()
     assert torch.allclose(jet.coefs[0][0], d1.detach(), rtol=1e-10, atol=1e-10 * scale)
     assert torch.allclose(jet.coefs[1][0], d2, rtol=1e-9, atol=1e-10 * scale)
+
+
+def test_a_pdes_forcing_in_time_is_read_from_its_data():
+    # an annual surface cycle over 10 years: 20 half-periods, which harmonics of the span
+    # (at most 16) cannot make
+    borehole = {"domain": {"z": [0, 1], "t": [0, 10]}, "fields": ["T"],
+                "equations": ["diff(T, t) = diff(T, z, 2)"],
+                "conditions": [{"where": "initial", "dirichlet": 0},
+                               {"where": "z = 0", "dirichlet": "sin(2*pi*t)"},
+                               {"where": "z = 1", "neumann": 0}]}
+    problem = load_problem(borehole)
+    assert time_frequencies(problem)[0] == pytest.approx((20.0,))
+    net, _, notes = build_model(problem)
+    emb = getattr(net, "net", net).embedding
+    assert 20.0 in emb.time_harmonics.tolist() and emb.time_column == 1
+    assert any("cos and sin of t at 1 frequencies" in n for n in notes)
+    slow = {**borehole, "conditions": borehole["conditions"][:1] + [
+        {"where": "z = 0", "dirichlet": "sin(pi*t/10)"}, borehole["conditions"][2]]}
+    assert time_frequencies(load_problem(slow)) == ((), "")       # one half-period

@@ -74,11 +74,12 @@ def build_model(problem: Problem, *, seed: int = 0) -> tuple[nn.Module, set[str]
     if why:
         notes = notes + [f"{time_modes} harmonics of time: {why} (model.time_modes sets them)"]
     if why_frequencies:
-        notes = notes + [f"cos and sin of {problem.domain.space[0].name} at "
+        axis = problem.domain.time or problem.domain.space[0]
+        notes = notes + [f"cos and sin of {axis.name} at "
                          f"{len(frequencies)} frequencies: {why_frequencies} "
                          "(model.time_modes=0 turns them off)"]
     if corners is not None:
-        notes = notes + [f"r^a cos(aθ) and r^a sin(aθ) (a = kπ/ω, k ≤ 2) added to the "
+        notes = notes + [f"r^a cos(aθ) and r^a sin(aθ) (a = kπ/ω, k = 1/2, 1, 3/2, 2) added to the "
                          f"output with trained coefficients: {corners.why} "
                          "(model.corner_modes=0 turns them off)"]
     if layer is not None:

@@ -3,7 +3,10 @@
 Near a corner of interior angle ω > π, the solution of a second-order elliptic equation
 behaves like r^(kα) sin(kαθ) or cos(kαθ), α = π/ω, with r and θ polar coordinates about
 the corner and θ from one edge (Laplace with zero data on both edges: ω = 3π/2 gives
-r^(2/3) sin(2θ/3), whose gradient is infinite at the corner). A smooth network of (x, y)
+r^(2/3) sin(2θ/3), whose gradient is infinite at the corner); where one edge is held and
+the other insulated, k runs over the half-integers (r^(1/3) at an L's corner). Both
+families are given, cos and sin, so that neither the conditions nor the edge θ starts
+from need be read. A smooth network of (x, y)
 approximates such a cusp badly however long it trains: the L-shaped Laplace problem of the
 zoo stopped at 5e-4 and a groundwater pit's corner at 1.2e-2 after 5 minutes. These
 functions are added to the network's output with trained coefficients (models/mlp.py), zero
@@ -29,7 +32,7 @@ from .shapes import Shape
 from .symbols import Laplacian
 
 MOST_ALPHA = 0.8   # corners whose exponent π/ω is at most this (ω ≥ 225°)
-MODES = 2          # r^(kα) cos and sin (kα), k = 1..MODES, skipping whole powers
+MODES = 2          # r^(kα) cos and sin(kαθ), k = 1/2, 1, ..., MODES, skipping whole powers
 MOST_CORNERS = 8   # the sharpest corners first
 RING = 720         # samples of the small circle about a candidate
 RADIUS = 1e-5      # its radius, share of the shape's diameter
@@ -52,7 +55,7 @@ class Corner:
 @dataclass(frozen=True)
 class CornerPlan:
     """The corner functions of a model: each corner's point, the angle of its interior bisector,
-    its interior angle, and the exponents kα of its functions r^(kα) cos/sin(kα θ); r is taken
+    its interior angle, and the exponents a = kα of its functions r^a cos/sin(aθ); r is taken
     in units of ``length`` (the diagonal of the coordinates' box)."""
 
     corners: tuple[Corner, ...]
@@ -92,8 +95,8 @@ def _plan(problem: Problem, modes: int | None) -> CornerPlan | None:
         if _space_order(problem) != 2:
             return None
         modes = MODES
-    exponents = tuple(tuple(k * c.alpha for k in range(1, modes + 1)
-                            if abs(k * c.alpha - round(k * c.alpha)) > 1e-6)
+    exponents = tuple(tuple(k * c.alpha / 2 for k in range(1, 2 * modes + 1)
+                            if abs(k * c.alpha / 2 - round(k * c.alpha / 2)) > 1e-6)
                       for c in corners)
     shown = ", ".join(f"({c.point[0]:.4g}, {c.point[1]:.4g}) of {math.degrees(c.angle):.0f}°"
                       for c in corners)

@@ -150,7 +150,8 @@ def describe(settings) -> list[str]:
                      "equations' waves have along time (at most 16), when those are 8 or more; "
                      "for a problem of one coordinate, cos and sin at its own frequencies "
                      "(the linear part's modes, the forcing's sines) when one makes 8 or more "
-                     "half-periods over the span")
+                     "half-periods over the span; for a problem in time, the same at the "
+                     "frequencies of the sines of time in its equations and data")
     if "initial_layer" in tr.planned:
         lines.append("a log time for a fast initial layer (an input log(1 + t̂/ε), the initial "
                      "value's factor t̂/(ε + t̂), half the interior points in log time, a "
@@ -162,7 +163,7 @@ def describe(settings) -> list[str]:
                      "further")
     if "corner_modes" in tr.planned:
         lines.append("about each re-entrant corner of a 2-D shape (interior angle ω of 225° or "
-                     "more), r^(kπ/ω) cos and sin(kπθ/ω), k = 1, 2, added to the output with "
+                     "more), r^(kπ/ω) cos and sin(kπθ/ω), k = 1/2, 1, 3/2, 2, added to the output with "
                      "trained coefficients (zero at the start), and Dirichlet data in the "
                      "loss, where the equations are of second order in space")
     if "sampling" in tr.planned:
