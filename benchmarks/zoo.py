@@ -490,7 +490,7 @@ where two figures are given.
 | laser_pulse_steel_axisymmetric_rz_mm_ms_e41 (stop 41, blind) | a laser spot cooling on steel in (r, z, t), the 1/r term down to the axis, mm and ms | 4.8e-10 |
 | rlc_mains_switch_on_ringing_si_e41 (stop 41, blind) | a series RLC branch switched onto 230 V mains: 503 Hz ringing (100 half-periods) on the 50 Hz response over 0.1 s, (i, vC) | **failed**: 0.76, 0.18 (the code before, twice: 0.80, 0.19); 16 harmonics by hand 0.80, 0.19, 101 harmonics 0.99, 0.23. **Since stop 41 solved** (its own frequencies, 100.6 and 10 half-periods): **4.6e-3, 1.1e-3** at 2 minutes (1.0e-2, 2.4e-3 in a second run, the final code), **5.7e-4, 1.4e-4** at 5 minutes |
 | water_tank_wall_shell_bending_si_e41 (stop 41, blind) | a steel tank wall's bending, 4th order, a 0.27 m layer at the clamped base of a 12 m wall, SI | 2.4e-6 |
-| dewatering_pit_corner_lshape_groundwater_m_days_f41 (stop 41, blind, second batch) | groundwater around a dewatered pit's re-entrant corner (r^(2/3)), an L-shape by difference, heads and flows, m and days | **fails**: 7.5e-2 at 2 minutes, 1.2e-2 at 5 (the corner's singular mode carries most of the head) |
+| dewatering_pit_corner_lshape_groundwater_m_days_f41 (stop 41, blind, second batch) | groundwater around a dewatered pit's re-entrant corner (r^(2/3)), an L-shape by difference, heads and flows, m and days | **fails**: 7.5e-2 at 2 minutes, 1.2e-2 at 5 (the corner's singular mode carries most of the head). **Since stop 42 solved** (the corner's functions added to the output, the walls reaching it in the loss): **5.7e-9** at 2 minutes; the functions as inputs of the network with the walls imposed 5.0e-3, as inputs with the walls in the loss 2.8e-6, added with k = 1, 2 only 4.5e-7 |
 | drumhead_struck_centre_damped_membrane_disk_si_f41 (stop 41, blind, second batch) | a damped drumhead (a disk) struck at its centre, 11.5 and 26 half-periods over 40 ms, mm | **fails**: 0.88. The wave rule reads 7 half-periods along t (below the harmonics' 8): the fundamental of the box's width, not the disk's Bessel zero (2.405 against π/2 per radius), and lines that miss the centre. Since stop 41 a wave's terms over both axes add up (ω² = c²(κx² + κy²)): read at 10, 11 harmonics of time planned: **0.57** at 2 minutes, **0.12** at the default 5 (the code before, 5 minutes, side by side with another run: 0.195; 12 and 16 harmonics set by hand: 0.17, 0.16 at 2 minutes): better, still failing |
 | inverse_coastal_aquifer_tidal_transmissivity_leakage_m_h_f41 (stop 41, blind, second batch) | a coastal aquifer's transmissivity and leakage from 72 h of two tides at four piezometers | 8.8e-6; T = 24.99984 (25), N = 1.49998e-4 (1.5e-4) |
 | laser_track_steel_sheet_chill_plate_robin_mm_s_f41 (stop 41, blind, second batch) | a laser track scanned over a steel sheet on a chill plate, a switch-on 36× shorter than the window, convective edges, °C, mm and s | 1.7e-2 at 2 minutes (fails there); **4.0e-3** at the default 5 minutes |
@@ -498,6 +498,23 @@ where two figures are given.
 | richards_gardner_irrigated_column_dry_layer_m_h_f41 (stop 41, blind, second batch) | Richards' equation with Gardner's soil wetting a dry layer of a 1.5 m column, m and h | 5.0e-6 |
 | river_outfall_bod_oxygen_sag_mixing_zone_2d_si_f41 (stop 41, blind, second batch) | a Streeter-Phelps oxygen sag below an outfall, 4 km × 25 m, Péclet ~670, (BOD, deficit) mg/L | 5.1e-4, 5.7e-4 |
 | steam_header_thick_wall_thermoelastic_3d_mm_mpa_f41 (stop 41, blind, second batch) | a 3-D segment of a thick-walled steam header, 40 MPa inside and 60 K across the wall, (T, ux, uy, uz), mm and MPa | the errors of T, ux and uy were NaN: the grid mask kept the bore's axis (distance 0 on a subtracted cylinder's caps, where the exact log r is −∞); fixed (geometry/select.py): T 1.0e-2, ux 6.8e-2, uy 6.0e-2, uz 1.6e-4 at 2 minutes (260 steps); **fails** at the default 5 minutes too: 1.05e-2, 5.9e-2, 5.4e-2, 1.2e-4 (592 steps, 0.5 s a step: 21 terms, four fields' second derivatives in 3-D; its tractions start 1e12 above the symmetry conditions, balanced by gradient norms) |
+| caisson_groundwater_flow_heat_plumes_potential_m_days_g42 (stop 42, blind) | groundwater round a caisson (a rectangle minus a disk) carrying heat plumes, (h, T), the transport's velocity −K∇h | 2.5e-9, 7.2e-7 |
+| curved_snap_ring_pure_bending_plane_stress_mm_g42 (stop 42, blind) | plane-stress bending of a quarter ring (two disks and a rectangle), (ux, uy) of 1e-3 mm under stresses of 10 MPa | 2.7e-3, 9.2e-3 |
+| dc_gis_graded_post_insulator_notched_flank_kv_si_g42 (stop 42, blind) | a graded insulator's potential, ε ~ 1e-10 F/m and V ~ 1e5, a notched polygon with two re-entrant corners (its solution smooth there) | the code before 1.7e-7; with the corner rule's versions 3.8e-7, 1.1e-6, and the final one 9.7e-7 |
+| inverse_drainage_ditch_seepage_anisotropy_piezometers_m_days_g42 (stop 42, blind) | the anisotropy kx/kz (5, guessed 1) of a ditch's seepage from 24 piezometer heads, a non-convex polygon | **fails**: h 7.6e-3 with kx/kz = 0.36 |
+| packed_bed_square_duct_wall_cooled_long_3d_si_g42 (stop 42, blind) | a 2 m packed-bed duct 80 times longer than wide, dispersion and Robin walls, 3-D SI | 7.8e-8 |
+| polymer_melt_converging_die_entry_stokes_wedge_si_g42 (stop 42, blind) | creeping Jeffery-Hamel flow in a die's converging wedge, (u, v, p), p to 1e5 Pa, no pressure pin | **fails** at 2 minutes: u 2.9e-3, v 2.8e-2, p 3.4e-3 |
+| ribbed_cold_plate_four_ribs_jet_cooled_robin_mm_g42 (stop 42, blind) | a cold plate's base and four ribs (eight re-entrant corners), only flux and Robin conditions on 16 sides, mm | **fails**: the code before 2.5e-2; with the corner rule 3.1e-2 (its solution smooth at the corners; 468 steps when its 32 corner functions were computed one corner at a time, 1020 since); with the half exponents too, 48 functions, 0.11; faded beyond half the distance to the next corner (final): 2.6e-2 |
+| silicon_optical_bench_fibre_hole_kT_3d_mm_g42 (stop 42, blind) | a 3-D box minus a fibre bore, k(T) = k0 (T/T0)^-1.3, flux data | **fails** at 2 minutes: 1.7e-2 |
+| baroclinic_inertia_gravity_waves_f_plane_periodic_si_h42 (stop 42, blind) | inertia-gravity waves on an f-plane, (u, v, η), periodic in x over 3 days, SI | **fails**: 1.0, 1.1, 1.4; with its waves' frequencies as features (17.7, 10 half-periods) the same. Its residuals are of order 1e-5 in SI (rates of 1e-4 per second on fields of 0.1-8) |
+| bbm_solitary_wave_canal_regularized_long_wave_si_h42 (stop 42, blind) | a BBM solitary wave carried 46 widths along a canal, η_xxt | 5.3e-9 |
+| clohessy_wiltshire_iss_phasing_approach_m_s_h42 (stop 42, blind) | a cargo ship's drift towards the station over three orbits (Clohessy-Wiltshire), (x, y, z) | **fails** at 2 minutes: x 3.5e-2, y 5.6e-3, z 1.8e-3 (6 half-periods of its mean motion: no frequencies planned) |
+| induction_scan_hardening_moving_coil_wire_mm_s_h42 (stop 42, blind) | a coil moving along a wire, a 3.9 mm warm-up ahead and a 154 mm tail behind, mm and s | 1.8e-14 |
+| inverse_bromide_tracer_column_dispersion_cm_min_h42 (stop 42, blind) | a column's dispersion (0.025, guessed 0.01) from 123 port readings, Péclet 240 | 7.5e-10, D = 0.0249999999992 |
+| permafrost_borehole_warming_trend_seasonal_m_years_h42 (stop 42, blind) | a 60 m borehole over 25 years: an annual surface cycle (50 half-periods), a warming trend, geothermal flux | **fails**: 0.16 (16 harmonics of the span cannot make the annual cycle); the code before, again: 0.30; with the cycle's frequency as a feature (stop 42) 0.11, still failing |
+| steel_billet_furnace_ramp_bessel_modes_disk_si_h42 (stop 42, blind) | a round billet heated in a ramping furnace for 3 h, modes that fade in 122 s and 23 s, SI | 4.4e-5 |
+| tumour_gompertz_implant_chemo_mm3_days_h42 (stop 42, blind) | an implant's drug, its plasma level and a Gompertz tumour (V log(K/V)) over 150 days, values from 6e-5 to 1.3e5 | **fails**: stops at step 314 with a clear message (the loss became non-finite: the network's V went below zero inside log(K/V)); taking the log of \|V\| instead (tried, not kept) trains on to V ≈ 0, L2RE 1.0, a wrong answer where the stop was honest |
+| laplace_lshape_mixed_corner (stop 42, written for the corner rule) | Laplace on an L whose corner joins a held edge and an insulated one: r^(1/3) sin(θ/3) + y/2 | the code before **4.0e-2** → **1.8e-9** (2 minutes) |
 | buried_sphere_heat_radial_si (stop 41, written for the log-radius rule) | a 5 cm heater sphere at 60 °C in ground at 10 °C 10 m away, (2/r), SI | the code before **3.0** → **1.3e-11** (2 minutes, stopped at its tolerance after 84 s) |
 | relax_cos (stop 40, written for the initial-layer rule) | a first-order lag u' = −k (u − cos t) at k = 1e4 from u(0) = 2 over 10 (a layer of 1e-5 of the span) | 4.2e-3 before the rule → **2.8e-8** (2 minutes; 2.0e-7 with the residuals weighted by ε + t̂, side by side with the code before) |
 | rc_charge_si (stop 40, written for the rule) | an RC low-pass in SI (τ = 10 µs) driven at 50 Hz from a capacitor at 5 V, over 20 ms | 7.9e-3 → **2.7e-8** (2 minutes; 5.9e-8 weighted) |
@@ -1048,6 +1065,55 @@ column and the river's oxygen sag solved; the steam header's errors were NaN (th
 kept a subtracted cylinder's caps: fixed, then T 1.0e-2, ux 6.8e-2 in 260 steps), the
 laser track at 1.7e-2 (4.0e-3 at the default 5 minutes), the drumhead (0.88: its waves read too slow, one axis at a time; read over both axes since, 0.57 and at 5 minutes 0.12, the only one of 293 files whose plan that changes) and the
 dewatering pit's corner singularity (7.5e-2; 1.2e-2 at 5 minutes) fail.
+
+**Stop 42: re-entrant corners** (spec/corners.py, planned with `corner_modes`; docs/geometry.md).
+About each corner of 225° or more of a 2-D shape, where the equations are of second order in
+space and no second derivative's coefficient holds a slope, r^(kπ/ω) cos and sin(kπθ/ω),
+k = 1/2, 1, 3/2, 2, are added to the output with trained coefficients (zero at the start),
+faded as exp(−r²/ρ²) beyond half the distance to the nearest other corner where there are
+several, and Dirichlet parts reaching a corner stay in the loss. 2 minutes, one thread,
+code before (7741c5e) → after: poisson_lshape 4.6e-3 → **4.1e-9**; dewatering_pit_f41
+7.5e-2 → **5.7e-9**; laplace_lshape_mixed_corner (written for the rule, r^(1/3)) 4.0e-2 →
+**1.8e-9**. Tried and not kept: the functions as inputs of the network (poisson_lshape
+6.3e-7, dewatering 2.8e-6 with its walls in the loss and 5.0e-3 with them imposed, but
+dc_gis_g42 8.5e-5 for 1.7e-7: a smooth solution had to cancel them inside the network);
+k = 1, 2 only (dewatering 4.5e-7, poisson_lshape 3.5e-9, and no r^(1/3) for a mixed
+corner); every corner's functions faded (poisson_lshape 2.0e-4, its solution being the
+corner's function everywhere); no fading with eight corners (ribbed_cold_plate_g42 0.11:
+global functions of corners a rib's width apart are near copies). Ten of the 315 files
+have such corners; the eight whose exact solutions are smooth there (manufactured) stay
+where they were against 1e-2, and most lose digits, chiefly where a Dirichlet part reaching
+a corner left the exact imposition (before → after, 2 minutes; some runs beside a test
+run): dc_gis_g42 1.7e-7 → 9.7e-7; tshape_fin_robin_mm 2.7e-9 → 1.1e-8;
+nonlinear_diffusion_keyhole 1.7e-6 → 7.3e-6 (alone on the machine); lshape_plate_heat_ramp_celsius 1.0e-5 →
+4.7e-5; poisson_site_heptagon_far 3.0e-6 → 1.7e-5; ribbed_cold_plate_g42 2.5e-2 → 2.6e-2
+(failing either way); p_laplace_tshape is left out by the slope rule (with the functions:
+9.2e-4 global, 3.9e-2 faded, for 6.9e-5). helmholtz_k10_lshape varies with the seed at 2
+minutes: seed 0 3.3e-3 → 0.66, seed 1 6.7e-2 → 2.9e-2; at the default 5 minutes, seed 0,
+6.1e-4 → 1.8e-3 (19 % fewer steps: the functions and their derivatives cost that much on
+2000 points).
+
+**Stop 42: a PDE's forcing in time** (spec/modes.py): a problem in time gets cos/sin of time
+at the frequencies of the sines of time in its equations and its conditions' data, as an ODE
+gets its own since stop 41, when one makes 8 or more half-periods over the span. Seven of the
+315 files read one; 2 minutes, side by side, code before → after: permafrost_borehole_h42 0.30 → **0.11** (the blind run
+before: 0.16; still failing: the annual wave dies within 3 m of the 60 m column);
+duct_acoustics_air_ms 2.05 → 1.02 and baroclinic_inertia_gravity_waves_h42 1.0, 1.1, 1.4 →
+1.0, 1.1, 1.4 (both failing either way); river_pollutant_long 6.8e-8 → 3.1e-8;
+heat_time_oscillation 9.7e-6 → 2.2e-5; inverse_coastal_aquifer_f41 1.1e-5 → 1.3e-5 (T
+24.9995 → 25.0002, N 1.49999e-4 → 1.50004e-4); steel_plate_cycled_edge_2d_d40 8.6e-5 →
+1.6e-4. Kept for the forced problems it is meant for (a clear gain where the span holds 50
+half-periods, within noise-to-2× elsewhere).
+
+**Stop 42: sixteen problems written blind** (two helpers that saw the README, the docs of
+the file format and the list of files; `*_g42.yaml` steady shaped domains in units,
+`*_h42.yaml` transient systems; rows above), 2 minutes, with the corner rule: eight solved
+at once (caisson, snap ring, insulator, packed bed, BBM wave, induction coil, bromide
+column, billet); the others fail, diagnosed in their rows: the ditch's anisotropy (h
+7.6e-3 with kx/kz = 0.36 for 5), the die's Stokes wedge (v 2.8e-2), the ribbed cold plate
+(3.1e-2), the silicon bench (3-D, 1.7e-2), the Clohessy-Wiltshire drift (x 3.5e-2), the
+inertia-gravity waves (1.0), the permafrost borehole (0.16) and the Gompertz tumour (a
+clear stop at a non-finite loss).
 
 **Loss balancing** stays fixed (weights 1) by default, unless a condition is in other
 units than the equations (stop 36, below). Measured against the `lra` scheme

@@ -79,8 +79,8 @@ def build_model(problem: Problem, *, seed: int = 0) -> tuple[nn.Module, set[str]
                          f"{len(frequencies)} frequencies: {why_frequencies} "
                          "(model.time_modes=0 turns them off)"]
     if corners is not None:
-        notes = notes + [f"r^a cos(aθ) and r^a sin(aθ) (a = kπ/ω, k = 1/2, 1, 3/2, 2) added to the "
-                         f"output with trained coefficients: {corners.why} "
+        notes = notes + [f"r^a cos(aθ) and r^a sin(aθ) (a = kπ/ω, k = 1/2, 1, 3/2, 2) added "
+                         f"to the output with trained coefficients: {corners.why} "
                          "(model.corner_modes=0 turns them off)"]
     if layer is not None:
         constraints = with_time_layer(constraints, layer)

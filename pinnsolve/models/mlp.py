@@ -72,14 +72,15 @@ class Embedding(nn.Module):
         self.time_column = time_column if time_modes else None
         self.register_buffer("time_harmonics", torch.tensor(ks, dtype=torch.float64))
         self.layer = layer
-        # per corner (x, y, angle of the interior bisector, half the interior angle), and its
-        # exponents; the functions are computed for all corners at once (one (corner,
-        # exponent) column each), as a cold plate's 8 corners cost 3× the steps one by one
+        # per corner (x, y, angle of the interior bisector, half the interior angle, its reach
+        # in units of the length) and its exponents; the functions are computed for all
+        # corners at once, one (corner, exponent) column each (a cold plate's 8 corners one
+        # by one cost 3× the steps)
         self.corners = [] if corners is None else [
-            ((*c.point, c.start + c.angle / 2, c.angle / 2), tuple(e))
-            for c, e in zip(corners.corners, corners.exponents)]
+            ((*c.point, c.start + c.angle / 2, c.angle / 2, rho / corners.length), tuple(e))
+            for c, e, rho in zip(corners.corners, corners.exponents, corners.reach)]
         self.corner_length = 1.0 if corners is None else corners.length
-        geometry = [g for g, _ in self.corners] or [(0.0, 0.0, 0.0, 0.0)]
+        geometry = [g for g, _ in self.corners] or [(0.0, 0.0, 0.0, 0.0, 1.0)]
         self.register_buffer("corner_geometry", torch.tensor(geometry, dtype=torch.float64),
                              persistent=False)
         self.register_buffer("corner_index", torch.tensor(
@@ -154,17 +155,18 @@ class Embedding(nn.Module):
         return j.static(self.corner_inputs, self._static, "corners")
 
     def corner_inputs(self, x: torch.Tensor) -> torch.Tensor:
-        """r^a cos(aθ), r^a sin(aθ) about each corner (n, 2 Σ exponents: the cosines, then
-        the sines). θ runs from 0 on one edge to the interior angle on the other, its cut in
-        the middle of the outside; r is kept off zero by 1e-12 of the length, so that no
-        derivative is infinite."""
-        g = self.corner_geometry.to(x.dtype)[self.corner_index]          # (F, 4)
+        """r^a cos(aθ), r^a sin(aθ) about each corner, times exp(−r²/ρ²) (n, 2 Σ exponents:
+        the cosines, then the sines). θ runs from 0 on one edge to the interior angle on the
+        other, its cut in the middle of the outside; r is kept off zero by 1e-12 of the
+        length, so that no derivative is infinite."""
+        g = self.corner_geometry.to(x.dtype)[self.corner_index]          # (F, 5)
         dx = (x[:, 0:1] - g[:, 0]) / self.corner_length                  # (n, F)
         dy = (x[:, 1:2] - g[:, 1]) / self.corner_length
         c, s = torch.cos(g[:, 2]), torch.sin(g[:, 2])
         u, v = c * dx + s * dy, c * dy - s * dx   # along and across the bisector
         a = self.corner_exponent.to(x.dtype)
-        ra = (u * u + v * v + 1e-24) ** (a / 2)
+        r2 = u * u + v * v + 1e-24
+        ra = r2 ** (a / 2) * torch.exp(-r2 / g[:, 4] ** 2)   # fading beyond the corner's reach
         angle = a * (torch.atan2(v, u + 1e-12) + g[:, 3])
         return torch.cat([ra * torch.cos(angle), ra * torch.sin(angle)], 1)
 

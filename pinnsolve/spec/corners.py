@@ -6,11 +6,11 @@ the corner and θ from one edge (Laplace with zero data on both edges: ω = 3π/
 r^(2/3) sin(2θ/3), whose gradient is infinite at the corner); where one edge is held and
 the other insulated, k runs over the half-integers (r^(1/3) at an L's corner). Both
 families are given, cos and sin, so that neither the conditions nor the edge θ starts
-from need be read. A smooth network of (x, y)
-approximates such a cusp badly however long it trains: the L-shaped Laplace problem of the
-zoo stopped at 5e-4 and a groundwater pit's corner at 1.2e-2 after 5 minutes. These
-functions are added to the network's output with trained coefficients (models/mlp.py), zero
-at the start, so the network only has to learn the smooth rest.
+from need be read. A smooth network of (x, y) approximates such a cusp badly however long
+it trains: the L-shaped Laplace problem of the zoo stopped at 5e-4 and a groundwater pit's
+corner at 1.2e-2 after 5 minutes. These functions are added to the network's output with
+trained coefficients (models/mlp.py), zero at the start, so the network only has to learn
+the smooth rest (4.1e-9 and 5.7e-9 at 2 minutes, docs/geometry.md).
 
 A corner is found without a mesh: the candidates are the vertices of the shape's polygons
 and rectangles and the points where the edges and circles of different primitives cross;
@@ -35,7 +35,7 @@ MOST_ALPHA = 0.8   # corners whose exponent π/ω is at most this (ω ≥ 225°)
 MODES = 2          # r^(kα) cos and sin(kαθ), k = 1/2, 1, ..., MODES, skipping whole powers
 MOST_CORNERS = 8   # the sharpest corners first
 RING = 720         # samples of the small circle about a candidate
-RADIUS = 1e-5      # its radius, share of the shape's diameter
+RADIUS = 1e-5      # its radius, share of the domain's size (its box's diagonal)
 
 
 @dataclass(frozen=True)
@@ -56,12 +56,19 @@ class Corner:
 class CornerPlan:
     """The corner functions of a model: each corner's point, the angle of its interior bisector,
     its interior angle, and the exponents a = kα of its functions r^a cos/sin(aθ); r is taken
-    in units of ``length`` (the diagonal of the coordinates' box)."""
+    in units of ``length`` (the diagonal of the coordinates' box). Where there are several,
+    each corner's functions fade as exp(−r²/ρ²) beyond its ``reach`` ρ, half the distance
+    to the nearest other corner and at most half the box's shorter side: global functions
+    of eight corners a rib's width apart were near copies of one another (a cold plate:
+    2.5e-2 before the rule, 0.11 with global functions, 2.6e-2 faded). A lone corner's do
+    not fade (reach ∞): the zoo's L, whose solution is the corner's function everywhere,
+    went from 4.1e-9 to 2.0e-4 when they did."""
 
     corners: tuple[Corner, ...]
     exponents: tuple[tuple[float, ...], ...]
     length: float
     why: str
+    reach: tuple[float, ...] = ()
 
     @property
     def n_features(self) -> int:
@@ -72,8 +79,9 @@ def corner_plan(problem: Problem) -> CornerPlan | None:
     """The corner functions of ``problem``'s model, None where it has none. An explicit
     ``model.corner_modes`` gives the modes per corner (0: none) whatever the equations;
     planned, MODES where every equation is of order two in space at most and one is of
-    order two (a Laplacian's exponents: first-order transport has no such cusp, and a
-    plate's exponents are others)."""
+    order two, no second derivative's coefficient holding a slope (a Laplacian's
+    exponents: first-order transport has no such cusp, and a plate's or a p-Laplacian's
+    exponents are others)."""
     s = problem.settings
     modes = None if "corner_modes" in s.training.planned else s.model.corner_modes
     cache = problem.__dict__   # a frozen dataclass: the cache sits beside its fields
@@ -92,7 +100,7 @@ def _plan(problem: Problem, modes: int | None) -> CornerPlan | None:
     if not corners:
         return None
     if modes is None:
-        if _space_order(problem) != 2:
+        if _space_order(problem) != 2 or _slope_dependent(problem):
             return None
         modes = MODES
     exponents = tuple(tuple(k * c.alpha / 2 for k in range(1, 2 * modes + 1)
@@ -102,7 +110,10 @@ def _plan(problem: Problem, modes: int | None) -> CornerPlan | None:
                       for c in corners)
     why = (f"the shape has {len(corners)} re-entrant corner{'s' * (len(corners) > 1)} "
            f"({shown}), where the solution goes like r^(π/ω)")
-    return CornerPlan(tuple(corners), exponents, length, why)
+    side = min(c.hi - c.lo for c in d.space)
+    reach = tuple(math.inf if len(corners) == 1 else 0.5 * min(
+        [side] + [math.dist(c.point, o.point) for o in corners if o is not c]) for c in corners)
+    return CornerPlan(tuple(corners), exponents, length, why, reach)
 
 
 def _space_order(problem: Problem) -> int:
@@ -118,6 +129,24 @@ def _space_order(problem: Problem) -> int:
         return own + max((order(a) for a in e.args), default=0)
 
     return max((order(eq.expr) for eq in problem.equations), default=0)
+
+
+def _slope_dependent(problem: Problem) -> bool:
+    """Whether a second derivative's coefficient holds a first derivative of a field, as a
+    p-Laplacian's |∇u|^(p−2) does: its corner exponents are not a Laplacian's, and the
+    functions cost a T-shaped p-Laplace problem 6.9e-5 → 3.9e-2 (smooth solution)."""
+    space = {c.symbol for c in problem.domain.space}
+
+    def order(d: sp.Derivative) -> int:
+        return sum(n for v, n in d.variable_count if v in space)
+
+    for eq in problem.equations:
+        derivs = [d for d in eq.expr.atoms(sp.Derivative) if order(d) == d.derivative_count]
+        firsts = {d for d in derivs if order(d) == 1}
+        for d in derivs:
+            if order(d) == 2 and sp.diff(eq.expr, d).atoms(sp.Derivative) & firsts:
+                return True
+    return False
 
 
 # --------------------------------------------------------------------------- the geometry
