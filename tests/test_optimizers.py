@@ -15,7 +15,7 @@ from pinnsolve.training.gauss_newton import LevenbergMarquardt
 from pinnsolve.training.multiadam import MultiAdam
 from pinnsolve.training.phases import OPTIMIZERS
 from pinnsolve.training import quasi_newton
-from pinnsolve.training.quasi_newton import VARIANTS, DenseQuasiNewton
+from pinnsolve.training.quasi_newton import VARIANTS, DenseQuasiNewton, _strong_wolfe
 from test_training import _with
 
 
@@ -306,3 +306,28 @@ def test_a_redraw_the_budget_cannot_fit_is_skipped():
     assert torch.equal(sampler.points(), before)          # skipped: 0.01 s left
     stepper.step(phase, Position(4, 4, 1.0, 2, time_left=None))
     assert not torch.equal(sampler.points(), before)      # no budget: redrawn
+
+
+def test_a_line_search_that_indexes_an_empty_bracket_is_a_failed_search(monkeypatch):
+    # torch's _strong_wolfe can raise IndexError (bracket[low_pos]); the step treats it as a
+    # failed search (the point kept, the matrix reset) and goes on
+    calls = {"n": 0}
+
+    def flaky(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise IndexError("list index out of range")
+        return _strong_wolfe(*args, **kwargs)
+
+    monkeypatch.setattr(quasi_newton, "_strong_wolfe", flaky)
+    y = torch.nn.Parameter(torch.tensor([3.0, -2.0], dtype=torch.float64))
+    opt = DenseQuasiNewton([y], max_iter=50)
+
+    def quad():
+        opt.zero_grad()
+        f = (y * y).sum()
+        f.backward()
+        return f
+
+    opt.step(quad)
+    assert calls["n"] > 1 and y.detach().abs().max() < 1e-8

@@ -119,8 +119,14 @@ class DenseQuasiNewton(torch.optim.Optimizer):
                 Hg = g.clone()
                 d, gtd = -g, -float(g @ g)
             t = group["lr"] if state["scaled"] else min(1.0, 1.0 / float(g.abs().sum())) * group["lr"]
-            f_new, g_new, t, evals = _strong_wolfe(obj, x, t, d, f, g, gtd,
-                                                   tolerance_change=tol, max_ls=group["max_ls"])
+            try:
+                f_new, g_new, t, evals = _strong_wolfe(obj, x, t, d, f, g, gtd,
+                                                       tolerance_change=tol,
+                                                       max_ls=group["max_ls"])
+            except IndexError:
+                # torch's search can index an empty bracket (lbfgs.py: bracket[low_pos]);
+                # a 3-D k(T) problem crashed there after 4 minutes (stop 42): a failed search
+                f_new, g_new, evals = math.nan, g, group["max_ls"]
             state["func_evals"] += evals
             if not (math.isfinite(f_new) and f_new < f):
                 self._set(x)
