@@ -90,3 +90,18 @@ def solve_full_and_cut(problem, out, stop_at: int) -> None:
 
     with pytest.raises(KeyboardInterrupt):
         pinnsolve.solve(problem, out=out / "cut", fresh=True, callback=stop)
+
+
+def assert_digest_follows_rule(rule: str, built, unbuilt) -> None:
+    """Bumping the rule's version in spec/meaning.py (``rule``: FREQUENCIES, CORNERS, ...)
+    changes the digest of the problem that builds it and leaves the other's alone."""
+    import pinnsolve.spec.meaning as meaning
+    from pinnsolve.spec.meaning import meaning_digest
+
+    before, mine = meaning_digest(unbuilt), meaning_digest(built)
+    setattr(meaning, rule, getattr(meaning, rule) + 1)
+    try:
+        assert meaning_digest(unbuilt) == before
+        assert meaning_digest(built) != mine
+    finally:
+        setattr(meaning, rule, getattr(meaning, rule) - 1)

@@ -80,16 +80,14 @@ class Embedding(nn.Module):
             ((*c.point, c.start + c.angle / 2, c.angle / 2, rho / corners.length), tuple(e))
             for c, e, rho in zip(corners.corners, corners.exponents, corners.reach)]
         self.corner_length = 1.0 if corners is None else corners.length
-        geometry = [g for g, _ in self.corners] or [(0.0, 0.0, 0.0, 0.0, 1.0)]
-        self.register_buffer("corner_geometry", torch.tensor(geometry, dtype=torch.float64),
-                             persistent=False)
-        self.register_buffer("corner_index", torch.tensor(
-            [k for k, (_, e) in enumerate(self.corners) for _ in e], dtype=torch.long),
-            persistent=False)
-        self.register_buffer("corner_exponent", torch.tensor(
-            [a for _, e in self.corners for a in e], dtype=torch.float64), persistent=False)
+        # one row per function column, fixed at build: x, y, cos and sin of the bisector's
+        # angle, half the interior angle, reach, exponent (no gather or cos/sin per step)
+        rows = [(px, py, math.cos(mid), math.sin(mid), half, reach, a)
+                for (px, py, mid, half, reach), exponents in self.corners for a in exponents]
+        self.register_buffer("corner_columns", torch.tensor(
+            rows, dtype=torch.float64).reshape(len(rows), 7), persistent=False)
         self._static: dict = {}   # the corner functions' jets while the points repeat
-        self.corner_dim = 2 * len(self.corner_exponent)
+        self.corner_dim = 2 * len(rows)
         base_dim = len(plain) + 2 * modes * len(periodic) + 2 * time_modes + (layer is not None)
         if fourier_features:
             b = torch.randn(base_dim, fourier_features, generator=generator, dtype=torch.float64)
@@ -159,15 +157,13 @@ class Embedding(nn.Module):
         the cosines, then the sines). θ runs from 0 on one edge to the interior angle on the
         other, its cut in the middle of the outside; r is kept off zero by 1e-12 of the
         length, so that no derivative is infinite."""
-        g = self.corner_geometry.to(x.dtype)[self.corner_index]          # (F, 5)
-        dx = (x[:, 0:1] - g[:, 0]) / self.corner_length                  # (n, F)
-        dy = (x[:, 1:2] - g[:, 1]) / self.corner_length
-        c, s = torch.cos(g[:, 2]), torch.sin(g[:, 2])
+        px, py, c, s, half, reach, a = self.corner_columns.to(x.dtype).unbind(1)   # (F,)
+        dx = (x[:, 0:1] - px) / self.corner_length                                # (n, F)
+        dy = (x[:, 1:2] - py) / self.corner_length
         u, v = c * dx + s * dy, c * dy - s * dx   # along and across the bisector
-        a = self.corner_exponent.to(x.dtype)
         r2 = u * u + v * v + 1e-24
-        ra = r2 ** (a / 2) * torch.exp(-r2 / g[:, 4] ** 2)   # fading beyond the corner's reach
-        angle = a * (torch.atan2(v, u + 1e-12) + g[:, 3])
+        ra = r2 ** (a / 2) * torch.exp(-r2 / reach ** 2)   # fading beyond the corner's reach
+        angle = a * (torch.atan2(v, u + 1e-12) + half)
         return torch.cat([ra * torch.cos(angle), ra * torch.sin(angle)], 1)
 
 

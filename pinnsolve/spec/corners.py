@@ -70,10 +70,6 @@ class CornerPlan:
     why: str
     reach: tuple[float, ...] = ()
 
-    @property
-    def n_features(self) -> int:
-        return 2 * sum(len(e) for e in self.exponents)
-
 
 def corner_plan(problem: Problem) -> CornerPlan | None:
     """The corner functions of ``problem``'s model, None where it has none. An explicit
