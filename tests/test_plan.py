@@ -9,6 +9,7 @@ import pytest
 import sympy as sp
 import torch
 
+from _problems import assert_digest_follows_rule
 import pinnsolve
 from pinnsolve.spec import load_problem
 from pinnsolve.spec.plan import describe
@@ -113,6 +114,28 @@ def test_observations_count_as_data():
     raw = {**PHYSICS, "conditions": [{"data": {"x": [0.2, 0.5], "y": [0.3, 0.5],
                                                "u": [40.0, 60.0]}}]}
     assert _scale(raw)[0] == pytest.approx((0.5 * (40**2 + 60**2)) ** 0.5, rel=1e-3)
+
+
+def test_a_pin_at_one_point_tells_a_level_not_a_size():
+    """A pressure pinned to its exact value at a far corner (1e-12) set the scale of a
+    pressure of order one to 1e-12 (a decaying vortex, stop 43); pinned at one point it
+    tells no size. Along a line of a 1-D problem's only coordinate it still does."""
+    stokes = {"domain": {"x": [0, 1], "y": [0, 1]}, "fields": ["u", "v", "p"],
+              "equations": ["diff(p, x) = laplacian(u) + sin(pi*y)",
+                            "diff(p, y) = laplacian(v) + x",
+                            "diff(u, x) + diff(v, y) = 0"],
+              "conditions": [{"where": "boundary", "dirichlet": {"u": 0, "v": 0}},
+                             {"where": {"point": [1, 1]}, "dirichlet": {"p": 1e-12}}]}
+    scale, notes = _scale(stokes)
+    p_scale = scale[2] if isinstance(scale, (list, torch.Tensor)) else scale
+    assert p_scale > 1e-4, (scale, notes)   # before: 1e-12
+    line = {"domain": {"x": [0, 1]}, "fields": ["u"], "equations": ["diff(u, x, 2) = 0"],
+            "conditions": [{"where": "x = 0", "neumann": 0},
+                           {"where": {"point": [0.5]}, "dirichlet": 300}],
+            "model": {"hard_constraints": False}}
+    assert _scale(line)[0] == 300.0
+    no_pin = {**stokes, "conditions": stokes["conditions"][:1]}
+    assert_digest_follows_rule("PINS", load_problem(stokes), load_problem(no_pin))
 
 
 def test_each_field_gets_the_scale_of_its_own_data():

@@ -80,14 +80,20 @@ def data_scale(problem: Problem, imposed: set[str]) -> list[float]:
 def _data_values(problem: Problem, imposed: set[str]) -> dict[str, list[torch.Tensor]]:
     """Field name → |g/a| at up to POINTS points of each condition kept in the loss that
     fixes that field's value to a nonzero datum, and the observations of it: the data that
-    tell the size of what the network produces for it."""
+    tell the size of what the network produces for it.
+
+    A datum at one point of a domain of two or more inputs (a pressure pinned at a corner)
+    fixes a level, not a size: it is left out, and the field's size comes from the other
+    data or the fit (:func:`fitted_sizes`, whose residuals include the pin). A decaying
+    vortex's pressure pinned to its exact value at a far corner, 1e-12 Pa, set the scale
+    of a pressure of 0.14 Pa to 6e-13 (stop 43)."""
     values: dict[str, list[torch.Tensor]] = {}
     params = {sp.Symbol(p.name): p.value for p in problem.parameters}
     coords = set(problem.domain.coordinate_symbols)
     columns = Columns(problem.domain, problem.fields)
     fields = problem.field_functions
     for c in problem.conditions:
-        if c.name in imposed:
+        if c.name in imposed or (c.region.kind == "point" and problem.domain.n_inputs > 1):
             continue
         read = _value_of(c.expr, fields, coords, params)
         if read is None:

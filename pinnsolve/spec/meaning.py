@@ -55,6 +55,9 @@ UNKNOWN_SCALE = 1
 INITIAL_LAYER = 1
 # An ODE's own frequencies as features (spec/modes.py, stop 41), fed only where planned.
 FREQUENCIES = 1
+# A datum at one point of a domain of two or more inputs tells a level, not the field's
+# size (models/scale.py: _data_values, stop 43), fed only where such a pin is in the file.
+PINS = 1
 # Inputs singular at a 2-D shape's re-entrant corners (spec/corners.py, stop 42), fed only
 # where they are built.
 CORNERS = 1
@@ -78,6 +81,9 @@ def meaning_digest(problem) -> str:
     if "output_scale" in s.training.planned and len(problem.fields) > 1 \
             and not problem.observations:
         _feed(h, [f"field_fit:{FIELD_FIT}"])
+    if "output_scale" in s.training.planned and problem.domain.n_inputs > 1 \
+            and any(c.region.kind == "point" for c in problem.conditions):
+        _feed(h, [f"pins:{PINS}"])
     # model.initial_layer is out of the settings' comparison (compare=False), so that the
     # digest of a problem without a layer stays what it was: fed here, where one is built.
     if s.model.initial_layer or "initial_layer" in s.training.planned:
