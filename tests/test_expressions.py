@@ -314,6 +314,31 @@ def test_robin_shorthand_for_a_single_field():
     assert prob.conditions[0].expr == 2 * u - 3 * sp.Derivative(u, y) - 1
 
 
+@pytest.mark.parametrize("normal, expected", [
+    (("face", x, 1), sp.Derivative(U2, x)),
+    (("face", x, -1), -sp.Derivative(U2, x)),
+    (("face", y, 1), sp.Derivative(U2, y)),
+    (("boundary",), Normal(0) * sp.Derivative(U2, x) + Normal(1) * sp.Derivative(U2, y)),
+])
+def test_normal_components_resolve_as_dn_does(normal, expected):
+    """n_x, n_y: the outward normal's components (a traction σ·n on a curved edge)."""
+    text = "n_x*diff(u, x) + n_y*diff(u, y)"
+    assert parse_expression(text, S2.with_normal(normal)) == expected
+
+
+def test_normal_components_outside_a_boundary_and_their_spelling():
+    with pytest.raises(SpecError, match=r"'n_x' \(a component of the outward normal\) is "
+                                        r"only allowed in a boundary condition"):
+        parse_expression("n_x*u", S2)
+    with pytest.raises(SpecError, match=r"unknown name 'ny' \(for the outward normal's "
+                                        r"component write n_y\)"):
+        parse_expression("ny*u", S2.with_normal(("boundary",)))
+    # a parameter of that name is the parameter
+    n = sp.Symbol("n_x")
+    scope = Scope(coords=(x, y), fields={"u": U2}, params={"n_x": n}, normal=("boundary",))
+    assert parse_expression("n_x*u", scope) == n * U2
+
+
 def test_dn_in_the_pde_names_the_key():
     with pytest.raises(SpecError, match=r"<mapping>, key 'equations\.0': .*dn\(\.\.\.\)"):
         load_problem(with_(POISSON, equations=["dn(u) = 0"]))
@@ -435,7 +460,10 @@ def test_errors_from_a_file_name_file_and_key(tmp_path):
     ({"conditions": [{"where": "x = 2", "dirichlet": 0}]}, "conditions.0.where",
      r"x = 2\.0 is not an end of x's range \[-1\.0, 1\.0\]"),
     ({"conditions": [{"where": "t = 1", "dirichlet": 0}]}, "conditions.0.where",
-     r"conditions at the final time are not supported"),
+     r"conditions at the final time are not supported; write the problem in the time left"),
+    ({"conditions": [{"where": "x = 1 and t > 0", "dirichlet": 0}]}, "conditions.0.where",
+     r"'x = 1 and t > 0': clauses joined by 'and', and inequalities, select part of a "
+     r"shape's .* written where: \{point: \[x0, y0, \.\.\.\]\}"),
     ({"conditions": [{"where": "x = 1", "dirichlet": {"v": 0}}]}, "conditions.0.dirichlet.v",
      r"'v' is not a field; fields: u"),
     ({"conditions": [{"where": "x = 1", "dirichlet": "u"}]}, "conditions.0.dirichlet.u",

@@ -283,10 +283,38 @@ class _Parser:
             return _CONSTANTS[name]
         if name == "dim" and s.vector is not None:
             return sp.Integer(s.vector[2])
+        normal = self._normal_component(name, node)
+        if normal is not None:
+            return normal
         if name in _UNARY or name in _NARY or name in _OPERATORS:
             raise self.fail(f"'{name}' is a function; call it as {name}(...)", node)
-        raise self.fail(f"unknown name '{name}'{self._subscript_hint(name)}; expected one of: "
+        raise self.fail(f"unknown name '{name}'{self._subscript_hint(name)}"
+                        f"{self._normal_hint(name)}; expected one of: "
                         f"{', '.join(self.known_names())}", node)
+
+    def _normal_component(self, name: str, node) -> sp.Expr | None:
+        """``n_x``: the outward unit normal's component along coordinate x (a traction
+        σ·n = t on a curved edge), in boundary conditions as ``dn`` is; None when ``name``
+        is not ``n_`` and a spatial coordinate's name."""
+        coords = [c.name for c in self.scope.coords]
+        if not name.startswith("n_") or name[2:] not in coords:
+            return None
+        normal = self.scope.normal
+        if normal is None:
+            raise self.fail(f"'{name}' (a component of the outward normal) is only allowed in "
+                            "a boundary condition, as dn(...) is", node)
+        k = coords.index(name[2:])
+        if normal[0] == "face":
+            _, coord, sign = normal
+            return sp.Integer(sign if coord.name == name[2:] else 0)
+        return Normal(k)
+
+    def _normal_hint(self, name: str) -> str:
+        """``nx``, ``ny``: the outward normal's components, as some books write them."""
+        coords = [c.name for c in self.scope.coords]
+        if len(name) > 1 and name[0] == "n" and name[1:].lstrip("_") in coords:
+            return f" (for the outward normal's component write n_{name[1:].lstrip('_')})"
+        return ""
 
     def _subscript_hint(self, name: str) -> str:
         """``u_xx``, ``u_xt``: a field with derivative subscripts, as in books."""

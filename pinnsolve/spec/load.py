@@ -651,6 +651,11 @@ class _Builder:
         shaped = self.domain.shape is not None or self.domain.mesh is not None
         if shaped and not (eq and self.domain.time is not None and name == self.domain.time.name):
             return self._selection(word, key)
+        if re.search(r"\band\b|<|>", word):
+            raise self.err(key, f"{where!r}: clauses joined by 'and', and inequalities, select "
+                                "part of a shape's or mesh's boundary; on a box a condition "
+                                "holds on a whole face ('x = 0'), and at one point it is "
+                                "written where: {point: [x0, y0, ...]}")
         if not eq:
             raise self.err(key, f"expected 'boundary', 'initial', 'interior' or 'coord = value', "
                                 f"got {where!r}")
@@ -667,7 +672,10 @@ class _Builder:
                                 f"[{interval.lo}, {interval.hi}]")
         if self.domain.time is not None and name == self.domain.time.name:
             if side == "hi":
-                raise self.err(key, "conditions at the final time are not supported")
+                raise self.err(key, "conditions at the final time are not supported; write "
+                                    "the problem in the time left, τ = T − t: a terminal "
+                                    "value becomes an initial one and each time derivative "
+                                    "changes sign")
             return Region("initial")
         return Region("face", name, side)
 
