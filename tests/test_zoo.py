@@ -33,6 +33,8 @@ def test_the_zoo_is_big_enough():
     assert len(ZOO) >= 24 and len(HELDOUT) >= 24
 
 
+_Sinc = sp.Function("sincf")    # sin(a)/a (lambdify writes SymPy's sinc as Python ifs)
+TORCH["sincf"] = lambda a: torch.sinc(a / torch.pi)
 _Below = sp.Function("below")   # below(g, a, b): a where g < 0, else b
 TORCH["below"] = lambda g, a, b: torch.where(g < 0, a + 0 * g, b + 0 * g)
 
@@ -76,6 +78,7 @@ class Exact(torch.nn.Module):
             e = e.xreplace({n: sp.Float(n.evalf(30), 30)
                             for n in e.atoms(sp.Pow, sp.Function) if n.is_number})
             e = e.replace(lambda n: isinstance(n, sp.Piecewise), _where)
+            e = e.replace(lambda n: isinstance(n, sp.sinc), lambda n: _Sinc(*n.args))
             self.fns.append(sp.lambdify(_columns(problem.domain), _scalar(problem.domain, e),
                                         modules=[TORCH, "math"]))
 
