@@ -138,6 +138,29 @@ def test_a_pin_at_one_point_tells_a_level_not_a_size():
     assert_digest_follows_rule("PINS", load_problem(stokes), load_problem(no_pin))
 
 
+def test_an_initial_rate_of_a_wave_reads_a_size_over_its_half_periods():
+    """u_tt = c² u_xx from rest with u_t = V sin(πx): u = V/(cπ) sin(πx) sin(cπt), which
+    turns back after 1/c, not after the span. The planned scale is within 3× of the
+    network part's true RMS (the span's |V| T read it 8× too large)."""
+    from pinnsolve.models import build_model
+    from pinnsolve.models.constraints import _distance
+    c, V = 8, 300.0
+    raw = {"domain": {"x": [0, 1], "t": [0, 1]}, "fields": ["u"],
+           "equations": [f"diff(u, t, 2) = {c**2}*diff(u, x, 2)"],
+           "conditions": [{"where": "boundary", "dirichlet": 0},
+                          {"where": "initial", "dirichlet": 0},
+                          {"where": "initial", "equation": f"diff(u, t) = {V}*sin(pi*x)"}]}
+    model, _, notes = build_model(load_problem(raw))
+    x = torch.rand(4000, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    exact = V / (c * math.pi) * torch.sin(math.pi * x[:, 0]) * torch.sin(c * math.pi * x[:, 1])
+    (constraint,) = model.constraints
+    part = exact / (constraint.gain * _distance(x, constraint.factors))
+    ideal = float(part[x[:, 1] > 0.01].pow(2).mean().sqrt())
+    assert 1 / 3 <= model.net.output_scale / ideal <= 3, (model.net.output_scale, ideal)
+    assert_digest_follows_rule("RATE_SIZE", load_problem(raw), load_problem(
+        {**raw, "conditions": raw["conditions"][:2] + [{"where": "initial", "dirichlet": 0}]}))
+
+
 def test_each_field_gets_the_scale_of_its_own_data():
     # a potential of order 0.02 beside a temperature near 300: the temperature's Robin data
     # set its scale only; a condition coupling two fields (an impedance) sets neither's

@@ -58,6 +58,10 @@ FREQUENCIES = 1
 # A datum at one point of a domain of two or more inputs tells a level, not the field's
 # size (models/scale.py: _data_values, stop 43), fed only where such a pin is in the file.
 PINS = 1
+# A rate in time given as data (u_t = v at t0) reads a size over T/√n where the problem
+# makes n half-periods along time (models/scale.py: _flux_size, stop 43), fed only where
+# such a condition is in the file.
+RATE_SIZE = 1
 # Inputs singular at a 2-D shape's re-entrant corners (spec/corners.py, stop 42), fed only
 # where they are built.
 CORNERS = 1
@@ -84,6 +88,8 @@ def meaning_digest(problem) -> str:
     if "output_scale" in s.training.planned and problem.domain.n_inputs > 1 \
             and any(c.region.kind == "point" for c in problem.conditions):
         _feed(h, [f"pins:{PINS}"])
+    if "output_scale" in s.training.planned and _initial_rate(problem):
+        _feed(h, [f"rate_size:{RATE_SIZE}"])
     # model.initial_layer is out of the settings' comparison (compare=False), so that the
     # digest of a problem without a layer stays what it was: fed here, where one is built.
     if s.model.initial_layer or "initial_layer" in s.training.planned:
@@ -108,6 +114,15 @@ def meaning_digest(problem) -> str:
         _feed(h, [f"blend:{BLEND_RULE}"])
     _feed(h, s.derivatives)
     return h.hexdigest()
+
+
+def _initial_rate(problem) -> bool:
+    """Whether a condition at the initial time holds a time derivative (u_t = v)."""
+    t = problem.domain.time
+    return t is not None and any(
+        c.region.kind == "initial" and any(t.symbol in d.variables
+                                          for d in c.expr.atoms(sp.Derivative))
+        for c in problem.conditions)
 
 
 def _feed(h, value: Any) -> None:
