@@ -118,17 +118,24 @@ def test_observations_count_as_data():
 
 def test_a_pin_at_one_point_tells_a_level_not_a_size():
     """A pressure pinned to its exact value at a far corner (1e-12) set the scale of a
-    pressure of order one to 1e-12 (a decaying vortex, stop 43); pinned at one point it
-    tells no size. Along a line of a 1-D problem's only coordinate it still does."""
+    pressure of order one to 1e-12 (a decaying vortex, stop 43): a pin's datum that is
+    round-off beside the other data (here 1e-2) tells no size. One that is not still does,
+    and so does any datum of a problem of one coordinate."""
     stokes = {"domain": {"x": [0, 1], "y": [0, 1]}, "fields": ["u", "v", "p"],
               "equations": ["diff(p, x) = laplacian(u) + sin(pi*y)",
                             "diff(p, y) = laplacian(v) + x",
                             "diff(u, x) + diff(v, y) = 0"],
-              "conditions": [{"where": "boundary", "dirichlet": {"u": 0, "v": 0}},
+              "conditions": [{"where": "boundary",
+                              "dirichlet": {"u": "0.01*sin(pi*x)", "v": 0}},
                              {"where": {"point": [1, 1]}, "dirichlet": {"p": 1e-12}}]}
-    scale, notes = _scale(stokes)
-    p_scale = scale[2] if isinstance(scale, (list, torch.Tensor)) else scale
-    assert p_scale > 1e-4, (scale, notes)   # before: 1e-12
+
+    def p_scale(raw):
+        scale, notes = _scale(raw)
+        return float(scale[2] if isinstance(scale, (list, torch.Tensor)) else scale)
+    assert p_scale(stokes) > 1e-4   # before: 1e-12
+    told = {**stokes, "conditions": stokes["conditions"][:1] + [
+        {"where": {"point": [0.5, 0.5]}, "dirichlet": {"p": 0.012}}]}
+    assert p_scale(told) == 0.012
     line = {"domain": {"x": [0, 1]}, "fields": ["u"], "equations": ["diff(u, x, 2) = 0"],
             "conditions": [{"where": "x = 0", "neumann": 0},
                            {"where": {"point": [0.5]}, "dirichlet": 300}],

@@ -57,6 +57,7 @@ from .constraints import HardConstrained, _distance
 KEEP = (0.2, 5.0)     # RMS data sizes that leave the scale at 1
 GAIN_FROM = 100.0     # 1 / RMS of a distance factor from which it gets a gain (distance_gain)
 POINTS = 256          # points per condition
+PIN_FLOOR = 1e-6      # a pin's datum below this times the other data's size: round-off
 FIT_BAND = (1e-2, 1e2)   # fitted field sizes outside it: each field its own scale
 FIT_POINTS = 64       # points per region of the fit (fewer for a wide output layer)
 FIT_ROWS = 200_000    # points through the network at once in the fit, at most
@@ -83,17 +84,21 @@ def _data_values(problem: Problem, imposed: set[str]) -> dict[str, list[torch.Te
     tell the size of what the network produces for it.
 
     A datum at one point of a domain of two or more inputs (a pressure pinned at a corner)
-    fixes a level, not a size: it is left out, and the field's size comes from the other
-    data or the fit (:func:`fitted_sizes`, whose residuals include the pin). A decaying
-    vortex's pressure pinned to its exact value at a far corner, 1e-12 Pa, set the scale
-    of a pressure of 0.14 Pa to 6e-13 (stop 43)."""
+    fixes a level; it tells the field's size too (a water tank's pressure pinned to 0.012
+    Pa at a cell's centre), unless it is round-off beside the problem's other data: below
+    PIN_FLOOR times the largest RMS of any condition's values, imposed ones included. A
+    decaying vortex's pressure pinned to its exact value at a far corner, 1e-12 Pa beside
+    velocities of 1e-2 m/s, set the scale of a pressure of 0.007 Pa to 6e-13 (stop 43)."""
     values: dict[str, list[torch.Tensor]] = {}
     params = {sp.Symbol(p.name): p.value for p in problem.parameters}
     coords = set(problem.domain.coordinate_symbols)
     columns = Columns(problem.domain, problem.fields)
     fields = problem.field_functions
+    pinned = [c for c in problem.conditions
+              if c.region.kind == "point" and problem.domain.n_inputs > 1]
+    pins, largest = [], 0.0
     for c in problem.conditions:
-        if c.name in imposed or (c.region.kind == "point" and problem.domain.n_inputs > 1):
+        if c.name in imposed and not pinned:
             continue
         read = _value_of(c.expr, fields, coords, params)
         if read is None:
@@ -104,8 +109,16 @@ def _data_values(problem: Problem, imposed: set[str]) -> dict[str, list[torch.Te
             continue
         v = torch.as_tensor(lower(ratio, columns, set(), f"data scale of {c.name}")(
             Env(x, {}, {})), dtype=torch.float64)
-        values.setdefault(name, []).append(
-            v.reshape(-1).expand(len(x)).abs() if v.numel() == 1 else v.reshape(-1).abs())
+        v = v.reshape(-1).expand(len(x)).abs() if v.numel() == 1 else v.reshape(-1).abs()
+        if c in pinned:
+            pins.append((c.name, name, v))
+            continue
+        largest = max(largest, float(v.pow(2).mean().sqrt()))
+        if c.name not in imposed:
+            values.setdefault(name, []).append(v)
+    for cname, name, v in pins:
+        if cname not in imposed and float(v.pow(2).mean().sqrt()) >= PIN_FLOOR * largest:
+            values.setdefault(name, []).append(v)
     for o in problem.observations:
         for name, v in o.values.items():
             if name in fields:

@@ -55,8 +55,8 @@ UNKNOWN_SCALE = 1
 INITIAL_LAYER = 1
 # An ODE's own frequencies as features (spec/modes.py, stop 41), fed only where planned.
 FREQUENCIES = 1
-# A datum at one point of a domain of two or more inputs tells a level, not the field's
-# size (models/scale.py: _data_values, stop 43), fed only where such a pin is in the file.
+# A datum at one point of a domain of two or more inputs, round-off beside the other data,
+# tells no size (models/scale.py: _data_values, stop 43), fed only where such a pin is.
 PINS = 1
 # A rate in time given as data (u_t = v at t0) reads a size over T/√n where the problem
 # makes n half-periods along time (models/scale.py: _flux_size, stop 43), fed only where
