@@ -168,6 +168,20 @@ def test_an_initial_rate_of_a_wave_reads_a_size_over_its_half_periods():
         {**raw, "conditions": raw["conditions"][:2] + [{"where": "initial", "dirichlet": 0}]}))
 
 
+def test_with_no_lift_a_small_residual_ratio_is_a_small_solution():
+    """u'' = −0.002 with u = 0 at both ends: u = 0.001 x (1 − x), the network's part
+    exactly 0.001 over the factor x (1 − x). No lift, so the equations' ratio (source over
+    the operator's action) sets the scale downwards too; with data of 1 at the ends the
+    lift may carry the solution, and the scale stays 1."""
+    raw = {"domain": {"x": [0, 1]}, "fields": ["u"], "equations": ["diff(u, x, 2) = -0.002"],
+           "conditions": [{"where": "boundary", "dirichlet": 0}]}
+    scale, notes = _scale(raw)
+    assert 0.001 / 3 <= scale <= 0.001 * 3, (scale, notes)
+    lifted = {**raw, "conditions": [{"where": "boundary", "dirichlet": 1}]}
+    assert _scale(lifted)[0] == 1.0
+    assert_digest_follows_rule("ZERO_LIFT", load_problem(raw), load_problem(lifted))
+
+
 def test_each_field_gets_the_scale_of_its_own_data():
     # a potential of order 0.02 beside a temperature near 300: the temperature's Robin data
     # set its scale only; a condition coupling two fields (an impedance) sets neither's

@@ -194,9 +194,13 @@ def residual_scale(problem: Problem, constraints, imposed: set[str], make_net) -
     GAIN_FROM or more; the flux's size also where it is below KEEP[0] and above the
     equations' ratio (a solution driven by small tractions); else 1.0, and also when a kept
     condition or an observation gives a value
-    (:func:`data_scale` reads those). The equations' ratio counts only upwards: a lift that
-    already solves the equations (Dirichlet data given by the exact solution) gives a ratio
-    near 0, and the network must stay free to correct it.
+    (:func:`data_scale` reads those). The equations' ratio counts downwards only where
+    every imposed value is zero (no lift): a lift that already solves the equations
+    (Dirichlet data given by the exact solution) gives a ratio near 0, and the network
+    must stay free to correct it; with no lift the ratio is the source's size over the
+    operator's, a small solution's size. A concrete canopy plate on a column (w ~ 1e-3 m
+    in SI, its part 7.7e-4) was read 3.6e-4 and left at 1 before (L2RE 0.998 at 2
+    minutes), a tiny SI membrane's part 7.2e-4 is read 3.0e-4 (stop 43).
 
     ``make_net(output_scale, seed)`` builds the network; the probe is of seed 0, so that the
     scale (part of the model, not of its state_dict) does not depend on training.seed."""
@@ -228,6 +232,8 @@ def residual_scale(problem: Problem, constraints, imposed: set[str], make_net) -
         return float(f"{max(ratio, flux):.3g}")
     if ratio < flux <= KEEP[0]:   # small fluxes drive a solution the lift does not carry:
         return float(f"{flux:.3g}")   # downwards too, as the data rule does for values
+    if 0 < ratio < KEEP[0] and all(c.lift is None for c in constraints):
+        return float(f"{ratio:.3g}")   # no lift: a small ratio is a small solution
     return 1.0
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import sympy as sp
 
-from .dirichlet import blends, box_faces
+from .dirichlet import blends, box_faces, dirichlet_value
 
 OUTSIDE = frozenset({"name", "source", "raw", "reference", "settings"})
 # Model settings the plan leaves to the model build (models/frequency.py, models/scale.py):
@@ -62,6 +62,9 @@ PINS = 1
 # makes n half-periods along time (models/scale.py: _flux_size, stop 43), fed only where
 # such a condition is in the file.
 RATE_SIZE = 1
+# With every imposed value zero (no lift), a small residual ratio sets a small output scale
+# (models/scale.py: residual_scale, stop 43), fed only where every Dirichlet value is zero.
+ZERO_LIFT = 1
 # Inputs singular at a 2-D shape's re-entrant corners (spec/corners.py, stop 42), fed only
 # where they are built.
 CORNERS = 1
@@ -88,6 +91,8 @@ def meaning_digest(problem) -> str:
     if "output_scale" in s.training.planned and problem.domain.n_inputs > 1 \
             and any(c.region.kind == "point" for c in problem.conditions):
         _feed(h, [f"pins:{PINS}"])
+    if "output_scale" in s.training.planned and _zero_values(problem):
+        _feed(h, [f"zero_lift:{ZERO_LIFT}"])
     if "output_scale" in s.training.planned and _initial_rate(problem):
         _feed(h, [f"rate_size:{RATE_SIZE}"])
     # model.initial_layer is out of the settings' comparison (compare=False), so that the
@@ -114,6 +119,13 @@ def meaning_digest(problem) -> str:
         _feed(h, [f"blend:{BLEND_RULE}"])
     _feed(h, s.derivatives)
     return h.hexdigest()
+
+
+def _zero_values(problem) -> bool:
+    """Whether the file gives field values and every one of them is zero."""
+    values = [g for c in problem.conditions for f in problem.fields
+              if (g := dirichlet_value(c, f)) is not None]
+    return bool(values) and all(g == 0 for g in values)
 
 
 def _initial_rate(problem) -> bool:
