@@ -1157,12 +1157,15 @@ ice dome, the stack's plume). Six failed; two rules came out of them:
   `residual_scale`): the equations' ratio (the residual with the network's part zeroed
   over the change the network makes) counted only upwards, as a lift that solves the
   equations makes it near 0; where every imposed value is zero there is no lift, and a
-  ratio below 0.2 now sets the scale. It changes 6 of the 331 files; 2 minutes, side by
-  side, code before → after: membrane_ellipse_tiny 2.0e-6 → **1.9e-9** (scale 3.0e-4, its
-  part 7.2e-4); composite_wall_mixed u 1.6e-4 → 2.5e-5, q 3.4e-5 → 1.3e-5; beam_cantilever
-  3.6e-9 → 3.0e-9; bratu_1d 2.7e-13 → 6.8e-13; beam_aluminium_shaker 0.94 → 0.69 and the
-  canopy plate 1.00 → 1.11 (both failing either way: read 0.045 for 0.038 and 3.6e-4 for
-  7.7e-4, so their scale is not what fails them).
+  ratio below 0.1 now sets the scale (it reads the part 1.2-5× low, so a ratio just
+  below KEEP's 0.2 may be a solution of order one: u'' = −1 is read 0.175 for 0.5). It
+  changes 4 of the 331 files; 2 minutes, side by side, code before → after:
+  membrane_ellipse_tiny 2.0e-6 → **1.9e-9** (scale 3.0e-4, its part 7.2e-4);
+  beam_cantilever 3.6e-9 → 3.0e-9; beam_aluminium_shaker 0.94 → 0.69 and the canopy plate
+  1.00 → 1.11 (both failing either way: read 0.045 for 0.038 and 3.6e-4 for 7.7e-4, so
+  their scale is not what fails them). With the bound at 0.2 it also changed
+  composite_wall_mixed (u 1.6e-4 → 2.5e-5, q 3.4e-5 → 1.3e-5) and bratu_1d (2.7e-13 →
+  6.8e-13), both read about 0.17 for parts of 0.17-0.56; not kept, for the u'' = −1 case.
 Left failing, diagnosed in the rows: the canopy plate (a free edge's third derivatives on an annulus; its scale, read since, is not the cause),
 Krogh's 3-D cylinder (0.125), the carotid wall (nearly incompressible; not its scale) and
 the vortex. The fibre's diffusivity is found 1.4 % off with c at 3.9e-3.
