@@ -25,6 +25,8 @@ from .spec.symbols import DiagonalSum as DiagonalNode
 from .spec.symbols import Laplacian as LaplacianNode
 
 
+CLIP = 400   # characters of an expression shown in the check table
+
 def readable(expr: sp.Expr, input_names: tuple[str, ...] = ()) -> str:
     """``u_t + u*u_x - 0.003*u_xx`` style text for a residual."""
     try:
@@ -93,8 +95,8 @@ def problem_summary(problem, compiled) -> Group:
     if problem.reference is not None:
         r = problem.reference
         # escape(): "x[i]" in an expression is not rich markup.
-        head.add_row("reference", escape("exact: " + ", ".join(f"{k} = {v}" for k, v in
-                                                               r.exact.items())
+        head.add_row("reference", escape("exact: " + ", ".join(f"{k} = {clipped(str(v))}"
+                                                               for k, v in r.exact.items())
                                          if r.exact else (f"file {r.file}" if r.file
                                                           else f"{len(next(iter(r.data.values())))} "
                                                           "points given in the problem"
@@ -148,11 +150,20 @@ def problem_summary(problem, compiled) -> Group:
         expr = by_name.get(t.name)
         reqs = sorted(t.requests, key=lambda r: (type(r).__name__, r))
         terms.add_row(t.name, _where(t.region, d),
-                      escape(readable(expr) if expr is not None else t.text),
+                      escape(clipped(readable(expr)) if expr is not None else t.text),
                       escape(", ".join(request_text(r, compiled.problem.fields, inputs)
                                         for r in reqs)),
                       escape(how.get(t.name, "")))
     return Group(Panel(head, title="pinnsolve check", border_style="green"), terms)
+
+
+def clipped(text: str, limit: int = CLIP) -> str:
+    """``text`` cut to ``limit`` characters for the display: a free edge's shear written
+    through defined stresses expands to thousands (60 table lines; the full text is in
+    ``check --json``)."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]} … ({len(text)} characters; check --json shows all)"
 
 
 def parameter_text(p) -> str:

@@ -96,6 +96,26 @@ def test_check_accepts_a_neumann_condition_on_the_whole_boundary(tmp_path, monke
     assert "flux" in flat(result.stdout)
 
 
+def test_check_clips_a_long_expression_and_json_keeps_it(tmp_path, monkeypatch):
+    """A condition written through long defined expressions expanded to 60 table lines
+    (a plate's free-edge shear); the table shows its first CLIP characters."""
+    import json
+    from pinnsolve._render import CLIP
+    monkeypatch.chdir(tmp_path)
+    long = " + ".join(f"cos({k}*x)*sinh({k}*y)/{k + 1}" for k in range(1, 40))
+    Path("long.yaml").write_text(
+        "domain: {x: [0, 1], y: [0, 1]}\nfields: [u]\nequations: ['laplacian(u) = 0']\n"
+        f"conditions:\n  - {{where: boundary, name: edge, equation: 'dn(u) = {long}'}}\n")
+    result = invoke("check", "long.yaml")
+    assert result.exit_code == 0, repr(result.exception)
+    assert "characters; check --json shows all" in flat(result.stdout)
+    assert "sinh(39*y)" not in flat(result.stdout).replace(" ", "")
+    shown = invoke("check", "long.yaml", "--json")
+    row = next(t for t in json.loads(shown.stdout.splitlines()[-1])["terms"]
+               if t["name"] == "edge")
+    assert "sinh(39*y)" in row["residual"].replace(" ", "") and len(row["residual"]) > CLIP
+
+
 # -- check: clean failures ------------------------------------------------------------------
 BAD_FILES = {
     "unknown_function": ("domain: {x: [0, 1]}\nfields: [u]\n"
