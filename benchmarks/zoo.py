@@ -519,18 +519,26 @@ where two figures are given.
 | decaying_taylor_vortex_water_tank_navier_stokes_si_i43 (stop 43, blind) | a decaying Taylor vortex in water, unsteady Navier-Stokes (u, v, p) in SI, a 7 mm eddy in an 8 cm window over 50 s, p pinned at a corner to its exact 1e-12 Pa | **fails**: 1.07, 0.93, 1.00 (the pin's 1e-12 set p's output scale to 6e-13); with a pin read as a level, not a size (stop 43): 7.5e-2, 5.8e-2, 0.15 (600 steps: 0.1 s per Adam step for 3 fields' second derivatives in float64) |
 | exponential_horn_webster_travelling_wave_anechoic_mouth_si_i43 (stop 43, blind) | 200 Hz sound along an exponential horn (Webster), a first-order non-reflecting mouth, 6 half-periods in time | **fails**: 2.1e-2 (alone: 6.0e-2); with an initial rate's size over T/√n (stop 43), side by side: 6.0e-2 → **3.8e-3** |
 | inverse_rhodamine_dye_patch_bay_eddy_diffusivity_decay_si_i43 (stop 43, blind) | a dye patch drifting 890 m across a bay: its eddy diffusivity (1.0, guessed 0.3) and decay rate (2e-5, guessed 5e-5) from 152 mooring readings | 5.9e-6, D = 0.999999, kd = 2.000005e-5 |
-| krogh_capillary_tissue_cylinder_oxygen_3d_um_i43 (stop 43, blind) | oxygen around a capillary (Krogh): a 3-D cylinder minus a 10× thinner one, 600 µm long, µM and µm, a log profile on 40-80 µM | **fails**: 0.125 (planned scale 293 for a part of 131) |
+| krogh_capillary_tissue_cylinder_oxygen_3d_um_i43 (stop 43, blind) | oxygen around a capillary (Krogh): a 3-D cylinder minus a 10× thinner one, 600 µm long, µM and µm, a log profile on 40-80 µM | **fails**: 0.125 (planned scale 293 for a part of 131); at the default 5 minutes 0.125 again |
 | reactor_rod_withdrawal_point_kinetics_fuel_heatup_si_i43 (stop 43, blind) | point kinetics after a rod step with fuel heat-up, (P, C, Tf), a 0.2 s prompt jump, a 5 s lag and a 51 s period | 2.5e-7, 3.8e-8, 1.7e-7 |
 | steam_line_insulation_condensate_half_annulus_robin_si_i43 (stop 43, blind) | a steam pipe's insulation, a half ring (CSG), 453 K ± 15 K sin θ inside, Robin (Bi = 19) outside | 3.0e-6 |
 | wrinkled_methane_flame_front_huygens_markstein_periodic_si_i43 (stop 43, blind) | a wrinkled flame front h_t = S_L(1 + h_x²/2) + D h_xx, periodic, a cusped start (Cole-Hopf) | 9.5e-5 |
 | carotid_artery_wall_pulse_pressure_plane_strain_si_j43 (stop 43, blind) | a carotid wall under pulse pressure, plane strain with ν = 0.49 (λ/μ = 49), a quarter ring, u ~ 6e-5 m on 3 mm, tractions written with the normal by hand | **fails**: 0.93, 1.07 (the fit read sizes 3.5e-7, 1.0e-6 for parts of 8.3e-5; with 3.7e-5 set by hand 0.98, 1.03: not the scale; nearly incompressible) |
 | equity_call_option_black_scholes_dividend_usd_years_j43 (stop 43, blind) | a European call with a dividend (Black-Scholes in time to expiry), S from 40 to 250 USD | 6.7e-13: the exact solution's one expression is the data on every face and at τ = 0, so the lift is the solution (1e-16 before training) |
 | ice_sheet_dome_thinning_halfar_glen_flow_m_yr_j43 (stop 43, blind) | Halfar's dome thinning under Glen's law (h⁵ h_r³ flux), 5000 years, m | 1.6e-14 (as above: the lift is the solution) |
-| inverse_carbon_fibre_lithium_diffusivity_gitt_surface_um_s_j43 (stop 43, blind) | lithium's diffusivity in a carbon fibre (5e-3 µm²/s) from 61 surface readings of a current pulse, c ~ 1e4 | c 3.9e-3, D = 4.93e-3 (1.4 % off) |
+| inverse_carbon_fibre_lithium_diffusivity_gitt_surface_um_s_j43 (stop 43, blind) | lithium's diffusivity in a carbon fibre (5e-3 µm²/s) from 61 surface readings of a current pulse, c ~ 1e4 | c 3.9e-3, D = 4.93e-3 (1.4 % off); at the default 5 minutes c 6.1e-5, D = 4.998e-3 |
 | light_sheet_microscope_gaussian_focus_paraxial_um_j43 (stop 43, blind) | a light sheet's paraxial wave equation marched along z, (Ar, Ai), 11 rad of phase, a 3× focus | 3.8e-8, 5.1e-8 |
 | power_station_stack_so2_plume_ground_reflection_3d_si_j43 (stop 43, blind) | a stack's SO₂ plume, steady 3-D advection-diffusion with a reflecting ground | 3.8e-11 (as above: the lift is the solution) |
 | protoplanetary_disk_viscous_spreading_lynden_bell_pringle_au_yr_j43 (stop 43, blind) | a gas disk's viscous spreading (Lynden-Bell & Pringle), 1-100 AU over 1 Myr, Σ over six decades | 6.6e-8 |
 | window_pane_sonic_boom_free_vibration_kirchhoff_plate_si_j43 (stop 43, blind) | a glass pane set ringing by a sonic boom, a damped Kirchhoff plate (w_tt and ∇⁴w), modes (1,1) and (3,1), w ~ 1e-4 m | **fails**: 0.46; with an initial rate's size over T/√n (stop 43; scale 0.033 for 0.14, its part 0.015): 0.27; at the default 5 minutes 0.14 |
+| bare_cylindrical_reactor_core_critical_flux_bessel_rz_cm_k43 (stop 43, blind) | a just-critical cylindrical core's neutron flux in (r, z), J0 × cos, its level set by a point at a corner, φ ~ 1e13, cm | 9.8e-6 |
+| boulder_aquifer_seepage_impermeable_sphere_octant_3d_si_k43 (stop 43, blind) | groundwater round a buried boulder, a box's octant minus a ball, no-flux on the ball written with n_x, n_y, n_z | 3.4e-8 |
+| fingertip_cold_steel_handrail_contact_erf_two_media_mm_s_k43 (stop 43, blind) | a fingertip on a cold steel rail, two media in contact (k jumps 120×, Heaviside and Piecewise), (T, q) in flux form, erf | **fails**: T 1.35e-2, q 7.3e-2 |
+| foucault_pendulum_pantheon_coriolis_precession_si_k43 (stop 43, blind) | the Pantheon's Foucault pendulum over 300 s, (xb, yb), 37 half-periods of swing, yb 3 % of xb | **fails**: 1.01, 1.00 (the fit read yb's size 1.1e-4 for 0.02: a resonant response the linearised features do not grow) |
+| inverse_ocean_ekman_spiral_eddy_viscosity_adcp_si_k43 (stop 43, blind) | the ocean's eddy viscosity (0.02, guessed 0.05) from an Ekman spiral's 17 current readings, (u, v) | 6.7e-8, 3.9e-8, A = 0.0199999992 |
+| oil_cooler_counterflow_double_pipe_wall_temperature_si_k43 (stop 43, blind) | a counterflow oil cooler as a two-point problem, (Toil, Twall, Twat), inlets at opposite ends, the wall algebraic | 1.4e-11, 3.8e-10, 1.0e-10 |
+| transformer_core_leg_laminated_anisotropic_conduction_robin_si_k43 (stop 43, blind) | a laminated core leg (17× anisotropy), a quarter disk, oil-cooled Robin on the arc written with n_x, n_y | 7.7e-7 |
+| underfloor_heating_screed_pipe_ripple_periodic_robin_si_k43 (stop 43, blind) | underfloor heating pipes' surface ripple, periodic in x, flux below and Robin above, no Dirichlet | 2.1e-6 |
 | buried_sphere_heat_radial_si (stop 41, written for the log-radius rule) | a 5 cm heater sphere at 60 °C in ground at 10 °C 10 m away, (2/r), SI | the code before **3.0** → **1.3e-11** (2 minutes, stopped at its tolerance after 84 s) |
 | relax_cos (stop 40, written for the initial-layer rule) | a first-order lag u' = −k (u − cos t) at k = 1e4 from u(0) = 2 over 10 (a layer of 1e-5 of the span) | 4.2e-3 before the rule → **2.8e-8** (2 minutes; 2.0e-7 with the residuals weighted by ε + t̂, side by side with the code before) |
 | rc_charge_si (stop 40, written for the rule) | an RC low-pass in SI (τ = 10 µs) driven at 50 Hz from a capacitor at 5 V, over 20 ms | 7.9e-3 → **2.7e-8** (2 minutes; 5.9e-8 weighted) |
@@ -1167,9 +1175,16 @@ ice dome, the stack's plume). Six failed; two rules came out of them:
   their scale is not what fails them). With the bound at 0.2 it also changed
   composite_wall_mixed (u 1.6e-4 → 2.5e-5, q 3.4e-5 → 1.3e-5) and bratu_1d (2.7e-13 →
   6.8e-13), both read about 0.17 for parts of 0.17-0.56; not kept, for the u'' = −1 case.
+A third batch (`*_k43.yaml`, one helper, asked for the format's less common features:
+n_x in conditions, Heaviside and Piecewise data, point conditions, periodic, 3-D shapes,
+an inverse problem; written after the rules above), 2 minutes: six of eight solved,
+none trivially (the reactor core, the boulder, the Ekman spiral's eddy viscosity, the oil
+cooler, the transformer core, the underfloor heating); the fingertip on a steel rail
+(T 1.35e-2) and the Foucault pendulum (1.0) fail.
 Left failing, diagnosed in the rows: the canopy plate (a free edge's third derivatives on an annulus; its scale, read since, is not the cause),
 Krogh's 3-D cylinder (0.125), the carotid wall (nearly incompressible; not its scale) and
-the vortex. The fibre's diffusivity is found 1.4 % off with c at 3.9e-3.
+the vortex. The fibre's diffusivity is found 1.4 % off with c at 3.9e-3 (at the default 5
+minutes 0.04 % off, c 6.1e-5).
 
 **Loss balancing** stays fixed (weights 1) by default, unless a condition is in other
 units than the equations (stop 36, below). Measured against the `lra` scheme
