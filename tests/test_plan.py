@@ -182,6 +182,30 @@ def test_with_no_lift_a_small_residual_ratio_is_a_small_solution():
     assert_digest_follows_rule("ZERO_LIFT", load_problem(raw), load_problem(lifted))
 
 
+def test_a_resonant_field_read_far_below_keeps_its_scale():
+    """A Foucault pendulum: yb (0.02 m) grows from zero by resonance with xb's swing (3 m,
+    37 half-periods). The probe without the ODE's own frequencies read it 1.1e-4: the fit
+    is not trusted there, and yb keeps 1 (solved at 2 minutes: 5.8e-5, 4.1e-3)."""
+    from pinnsolve.models.scale import unresonant
+    assert unresonant([1.0, 1e-4]) == [1.0, None]
+    assert unresonant([22.8, 1760.0]) == [22.8, 1760.0]       # the quarter car's
+    assert unresonant([None, 1e-5]) == [None, 1e-5]
+    raw = {"domain": {"t": [0, 300]}, "fields": ["xb", "yb"],
+           "parameters": {"w2": 0.1464, "Oz": 5.49e-5},
+           "equations": ["diff(xb, t, 2) - 2*Oz*diff(yb, t) + w2*xb = 0",
+                         "diff(yb, t, 2) + 2*Oz*diff(xb, t) + w2*yb = 0"],
+           "conditions": [{"where": "initial", "dirichlet": {"xb": 3, "yb": 0}},
+                          {"where": "initial", "equation": "diff(xb, t) = 0"},
+                          {"where": "initial", "equation": "diff(yb, t) = 0"}]}
+    scale, notes = _scale(raw)
+    assert float(torch.as_tensor(scale).min()) > 1e-2, (scale, notes)
+    assert any(n.startswith("yb keeps its scale") for n in notes), notes
+    still = {**raw, "fields": ["xb", "yb"], "equations": ["diff(xb, t) = -0.01*xb",
+                                                        "diff(yb, t) = 0.01*(xb - yb)"],
+             "conditions": [{"where": "initial", "dirichlet": {"xb": 3, "yb": 0}}]}
+    assert_digest_follows_rule("RESONANT", load_problem(raw), load_problem(still))
+
+
 def test_each_field_gets_the_scale_of_its_own_data():
     # a potential of order 0.02 beside a temperature near 300: the temperature's Robin data
     # set its scale only; a condition coupling two fields (an impedance) sets neither's

@@ -16,7 +16,8 @@ from .constraints import (HardConstrained, layer_outputs, plan_constraints, with
                           with_time_layer)
 from .mlp import MLP, Embedding, ModifiedMLP
 from .frequency import OSCILLATORY, planned_activation, planned_time_modes
-from .scale import data_scale, distance_gain, fitted_sizes, residual_scale
+from .scale import (RESONANT, data_scale, distance_gain, fitted_sizes, residual_scale,
+                    unresonant)
 
 MODELS = {"mlp": MLP, "modified_mlp": ModifiedMLP}
 
@@ -137,6 +138,7 @@ def build_model(problem: Problem, *, seed: int = 0) -> tuple[nn.Module, set[str]
 
     if "output_scale" in problem.settings.training.planned and len(problem.fields) > 1:
         kept = scales if isinstance(scale, list) else [scale] * len(problem.fields)
+        dropped: list[str] = []   # fields whose read size is not trusted (unresonant)
         if layer is not None and layer.sizes:
             # A fast initial layer: each field's size from its initial rate and data
             # (spec/initial_layer.py), not the fit's, whose linearisation at an untrained
@@ -151,8 +153,18 @@ def build_model(problem: Problem, *, seed: int = 0) -> tuple[nn.Module, set[str]
             sizes = fitted_sizes(problem, constraints, imposed, probe_net, kept)
             how = ("the fields' sizes from a least-squares solve over the untrained "
                    "network's features, as one scale cannot serve them")
+            if frequencies and sizes is not None:
+                read, sizes = sizes, unresonant(sizes)
+                dropped = [f for k, f in enumerate(problem.fields)
+                           if read[k] is not None and (sizes is None or sizes[k] is None)]
+                if dropped:
+                    verb = "keeps its" if len(dropped) == 1 else "keep their"
+                    notes = notes + [f"{', '.join(dropped)} {verb} scale: read over "
+                                     f"{1 / RESONANT:g} times below the largest by a probe "
+                                     "without the ODE's own frequencies (resonance)"]
         if sizes is not None:   # fields of sizes far apart, or far from one, no data for them
-            shown = ", ".join(f"{f} {kept[k]:g} (its data)" if v is None else f"{f} {v:g}"
+            shown = ", ".join(f"{f} {kept[k]:g} (" + ("kept" if f in dropped else "its data")
+                              + ")" if v is None else f"{f} {v:g}"
                               for k, (f, v) in enumerate(zip(problem.fields, sizes)))
             sizes = [kept[k] if v is None else v for k, v in enumerate(sizes)]
             layer_field = {col: c.column for c in constraints for _, col, _ in c.layers}

@@ -65,6 +65,9 @@ RATE_SIZE = 1
 # With every imposed value zero (no lift), a small residual ratio sets a small output scale
 # (models/scale.py: residual_scale, stop 43), fed only where every Dirichlet value is zero.
 ZERO_LIFT = 1
+# A system's field size read far below the others' by a probe without an ODE's own
+# frequencies is not trusted (models/scale.py: unresonant, stop 43), fed where they are.
+RESONANT = 1
 # Inputs singular at a 2-D shape's re-entrant corners (spec/corners.py, stop 42), fed only
 # where they are built.
 CORNERS = 1
@@ -107,6 +110,8 @@ def meaning_digest(problem) -> str:
         frequencies = time_frequencies(problem)[0]
         if frequencies:
             _feed(h, [f"frequencies:{FREQUENCIES}", list(frequencies)])
+            if len(problem.fields) > 1:   # sizes read without them (models/scale.py)
+                _feed(h, [f"resonant:{RESONANT}"])
     if s.model.corner_modes or "corner_modes" in s.training.planned:
         from .corners import corner_plan   # fed only where corners are found
         corners = corner_plan(problem)
