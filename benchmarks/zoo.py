@@ -1161,7 +1161,7 @@ ice dome, the stack's plume). Six failed; two rules came out of them:
   code). At the default 5 minutes the drumhead reaches 0.117 (0.12 before) and the pane
   0.14: the scale makes the first minutes count, not the waves' failure go. The planned scale against the exact network part's RMS (drumhead 185 for 56,
   pane 0.033 for 0.015, duct 39 for 41, horn 4000 for 7300) is within 3.3× for all four;
-  with T/n it would have been within 1.1× for the first two and 4× low for the others.
+  with T/n the drumhead within 1.1×, the pane 2× low, the duct and the horn 4-5× low.
 - *With no lift, a small residual ratio is a small solution* (models/scale.py,
   `residual_scale`): the equations' ratio (the residual with the network's part zeroed
   over the change the network makes) counted only upwards, as a lift that solves the

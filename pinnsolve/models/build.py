@@ -16,8 +16,7 @@ from .constraints import (HardConstrained, layer_outputs, plan_constraints, with
                           with_time_layer)
 from .mlp import MLP, Embedding, ModifiedMLP
 from .frequency import OSCILLATORY, planned_activation, planned_time_modes
-from .scale import (RESONANT, data_scale, distance_gain, fitted_sizes, residual_scale,
-                    unresonant)
+from .scale import data_scale, distance_gain, fitted_sizes, residual_scale, unresonant
 
 MODELS = {"mlp": MLP, "modified_mlp": ModifiedMLP}
 
@@ -157,14 +156,10 @@ def build_model(problem: Problem, *, seed: int = 0) -> tuple[nn.Module, set[str]
                 read, sizes = sizes, unresonant(sizes)
                 dropped = [f for k, f in enumerate(problem.fields)
                            if read[k] is not None and (sizes is None or sizes[k] is None)]
-                if dropped:
-                    verb = "keeps its" if len(dropped) == 1 else "keep their"
-                    notes = notes + [f"{', '.join(dropped)} {verb} scale: read over "
-                                     f"{1 / RESONANT:g} times below the largest by a probe "
-                                     "without the ODE's own frequencies (resonance)"]
         if sizes is not None:   # fields of sizes far apart, or far from one, no data for them
-            shown = ", ".join(f"{f} {kept[k]:g} (" + ("kept" if f in dropped else "its data")
-                              + ")" if v is None else f"{f} {v:g}"
+            why = {f: "kept: read far below the others, a resonance" for f in dropped}
+            shown = ", ".join(f"{f} {kept[k]:g} ({why.get(f, 'its data')})" if v is None
+                              else f"{f} {v:g}"
                               for k, (f, v) in enumerate(zip(problem.fields, sizes)))
             sizes = [kept[k] if v is None else v for k, v in enumerate(sizes)]
             layer_field = {col: c.column for c in constraints for _, col, _ in c.layers}

@@ -72,18 +72,15 @@ class Embedding(nn.Module):
         self.time_column = time_column if time_modes else None
         self.register_buffer("time_harmonics", torch.tensor(ks, dtype=torch.float64))
         self.layer = layer
-        # per corner (x, y, angle of the interior bisector, half the interior angle, its reach
-        # in units of the length) and its exponents; the functions are computed for all
-        # corners at once, one (corner, exponent) column each (a cold plate's 8 corners one
-        # by one cost 3× the steps)
-        self.corners = [] if corners is None else [
-            ((*c.point, c.start + c.angle / 2, c.angle / 2, rho / corners.length), tuple(e))
-            for c, e, rho in zip(corners.corners, corners.exponents, corners.reach)]
+        # one row per function column (corner, exponent), fixed at build: the corner's x, y,
+        # cos and sin of its interior bisector's angle, half its interior angle, its reach in
+        # units of the length, the exponent; all corners at once (a cold plate's 8 corners one
+        # by one cost 3× the steps), no gather or cos/sin per step
         self.corner_length = 1.0 if corners is None else corners.length
-        # one row per function column, fixed at build: x, y, cos and sin of the bisector's
-        # angle, half the interior angle, reach, exponent (no gather or cos/sin per step)
-        rows = [(px, py, math.cos(mid), math.sin(mid), half, reach, a)
-                for (px, py, mid, half, reach), exponents in self.corners for a in exponents]
+        rows = [] if corners is None else [
+            (*c.point, math.cos(c.start + c.angle / 2), math.sin(c.start + c.angle / 2),
+             c.angle / 2, rho / corners.length, a)
+            for c, e, rho in zip(corners.corners, corners.exponents, corners.reach) for a in e]
         self.register_buffer("corner_columns", torch.tensor(
             rows, dtype=torch.float64).reshape(len(rows), 7), persistent=False)
         self._static: dict = {}   # the corner functions' jets while the points repeat

@@ -261,10 +261,10 @@ def _flux_size(problem: Problem, imposed: set[str], x: torch.Tensor, model
     along time it turns back after about T/n, the fastest of them; the slower ones go on
     longer. L is then T/√n, between the two: a drumhead's part of size 56 was read 585
     (T, L2RE 0.88 at 2 minutes; with 56 set by hand 0.15), a window pane's 0.015 read 0.14,
-    a duct's 41 read 157, a horn's 7300 read 9800 (stop 43; T/n would read the first two
-    well and the last two 4× low). Returns (that size, the size with L the span): a size
-    the span puts at GAIN_FROM or more still counts where the half-periods bring it down
-    to KEEP[1] or more (the duct's 41: 1 otherwise)."""
+    a duct's 41 read 157, a horn's 7300 read 9800 (stop 43; T/n would read the drumhead
+    within 1.1×, the pane 2× low, the duct and the horn 4-5× low). Returns (that size, the
+    size with L the span): a size the span puts at GAIN_FROM or more still counts where
+    the half-periods bring it down to KEEP[1] or more (the duct's 41: 1 otherwise)."""
     from .frequency import OSCILLATORY, half_periods
 
     fields = problem.field_functions

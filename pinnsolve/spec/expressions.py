@@ -299,15 +299,20 @@ class _Parser:
         coords = [c.name for c in self.scope.coords]
         if not name.startswith("n_") or name[2:] not in coords:
             return None
-        normal = self.scope.normal
-        if normal is None:
+        if self.scope.normal is None:
             raise self.fail(f"'{name}' (a component of the outward normal) is only allowed in "
                             "a boundary condition, as dn(...) is", node)
-        k = coords.index(name[2:])
+        return self._normal(node)[coords.index(name[2:])]
+
+    def _normal(self, node) -> list[sp.Expr]:
+        """The outward unit normal, one component per spatial coordinate: ±1 and zeros on a
+        box's face, Normal(k) (filled in at the points) on a whole boundary."""
+        normal = self.scope.normal
+        coords = self._spatial(node)
         if normal[0] == "face":
             _, coord, sign = normal
-            return sp.Integer(sign if coord.name == name[2:] else 0)
-        return Normal(k)
+            return [sp.Integer(sign if c == coord else 0) for c in coords]
+        return [Normal(k) for k in range(len(coords))]
 
     def _normal_hint(self, name: str) -> str:
         """``nx``, ``ny``: the outward normal's components, as some books write them."""
@@ -706,16 +711,12 @@ class _Parser:
     def _call_dn(self, node, args, depth):
         if len(args) != 1:
             raise self.fail("dn() takes one argument", node)
-        normal = self.scope.normal
-        if normal is None:
+        if self.scope.normal is None:
             raise self.fail("dn(...) (outward normal derivative) is only allowed in a boundary "
                             "condition on a face or on the whole boundary of a box", node)
         expr = self._expand_operators(self.scalar(args[0], depth), node)
-        if normal[0] == "face":
-            _, coord, sign = normal
-            return sign * self._differentiate(expr, [(coord, 1)], node)
-        return sp.Add(*[Normal(k) * self._differentiate(expr, [(c, 1)], node)
-                        for k, c in enumerate(self._spatial(node))])
+        return sp.Add(*[n * self._differentiate(expr, [(c, 1)], node)
+                        for n, c in zip(self._normal(node), self._spatial(node)) if n != 0])
 
     def _call_Sum(self, node, args, depth):
         if self.scope.vector is None:

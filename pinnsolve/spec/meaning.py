@@ -88,16 +88,16 @@ def meaning_digest(problem) -> str:
         layers = boundary_layers(problem)
         if layers:
             _feed(h, [f"layers:{LAYERS}"] + [f"{k}:{v!r}" for k, v in sorted(layers.items())])
-    if "output_scale" in s.training.planned and len(problem.fields) > 1 \
-            and not problem.observations:
-        _feed(h, [f"field_fit:{FIELD_FIT}"])
-    if "output_scale" in s.training.planned and problem.domain.n_inputs > 1 \
-            and any(c.region.kind == "point" for c in problem.conditions):
-        _feed(h, [f"pins:{PINS}"])
-    if "output_scale" in s.training.planned and _zero_values(problem):
-        _feed(h, [f"zero_lift:{ZERO_LIFT}"])
-    if "output_scale" in s.training.planned and _initial_rate(problem):
-        _feed(h, [f"rate_size:{RATE_SIZE}"])
+    if "output_scale" in s.training.planned:   # its rules, each fed where it may apply
+        if len(problem.fields) > 1 and not problem.observations:
+            _feed(h, [f"field_fit:{FIELD_FIT}"])
+        if problem.domain.n_inputs > 1 and any(c.region.kind == "point"
+                                               for c in problem.conditions):
+            _feed(h, [f"pins:{PINS}"])
+        if _zero_values(problem):
+            _feed(h, [f"zero_lift:{ZERO_LIFT}"])
+        if _initial_rate(problem):
+            _feed(h, [f"rate_size:{RATE_SIZE}"])
     # model.initial_layer is out of the settings' comparison (compare=False), so that the
     # digest of a problem without a layer stays what it was: fed here, where one is built.
     if s.model.initial_layer or "initial_layer" in s.training.planned:

@@ -163,8 +163,9 @@ def describe(settings) -> list[str]:
                      "further")
     if "corner_modes" in tr.planned:
         lines.append("about each re-entrant corner of a 2-D shape (interior angle ω of 225° or "
-                     "more), r^(kπ/ω) cos and sin(kπθ/ω), k = 1/2, 1, 3/2, 2, added to the output with "
-                     "trained coefficients (zero at the start), and Dirichlet data in the "
+                     "more), r^(kπ/ω) cos and sin(kπθ/ω), k = 1/2, 1, 3/2, 2, added to the "
+                     "output with trained coefficients (zero at the start), and Dirichlet "
+                     "data in the "
                      "loss, where the equations are of second order in space and no second "
                      "derivative's coefficient holds a slope")
     if "sampling" in tr.planned:

@@ -83,8 +83,8 @@ class ModelSettings:
     # width of a fast initial layer, in time's units (spec/initial_layer.py; 0: none, and
     # no planned log radius either)
     initial_layer: float = field(default=0.0, compare=False, metadata={"min": 0.0, "max": 1e300})
-    # r^(kα) cos/sin(kαθ), k = 1/2, 1, ... corner_modes, added to the output about each re-entrant
-    # corner of a 2-D shape (spec/corners.py; 0: none); out of the comparison like
+    # r^(kα) cos/sin(kαθ), k = 1/2, 1, ... corner_modes, added to the output about each
+    # re-entrant corner of a 2-D shape (spec/corners.py; 0: none); out of the comparison like
     # initial_layer
     corner_modes: int = field(default=0, compare=False, metadata={"min": 0, "max": 8})
 
