@@ -666,6 +666,41 @@ def test_neumann_and_robin_on_the_whole_boundary_use_the_given_normals():
     assert "flux" in str(info.value)
 
 
+def test_normal_components_in_flux_data_on_a_curved_boundary():
+    """n_x, n_y in neumann and robin data and in an equation's right side, grouped or not,
+    on a disk: the exact u = x² − y² satisfies all three, and the plan's size reading
+    (which evaluates the data) runs."""
+    from pinnsolve.geometry import region_geometry
+    from pinnsolve.models import build_model
+    from pinnsolve.sampling import STRATEGIES
+    p = load_problem({"domain": {"x": [-1, 1], "y": [-1, 1],
+                                 "shape": {"disk": {"center": [0, 0], "radius": 1}}},
+                      "fields": ["u"], "equations": ["laplacian(u) = 0"],
+                      "conditions": [
+                          {"where": "boundary", "name": "flux",
+                           "neumann": "2*(x*n_x - y*n_y)"},
+                          {"where": "boundary", "name": "mix",
+                           "robin": {"a": 1, "b": 1, "value": "x**2 - y**2 + 2*x*n_x - 2*y*n_y"}},
+                          {"where": "boundary", "name": "eq",
+                           "equation": "dn(u) + u = x**2 - y**2 + x*(2*n_x) - 2*y*n_y"}]})
+    build_model(p)
+    compiled = compile_problem(p)
+
+    def exact(x):
+        return (x[:, :1] ** 2 - x[:, 1:2] ** 2)
+
+    sampler = STRATEGIES["uniform"].build(
+        region_geometry(p, p.conditions[0].region), 200, p.settings.sampling,
+        resample_every=0, seed=1, dtype=torch.float64, device=torch.device("cpu"))
+    x = sampler.points().requires_grad_(True)
+    r = compiled.evaluate(exact, compiled.terms[1:], x, normals=sampler.normals())
+    for name in ("flux", "mix", "eq"):
+        assert float(r[name].abs().max()) < 1e-12, name
+    with pytest.raises(SpecError, match="not in dirichlet values"):
+        load_problem({"domain": {"x": [0, 1]}, "fields": ["u"], "equations": ["u = 0"],
+                      "conditions": [{"where": "boundary", "dirichlet": "n_x"}]})
+
+
 def test_neumann_needs_a_face_or_a_box_boundary():
     with pytest.raises(SpecError, match="face or the boundary of a box") as info:
         load_problem({"domain": {"x": {"dim": 3}}, "fields": ["u"], "equations": ["u = 0"],

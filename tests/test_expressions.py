@@ -328,7 +328,7 @@ def test_normal_components_resolve_as_dn_does(normal, expected):
 
 def test_normal_components_outside_a_boundary_and_their_spelling():
     with pytest.raises(SpecError, match=r"'n_x' \(a component of the outward normal\) is "
-                                        r"only allowed in a boundary condition"):
+                                        r"only allowed in a boundary condition's equation"):
         parse_expression("n_x*u", S2)
     with pytest.raises(SpecError, match=r"unknown name 'ny' \(for the outward normal's "
                                         r"component write n_y\)"):

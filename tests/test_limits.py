@@ -59,6 +59,18 @@ def test_huge_output_grid_names_output_grid():
                                  "limits.max_grid_points": 10**9}), memory=False)
 
 
+def test_six_scalar_coordinates_are_sampled_not_gridded():
+    """Above three space coordinates fields are written at points (io/fields.py has_grid):
+    no 21⁶ grid is counted against limits.max_grid_points."""
+    axes = "abcdef"
+    problem = pinnsolve.load_problem({
+        "domain": {a: [0, 1] for a in axes}, "fields": ["u"],
+        "equations": [" + ".join(f"diff(u, {a}, 2)" for a in axes) + " = 0"],
+        "conditions": [{"where": "boundary", "dirichlet": "a + b"}]})
+    assert limits.estimate(problem).grid_points == 0
+    limits.check(problem, memory=False)
+
+
 def test_memory_estimate_over_budget_is_a_clean_error(tmp_path):
     problem = _with(**{"sampling.interior": 100_000, "limits.max_memory_gb": 0.01})
     with pytest.raises(SpecError, match=r"one training step needs about .* GiB .*more than "

@@ -19,7 +19,8 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 ZOO = sorted((BENCHMARKS / "zoo").glob("*.yaml"))
 HELDOUT = sorted((BENCHMARKS / "heldout").glob("*.yaml"))   # written after the plan's rules
 TORCH = {n: getattr(torch, n) for n in ("sin", "cos", "tan", "exp", "log", "sqrt", "sinh",
-                                         "cosh", "tanh", "atan2", "atan")}
+                                         "cosh", "tanh", "atan2", "atan", "asin", "acos",
+                                         "asinh", "acosh", "atanh")}
 TORCH["Abs"] = torch.abs
 TORCH["sech"] = lambda a: 1 / torch.cosh(a)
 TORCH["erf"], TORCH["erfc"] = torch.special.erf, torch.special.erfc

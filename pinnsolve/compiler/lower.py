@@ -256,7 +256,7 @@ class _Lowerer:
             return self.emit(lambda env, vals: env.normals[:, k], False)
         if isinstance(e, RandomNormal):  # also "a number" to SymPy when its index is
             return self._randn(e)
-        if e.is_number:
+        if e.is_number and not e.atoms(Normal, RandomNormal):   # n_x - n_y: not a number
             try:
                 value = complex(sp.N(e, 17))
             except (OverflowError, ValueError, TypeError):

@@ -14,8 +14,15 @@ def expanded(problem: Problem, expr: sp.Expr) -> sp.Expr:
     """``expr`` with the known parameters substituted, Laplacians written out and products
     expanded, so that ``sp.diff(expanded, Derivative(u, ...))`` is a term's coefficient."""
     values = {sp.Symbol(p.name): p.value for p in problem.parameters}
-    return sp.expand(expr.subs(values).replace(lambda e: isinstance(e, Laplacian),
-                                               lambda e: e.doit()))
+    expr = expr.subs(values).replace(lambda e: isinstance(e, Laplacian), lambda e: e.doit())
+    # Only the terms that hold a field: a manufactured source of a hundred nested factors
+    # (a minichannel's body force) took SymPy minutes to expand, and no rule reads its
+    # expansion (sources are evaluated on points).
+    fields = tuple(problem.field_functions.values())
+    return sp.Add(*[sp.expand(term) if term.has(*fields) else term
+                    for term in sp.Add.make_args(sp.expand(expr, deep=False, mul=True,
+                                                           multinomial=False, power_exp=False,
+                                                           power_base=False, log=False))])
 
 
 def number(coefficient: sp.Expr) -> float | None:

@@ -301,7 +301,9 @@ class _Parser:
             return None
         if self.scope.normal is None:
             raise self.fail(f"'{name}' (a component of the outward normal) is only allowed in "
-                            "a boundary condition, as dn(...) is", node)
+                            "a boundary condition's equation, neumann or robin data, as "
+                            "dn(...) is (not in dirichlet values, which are extended inside "
+                            "the domain, nor in define)", node)
         return self._normal(node)[coords.index(name[2:])]
 
     def _normal(self, node) -> list[sp.Expr]:

@@ -891,8 +891,9 @@ class _Builder:
             self._normal_in_time(region, k2, fname, kind, value)
             if scope.normal is None:
                 raise self.err(k2, f"{kind} conditions need a face or the boundary of a box")
+            flux_scope = self.value_scope.with_normal(scope.normal)   # data may hold n_x
             if kind == "neumann":
-                val = parse_expression(value, self.value_scope, file=self.file, key=k2)
+                val = parse_expression(value, flux_scope, file=self.file, key=k2)
                 dn = parse_expression(f"dn({fname})", scope, file=self.file, key=k2)
                 out.append(Condition(name, region, dn - val, f"dn({fname}) = {_text(value)}",
                                      "neumann", fname, None, points))
@@ -900,7 +901,7 @@ class _Builder:
             if not isinstance(value, dict) or set(value) - {"a", "b", "value"}:
                 raise self.err(k2, "a Robin condition is {a: ..., b: ..., value: ...} meaning "
                                    "a*u + b*dn(u) = value")
-            a, b, g = (parse_expression(value.get(n, d), self.value_scope, file=self.file,
+            a, b, g = (parse_expression(value.get(n, d), flux_scope, file=self.file,
                                         key=f"{k2}.{n}") for n, d in (("a", 1), ("b", 1), ("value", 0)))
             dn = parse_expression(f"dn({fname})", scope, file=self.file, key=k2)
             out.append(Condition(name, region, a * u + b * dn - g,

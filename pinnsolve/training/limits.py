@@ -164,7 +164,8 @@ def estimate(problem, device: str = "cpu") -> Estimate:
     total += PARAM_COPIES * n_params
     step_bytes = dtype_bytes * total * (JET_FACTOR if jets else 1.0)
     grid = 0
-    if domain.vector is None:
+    from ..io.fields import has_grid   # (io imports the compiler, which imports this)
+    if has_grid(problem):   # else fields are sampled at points, not on a grid
         sizes = s.output.grid
         grid = 1
         for c in domain.space:
