@@ -105,3 +105,21 @@ def assert_digest_follows_rule(rule: str, built, unbuilt) -> None:
         assert meaning_digest(built) != mine
     finally:
         setattr(meaning, rule, getattr(meaning, rule) - 1)
+
+
+def assert_jet_along_x_matches_autodiff(mlp, x) -> None:
+    """The network's Taylor jet along the first input, to second order, matches nested
+    autodiff at the points ``x`` (float64, requiring grad; first output)."""
+    import torch
+
+    from pinnsolve.derivatives.taylor import Jet
+
+    z = mlp(x)
+    d1 = torch.autograd.grad(z.sum(), x, create_graph=True)[0][:, 0]
+    d2 = torch.autograd.grad(d1.sum(), x)[0][:, 0]
+    tangent = torch.zeros(1, 1, x.shape[1], dtype=torch.float64)
+    tangent[..., 0] = 1.0
+    jet = mlp.jet(Jet.input(x.detach(), [tangent, None]))
+    assert torch.allclose(jet.value[:, 0], z.detach()[:, 0], rtol=1e-12)
+    assert torch.allclose(jet.coefs[0][0][:, 0], d1.detach(), rtol=1e-9, atol=1e-9)
+    assert torch.allclose(jet.coefs[1][0][:, 0], d2, rtol=1e-8, atol=1e-8)

@@ -7,8 +7,7 @@ import math
 import pytest
 import torch
 
-from _problems import assert_digest_follows_rule
-from pinnsolve.derivatives.taylor import Jet
+from _problems import assert_digest_follows_rule, assert_jet_along_x_matches_autodiff
 from pinnsolve.models.build import build_model
 from pinnsolve.spec import load_problem
 from pinnsolve.spec.corners import corner_plan, reentrant_corners
@@ -113,14 +112,7 @@ def test_the_inputs_are_the_corner_modes_and_their_jets_are_exact():
     assert mlp.enrich.weight.shape == (1, 6) and not mlp.enrich.weight.any()
     with torch.no_grad():
         mlp.enrich.weight.copy_(torch.tensor([[0.5, -1.0, 2.0, 0.25, -0.3, 0.7]]))
-    z = mlp(x)
-    d1 = torch.autograd.grad(z.sum(), x, create_graph=True)[0][:, 0]
-    d2 = torch.autograd.grad(d1.sum(), x)[0][:, 0]
-    tangent = torch.tensor([[[1.0, 0.0]]], dtype=torch.float64)
-    jet = mlp.jet(Jet.input(x.detach(), [tangent, None]))
-    assert torch.allclose(jet.value[:, 0], z.detach()[:, 0], rtol=1e-12)
-    assert torch.allclose(jet.coefs[0][0][:, 0], d1.detach(), rtol=1e-9, atol=1e-9)
-    assert torch.allclose(jet.coefs[1][0][:, 0], d2, rtol=1e-8, atol=1e-8)
+    assert_jet_along_x_matches_autodiff(mlp, x)
 
 
 def test_the_digest_changes_only_where_corners_are_built():

@@ -13,7 +13,11 @@ A :class:`Solid` is built from a :class:`~pinnsolve.spec.shapes.Shape` tree. It 
   a ∨ b = a + b + √(a² + b²) over smooth primitive functions (half-planes for rectangle
   faces and convex polygon edges, (r² − |x − c|²)/(2r) for disks and balls). Unlike the
   min/max sdf it has no kinks inside the domain, so its second derivatives are bounded
-  away from corners.
+  away from corners. Asked with ``holes`` (where the model plans a hole's log radius,
+  spec/holes.py), a disk, ball or cylinder cut out of the solid has the exact r − |x − c|
+  instead (from the axis for a cylinder's side), smooth there because its centre is
+  outside the solid: the quadratic form grows like |x − c|² / 2r away from a small hole,
+  and a network part times it must fall like 1/r² to make a hole's profile.
 * ``leaves``: the primitives with their rigid motion and boundary tag, whose boundaries
   (sampled uniformly by arc length or area, with outward normals) cover the solid's
   boundary; :mod:`pinnsolve.geometry.shaped` keeps the parts that are on it.
@@ -25,7 +29,7 @@ from typing import Callable
 
 import torch
 
-from ..spec.shapes import Shape
+from ..spec.shapes import Shape, rotation
 
 TINY = 1e-30   # keeps √(a² + b²) differentiable where both vanish (corners only)
 
@@ -61,6 +65,11 @@ class Primitive:
 
     def adf(self, x: torch.Tensor) -> torch.Tensor | None:
         return None
+
+    def hole_adf(self, x: torch.Tensor) -> torch.Tensor | None:
+        """:meth:`adf` for a primitive cut out of the solid (module docstring); the same by
+        default."""
+        return self.adf(x)
 
     def boundary(self, u: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         raise NotImplementedError
@@ -142,6 +151,9 @@ class Sphere(Primitive):
 
     def adf(self, x):
         return (self.r ** 2 - ((x - _t(self.c, x)) ** 2).sum(1)) / (2 * self.r)
+
+    def hole_adf(self, x):
+        return self.r - (x - _t(self.c, x)).norm(dim=1)
 
     def boundary(self, u):
         if self.dim == 2:
@@ -280,10 +292,14 @@ class Cylinder(Primitive):
         q = torch.stack([y[:, :2].norm(dim=1) - self.r, y[:, 2].abs() - self.h / 2], 1)
         return q.clamp_min(0).norm(dim=1) + q.max(dim=1).values.clamp_max(0)
 
-    def adf(self, x):
+    def adf(self, x, hole: bool = False):
         y = x - _t(self.c, x)
-        side = (self.r ** 2 - (y[:, :2] ** 2).sum(1)) / (2 * self.r)
+        side = self.r - y[:, :2].norm(dim=1) if hole else \
+            (self.r ** 2 - (y[:, :2] ** 2).sum(1)) / (2 * self.r)
         return _fold(r_and, [side, self.h / 2 - y[:, 2], self.h / 2 + y[:, 2]])
+
+    def hole_adf(self, x):
+        return self.adf(x, hole=True)
 
     def boundary(self, u):
         p_side = self.side / self.measure
@@ -309,7 +325,9 @@ class Cylinder(Primitive):
     def side_index(self, x):
         return self._gaps(x).abs().argmin(1)
 
-    def side_adf(self, k, x):
+    def side_adf(self, k, x, hole: bool = False):
+        if hole and k == 0:
+            return self.r - (x - _t(self.c, x))[:, :2].norm(dim=1)
         return self._gaps(x)[:, k]
 
 
@@ -328,21 +346,7 @@ def _primitive(s: Shape) -> Primitive:
 
 # ----------------------------------------------------------------------------- motions
 def _rotation(angles: tuple[float, ...], dim: int) -> torch.Tensor:
-    if not angles:
-        return torch.eye(dim, dtype=torch.float64)
-    if dim == 2:
-        c, s = math.cos(angles[0]), math.sin(angles[0])
-        return torch.tensor([[c, -s], [s, c]], dtype=torch.float64)
-    out = torch.eye(3, dtype=torch.float64)
-    for axis, a in enumerate(angles):          # R = Rz Ry Rx: x first
-        c, s = math.cos(a), math.sin(a)
-        i, j = [k for k in range(3) if k != axis]
-        r = torch.eye(3, dtype=torch.float64)
-        r[i, i], r[i, j], r[j, i], r[j, j] = c, -s, s, c
-        if axis == 1:
-            r[i, j], r[j, i] = s, -s           # right-handed about y: z → x
-        out = r @ out
-    return out
+    return torch.tensor(rotation(angles, dim), dtype=torch.float64)
 
 
 class Leaf:
@@ -364,6 +368,9 @@ class Leaf:
     def adf(self, x):
         return self.prim.adf(self.local(x))
 
+    def hole_adf(self, x):
+        return self.prim.hole_adf(self.local(x))
+
     def boundary(self, u):
         p, n = self.prim.boundary(u)
         if not self.moved:
@@ -374,7 +381,9 @@ class Leaf:
     def side_index(self, x):
         return self.prim.side_index(self.local(x))
 
-    def side_adf(self, k, x):
+    def side_adf(self, k, x, hole: bool = False):
+        if hole and isinstance(self.prim, Cylinder):
+            return self.prim.side_adf(k, self.local(x), hole=True)
         return self.prim.side_adf(k, self.local(x))
 
 
@@ -431,13 +440,13 @@ class Solid:
         """Signed distance (n,), negative inside, at points (n, dim)."""
         return self._eval(self.tree, x, "sdf")
 
-    def adf(self, x: torch.Tensor) -> torch.Tensor | None:
+    def adf(self, x: torch.Tensor, holes: bool = False) -> torch.Tensor | None:
         """Smooth approximate distance (n,), positive inside; None if a primitive has none
-        (non-convex polygons)."""
+        (non-convex polygons). ``holes``: round holes' distances linear (module docstring)."""
         if any(leaf.prim.adf(torch.zeros(1, self.dim, dtype=torch.float64)) is None
                for leaf in self.leaves):
             return None
-        return self._eval(self.tree, x, "adf")
+        return self._eval(self.tree, x, "hole_adf" if holes else "adf")
 
     def side(self, label: str) -> tuple[int, int]:
         """(leaf index, side number) of a side label ``name.side`` (validated by the spec:
@@ -452,20 +461,23 @@ class Solid:
         """Side labels ``tag.side`` of the primitive named ``tag``."""
         return tuple(f"{tag}.{s}" for s in self.shape.sides(self.coords).get(tag, ()))
 
-    def adf_of(self, tags: set) -> Callable[[torch.Tensor], torch.Tensor] | None:
+    def adf_of(self, tags: set, holes: bool = False
+               ) -> Callable[[torch.Tensor], torch.Tensor] | None:
         """A smooth function vanishing on the boundary parts of the primitives tagged
         ``tags`` (and on the sides ``name.side`` among them): the R-conjunction of their
         distances, each signed to be positive on the solid's side (a hole's distance is
         negated). Positive in the solid only if those primitives' boundaries do not pass
-        through it; callers check that. None if a primitive has no smooth distance."""
-        chosen = [(leaf.adf, sign) for leaf, sign in zip(self.leaves, self.signs)
-                  if leaf.tag in tags]
+        through it; callers check that. None if a primitive has no smooth distance.
+        ``holes``: round holes' distances linear (module docstring)."""
+        chosen = [(leaf.hole_adf if holes and sign < 0 else leaf.adf, sign)
+                  for leaf, sign in zip(self.leaves, self.signs) if leaf.tag in tags]
         if any(f(torch.zeros(1, self.dim, dtype=torch.float64)) is None for f, _ in chosen):
             return None
         for label in sorted(t for t in tags if isinstance(t, str) and "." in t):
             i, k = self.side(label)
-            chosen.append((lambda x, leaf=self.leaves[i], k=k: leaf.side_adf(k, x),
-                           self.signs[i]))
+            hole = holes and self.signs[i] < 0
+            chosen.append((lambda x, leaf=self.leaves[i], k=k, hole=hole:
+                           leaf.side_adf(k, x, hole), self.signs[i]))
         if not chosen:
             return None
         return lambda x: _fold(r_and, [sign * f(x) for f, sign in chosen])
@@ -474,7 +486,10 @@ class Solid:
         kind, arg = node
         if kind == "leaf":
             leaf = self.leaves[arg]
-            return leaf.sdf(x) if what == "sdf" else leaf.adf(x)
+            if what == "sdf":
+                return leaf.sdf(x)
+            return leaf.hole_adf(x) if what == "hole_adf" and self.signs[arg] < 0 \
+                else leaf.adf(x)
         vals = [self._eval(c, x, what) for c in arg]
         if what == "sdf":
             if kind == "union":

@@ -8,6 +8,7 @@ from torch import nn
 
 from ..errors import SpecError
 from ..spec.corners import corner_plan
+from ..spec.holes import hole_plan
 from ..spec.initial_layer import time_layer
 from ..spec.layers import boundary_layers
 from ..spec.modes import time_frequencies
@@ -60,12 +61,13 @@ def build_model(problem: Problem, *, seed: int = 0) -> tuple[nn.Module, set[str]
         frequencies, why_frequencies = time_frequencies(problem)   # spec/modes.py (ODEs)
     layer = time_layer(problem)   # spec/initial_layer.py
     corners = corner_plan(problem)   # spec/corners.py
+    holes = hole_plan(problem)   # spec/holes.py
 
     def embed(extra_frequencies) -> Embedding:
         return Embedding(lo, hi, periodic, s.periodic_modes, s.fourier_features,
                          s.fourier_scale, generator=torch.Generator().manual_seed(seed),
                          time_column=len(lo) - 1, time_modes=time_modes,
-                         time_frequencies=extra_frequencies, corners=corners,
+                         time_frequencies=extra_frequencies, corners=corners, holes=holes,
                          layer=None if layer is None else (layer.column, layer.eps))
 
     embedding = embed(frequencies)
@@ -82,6 +84,11 @@ def build_model(problem: Problem, *, seed: int = 0) -> tuple[nn.Module, set[str]
         notes = notes + [f"r^a cos(aθ) and r^a sin(aθ) (a = kπ/ω, k = 1/2, 1, 3/2, 2) added "
                          f"to the output with trained coefficients: {corners.why} "
                          "(model.corner_modes=0 turns them off)"]
+    if holes:
+        shown = ", ".join(f"{h.kind} of radius {h.radius:g} at "
+                          f"({', '.join(f'{v:.4g}' for v in h.center)})" for h in holes)
+        notes = notes + [f"log(r/a) about {shown} joins the inputs: a round hole's profile "
+                         "(model.hole_logs=false turns it off)"]
     if layer is not None:
         constraints = with_time_layer(constraints, layer)
         if layer.why and layer.kind == "radial":

@@ -37,6 +37,7 @@ from ..geometry import region_geometry, solid_of
 from ..spec.corners import corner_plan
 from ..spec.dirichlet import box_faces, dirichlet_value
 from ..spec.problem import Problem, Region
+from ..spec.holes import hole_plan
 from .blend import blend
 from .tabulated import StaticCache
 
@@ -304,11 +305,14 @@ def _plan_shaped(problem: Problem, columns: Columns):
 def _shaped_distance(problem: Problem, solid, covered: set, tags: set):
     """x (n, n_inputs) → D (n,), or None (see :func:`_plan_shaped`)."""
     scale = 1.0 / solid.diameter
+    # with a hole's log radius planned, its distance is linear (geometry/csg.py; Krogh's
+    # tissue cylinder: 0.125 with either alone, 5.7e-6 with both, stop 44)
+    holes = bool(hole_plan(problem))
     if covered >= tags:
         if solid.adf(torch.zeros(1, solid.dim, dtype=torch.float64)) is None:
             return None
-        return lambda x, s=solid, k=scale: s.adf(x[:, :s.dim]) * k
-    phi = solid.adf_of(covered)
+        return lambda x, s=solid, k=scale: s.adf(x[:, :s.dim], holes) * k
+    phi = solid.adf_of(covered, holes)
     if phi is None:
         return None
     regions = [region_geometry(problem, Region("interior"))]

@@ -9,7 +9,9 @@ coordinate with a fast initial layer of width ε (spec/initial_layer.py) adds th
 2 log(1 + t̂/ε) / log(1 + 1/ε) − 1; optional random Fourier features [cos(2π B z),
 sin(2π B z)] with B ~ N(0, scale²) (Tancik et al. 2020). About a 2-D shape's re-entrant
 corners the embedding also gives r^a cos(aθ), r^a sin(aθ) (spec/corners.py: the solution's
-cusp there), which the networks add to their output with trained coefficients.
+cusp there), which the networks add to their output with trained coefficients. About a
+shape's round holes it adds 2 log(r/a) / log(R/a) − 1 (spec/holes.py: the ln r or 1/r profile
+at a hole's wall).
 """
 from __future__ import annotations
 
@@ -47,6 +49,8 @@ class Embedding(nn.Module):
             r^a sin(aθ) of the first two inputs for its exponents a, r in units of the
             plan's length and θ from one edge through the inside (:meth:`corner_inputs`,
             not part of the embedding's output); None: none.
+        holes: spec/holes.py Holes, each adding the input 2 log(r/a) / log(R/a) − 1, r the
+            distance to its centre (axis), a its radius, R its reach (:meth:`hole_inputs`).
     Shapes: (n, d) → (n, out_dim).
     """
 
@@ -54,7 +58,7 @@ class Embedding(nn.Module):
                  modes: int = 1, fourier_features: int = 0, fourier_scale: float = 1.0,
                  generator: torch.Generator | None = None, time_column: int | None = None,
                  time_modes: int = 0, layer: tuple[int, float] | None = None,
-                 time_frequencies: Sequence[float] = (), corners=None):
+                 time_frequencies: Sequence[float] = (), corners=None, holes=()):
         super().__init__()
         lo_t = torch.tensor(lo, dtype=torch.float64)
         hi_t = torch.tensor(hi, dtype=torch.float64)
@@ -85,7 +89,15 @@ class Embedding(nn.Module):
             rows, dtype=torch.float64).reshape(len(rows), 7), persistent=False)
         self._static: dict = {}   # the corner functions' jets while the points repeat
         self.corner_dim = 2 * len(rows)
-        base_dim = len(plain) + 2 * modes * len(periodic) + 2 * time_modes + (layer is not None)
+        # one row per round hole: centre (3), unit axis (3; zero for a disk or ball), its
+        # radius and reach, in the first len(centre) inputs
+        self.hole_space = len(holes[0].center) if holes else 0
+        self.register_buffer("hole_rows", torch.tensor(
+            [(*h.center, *(0.0,) * (3 - len(h.center)), *(h.axis or (0.0, 0.0, 0.0)),
+              h.radius, h.reach) for h in holes], dtype=torch.float64).reshape(len(holes), 8),
+            persistent=False)
+        base_dim = len(plain) + 2 * modes * len(periodic) + 2 * time_modes + \
+            (layer is not None) + len(holes)
         if fourier_features:
             b = torch.randn(base_dim, fourier_features, generator=generator, dtype=torch.float64)
             self.register_buffer("fourier", b * fourier_scale)
@@ -101,6 +113,8 @@ class Embedding(nn.Module):
             col, eps = self.layer   # t̂ = (z + 1) / 2
             parts.append((torch.log1p((z[:, col:col + 1] + 1) / (2 * eps))
                           * (2 / math.log1p(1 / eps)) - 1))
+        if self.hole_space:
+            parts.append(self.hole_inputs(x))
         if self.periodic.numel():
             # z in [-1, 1] spans one period: angle = π k (z + 1).
             angle = math.pi * (z[:, self.periodic, None] + 1) * self.harmonics
@@ -124,6 +138,8 @@ class Embedding(nn.Module):
             col, eps = self.layer
             parts.append(z.select([col]).affine(1 / (2 * eps), 1 + 1 / (2 * eps)).map("log")
                          .affine(2 / math.log1p(1 / eps), -1.0))
+        if self.hole_space:
+            parts.append(j.static(self.hole_inputs, self._static, "holes"))
         if self.periodic.numel():
             # angle_(p, k) = π k (z_p + 1): a linear map of z, then cos and sin.
             modes = len(self.harmonics)
@@ -148,6 +164,18 @@ class Embedding(nn.Module):
     def corner_jet(self, j):
         """:meth:`corner_inputs` on an input jet (nested jvp, kept while the points repeat)."""
         return j.static(self.corner_inputs, self._static, "corners")
+
+    def hole_inputs(self, x: torch.Tensor) -> torch.Tensor:
+        """2 log(r/a) / log(R/a) − 1 about each round hole (n, holes): −1 on its wall, 1 at
+        the domain box's farthest corner; r² kept off zero by 1e-12 a² (a point on the axis
+        of a hole is outside the domain, but a grid may hold one)."""
+        rows = self.hole_rows.to(x.dtype)
+        d = x[:, None, :self.hole_space] - rows[:, :self.hole_space]       # (n, H, dim)
+        axis = rows[:, 3:3 + self.hole_space]
+        d = d - (d * axis).sum(-1, keepdim=True) * axis   # off the axis (zero: a centre)
+        a, reach = rows[:, 6], rows[:, 7]
+        r2 = (d * d).sum(-1) + 1e-12 * a * a
+        return (torch.log(r2) - 2 * torch.log(a)) / torch.log(reach / a) - 1
 
     def corner_inputs(self, x: torch.Tensor) -> torch.Tensor:
         """r^a cos(aθ), r^a sin(aθ) about each corner, times exp(−r²/ρ²) (n, 2 Σ exponents:

@@ -46,8 +46,9 @@ BLEND_RULE = 4
 # Problems of several fields and no observations may take each field's size from a
 # least-squares fit (models/scale.py: fitted_sizes, stop 38): fed wherever it may apply, so
 # that single-field problems keep their digests. 2 since stop 39: the fit also sets the
-# sizes when every fitted field is far from one on the same side.
-FIELD_FIT = 2
+# sizes when every fitted field is far from one on the same side; 3 since stop 44: not where
+# the fit leaves most of the residual (models/scale.py FIT_TRUST).
+FIELD_FIT = 3
 # Unknowns started far from one are trained in units of their initial size (spec/problem.py
 # Unknown.scale, stop 37), fed only where that applies: a checkpoint holds the scaled value.
 UNKNOWN_SCALE = 1
@@ -71,6 +72,9 @@ RESONANT = 1
 # Inputs singular at a 2-D shape's re-entrant corners (spec/corners.py, stop 42), fed only
 # where they are built.
 CORNERS = 1
+# A log radius input about a shape's round holes (spec/holes.py, stop 44), fed only where
+# one is built.
+HOLES = 1
 
 
 def meaning_digest(problem) -> str:
@@ -118,6 +122,12 @@ def meaning_digest(problem) -> str:
         if corners is not None:
             _feed(h, [f"corners:{CORNERS}", list(corners.exponents),
                       [list(c.point) for c in corners.corners]])
+    if s.model.hole_logs or "hole_logs" in s.training.planned:
+        from .holes import hole_plan   # fed only where holes are found
+        holes = hole_plan(problem)
+        if holes:
+            _feed(h, [f"holes:{HOLES}"] + [[h_.kind, list(h_.center), h_.radius, h_.reach]
+                                           for h_ in holes])
     if any(u.scale != 1.0 for u in problem.unknowns):   # trained in units of their size
         _feed(h, [f"unknown_scale:{UNKNOWN_SCALE}"])
     if s.model.hard_constraints and _box_blend(problem):

@@ -110,6 +110,8 @@ def plan(raw: dict) -> dict:
         planned.append("initial_layer")   # a fast initial layer in time (spec/initial_layer.py)
     if not (isinstance(model, dict) and "corner_modes" in model):
         planned.append("corner_modes")   # inputs singular at re-entrant corners (spec/corners.py)
+    if not (isinstance(model, dict) and "hole_logs" in model):
+        planned.append("hole_logs")   # a log radius about round holes (spec/holes.py)
     sampling = raw.get("sampling")
     if sampling is None or (isinstance(sampling, dict) and set(sampling) <= POINT_KEYS):
         interior = (sampling or {}).get("interior", 2000)
@@ -168,6 +170,11 @@ def describe(settings) -> list[str]:
                      "data in the "
                      "loss, where the equations are of second order in space and no second "
                      "derivative's coefficient holds a slope")
+    if "hole_logs" in tr.planned:
+        lines.append("about each disk, ball or cylinder cut from a shape, whose radius is 1/4 "
+                     "or less of the distance to the box's far corner, log(r/a) an input "
+                     "(r from its centre or axis, a its radius), where the equations are of "
+                     "order two or more in space")
     if "sampling" in tr.planned:
         lines.append("residual-based redraws (RAD over "
                      f"{settings.sampling.options.candidates} candidates)")

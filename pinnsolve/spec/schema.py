@@ -87,6 +87,9 @@ class ModelSettings:
     # re-entrant corner of a 2-D shape (spec/corners.py; 0: none); out of the comparison like
     # initial_layer
     corner_modes: int = field(default=0, compare=False, metadata={"min": 0, "max": 8})
+    # log(r/a) an input about each round hole of a shape (spec/holes.py): unset, planned;
+    # false: none; true: about every round hole; out of the comparison like initial_layer
+    hole_logs: bool | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ have no name of their own), so conditions can select it: ``where: {boundary: hol
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -179,6 +180,26 @@ def _node(raw, dim, key, file, const, count) -> Shape:
     if kind == "ellipse" and min(values["radii"]) <= 0:
         raise err(f"{k}.radii", "radii must be positive")
     return Shape(kind, tuple(params), (), name, rotate, translate)
+
+
+def rotation(angles: tuple[float, ...], dim: int) -> list[list[float]]:
+    """The matrix R of a node's ``rotate`` (x = R y): about the origin in 2-D; in 3-D
+    R = Rz Ry Rx, right-handed about each axis, x first."""
+    out = [[float(i == j) for j in range(dim)] for i in range(dim)]
+    if not angles:
+        return out
+    if dim == 2:
+        c, s = math.cos(angles[0]), math.sin(angles[0])
+        return [[c, -s], [s, c]]
+    for axis, a in enumerate(angles):
+        c, s = math.cos(a), math.sin(a)
+        i, j = [k for k in range(3) if k != axis]
+        r = [[float(p == q) for q in range(3)] for p in range(3)]
+        r[i][i], r[i][j], r[j][i], r[j][j] = c, -s, s, c
+        if axis == 1:
+            r[i][j], r[j][i] = s, -s           # right-handed about y: z → x
+        out = [[sum(r[p][k] * out[k][q] for k in range(3)) for q in range(3)] for p in range(3)]
+    return out
 
 
 def _vector(raw, dim, key, err, const) -> tuple[float, ...]:
