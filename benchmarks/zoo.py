@@ -456,7 +456,7 @@ where two figures are given.
 | hyperthermia_pennes_bioheat_3d_si (stop 39, blind, third batch) | steady Pennes bioheat in a 100 × 100 × 40 mm block of muscle in SI, a microwave source, a convective skin | 2.2e-7 |
 | inverse_biofilm_oxygen_michaelis_menten_um (stop 39, blind, third batch) | the Michaelis constant of a biofilm's oxygen uptake (guessed 50 for 15 µM) from 25 readings, µm and µM | 6.0e-11; Km = 15.00000004 |
 | quantum_well_gaas_two_level_nm_fs (stop 39, blind, third batch) | the Schrödinger equation as two real fields, an electron in a 12 nm GaAs well in two states, nm, fs and eV, 7 half-periods of the second state in time | **fails**: 0.58, 0.57 (1756 steps; sin, no harmonics of time: they start at 8 half-periods) |
-| radial_permeameter_stress_sensitive_k_mm_mpa (stop 39, blind, third batch) | nonlinear Darcy flow div(k(p) ∇p) = 0 with k = k₀e^(−γ(p_c − p)) in a ring, mm and MPa, the bore held at 2 MPa, a pumped inflow kept in the loss | **fails**: 0.62. p rises from 2 to 26 MPa and no value in the loss tells it: the lift (2) solves the equation, and the pumped flux k(p) ∂p/∂n = q is not read as a size because its coefficient holds p (the flux rule reads only linear coefficients; at the lift's p it would read about 58, below the rule's 100) |
+| radial_permeameter_stress_sensitive_k_mm_mpa (stop 39, blind, third batch) | nonlinear Darcy flow div(k(p) ∇p) = 0 with k = k₀e^(−γ(p_c − p)) in a ring, mm and MPa, the bore held at 2 MPa, a pumped inflow kept in the loss | **fails**: 0.62. p rises from 2 to 26 MPa and no value in the loss tells it: the lift (2) solves the equation, and the pumped flux k(p) ∂p/∂n = q is not read as a size because its coefficient holds p (the flux rule reads only linear coefficients; at the lift's p it would read about 58, below the rule's 100); **since stop 44 solved** (a hole's log radius): the code before again 0.62, after **3.3e-7** at 2 minutes |
 | sausage_poaching_radial_bessel_mm_min (stop 39, blind, third batch) | radial conduction in a cylinder of 11 mm in 90 °C water (the 1/r term, Biot 6.1), mm, minutes and °C | 1.8e-5 |
 | dc_motor_fan_startup_b40 (stop 40, blind) | a DC motor and fan from rest on 24 V, SI, τ 2.5 ms electrical and 0.43 s mechanical over 2.5 s, (i, ω) | 3.0e-5, 9.9e-6 before the initial-layer rule → **1.2e-7, 4.1e-8** (2 minutes; 1.3e-7, 2.6e-8 weighted, side by side; its layer is read at exactly 1000, the threshold) |
 | furnace_wall_firebrick_startup_kT_b40 (stop 40, blind) | a firebrick wall heating up over 6 h, k(T), a ramped hot face and a convective casing, K | 7.7e-7 |
@@ -480,7 +480,7 @@ where two figures are given.
 | machine_motor_bracket_two_mode_si_d40 (stop 40, blind, third batch) | two masses (20 and 2 kg) on springs with proportional dampers, a 3 Hz and a 24 Hz mode over 1 s, from rest at a displacement, SI | **fails**: 0.87, 0.81 with a layer read by mistake (the damper puts the other mass's u_t into each oscillator's equation, read as a first-order rate of 1e3: fixed, equations with a second time derivative are skipped); without it, the final code, 0.24, 0.23: still failing (48 half-periods of the fast mode along t, beyond the 16 harmonics). **Since stop 41**: its two modes as features (47.1, 6.1 half-periods): **1.0e-2, 9.7e-3** at 2 minutes in two runs of the first version (its sizes read with the features: 0.0088, 0.017), 0.72, 0.67 in one run of the final code (sizes read without them: 0.0098, 0.011); **1.5e-4, 1.4e-4** at the default 5 minutes with the final code. 16 harmonics of the span by hand instead: 2.1e-2; 49: 1.49; the features and 16 harmonics: 1.31 |
 | steel_lug_offset_hole_biaxial_pressure_mm_d40 (stop 40, blind, third batch) | a steel lug in plane stress with an offset 24 mm bore under 40 MPa pin pressure, pulled at 60 and 25 MPa, mm and MPa | 1.7e-6, 5.4e-5 (680 steps) |
 | steel_plate_cycled_edge_2d_si_d40 (stop 40, blind, third batch) | a 0.2 × 0.1 m steel plate over 3000 s, one edge cycled with a 600 s period, SI | 3.9e-5 |
-| minichannel_bump_navier_stokes_mm_d40 (stop 40, blind, third batch) | steady Navier-Stokes of water in a minichannel with a semicircular rib, mm, mm/s and Pa, a manufactured body force | **fails** on v: u 9.3e-3, v 7.2e-2, p 2.0e-2 (1085 steps, beside the test suite and two other runs) |
+| minichannel_bump_navier_stokes_mm_d40 (stop 40, blind, third batch) | steady Navier-Stokes of water in a minichannel with a semicircular rib, mm, mm/s and Pa, a manufactured body force | **fails** on v: u 9.3e-3, v 7.2e-2, p 2.0e-2 (1085 steps, beside the test suite and two other runs); stop 44, the code before again 9.7e-3, 7.1e-2, 8.0e-3 (its plan took 6 minutes of SymPy expanding the body force; now 2 s), with a hole's log radius about the rib 0.11, 0.63, 0.12 |
 | river_ammonium_overflow_pulses_km_h_d40 (stop 40, blind, third batch) | ammonium in a 12 km reach over 8 h, Péclet 60, decay, two overflow pulses at the inflow, km and h | 2.4e-10 |
 | copper_bar_eddy_skin_effect_complex_mm_e41 (stop 41, blind) | 400 Hz eddy currents in a copper bar as two real fields (Ar, Ai), mm, a quarter section, the potential's magnitude falling 4500-fold over 9 skin depths | 4.0e-8, 3.3e-8 |
 | dna_counterion_cell_poisson_boltzmann_nm_mv_e41 (stop 41, blind) | nonlinear Poisson-Boltzmann around DNA in a cell, r from 1 to 10 nm with the 1/r term, mV, Gauss's law at the rod | 1.4e-8 (b/a = 10: no log radius) |
@@ -515,11 +515,11 @@ where two figures are given.
 | steel_billet_furnace_ramp_bessel_modes_disk_si_h42 (stop 42, blind) | a round billet heated in a ramping furnace for 3 h, modes that fade in 122 s and 23 s, SI | 4.4e-5 |
 | tumour_gompertz_implant_chemo_mm3_days_h42 (stop 42, blind) | an implant's drug, its plasma level and a Gompertz tumour (V log(K/V)) over 150 days, values from 6e-5 to 1.3e5 | **fails**: stops at step 314 with a clear message (the loss became non-finite: the network's V went below zero inside log(K/V)); taking the log of \|V\| instead (tried, not kept) trains on to V ≈ 0, L2RE 1.0, a wrong answer where the stop was honest |
 | laplace_lshape_mixed_corner (stop 42, written for the corner rule) | Laplace on an L whose corner joins a held edge and an insulated one: r^(1/3) sin(θ/3) + y/2 | the code before **4.0e-2** → **1.8e-9** (2 minutes) |
-| column_canopy_annular_slab_free_edge_kirchhoff_si_i43 (stop 43, blind) | a concrete canopy on one column: a Kirchhoff plate on an annulus (a/b = 1/12), clamped at the column, a free edge (moment and Kirchhoff shear, third derivatives), w ~ 1e-3 m | **fails**: 0.998 (260 steps in 2 minutes; no datum tells w's size: the planned scale 1 for a part of 7.7e-4); with the zero-lift ratio (stop 43, scale 3.6e-4) 1.11 |
+| column_canopy_annular_slab_free_edge_kirchhoff_si_i43 (stop 43, blind) | a concrete canopy on one column: a Kirchhoff plate on an annulus (a/b = 1/12), clamped at the column, a free edge (moment and Kirchhoff shear, third derivatives), w ~ 1e-3 m | **fails**: 0.998 (260 steps in 2 minutes; no datum tells w's size: the planned scale 1 for a part of 7.7e-4); with the zero-lift ratio (stop 43, scale 3.6e-4) 1.11; **since stop 44 solved** (a hole's log radius): **2.8e-4** at 2 minutes |
 | decaying_taylor_vortex_water_tank_navier_stokes_si_i43 (stop 43, blind) | a decaying Taylor vortex in water, unsteady Navier-Stokes (u, v, p) in SI, a 7 mm eddy in an 8 cm window over 50 s, p pinned at a corner to its exact 1e-12 Pa | **fails**: 1.07, 0.93, 1.00 (the pin's 1e-12 set p's output scale to 6e-13); with a pin read as a level, not a size (stop 43): 7.5e-2, 5.8e-2, 0.15 (600 steps: 0.1 s per Adam step for 3 fields' second derivatives in float64) |
 | exponential_horn_webster_travelling_wave_anechoic_mouth_si_i43 (stop 43, blind) | 200 Hz sound along an exponential horn (Webster), a first-order non-reflecting mouth, 6 half-periods in time | **fails**: 2.1e-2 (alone: 6.0e-2); with an initial rate's size over T/√n (stop 43), side by side: 6.0e-2 → **3.8e-3** |
 | inverse_rhodamine_dye_patch_bay_eddy_diffusivity_decay_si_i43 (stop 43, blind) | a dye patch drifting 890 m across a bay: its eddy diffusivity (1.0, guessed 0.3) and decay rate (2e-5, guessed 5e-5) from 152 mooring readings | 5.9e-6, D = 0.999999, kd = 2.000005e-5 |
-| krogh_capillary_tissue_cylinder_oxygen_3d_um_i43 (stop 43, blind) | oxygen around a capillary (Krogh): a 3-D cylinder minus a 10× thinner one, 600 µm long, µM and µm, a log profile on 40-80 µM | **fails**: 0.125 (planned scale 293 for a part of 131); at the default 5 minutes 0.125 again; the field stays near the lift (its error grows with r to the log profile); weights fixed by hand instead of the planned grad_norm 0.127 |
+| krogh_capillary_tissue_cylinder_oxygen_3d_um_i43 (stop 43, blind) | oxygen around a capillary (Krogh): a 3-D cylinder minus a 10× thinner one, 600 µm long, µM and µm, a log profile on 40-80 µM | **fails**: 0.125 (planned scale 293 for a part of 131); at the default 5 minutes 0.125 again; the field stays near the lift (its error grows with r to the log profile); weights fixed by hand instead of the planned grad_norm 0.127; **since stop 44 solved** (a hole's log radius and linear distance, docs/geometry.md): **5.7e-6** at 2 minutes (the log alone 0.106, the linear distance alone 0.126) |
 | reactor_rod_withdrawal_point_kinetics_fuel_heatup_si_i43 (stop 43, blind) | point kinetics after a rod step with fuel heat-up, (P, C, Tf), a 0.2 s prompt jump, a 5 s lag and a 51 s period | 2.5e-7, 3.8e-8, 1.7e-7 |
 | steam_line_insulation_condensate_half_annulus_robin_si_i43 (stop 43, blind) | a steam pipe's insulation, a half ring (CSG), 453 K ± 15 K sin θ inside, Robin (Bi = 19) outside | 3.0e-6 |
 | wrinkled_methane_flame_front_huygens_markstein_periodic_si_i43 (stop 43, blind) | a wrinkled flame front h_t = S_L(1 + h_x²/2) + D h_xx, periodic, a cusped start (Cole-Hopf) | 9.5e-5 |
@@ -539,6 +539,22 @@ where two figures are given.
 | oil_cooler_counterflow_double_pipe_wall_temperature_si_k43 (stop 43, blind) | a counterflow oil cooler as a two-point problem, (Toil, Twall, Twat), inlets at opposite ends, the wall algebraic | 1.4e-11, 3.8e-10, 1.0e-10 |
 | transformer_core_leg_laminated_anisotropic_conduction_robin_si_k43 (stop 43, blind) | a laminated core leg (17× anisotropy), a quarter disk, oil-cooled Robin on the arc written with n_x, n_y | 7.7e-7 |
 | underfloor_heating_screed_pipe_ripple_periodic_robin_si_k43 (stop 43, blind) | underfloor heating pipes' surface ripple, periodic in x, flux below and Robin above, no Dirichlet | 2.1e-6 |
+| catalytic_wall_tube_reactor_startup_laminar_rz_mms_cm_s_l44 (stop 44, blind) | a laminar tube reactor's start-up in (r, z, t), Robin catalytic wall, Danckwerts ends, 40:1, axial Péclet 400, manufactured source | 3.1e-4 |
+| hollow_elliptical_tube_torsion_warping_shear_flow_mm_mpa_l44 (stop 44, blind) | Saint-Venant torsion of a hollow elliptical tube, warping and two shear stresses, traction-free surfaces written with n_x, n_y | 1.2e-4, 2.0e-5, 1.3e-5 |
+| inverse_journal_bearing_eccentricity_viscosity_taps_mm_mpa_l44 (stop 44, blind) | a journal bearing's eccentricity (inside h³) and oil viscosity from 12 pressure taps, Reynolds equation periodic in θ | 9.7e-10; ε = 0.5999999994, μ = 2.799999997e-8 |
+| mezzanine_floor_frahm_absorber_pump_startup_mm_t_s_l44 (stop 44, blind) | a floor and its tuned absorber after a pump's start-up, two modes beating with the drive, mm-tonne-s | **failed**: 0.99, 0.94 (the fit over the untrained features left 0.99 of the residual and read 0.002 for parts of 0.19 and 1.04); a fit leaving more than 0.9 no longer sets sizes (stop 44): **3.9e-3, 2.0e-3** |
+| plate_girder_uniform_load_airy_plane_stress_mm_mpa_l44 (stop 44, blind) | a deep steel flat-bar beam in plane stress (Airy's degree-5 solution), tractions on every edge, a pin, mm and MPa | **fails**: 0.975, 0.975 (sizes fitted 0.011, 0.003 for parts of 0.18 and 1.1); with `model.output_scale=1` 0.70: not the scale alone |
+| silica_nanochannel_electroosmotic_flow_back_pressure_debye_um_mv_l44 (stop 44, blind) | electroosmotic flow against back-pressure, Debye-Hückel potential and Stokes velocity, a wall layer in 2 % of the slit | 9.6e-5, 1.6e-5 |
+| sonar_pulsating_sphere_tone_burst_spherical_radiation_m_ms_kpa_l44 (stop 44, blind) | a spherical projector's 5 kHz burst from rest, a wave front crossing the domain, driven by its surface acceleration, radiation condition | **fails**: 2.71 (scale 588, read from the drive's flux over the span, for a part of 10.9) |
+| tig_weld_pass_rosenthal_moving_point_source_thick_plate_3d_mm_s_l44 (stop 44, blind) | Rosenthal's moving point source in 3-D (a box minus a quarter ball), Péclet 32, 100-1370 °C | 3.3e-4 |
+| gaas_dot_two_electron_harmonium_4d_cusp_robin_nm_mev_m44 (stop 44, blind) | two electrons in a GaAs dot, 4-D Schrödinger, a Coulomb cusp inside, Robin data on every face | **fails**: 0.998 (the Robin data read as values give the scale 0.0043 for a part of 0.33: the Gaussian's tail on the faces) |
+| hydrogen_2pz_orbital_coulomb_half_ball_robin_angstrom_ev_m44 (stop 44, blind) | hydrogen's 2p_z orbital on a half ball, Coulomb potential, nodal plane, Robin far field, a point fixing the amplitude, Å and eV | **fails**: 2.6e-2 |
+| inverse_lobster_axon_cable_membrane_resistance_um_ms_mv_m44 (stop 44, blind) | a lobster axon's membrane resistance from 96 electrode readings after a current step, cable equation, erfc | 2.8e-9; Rm = 2.299999999 |
+| josephson_junction_sine_gordon_breather_kicked_um_ps_m44 (stop 44, blind) | a sine-Gordon breather in a long Josephson junction started by a current kick, an edge field | **fails**: 0.97 |
+| ostriker_isothermal_filament_liouville_quarter_disk_pc_kms_m44 (stop 44, blind) | an isothermal filament's potential (Liouville's equation) on a quarter disk, Neumann data only | **fails**: 0.147 |
+| ppln_second_harmonic_generation_pump_depletion_complex_mm_mvm_m44 (stop 44, blind) | second-harmonic generation with pump depletion, four real fields, 99 % conversion | 6.2e-9, 1.4e-8, 1.1e-8, 2.1e-8 |
+| seismic_first_arrival_eikonal_linear_gradient_vsp_km_s_m44 (stop 44, blind) | first-arrival traveltimes in a linear velocity gradient, the eikonal equation, two faces left free | 8.7e-12 |
+| stommel_subtropical_gyre_western_boundary_current_sverdrup_si_m44 (stop 44, blind) | Stommel's gyre, a western boundary layer of 50 km in a 6000 km basin | 3.0e-6 |
 | buried_sphere_heat_radial_si (stop 41, written for the log-radius rule) | a 5 cm heater sphere at 60 °C in ground at 10 °C 10 m away, (2/r), SI | the code before **3.0** → **1.3e-11** (2 minutes, stopped at its tolerance after 84 s) |
 | relax_cos (stop 40, written for the initial-layer rule) | a first-order lag u' = −k (u − cos t) at k = 1e4 from u(0) = 2 over 10 (a layer of 1e-5 of the span) | 4.2e-3 before the rule → **2.8e-8** (2 minutes; 2.0e-7 with the residuals weighted by ε + t̂, side by side with the code before) |
 | rc_charge_si (stop 40, written for the rule) | an RC low-pass in SI (τ = 10 µs) driven at 50 Hz from a capacitor at 5 V, over 20 ms | 7.9e-3 → **2.7e-8** (2 minutes; 5.9e-8 weighted) |
@@ -1193,6 +1209,35 @@ Left failing, diagnosed in the rows: the canopy plate (a free edge's third deriv
 Krogh's 3-D cylinder (0.125), the carotid wall (nearly incompressible; not its scale) and
 the vortex. The fibre's diffusivity is found 1.4 % off with c at 3.9e-3 (at the default 5
 minutes 0.04 % off, c 6.1e-5).
+
+**Stop 44: sixteen more problems written blind** (`*_l44.yaml`, `*_m44.yaml`; two helpers,
+asked for engineering practice and for the natural sciences, with realistic units and some
+hard cases; rows above), 2 minutes, the code with this stop's hole rule: ten solved, none
+trivially. Six failed: the floor's tuned absorber, the deep girder, the sonar burst, the
+4-D quantum dot, the hydrogen orbital (2.6e-2), the Josephson breather and the filament
+(0.15); one rule came out of them, and one of the older failures gave another:
+- *A fit that cannot make the solution tells no size* (models/scale.py, `FIT_TRUST`): the
+  least-squares fit over the untrained network's features sets a system's sizes only where
+  it leaves at most 0.9 of the residual. The absorber's fit left 0.99 and read 0.002 for
+  parts of 0.19 and 1.04: 0.99, 0.94 → **3.9e-3, 2.0e-3**. The fits that set sizes in the
+  files before left 5e-4 to 0.56; of the 81 files of several fields, three plans change:
+  the absorber, pn_junction_flux_si (side by side, before → after: 5.2e-8, 3.9e-8 →
+  1.1e-5, 8.4e-6, solved either way) and rlc_mains_switch_on_ringing_si_e41 (2.2e-2,
+  5.3e-3 → 9.1e-3, 2.2e-3).
+- *Round holes* (spec/holes.py; docs/geometry.md has the table): log(r/a) an input about
+  each disk, ball or cylinder cut from the shape whose far distance is 4 or more radii,
+  and its Dirichlet data imposed through the exact distance r − a. Krogh's tissue cylinder
+  0.125 → **5.7e-6**, the radial permeameter 0.62 → **3.3e-7**, the canopy slab 1.11 →
+  **2.8e-4**; no solved problem of the 21 it applies to crossed 1e-2, some lost digits far
+  below it, and the minichannel's rib (failing) went 7.1e-2 → 0.63 on v.
+Fixed on the way, from the helpers' reports: `n_x - n_y` grouped in a condition was taken
+for a constant (SymPy counts the normal's components as numbers); a Robin condition with
+n_x in its data crashed the plan's size reading (no normals at its points); neumann and
+robin data may now hold n_x; six scalar coordinates counted a 21⁶ output grid that is never
+written (fields are sampled there); tests/test_zoo.py knows asin, acos, asinh, acosh,
+atanh. And the plan of a problem with a manufactured source of a hundred nested factors
+took 6 minutes of SymPy expanding it (the minichannel); only the terms that hold a field
+are expanded now (2 s).
 
 **Loss balancing** stays fixed (weights 1) by default, unless a condition is in other
 units than the equations (stop 36, below). Measured against the `lra` scheme
