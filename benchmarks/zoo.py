@@ -1228,7 +1228,7 @@ trivially. Six failed: the floor's tuned absorber, the deep girder, the sonar bu
   each disk, ball or cylinder cut from the shape whose far distance is 4 or more radii,
   and its Dirichlet data imposed through the exact distance r − a. Krogh's tissue cylinder
   0.125 → **5.7e-6**, the radial permeameter 0.62 → **3.3e-7**, the canopy slab 1.11 →
-  **2.8e-4**; no solved problem of the 21 it applies to crossed 1e-2, some lost digits far
+  **2.8e-4**; no solved problem of the 22 measured crossed 1e-2, some lost digits far
   below it, and the minichannel's rib (failing) went 7.1e-2 → 0.63 on v.
 Fixed on the way, from the helpers' reports: `n_x - n_y` grouped in a condition was taken
 for a constant (SymPy counts the normal's components as numbers); a Robin condition with

@@ -96,7 +96,7 @@ def _plan(problem: Problem, modes: int | None) -> CornerPlan | None:
     if not corners:
         return None
     if modes is None:
-        if _space_order(problem) != 2 or _slope_dependent(problem):
+        if space_order(problem) != 2 or _slope_dependent(problem):
             return None
         modes = MODES
     exponents = tuple(tuple(k * c.alpha / 2 for k in range(1, 2 * modes + 1)
@@ -112,7 +112,7 @@ def _plan(problem: Problem, modes: int | None) -> CornerPlan | None:
     return CornerPlan(tuple(corners), exponents, length, why, reach)
 
 
-def _space_order(problem: Problem) -> int:
+def space_order(problem: Problem) -> int:
     """The highest order of a derivative along the space coordinates in the equations
     (nested derivatives add up: ∂x(k(u) ∂x u) is of order two)."""
     space = {c.symbol for c in problem.domain.space}

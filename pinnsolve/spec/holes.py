@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from .corners import space_order
 from .problem import Problem
 from .shapes import Shape, rotation
 
@@ -69,10 +70,8 @@ def _plan(problem: Problem) -> tuple[Hole, ...]:
              if not planned or h.reach >= HOLE_FROM * h.radius]
     if not holes or len(holes) > MAX_HOLES:
         return ()
-    if planned:
-        from .corners import _space_order   # (a shared reading of the equations' order)
-        if _space_order(problem) < 2:
-            return ()
+    if planned and space_order(problem) < 2:
+        return ()
     return tuple(holes)
 
 
