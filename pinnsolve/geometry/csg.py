@@ -25,6 +25,7 @@ A :class:`Solid` is built from a :class:`~pinnsolve.spec.shapes.Shape` tree. It 
 from __future__ import annotations
 
 import math
+from functools import partial
 from typing import Callable
 
 import torch
@@ -83,6 +84,10 @@ class Primitive:
         """A smooth function vanishing on side k's supporting line or surface, positive on
         the primitive's side of it (own frame)."""
         raise NotImplementedError(f"{type(self).__name__} has no named sides")
+
+    def hole_side_adf(self, k: int, x: torch.Tensor) -> torch.Tensor:
+        """:meth:`side_adf` for a primitive cut out of the solid; the same by default."""
+        return self.side_adf(k, x)
 
 
 def _t(values, like: torch.Tensor) -> torch.Tensor:
@@ -292,14 +297,13 @@ class Cylinder(Primitive):
         q = torch.stack([y[:, :2].norm(dim=1) - self.r, y[:, 2].abs() - self.h / 2], 1)
         return q.clamp_min(0).norm(dim=1) + q.max(dim=1).values.clamp_max(0)
 
-    def adf(self, x, hole: bool = False):
-        y = x - _t(self.c, x)
-        side = self.r - y[:, :2].norm(dim=1) if hole else \
-            (self.r ** 2 - (y[:, :2] ** 2).sum(1)) / (2 * self.r)
-        return _fold(r_and, [side, self.h / 2 - y[:, 2], self.h / 2 + y[:, 2]])
+    def adf(self, x):
+        g = self._gaps(x)
+        return _fold(r_and, [g[:, 0], g[:, 2], g[:, 1]])
 
     def hole_adf(self, x):
-        return self.adf(x, hole=True)
+        g = self._gaps(x, hole=True)
+        return _fold(r_and, [g[:, 0], g[:, 2], g[:, 1]])
 
     def boundary(self, u):
         p_side = self.side / self.measure
@@ -317,18 +321,21 @@ class Cylinder(Primitive):
         n_cap = torch.stack([zero, zero, torch.where(top, 1.0, -1.0).to(u.dtype)], 1)
         return pts, torch.where(on_side[:, None], n_side, n_cap)
 
-    def _gaps(self, x):
+    def _gaps(self, x, hole: bool = False):
+        """Side, bottom, top distances (n, 3); the side's exact r − |y| for a hole."""
         y = x - _t(self.c, x)
-        return torch.stack([(self.r ** 2 - (y[:, :2] ** 2).sum(1)) / (2 * self.r),
-                            self.h / 2 + y[:, 2], self.h / 2 - y[:, 2]], 1)   # side, bottom, top
+        side = self.r - y[:, :2].norm(dim=1) if hole else \
+            (self.r ** 2 - (y[:, :2] ** 2).sum(1)) / (2 * self.r)
+        return torch.stack([side, self.h / 2 + y[:, 2], self.h / 2 - y[:, 2]], 1)
 
     def side_index(self, x):
         return self._gaps(x).abs().argmin(1)
 
-    def side_adf(self, k, x, hole: bool = False):
-        if hole and k == 0:
-            return self.r - (x - _t(self.c, x))[:, :2].norm(dim=1)
+    def side_adf(self, k, x):
         return self._gaps(x)[:, k]
+
+    def hole_side_adf(self, k, x):
+        return self._gaps(x, hole=True)[:, k]
 
 
 def _primitive(s: Shape) -> Primitive:
@@ -381,10 +388,11 @@ class Leaf:
     def side_index(self, x):
         return self.prim.side_index(self.local(x))
 
-    def side_adf(self, k, x, hole: bool = False):
-        if hole and isinstance(self.prim, Cylinder):
-            return self.prim.side_adf(k, self.local(x), hole=True)
+    def side_adf(self, k, x):
         return self.prim.side_adf(k, self.local(x))
+
+    def hole_side_adf(self, k, x):
+        return self.prim.hole_side_adf(k, self.local(x))
 
 
 class Solid:
@@ -475,9 +483,9 @@ class Solid:
             return None
         for label in sorted(t for t in tags if isinstance(t, str) and "." in t):
             i, k = self.side(label)
-            hole = holes and self.signs[i] < 0
-            chosen.append((lambda x, leaf=self.leaves[i], k=k, hole=hole:
-                           leaf.side_adf(k, x, hole), self.signs[i]))
+            leaf = self.leaves[i]
+            side = leaf.hole_side_adf if holes and self.signs[i] < 0 else leaf.side_adf
+            chosen.append((partial(side, k), self.signs[i]))
         if not chosen:
             return None
         return lambda x: _fold(r_and, [sign * f(x) for f, sign in chosen])

@@ -20,9 +20,7 @@ def expanded(problem: Problem, expr: sp.Expr) -> sp.Expr:
     # expansion (sources are evaluated on points).
     fields = tuple(problem.field_functions.values())
     return sp.Add(*[sp.expand(term) if term.has(*fields) else term
-                    for term in sp.Add.make_args(sp.expand(expr, deep=False, mul=True,
-                                                           multinomial=False, power_exp=False,
-                                                           power_base=False, log=False))])
+                    for term in sp.Add.make_args(sp.expand_mul(expr, deep=False))])
 
 
 def number(coefficient: sp.Expr) -> float | None:

@@ -126,8 +126,8 @@ def meaning_digest(problem) -> str:
         from .holes import hole_plan   # fed only where holes are found
         holes = hole_plan(problem)
         if holes:
-            _feed(h, [f"holes:{HOLES}"] + [[h_.kind, list(h_.center), h_.radius, h_.reach]
-                                           for h_ in holes])
+            _feed(h, [f"holes:{HOLES}"] + [[hole.kind, list(hole.center), hole.radius,
+                                            hole.reach] for hole in holes])
     if any(u.scale != 1.0 for u in problem.unknowns):   # trained in units of their size
         _feed(h, [f"unknown_scale:{UNKNOWN_SCALE}"])
     if s.model.hard_constraints and _box_blend(problem):
