@@ -96,3 +96,26 @@ def test_continuous_or_unrelated_coefficients_are_accepted(k):
 
 def test_a_jumping_source_is_not_differentiated_and_stays_allowed():
     load_problem({**JUMPING, "equations": ["-laplacian(u) = Piecewise((1, x < 0.5), (0, True))"]})
+
+
+def test_the_normal_flux_of_two_point_sources_is_not_too_large():
+    """A calcium nanodomain's data: the normal derivative of two erfc point sources (about
+    1200 parts each, with symbolic parameters) was refused as too large (stop 45)."""
+    g = ("Q/(2*pi*D*r{0})*(exp(-r{0}/lam)*erfc(r{0}/(2*sqrt(D*T)) - sqrt(kB*T))"
+         " + exp(r{0}/lam)*erfc(r{0}/(2*sqrt(D*T)) + sqrt(kB*T)))/2")
+    problem = {"domain": {"x": [1, 2], "y": [0, 1], "z": [0, 1], "t": [0, 1]},
+               "fields": ["c"],
+               "parameters": {"D": 220, "kB": 0.0105, "Q": 1.5e6, "t0": 0.5, "d": 20},
+               "define": {"lam": "sqrt(D/kB)", "T": "t + t0",
+                          "ra": "sqrt((x + d)**2 + y**2 + z**2)",
+                          "rb": "sqrt((x - d)**2 + y**2 + z**2)",
+                          "ga": g.format("a"), "gb": g.format("b"), "ce": "0.1 + ga + gb"},
+               "equations": ["diff(c, t) = D*laplacian(c) - kB*c"],
+               "conditions": [{"where": "initial", "dirichlet": "ce"},
+                              {"where": "x = 1", "neumann": "-diff(ga + gb, x)"},
+                              {"where": "x = 2", "equation":
+                               "n_x*diff(c, x) = n_x*diff(ce, x) + n_y*diff(ce, y)"
+                               " + n_z*diff(ce, z)"},
+                              {"where": "y = 0 or y = 1 or z = 0 or z = 1",
+                               "dirichlet": "ce"}]}
+    load_problem(problem)
