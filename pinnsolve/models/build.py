@@ -73,6 +73,10 @@ def build_model(problem: Problem, *, seed: int = 0) -> tuple[nn.Module, set[str]
     embedding = embed(frequencies)
     constraints, imposed, notes = plan_constraints(problem) if s.hard_constraints \
         else ([], set(), [])
+    if problem.promoted:   # spec/mixed.py
+        notes = notes + [f"mixed form: {', '.join(problem.promoted)} learnt as fields, each "
+                         "with its definition as an equation (term <name>_law), as the "
+                         "equations differentiate them (model.mixed_form=false inlines them)"]
     if why:
         notes = notes + [f"{time_modes} harmonics of time: {why} (model.time_modes sets them)"]
     if why_frequencies:

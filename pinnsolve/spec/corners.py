@@ -27,6 +27,7 @@ from itertools import combinations
 import numpy as np
 import sympy as sp
 
+from .mixed import inlined
 from .problem import Problem
 from .shapes import Shape
 from .symbols import Laplacian
@@ -124,7 +125,7 @@ def space_order(problem: Problem) -> int:
             if isinstance(e, sp.Derivative) else 0
         return own + max((order(a) for a in e.args), default=0)
 
-    return max((order(eq.expr) for eq in problem.equations), default=0)
+    return max((order(e) for e in inlined(problem)), default=0)
 
 
 def _slope_dependent(problem: Problem) -> bool:
@@ -136,11 +137,11 @@ def _slope_dependent(problem: Problem) -> bool:
     def order(d: sp.Derivative) -> int:
         return sum(n for v, n in d.variable_count if v in space)
 
-    for eq in problem.equations:
-        derivs = [d for d in eq.expr.atoms(sp.Derivative) if order(d) == d.derivative_count]
+    for expr in inlined(problem):
+        derivs = [d for d in expr.atoms(sp.Derivative) if order(d) == d.derivative_count]
         firsts = {d for d in derivs if order(d) == 1}
         for d in derivs:
-            if order(d) == 2 and sp.diff(eq.expr, d).atoms(sp.Derivative) & firsts:
+            if order(d) == 2 and sp.diff(expr, d).atoms(sp.Derivative) & firsts:
                 return True
     return False
 

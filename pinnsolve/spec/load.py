@@ -20,6 +20,7 @@ from .datafields import load_data_field
 from .expressions import RESERVED, Scope, parse_equation, parse_equation_parts, parse_expression
 from .files import load_npz, read_yaml
 from .lint import flow_split, warnings_for
+from .mixed import SUFFIX, mixed_form
 from .operator import operator_settings
 from .overrides import apply_overrides
 from .plan import MARK, engine_for, plan
@@ -122,7 +123,15 @@ def build_problem(raw: dict, *, source: str = "<mapping>", overrides: Iterable[s
         raw = _with_default_phases(plan(raw))   # the override edits the planned phases
     raw = plan(apply_overrides(raw, overrides, file=source))
     flow_split(raw, source)   # before the key checks, which would blame a fragment
-    problem = _Builder(raw, source, base).problem()
+    first = _Builder(raw, source, base, lenient=True)
+    problem = first.problem()
+    problem = mixed_form(problem, lambda names: _Builder(raw, source, base, names).problem())
+    for name in first.deferred:   # a reference for a definition: only if it is learnt
+        if name not in problem.fields:
+            raise SpecError(f"'{name}' is a definition, not a field: its reference is "
+                            "compared only where the plan learns it as a field (a stress "
+                            "the equations differentiate, model.mixed_form); remove it or "
+                            "make it a field", file=source, key=f"reference.exact.{name}")
     engine = engine_for(problem, raw)
     if engine is not None:   # high-order equations: the plan's engine (spec/plan.py)
         problem = _with_engine(problem, engine)
@@ -200,8 +209,12 @@ def _plain(value: Any, loc: Loc, table: dict):
 
 
 class _Builder:
-    def __init__(self, raw: dict, file: str, base: Path):
+    def __init__(self, raw: dict, file: str, base: Path, promote: tuple[str, ...] = (),
+                 lenient: bool = False):
         self.raw = raw
+        self.promote = promote   # definitions learnt as fields (spec/mixed.py)
+        # lenient: a reference for a definition is left for the mixed form to decide
+        self.lenient, self.deferred = lenient, []
         self.file = file
         self.base = base
         self.loc = Loc(file)
@@ -228,7 +241,7 @@ class _Builder:
         self.const_scope = Scope()
         self.parameters = self._parameters()
         self.domain = self._domain()
-        self.fields = self._fields()
+        self.fields = self._fields() + list(self.promote)
         self.unknown_fields: dict[str, float] = {}   # name → smoothness weight
         self.unknowns = self._unknowns()
         self.fields += list(self.unknown_fields)   # a field unknown is an output of the model
@@ -294,7 +307,7 @@ class _Builder:
                        periodic=tuple(periodic), observations=tuple(observations),
                        reference=reference, settings=settings, source=self.file, raw=self.raw,
                        operator=operator, definitions=self.definitions,
-                       unknown_fields=tuple(self.unknown_fields))
+                       unknown_fields=tuple(self.unknown_fields), promoted=self.promote)
 
     # -- names ------------------------------------------------------------------------------
     def _check_name(self, name: Any, key: str) -> str:
@@ -559,19 +572,19 @@ class _Builder:
                                      f"(at most {MAX_ITEMS} items)")
         for name in raw:
             self._check_name(name, f"define.{name}")
-            if name in taken:
+            if name in taken and name not in self.promote:
                 raise self.err(f"define.{name}", f"'{name}' is already a coordinate, field, "
                                                  "parameter or unknown")
         order = _define_order({n: _identifiers(v) & set(raw) for n, v in raw.items()},
                               self.err)
         defined: dict[str, sp.Expr] = {}
         fields = tuple(self.scope.fields.values())
-        for name in order:
+        for name in (n for n in order if n not in self.promote):
             scope = Scope(self.scope.coords, self.scope.time, self.scope.vector,
                           self.scope.fields, {**self.scope.params, **defined})
             expr = parse_expression(raw[name], scope, file=self.file, key=f"define.{name}")
             defined[name] = expr
-        self.definitions = {n: defined[n] for n in raw}
+        self.definitions = {n: defined[n] for n in raw if n in defined}
         plain = {n: e for n, e in defined.items() if not (fields and e.has(*fields))}
         self.scope = Scope(self.scope.coords, self.scope.time, self.scope.vector,
                            self.scope.fields, {**self.scope.params, **defined})
@@ -596,6 +609,22 @@ class _Builder:
                 name = self._check_name(item.get("name", name), f"{key}.name")
                 item = item["equation"]
             out += self._equation(name, item, key)
+        for name in self.promote:   # a definition learnt as a field: its law (spec/mixed.py)
+            value = self.raw["define"][name]
+            expr = parse_expression(value, self.scope, file=self.file, key=f"define.{name}")
+            law = self._fresh_name(name + SUFFIX, [e.name for e in out])
+            out.append(Equation(law, self.scope.fields[name] - expr, f"{name} = {_text(value)}"))
+        return out
+
+    def _fresh_name(self, name: str, taken: list[str]) -> str:
+        """``name``, or with a number added where the file uses it for another term."""
+        raw = self.raw.get("conditions") or []
+        taken = taken + [c.get("name") for c in raw if isinstance(c, dict)]
+        taken += [e.get("name") for e in self.raw.get("equations") or []
+                  if isinstance(e, dict)]
+        out, k = name, 2
+        while out in taken:
+            out, k = f"{name}{k}", k + 1
         return out
 
     def _equation(self, name: str, item: Any, key: str) -> list[Equation]:
@@ -870,12 +899,13 @@ class _Builder:
             return [Condition(base or auto, region, expr, _text(item["equation"]), "equation",
                               points=points)]
         spec = item[kind]
+        own = [f for f in self.fields if f not in self.promote]   # the file's fields
         if kind == "robin" and isinstance(spec, dict) and spec and set(spec) <= {"a", "b", "value"}:
-            spec = {self.fields[0]: spec} if len(self.fields) == 1 else spec
+            spec = {own[0]: spec} if len(own) == 1 else spec
         if not isinstance(spec, dict):
-            if len(self.fields) != 1:
+            if len(own) != 1:
                 raise self.err(f"{key}.{kind}", "with several fields write {field: value}")
-            spec = {self.fields[0]: spec}
+            spec = {own[0]: spec}
         out = []
         for fname, value in spec.items():
             k2 = f"{key}.{kind}.{fname}"
@@ -1017,6 +1047,10 @@ class _Builder:
                 raise self.err("reference.exact", "expected {field: expression}")
             exact = {}
             for fname, expr in value.items():
+                if fname not in self.fields and self.lenient and \
+                        fname in (self.raw.get("define") or {}):
+                    self.deferred.append(fname)
+                    continue
                 if fname not in self.fields:
                     raise self.err(f"reference.exact.{fname}", "not a field")
                 exact[fname] = parse_expression(expr, self.value_scope, file=self.file,

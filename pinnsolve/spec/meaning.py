@@ -17,7 +17,8 @@ import sympy as sp
 
 from .dirichlet import blends, box_faces, dirichlet_value
 
-OUTSIDE = frozenset({"name", "source", "raw", "reference", "settings"})
+OUTSIDE = frozenset({"name", "source", "raw", "reference", "settings",
+                     "promoted"})   # promoted: the fields and equations tell it
 # Model settings the plan leaves to the model build (models/frequency.py, models/scale.py):
 # the settings hold the schema's value, the network another, so whether the build chose
 # them is part of the meaning (an explicit ``activation: tanh`` is not a planned sin), and

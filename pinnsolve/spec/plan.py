@@ -112,6 +112,8 @@ def plan(raw: dict) -> dict:
         planned.append("corner_modes")   # inputs singular at re-entrant corners (spec/corners.py)
     if not (isinstance(model, dict) and "hole_logs" in model):
         planned.append("hole_logs")   # a log radius about round holes (spec/holes.py)
+    if not (isinstance(model, dict) and "mixed_form" in model):
+        planned.append("mixed_form")   # defined stresses learnt as fields (spec/mixed.py)
     sampling = raw.get("sampling")
     if sampling is None or (isinstance(sampling, dict) and set(sampling) <= POINT_KEYS):
         interior = (sampling or {}).get("interior", 2000)

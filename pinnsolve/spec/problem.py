@@ -271,6 +271,9 @@ class Problem:
     # unknowns that are fields (``unknowns: {a: {field: true}}``): extra outputs of the
     # network, listed in ``fields`` too, determined by the equations and data alone
     unknown_fields: tuple[str, ...] = ()
+    # definitions learnt as fields, listed in ``fields`` too, each with its law among the
+    # equations (spec/mixed.py)
+    promoted: tuple[str, ...] = ()
 
     def unknown_field_terms(self) -> dict[str, str]:
         """The terms the loader adds for field unknowns (name → what it is for): the
