@@ -79,6 +79,16 @@ def test_off_by_setting_and_untouched_without_candidates():
                                                                 ["model.mixed_form=false"]))
 
 
+def test_a_flux_no_condition_holds_stays_inlined_unless_asked_for():
+    raw = {"domain": {"x": [0, 1]}, "fields": ["u"],
+           "define": {"k": "1 + u**2", "flux": "k*diff(u, x)"},
+           "equations": ["-diff(flux, x) = 1"],
+           "conditions": [{"where": "boundary", "dirichlet": 0}]}
+    assert load_problem(raw).promoted == ()
+    forced = load_problem(raw, ["model.mixed_form=true"])
+    assert forced.promoted == ("flux",) and forced.fields == ("u", "flux")
+
+
 def test_a_flux_used_only_in_a_condition_stays_inlined():
     raw = {"domain": {"x": [0, 1]}, "fields": ["u"], "define": {"q": "-2*diff(u, x)"},
            "equations": ["diff(u, x, 2) = 1"],

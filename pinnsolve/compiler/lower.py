@@ -180,10 +180,16 @@ def _power(exponent: float) -> Callable:
 class Program:
     """A compiled scalar expression: ``program(env) -> (n,)`` tensor."""
 
-    def __init__(self, ops: list[Callable], out: int | float, text: str):
+    def __init__(self, ops: list[Callable], out: int | float, expr: sp.Expr):
         self.ops = ops
         self.out = out
-        self.text = text
+        self.expr = expr
+
+    @property
+    def text(self) -> str:
+        """The expression printed, on demand: a chain of definitions inlined is a tree far
+        larger than its graph, and printing it took minutes (a column's 45 constants)."""
+        return str(self.expr)
 
     def __call__(self, env: Env) -> torch.Tensor:
         vals: list = []
@@ -442,7 +448,7 @@ def lower(expr: sp.Expr, columns: Columns, unknowns: set[str], equation: str) ->
     out = low.lower(expr)
     if isinstance(out, int) and low.indexed[out]:
         raise CompileError("the expression still depends on a Sum index", equation=equation)
-    return Program(low.ops, out, str(expr))
+    return Program(low.ops, out, expr)
 
 
 def _fold_extreme_coefficient(e: sp.Mul) -> sp.Expr | None:

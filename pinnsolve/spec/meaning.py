@@ -85,6 +85,13 @@ def meaning_digest(problem) -> str:
         if f.name not in OUTSIDE:
             h.update(f.name.encode() + b"=")
             _feed(h, getattr(problem, f.name))
+    # Files the problem reads, by their content: the path alone let a mesh or a data field's
+    # grid replaced under the same name resume the old model (stop 45).
+    if problem.domain.mesh is not None:
+        _feed(h, ["mesh_file", _file_digest(problem.domain.mesh)])
+    grids = _data_grids(problem)
+    if grids:
+        _feed(h, ["data_fields"] + grids)
     s = problem.settings
     _feed(h, s.model)
     _feed(h, [f"{k}:{v}" for k, v in BUILT.items() if k in s.training.planned])
@@ -182,6 +189,27 @@ def _feed(h, value: Any) -> None:
     else:
         h.update(f"{type(value).__name__}:{value!r};".encode())
 
+
+
+def _file_digest(path: str) -> str:
+    """SHA-256 of a file's bytes (the loader has bounded its size)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _data_grids(problem) -> list:
+    """Each data field's name, grid axes and values (``data_fields``), in name order."""
+    from .datafields import DataField
+
+    found = {}
+    exprs = [e.expr for e in problem.equations] + [c.expr for c in problem.conditions]
+    for expr in exprs:
+        for f in expr.atoms(DataField):
+            found.setdefault(f.field_name, f.grid)
+    return [[name, list(axes), values] for name, (axes, values) in sorted(found.items())]
 
 
 def _box_blend(problem) -> bool:

@@ -14,8 +14,11 @@ values, which the geometry imposes exactly where it can) the same files reach 1e
 So, planned (``model.mixed_form`` unset) or asked for (true), a ``define`` whose
 expression holds a derivative of a field, and which the equations differentiate, becomes a
 field: the network's output, with the equation ``name = its definition`` (term
-``<name>_law``). Definitions the equations use undifferentiated (a strain inside a
-stress, a source) stay inlined.
+``<name>_law``), where a condition holds one of them (a traction, a moment, a flux).
+Definitions the equations use undifferentiated (a strain inside a stress, a source) stay
+inlined. Without such a condition the inlined form trains better: a heat problem with a
+variable conductivity written through its flux, Dirichlet data all round, 1.6e-6 inlined,
+1.1e-4 mixed; −(k(u) u')' = f in one dimension 6.6e-12 and 6.4e-8 (2 minutes, stop 45).
 """
 from __future__ import annotations
 
@@ -68,8 +71,9 @@ def mixed_form(problem, build: Callable[[tuple[str, ...]], object]):
         functions = trial.field_functions
         kept = tuple(n for n in names
                      if any(differentiated(e.expr, functions[n]) for e in own))
-        if not kept:
-            return problem
+        if not kept or (problem.settings.model.mixed_form is None and not any(
+                c.expr.has(functions[n]) for c in trial.conditions for n in kept)):
+            return problem   # planned: no traction or flux condition to turn into a value
         return trial if kept == names else build(kept)
     except SpecError:   # the file built as written; promoting is only ever an option
         return problem
