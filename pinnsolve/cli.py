@@ -235,17 +235,20 @@ def export(run: Path = typer.Argument(..., help="Run directory."),
 
     previous = signal.signal(signal.SIGTERM, terminate)
     try:
-        sizes = _grid_option(grid)
-        if png:
-            from .io.plots import require_matplotlib
+        # A damaged checkpoint's notice is printed as solve prints it, not as a
+        # Python warning line.
+        with _show_warnings(False):
+            sizes = _grid_option(grid)
+            if png:
+                from .io.plots import require_matplotlib
 
-            require_matplotlib()
-        r = open_run(run)
-        if sizes:   # named after the option here; Run.export checks again for Python calls
-            check_grid(r.problem, sizes, file="<command line>", key="--grid",
-                       max_points=max_grid_points)
-        paths = r.export(formats=formats or None, grid=sizes, mesh=mesh,
-                         max_grid_points=max_grid_points)
+                require_matplotlib()
+            r = open_run(run)
+            if sizes:   # named after the option here; Run.export checks again for Python calls
+                check_grid(r.problem, sizes, file="<command line>", key="--grid",
+                           max_points=max_grid_points)
+            paths = r.export(formats=formats or None, grid=sizes, mesh=mesh,
+                             max_grid_points=max_grid_points)
     except PinnsolveError as exc:
         _fail(exc)
     finally:
@@ -266,7 +269,7 @@ def _grid_option(text: Optional[str]) -> dict[str, int] | None:
     sizes = {}
     for part in text.split(","):
         name, _, value = part.partition("=")
-        if not value.strip().isdigit() or int(value) < 2:
+        if not (value.strip().isascii() and value.strip().isdigit()) or int(value) < 2:
             raise SpecError(f"--grid expects name=count pairs (count ≥ 2), got '{part}'",
                             file="<command line>", key="--grid")
         sizes[name.strip()] = int(value)

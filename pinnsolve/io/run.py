@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import platform
 import shutil
@@ -52,6 +53,8 @@ SUBDIRS = ("checkpoints", "stages", "attempts", "fields", "plots")
 RUN_OUTPUTS = ("checkpoints", "stages", "attempts", "fields", "plots", "metrics.jsonl",
                "metrics.json")
 CHOSEN = "chosen.json"   # attempts/chosen.json: which attempt's model the run keeps
+# Top-level keys outside the problem's digest (spec/meaning.py): a resumed run may change them.
+FREE = ("name", "reference", "sampling", "training", "output", "limits")
 
 
 class RunDir:
@@ -63,7 +66,8 @@ class RunDir:
     ``O_NOFOLLOW``. A solve holds :meth:`lock` for its whole duration.
 
     ``meaning`` (spec/meaning.py) is the digest of the problem the run trains; every
-    checkpoint records it and :meth:`resume_state` refuses a checkpoint of another problem.
+    checkpoint records it, :meth:`resume_state` refuses a checkpoint of another problem and
+    :meth:`Run.model` (export, predict) one whose digest is not that of the run's config.yaml.
 
     Args:
         path: the run directory.
@@ -151,7 +155,7 @@ class RunDir:
             return False
         try:
             env = json.loads(read_run_file(self.path / "env.json"))
-        except (RunError, ValueError):
+        except (RunError, ValueError, RecursionError):   # nested past the parser's depth
             return False
         return isinstance(env, dict) and "pinnsolve" in env
 
@@ -233,21 +237,56 @@ class RunDir:
 
         Raises:
             RunError: the checkpoint belongs to a different problem (equations, conditions,
-                parameters, domain, model or derivative settings changed since).
+                parameters, domain, model or derivative settings changed since, or it was
+                copied in from another run).
         """
         state = self.load_checkpoint(warn)
         if state is None or self.meaning is None:
             return state
-        saved = state.get("meaning")
-        if saved is None:
+        if state.get("meaning") is None:
             (warn or _warn)(f"the checkpoint in {self.path} predates problem digests: it "
                             "cannot be checked against the problem; resuming it as it is")
-        elif saved != self.meaning:
+        self.check_meaning(state)
+        return state
+
+    def check_meaning(self, state: dict) -> None:
+        """Refuse a checkpoint ``state`` whose problem digest is not this run's ``meaning``
+        (one without a digest, written before digests existed, passes).
+
+        Raises:
+            RunError: naming the run directory and what differs: the problem about to run
+                (resume), or the checkpoint and the run's config.yaml (copied in from
+                another run; a file the problem reads or a planning rule changed).
+        """
+        saved = state.get("meaning")
+        if self.meaning is None or saved is None or saved == self.meaning:
+            return
+        stored = self._stored_meaning() if self.raw is not None else self.meaning
+        if stored is None or stored == saved:   # the problem about to run changed
             raise RunError("this run directory holds a model of a different problem (its "
                            "equations, conditions, parameters, domain, model or derivative "
                            f"settings changed since it was trained{self._changes()}); start "
                            "over with --fresh or choose another --out", path=str(self.path))
-        return state
+        # The checkpoint does not match the run's own config.yaml: copied in from another
+        # run, or the digest of the same text moved (a data or mesh file, a planning rule).
+        also = "" if stored == self.meaning else (
+            f"; the problem about to run also differs from config.yaml{self._changes()}")
+        fix = ("start over with --fresh or choose another --out" if self.raw is not None
+               else "train it again with `pinnsolve solve` of this config.yaml and --fresh")
+        raise RunError("the checkpoint in checkpoints/ holds a model of a different problem "
+                       f"than this run's config.yaml (problem digest {saved[:12]} in the "
+                       f"checkpoint, {stored[:12]} of config.yaml): it was copied in from "
+                       "another run, or a file the problem reads (data, mesh) or pinnsolve's "
+                       f"planning rules changed since{also}; {fix}", path=str(self.path))
+
+    def _stored_meaning(self) -> str | None:
+        """The meaning digest of the problem in the run's config.yaml (a stage has none of
+        its own: its run's), or None when it cannot be read or built."""
+        folder = self.path if os.path.lexists(self.path / "config.yaml") else self.root
+        try:
+            return Run(folder).meaning
+        except Exception:   # noqa: BLE001 - on the way to a refusal: only its detail is lost
+            return None
 
     def _changes(self) -> str:
         """What differs between the run's config.yaml and the problem about to run, for the
@@ -266,14 +305,12 @@ class RunDir:
             new = yaml.safe_load(yaml.safe_dump(self.raw, sort_keys=False))   # as stored
         except yaml.YAMLError:
             return ""
-        # The plan's own bookkeeping (training.planned) is no change of the user's; the
-        # physics is named before the settings.
-        diffs = sorted((d for d in _differences(old, new, "")
-                        if not d[0].startswith("training.planned")),
-                       key=lambda d: d[0].split(".")[0] in ("training", "output", "limits"))
+        # Only what the digest reads is named: a resumed run may change its training,
+        # sampling or output settings (spec/meaning.py), which never cause a mismatch.
+        diffs = [d for d in _differences(old, new, "") if d[0].split(".")[0] not in FREE]
         if not diffs:
-            return ("; the problem's text is the same: a file it refers to (data, mesh) or "
-                    "pinnsolve's planning rules changed")
+            return ("; the problem's text is the same where it defines the model: a file it "
+                    "refers to (data, mesh) or pinnsolve's planning rules changed")
         shown = "; ".join(f"{k or 'the problem'} {_short(a)} → {_short(b)}"
                           for k, a, b in diffs[:3])
         more = f" and {len(diffs) - 3} more" if len(diffs) > 3 else ""
@@ -288,6 +325,7 @@ class RunDir:
         candidates = [last, last.with_name("previous.pt")]
         if not any(p.exists() for p in candidates):
             return None
+        reasons = []
         for p in candidates:
             if not p.exists():
                 continue
@@ -295,12 +333,13 @@ class RunDir:
                 state = checkpoint.decode(p)
             except checkpoint.CorruptCheckpoint as exc:  # corrupted or truncated: try the older one
                 warn(f"cannot read checkpoint {p}: {exc}")
+                reasons.append(f"{p.name}: {exc}")
                 continue
             if p != last:
                 warn(f"{last} is unreadable; resuming from {p} (step {state.get('step')})")
             return state
-        raise RunError("no readable checkpoint (last.pt and previous.pt are both corrupted); "
-                       "start over with --fresh", path=str(self.path))
+        raise RunError(f"no readable checkpoint ({'; '.join(reasons)}); start over with "
+                       "--fresh", path=str(self.path))
 
     # -- metrics log ------------------------------------------------------------------------
     def append_log(self, row: dict) -> None:
@@ -317,8 +356,8 @@ class RunDir:
         for line in text.splitlines():
             try:
                 row = json.loads(line)
-            except json.JSONDecodeError:
-                break  # a line cut by a crash ends the log
+            except (ValueError, RecursionError):   # or nested past the parser's depth
+                break  # a line cut by a crash (or not pinnsolve's) ends the log
             if not isinstance(row, dict):
                 break  # not a line pinnsolve wrote: the log is read up to it
             rows.append(row)
@@ -328,7 +367,7 @@ class RunDir:
         """Drop log rows written after the checkpoint we resume from."""
         if not os.path.lexists(self.path / "metrics.jsonl"):
             return
-        rows = [r for r in self.read_log() if r.get("step", 0) <= step]
+        rows = [r for r in self.read_log() if _step(r) <= step]
         atomic_write_text(self.directory() / "metrics.jsonl",
                           "".join(json.dumps(r) + "\n" for r in rows))
 
@@ -339,6 +378,12 @@ class RunDir:
         """Record which attempt's model the run keeps (training/fallback.py; 1: its own)."""
         atomic_write_text(self.directory("attempts") / CHOSEN,
                           json.dumps({"attempt": int(attempt)}))
+
+
+def _step(row: dict) -> float:
+    """The step of a log row; one that is not a number sorts after every checkpoint."""
+    n = row.get("step", 0)
+    return n if isinstance(n, (int, float)) and not isinstance(n, bool) else math.inf
 
 
 def _regular(path: Path) -> bool:
@@ -433,6 +478,10 @@ class Run:
             raise RunError(f"is not valid JSON ({str(exc)[:120]}): the file was cut short or "
                            "edited; `pinnsolve solve` with the same --out rewrites it",
                            path=str(p)) from None
+        except RecursionError:   # the decoder recurses once per [ or {
+            raise RunError("is not JSON pinnsolve wrote: arrays or objects nested too deep "
+                           "to read; `pinnsolve solve` with the same --out rewrites it",
+                           path=str(p)) from None
         if not isinstance(value, dict):
             raise RunError(f"should hold a JSON object, found {type(value).__name__}",
                            path=str(p))
@@ -493,6 +542,14 @@ class Run:
         return self._problem
 
     @property
+    def meaning(self) -> str:
+        """The digest of the problem in config.yaml (spec/meaning.py): what every
+        checkpoint of this run records."""
+        from ..spec.meaning import meaning_digest
+
+        return meaning_digest(self.problem)
+
+    @property
     def dtype(self) -> torch.dtype:
         return getattr(torch, self.problem.settings.training.dtype)
 
@@ -511,15 +568,19 @@ class Run:
             problem = self.problem
             done = [k for k in range(2, len(problem.settings.training.stages) + 2)
                     if (self.path / "stages" / str(k) / "checkpoints" / "last.pt").exists()]
+            # Checked against config.yaml: a checkpoint copied in from another run would
+            # otherwise be exported as this run's solution.
+            run = RunDir(self.path, self.meaning)
             if done:  # multi-stage run: the composite up to the newest stage
                 from ..models.stages import composite_structure
                 model = composite_structure(problem, max(done))
-                state = self._dir.child("stages", str(max(done))).load_checkpoint()
+                run = run.child("stages", str(max(done)))
             else:
                 model, _, _ = build_model(problem, seed=problem.settings.training.seed)
-                state = self._dir.load_checkpoint()
+            state = run.load_checkpoint()
             if state is None:
                 raise RunError("the run has no checkpoint yet", path=str(self.path))
+            run.check_meaning(state)
             model = model.to(self.dtype)
             try:
                 model.load_state_dict(state["model"])

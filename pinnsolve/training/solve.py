@@ -10,7 +10,7 @@ from typing import Mapping
 
 import torch
 
-from ..errors import SolveError
+from ..errors import RunError, SolveError
 from ..io.output import write_outputs, write_point_cloud
 from ..io.run import Run, RunDir, environment
 from ..geometry.checks import check_files
@@ -55,6 +55,24 @@ def resume(run: RunDir, fresh: bool, callback: Callback | None, main: bool = Tru
         return None
     return run.resume_state(warn=None if callback is None else
                             (lambda m: callback("warning", Notice(m))))
+
+
+def check_carry(loop: Loop, stepper: PinnStepper, path) -> None:
+    """Refuse an optimizer state from the checkpoint that the phase's optimizer cannot load:
+    torch finds out only when the phase starts, mid-training, as a ValueError. Every
+    optimizer of training/phases.py trains all parameters in one group.
+
+    Raises:
+        RunError: naming the run directory, the group sizes found and the ones expected.
+    """
+    if loop.carry is None:
+        return
+    sizes = [len(g.get("params", [])) for g in loop.carry["param_groups"]]
+    if sizes != [len(stepper.params)]:
+        raise RunError(f"the checkpoint's optimizer state has parameter groups of {sizes} "
+                       f"parameters; this model's optimizer has one group of "
+                       f"{len(stepper.params)}: the checkpoint was edited; start over with "
+                       "--fresh or use another --out", path=str(path))
 
 
 def announce(callback: Callback, run: RunDir, state: dict, notes: list[str]) -> None:
@@ -128,6 +146,7 @@ def _solve_in(problem: Problem, run: RunDir, fresh: bool, callback: Callback | N
                 else None)
     if state is not None:
         notes = loop.resume(state, "the checkpoint", run.path)
+        check_carry(loop, stepper, run.path)
         if int(state.get("world_size", 1)) != (1 if group is None else group.world):
             notes.append(f"it was a run of {state.get('world_size', 1)} rank(s): collocation "
                          "points are drawn afresh")
