@@ -5,6 +5,8 @@ was received, so the CLI can show it as-is without a traceback.
 """
 from __future__ import annotations
 
+import unicodedata
+
 
 MAX_MESSAGE = 600   # characters of a reason shown; hostile input must not flood the terminal
 MAX_KEY = 160
@@ -12,6 +14,17 @@ MAX_KEY = 160
 
 class PinnsolveError(Exception):
     """Base of every error pinnsolve raises on purpose."""
+
+    def __str__(self) -> str:
+        return printable(super().__str__())
+
+
+def printable(text: str) -> str:
+    """``text`` with control and format characters (an escape sequence that retitles the
+    terminal or clears it, a bidirectional override) written as escapes: messages quote
+    untrusted files."""
+    return "".join(f"\\u{ord(c):04x}" if c not in "\n\t" and
+                   unicodedata.category(c) in ("Cc", "Cf") else c for c in text)
 
 
 def clip(text: str, limit: int) -> str:

@@ -23,6 +23,7 @@ from sympy.core.function import AppliedUndef
 from ..derivatives.requests import Request
 from ..errors import CompileError
 from ..spec.datafields import DataField
+from ..spec.expressions import constant_value, shown
 from ..spec.symbols import DiagonalSum as DiagonalNode
 from ..spec.symbols import FluxDiv, Normal, RandomNormal, randn_sequence
 from ..spec.symbols import Laplacian as LaplacianNode
@@ -264,13 +265,12 @@ class _Lowerer:
             return self._randn(e)
         if e.is_number and not e.atoms(Normal, RandomNormal):   # n_x - n_y: not a number
             try:
-                value = complex(sp.N(e, 17))
+                value = constant_value(e)
             except (OverflowError, ValueError, TypeError):
-                value = complex(math.inf)
-            if not (math.isfinite(value.real) and math.isfinite(value.imag)):
-                raise self.fail(f"constant '{e}' is not a finite number in double precision")
+                raise self.fail(f"constant {shown(e)} is not a finite number in double "
+                                "precision") from None
             if value.imag != 0:
-                raise self.fail(f"constant '{e}' is not real")
+                raise self.fail(f"constant {shown(e)} is not real")
             return float(value.real)
         if isinstance(e, FluxDiv):
             hidden = {str(s) for s in e.args[0].free_symbols} & self.unknowns
@@ -472,13 +472,21 @@ def _fold_extreme_coefficient(e: sp.Mul) -> sp.Expr | None:
     return None
 
 
+def _beyond(c: sp.Expr, size: float) -> bool:
+    """|c| > size for a real constant (True where it is beyond double precision)."""
+    try:
+        return abs(constant_value(c).real) > size
+    except (OverflowError, ValueError):
+        return True
+
+
 def _fold_extreme_exponential(e: sp.Mul) -> sp.Expr | None:
     """``exp(c)·exp(a)·rest`` with exp(c) a number beyond float64's range, as
     ``exp(c + a)·rest`` (a user's exp(1000)·exp(-1000 x) is exp(1000 (1 - x))). None when
     there is nothing to fold."""
     factors = list(sp.Mul.make_args(e))
     big = [f for f in factors if isinstance(f, sp.exp) and f.args[0].is_number
-           and f.args[0].is_real and abs(float(f.args[0])) > 700]
+           and f.args[0].is_real and _beyond(f.args[0], 700)]
     others = [f for f in factors if isinstance(f, sp.exp) and f not in big]
     if not big or not others:
         return None

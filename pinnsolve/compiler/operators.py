@@ -18,6 +18,7 @@ import itertools
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
+from ..spec.expressions import provably_zero
 from ..spec.symbols import Laplacian as LaplacianNode
 from .collect import DERIVATIVE_NODES, Columns
 
@@ -63,7 +64,7 @@ def _rewrite_add(expr: sp.Add, columns: Columns) -> sp.Expr:
 
     def find(field, counts, coef):
         hit = index.get((field, tuple(sorted(counts.items(), key=str))))
-        if hit is None or hit[0] in used or sp.simplify(hit[1] - coef) != 0:
+        if hit is None or hit[0] in used or not _same(hit[1], coef):
             return None
         return hit[0]
 
@@ -74,7 +75,7 @@ def _rewrite_add(expr: sp.Add, columns: Columns) -> sp.Expr:
         if i in used or len(counts) != 1 or set(counts.values()) != {4}:
             continue
         quartic = {next(iter(k)) for j, (c, f, k) in parts.items() if f == field and len(k) == 1
-                   and set(k.values()) == {4} and sp.simplify(c - coef) == 0 and j not in used}
+                   and set(k.values()) == {4} and _same(c, coef) and j not in used}
         for run in _runs(quartic, columns):
             hits = [find(field, {s: 4}, coef) for s in run]
             hits += [find(field, {a: 2, b: 2}, 2 * coef) for a, b in itertools.combinations(run, 2)]
@@ -86,7 +87,7 @@ def _rewrite_add(expr: sp.Add, columns: Columns) -> sp.Expr:
         if i in used or len(counts) != 1 or set(counts.values()) != {2}:
             continue
         second = {next(iter(k)) for j, (c, f, k) in parts.items() if f == field and len(k) == 1
-                  and set(k.values()) == {2} and sp.simplify(c - coef) == 0 and j not in used}
+                  and set(k.values()) == {2} and _same(c, coef) and j not in used}
         for run in _runs(second, columns):
             hits = [find(field, {s: 2}, coef) for s in run]
             if None in hits:
@@ -96,6 +97,12 @@ def _rewrite_add(expr: sp.Add, columns: Columns) -> sp.Expr:
     if not used:
         return expr
     return sp.Add(*new, *[t for i, t in enumerate(terms) if i not in used], evaluate=False)
+
+
+def _same(a: sp.Expr, b: sp.Expr) -> bool:
+    """Whether two coefficients are provably equal (SymPy's simplify, used before, ran for
+    minutes on a coefficient of 24 exponentials of reciprocals: an attack file)."""
+    return a == b or provably_zero(a - b)
 
 
 def recognise_operators(expr: sp.Expr, columns: Columns) -> sp.Expr:

@@ -36,6 +36,7 @@ from ..errors import SpecError
 from ..geometry import region_geometry, solid_of
 from ..spec.corners import corner_plan
 from ..spec.dirichlet import box_faces, dirichlet_value
+from ..spec.expressions import value_at
 from ..spec.problem import Problem, Region
 from ..spec.holes import hole_plan
 from .blend import blend
@@ -397,8 +398,8 @@ def _corner_notes(field: str, faces: dict, domain, problem: Problem) -> list[str
                     iv = domain.interval(c)
                     point[iv.symbol] = iv.lo if s == "lo" else iv.hi
                 try:
-                    worst = max(worst, abs(complex(diff.subs(point).evalf())))
-                except (TypeError, ValueError):
+                    worst = max(worst, abs(value_at(diff, point)))
+                except (TypeError, ValueError, OverflowError):
                     worst = float("inf")
             if worst > 1e-9:
                 notes.append(f"{field}: Dirichlet data of {faces[keys[a]][1]} and "
@@ -560,9 +561,9 @@ def _compatible(bracket: sp.Expr, faces: dict, domain, problem) -> bool:
                 point[s] = c.lo + frac * (c.hi - c.lo)
             point[sp.Symbol(coord)] = iv.lo if side == "lo" else iv.hi
             try:
-                if abs(complex(f.subs(point).evalf())) > 1e-9:
+                if abs(value_at(f, point)) > 1e-9:
                     return False
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 return False
     return True
 

@@ -19,8 +19,16 @@ def expanded(problem: Problem, expr: sp.Expr) -> sp.Expr:
     # (a minichannel's body force) took SymPy minutes to expand, and no rule reads its
     # expansion (sources are evaluated on points).
     fields = tuple(problem.field_functions.values())
-    return sp.Add(*[sp.expand(term) if term.has(*fields) else term
+    return sp.Add(*[sp.expand(term) if term.has(*fields) and _small_power(term) else term
                     for term in sp.Add.make_args(sp.expand_mul(expr, deep=False))])
+
+
+def _small_power(term: sp.Expr) -> bool:
+    """Whether expanding ``term`` stays small: no sum raised to an integer power above 8
+    ((u + x + t + 1)**64 expands into tens of thousands of terms; the rules then read such
+    a term as it is)."""
+    return not any(isinstance(p.base, sp.Add) and p.exp.is_Integer and abs(int(p.exp)) > 8
+                   for p in term.atoms(sp.Pow))
 
 
 def number(coefficient: sp.Expr) -> float | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from .expressions import provably_zero
 from .problem import Condition, Problem
 from .symbols import field_names_in
 
@@ -22,7 +23,7 @@ def dirichlet_value(c: Condition, field: str) -> sp.Expr | None:
     if u is None or c.expr.has(sp.Derivative):
         return None
     g = u - c.expr
-    if field_names_in(g) or sp.simplify(sp.diff(c.expr, u) - 1) != 0:
+    if field_names_in(g) or not provably_zero(sp.diff(c.expr, u) - 1):
         return None
     return g
 

@@ -598,7 +598,7 @@ class _Parser:
                 if jump is not None:
                     raise self.fail(jump_message(jump, var), node)
                 expr = sp.diff(expr, var)
-                size = _tree_size(expr, MAX_RESULT)
+                size = tree_size(expr, MAX_RESULT)
                 self.diff_work += size
                 if size > MAX_RESULT or self.diff_work > MAX_DIFF_WORK:
                     raise self.fail(f"the derivative grows past {MAX_RESULT} parts (too "
@@ -780,7 +780,74 @@ class _Parser:
         return sp.Piecewise(*pieces)
 
 
-def _tree_size(expr, limit: int) -> int:
+def constant_value(expr: sp.Expr) -> complex:
+    """The value of a constant expression in double precision, from the leaves up, each
+    distinct subexpression once.
+
+    SymPy's own evaluation walks the tree, not the graph (a chain of 45 constant
+    definitions, each read twice by the next, took minutes), and works in arbitrary
+    precision, where a tower exp(exp(exp(exp(20)))) never finishes. Here each node is
+    evaluated to 17 digits from its arguments' values (SymPy floats: 5e-435 inside a sign
+    does not underflow on the way), and one beyond double precision stops the walk. Raises
+    OverflowError (not finite in double precision) or ValueError (not a number)."""
+    memo: dict = {}
+
+    def value(e) -> sp.Expr:
+        got = memo.get(e)
+        if got is not None:
+            return got
+        if not e.args or isinstance(e, sp.Piecewise) or \
+                not all(isinstance(a, sp.Expr) and a.is_number for a in e.args):
+            v = sp.N(e, 17)   # a leaf (an integer, pi), or a node read whole
+        else:
+            v = sp.N(e.func(*[value(a) for a in e.args]), 17)
+        if v.has(sp.nan, sp.zoo, sp.oo, -sp.oo) or not v.is_number:
+            raise ValueError(f"{shown(e)} is not a number")
+        if sp.Abs(v) > LARGEST:
+            raise OverflowError(f"{shown(e)} is not finite in double precision")
+        memo[e] = v
+        return v
+
+    try:
+        return complex(value(expr))
+    except (TypeError, AttributeError) as err:
+        raise ValueError(f"{shown(expr)} is not a number") from err
+
+
+def value_at(expr: sp.Expr, point: dict) -> complex:
+    """``expr`` at ``point`` (symbol → number) by :func:`constant_value`: substituted
+    without SymPy's evaluation, which would carry an exponential tower through in arbitrary
+    precision on its way."""
+    with sp.evaluate(False):
+        at = expr.xreplace({k: sp.Float(v, 17) if isinstance(v, float) else v
+                            for k, v in point.items()})
+    return constant_value(at)
+
+
+LARGEST = sp.Float(1.7e308)   # beyond it a constant is not a double
+ZERO_PARTS = 400   # differences tested by expansion up to this size (larger: not proven)
+
+
+def provably_zero(d: sp.Expr) -> bool:
+    """Whether ``d`` expands to zero, tried only where that is cheap (at most ZERO_PARTS
+    parts, integer powers up to 8): False means not proven, never "nonzero". SymPy's
+    simplify, used before for this, ran for minutes on a user's coefficient."""
+    if d == 0:
+        return True
+    if tree_size(d, ZERO_PARTS) > ZERO_PARTS or any(
+            p.exp.is_Integer and abs(int(p.exp)) > 8 for p in d.atoms(sp.Pow)):
+        return False
+    return sp.expand(d) == 0
+
+
+def shown(expr: sp.Expr, limit: int = 200) -> str:
+    """``expr`` quoted for a message, or its size where printing it would be long."""
+    if tree_size(expr, limit) > limit:
+        return f"a constant expression of more than {limit} parts"
+    return f"'{expr}'"
+
+
+def tree_size(expr, limit: int) -> int:
     """Nodes of a SymPy tree, counting stops once past ``limit``."""
     count = 0
     for _ in sp.preorder_traversal(expr):

@@ -54,6 +54,7 @@ import sympy as sp
 from ..errors import SpecError
 from .coefficients import expanded
 from .dirichlet import dirichlet_value
+from .expressions import value_at
 from .problem import Problem
 from .symbols import field_names_in
 
@@ -293,8 +294,8 @@ def _values(expr: sp.Expr, start: dict, points: list[dict]) -> list[float] | Non
     values = []
     for sub in points:
         try:
-            v = complex(out.xreplace(sub).evalf())
-        except (TypeError, ValueError):
+            v = value_at(out, sub)
+        except (TypeError, ValueError, OverflowError):
             return None   # an unknown parameter, or not a number
         if v.imag or not math.isfinite(v.real):
             return None

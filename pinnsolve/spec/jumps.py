@@ -28,6 +28,7 @@ def jump_message(jump, var) -> str:
 
 _JUMPS = (sp.Heaviside, sp.sign, sp.floor, sp.ceiling)
 _JUMP_PROBES = (0.37, -1.21, 2.03)   # values tried for the other symbols at a breakpoint
+MAX_DEGREE = 16   # breakpoints placed by polynomial roots up to this degree (x**4096: minutes)
 
 
 def jump_in(expr: sp.Expr, var: sp.Symbol) -> sp.Expr | None:
@@ -63,8 +64,8 @@ def _continuous(p: sp.Piecewise, var: sp.Symbol) -> bool:
                 for probe in _JUMP_PROBES:
                     at = {s: probe + 0.1 * i for i, s in enumerate(others)}
                     g = gap.subs(at)
-                    if not g.is_polynomial(var):
-                        continue   # a breakpoint it cannot place
+                    if not g.is_polynomial(var) or sp.degree(g, var) > MAX_DEGREE:
+                        continue   # a breakpoint it cannot place (or not cheaply)
                     for root in sp.Poly(g, var).nroots():
                         if abs(sp.im(root)) > 1e-9:
                             continue

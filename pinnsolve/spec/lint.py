@@ -18,6 +18,7 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from ..errors import SpecError
+from .expressions import value_at
 from .symbols import Laplacian, expand_flux, field_names_in
 
 _OPEN, _CLOSE = "([{", ")]}"
@@ -205,10 +206,10 @@ def _end_gap(expr, coord, inputs) -> str | None:
     for frac in (0.31, 0.57, 0.83):
         at = {c.symbol: c.lo + frac * (c.hi - c.lo) for c in inputs if c is not coord}
         try:
-            vals = [complex(sp.N(expr.subs({**at, coord.symbol: coord.lo + f *
-                                             (coord.hi - coord.lo)})))
+            vals = [value_at(expr, {**at, coord.symbol: coord.lo + f *
+                                   (coord.hi - coord.lo)})
                     for f in (0, 0.13, 0.29, 0.44, 0.61, 0.78, 0.92, 1)]
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             return None
         lo, hi = vals[0], vals[-1]
         if abs(lo - hi) > 1e-6 * max(map(abs, vals)) + 1e-12:

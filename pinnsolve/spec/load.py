@@ -17,7 +17,8 @@ from sympy.core.function import AppliedUndef
 
 from ..errors import SpecError
 from .datafields import load_data_field
-from .expressions import RESERVED, Scope, parse_equation, parse_equation_parts, parse_expression
+from .expressions import (RESERVED, Scope, constant_value, parse_equation,
+                          parse_equation_parts, parse_expression, tree_size)
 from .files import load_npz, read_yaml
 from .lint import flow_split, warnings_for
 from .mixed import SUFFIX, mixed_form
@@ -71,6 +72,13 @@ def load_problem(source: str | os.PathLike | Mapping, overrides: Iterable[str] =
 
 
 MAX_DEPTH = 64            # nesting of a Python mapping (YAML files have their own limit)
+MAX_PATH = 1024          # characters of a file path in a problem
+MAX_DEFINE_PARTS = 50_000   # a definition written out (the largest of 330 files: 4378)
+FOLD_CONSTANT_PARTS = 200   # a constant definition of more parts is folded to its value
+# functions a folded constant may hold (fields, data fields and randn may not)
+FOLDABLE = (sp.exp, sp.log, sp.sin, sp.cos, sp.tan, sp.sinh, sp.cosh, sp.tanh, sp.atan,
+            sp.asin, sp.acos, sp.atan2, sp.Abs, sp.sign, sp.erf, sp.erfc, sp.Min, sp.Max,
+            sp.gamma, sp.sinc)
 MAX_INT_DIGITS = 30       # as the expression parser's integer literals
 
 
@@ -290,10 +298,13 @@ class _Builder:
             raise self.err("", f"term name(s) {', '.join(clash)} used more than once (equations, "
                                "conditions and data share one namespace); give each a distinct "
                                "'name'")
-        for key in settings.training.weights:
+        for key, weight in settings.training.weights.items():
             if key not in term_names:
                 raise self.err(f"training.weights.{key}",
                                f"no term named '{key}'; terms are: {', '.join(term_names)}")
+            if not weight >= 0:   # a negative weight maximises the term's residual
+                raise self.err(f"training.weights.{key}", f"a weight is zero or positive, "
+                                                          f"got {weight:g}")
         for key in settings.output.grid:
             if key not in [c.name for c in self.domain.space] + (
                     [self.domain.time.name] if self.domain.time else []):
@@ -340,7 +351,10 @@ class _Builder:
             raise self.err(key, f"expected a constant, but '{expr}' depends on "
                                 f"{', '.join(sorted(map(str, expr.free_symbols)))}")
         try:
-            number = float(sp.N(expr, 17))
+            value = constant_value(expr)
+            if value.imag != 0:
+                raise ValueError("not real")
+            number = value.real
         except (TypeError, ValueError, OverflowError, ArithmeticError):
             raise self.err(key, f"'{expr}' does not evaluate to a finite real number "
                                 "(not real, or overflow)") from None
@@ -583,13 +597,32 @@ class _Builder:
             scope = Scope(self.scope.coords, self.scope.time, self.scope.vector,
                           self.scope.fields, {**self.scope.params, **defined})
             expr = parse_expression(raw[name], scope, file=self.file, key=f"define.{name}")
-            defined[name] = expr
+            defined[name] = self._sized(expr, f"define.{name}")
         self.definitions = {n: defined[n] for n in raw if n in defined}
         plain = {n: e for n, e in defined.items() if not (fields and e.has(*fields))}
         self.scope = Scope(self.scope.coords, self.scope.time, self.scope.vector,
                            self.scope.fields, {**self.scope.params, **defined})
         self.value_scope = Scope(self.value_scope.coords, self.value_scope.time,
                                  self.value_scope.vector, {}, {**self.value_scope.params, **plain})
+
+    def _sized(self, expr: sp.Expr, key: str) -> sp.Expr:
+        """A definition as it is inlined: refused past MAX_DEFINE_PARTS parts (each name in
+        it stands for its whole expression, so a chain of definitions that each read the
+        last twice doubles at every link), and a large constant of parameters alone folded
+        to its value (a column's 45 derived constants made trees every later step walked
+        for minutes)."""
+        size = tree_size(expr, MAX_DEFINE_PARTS)
+        if size > MAX_DEFINE_PARTS:
+            raise self.err(key, f"written out where it is used, the definition grows past "
+                                f"{MAX_DEFINE_PARTS} parts (each name in it stands for its "
+                                "whole expression); simplify it, or give constants as "
+                                "parameters")
+        values = {sp.Symbol(p.name): p.value for p in self.parameters}
+        if size > FOLD_CONSTANT_PARTS and expr.free_symbols <= set(values) \
+                and not expr.atoms(sp.Function) - expr.atoms(*FOLDABLE):
+            value = self._evaluate(expr.xreplace(values), key)
+            return sp.Float(value, 17)
+        return expr
 
     # -- equations and conditions -----------------------------------------------------------
     def _equations(self) -> list[Equation]:
@@ -1071,11 +1104,18 @@ class _Builder:
         """A file the problem names: relative paths resolve against the problem's folder
         and must stay inside it (no '..', no symbolic link out), so a folder that is shared
         cannot point quietly at files elsewhere; an absolute path says so openly."""
+        if "\0" in value or len(value) > MAX_PATH:
+            raise self.err(key, f"not a usable file path (a NUL character, or longer than "
+                                f"{MAX_PATH} characters)")
         path = Path(value)
         if path.is_absolute():
             return path
         target = self.base / path
-        if not inside(self.base, target):
+        try:
+            within = inside(self.base, target)
+        except (OSError, ValueError) as err:
+            raise self.err(key, f"cannot resolve '{value[:200]}': {err}") from None
+        if not within:
             raise self.err(key, f"'{value[:200]}' resolves outside the problem's folder "
                                 f"({self.base}); a relative path must stay inside it (no '..', "
                                 "no links out); write an absolute path to use a file elsewhere")
@@ -1103,6 +1143,10 @@ class _Builder:
     def _settings(self) -> Settings:
         parts = {name: build(cls, self.raw.get(name), self.loc.child(name))
                  for name, cls in _SECTIONS.items()}
+        if parts["output"].mesh is not None:   # resolved and checked like domain.mesh
+            path = self._file(parts["output"].mesh, "output.mesh")
+            check_regular(path, "mesh", lambda m: self.err("output.mesh", m))
+            parts["output"] = dataclasses.replace(parts["output"], mesh=str(path))
         phases = parts["training"].phases
         if not phases:
             raise self.err("training.phases", "needs at least one phase")

@@ -63,7 +63,7 @@ def apply_overrides(raw: dict, overrides: Iterable[str], *, file: str) -> dict:
             last = depth == len(parts) - 1
             key_here = ".".join(parts[: depth + 1])
             if isinstance(node, list):
-                if not part.isdigit() or int(part) >= len(node):
+                if not (part.isascii() and part.isdigit()) or int(part) >= len(node):
                     raise SpecError(f"'{part}' is not an index of this list (length {len(node)})",
                                     file=file, key=key_here)
                 part = int(part)

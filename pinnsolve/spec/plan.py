@@ -117,8 +117,9 @@ def plan(raw: dict) -> dict:
     sampling = raw.get("sampling")
     if sampling is None or (isinstance(sampling, dict) and set(sampling) <= POINT_KEYS):
         interior = (sampling or {}).get("interior", 2000)
-        if isinstance(interior, str) and interior.strip().isdigit():   # the schema converts it
-            interior = int(interior)
+        text = interior.strip() if isinstance(interior, str) else ""
+        if text.isascii() and text.isdigit():   # the schema converts it
+            interior = int(text)
         if isinstance(interior, int) and not isinstance(interior, bool) and interior > 0:
             out["sampling"] = {**(sampling or {}), "strategy": {
                 "rad": {"candidates": min(RAD_CANDIDATES * interior, 1_000_000)}}}

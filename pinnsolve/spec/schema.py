@@ -398,6 +398,11 @@ def _misplaced(key, word: str, onames, reg, shared, section: str, name: str, fla
     return f"unknown key; expected one of: {', '.join(expected)}"
 
 
+def _digits(text: str) -> bool:
+    """ASCII digits only: '²' counts as a digit to str.isdigit, and int() refuses it."""
+    return text.isascii() and text.isdigit()
+
+
 def _convert(value: Any, tp: Any, loc: Loc, meta: typing.Mapping = types.MappingProxyType({})):
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
@@ -467,7 +472,7 @@ def _number(value: Any, tp: type, loc: Loc, meta: typing.Mapping):
         # YAML 1.1 reads 1e3 (no dot) as text: accept it as a number, for whole-number keys
         # too (steps: 1e3) when it is integral; the checks below reject 1.5e0 and inf.
         try:
-            value = int(value) if tp is int and value.strip().lstrip("+-").isdigit() \
+            value = int(value) if tp is int and _digits(value.strip().lstrip("+-")) \
                 else float(value)
         except (ValueError, OverflowError):
             raise loc.error(f"expected a {'number' if tp is float else 'whole number'}, "
