@@ -629,6 +629,19 @@ CORPUS: list[Attack] = [
              # 20 never finished); derivatives are now built one order at a time under a
              # size budget. 1.5 s leaves room for a loaded machine (measured ~0.15 s).
              stop_after=1.5),
+    # -- stop 45's attack review ---------------------------------------------------------
+    parameter("exp-tower-20", "exp(exp(exp(exp(20))))", r"finite"),
+    override("override-superscript-index", ("training.phases.².steps=1",), r"not an index",
+             "training.phases.²"),
+    override("negative-weight", ("training.weights.pde=-1000000",), r"zero or positive",
+             "training.weights.pde"),
+    setting("reference-path-with-nul", "reference", {"file": "ref\x00.npz"},
+            r"not a usable file path", key="reference.file"),
+    setting("output-mesh-outside", "output", {"mesh": "../outside.vtu"},
+            r"resolves outside the problem's folder", key="output.mesh"),
+    Attack("define-chain-doubling", at("define", {"a0": "sin(x) + t", **{
+        f"a{k}": f"sin(a{k - 1}) + cos(a{k - 1})" for k in range(1, 19)}}),
+        r"grows past", "define.a13"),
     equation("diff-of-long-sum-of-products",
              " + ".join(f"diff(u*sin({k}*x)*cos(x)*exp(x), x, 8)" for k in range(30)) + " = 0",
              r"too large"),
