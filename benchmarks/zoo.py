@@ -406,7 +406,7 @@ where two figures are given.
 | inclusion_diffusion_100x (stop 37, blind) | −∇·(k∇u) = f, k from 1 to 100 in a Gaussian inclusion | 6.0e-11 |
 | laplace_cube_corner_charge (stop 37, blind) | 3-D Laplace, u = 1/r with the charge just outside a corner, three faces Neumann | 3.0e-9 |
 | inverse_burgers_viscosity (stop 37, blind) | ν of a Cole-Hopf Burgers flow from 60 readings (npz) | 8.3e-7; ν = 0.0200000003; stop 39 (later), observations lifted to the equations, side by side at 2 minutes: 1.3e-6, 1.4e-6 → 2.2e-6, 2.5e-6 |
-| cantilever_timoshenko_plane_stress (stop 37, blind) | a plane-stress cantilever in inch-pound units (E = 3e7), stresses through `define`, tractions as equations | ux 3.4e-3, uy 2.8e-3 |
+| cantilever_timoshenko_plane_stress (stop 37, blind) | a plane-stress cantilever in inch-pound units (E = 3e7), stresses through `define`, tractions as equations | ux 3.4e-3, uy 2.8e-3; stop 45, the mixed form: 1.9e-4, 1.4e-4 → **1.4e-6, 5.6e-8** |
 | vorticity_streamfunction_periodic (stop 37, blind) | vorticity-stream function Navier-Stokes, doubly periodic, forced, ψ pinned at a point | w 2.5e-5, ψ 7.1e-5 |
 | catalyst_slab_thiele_robin (stop 37, blind, second batch) | reaction-diffusion in a catalyst slab, SI, Thiele modulus 15, film condition at Biot 50 | 5.0e-10 |
 | dielectric_two_layer_flux (stop 37, blind, second batch) | electrostatics in SI (a mm strip at 1 kV), ε_r 2 → 10, flux form (φ, D_y) | φ 0.26, D_y 0.83; the same in mm, kV and ε₀ = 1: 1.0e-4, 5.2e-4; fitted sizes (stop 38): **6.3e-5, 2.8e-4**; again with the final code (balance cap 1e12): 1.6e-4, 4.1e-4 |
@@ -424,7 +424,7 @@ where two figures are given.
 | catalyst_slab_byproduct_2d_si (stop 38, blind) | a reactant (~32 mol/m³) and a trace by-product (~4e-4) in a catalyst slab, Robin film | old: A 2.6e-5, B 5.6e-3; fitted: 9.8e-6, 1.9e-5; and the balance capped at 1e12: **4.4e-6, 8.0e-6** (capped at 1e6 beside it: 9.7e-6, 2.8e-5) |
 | fuel_plate_flux_robin_si (stop 38, blind) | 1-D conduction in flux form (T ~ 1600 K, q ~ 1e6 W/m²), convection at the coolant | old: 9.0e-8, 3.0e-9; fitted: **5.9e-10, 1.0e-10** |
 | microchannel_stokes_slip_si (stop 38, blind) | Stokes in a 200 × 50 µm channel, a slip wall, outlet tractions, SI | 3.1e-4, 1.5e-3, 3.3e-4 (old); 2.3e-4, 1.2e-3, 2.5e-4 (the same plan: no field outside the fit's band) |
-| mindlin_plate_ss_si (stop 38, blind) | Reissner-Mindlin steel plate in SI, w ~ 5e-6 m, rotations ~ 2e-5, moment conditions | **fails**: old w 4.0e-2, θx 5.5e-2, θy 5.0e-2; fitted 5.8e-2, 7.1e-2, 6.2e-2 (942 steps; the fit reads the rotations 10× small); stop 39: the true sizes set by hand 1.5e-2, 1.8e-2, 1.7e-2; its moment conditions (zero, 3e8-9e8 below) balanced by gradient norms: **0.98** (6.1e-2 with the true sizes) |
+| mindlin_plate_ss_si (stop 38, blind) | Reissner-Mindlin steel plate in SI, w ~ 5e-6 m, rotations ~ 2e-5, moment conditions | **fails**: old w 4.0e-2, θx 5.5e-2, θy 5.0e-2; fitted 5.8e-2, 7.1e-2, 6.2e-2 (942 steps; the fit reads the rotations 10× small); stop 39: the true sizes set by hand 1.5e-2, 1.8e-2, 1.7e-2; its moment conditions (zero, 3e8-9e8 below) balanced by gradient norms: **0.98** (6.1e-2 with the true sizes); stop 45, the mixed form: 0.88 → **4.7e-3**, 2.9e-2, 1.1e-2 |
 | pn_junction_flux_si (stop 38, blind) | a silicon p-n junction in flux form (φ ~ 0.5 V, D ~ 4e-5 C/m²), 4 µm | old: φ 1.6e-2, D 1.1e-4; fitted: 7.6e-6, 4.6e-6; and the balance capped at 1e12: **2.0e-8, 1.2e-8** |
 | rock_block_footing_plane_strain_si (stop 38, blind) | plane-strain granite block under its weight and a footing, µm displacements, tractions only | old: 1.3e-4, 8.1e-5; fitted: **6.6e-5, 3.6e-5** |
 | thermoelastic_plate_rollers_si (stop 38, blind) | transient thermoelastic steel plate (T ~ 340 K, u ~ 3e-6 m), rollers, 120 s | old T 4.5e-3, ux 54, uy 9.0; fitted 2.2e-3, 0.97, 0.88; stop 39, its no-shear condition (zero, 5.5e20 below the equations) balanced by gradient norms: **T 2.0e-6, ux 9.7e-4, uy 4.3e-4** (a rerun of the final code: 3.1e-6, 1.3e-3, 5.8e-4; beside it with the cap 1e17 instead: 1.9e-3, 0.73, 0.14) |
@@ -447,7 +447,7 @@ where two figures are given.
 | inverse_slab_conductivity_htc_npz (stop 39, blind, second batch) | k and h of a steel slab (guessed 5 and 50 for 15 and 150) from 60 thermocouple readings | 1.6e-5; k = 14.9988, h = 149.965; stop 39 (later), observations lifted to the equations, side by side at 2 minutes: 6.7e-7 → 2.5e-7 (k = 14.99996, h = 149.9989) |
 | kinetics_reversible_stiff_long (stop 39, blind, second batch) | A ⇌ B → C at rates 1e3, 1 and 1e-2 per s over 600 s, a domain of time alone | stop 39 **failed**: A 1.7e-2, B 0.95, C 0.40. The initial layer (1 ms) is 1.7e-6 of the interval: no collocation point falls in it (20 000 RAD candidates hold 0.03 on average). A layer term set by hand on A and B (1 − e^(−t/1 ms)): losses 1.7e-5 and A 4.0e-3, but B and C 1.0: away from the layer B = C = 0 satisfies the equations. **Since stop 40 solved** (the initial-layer rule, below): at the default 5 minutes A 5.5e-3, B 0.84, C 0.33 → **1.6e-5, 3.9e-3, 3.6e-3** (1.2e-6, 3.1e-4, 4.7e-5 with the residuals weighted by ε + t̂, side by side with the code before) |
 | lshape_plate_heat_ramp_celsius (stop 39, blind, second batch) | transient conduction in an L-shaped steel plate in °C, a convective edge to a ramping furnace, a heater's flux | 2.0e-5 |
-| plate_hole_kirsch_plane_stress_mm (stop 39, blind, second batch) | Kirsch's plate with a hole in N, mm and MPa, a traction-free hole, symmetry, Kirsch tractions outside | **fails**: 0.81, 0.76 (560 steps: 0.2 s a step, ten terms on a shaped domain). The fit reads ux 0.015 and uy 0.0032 against 0.075 and 0.025; with those set by hand: 0.71, 0.68 (233 steps, beside two other runs); the default 5 minutes, side by side: 0.85, 0.81, and with the fallback off 0.39, 0.71 (about 2000 steps; at 2 minutes with the fallback off the far edge's traction loss still falls 3.7e3 → 8.1e2 to the end: short of steps) |
+| plate_hole_kirsch_plane_stress_mm (stop 39, blind, second batch) | Kirsch's plate with a hole in N, mm and MPa, a traction-free hole, symmetry, Kirsch tractions outside | **fails**: 0.81, 0.76 (560 steps: 0.2 s a step, ten terms on a shaped domain). The fit reads ux 0.015 and uy 0.0032 against 0.075 and 0.025; with those set by hand: 0.71, 0.68 (233 steps, beside two other runs); the default 5 minutes, side by side: 0.85, 0.81, and with the fallback off 0.39, 0.71 (about 2000 steps; at 2 minutes with the fallback off the far edge's traction loss still falls 3.7e3 → 8.1e2 to the end: short of steps); stop 45, the mixed form (side by side): 0.46, 0.84 → **1.8e-3, 2.8e-3** |
 | refractory_duct_kT_mesh (stop 39, blind, second batch) | nonlinear conduction k(T) in a duct's lining on a tetrahedral mesh (7200 cells), °C | 2.3e-3 |
 | taylor_green_water_drift_si (stop 39, blind, second batch) | Taylor-Green vortices in water (ρ 1000, μ 1e-3) drifting at 5 mm/s, a 1 cm cell, Re 100, p pinned at a point | **fails**: 1.02, 1.08, 1.54 (a first run beside two others: 1.6, 2.2, 3.3). u and v keep the scale 1 (no datum tells their size: their initial data are imposed) against parts of about 0.01; the fit reads 0.045 and 0.036, inside its band (1e-2 to 1e2), so it does not set them. With `model.output_scale=0.03`: 0.12, 0.17, 0.16; 5 minutes with the defaults: 0.23, 0.38, 0.92. With the fitted sizes set when all are below 0.2 (the final code): **4.2e-2, 6.0e-2, 8.0e-2** at 2 minutes, better, still failing; at the default 5 minutes (3371 steps): **1.1e-3, 1.6e-3, 6.8e-3, solved** |
 | beam_aluminium_shaker_forced_si (stop 39, blind, third batch) | an aluminium strip on a shaker, ρA w_tt + EI w_xxxx = q at 12 Hz from rest (first mode 17.9 Hz), SI, w ~ 7 mm | **fails**: 0.76 (903 steps; sin, taylor engine, scale 1); with the equations' ratio 0.045 as the scale (set by hand, side by side with another run): 0.61 |
@@ -523,7 +523,7 @@ where two figures are given.
 | reactor_rod_withdrawal_point_kinetics_fuel_heatup_si_i43 (stop 43, blind) | point kinetics after a rod step with fuel heat-up, (P, C, Tf), a 0.2 s prompt jump, a 5 s lag and a 51 s period | 2.5e-7, 3.8e-8, 1.7e-7 |
 | steam_line_insulation_condensate_half_annulus_robin_si_i43 (stop 43, blind) | a steam pipe's insulation, a half ring (CSG), 453 K ± 15 K sin θ inside, Robin (Bi = 19) outside | 3.0e-6 |
 | wrinkled_methane_flame_front_huygens_markstein_periodic_si_i43 (stop 43, blind) | a wrinkled flame front h_t = S_L(1 + h_x²/2) + D h_xx, periodic, a cusped start (Cole-Hopf) | 9.5e-5 |
-| carotid_artery_wall_pulse_pressure_plane_strain_si_j43 (stop 43, blind) | a carotid wall under pulse pressure, plane strain with ν = 0.49 (λ/μ = 49), a quarter ring, u ~ 6e-5 m on 3 mm, tractions written with the normal by hand | **fails**: 0.93, 1.07 (the fit read sizes 3.5e-7, 1.0e-6 for parts of 8.3e-5; with 3.7e-5 set by hand 0.98, 1.03: not the scale; nearly incompressible) |
+| carotid_artery_wall_pulse_pressure_plane_strain_si_j43 (stop 43, blind) | a carotid wall under pulse pressure, plane strain with ν = 0.49 (λ/μ = 49), a quarter ring, u ~ 6e-5 m on 3 mm, tractions written with the normal by hand | **fails**: 0.93, 1.07 (the fit read sizes 3.5e-7, 1.0e-6 for parts of 8.3e-5; with 3.7e-5 set by hand 0.98, 1.03: not the scale; nearly incompressible); stop 45, the mixed form: 0.93, 1.07 → 6.4e-2, 4.4e-2 (still failing) |
 | equity_call_option_black_scholes_dividend_usd_years_j43 (stop 43, blind) | a European call with a dividend (Black-Scholes in time to expiry), S from 40 to 250 USD | 6.7e-13: the exact solution's one expression is the data on every face and at τ = 0, so the lift is the solution (1e-16 before training) |
 | ice_sheet_dome_thinning_halfar_glen_flow_m_yr_j43 (stop 43, blind) | Halfar's dome thinning under Glen's law (h⁵ h_r³ flux), 5000 years, m | 1.6e-14 (as above: the lift is the solution) |
 | inverse_carbon_fibre_lithium_diffusivity_gitt_surface_um_s_j43 (stop 43, blind) | lithium's diffusivity in a carbon fibre (5e-3 µm²/s) from 61 surface readings of a current pulse, c ~ 1e4 | c 3.9e-3, D = 4.93e-3 (1.4 % off); at the default 5 minutes c 6.1e-5, D = 4.998e-3 |
@@ -543,7 +543,7 @@ where two figures are given.
 | hollow_elliptical_tube_torsion_warping_shear_flow_mm_mpa_l44 (stop 44, blind) | Saint-Venant torsion of a hollow elliptical tube, warping and two shear stresses, traction-free surfaces written with n_x, n_y | 1.2e-4, 2.0e-5, 1.3e-5 |
 | inverse_journal_bearing_eccentricity_viscosity_taps_mm_mpa_l44 (stop 44, blind) | a journal bearing's eccentricity (inside h³) and oil viscosity from 12 pressure taps, Reynolds equation periodic in θ | 9.7e-10; ε = 0.5999999994, μ = 2.799999997e-8 |
 | mezzanine_floor_frahm_absorber_pump_startup_mm_t_s_l44 (stop 44, blind) | a floor and its tuned absorber after a pump's start-up, two modes beating with the drive, mm-tonne-s | **failed**: 0.99, 0.94 (the fit over the untrained features left 0.99 of the residual and read 0.002 for parts of 0.19 and 1.04); a fit leaving more than 0.9 no longer sets sizes (stop 44): **3.9e-3, 2.0e-3** |
-| plate_girder_uniform_load_airy_plane_stress_mm_mpa_l44 (stop 44, blind) | a deep steel flat-bar beam in plane stress (Airy's degree-5 solution), tractions on every edge, a pin, mm and MPa | **fails**: 0.975, 0.975 (sizes fitted 0.011, 0.003 for parts of 0.18 and 1.1); with `model.output_scale=1` 0.70: not the scale alone |
+| plate_girder_uniform_load_airy_plane_stress_mm_mpa_l44 (stop 44, blind) | a deep steel flat-bar beam in plane stress (Airy's degree-5 solution), tractions on every edge, a pin, mm and MPa | **fails**: 0.975, 0.975 (sizes fitted 0.011, 0.003 for parts of 0.18 and 1.1); with `model.output_scale=1` 0.70: not the scale alone; stop 45, the mixed form: 1.00, 1.00 → **9.9e-5, 3.4e-5** |
 | silica_nanochannel_electroosmotic_flow_back_pressure_debye_um_mv_l44 (stop 44, blind) | electroosmotic flow against back-pressure, Debye-Hückel potential and Stokes velocity, a wall layer in 2 % of the slit | 9.6e-5, 1.6e-5 |
 | sonar_pulsating_sphere_tone_burst_spherical_radiation_m_ms_kpa_l44 (stop 44, blind) | a spherical projector's 5 kHz burst from rest, a wave front crossing the domain, driven by its surface acceleration, radiation condition | **fails**: 2.71 (scale 588, read from the drive's flux over the span, for a part of 10.9) |
 | tig_weld_pass_rosenthal_moving_point_source_thick_plate_3d_mm_s_l44 (stop 44, blind) | Rosenthal's moving point source in 3-D (a box minus a quarter ball), Péclet 32, 100-1370 °C | 3.3e-4 |
@@ -555,6 +555,22 @@ where two figures are given.
 | ppln_second_harmonic_generation_pump_depletion_complex_mm_mvm_m44 (stop 44, blind) | second-harmonic generation with pump depletion, four real fields, 99 % conversion | 6.2e-9, 1.4e-8, 1.1e-8, 2.1e-8 |
 | seismic_first_arrival_eikonal_linear_gradient_vsp_km_s_m44 (stop 44, blind) | first-arrival traveltimes in a linear velocity gradient, the eikonal equation, two faces left free | 8.7e-12 |
 | stommel_subtropical_gyre_western_boundary_current_sverdrup_si_m44 (stop 44, blind) | Stommel's gyre, a western boundary layer of 50 km in a 6000 km basin | 3.0e-6 |
+| baseplate_saddle_heating_insulated_bore_distortion_mm_mpa_n46 (stop 45, blind) | steady heat and plane-stress distortion of an aluminium baseplate (a union minus a bore), traction-free edges written with the normal, re-entrant corners, mm and MPa | T 5.1e-4, ux 5.7e-3, uy 2.6e-3 |
+| combustor_liner_tbc_hot_streak_two_layer_flux_form_mm_n46 (stop 45, blind) | conduction through a combustor liner and its ceramic coating (k jumps 23×) in flux form, hot streaks, Robin faces, 19:1 | **fails** on its flux: T 3.9e-4, qy 1.1e-2 |
+| drill_string_torsional_surge_bha_inertia_3km_si_n46 (stop 45, blind) | a 3 km drill string's damped torsional waves over 60 s, the bottom assembly's inertia as a θ_tt condition, driven at the top | 7.9e-5 |
+| falling_ball_viscometer_glycerol_stokes_drag_quarter_3d_si_n46 (stop 45, blind) | 3-D Stokes flow past a falling ball in glycerol (Stokes 1851), a quarter box minus a ball, symmetry planes, a traction outlet | **fails**: u 0.37, v 0.27, w 3.1e-2, p 6.1e-3 (240 steps) |
+| floating_pontoon_pier_head_swell_free_edges_winkler_plate_si_n46 (stop 45, blind) | a floating pontoon as a Kirchhoff plate on a Winkler foundation under swell, periodic in x, two free edges (moment and Kirchhoff shear) | **fails**: 3.3e-2 |
+| gac_column_dioxane_diurnal_feed_ldf_danckwerts_m_h_n46 (stop 45, blind) | an activated-carbon column's liquid and adsorbed 1,4-dioxane over 4 days, a daily feed cycle, Danckwerts inlet, linear driving force | 5.4e-4, 3.8e-4 |
+| inverse_heatsink_fin_local_htc_ir_thermography_si_n46 (stop 45, blind) | a fin's local heat-transfer coefficient h(x) (a field unknown) from 40 infrared pixels | **fails** on h: T 1.7e-4, h 2.8e-2 |
+| pbli_blanket_duct_hartmann_flow_coated_and_bare_walls_si_n46 (stop 45, blind) | Hartmann flow of lead-lithium in a fusion blanket duct (Ha = 329, 30 µm layers at both walls), velocity and induced field, a Robin wall | **fails**: 0.93, 0.56 |
+| calcium_nanodomain_two_channels_egta_buffer_3d_nm_us_o46 (stop 45, blind) | Ca²⁺ nanodomains of two channels with an EGTA buffer, a 3-D half ball minus two 3 nm pores over 200 µs, erfc point sources, nm and µs | **fails**: 8.4 (the plan reads the output scale 3.4e6 for a field of 0.1-390 µM) |
+| galactic_disk_potential_miyamoto_nagai_rotation_curve_3d_kpc_o46 (stop 45, blind) | a Miyamoto-Nagai disk's potential in a 3-D cylinder, a source layer 180× thinner than the domain, Neumann data only and one pinned value | **fails**: 0.11 |
+| grin_rod_lens_breathing_gaussian_beam_paraxial_complex_um_o46 (stop 45, blind) | a Gaussian beam refocusing 4.2 times in a GRIN rod lens, the paraxial equation as two real fields, 333:1 | 1.7e-4, 1.6e-4 |
+| inverse_cir_bond_calibration_fichera_30y_usd_o46 (stop 45, blind) | the CIR short-rate model's κ and σ from 120 bond quotes over 30 years, a degenerate diffusion with its Fichera condition | 2.8e-8; κ = 0.30000003, σ = 0.0799999 |
+| klausmeier_vegetation_bands_uphill_migration_m_years_o46 (stop 45, blind) | Klausmeier's water and plant bands migrating uphill over 100 years, periodic, stiffness ratio 4e4 | **fails**: 2.9e-2, 1.6e-2 |
+| photoinitiator_bleaching_front_laser_cure_depth_mm_s_o46 (stop 45, blind) | a photobleaching front under a Gaussian laser (Beer-Lambert and photolysis), a first-order system, irradiance over 5 decades | 2.1e-3, 1.2e-3 |
+| rossby_waves_zonal_jet_beta_channel_barotropic_km_days_o46 (stop 45, blind) | two Rossby waves on a jet, the nonlinear barotropic vorticity equation (third order), ψ ~ 1e7, a 24 000 km channel over 40 days | **fails**: 0.18 (111 steps) |
+| tokamak_solovev_equilibrium_magnetic_probes_half_ellipse_m_wb_o46 (stop 45, blind) | an ITER-size tokamak's Solov'ev equilibrium (Grad-Shafranov), Neumann probe data on a half ellipse pinned by one flux loop | 7.3e-5 |
 | buried_sphere_heat_radial_si (stop 41, written for the log-radius rule) | a 5 cm heater sphere at 60 °C in ground at 10 °C 10 m away, (2/r), SI | the code before **3.0** → **1.3e-11** (2 minutes, stopped at its tolerance after 84 s) |
 | relax_cos (stop 40, written for the initial-layer rule) | a first-order lag u' = −k (u − cos t) at k = 1e4 from u(0) = 2 over 10 (a layer of 1e-5 of the span) | 4.2e-3 before the rule → **2.8e-8** (2 minutes; 2.0e-7 with the residuals weighted by ε + t̂, side by side with the code before) |
 | rc_charge_si (stop 40, written for the rule) | an RC low-pass in SI (τ = 10 µs) driven at 50 Hz from a capacitor at 5 V, over 20 ms | 7.9e-3 → **2.7e-8** (2 minutes; 5.9e-8 weighted) |
@@ -1239,6 +1255,41 @@ written (fields are sampled there); tests/test_zoo.py knows asin, acos, asinh, a
 atanh. And the plan of a problem with a manufactured source of a hundred nested factors
 took 6 minutes of SymPy expanding it (the minichannel); only the terms that hold a field
 are expanded now (2 s).
+
+**Stop 45: the mixed form** (spec/mixed.py, planned with `model.mixed_form`). A `define`
+that holds a field's derivative, that the equations differentiate and that a condition
+holds (a stress of elasticity with tractions on it, a plate's moments) is learnt as a
+field with its definition as an equation (`<name>_law`); the tractions become conditions
+on values, imposed exactly where the geometry can. 13 of the 371 files get it, all
+elasticity or plates. Side by side at 2 minutes, one thread, before → after (rows above;
+"loaded": beside helpers' work, fewer steps for both): Kirsch's plate 0.46, 0.84 →
+**1.8e-3, 2.8e-3**; the plate girder 1.00, 1.00 → **9.9e-5, 3.4e-5**; the timoshenko
+cantilever 1.9e-4, 1.4e-4 → **1.4e-6, 5.6e-8**; the gravity dam 5.1e-4, 2.2e-4 → 2.0e-5,
+6.1e-6 (loaded); the Mindlin plate 0.88 (all three) → 4.7e-3, 2.9e-2, 1.1e-2; the
+aluminium bracket 3.6e-2, 0.24, 3.1e-2 → 5.4e-3, 5.1e-2, 4.6e-3 (loaded); the carotid wall
+0.93, 1.07 → 6.4e-2, 4.4e-2; the steel lug 6.1e-4, 1.1e-2 → 4.9e-4, 9.8e-3; the snap
+ring 1.1e-2, 3.9e-2 → 9.8e-3, 3.5e-2; the steam header (four fields, 3-D) about the same
+(2-3e-2); the 3-D bar fails either way. Worse: the flywheel 2.8e-3, 9.8e-4 → 5.9e-3, 1.5e-3
+(solved either way) and the rock footing 7.7e-2, 3.2e-2 → 0.21, 3.7e-2 (failing either
+way at 2 minutes; 6.6e-5 at stop 38). Without a condition on the definition
+the inlined form trains better, so the plan leaves it: a heat problem with a variable
+conductivity written through its flux, Dirichlet data all round, 1.6e-6 inlined, 1.1e-4
+mixed; the elliptic one 1.3e-5, 4.3e-5; define_chain 6.6e-12, 6.4e-8 (2 minutes). The rules
+that read the equations' order (round holes, corners) read the inlined equations.
+
+**Stop 45: sixteen more problems written blind** (`*_n46.yaml`, `*_o46.yaml`; two helpers,
+engineering practice and the natural sciences, realistic units, some deliberately hard;
+rows above), 2 minutes, one thread: seven solved (the baseplate's distortion, the drill
+string, the adsorber column, the GRIN lens, the CIR calibration, the photobleaching front,
+the tokamak). Failing: the coated liner's flux (1.1e-2), the fin's h field (2.8e-2), the
+falling ball's 3-D Stokes flow, the pontoon plate (3.3e-2), Hartmann layers of 30 µm, the
+calcium nanodomain (its scale read 3.4e6), the galactic disk, Klausmeier's bands (2.9e-2)
+and the Rossby waves. Fixed from the helpers' reports: a derivative of two erfc point
+sources in Neumann data was refused as too large (the limit is 1500 parts a derivative and
+4000 an expression now); a chain of 45 constant definitions took minutes in `check` (the
+compiled programs printed their expressions; large constant definitions are folded to
+their value now, 15 minutes → 9 s). The attack review's findings and what was fixed: the
+closing note of stop 45.
 
 **Loss balancing** stays fixed (weights 1) by default, unless a condition is in other
 units than the equations (stop 36, below). Measured against the `lra` scheme
