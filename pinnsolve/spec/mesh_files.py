@@ -349,7 +349,12 @@ def _check_blocks(source, header: np.dtype, compressor: str, budget: list,
 MAX_NAME_BYTES = 1 << 20        # $PhysicalNames text: meshio splits each line with shlex
 MAX_NAME_CHECKS = 10_000_000    # physical names × element blocks meshio's MSH 4.1 compares
 
+_TAG_LINES = 256                # string, real, integer tags of a $NodeData (gmsh: 1, 1, 3)
 _C_INT, _C_DOUBLE = np.dtype("i4"), np.dtype("f8")
+# Bytes of the UTF-8 forms of the characters str.strip() removes (none lies above U+3000):
+# a run of blank lines, as meshio tells them, is made of these bytes only.
+_SPACE_BYTES = re.compile(b"[" + re.escape(bytes(sorted({
+    b for c in range(0x3001) if chr(c).isspace() for b in chr(c).encode()}))) + b"]*")
 
 
 def _check_msh(data: bytes, folder: Path, tmp: Path, fail: Fail) -> bytes:
@@ -432,7 +437,8 @@ class _MshWalk:
             return out
         stop = self.pos + n * dtype.itemsize
         if stop > len(self.data):
-            raise self.refuse(f"the file ends before the {n} values the section declares")
+            raise self.refuse(f"the section declares {n} values of {dtype.itemsize} bytes; "
+                              f"the file ends {stop - len(self.data)} bytes short of them")
         out = np.frombuffer(self.data, dtype, n, self.pos)[::stride] if keep else None
         self.pos = stop
         return None if out is None else out.astype(np.float64)
@@ -498,14 +504,17 @@ class _MshWalk:
         version = {"2": "2.2", "2.2": "2.2", "4": "4.1", "4.1": "4.1"}.get(version)
         try:
             size = int(parts[2])
-            self.size_t = np.dtype(f"u{size}")
-        except (ValueError, TypeError):
-            if version == "4.1":
-                raise self.refuse(f"data-size '{parts[2][:20]}' is not 1, 2, 4 or 8 (bytes "
-                                  "in a size_t; gmsh writes 8)") from None
-        self.ascii = parts[1] == "0"
+        except ValueError:
+            return None
         if version is None:
             return None
+        try:
+            self.size_t = np.dtype(f"u{size}")
+        except TypeError:
+            if version == "4.1":        # the MSH 2.2 reader never uses it
+                raise self.refuse(f"data-size {size} is not 1, 2, 4 or 8 (bytes in a "
+                                  "size_t; gmsh writes 8)") from None
+        self.ascii = parts[1] == "0"
         if not self.ascii:
             if self.pos + 4 > len(self.data) or \
                     np.frombuffer(self.data, _C_INT, 1, self.pos)[0] != 1:
@@ -516,14 +525,20 @@ class _MshWalk:
 
     def section(self) -> str | None:
         """The next section's name (meshio skips blank lines before it); None at the end."""
-        while (text := self.line()) and not text.strip():
-            pass
-        if not text:
+        # meshio reads blank lines one by one (its own loop, ~1 µs each); the walk finds
+        # their end in C: the whitespace run's bytes, decoded, stripped as text.
+        run = self.data[self.pos:_SPACE_BYTES.match(self.data, self.pos).end()]
+        text = run.decode(errors="replace")
+        stop = self.pos + len(text[:len(text) - len(text.lstrip())].encode())
+        if stop == len(self.data):
             return None
+        self.pos = max(self.data.rfind(b"\n", self.pos, stop) + 1, self.pos)
+        text = self.line()
+        if text[0] != "$":
+            raise self.refuse(f"after this section, expected a line such as '$Nodes' (a "
+                              f"section begins with '$'), found {text.rstrip()[:40]!r}")
         self.start = self.pos - len(text.encode())
         self.name = "$" + text[1:].strip()
-        if text[0] != "$":
-            raise self.refuse(f"expected a section such as $Nodes, found '{text.strip()[:40]}'")
         self.item()
         return text[1:].strip()
 
@@ -544,11 +559,11 @@ class _MshWalk:
     def data(self, name: str) -> None:
         """$NodeData / $ElementData: tag lines, then items × (1 + components) values."""
         for what in ("string", "real"):
-            for _ in range(self.number(f"{what} tags", len(self.data))):
+            for _ in range(self.number(f"{what} tags", _TAG_LINES)):
                 if not self.line():
                     raise self.refuse(f"the file ends before the {what} tags it declares")
         ints = []
-        for _ in range(self.number("integer tags", len(self.data))):
+        for _ in range(self.number("integer tags", _TAG_LINES)):
             ints.append(self.line())
             if not ints[-1]:
                 raise self.refuse("the file ends before the integer tags it declares")
@@ -594,7 +609,7 @@ class _MshWalk:
                 kind, n, ntags = self.ints(3)
                 self.item()
                 n = self.count(n, "elements in a group", MAX_CELLS)
-                ntags = self.count(ntags, "tags per element", 1 << 10)
+                ntags = self.count(ntags, "tags per element", len(self.data))
                 self.values(n * (1 + ntags + self.nodes_per(kind)), _C_INT, keep=False)
                 seen += n
         self.end()
@@ -725,9 +740,12 @@ _LEFT = f" (what remains of {MAX_BLOCKS} sections, entities, tags and blocks per
 
 
 def _shown(value) -> str:
-    """A declared number as written: 1000000000, not 1e+09."""
-    value = float(value)
-    return str(int(value)) if value.is_integer() else f"{value:g}"
+    """A declared number as written: 1000000000, not 1e+09; a very long one shortened."""
+    if not isinstance(value, (int, np.integer)):
+        value = float(value)
+        value = int(value) if value.is_integer() else value
+    text = str(value) if isinstance(value, (int, np.integer)) else f"{value:g}"
+    return text if len(text) <= 40 else f"{text[:20]}… ({len(text)} digits)"
 
 
 def _unchanged(data: bytes, folder: Path, tmp: Path, fail: Fail) -> bytes:
