@@ -75,10 +75,6 @@ MAX_DEPTH = 64            # nesting of a Python mapping (YAML files have their o
 MAX_PATH = 1024          # characters of a file path in a problem
 MAX_DEFINE_PARTS = 50_000   # a definition written out (the largest of 330 files: 4378)
 FOLD_CONSTANT_PARTS = 200   # a constant definition of more parts is folded to its value
-# functions a folded constant may hold (fields, data fields and randn may not)
-FOLDABLE = (sp.exp, sp.log, sp.sin, sp.cos, sp.tan, sp.sinh, sp.cosh, sp.tanh, sp.atan,
-            sp.asin, sp.acos, sp.atan2, sp.Abs, sp.sign, sp.erf, sp.erfc, sp.Min, sp.Max,
-            sp.gamma, sp.sinc)
 MAX_INT_DIGITS = 30       # as the expression parser's integer literals
 
 
@@ -617,12 +613,12 @@ class _Builder:
                                 f"{MAX_DEFINE_PARTS} parts (each name in it stands for its "
                                 "whole expression); simplify it, or give constants as "
                                 "parameters")
+        if size <= FOLD_CONSTANT_PARTS:
+            return expr
         values = {sp.Symbol(p.name): p.value for p in self.parameters}
-        if size > FOLD_CONSTANT_PARTS and expr.free_symbols <= set(values) \
-                and not expr.atoms(sp.Function) - expr.atoms(*FOLDABLE):
-            value = self._evaluate(expr.xreplace(values), key)
-            return sp.Float(value, 17)
-        return expr
+        if not expr.free_symbols <= set(values):   # coordinates (fields, data), unknowns
+            return expr
+        return sp.Float(self._evaluate(expr.xreplace(values), key), 17)
 
     # -- equations and conditions -----------------------------------------------------------
     def _equations(self) -> list[Equation]:
@@ -651,10 +647,8 @@ class _Builder:
 
     def _fresh_name(self, name: str, taken: list[str]) -> str:
         """``name``, or with a number added where the file uses it for another term."""
-        raw = self.raw.get("conditions") or []
+        raw = self.raw.get("conditions") or []   # built after the equations
         taken = taken + [c.get("name") for c in raw if isinstance(c, dict)]
-        taken += [e.get("name") for e in self.raw.get("equations") or []
-                  if isinstance(e, dict)]
         out, k = name, 2
         while out in taken:
             out, k = f"{name}{k}", k + 1

@@ -5,11 +5,11 @@ equations that take the stresses' divergence (``sxx: C*(diff(u, x) + nu*diff(v, 
 ``diff(sxx, x) + diff(sxy, y) = 0``), and tractions as conditions on the stresses. Inlined,
 that is a second-order system whose traction conditions hold first derivatives of every
 displacement at once, and a network trained on it fails: Kirsch's plate with a hole L2RE
-0.44 and 0.82 at 2 minutes, a steel plate girder 1.00 (stop 45). Learnt in the mixed form
+0.46 and 0.84 at 2 minutes, a steel plate girder 1.00 (stop 45). Learnt in the mixed form
 (the stresses as three more outputs of the network, their definitions as three equations
 of first order, the equilibrium of first order in them, the tractions conditions on
-values, which the geometry imposes exactly where it can) the same files reach 1e-3 and
-3e-4.
+values, which the geometry imposes exactly where it can) the same files reach 1.8e-3 and
+9.9e-5.
 
 So, planned (``model.mixed_form`` unset) or asked for (true), a ``define`` whose
 expression holds a derivative of a field, and which the equations differentiate, becomes a
