@@ -213,6 +213,19 @@ def test_every_phase_trains_and_resumes_to_the_straight_run(tmp_path, optimizer)
     assert rows[-1]["phase"] == optimizer
 
 
+def test_a_float32_dense_phase_resumes_to_the_straight_run(tmp_path):
+    """torch casts a loaded optimizer state to the parameters' dtype; the dense phases keep
+    theirs in float64, so a float32 run resumed inside one continues bit-identically."""
+    problem = _with(training__phases=[{"optimizer": "ssbfgs", "steps": 40}],
+                    training__dtype="float32")
+    straight, resumed, ckpt, a, b = straight_and_resumed(problem, tmp_path)
+    assert ckpt["step"] == 20 and ckpt["optimizer"]["state"][0]["H"].dtype == torch.float64
+    assert resumed.metrics["steps"] == straight.metrics["steps"] == 40
+    for key in a["model"]:
+        assert a["model"][key].dtype in (torch.float32, torch.int64)
+        assert torch.equal(a["model"][key], b["model"][key]), key
+
+
 def test_registry_matches_schema_words():
     from pinnsolve.spec import schema
     assert schema.registry(schema.Phase) is OPTIMIZERS

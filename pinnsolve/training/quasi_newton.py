@@ -72,6 +72,18 @@ class DenseQuasiNewton(torch.optim.Optimizer):
             raise ValueError("DenseQuasiNewton takes one parameter group")
         self._params = self.param_groups[0]["params"]
 
+    def load_state_dict(self, state_dict: dict) -> None:
+        """As torch's, which casts the saved state to the parameters' dtype; the algebra
+        here is float64, so a float32 run's matrix is put back as saved (bit-identical)."""
+        saved = {k: dict(v) for k, v in state_dict["state"].items()}
+        super().load_state_dict(state_dict)
+        by_id = dict(zip(state_dict["param_groups"][0]["params"], self._params))
+        for k, old in saved.items():
+            st = self.state[by_id[k]]
+            for key, value in old.items():
+                if torch.is_tensor(value) and value.is_floating_point():
+                    st[key] = value.to(st[key].device, torch.float64)
+
     def _x(self) -> torch.Tensor:
         return torch.cat([p.detach().reshape(-1).to(torch.float64) for p in self._params])
 
