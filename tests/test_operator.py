@@ -76,12 +76,33 @@ def test_interrupted_run_resumes_bit_identically(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         pinnsolve.solve(_burgers(), out=tmp_path / "b", callback=stop_at_4)
     resumed = pinnsolve.solve(_burgers(), out=tmp_path / "b")
-    a = torch.load(straight.path / "operator.pt", weights_only=True)["model"]
-    b = torch.load(resumed.path / "operator.pt", weights_only=True)["model"]
+    a = runs.decode(straight.path / "operator.pt")["model"]
+    b = runs.decode(resumed.path / "operator.pt")["model"]
     assert all(torch.equal(a[k], b[k]) for k in a)
     rows = (resumed.path / "metrics.jsonl").read_text().splitlines()
     assert [json.loads(r)["step"] for r in rows] == [1, 2, 3, 4, 5, 6]
     assert resumed.metrics["test"] == straight.metrics["test"]
+
+
+def test_operator_file_is_checked_and_tied_to_its_problem(tmp_path):
+    """operator.pt carries a content digest and the problem digest: one copied in from a run
+    of another problem, or with changed bytes, is a clear error, never a prediction."""
+    from pinnsolve.errors import RunError
+
+    a = pinnsolve.solve(_burgers(), out=tmp_path / "a")
+    b = pinnsolve.solve(_burgers(parameters={"nu": 0.04}), out=tmp_path / "b")
+    assert np.isfinite(runs.evaluate_operator(a.path)["l2re_mean"])
+    (b.path / "operator.pt").write_bytes((a.path / "operator.pt").read_bytes())
+    with pytest.raises(RunError, match="different problem"):
+        runs.load_operator(pinnsolve.open_run(b.path))
+    data = bytearray((a.path / "operator.pt").read_bytes())
+    data[len(data) // 2] ^= 0xFF   # one flipped byte inside a tensor
+    (a.path / "operator.pt").write_bytes(bytes(data))
+    with pytest.raises(RunError, match="operator.pt is unreadable"):
+        runs.load_operator(pinnsolve.open_run(a.path))
+    res = CliRunner().invoke(app, ["predict", str(b.path)])
+    assert res.exit_code != 0 and "different problem" in res.output
+    assert "Traceback" not in res.output
 
 
 def test_physics_only_training_lowers_the_pde_loss_and_nan_rolls_back(tmp_path, monkeypatch):

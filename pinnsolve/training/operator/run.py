@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import io
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +17,7 @@ import torch
 
 from ...errors import PinnsolveError, RunError, SpecError
 from ...io.atomic import atomic_write_bytes, write_npz
+from ...io.checkpoint import CorruptCheckpoint, decode, encode
 from ...io.run import Run, RunDir, environment
 from ...io.vtk import write_vtu, write_xdmf_series
 from ...models.operator import OperatorModel
@@ -71,15 +71,21 @@ def _load_data(path: Path, problem: Problem) -> dict[str, np.ndarray]:
     return data
 
 
-def save_operator(model: OperatorModel, path: Path) -> Path:
-    """The trained operator (weights and input normalisation) as ``operator.pt``."""
-    buf = io.BytesIO()
-    torch.save({"model": model.state_dict()}, buf)
-    return atomic_write_bytes(path, buf.getvalue())
+def save_operator(model: OperatorModel, path: Path, step: int, meaning: str) -> Path:
+    """The trained operator (weights and input normalisation) as ``operator.pt``, in the
+    checkpoint format (io/checkpoint.py: content digest, checked on load) with the
+    problem digest, so an operator.pt copied in from another run is refused."""
+    state = {"step": int(step), "meaning": meaning, "model": model.state_dict()}
+    return atomic_write_bytes(path, encode(state))
 
 
 def load_operator(run: Run, device="cpu", dtype=None) -> OperatorModel:
-    """The trained :class:`OperatorModel` of an operator run directory."""
+    """The trained :class:`OperatorModel` of an operator run directory.
+
+    Raises:
+        RunError: no operator.pt, a corrupt or crafted one, one of another problem than the
+            run's config.yaml, or weights that do not fit the operator it describes.
+    """
     problem = run.problem
     if problem.operator is None:
         raise RunError("not an operator run (its problem has no operator section)",
@@ -88,9 +94,19 @@ def load_operator(run: Run, device="cpu", dtype=None) -> OperatorModel:
     if not path.exists():
         raise RunError("the run has no operator.pt yet (training did not finish)",
                        path=str(run.path))
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    try:
+        state = decode(path)
+    except CorruptCheckpoint as exc:
+        raise RunError(f"operator.pt is unreadable or was not written by this version of "
+                       f"pinnsolve ({exc}); train it again with --fresh",
+                       path=str(run.path)) from None
+    RunDir(run.path, run.meaning).check_meaning(state)
     model = OperatorModel(problem, operator_grid(problem))
-    model.load_state_dict(state["model"])
+    try:
+        model.load_state_dict(state["model"])
+    except (RuntimeError, KeyError, TypeError, AttributeError) as exc:
+        raise RunError(f"operator.pt does not fit the run's operator ({str(exc)[:200]})",
+                       path=str(run.path)) from None
     dtype = dtype or getattr(torch, problem.settings.training.dtype)
     return model.to(device, dtype).eval()
 
@@ -227,7 +243,7 @@ def _solve_operator_in(problem: Problem, run: RunDir, fresh: bool, callback: Cal
         if not group.is_main:
             return Run(run.path)   # rank 0 writes the operator, fields and metrics
     grid = stepper.parts.grid
-    files = [save_operator(stepper.model, run.path / "operator.pt")]
+    files = [save_operator(stepper.model, run.path / "operator.pt", loop.step, run.meaning)]
     errs = stepper.test_errors()
     pred = stepper.predict(stepper.parts.test_a)[:, 0].cpu().numpy()
     files += write_instances(problem, grid, data["test_a"], pred, data.get("test_u"),
