@@ -47,7 +47,34 @@ def test_too_many_points_names_the_key_before_allocating(tmp_path):
     big = _with(**{"sampling.interior": 10_000_000, "sampling.boundary": 10_000_000,
                    "sampling.initial": 10_000_000, "limits.max_points": 10**8,
                    "limits.max_memory_gb": 10**6})
-    assert limits.check(big).total_points == 30_000_000
+    assert limits.check(big, memory=False).total_points == 30_000_000
+    # A memory cap above what the machine has free is capped there.
+    assert limits.estimate(big).budget_bytes <= limits.available_memory()
+
+
+def test_file_cannot_raise_limits(tmp_path):
+    """A problem file is untrusted: it may lower a cap, not raise it; the user raises one
+    for a run with an override, which the error names."""
+    import json
+    raw = copy.deepcopy(HEAT)
+    raw["limits"] = {"max_points": 10**12}
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(raw))
+    with pytest.raises(SpecError, match=r"may lower this limit, not raise it .*override "
+                                        r"limits\.max_points=1000000000000") as info:
+        pinnsolve.load_problem(path)
+    assert info.value.key == "limits.max_points" and info.value.file == str(path)
+    res = CliRunner().invoke(app, ["check", str(path)])
+    assert res.exit_code == 2 and "limits.max_points" in res.output
+    assert "Traceback" not in res.output
+    assert pinnsolve.load_problem(path, ["limits.max_points=1000000000000"])
+    # The same raise as the user's own override is accepted, and a file may lower a cap.
+    raw["limits"] = {"max_grid_points": 10}
+    path.write_text(json.dumps(raw))
+    assert pinnsolve.load_problem(path, ["limits.max_points=1000000000"]
+                                  ).settings.limits.max_points == 10**9
+    with pytest.raises(SpecError, match="output grid has 15 points"):
+        limits.check(pinnsolve.load_problem(path), memory=False)
 
 
 def test_huge_output_grid_names_output_grid():

@@ -68,7 +68,27 @@ def load_problem(source: str | os.PathLike | Mapping, overrides: Iterable[str] =
         with trusted_objects(table):
             problem = build_problem(raw, overrides=overrides)
         return dataclasses.replace(problem, trusted=table) if table else problem
-    return build_problem(read_yaml(source), source=str(source), overrides=overrides)
+    raw, overrides = read_yaml(source), list(overrides)
+    _file_limits(raw, str(source), overrides)
+    return build_problem(raw, source=str(source), overrides=overrides)
+
+
+def _file_limits(raw: dict, file: str, overrides: list[str]) -> None:
+    """A problem file is untrusted: its ``limits`` may lower the caps, never raise them (a
+    downloaded file asking for 10^12 points would otherwise pass the guard). Raising one is
+    the user's own decision, made by an override on the command line or in Python."""
+    limits = raw.get("limits")
+    if not isinstance(limits, Mapping):
+        return   # the schema names what is wrong with it
+    for name in ("max_points", "max_grid_points"):
+        value, default = limits.get(name), getattr(LimitSettings(), name)
+        if any(o.startswith(f"limits.{name}=") for o in overrides):
+            continue   # the user's own setting replaces the file's
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value > default:
+            raise SpecError(f"a problem file may lower this limit, not raise it above its "
+                            f"default {default}; raise it for one run with the override "
+                            f"limits.{name}={value} (command line or overrides=[...])",
+                            file=file, key=f"limits.{name}")
 
 
 MAX_DEPTH = 64            # nesting of a Python mapping (YAML files have their own limit)

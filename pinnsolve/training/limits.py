@@ -172,10 +172,10 @@ def estimate(problem, device: str = "cpu") -> Estimate:
             grid *= sizes.get(c.name, DEFAULT_POINTS.get(len(domain.space), 21))
         if domain.time is not None:
             grid *= sizes.get(domain.time.name, 51)
-    budget = s.limits.max_memory_gb * 2**30 if s.limits.max_memory_gb else None
-    if budget is None:
-        free = available_memory(device)
-        budget = HEADROOM * free if free else None
+    free = available_memory(device)
+    budget = HEADROOM * free if free else None
+    if s.limits.max_memory_gb:   # never above what the machine has free now
+        budget = min(s.limits.max_memory_gb * 2**30, free or math.inf)
     return Estimate(points, grid, step_bytes, budget)
 
 
