@@ -232,3 +232,17 @@ def test_check_shows_vector_components_and_high_order_operators(tmp_path):
 def test_check_shows_the_sampling_strategy(name, words):
     result = invoke("check", ROOT / "problems" / f"{name}.yaml")
     assert words in flat(result.stdout)
+
+
+@pytest.mark.parametrize("stem,name", [("2d heat (v2)", "p_2d_heat__v2_"), ("wärme", "wärme"),
+                                       ("b" * 90, "b" * 64)])
+def test_a_file_without_a_name_is_named_after_its_file(tmp_path, monkeypatch, stem, name):
+    """A file without ``name`` takes its file name as a plain name (other characters as _,
+    at most 64 characters), not an error at a 'name' key the file does not have."""
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / f"{stem}.yaml"
+    path.write_text("domain: {x: [0, 1]}\nfields: [u]\nequations: ['diff(u, x, 2) = -1']\n"
+                    "conditions: [{where: boundary, dirichlet: 0}]\n", encoding="utf-8")
+    assert load_problem(path).name == name
+    result = invoke("check", path.name)
+    assert result.exit_code == 0, result.output

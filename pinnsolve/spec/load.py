@@ -73,6 +73,20 @@ def load_problem(source: str | os.PathLike | Mapping, overrides: Iterable[str] =
     return build_problem(raw, source=str(source), overrides=overrides)
 
 
+def _name_from(file: str) -> str:
+    """A problem's name when the file gives none: its file name made a plain name (letters,
+    digits, _ or -; other characters become _, a leading digit gets 'p_'), at most
+    MAX_NAME characters: '2d heat (v2).yaml' runs as 'p_2d_heat_v2_', never refused at a
+    'name' key the file does not have."""
+    if file == "<mapping>":
+        return "problem"
+    stem = "".join(c if c == "-" or f"a{c}".isidentifier() else "_"
+                   for c in Path(file).stem)[:MAX_NAME] or "problem"
+    if not stem[0].isidentifier():
+        stem = "p_" + stem
+    return stem[:MAX_NAME]
+
+
 def _file_limits(raw: dict, file: str, overrides: list[str]) -> None:
     """A problem file is untrusted: its ``limits`` may lower the caps, never raise them (a
     downloaded file asking for 10^12 points would otherwise pass the guard). Raising one is
@@ -257,7 +271,7 @@ class _Builder:
             if key not in raw:
                 raise self.err(key, "missing; a problem needs domain, fields, equations "
                                     "(and usually conditions)")
-        name = raw.get("name", Path(self.file).stem if self.file != "<mapping>" else "problem")
+        name = raw["name"] if "name" in raw else _name_from(self.file)
         if not isinstance(name, str) or not name.replace("-", "_").isidentifier():
             raise self.err("name", f"expected a simple name (letters, digits, _ or -), got {name!r}")
         if len(name) > MAX_NAME:
