@@ -111,6 +111,22 @@ def test_a_face_without_a_condition_warns_where_the_order_needs_one():
             {"where": "x = 0 or x = 1", "equation": "diff(u, x, 2) = 0"}]))
 
 
+def test_transport_terms_do_not_raise_the_order_the_conditions_need():
+    """Inviscid vorticity: the Jacobian differentiates psi three times in y, but as a
+    product of two derivatives it is transport; psi on each wall is enough (no warning).
+    The same equation's linear third derivative still asks for three conditions."""
+    channel = dict(domain={"x": [0, 2], "y": [0, 1], "t": [0, 1]}, fields=["psi"],
+                   conditions=[{"periodic": "x"}, {"where": "y = 0 or y = 1", "dirichlet": 0},
+                               {"where": "t = 0", "dirichlet": "sin(pi*x)*sin(pi*y)"}])
+    jac = ("diff(laplacian(psi), t) + diff(psi, x)*diff(laplacian(psi), y) "
+           "- diff(psi, y)*diff(laplacian(psi), x) + diff(psi, x) = 0")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load_problem(base(**channel, equations=[jac]))
+    with pytest.warns(UserWarning, match="differentiate psi 3 times in y but 2 conditions"):
+        load_problem(base(**channel, equations=["diff(laplacian(psi), t) + diff(psi, y, 3) = 0"]))
+
+
 def test_a_part_of_a_shapes_boundary_without_a_condition_warns(tmp_path):
     """On a union the edge x = 0, 0 < y < 1 belongs to the first rectangle: naming only
     the second's x_min leaves it bare, and check says where (about 1/8 of the boundary)."""

@@ -96,19 +96,28 @@ def warnings_for(problem, raw: dict) -> list[tuple[str, str]]:
 
 def spatial_orders(problem) -> dict[str, dict[str, int]]:
     """{field: {spatial coordinate: highest order of derivative}} over the equations
-    (a Laplacian counts 2 in each of its coordinates)."""
+    (a Laplacian counts 2 in each of its coordinates).
+
+    A term that multiplies two derivatives of fields is transport, not the operator's
+    principal part, and does not count: the inviscid vorticity equation's Jacobian
+    psi_x (lap psi)_y - psi_y (lap psi)_x differentiates psi three times in y, yet the
+    equation needs one condition on each wall, psi, like its second-order part."""
     space = {c.name for c in problem.domain.space}
     orders: dict[str, dict[str, int]] = {}
     for eq in problem.equations:
         e = expand_flux(eq.expr)
         e = e.replace(lambda a: isinstance(a, Laplacian), lambda a: a.doit())
-        for der in e.atoms(sp.Derivative):
-            if not isinstance(der.expr, AppliedUndef):
+        for term in sp.Add.make_args(e):
+            if sum(any(isinstance(d.expr, AppliedUndef) for d in f.atoms(sp.Derivative))
+                   for f in sp.Mul.make_args(term)) >= 2:
                 continue
-            mine = orders.setdefault(der.expr.func.__name__, {})
-            for var, count in der.variable_count:
-                if var.name in space:
-                    mine[var.name] = max(mine.get(var.name, 0), int(count))
+            for der in term.atoms(sp.Derivative):
+                if not isinstance(der.expr, AppliedUndef):
+                    continue
+                mine = orders.setdefault(der.expr.func.__name__, {})
+                for var, count in der.variable_count:
+                    if var.name in space:
+                        mine[var.name] = max(mine.get(var.name, 0), int(count))
     return orders
 
 
