@@ -176,3 +176,19 @@ def test_a_reference_for_a_definition_that_stays_inlined_is_refused_by_key():
         with pytest.raises(SpecError, match="is a definition, not a field") as err:
             load_problem(bar, overrides)
         assert err.value.key.startswith("reference.exact.")
+
+
+def test_a_stress_the_fit_lets_fall_takes_its_laws_size():
+    """The rock footing (SI: E = 5e10 Pa, stresses of 1e4-4e5 Pa): sxy, zero on all four
+    sides, was fitted at 0.04 (the least-squares fit satisfies its laws with any stress
+    and its ridge picks the smallest; L2RE 0.20 at 2 minutes). Its law at the fitted
+    displacements sizes it: the network output of a true part of 9.8e3 Pa over a distance
+    factor of RMS ~0.05 (L2RE 6.2e-5 at 2 minutes, docs/zoo.md)."""
+    import re
+    from pathlib import Path
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "heldout" / \
+        "rock_block_footing_plane_strain_si.yaml"
+    _, _, notes = build_model(load_problem(path))
+    scales = next(n for n in notes if n.startswith("output scales"))
+    sxy = float(re.search(r"sxy ([0-9.e+-]+)", scales).group(1))
+    assert 3e4 < sxy < 3e6, scales

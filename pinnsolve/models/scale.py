@@ -50,6 +50,7 @@ from ..compiler.lower import Env, lower
 from ..errors import CompileError
 from ..geometry import region_geometry
 from ..spec.initial_layer import time_layer
+from ..spec.mixed import SUFFIX
 from ..spec.problem import Problem, Region
 from ..spec.symbols import Normal
 from .constraints import HardConstrained, _distance
@@ -67,6 +68,13 @@ FIT_ROWS = 200_000    # points through the network at once in the fit, at most
 # that set useful sizes left 5e-4 to 0.56 (coupled_scales, Taylor-Green water, a 3-D
 # Darcy block, a thermoelastic plate, the Foucault pendulum).
 FIT_TRUST = 0.9
+# A field of the mixed form fitted this far below the size its law gives at the fitted
+# displacements fell to the ridge's minimum, and takes the law's size (rock footing: sxy
+# 0.04 against 1.9e5; a snap ring's stresses 7e-9 against 6.9). Nearer, the fit stands: a
+# girder whose tractions' lift already makes its stresses (fitted 0.01, its law 41 from
+# displacements 2-8x off: 7.3e-5 kept, 6.7e-4 with scale 1), a Mindlin plate's shear
+# forces (a small difference of large terms, read 60x high by their laws).
+COLLAPSED = 1e4
 
 
 def data_scale(problem: Problem, imposed: set[str]) -> list[float]:
@@ -394,6 +402,11 @@ def fitted_sizes(problem: Problem, constraints, imposed: set[str], make_net,
     a flux of order one), and w solves min |r0 + J w|² + 1e-8 |w|². The fitted network's
     RMS per field over the interior points is that field's size.
 
+    A stress of the mixed form (spec/mixed.py) is not sized by its fit alone: the laws
+    hold for any stress once the displacements follow it, and the ridge picks the smallest
+    stress. So where the fit sits COLLAPSED times below the size its law gives at the
+    fitted displacements (its definition there), it takes that size (:func:`_law_sizes`).
+
     On 36 files of two or more fields with exact solutions, the fit read the network part's
     size to within 2-3× for most, and 10-30× off for a few: time-only ODE chains
     (bateman_chain b: 8.3 against 0.87), a pressure seen only through its gradient (stokes
@@ -430,7 +443,7 @@ def fitted_sizes(problem: Problem, constraints, imposed: set[str], make_net,
     n_out, width = out.weight.shape
     weights = n_out * (width + 1)
     n = max(8, min(FIT_POINTS, FIT_ROWS // (weights + 1)))
-    rows, rhs, interior = [], [], None
+    rows, rhs, names, interior = [], [], [], None
     try:
         for terms in groups.values():
             env = _sample_env(problem, terms[0].region)
@@ -451,24 +464,21 @@ def fitted_sizes(problem: Problem, constraints, imposed: set[str], make_net,
                 jac = (r[1:] - r[0]).T
                 sens = float(jac.pow(2).mean().sqrt())
                 if sens > 0 and math.isfinite(sens) and bool(torch.isfinite(r[0]).all()):
-                    rows.append(jac / sens)
-                    rhs.append(-r[0] / sens)
+                    rows.append(jac)
+                    rhs.append(r[0])
+                    names.append(t.name)
             if terms[0].kind == "equation" and interior is None:
                 interior = x
     finally:
         net.out = out
     if not rows or interior is None:
         return None
-    a, b = torch.cat(rows), torch.cat(rhs)
-    norms = a.norm(dim=0).clamp_min(1e-300)
-    a = a / norms
-    w = torch.linalg.solve(a.T @ a + 1e-8 * torch.eye(weights, dtype=a.dtype), a.T @ b) / norms
-    if not bool(torch.isfinite(w).all()):
+    fields = len(problem.fields)
+    w, left = _solve_fit(rows, rhs)
+    if w is None:
         return None
-    left = float((a @ (w * norms) - b).norm() / b.norm().clamp_min(1e-300))
     if left > FIT_TRUST:   # the features cannot make the solution: their fit tells no size
         return None
-    fields = len(problem.fields)
     with torch.no_grad():
         out.weight.zero_()
         out.bias.zero_()
@@ -479,7 +489,12 @@ def fitted_sizes(problem: Problem, constraints, imposed: set[str], make_net,
         out.bias.copy_(w.reshape(n_out, width + 1)[:, width])
         fitted = _rms(net(interior)[:, :fields])
         part = _rms(model(interior)[:, :fields] - lift)
+        implied = _law_sizes(problem, names, rows, rhs, w, model(interior)[:, :fields], lift,
+                             unit, len(interior))
     lift = _rms(lift)
+    for k, size in implied.items():   # a stress the fit let fall to its ridge's minimum
+        if size > COLLAPSED * fitted[k]:
+            fitted[k], part[k] = size, size * unit[k]
     sizes: list[float | None] = [None] * fields
     for k, f in enumerate(problem.fields):
         if f not in told and math.isfinite(fitted[k]) and part[k] > 1e-9 * lift[k]:
@@ -495,6 +510,46 @@ def fitted_sizes(problem: Problem, constraints, imposed: set[str], make_net,
         elif sizes[k] is not None:
             sizes[k] = 1.0 if KEEP[0] <= sizes[k] <= KEEP[1] else float(f"{sizes[k]:.3g}")
     return sizes
+
+
+def _law_sizes(problem: Problem, names: list[str], jacs, r0s, w, values, lift, unit,
+               n: int) -> dict[int, float]:
+    """For each field of the mixed form (spec/mixed.py), the network output its definition
+    asks for at the fitted displacements: RMS(definition − lift) / RMS(distance factor),
+    the definition being the field's fitted value less its law's residual there."""
+    out = {}
+    for k, f in enumerate(problem.fields):
+        if f not in problem.promoted or f"{f}{SUFFIX}" not in names:
+            continue
+        i = names.index(f"{f}{SUFFIX}")
+        if len(r0s[i]) != n or not unit[k] > 0:
+            continue
+        definition = values[:, k].double() - (r0s[i] + jacs[i] @ w)
+        size = float((definition - lift[:, k].double()).pow(2).mean().sqrt()) / unit[k]
+        if math.isfinite(size):
+            out[k] = size
+    return out
+
+
+def _solve_fit(jacs: list[torch.Tensor], r0s: list[torch.Tensor]
+               ) -> tuple[torch.Tensor | None, float]:
+    """The output weights w minimising |r0 + J w|² over all terms, and the share of the
+    residual left: each term's rows are divided by their RMS sensitivity, each column by
+    its norm, and a 1e-8 ridge keeps the solve finite."""
+    rows, rhs = [], []
+    for jac, r0 in zip(jacs, r0s):
+        sens = float(jac.pow(2).mean().sqrt())
+        rows.append(jac / sens)
+        rhs.append(-r0 / sens)
+    a, b = torch.cat(rows), torch.cat(rhs)
+    norms = a.norm(dim=0).clamp_min(1e-300)
+    a = a / norms
+    n = a.shape[1]
+    v = torch.linalg.solve(a.T @ a + 1e-8 * torch.eye(n, dtype=a.dtype), a.T @ b)
+    if not bool(torch.isfinite(v).all()):
+        return None, math.inf
+    left = float((a @ v - b).norm() / b.norm().clamp_min(1e-300))
+    return v / norms, left
 
 
 def _rms(values: torch.Tensor) -> list[float]:
