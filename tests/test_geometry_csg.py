@@ -288,6 +288,24 @@ def test_dirichlet_on_a_named_part_is_imposed_exactly_when_its_distance_allows()
     assert imposed == set() and "imposed through the loss" in notes[0]
 
 
+def test_a_dirichlet_datum_singular_inside_the_shape_stays_in_the_loss():
+    """A quarter ring's end face y = 0 (x from 1 to 2) with u = 1/x³: 1 at most there, but
+    the lift u = A + D·N carries A over the whole ring, where x → 0 by the other end. It
+    is imposed through the loss, with a note; an exact solution that is zero on its face
+    (round-off there, of order one inside) is still imposed exactly."""
+    from pinnsolve.models import build_model
+    ring = {"intersection": [{"rectangle": {"min": [0, 0], "max": [2, 2]}, "name": "cut"},
+                             {"difference": [{"disk": {"center": [0, 0], "radius": 2}},
+                                             {"disk": {"center": [0, 0], "radius": 1}}]}]}
+    end = {"where": {"boundary": "cut.y_min"}}
+    _, imposed, notes = build_model(problem(ring, conditions=[{**end, "dirichlet": "1/x**3"}]))
+    assert imposed == set()
+    assert any("grows to" in n and "imposed through the loss" in n for n in notes), notes
+    _, imposed, notes = build_model(problem(ring, conditions=[
+        {**end, "dirichlet": "sin(pi*y)*x + 1e-17*x"}]))
+    assert imposed and not any("grows to" in n for n in notes), notes
+
+
 def test_mask_drops_a_subtracted_face_in_another_faces_plane():
     """A slot cut the full height of a plate (and a bore through a pipe segment's end
     faces): the distance bound is 0 on the slot's bottom and top, though no solid is near

@@ -267,6 +267,15 @@ def _plan_shaped(problem: Problem, columns: Columns):
             notes.append(f"{field}: no smooth distance vanishing exactly where its Dirichlet "
                          "data are given (several expressions, a non-convex polygon, or parts "
                          "whose primitives cut through the domain); imposed through the loss")
+        if distance is not None and blended is None:
+            growth = _growth(problem, columns, next(iter(exprs)),
+                             None if covered >= tags else sorted(covered, key=str))
+            if growth is not None:
+                notes.append(f"{field}: the expression of its Dirichlet data "
+                             f"({', '.join(sorted(c.name for c, _ in bcs))}) {growth} inside "
+                             "the domain (singular there?), which the network would have to "
+                             "cancel; imposed through the loss")
+                distance = None
         if distance is None and not initial:
             continue
         lift = next(iter(exprs)) if distance is not None and blended is None else sp.Integer(0)
@@ -301,6 +310,44 @@ def _plan_shaped(problem: Problem, columns: Columns):
                                    costly_lift=blended is not None))
         imposed |= names
     return out, imposed, notes
+
+
+# A shape's Dirichlet datum is its lift over the whole domain (u = A + D·N): one whose
+# largest value inside the domain is this many times its largest where it is given would
+# have the network cancel it. A crane hook's end shear, -(2Ax - 2B/x³ + D/x) on the face
+# y = 0 (x from 40 to 80 mm), reaches 1e12 near the built-in end x → 0.
+LIFT_GROWTH = 1000.0
+
+
+def _growth(problem: Problem, columns: Columns, expr: sp.Expr, pieces) -> str | None:
+    """How a shape's Dirichlet datum ``expr`` grows inside the domain ("is not finite",
+    "grows to 4e+13 times ..."), or None where its largest value stays within LIFT_GROWTH of its
+    largest on the boundary parts ``pieces`` that carry it (None: the whole boundary)."""
+    fn = _lowered(expr, problem, columns, "a Dirichlet lift")
+    gen = torch.Generator().manual_seed(0)
+
+    def at(region: Region) -> torch.Tensor:
+        g = region_geometry(problem, region)
+        u = torch.rand(4096, g.unit_dim, generator=gen, dtype=torch.float64)
+        x = g.map(u[g.accept(u)][:2048])[0]
+        return fn(x) if len(x) else torch.zeros(0, dtype=torch.float64)
+
+    try:
+        on = torch.cat([at(Region("boundary", piece=None if pieces is None else (p,)))
+                        for p in (pieces or [None])])
+        inside = at(Region("interior"))
+    except (SpecError, RuntimeError, ValueError):
+        return None   # a part or datum this check cannot sample: left to the usual rules
+    if not len(inside) or not len(on) or not bool(torch.isfinite(on).all()):
+        return None
+    if not bool(torch.isfinite(inside).all()):
+        return "is not finite"
+    top_on, top_in = float(on.abs().max()), float(inside.abs().max())
+    # data that vanish where given (round-off: an exact solution zero on its face) tell no
+    # size to compare with
+    if LIFT_GROWTH * top_on < top_in and top_on > 1e-9 * float(inside.abs().median()):
+        return f"grows to {top_in / top_on:.0g} times its largest value where given"
+    return None
 
 
 def _shaped_distance(problem: Problem, solid, covered: set, tags: set):
