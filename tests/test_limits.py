@@ -52,6 +52,21 @@ def test_too_many_points_names_the_key_before_allocating(tmp_path):
     assert limits.estimate(big).budget_bytes <= limits.available_memory()
 
 
+def test_a_huge_network_is_refused_before_check_builds_it():
+    """64 layers of 4096 units (1.1e9 parameters, 8.6 GB in float64): `check` would build
+    it, and the scale fit a second one; refused at model.width, in seconds."""
+    start = time.perf_counter()
+    with pytest.raises(SpecError, match=r"64×4096 has 1.06e\+09 parameters, above "
+                                        r"limits\.max_parameters") as info:
+        limits.check(_with(**{"model.width": 4096, "model.depth": 64}), memory=False)
+    assert info.value.key == "model.width" and time.perf_counter() - start < 5
+    res = CliRunner().invoke(app, ["check", "problems/burgers.yaml", "model.width=4096",
+                                   "model.depth=64"])
+    assert res.exit_code == 2 and "limits.max_parameters" in res.output
+    assert limits.check(_with(**{"model.width": 4096, "model.depth": 64,
+                                 "limits.max_parameters": 2 * 10**9}), memory=False)
+
+
 def test_file_cannot_raise_limits(tmp_path):
     """A problem file is untrusted: it may lower a cap, not raise it; the user raises one
     for a run with an override, which the error names."""

@@ -94,7 +94,7 @@ def _file_limits(raw: dict, file: str, overrides: list[str]) -> None:
     limits = raw.get("limits")
     if not isinstance(limits, Mapping):
         return   # the schema names what is wrong with it
-    for name in ("max_points", "max_grid_points"):
+    for name in ("max_points", "max_grid_points", "max_parameters"):
         value, default = limits.get(name), getattr(LimitSettings(), name)
         if any(o.startswith(f"limits.{name}=") for o in overrides):
             continue   # the user's own setting replaces the file's

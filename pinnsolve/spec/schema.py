@@ -267,6 +267,7 @@ class LimitSettings:
     max_points: int = _rng(20_000_000, 1, 10**15)       # collocation points, all regions
     max_grid_points: int = _rng(20_000_000, 1, 10**15)  # output grid points
     max_memory_gb: float = _rng(0.0, 0.0, 1e9)          # one step's estimate; 0: 80 % of free
+    max_parameters: int = _rng(100_000_000, 1, 10**15)  # the network's parameters
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ class Estimate:
     grid_points: int
     step_bytes: float
     budget_bytes: float | None
+    parameters: int = 0   # the network's (check builds it too)
 
     @property
     def total_points(self) -> int:
@@ -176,7 +177,7 @@ def estimate(problem, device: str = "cpu") -> Estimate:
     budget = HEADROOM * free if free else None
     if s.limits.max_memory_gb:   # never above what the machine has free now
         budget = min(s.limits.max_memory_gb * 2**30, free or math.inf)
-    return Estimate(points, grid, step_bytes, budget)
+    return Estimate(points, grid, step_bytes, budget, int(n_params))
 
 
 def check(problem, device: str = "cpu", *, memory: bool = True) -> Estimate:
@@ -199,6 +200,14 @@ def check(problem, device: str = "cpu", *, memory: bool = True) -> Estimate:
         raise SpecError(f"the output grid has {est.grid_points} points, above "
                         f"limits.max_grid_points = {lim.max_grid_points}; lower output.grid "
                         "sizes or raise limits.max_grid_points", file=file, key="output.grid")
+    if est.parameters > lim.max_parameters:
+        # even `check` builds the network (and the scale fit a second one): a file asking
+        # for 64 layers of 4096 units (1.1e9 parameters, 8.6 GB in float64) stops here
+        m = problem.settings.model
+        raise SpecError(f"the network {m.depth}×{m.width} has {est.parameters:.3g} parameters, "
+                        f"above limits.max_parameters = {lim.max_parameters:.3g}; lower "
+                        "model.width or model.depth, or raise limits.max_parameters",
+                        file=file, key="model.width")
     if memory and est.budget_bytes is not None and est.step_bytes > est.budget_bytes:
         m = problem.settings.model
         raise _over_budget(problem, est, est.step_bytes,
