@@ -185,6 +185,18 @@ def test_comma_split_by_yaml_is_explained(text, key):
         load_problem(yaml.safe_load(text))
 
 
+def test_a_comma_split_that_repeats_a_key_is_explained(tmp_path):
+    """{i1: diff(q1e, t), i2: diff(q2e, t)} gives YAML the key 't)' twice: the error says
+    the expression was split at its comma and asks to quote it."""
+    path = tmp_path / "p.yaml"
+    path.write_text("domain: {t: [0, 1]}\nfields: [q, i]\nequations: ['diff(q, t) = i', "
+                    "'diff(i, t) = -q']\nconditions: [{where: t = 0, dirichlet: {q: 1, i: 0}}]\n"
+                    "reference: {exact: {q: cos(t), i: diff(cos(t), t), j: diff(sin(t), t)}}\n")
+    with pytest.raises(SpecError, match=r"key 't\)' appears twice .*split at a comma inside "
+                                        r"\{\.\.\.\}: quote the expression"):
+        load_problem(path)
+
+
 # -- item 10: integer keys accept 1e3 ----------------------------------------------------------------
 def test_steps_accept_exponent_notation():
     raw = yaml.safe_load("training: {phases: [{optimizer: adam, steps: 1e3}]}")

@@ -138,9 +138,14 @@ def _check_unique_keys(node: yaml.MappingNode, file: str, path: str) -> None:
         if text in seen:
             first = seen[text].start_mark.line + 1
             word = repr(k.value) if text == k.value else f"{k.value!r} (folds to {text!r})"
+            split = ""
+            if text.count(")") > text.count("(") or text.count("]") > text.count("["):
+                # {i: diff(qe, t), j: diff(pe, t)}: YAML cut each expression at its comma
+                split = ("; it looks like the end of an expression that YAML split at a "
+                         "comma inside {...}: quote the expression, e.g. \"diff(qe, t)\"")
             raise SpecError(f"key {word[:80]} appears twice in one mapping (lines {first} and "
-                            f"{k.start_mark.line + 1}); YAML would keep only the last", file=file,
-                            key=f"{path}.{text}".lstrip(".")[:160])
+                            f"{k.start_mark.line + 1}); YAML would keep only the last{split}",
+                            file=file, key=f"{path}.{text}".lstrip(".")[:160])
         seen[text] = k
 
 
