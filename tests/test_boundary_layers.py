@@ -36,6 +36,31 @@ def test_no_layer_without_a_small_leading_coefficient():
     assert boundary_layers(_problem("-0.01*laplacian(u) + x*diff(u, x) = 1")) == {}  # variable
 
 
+def test_a_stagnation_layer_where_the_transport_vanishes_at_a_wall():
+    """A jet on the wall y = 0 (Hiemenz flow u = x, v = -y): the transport -y u_y vanishes
+    at the wall and points to it, so a layer of width √(2ε/β) forms there, of profile
+    erf(s/δ). Flow leaving a face (x u_x at x = 0), a zero inside the box, or a wide layer
+    make none."""
+    import math
+
+    from pinnsolve.spec.layers import Stagnation
+    p = _problem("x*diff(u, x) - y*diff(u, y) = 0.0005*laplacian(u)")
+    layers = boundary_layers(p)
+    assert list(layers) == [("u", "y", "lo")]
+    width = layers[("u", "y", "lo")]
+    assert isinstance(width, Stagnation) and math.isclose(width, math.sqrt(2 * 0.0005))
+    top = _problem("x*diff(u, x) + (1 - y)*diff(u, y) = 0.0005*laplacian(u)")   # onto y = 1
+    assert list(boundary_layers(top)) == [("u", "y", "hi")]
+    inside = _problem("x*diff(u, x) - (y - 0.5)*diff(u, y) = 0.0005*laplacian(u)")
+    assert boundary_layers(inside) == {}
+    assert boundary_layers(_problem("x*diff(u, x) - y*diff(u, y) = 0.05*laplacian(u)")) == {}
+    net, _, notes = build_model(p)
+    assert any("stagnation layer" in n and "erf(s/δ)" in n for n in notes), notes
+    x = torch.tensor([[0.3, 0.0], [0.3, 0.5]], dtype=torch.float64)
+    with torch.no_grad():
+        assert abs(float(net(x)[0, 0])) < 1e-14   # the wall stays exact
+
+
 def test_the_layer_term_keeps_the_walls_exact_and_only_where_planned():
     p = _problem("-0.01*laplacian(u) + diff(u, x) = 1")
     model, imposed, notes = build_model(p)

@@ -39,6 +39,7 @@ from ..spec.dirichlet import box_faces, dirichlet_value
 from ..spec.expressions import value_at
 from ..spec.problem import Problem, Region
 from ..spec.holes import hole_plan
+from ..spec.layers import Stagnation
 from .blend import blend
 from .tabulated import StaticCache
 
@@ -173,11 +174,14 @@ def with_layers(problem: Problem, constraints: list[FieldConstraint], layers: di
             width = layers.get((field, coord, kind))
             if width is None or sum(1 for f in c.factors if f[:2] == (kind, col)) != 1:
                 continue
-            found.append((k, extra, float(width)))
+            found.append((k, extra, width))
+            how = ("(a stagnation layer: the transport vanishes at the face, δ = √(2ε/β)); "
+                   "the model carries it with a term of profile erf(s/δ)"
+                   if isinstance(width, Stagnation) else
+                   "(the equation's second-derivative coefficient over its first-derivative "
+                   "one); the model carries it with a term of profile 1 − exp(−s/δ)")
             notes.append(f"{field}: boundary layer of width {width * (b - a):.3g} at "
-                         f"{coord}_{'max' if kind == 'hi' else 'min'} (the equation's "
-                         "second-derivative coefficient over its first-derivative one); the "
-                         "model carries it with a term of profile 1 − exp(−s/δ)")
+                         f"{coord}_{'max' if kind == 'hi' else 'min'} {how}")
             extra += 1
         out.append(replace(c, layers=tuple(found)) if found else c)
     return out, notes
@@ -207,7 +211,7 @@ def _layer_factor(x: torch.Tensor, factors, index: int, width: float) -> torch.T
     ``index`` (s its normalised distance), zero on every face D vanishes on."""
     others = _distance(x, [f for k, f in enumerate(factors) if k != index])
     s = _distance(x, [factors[index]])
-    profile = -torch.expm1(-s / width)
+    profile = torch.erf(s / width) if isinstance(width, Stagnation) else -torch.expm1(-s / width)
     return profile if others is None else others * profile
 
 
