@@ -426,7 +426,7 @@ where two figures are given.
 | microchannel_stokes_slip_si (stop 38, blind) | Stokes in a 200 × 50 µm channel, a slip wall, outlet tractions, SI | 3.1e-4, 1.5e-3, 3.3e-4 (old); 2.3e-4, 1.2e-3, 2.5e-4 (the same plan: no field outside the fit's band) |
 | mindlin_plate_ss_si (stop 38, blind) | Reissner-Mindlin steel plate in SI, w ~ 5e-6 m, rotations ~ 2e-5, moment conditions | **fails**: old w 4.0e-2, θx 5.5e-2, θy 5.0e-2; fitted 5.8e-2, 7.1e-2, 6.2e-2 (942 steps; the fit reads the rotations 10× small); stop 39: the true sizes set by hand 1.5e-2, 1.8e-2, 1.7e-2; its moment conditions (zero, 3e8-9e8 below) balanced by gradient norms: **0.98** (6.1e-2 with the true sizes); stop 45, the mixed form: 0.88 → **4.7e-3**, 2.9e-2, 1.1e-2 |
 | pn_junction_flux_si (stop 38, blind) | a silicon p-n junction in flux form (φ ~ 0.5 V, D ~ 4e-5 C/m²), 4 µm | old: φ 1.6e-2, D 1.1e-4; fitted: 7.6e-6, 4.6e-6; and the balance capped at 1e12: **2.0e-8, 1.2e-8** |
-| rock_block_footing_plane_strain_si (stop 38, blind) | plane-strain granite block under its weight and a footing, µm displacements, tractions only | old: 1.3e-4, 8.1e-5; fitted: **6.6e-5, 3.6e-5** |
+| rock_block_footing_plane_strain_si (stop 38, blind) | plane-strain granite block under its weight and a footing, µm displacements, tractions only | old: 1.3e-4, 8.1e-5; fitted: **6.6e-5, 3.6e-5**; stop 45, the mixed form: 0.20, 3.5e-2 at 2 minutes (sxy fitted 0.04); stop 46, its law's size: **6.2e-5, 2.1e-5** |
 | thermoelastic_plate_rollers_si (stop 38, blind) | transient thermoelastic steel plate (T ~ 340 K, u ~ 3e-6 m), rollers, 120 s | old T 4.5e-3, ux 54, uy 9.0; fitted 2.2e-3, 0.97, 0.88; stop 39, its no-shear condition (zero, 5.5e20 below the equations) balanced by gradient norms: **T 2.0e-6, ux 9.7e-4, uy 4.3e-4** (a rerun of the final code: 3.1e-6, 1.3e-3, 5.8e-4; beside it with the cap 1e17 instead: 1.9e-3, 0.73, 0.14) |
 | thermoelastic_rod_coupled_si (stop 38, blind) | coupled thermoelastic steel rod over 600 s (T ~ 400 K, u ~ 6e-5 m) | old: T 8.4e-2, u 117; fitted: **T 4.4e-9, u 7.6e-6** |
 | transmission_line_pulse_si (stop 38, blind) | telegrapher's equations over 3 ns, a 10 V pulse, matched ends | 1.5e-4, 1.5e-4 (old); 1.6e-4, 1.6e-4 (the same plan) |
@@ -499,7 +499,7 @@ where two figures are given.
 | river_outfall_bod_oxygen_sag_mixing_zone_2d_si_f41 (stop 41, blind, second batch) | a Streeter-Phelps oxygen sag below an outfall, 4 km × 25 m, Péclet ~670, (BOD, deficit) mg/L | 5.1e-4, 5.7e-4 |
 | steam_header_thick_wall_thermoelastic_3d_mm_mpa_f41 (stop 41, blind, second batch) | a 3-D segment of a thick-walled steam header, 40 MPa inside and 60 K across the wall, (T, ux, uy, uz), mm and MPa | the errors of T, ux and uy were NaN: the grid mask kept the bore's axis (distance 0 on a subtracted cylinder's caps, where the exact log r is −∞); fixed (geometry/select.py): T 1.0e-2, ux 6.8e-2, uy 6.0e-2, uz 1.6e-4 at 2 minutes (260 steps); **fails** at the default 5 minutes too: 1.05e-2, 5.9e-2, 5.4e-2, 1.2e-4 (592 steps, 0.5 s a step: 21 terms, four fields' second derivatives in 3-D; its tractions start 1e12 above the symmetry conditions, balanced by gradient norms) |
 | caisson_groundwater_flow_heat_plumes_potential_m_days_g42 (stop 42, blind) | groundwater round a caisson (a rectangle minus a disk) carrying heat plumes, (h, T), the transport's velocity −K∇h | 2.5e-9, 7.2e-7 |
-| curved_snap_ring_pure_bending_plane_stress_mm_g42 (stop 42, blind) | plane-stress bending of a quarter ring (two disks and a rectangle), (ux, uy) of 1e-3 mm under stresses of 10 MPa | 2.7e-3, 9.2e-3 |
+| curved_snap_ring_pure_bending_plane_stress_mm_g42 (stop 42, blind) | plane-stress bending of a quarter ring (two disks and a rectangle), (ux, uy) of 1e-3 mm under stresses of 10 MPa | 2.7e-3, 9.2e-3; stop 45, the mixed form: 1.3e-2, 5.6e-2 (stresses fitted 7e-9); stop 46, their laws' size: **6.0e-5, 1.3e-4** |
 | dc_gis_graded_post_insulator_notched_flank_kv_si_g42 (stop 42, blind) | a graded insulator's potential, ε ~ 1e-10 F/m and V ~ 1e5, a notched polygon with two re-entrant corners (its solution smooth there) | the code before 1.7e-7; with the corner rule's versions 3.8e-7, 1.1e-6, and the final one 9.7e-7 |
 | inverse_drainage_ditch_seepage_anisotropy_piezometers_m_days_g42 (stop 42, blind) | the anisotropy kx/kz (5, guessed 1) of a ditch's seepage from 24 piezometer heads, a non-convex polygon | **fails**: h 7.6e-3 with kx/kz = 0.36 |
 | packed_bed_square_duct_wall_cooled_long_3d_si_g42 (stop 42, blind) | a 2 m packed-bed duct 80 times longer than wide, dispersion and Robin walls, 3-D SI | 7.8e-8 |
@@ -571,6 +571,22 @@ where two figures are given.
 | photoinitiator_bleaching_front_laser_cure_depth_mm_s_o46 (stop 45, blind) | a photobleaching front under a Gaussian laser (Beer-Lambert and photolysis), a first-order system, irradiance over 5 decades | 2.1e-3, 1.2e-3 |
 | rossby_waves_zonal_jet_beta_channel_barotropic_km_days_o46 (stop 45, blind) | two Rossby waves on a jet, the nonlinear barotropic vorticity equation (third order), ψ ~ 1e7, a 24 000 km channel over 40 days | **fails**: 0.18 (111 steps) |
 | tokamak_solovev_equilibrium_magnetic_probes_half_ellipse_m_wb_o46 (stop 45, blind) | an ITER-size tokamak's Solov'ev equilibrium (Grad-Shafranov), Neumann probe data on a half ellipse pinned by one flux loop | 7.3e-5 |
+| buried_district_heating_pipe_winter_soil_image_source_si_p47 (stop 46, blind) | a buried insulated district-heating pipe in frozen soil (a rectangle minus a disk, the method of images), SI | 5.1e-5 |
+| double_pipe_annulus_laminar_water_velocity_temperature_si_p47 (stop 46, blind) | laminar flow and heat in a double-pipe exchanger's annulus (a disk minus a disk), velocity 2000× below the temperature, one-way coupled | **fails**: w 0.79, T 0.19 (492 steps; the fit, leaving 0.72, reads w 0.38 for a part of 0.04 and is not used) |
+| gold_film_femtosecond_two_temperature_model_nm_ps_p47 (stop 46, blind) | femtosecond laser heating of a gold film, the two-temperature model with C(Te) and k(Te, Tl), nm, ps, K | 1.2e-4, 6.3e-6 |
+| granite_rayleigh_ground_roll_surface_wave_periodic_si_p47 (stop 46, blind) | a 46 Hz Rayleigh wave in granite, plane-strain elastodynamics, periodic, a traction-free surface | 5.0e-4, 7.1e-5 |
+| inverse_cfrp_orthotropic_conductivity_thermocouples_si_p47 (stop 46, blind) | a carbon-fibre plate's two conductivities (8× apart) from 6 thermocouples × 15 readings | 2.9e-4; kx = 5.1992 (5.2), ky = 0.64976 (0.65) |
+| kovasznay_wake_rod_grid_water_tunnel_navier_stokes_si_p47 (stop 46, blind) | Kovasznay flow behind a grid of rods in water, SI (velocities 1e-3 m/s, pressures 1e-7 Pa) | 1.4e-6, 5.1e-5, 8.7e-6 |
+| rock_bed_store_fluid_rock_nonequilibrium_2d_hours_p47 (stop 46, blind) | a gravel thermal store, water and rock temperatures apart, equalising in 1 % of a 48 h record | **fails**: 0.23, 0.25 (the equalisation, 100 times faster than the record, is below the initial layer's 1000) |
+| wireless_charger_coupled_resonators_switch_on_beats_us_p47 (stop 46, blind) | two coupled resonant circuits of a wireless charger switched onto a 100 kHz drive, beats over 30 half-periods, µs | 7.8e-4, 4.5e-4, 8.0e-4, 4.8e-4 |
+| culvert_roof_slab_sine_wheel_load_plane_strain_mm_mpa_q47 (stop 46, blind) | a thick culvert slab under a sine load, plane strain, stresses through `define`, mixed support faces, mm and MPa | 1.9e-3, 1.2e-3 |
+| curved_bar_end_shear_crane_hook_plane_stress_mm_q47 (stop 46, blind) | a crane hook's curved bar under end shear (Timoshenko and Goodier), tractions on its curved edges through the normal, mm and MPa | **fails**: 0.98, 0.97 (its end shear's expression grows to 4e13 inside the ring, now kept in the loss; 0.90 with each field's fitted size) |
+| dc_busbar_pair_magnetic_vector_potential_quarter_si_q47 (stop 46, blind) | the vector potential of a ±4 kA busbar pair in copper and air, a Piecewise current density, SI | **fails**: 4.5e-2 |
+| impinging_jet_stagnation_thermal_layer_graded_wall_si_q47 (stop 46, blind) | a jet's thermal layer of 0.11 mm on a graded chip wall (stagnation flow, Pe 700), SI | 0.60 → **1.3e-5** with the stagnation layer (stop 46) |
+| kovasznay_wake_grid_of_rods_silicone_oil_si_q47 (stop 46, blind) | Kovasznay flow at Re 40 in silicone oil, SI, periodic, a traction outlet | 2.9e-6, 2.6e-5, 6.2e-6 |
+| lh2_sphere_foam_insulation_sun_heating_spherical_r_theta_si_q47 (stop 46, blind) | foam on a liquid-hydrogen sphere, (r, θ) as coordinates, 20 K inside, sun and convection outside | 3.1e-6 |
+| piezo_pump_oscillatory_slot_flow_plane_womersley_si_q47 (stop 46, blind) | plane Womersley flow at 20 Hz in a piezo pump's slot, thin Stokes layers, SI | 1.3e-3 |
+| tilting_pad_thrust_bearing_reynolds_film_pressure_si_q47 (stop 46, blind) | the Reynolds equation of a tilting-pad bearing, h³ ~ 1e-14, p to 9 MPa | 2.1e-10 |
 | buried_sphere_heat_radial_si (stop 41, written for the log-radius rule) | a 5 cm heater sphere at 60 °C in ground at 10 °C 10 m away, (2/r), SI | the code before **3.0** → **1.3e-11** (2 minutes, stopped at its tolerance after 84 s) |
 | relax_cos (stop 40, written for the initial-layer rule) | a first-order lag u' = −k (u − cos t) at k = 1e4 from u(0) = 2 over 10 (a layer of 1e-5 of the span) | 4.2e-3 before the rule → **2.8e-8** (2 minutes; 2.0e-7 with the residuals weighted by ε + t̂, side by side with the code before) |
 | rc_charge_si (stop 40, written for the rule) | an RC low-pass in SI (τ = 10 µs) driven at 50 Hz from a capacitor at 5 V, over 20 ms | 7.9e-3 → **2.7e-8** (2 minutes; 5.9e-8 weighted) |
@@ -1290,6 +1306,37 @@ sources in Neumann data was refused as too large (the limit is 1500 parts a deri
 compiled programs printed their expressions; large constant definitions are folded to
 their value now, 15 minutes → 9 s). The attack review's findings and what was fixed: the
 closing note of stop 45.
+
+**Stop 46: stresses sized by their laws, stagnation layers, singular lifts.** Measured at
+2 minutes, one thread, side by side (rows above). (1) The least-squares fit that sizes a
+system's fields read a mixed-form stress near zero where its tractions' lift is zero (the
+rock footing's sxy: 0.04 for a network part of 1.9e5; the snap ring's stresses 7e-9): its
+laws hold for any stress once the displacements follow it, and the ridge picks the
+smallest. A stress fitted 1e4 times below the size its law gives at the fitted
+displacements now takes the law's size (`models/scale.py::_law_sizes`): the rock footing
+0.20, 3.5e-2 → **6.2e-5, 2.1e-5**, the snap ring 1.3e-2, 5.6e-2 → **6.0e-5, 1.3e-4**; the
+3-D bar fails either way (0.99 → 0.94) and the aluminium bracket is about the same (4.5e-3,
+3.6e-2, 3.1e-3 → 4.8e-3, 3.7e-2, 7.4e-3, loaded). At 100 times (tried first) the plate
+girder's stresses, which its tractions' lift already makes, were raised too and it went
+7.3e-5 → 6.7e-4; at 1e4 it is unchanged. (2) A first derivative's coefficient that
+vanishes at a face and carries towards it (b = β s: a jet on a wall) makes a stagnation
+layer of width √(2ε/β) and profile erf(s/δ) (`spec/layers.py`): the blind jet on a chip
+0.60 → **1.3e-5**. Of the 387 problem files only that one gets it. (3) A shape's Dirichlet datum
+whose expression grows 1000 times inside the domain beyond its largest value where it is
+given (a crane hook's end shear with a 1/x³ term, 4e13 times near x → 0) is kept in the
+loss instead of a lift the network must cancel; only the hook gets it, and it still fails
+(0.98; 0.90 with each field's fitted size, not adopted). Tried and not adopted: with the
+initial layer forced, the rock-bed store 0.23 → 6.6e-2 (its equalisation is 100 times
+faster than its record, the rule asks 1000); sizing every mixed-form field by the fit when
+they span 100 times changed the hook only (above).
+
+**Stop 46: sixteen more problems written blind** (`*_p47.yaml`, `*_q47.yaml`; rows above),
+2 minutes, one thread, beside a size scan on the other core: eleven solved at first
+(the heating pipe, the gold film, the Rayleigh wave, the CFRP inverse problem, both
+Kovasznay wakes in SI, the wireless charger, the culvert slab, the hydrogen sphere in
+(r, θ), the Womersley slot, the Reynolds bearing) and the jet with the stagnation layer.
+Failing: the double-pipe annulus (w 0.79), the rock-bed store (0.23), the crane hook and
+the busbar pair (4.5e-2).
 
 **Loss balancing** stays fixed (weights 1) by default, unless a condition is in other
 units than the equations (stop 36, below). Measured against the `lra` scheme
