@@ -65,6 +65,14 @@ def test_a_huge_network_is_refused_before_check_builds_it():
     assert res.exit_code == 2 and "limits.max_parameters" in res.output
     assert limits.check(_with(**{"model.width": 4096, "model.depth": 64,
                                  "limits.max_parameters": 2 * 10**9}), memory=False)
+    # an operator problem counts its FNO (here 6.9e10 parameters)
+    big = pinnsolve.load_problem("problems/burgers_operator.yaml", [
+        "operator.model.width=1024", "operator.model.layers=32",
+        "operator.model.modes.x=64", "operator.model.modes.t=50"])
+    with pytest.raises(SpecError, match=r"Fourier neural operator \(32 layers of width 1024\) "
+                                        r"has 6.88e\+10 parameters") as info:
+        limits.check(big, memory=False)
+    assert info.value.key == "operator.model.width"
 
 
 def test_file_cannot_raise_limits(tmp_path):
@@ -83,6 +91,18 @@ def test_file_cannot_raise_limits(tmp_path):
     assert res.exit_code == 2 and "limits.max_points" in res.output
     assert "Traceback" not in res.output
     assert pinnsolve.load_problem(path, ["limits.max_points=1000000000000"])
+    # YAML reads 1e12 as text, which the schema takes as a number: refused alike.
+    yaml_path = tmp_path / "p.yaml"
+    yaml_path.write_text(path.read_text().replace('"max_points": 1000000000000',
+                                                  '"max_points": "1e12"'))
+    with pytest.raises(SpecError, match=r"override limits\.max_points=1e12 "):
+        pinnsolve.load_problem(yaml_path)
+    for key, text in (("max_parameters", "1e+12"), ("max_grid_points", "inf")):
+        yaml_path.write_text(path.read_text().replace('"max_points": 1000000000000',
+                                                      f'"{key}": "{text}"'))
+        with pytest.raises(SpecError, match=rf"limits\.{key}=") as info:
+            pinnsolve.load_problem(yaml_path)
+        assert info.value.key == f"limits.{key}"
     # The same raise as the user's own override is accepted, and a file may lower a cap.
     raw["limits"] = {"max_grid_points": 10}
     path.write_text(json.dumps(raw))

@@ -76,7 +76,7 @@ def load_problem(source: str | os.PathLike | Mapping, overrides: Iterable[str] =
 def _name_from(file: str) -> str:
     """A problem's name when the file gives none: its file name made a plain name (letters,
     digits, _ or -; other characters become _, a leading digit gets 'p_'), at most
-    MAX_NAME characters: '2d heat (v2).yaml' runs as 'p_2d_heat_v2_', never refused at a
+    MAX_NAME characters: '2d heat (v2).yaml' runs as 'p_2d_heat__v2_', never refused at a
     'name' key the file does not have."""
     if file == "<mapping>":
         return "problem"
@@ -96,12 +96,18 @@ def _file_limits(raw: dict, file: str, overrides: list[str]) -> None:
         return   # the schema names what is wrong with it
     for name in ("max_points", "max_grid_points", "max_parameters"):
         value, default = limits.get(name), getattr(LimitSettings(), name)
+        written = value
         if any(o.startswith(f"limits.{name}=") for o in overrides):
             continue   # the user's own setting replaces the file's
+        if isinstance(value, str):   # YAML reads 1e12 as text; the schema takes it
+            try:
+                value = float(value)
+            except ValueError:
+                continue   # the schema names what is wrong with it
         if isinstance(value, (int, float)) and not isinstance(value, bool) and value > default:
             raise SpecError(f"a problem file may lower this limit, not raise it above its "
                             f"default {default}; raise it for one run with the override "
-                            f"limits.{name}={value} (command line or overrides=[...])",
+                            f"limits.{name}={written} (command line or overrides=[...])",
                             file=file, key=f"limits.{name}")
 
 

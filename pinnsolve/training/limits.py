@@ -162,6 +162,8 @@ def estimate(problem, device: str = "cpu") -> Estimate:
     d_in = d + 2 * m.fourier_features
     n_params = (d_in + 1) * m.width + (m.depth - 1) * (m.width + 1) * m.width \
         + (m.width + 1) * len(problem.fields)
+    if problem.operator is not None:   # a Fourier neural operator (models/fno.py)
+        n_params = _fno_parameters(problem)
     total += PARAM_COPIES * n_params
     step_bytes = dtype_bytes * total * (JET_FACTOR if jets else 1.0)
     grid = 0
@@ -178,6 +180,21 @@ def estimate(problem, device: str = "cpu") -> Estimate:
     if s.limits.max_memory_gb:   # never above what the machine has free now
         budget = min(s.limits.max_memory_gb * 2**30, free or math.inf)
     return Estimate(points, grid, step_bytes, budget, int(n_params))
+
+
+def _fno_parameters(problem) -> int:
+    """The FNO's parameters: per layer 2^(d-1) blocks of width² complex weights per
+    retained mode set (modes capped at half the grid, as models/operator.py does) and a
+    pointwise width² map, plus the lift and the projection."""
+    from .operator.instances import operator_grid   # (imports the models)
+
+    op = problem.operator
+    m = op.model
+    grid = operator_grid(problem)
+    modes = [min(m.modes.get(n, 12), max(1, a.n // 2)) for n, a in zip(grid.names, grid.axes)]
+    per_layer = 2 ** (len(modes) - 1) * m.width ** 2 * math.prod(modes) * 2 + m.width ** 2
+    return int(m.layers * per_layer + 8 * m.width + m.width * m.projection
+               + m.projection * len(problem.fields))
 
 
 def check(problem, device: str = "cpu", *, memory: bool = True) -> Estimate:
@@ -203,11 +220,16 @@ def check(problem, device: str = "cpu", *, memory: bool = True) -> Estimate:
     if est.parameters > lim.max_parameters:
         # even `check` builds the network (and the scale fit a second one): a file asking
         # for 64 layers of 4096 units (1.1e9 parameters, 8.6 GB in float64) stops here
-        m = problem.settings.model
-        raise SpecError(f"the network {m.depth}×{m.width} has {est.parameters:.3g} parameters, "
-                        f"above limits.max_parameters = {lim.max_parameters:.3g}; lower "
-                        "model.width or model.depth, or raise limits.max_parameters",
-                        file=file, key="model.width")
+        m, op = problem.settings.model, problem.operator
+        what, key, lower = (f"the network {m.depth}×{m.width}", "model.width",
+                            "model.width or model.depth")
+        if op is not None:
+            what, key, lower = (f"the Fourier neural operator ({op.model.layers} layers of "
+                                f"width {op.model.width})", "operator.model.width",
+                                "operator.model.width, .layers or .modes")
+        raise SpecError(f"{what} has {est.parameters:.3g} parameters, above "
+                        f"limits.max_parameters = {lim.max_parameters:.3g}; lower {lower}, "
+                        "or raise limits.max_parameters", file=file, key=key)
     if memory and est.budget_bytes is not None and est.step_bytes > est.budget_bytes:
         m = problem.settings.model
         raise _over_budget(problem, est, est.step_bytes,
@@ -230,8 +252,10 @@ def _over_budget(problem, est: Estimate, step_bytes: float, how: str, last: str)
     """The error for a step above the memory budget, naming the key to lower."""
     biggest = max(est.points, key=est.points.get)
     key = "sampling.interior" if biggest == "interior" else "sampling.boundary"
-    where = ("limits.max_memory_gb" if problem.settings.limits.max_memory_gb else
-             f"{HEADROOM:.0%} of the memory available now")
+    set_gb = problem.settings.limits.max_memory_gb
+    where = (f"{HEADROOM:.0%} of the memory available now" if not set_gb else
+             "limits.max_memory_gb" if set_gb * 2**30 <= est.budget_bytes else
+             f"limits.max_memory_gb = {set_gb:g}, capped at the memory available now")
     return SpecError(f"one training step needs about {_gb(step_bytes)} ({how}), more than "
                      f"{where} ({_gb(est.budget_bytes)}); lower {key} or model.width, or "
                      f"{last}", file=problem.source, key=key)
