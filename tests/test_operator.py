@@ -103,6 +103,11 @@ def test_operator_file_is_checked_and_tied_to_its_problem(tmp_path):
     res = CliRunner().invoke(app, ["predict", str(b.path)])
     assert res.exit_code != 0 and "different problem" in res.output
     assert "Traceback" not in res.output
+    # a file without the digests (a checkpoint's legacy layout) is refused, not trusted
+    model = runs.decode(b.path / "checkpoints" / "last.pt")["model"]
+    torch.save({"version": 1, "step": 6, "model": model}, b.path / "operator.pt")
+    with pytest.raises(RunError, match="carries no content or problem digest"):
+        runs.load_operator(pinnsolve.open_run(b.path))
 
 
 def test_physics_only_training_lowers_the_pde_loss_and_nan_rolls_back(tmp_path, monkeypatch):

@@ -100,7 +100,16 @@ def load_operator(run: Run, device="cpu", dtype=None) -> OperatorModel:
         raise RunError(f"operator.pt is unreadable or was not written by this version of "
                        f"pinnsolve ({exc}); train it again with --fresh",
                        path=str(run.path)) from None
-    RunDir(run.path, run.meaning).check_meaning(state)
+    if "digest" not in state or not isinstance(state.get("meaning"), str):
+        # every operator.pt of this format has both (a legacy checkpoint may lack them)
+        raise RunError("operator.pt carries no content or problem digest (not written by "
+                       "pinnsolve); train it again with --fresh", path=str(run.path))
+    if state["meaning"] != run.meaning:
+        raise RunError(f"operator.pt holds an operator of a different problem (digest "
+                       f"{state['meaning'][:12]}) than this run's config.yaml "
+                       f"({run.meaning[:12]}): copied in from another run, or a file the "
+                       "problem reads changed; train it again with --fresh",
+                       path=str(run.path))
     model = OperatorModel(problem, operator_grid(problem))
     try:
         model.load_state_dict(state["model"])
