@@ -224,10 +224,12 @@ def _check_position(state: Mapping) -> None:
         return
     groups = opt.get("param_groups") if isinstance(opt, Mapping) else None
     if not (isinstance(opt, Mapping) and isinstance(opt.get("state"), Mapping)
+            and all(isinstance(v, Mapping) for v in opt["state"].values())
             and isinstance(groups, list) and groups
             and all(isinstance(g, Mapping) and _ids(g.get("params", [])) for g in groups)):
         raise CorruptCheckpoint("'optimizer' should be an optimizer's state_dict ({'state': "
-                                "..., 'param_groups': [{'params': [ids], ...}]}) or None, "
+                                "{id: {...}}, 'param_groups': [{'params': [ids], ...}]}) or "
+                                "None, "
                                 f"found {_show(opt)}")
 
 

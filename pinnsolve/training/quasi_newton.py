@@ -74,15 +74,20 @@ class DenseQuasiNewton(torch.optim.Optimizer):
 
     def load_state_dict(self, state_dict: dict) -> None:
         """As torch's, which casts the saved state to the parameters' dtype; the algebra
-        here is float64, so a float32 run's matrix is put back as saved (bit-identical)."""
-        saved = {k: dict(v) for k, v in state_dict["state"].items()}
+        here is float64, so a float32 run's saved float64 matrix is restored unrounded
+        (bit-identical resume). Entries of ids this optimizer has not, or not mappings
+        (a crafted checkpoint), are left out."""
+        saved = {k: dict(v) for k, v in state_dict["state"].items() if isinstance(v, dict)}
         super().load_state_dict(state_dict)
         by_id = dict(zip(state_dict["param_groups"][0]["params"], self._params))
         for k, old in saved.items():
-            st = self.state[by_id[k]]
+            param = by_id.get(k)
+            if param is None or param not in self.state:
+                continue
+            st = self.state[param]
             for key, value in old.items():
                 if torch.is_tensor(value) and value.is_floating_point():
-                    st[key] = value.to(st[key].device, torch.float64)
+                    st[key] = value.to(param.device, torch.float64)
 
     def _x(self) -> torch.Tensor:
         return torch.cat([p.detach().reshape(-1).to(torch.float64) for p in self._params])
