@@ -125,6 +125,10 @@ def test_transport_terms_do_not_raise_the_order_the_conditions_need():
         load_problem(base(**channel, equations=[jac]))
     with pytest.warns(UserWarning, match="differentiate psi 3 times in y but 2 conditions"):
         load_problem(base(**channel, equations=["diff(laplacian(psi), t) + diff(psi, y, 3) = 0"]))
+    # a nonlinear diffusion, (u_x³)_x = 3 u_x² u_xx, still asks for a condition at each end
+    with pytest.warns(UserWarning, match="no condition is given at x = 1"):
+        load_problem(base(domain={"x": [0, 1]}, equations=["diff(diff(u, x)**3, x) = 1"],
+                          conditions=[{"where": "x = 0", "dirichlet": 0}]))
 
 
 def test_a_part_of_a_shapes_boundary_without_a_condition_warns(tmp_path):

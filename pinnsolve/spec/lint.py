@@ -11,6 +11,7 @@ on stderr.
 """
 from __future__ import annotations
 
+import math
 import re
 from typing import Any, Iterator
 
@@ -98,27 +99,42 @@ def spatial_orders(problem) -> dict[str, dict[str, int]]:
     """{field: {spatial coordinate: highest order of derivative}} over the equations
     (a Laplacian counts 2 in each of its coordinates).
 
-    A term that multiplies two derivatives of fields is transport, not the operator's
-    principal part, and does not count: the inviscid vorticity equation's Jacobian
-    psi_x (lap psi)_y - psi_y (lap psi)_x differentiates psi three times in y, yet the
-    equation needs one condition on each wall, psi, like its second-order part."""
+    In a term that multiplies two derivatives of fields an order counts at most 2: the
+    inviscid vorticity equation's Jacobian psi_x (lap psi)_y - psi_y (lap psi)_x
+    differentiates psi three times in y, yet is transport, and the equation needs one
+    condition on each wall, psi, like its second-order part; a nonlinear diffusion
+    (u_x³)_x = 3 u_x² u_xx still needs two. Products are distributed first (small terms
+    only: a crafted product of many sums is read as written)."""
     space = {c.name for c in problem.domain.space}
     orders: dict[str, dict[str, int]] = {}
     for eq in problem.equations:
         e = expand_flux(eq.expr)
         e = e.replace(lambda a: isinstance(a, Laplacian), lambda a: a.doit())
-        for term in sp.Add.make_args(e):
-            if sum(any(isinstance(d.expr, AppliedUndef) for d in f.atoms(sp.Derivative))
-                   for f in sp.Mul.make_args(term)) >= 2:
-                continue
+        for term in _terms(e):
+            product = sum(any(isinstance(d.expr, AppliedUndef) for d in f.atoms(sp.Derivative))
+                          for f in sp.Mul.make_args(term)) >= 2
             for der in term.atoms(sp.Derivative):
                 if not isinstance(der.expr, AppliedUndef):
                     continue
                 mine = orders.setdefault(der.expr.func.__name__, {})
                 for var, count in der.variable_count:
                     if var.name in space:
-                        mine[var.name] = max(mine.get(var.name, 0), int(count))
+                        count = min(int(count), 2) if product else int(count)
+                        mine[var.name] = max(mine.get(var.name, 0), count)
     return orders
+
+
+def _terms(expr: sp.Expr) -> list[sp.Expr]:
+    """The additive terms of ``expr``, a product of sums distributed where that makes at
+    most 64 terms: (1 + u_x) u_yyy holds the linear u_yyy."""
+    out = []
+    for term in sp.Add.make_args(expr):
+        sums = [f for f in sp.Mul.make_args(term) if isinstance(f, sp.Add)]
+        if sums and math.prod(len(f.args) for f in sums) <= 64:
+            out.extend(sp.Add.make_args(sp.expand_mul(term, deep=False)))
+        else:
+            out.append(term)
+    return out
 
 
 def boundary_judged(problem) -> bool:
