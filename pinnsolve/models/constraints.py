@@ -208,7 +208,8 @@ def layer_outputs(constraints: list[FieldConstraint]) -> int:
 
 def _layer_factor(x: torch.Tensor, factors, index: int, width: float) -> torch.Tensor:
     """(D / s) (1 − exp(−s / δ)): the other faces' factors times the layer profile of face
-    ``index`` (s its normalised distance), zero on every face D vanishes on."""
+    ``index`` (s its normalised distance), zero on every face D vanishes on; erf(s / δ)
+    for a stagnation layer (spec/layers.py: Stagnation)."""
     others = _distance(x, [f for k, f in enumerate(factors) if k != index])
     s = _distance(x, [factors[index]])
     profile = torch.erf(s / width) if isinstance(width, Stagnation) else -torch.expm1(-s / width)

@@ -50,7 +50,6 @@ from ..compiler.lower import Env, lower
 from ..errors import CompileError
 from ..geometry import region_geometry
 from ..spec.initial_layer import time_layer
-from ..spec.mixed import SUFFIX
 from ..spec.problem import Problem, Region
 from ..spec.symbols import Normal
 from .constraints import HardConstrained, _distance
@@ -518,10 +517,15 @@ def _law_sizes(problem: Problem, names: list[str], jacs, r0s, w, values, lift, u
     asks for at the fitted displacements: RMS(definition − lift) / RMS(distance factor),
     the definition being the field's fitted value less its law's residual there."""
     out = {}
+    # the laws are the last equations, in the order of the promoted fields (spec/mixed.py;
+    # a law takes a fresh name where the file already has <name>_law)
+    laws = dict(zip(problem.promoted,
+                    [e.name for e in problem.equations[-len(problem.promoted):]]
+                    if problem.promoted else []))
     for k, f in enumerate(problem.fields):
-        if f not in problem.promoted or f"{f}{SUFFIX}" not in names:
+        if f not in laws or laws[f] not in names:
             continue
-        i = names.index(f"{f}{SUFFIX}")
+        i = names.index(laws[f])
         if len(r0s[i]) != n or not unit[k] > 0:
             continue
         definition = values[:, k].double() - (r0s[i] + jacs[i] @ w)

@@ -95,7 +95,7 @@ def _stagnation(slope: sp.Expr, a: float, axis) -> tuple[str, Stagnation] | None
     """(side, width) where the first derivative's coefficient is β (c − c_face), linear in
     the coordinate c alone and zero at one of its faces, with the transport towards that
     face (β / a > 0: the stagnation layer of a jet on a wall, Hiemenz flow), of width
-    δ = √(2 |a / β|) at most LAYER_WIDTH of the coordinate's length; else None."""
+    δ = √(2 |a / β|) at most STAGNATION_WIDTH of the coordinate's length; else None."""
     c = axis.symbol
     if slope.free_symbols != {c}:
         return None

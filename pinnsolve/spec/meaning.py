@@ -76,6 +76,12 @@ CORNERS = 1
 # A log radius input about a shape's round holes (spec/holes.py, stop 44), fed only where
 # one is built.
 HOLES = 1
+# A mixed-form stress the fit lets fall takes its law's size (models/scale.py: _law_sizes,
+# stop 46), fed where the mixed form is built.
+LAW_SIZES = 1
+# A shape's Dirichlet datum that grows inside the domain is kept in the loss, not lifted
+# (models/constraints.py: _growth, stop 46), fed wherever a shape has Dirichlet data.
+SINGULAR_LIFT = 1
 
 
 def meaning_digest(problem) -> str:
@@ -100,9 +106,15 @@ def meaning_digest(problem) -> str:
         layers = boundary_layers(problem)
         if layers:
             _feed(h, [f"layers:{LAYERS}"] + [f"{k}:{v!r}" for k, v in sorted(layers.items())])
+    if problem.domain.shape is not None and s.model.hard_constraints and any(
+            dirichlet_value(c, f) is not None for c in problem.conditions
+            for f in problem.fields):
+        _feed(h, [f"singular_lift:{SINGULAR_LIFT}"])
     if "output_scale" in s.training.planned:   # its rules, each fed where it may apply
         if len(problem.fields) > 1 and not problem.observations:
             _feed(h, [f"field_fit:{FIELD_FIT}"])
+            if problem.promoted:
+                _feed(h, [f"law_sizes:{LAW_SIZES}"])
         if problem.domain.n_inputs > 1 and any(c.region.kind == "point"
                                                for c in problem.conditions):
             _feed(h, [f"pins:{PINS}"])
