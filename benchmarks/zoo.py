@@ -577,11 +577,19 @@ where two figures are given.
 | granite_rayleigh_ground_roll_surface_wave_periodic_si_p47 (stop 46, blind) | a 46 Hz Rayleigh wave in granite, plane-strain elastodynamics, periodic, a traction-free surface | 5.0e-4, 7.1e-5 |
 | inverse_cfrp_orthotropic_conductivity_thermocouples_si_p47 (stop 46, blind) | a carbon-fibre plate's two conductivities (8× apart) from 6 thermocouples × 15 readings | 2.9e-4; kx = 5.1992 (5.2), ky = 0.64976 (0.65) |
 | kovasznay_wake_rod_grid_water_tunnel_navier_stokes_si_p47 (stop 46, blind) | Kovasznay flow behind a grid of rods in water, SI (velocities 1e-3 m/s, pressures 1e-7 Pa) | 1.4e-6, 5.1e-5, 8.7e-6 |
-| rock_bed_store_fluid_rock_nonequilibrium_2d_hours_p47 (stop 46, blind) | a gravel thermal store, water and rock temperatures apart, equalising in 1 % of a 48 h record | **fails**: 0.23, 0.25 (the equalisation, 100 times faster than the record, is below the initial layer's 1000) |
+| rock_bed_store_fluid_rock_nonequilibrium_2d_hours_p47 (stop 46, blind) | a gravel thermal store, water and rock temperatures apart, equalising in 1 % of a 48 h record | **fails**: 0.23, 0.25; at the default 5 minutes 0.11, 0.10 (the equalisation, 100 times faster than the record, is below the initial layer's 1000; forced, 6.6e-2 at 2 minutes) |
 | wireless_charger_coupled_resonators_switch_on_beats_us_p47 (stop 46, blind) | two coupled resonant circuits of a wireless charger switched onto a 100 kHz drive, beats over 30 half-periods, µs | 7.8e-4, 4.5e-4, 8.0e-4, 4.8e-4 |
+| basalt_sill_cooling_sedimentary_host_quarter_section_m_years_r47 (stop 46, blind) | a basalt sill cooling into its host rock, a quarter section, a sharp 1000 °C contact front, m and years | 4.8e-11 |
+| estuary_dye_line_release_vertical_current_shear_2d_m_s_r47 (stop 46, blind) | a dye patch carried by a sheared estuary current (Pe 1400), 240 m × 10 m | 7.7e-9 |
+| exhaust_tailpipe_convected_acoustics_mean_flow_open_end_si_r47 (stop 46, blind) | a 300 Hz tone in a hot exhaust pipe with mean flow, linearised Euler (p, u), an open end | 3.2e-3, 3.3e-3 |
+| muskrat_invasion_central_europe_skellam_anisotropic_km_years_r47 (stop 46, blind) | Skellam's muskrat spread (diffusion and growth, 600-fold) on an elliptical survey area, km and years | 1.8e-8 (its rim data stay an exact lift: the singular-lift rule at 1e6, not 1000) |
+| nmc_cathode_particle_galvanostatic_lithiation_spherical_um_s_r47 (stop 46, blind) | lithium into a spherical cathode particle at constant flux, r² c_t = D (r² c_r)_r, µm and s | 7.4e-3 |
+| no2_absorption_liquid_film_second_order_reaction_um_r47 (stop 46, blind) | NO₂ absorbed into a liquid film with a second-order reaction, a 1.4 µm layer, a Robin face to the bulk | **fails**: 1.09 (the output scale 8.8e-5 is read from the Robin datum, but the network part there is that datum less the interface value's lift, 1e-2) |
+| piano_treble_string_stiff_inharmonic_damped_two_modes_si_mm_r47 (stop 46, blind) | a stiff, damped piano string (fourth order), two modes, 25 half-periods in 2 ms | **fails**: 0.16 (738 steps) |
+| toth_basin_hummocky_water_table_anisotropic_darcy_m_d_r47 (stop 46, blind) | Tóth's groundwater basin, anisotropic Darcy as a first-order system (h, qx, qz), m and days | 1.1e-5, 2.8e-3, 4.3e-3 |
 | culvert_roof_slab_sine_wheel_load_plane_strain_mm_mpa_q47 (stop 46, blind) | a thick culvert slab under a sine load, plane strain, stresses through `define`, mixed support faces, mm and MPa | 1.9e-3, 1.2e-3 |
 | curved_bar_end_shear_crane_hook_plane_stress_mm_q47 (stop 46, blind) | a crane hook's curved bar under end shear (Timoshenko and Goodier), tractions on its curved edges through the normal, mm and MPa | **fails**: 0.98, 0.97 (its end shear's expression grows to 4e13 inside the ring, now kept in the loss; 0.90 with each field's fitted size) |
-| dc_busbar_pair_magnetic_vector_potential_quarter_si_q47 (stop 46, blind) | the vector potential of a ±4 kA busbar pair in copper and air, a Piecewise current density, SI | **fails**: 4.5e-2 |
+| dc_busbar_pair_magnetic_vector_potential_quarter_si_q47 (stop 46, blind) | the vector potential of a ±4 kA busbar pair in copper and air, a Piecewise current density, SI | **fails**: 4.5e-2; 6.2e-2 at the default 5 minutes |
 | impinging_jet_stagnation_thermal_layer_graded_wall_si_q47 (stop 46, blind) | a jet's thermal layer of 0.11 mm on a graded chip wall (stagnation flow, Pe 700), SI | 0.60 → **1.3e-5** with the stagnation layer (stop 46) |
 | kovasznay_wake_grid_of_rods_silicone_oil_si_q47 (stop 46, blind) | Kovasznay flow at Re 40 in silicone oil, SI, periodic, a traction outlet | 2.9e-6, 2.6e-5, 6.2e-6 |
 | lh2_sphere_foam_insulation_sun_heating_spherical_r_theta_si_q47 (stop 46, blind) | foam on a liquid-hydrogen sphere, (r, θ) as coordinates, 20 K inside, sun and convection outside | 3.1e-6 |
@@ -1322,9 +1330,10 @@ girder's stresses, which its tractions' lift already makes, were raised too and 
 vanishes at a face and carries towards it (b = β s: a jet on a wall) makes a stagnation
 layer of width √(2ε/β) and profile erf(s/δ) (`spec/layers.py`): the blind jet on a chip
 0.60 → **1.3e-5**. Of the 387 problem files only that one gets it. (3) A shape's Dirichlet datum
-whose expression grows 1000 times inside the domain beyond its largest value where it is
+whose expression grows 1e6 times inside the domain beyond its largest value where it is
 given (a crane hook's end shear with a 1/x³ term, 4e13 times near x → 0) is kept in the
-loss instead of a lift the network must cancel; only the hook gets it, and it still fails
+loss instead of a lift the network must cancel (at 1000 times, tried first, a blind
+growing Gaussian population, 3e5 times its rim value, lost its exact lift); only the hook gets it, and it still fails
 (0.98; 0.90 with each field's fitted size, not adopted). Tried and not adopted: with the
 initial layer forced, the rock-bed store 0.23 → 6.6e-2 (its equalisation is 100 times
 faster than its record, the rule asks 1000); sizing every mixed-form field by the fit when
@@ -1336,7 +1345,11 @@ they span 100 times changed the hook only (above).
 Kovasznay wakes in SI, the wireless charger, the culvert slab, the hydrogen sphere in
 (r, θ), the Womersley slot, the Reynolds bearing) and the jet with the stagnation layer.
 Failing: the double-pipe annulus (w 0.79), the rock-bed store (0.23), the crane hook and
-the busbar pair (4.5e-2).
+the busbar pair (4.5e-2). Eight more (`*_r47`, on a quiet machine): six solved (the basalt
+sill, the estuary dye, the exhaust tone, the muskrats, the cathode particle, Tóth's basin);
+failing: the NO₂ film (1.09: its scale read from a Robin datum without the interface's
+lift) and the stiff piano string (0.16). In all, 18 of 24 blind problems solved at 2
+minutes.
 
 **Loss balancing** stays fixed (weights 1) by default, unless a condition is in other
 units than the equations (stop 36, below). Measured against the `lra` scheme
