@@ -1329,7 +1329,7 @@ girder's stresses, which its tractions' lift already makes, were raised too and 
 7.3e-5 → 6.7e-4; at 1e4 it is unchanged. (2) A first derivative's coefficient that
 vanishes at a face and carries towards it (b = β s: a jet on a wall) makes a stagnation
 layer of width √(2ε/β) and profile erf(s/δ) (`spec/layers.py`): the blind jet on a chip
-0.60 → **1.3e-5**. Of the 387 problem files only that one gets it. (3) A shape's Dirichlet datum
+0.60 → **1.3e-5**. Of the 395 problem files only that one gets it. (3) A shape's Dirichlet datum
 whose expression grows 1e6 times inside the domain beyond its largest value where it is
 given (a crane hook's end shear with a 1/x³ term, 4e13 times near x → 0) is kept in the
 loss instead of a lift the network must cancel (at 1000 times, tried first, a blind
