@@ -76,20 +76,12 @@ FIT_TRUST = 0.9
 COLLAPSED = 1e4
 
 
-def data_scale(problem: Problem, imposed: set[str], constraints=()) -> list[float]:
+def data_scale(problem: Problem, imposed: set[str]) -> list[float]:
     """The planned output scale of each field (1.0 where its data are of order one or
     absent): the RMS of the values that field's own data give. One number for all fields
     gave a potential of 0.02 V the scale of a temperature of 300 K beside it (a bus bar in
-    SI units, V at L2RE 0.24; docs/zoo.md, stop 35).
-
-    Where the field is also imposed exactly (u = A + D·N), a kept datum g tells the size
-    of g − A there, the part the network makes, not of g: a film held at 0.01 on one face
-    (the lift A = 0.01 throughout) with a Robin face asking 2.2e-4 was scaled 8.8e-5 for a
-    part of 1e-2 (L2RE 1.27 → 8.3e-10 at 2 minutes; steel_plate_si 9.2e-7 → 5.7e-9,
-    fuel_pellet 6.3e-9 → 9.0e-12, stop 46). Blended lifts (tabulated) are not read."""
-    lifts = {problem.fields[c.column]: c.lift for c in constraints
-             if c.lift is not None and not c.costly_lift}
-    values = _data_values(problem, imposed, lifts)
+    SI units, V at L2RE 0.24; docs/zoo.md, stop 35)."""
+    values = _data_values(problem, imposed)
     scales = []
     for name in problem.fields:
         mine = values.get(name)
@@ -99,8 +91,7 @@ def data_scale(problem: Problem, imposed: set[str], constraints=()) -> list[floa
     return scales
 
 
-def _data_values(problem: Problem, imposed: set[str], lifts: dict | None = None
-                 ) -> dict[str, list[torch.Tensor]]:
+def _data_values(problem: Problem, imposed: set[str]) -> dict[str, list[torch.Tensor]]:
     """Field name → |g/a| at up to POINTS points of each condition kept in the loss that
     fixes that field's value to a nonzero datum, and the observations of it: the data that
     tell the size of what the network produces for it.
@@ -132,11 +123,7 @@ def _data_values(problem: Problem, imposed: set[str], lifts: dict | None = None
             continue
         v = torch.as_tensor(lower(ratio, columns, set(), f"data scale of {c.name}")(
             Env(x, {}, {}, env.normals)), dtype=torch.float64)
-        v = v.reshape(-1).expand(len(x)) if v.numel() == 1 else v.reshape(-1)
-        if lifts and name in lifts and c.name not in imposed:
-            with torch.no_grad():
-                v = v - lifts[name](x).reshape(-1).to(v)
-        v = v.abs()
+        v = v.reshape(-1).expand(len(x)).abs() if v.numel() == 1 else v.reshape(-1).abs()
         if c in pinned:
             pins.append((c.name, name, v))
             continue
