@@ -334,9 +334,7 @@ def _growth(problem: Problem, columns: Columns, expr: sp.Expr, pieces) -> str | 
     gen = torch.Generator().manual_seed(0)
 
     def at(region: Region) -> torch.Tensor:
-        g = region_geometry(problem, region)
-        u = torch.rand(4096, g.unit_dim, generator=gen, dtype=torch.float64)
-        x = g.map(u[g.accept(u)][:2048])[0]
+        x = _fixed_points(problem, region, 2048, gen)
         return fn(x) if len(x) else torch.zeros(0, dtype=torch.float64)
 
     try:
@@ -370,16 +368,14 @@ def _shaped_distance(problem: Problem, solid, covered: set, tags: set):
     phi = solid.adf_of(covered, holes)
     if phi is None:
         return None
-    regions = [region_geometry(problem, Region("interior"))]
-    for piece in sorted(tags - covered, key=str):
+    regions = [Region("interior")] + [Region("boundary", piece=(piece,))
+                                      for piece in sorted(tags - covered, key=str)]
+    gen = torch.Generator().manual_seed(0)
+    for region in regions:
         try:
-            regions.append(region_geometry(problem, Region("boundary", piece=(piece,))))
+            x = _fixed_points(problem, region, 4096, gen)[:, :solid.dim]
         except SpecError:   # an empty part (an edge a union gives to another primitive)
             continue
-    gen = torch.Generator().manual_seed(0)
-    for g in regions:
-        u = torch.rand(8192, g.unit_dim, generator=gen, dtype=torch.float64)
-        x = g.map(u[g.accept(u)][:4096])[0][:, :solid.dim]
         if len(x) and not bool((phi(x) > 1e-9).all()):
             return None
     return lambda x, f=phi, k=scale, d=solid.dim: f(x[:, :d]) * k
@@ -514,16 +510,23 @@ def _part_blend(problem: Problem, solid, bcs, tags: set, columns: Columns, atoms
     return blend(data, dists)
 
 
+def _fixed_points(problem: Problem, region: Region, n: int, gen=None, draw: int = 0
+                  ) -> torch.Tensor:
+    """Up to ``n`` points of ``region`` from ``draw`` (default 2n) fixed-seed uniform
+    candidates in its unit box: the same points on every call."""
+    g = region_geometry(problem, region)
+    gen = gen if gen is not None else torch.Generator().manual_seed(0)
+    u = torch.rand(draw or 2 * n, g.unit_dim, generator=gen, dtype=torch.float64)
+    return g.map(u[g.accept(u)][:n])[0]
+
+
 def _compatible_on_solid(bracket: sp.Expr, problem: Problem, columns: Columns,
                          region: Region | None = None) -> bool:
     """Does u0 − g(·, t0) vanish on the solid's boundary, or on ``region`` of it (checked at
     256 boundary points)?"""
     if bracket == 0:
         return True
-    geometry = region_geometry(problem, region or Region("boundary"))
-    u = torch.rand(4096, geometry.unit_dim, generator=torch.Generator().manual_seed(0),
-                   dtype=torch.float64)
-    x = geometry.map(u[geometry.accept(u)][:256])[0]
+    x = _fixed_points(problem, region or Region("boundary"), 256, draw=4096)
     values = lower(bracket, columns, set(), "initial-boundary compatibility")(Env(x, {}, {}))
     return bool((torch.as_tensor(values).abs() <= 1e-9).all())
 

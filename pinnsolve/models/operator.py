@@ -16,12 +16,19 @@ from .fno import FNO
 DEFAULT_MODES = 12
 
 
+def operator_modes(problem: Problem, grid) -> tuple[int, ...]:
+    """The Fourier modes kept per grid axis: the setting (default DEFAULT_MODES), at most
+    half the axis's nodes."""
+    m = problem.operator.model
+    return tuple(min(m.modes.get(n, DEFAULT_MODES), max(1, a.n // 2))
+                 for n, a in zip(grid.names, grid.axes))
+
+
 def build_operator_model(problem: Problem, grid) -> FNO:
     """The FNO of an operator problem on ``grid`` (channels: the input, then coordinate
     features)."""
     m = problem.operator.model
-    modes = tuple(min(m.modes.get(n, DEFAULT_MODES), max(1, a.n // 2))
-                  for n, a in zip(grid.names, grid.axes))
+    modes = operator_modes(problem, grid)
     coord_channels = sum(2 if a.periodic else 1 for a in grid.axes)
     return FNO(1 + coord_channels, len(problem.fields), modes, width=m.width, layers=m.layers,
                projection=m.projection, periodic=tuple(a.periodic for a in grid.axes),

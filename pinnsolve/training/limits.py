@@ -184,14 +184,13 @@ def estimate(problem, device: str = "cpu") -> Estimate:
 
 def _fno_parameters(problem) -> int:
     """The FNO's parameters: per layer 2^(d-1) blocks of width² complex weights per
-    retained mode set (modes capped at half the grid, as models/operator.py does) and a
+    retained mode set (models/operator.py: operator_modes) and a
     pointwise width² map, plus the lift and the projection."""
+    from ..models.operator import operator_modes
     from .operator.instances import operator_grid   # (imports the models)
 
-    op = problem.operator
-    m = op.model
-    grid = operator_grid(problem)
-    modes = [min(m.modes.get(n, 12), max(1, a.n // 2)) for n, a in zip(grid.names, grid.axes)]
+    m = problem.operator.model
+    modes = operator_modes(problem, operator_grid(problem))
     per_layer = 2 ** (len(modes) - 1) * m.width ** 2 * math.prod(modes) * 2 + m.width ** 2
     return int(m.layers * per_layer + 8 * m.width + m.width * m.projection
                + m.projection * len(problem.fields))
