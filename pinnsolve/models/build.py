@@ -110,7 +110,7 @@ def build_model(problem: Problem, *, seed: int = 0) -> tuple[nn.Module, set[str]
     n_out = len(problem.fields) + layer_outputs(constraints)
     scale = s.output_scale
     if "output_scale" in problem.settings.training.planned:   # models/scale.py
-        scales = data_scale(problem, imposed)
+        scales = data_scale(problem, imposed, constraints)
         if len(set(scales)) == 1:
             scale = scales[0]
             if scale != 1.0:

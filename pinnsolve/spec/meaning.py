@@ -33,8 +33,9 @@ OUTSIDE = frozenset({"name", "source", "raw", "reference", "settings",
 # length it acts across counts as a size, stop 37; time_modes 1: harmonics of time from the
 # half-periods along time, stop 37; activation 5: a wave rings at least at its
 # fundamental, stop 40; activation 6, time_modes 2: a wave's terms over every axis and
-# order add up to its ω², stop 41).
-BUILT = {"activation": 6, "output_scale": 6, "time_modes": 2}
+# order add up to its ω², stop 41; output_scale 7: a kept datum's size counts less the
+# imposed lift, stop 47).
+BUILT = {"activation": 6, "output_scale": 7, "time_modes": 2}
 # The boundary-layer term (spec/layers.py) is fed only where it is built, so that the
 # digest of every other problem stays what it was.
 LAYERS = 1
