@@ -192,6 +192,23 @@ def test_reference_arrays_of_different_lengths_are_a_clean_error(tmp_path):
         reference_data(pinnsolve.load_problem(path))
 
 
+def test_an_exact_reference_undefined_at_a_grid_point_is_measured_without_it(tmp_path):
+    """sin(πx)/x at x = 0 (a grid point) is 0/0: the point is left out, not a NaN error;
+    an expression undefined over much of the grid is a clear error naming the key."""
+    import yaml
+    from pinnsolve.io.fields import reference_data
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(dict(TINY, domain={"x": [-1, 1], "t": [0, 0.5]},
+                                        output={"grid": {"x": 201, "t": 3}},
+                                        reference={"exact": {"u": "sin(pi*x)/x"}})))
+    pts, ref = reference_data(pinnsolve.load_problem(path))
+    assert np.isfinite(ref["u"]).all() and len(ref["u"]) == len(pts)
+    assert not (pts[:, 0] == 0).any() and (np.abs(pts[:, 0]) < 0.05).any()
+    path.write_text(yaml.safe_dump(dict(TINY, reference={"exact": {"u": "log(x - 0.5)"}})))
+    with pytest.raises(SpecError, match=r"reference\.exact.*NaN or infinite at \d+ of"):
+        reference_data(pinnsolve.load_problem(path))
+
+
 def test_every_loader_in_the_package_is_safe():
     """Source audit: every np.load passes allow_pickle=False, every torch.load passes
     weights_only=True, and YAML is only read by safe loaders."""
