@@ -26,7 +26,7 @@ def test_physics_only_gets_the_plan():
     tr = s.training
     assert tr.planned == ("phases", "budget", "dtype", "model", "output_scale", "fallback",
                           "weights", "layers", "activation", "time_modes", "initial_layer",
-                          "corner_modes", "hole_logs", "mixed_form", "sampling")
+                          "corner_modes", "hole_logs", "interfaces", "mixed_form", "sampling")
     assert tr.fallback
     assert tr.budget == 300 and tr.dtype == "float64"
     assert [p.optimizer for p in tr.phases] == ["adam", "quasi_newton"]
@@ -41,7 +41,8 @@ def test_explicit_settings_win():
     s = load_problem(raw).settings
     assert s.training.planned == ("phases", "output_scale", "fallback", "weights", "layers",
                                   "activation", "time_modes", "initial_layer", "corner_modes",
-                                  "hole_logs", "mixed_form", "sampling")
+                                  "hole_logs", "interfaces", "mixed_form",
+                                  "sampling")
     assert s.model.width == 16 and s.model.depth == 4   # the schema's depth, not the plan's
     assert s.training.dtype == "float32" and s.training.budget == 60
 

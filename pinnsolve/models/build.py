@@ -9,6 +9,7 @@ from torch import nn
 from ..errors import SpecError
 from ..spec.corners import corner_plan
 from ..spec.holes import hole_plan
+from ..spec.interfaces import interface_plan
 from ..spec.initial_layer import time_layer
 from ..spec.layers import boundary_layers
 from ..spec.modes import time_frequencies
@@ -17,6 +18,7 @@ from .constraints import (HardConstrained, layer_outputs, plan_constraints, with
                           with_time_layer)
 from .mlp import MLP, Embedding, ModifiedMLP
 from .frequency import OSCILLATORY, planned_activation, planned_time_modes
+from .interfaces import InterfaceOutputs
 from .scale import data_scale, distance_gain, fitted_sizes, residual_scale, unresonant
 
 MODELS = {"mlp": MLP, "modified_mlp": ModifiedMLP}
@@ -134,10 +136,11 @@ def build_model(problem: Problem, *, seed: int = 0) -> tuple[nn.Module, set[str]
             notes = notes + [f"{activation} activation: {why} ({OSCILLATORY} or more; "
                              "model.activation sets it)"]
 
-    def make_net(out_scale: float | list[float], net_seed: int, features=embedding) -> nn.Module:
+    def make_net(out_scale: float | list[float], net_seed: int, features=embedding,
+                 outputs: int = n_out) -> nn.Module:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(net_seed)
-            return MODELS[s.kind](features, n_out, s.width, s.depth,
+            return MODELS[s.kind](features, outputs, s.width, s.depth,
                                   activation, out_scale).to(torch.float64)
 
     def probe_net(out_scale: float | list[float], net_seed: int) -> nn.Module:
@@ -185,7 +188,26 @@ def build_model(problem: Problem, *, seed: int = 0) -> tuple[nn.Module, set[str]
                              "zeroed, over the change the untrained network makes to it, "
                              "or a flux kept in the loss times the length it acts across "
                              "(model.output_scale sets it)"]
-    net = make_net(scale, seed)
+    interfaces = interface_plan(problem)   # spec/interfaces.py
+    jumping = {c for c, _ in interfaces.jumps} if interfaces is not None else set()
+    held = {c.column: (c.factors, c.gain) for c in constraints if c.column in jumping}
+    if any(c.distance is not None for c in constraints if c.column in jumping):
+        # a shape's distance factor held a jumping component: kinks only
+        interfaces = replace(interfaces, jumps=(), why=interfaces.why + " (not on a shape's "
+                             "held flux)")
+    if interfaces is None or interfaces.outputs == 0:
+        interfaces = None
+        net = make_net(scale, seed)
+    else:
+        if isinstance(scale, list):   # each interface column takes its field's scale
+            fields = [c for c in interfaces.kinks] + [c for c, _ in interfaces.jumps]
+            scale = scale + [scale[c] for _ in interfaces.levels for c in fields]
+        net = InterfaceOutputs(make_net(scale, seed, outputs=n_out + interfaces.outputs),
+                               interfaces, problem, held if interfaces.jumps else None)
+        notes = notes + [f"interface terms: {interfaces.why}; |g| times more outputs added "
+                         "to the kinking fields, and to the jumping flux components their "
+                         "tangential part on the side g > 0 (model.interfaces=false turns "
+                         "them off)"]
     if not constraints:
         return net, set(), notes
     return HardConstrained(net, constraints), imposed, notes

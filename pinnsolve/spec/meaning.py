@@ -77,6 +77,9 @@ CORNERS = 1
 # A log radius input about a shape's round holes (spec/holes.py, stop 44), fed only where
 # one is built.
 HOLES = 1
+# Kinks and tangential jumps across interfaces where a coefficient jumps (spec/
+# interfaces.py, stop 47), fed only where they are built.
+INTERFACES = 1
 # A mixed-form stress the fit lets fall takes its law's size (models/scale.py: _law_sizes,
 # stop 46), fed where the mixed form is built.
 LAW_SIZES = 1
@@ -149,6 +152,12 @@ def meaning_digest(problem) -> str:
         if holes:
             _feed(h, [f"holes:{HOLES}"] + [[hole.kind, list(hole.center), hole.radius,
                                             hole.reach] for hole in holes])
+    if s.model.interfaces or "interfaces" in s.training.planned:
+        from .interfaces import interface_plan   # fed only where interfaces are found
+        found = interface_plan(problem)
+        if found is not None:
+            _feed(h, [f"interfaces:{INTERFACES}", [sp.srepr(g) for g in found.levels],
+                      list(found.kinks), [list(j) for j in found.jumps]])
     if any(u.scale != 1.0 for u in problem.unknowns):   # trained in units of their size
         _feed(h, [f"unknown_scale:{UNKNOWN_SCALE}"])
     if s.model.hard_constraints and _box_blend(problem):

@@ -112,6 +112,8 @@ def plan(raw: dict) -> dict:
         planned.append("corner_modes")   # inputs singular at re-entrant corners (spec/corners.py)
     if not (isinstance(model, dict) and "hole_logs" in model):
         planned.append("hole_logs")   # a log radius about round holes (spec/holes.py)
+    if not (isinstance(model, dict) and "interfaces" in model):
+        planned.append("interfaces")   # kinks where a coefficient jumps (spec/interfaces.py)
     if not (isinstance(model, dict) and "mixed_form" in model):
         planned.append("mixed_form")   # defined stresses learnt as fields (spec/mixed.py)
     sampling = raw.get("sampling")
@@ -178,6 +180,10 @@ def describe(settings) -> list[str]:
                      "or less of the distance to the box's far corner, log(r/a) an input "
                      "(r from its centre or axis, a its radius), where the equations are of "
                      "order two or more in space")
+    if "interfaces" in tr.planned:
+        lines.append("across a surface where a coefficient of a field's derivative jumps "
+                     "(two media), |g| times more outputs added to the fields that kink "
+                     "there, and to a flux's components a jump in its tangential part only")
     if "sampling" in tr.planned:
         lines.append("residual-based redraws (RAD over "
                      f"{settings.sampling.options.candidates} candidates)")

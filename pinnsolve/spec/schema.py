@@ -90,6 +90,9 @@ class ModelSettings:
     # log(r/a) an input about each round hole of a shape (spec/holes.py): unset, planned;
     # false: none; true: about every round hole; out of the comparison like initial_layer
     hole_logs: bool | None = field(default=None, compare=False)
+    # kinks and tangential jumps across a surface where a coefficient jumps
+    # (spec/interfaces.py): unset, planned; false: none; true: wherever it applies
+    interfaces: bool | None = field(default=None, compare=False)
     # a defined stress or flux the equations differentiate learnt as a field (spec/mixed.py):
     # unset, planned; false: inlined; true: wherever it applies. The problem's fields show it
     mixed_form: bool | None = field(default=None, compare=False)
