@@ -25,8 +25,9 @@ def test_physics_only_gets_the_plan():
     s = load_problem(PHYSICS).settings
     tr = s.training
     assert tr.planned == ("phases", "budget", "dtype", "model", "output_scale", "fallback",
-                          "weights", "layers", "activation", "time_modes", "initial_layer",
-                          "corner_modes", "hole_logs", "interfaces", "mixed_form", "sampling")
+                          "one_way", "weights", "layers", "activation", "time_modes",
+                          "initial_layer", "corner_modes", "hole_logs", "interfaces",
+                          "mixed_form", "sampling")
     assert tr.fallback
     assert tr.budget == 300 and tr.dtype == "float64"
     assert [p.optimizer for p in tr.phases] == ["adam", "quasi_newton"]
@@ -39,9 +40,9 @@ def test_physics_only_gets_the_plan():
 def test_explicit_settings_win():
     raw = {**PHYSICS, "model": {"width": 16}, "training": {"dtype": "float32", "budget": "1m"}}
     s = load_problem(raw).settings
-    assert s.training.planned == ("phases", "output_scale", "fallback", "weights", "layers",
-                                  "activation", "time_modes", "initial_layer", "corner_modes",
-                                  "hole_logs", "interfaces", "mixed_form",
+    assert s.training.planned == ("phases", "output_scale", "fallback", "one_way", "weights",
+                                  "layers", "activation", "time_modes", "initial_layer",
+                                  "corner_modes", "hole_logs", "interfaces", "mixed_form",
                                   "sampling")
     assert s.model.width == 16 and s.model.depth == 4   # the schema's depth, not the plan's
     assert s.training.dtype == "float32" and s.training.budget == 60

@@ -99,6 +99,9 @@ def plan(raw: dict) -> dict:
     if "fallback" not in training:
         training["fallback"] = True
         planned.append("fallback")   # training/fallback.py
+    if "one_way" not in training:
+        training["one_way"] = True
+        planned.append("one_way")   # one-way coupling in first-order phases (compiler/residual.py)
     if "weights" not in training and "weighting" not in training:
         planned.append("weights")   # the equations balanced at step 0 (training/weights.py)
     planned.append("layers")   # boundary layers the equations make (spec/layers.py)
@@ -180,6 +183,10 @@ def describe(settings) -> list[str]:
                      "or less of the distance to the box's far corner, log(r/a) an input "
                      "(r from its centre or axis, a its radius), where the equations are of "
                      "order two or more in space")
+    if "one_way" in tr.planned:
+        lines.append("fields that their own equations and conditions solve alone (one-way "
+                     "coupling) taken as given in the other fields' equations while Adam "
+                     "trains; the quasi-Newton phase trains them jointly")
     if "interfaces" in tr.planned:
         lines.append("across a surface where a coefficient of a field's derivative jumps "
                      "(two media), |g| times more outputs added to the fields that kink "

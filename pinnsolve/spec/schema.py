@@ -250,6 +250,10 @@ class TrainingSettings:
     # train the next configuration of a short portfolio in the time left and keep the model
     # with the lowest residual (training/fallback.py). The default plan turns it on.
     fallback: bool = False
+    # Fields solved by their own equations and conditions (one-way coupling) are taken as
+    # given in the other equations during first-order phases (compiler/residual.py:
+    # upstream_fields). The default plan turns it on.
+    one_way: bool = False
     # Keys the default plan filled in (spec/plan.py); set by pinnsolve, shown by check.
     planned: tuple[str, ...] = ()
 

@@ -168,6 +168,7 @@ class PinnStepper:
         closure_driven = OPTIMIZERS[phase.optimizer].closure_driven
         tw = self.parts.time_weighting
         tw.active = not closure_driven  # causal weights: first order only
+        self.compiled.one_way = not closure_driven   # compiler/residual.py: upstream_fields
         tw.horizon = phase.horizon
         if optimizer_state is not None:
             self.optimizer.load_state_dict(optimizer_state)
