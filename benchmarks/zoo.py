@@ -572,7 +572,7 @@ where two figures are given.
 | rossby_waves_zonal_jet_beta_channel_barotropic_km_days_o46 (stop 45, blind) | two Rossby waves on a jet, the nonlinear barotropic vorticity equation (third order), ψ ~ 1e7, a 24 000 km channel over 40 days | **fails**: 0.18 (111 steps) |
 | tokamak_solovev_equilibrium_magnetic_probes_half_ellipse_m_wb_o46 (stop 45, blind) | an ITER-size tokamak's Solov'ev equilibrium (Grad-Shafranov), Neumann probe data on a half ellipse pinned by one flux loop | 7.3e-5 |
 | buried_district_heating_pipe_winter_soil_image_source_si_p47 (stop 46, blind) | a buried insulated district-heating pipe in frozen soil (a rectangle minus a disk, the method of images), SI | 5.1e-5 |
-| double_pipe_annulus_laminar_water_velocity_temperature_si_p47 (stop 46, blind) | laminar flow and heat in a double-pipe exchanger's annulus (a disk minus a disk), velocity 2000× below the temperature, one-way coupled | **fails**: w 0.79, T 0.19 (492 steps; the fit, leaving 0.72, reads w 0.38 for a part of 0.04 and is not used) |
+| double_pipe_annulus_laminar_water_velocity_temperature_si_p47 (stop 46, blind) | laminar flow and heat in a double-pipe exchanger's annulus (a disk minus a disk), velocity 2000× below the temperature, one-way coupled | **fails**: w 0.79, T 0.19 (492 steps; the fit, leaving 0.72, reads w 0.38 for a part of 0.04 and is not used); stop 47, w given in the heat equation while Adam trains (one-way coupling), side by side: 0.90, 0.22 → **9.7e-3, 2.0e-3** |
 | gold_film_femtosecond_two_temperature_model_nm_ps_p47 (stop 46, blind) | femtosecond laser heating of a gold film, the two-temperature model with C(Te) and k(Te, Tl), nm, ps, K | 1.2e-4, 6.3e-6 |
 | granite_rayleigh_ground_roll_surface_wave_periodic_si_p47 (stop 46, blind) | a 46 Hz Rayleigh wave in granite, plane-strain elastodynamics, periodic, a traction-free surface | 5.0e-4, 7.1e-5 |
 | inverse_cfrp_orthotropic_conductivity_thermocouples_si_p47 (stop 46, blind) | a carbon-fibre plate's two conductivities (8× apart) from 6 thermocouples × 15 readings | 2.9e-4; kx = 5.1992 (5.2), ky = 0.64976 (0.65) |
@@ -587,6 +587,30 @@ where two figures are given.
 | no2_absorption_liquid_film_second_order_reaction_um_r47 (stop 46, blind) | NO₂ absorbed into a liquid film with a second-order reaction, a 1.4 µm layer, a Robin face to the bulk | **fails**: 1.09 (the output scale 8.8e-5 is read from the Robin datum, but the network part there is that datum less the interface value's lift, 1e-2); stop 47, the larger of the datum and the datum less the lift: 1.72 → **1.2e-9** |
 | piano_treble_string_stiff_inharmonic_damped_two_modes_si_mm_r47 (stop 46, blind) | a stiff, damped piano string (fourth order), two modes, 25 half-periods in 2 ms | **fails**: 0.16 (738 steps) |
 | toth_basin_hummocky_water_table_anisotropic_darcy_m_d_r47 (stop 46, blind) | Tóth's groundwater basin, anisotropic Darcy as a first-order system (h, qx, qz), m and days | 1.1e-5, 2.8e-3, 4.3e-3 |
+| fibre_bragg_grating_apodized_coupled_modes_reflector_mm_s48 (stop 47, blind) | forward and backward coupled modes of an apodised fibre grating, 99.98 % reflecting, a two-point problem | 5.1e-8, 1.1e-7 |
+| ferrite_tube_magnetic_shield_transverse_field_quarter_mm_ut_s48 (stop 47, blind) | a ferrite tube (µr 2000) shielding 50 µT, (ψ, Bx, By) in flux form, two circular interfaces | **fails**: 0.12, 0.61, 0.92; with the interface terms (stop 47) 8.9e-2, 0.60, 0.96 |
+| hv_conductor_right_angle_edge_field_polygon_mm_kv_s48 (stop 47, blind) | a 100 kV conductor's edge field, r^(2/3) at a convex 135° corner with mixed conditions (no re-entrant corner) | 7.9e-3 |
+| insb_hall_bar_current_crowding_oblique_edges_um_mv_s48 (stop 47, blind) | an InSb Hall bar at Hall factor 3, oblique-derivative edges, µm and mV | 3.1e-7 |
+| inverse_slab_waveguide_effective_index_nsom_scan_um_s48 (stop 47, blind) | a slab waveguide's propagation constant from a near-field scan, index step inside the domain | 2.8e-4, β 5.99590 |
+| langmuir_probe_debye_shielding_octant_3d_mm_s48 (stop 47, blind) | the Debye-screened potential about a spherical probe, an octant minus a ball, Robin face, mm and V | 4.4e-4 |
+| photoacoustic_cell_azimuthal_modes_ringdown_disk_mm_ms_s48 (stop 47, blind) | two beating Bessel modes ringing down in a disk-shaped acoustic cell, 16 half-periods | PHOTO |
+| silicon_wafer_trpl_surface_recombination_bias_light_um_us_s48 (stop 47, blind) | excess carriers in a Si wafer decaying with surface recombination on both faces, µm, µs, cm⁻³ | 6.1e-7 |
+| dredged_clay_2d_anisotropic_consolidation_trench_drains_m_d_t48 (stop 47, blind) | 2-D consolidation of dredged clay between trench drains, 1000 days, anisotropic | 6.9e-3 |
+| ecoli_chemotactic_aggregate_keller_segel_microwell_um_s_t48 (stop 47, blind) | a Keller-Segel aggregate on a disk, cell density falling 65 000× from a 25 µm core, a point condition | **fails**: 3.9, 0.35 (c scaled 1 for a size of 13; the core holds ~8 of 2000 points) |
+| inverse_plga_microsphere_protein_release_diffusivity_um_h_t48 (stop 47, blind) | protein release from a microsphere, the diffusivity from confocal readings, Robin surface | 9.7e-8, D 3.6000003 |
+| maize_root_phosphate_uptake_mass_flow_fertiliser_band_mm_d_t48 (stop 47, blind) | phosphate uptake by a root, an annulus with inflow as 1/r and a Robin uptake face | 1.3e-5 |
+| potato_slab_drying_moisture_dependent_diffusivity_mm_h_t48 (stop 47, blind) | drying of a slab with D0 exp(βX), a nonlinear flux face | 1.6e-9 |
+| retort_pouch_come_up_heating_lethality_coupled_mm_min_t48 (stop 47, blind) | a retort pouch's temperature and its lethality F = ∫10^((T−121.1)/10) dt, one-way, 8 decades | **fails**: 0.28, 1.00 (F's fitted size 3.5e-6 against 0.21: the fit reads the lethal rate at the untrained network's 40 °C) |
+| sand_dune_bed_hyporheic_pumping_anisotropic_seepage_m_t48 (stop 47, blind) | hyporheic pumping under a dune bed, a non-convex polygon, heads of millimetres | 2.7e-5 |
+| tumour_spheroid_oxygen_anoxic_core_medium_gradient_3d_um_s_t48 (stop 47, blind) | oxygen in a tumour spheroid shell (3-D), Robin outer face with a vertical gradient | 3.3e-5 |
+| airliner_wake_vortex_decay_lidar_disk_vorticity_si_u48 (stop 47, blind) | a Lamb-Oseen wake vortex off centre in a disk, velocity-vorticity Navier-Stokes | 1.4e-3, 1.6e-3, 1.2e-3 |
+| g2pp_two_factor_zero_coupon_bond_correlated_rates_years_u48 (stop 47, blind) | a two-factor rate model's bond price, mixed derivative, Robin faces, a 0.08-wide box over 10 years | 2.3e-7 |
+| inverse_estuary_tidal_friction_tide_gauges_si_u48 (stop 47, blind) | an estuary's friction rate from tide gauges, damped tidal wave in raw SI | 1.5e-3, 1.6e-3, r 2.496e-4 (true 2.5e-4) |
+| isostatic_press_thick_sphere_oil_pressure_octant_3d_mm_mpa_u48 (stop 47, blind) | Lamé's thick sphere under 300 MPa, displacements on an octant of a shell, tractions | 4.8e-4, 5.7e-4, 6.7e-4 |
+| neutron_star_polytrope_n1_mass_density_km_msun_u48 (stop 47, blind) | an n = 1 polytrope, mass and density 18 orders of magnitude apart | **fails**: 0.99, 1.00 (the fit read no size for ρ: see the stop 47 paragraph) |
+| outer_rise_lithosphere_flexure_trench_compression_km_m_u48 (stop 47, blind) | a plate bending into a trench (fourth order), moment and shear given at the trench, km and m | **fails**: 0.87 (no value in the loss: the deflection of ~600 m is trained at scale 1) |
+| shelf_sea_m2_kelvin_waves_amphidromes_rotating_channel_km_h_u48 (stop 47, blind) | two Kelvin waves in a rotating channel, amphidromes, (η, u, v) | 2.9e-5, 9.1e-5, 4.5e-5 |
+| steam_turbine_disc_hyperbolic_profile_shrink_fit_mm_mpa_u48 (stop 47, blind) | a rotating turbine disc of hyperbolic profile, shrink fit and blade pull as tractions | 2.1e-4, 2.0e-4 |
 | culvert_roof_slab_sine_wheel_load_plane_strain_mm_mpa_q47 (stop 46, blind) | a thick culvert slab under a sine load, plane strain, stresses through `define`, mixed support faces, mm and MPa | 1.9e-3, 1.2e-3 |
 | curved_bar_end_shear_crane_hook_plane_stress_mm_q47 (stop 46, blind) | a crane hook's curved bar under end shear (Timoshenko and Goodier), tractions on its curved edges through the normal, mm and MPa | **fails**: 0.98, 0.97 (its end shear's expression grows to 4e13 inside the ring, now kept in the loss; 0.90 with each field's fitted size) |
 | dc_busbar_pair_magnetic_vector_potential_quarter_si_q47 (stop 46, blind) | the vector potential of a ±4 kA busbar pair in copper and air, a Piecewise current density, SI | **fails**: 4.5e-2; 6.2e-2 at the default 5 minutes |
@@ -1371,12 +1395,7 @@ minutes, one thread, quiet machine: the NO₂ film 1.72 → **1.2e-9**, the furn
 1.6e-6, the T-shaped fin 5.2e-8 → 4.1e-8, the protoplanetary disk 1.0e-7 → 9.7e-7 (its
 scale 392 → 946 for a field of RMS 149; solved either way). The two others (laser track
 1400 → 1410, packed bed 300 → 301) barely move; busbar_joule_heating_si, lost by reading
-|g − A| alone (stop 46), keeps its scales. Tried and reverted: taking a field's values as
-given in the equations of the fields it does not determine (one-way coupling, 21 files:
-the upstream field's derivatives detached there). The double-pipe annulus's w went
-0.82 → 0.16 but its T 0.20 → 0.43; the electro-osmotic nanochannel 3.1e-4 → 0.49 and the
-caisson plumes 1.5e-8 → 8.4e-7 (the quasi-Newton phase sees a direction that is no longer
-the loss's gradient and stops early).
+|g − A| alone (stop 46), keeps its scales. One-way coupling: see below.
 
 **Stop 47: interfaces where a coefficient jumps** (`spec/interfaces.py`,
 `models/interfaces.py`). Two media in flux form (q = −k ∇T, k jumping across g = 0): the
@@ -1393,6 +1412,24 @@ dielectric 1.5e-4, 3.8e-4 → **2.5e-5, 9.0e-5**; the fingertip on a steel rail 
 times the air's) fails either way (psi 0.12 → 8.9e-2, B 0.6 and 0.9: its ferrite's law
 asks the potential's gradient 2000 times finer than the air's). A jumping source, or a
 jumping coefficient of a field itself (n(x)²·E in a waveguide), makes no interface.
+
+**Stop 47: one-way coupling.** Fields that their own equations and conditions solve
+alone (a pipe's velocity; a potential that drives Joule heat; a temperature that loads an
+elastic plate) are now taken as given in the other fields' equations while Adam trains,
+their derivatives detached there (`compiler/residual.py::upstream_fields`,
+`training.one_way`, planned); the quasi-Newton phase trains everything jointly. 21 of the
+~400 files have such a structure and no unknowns. Side by side at 2 minutes, one thread,
+two jobs at a time (before → after): the double-pipe annulus 0.90, 0.22 → **9.7e-3,
+2.0e-3**; the catalyst slab 5.7e-5, 5.6e-5 → 3.1e-5, 3.4e-5; the reactor rod
+2.9e-7, 1.1e-7, 1.0e-7 → 2.6e-7, 2.7e-8, 4.5e-8; the river outfall 8.4e-4, 1.6e-3 →
+7.8e-4, 6.1e-4; the thermoelastic plate 7.2e-6, 3.7e-3, 1.6e-3 → 5.8e-6, 3.0e-3, 1.2e-3;
+the caisson plumes 1.3e-8, 6.6e-7 → 6.5e-9, 1.2e-6; the tubular reactors 1.0e-7, 1.3e-7 →
+2.3e-7, 2.1e-7; the electro-osmotic nanochannel 1.0e-4, 2.1e-5 → 5.0e-4, 9.1e-5;
+busbar_joule_heating_si 6.1e-3, 3.7e-2 → 4.4e-2, 2.5e-2 (it moves between 1.5e-3 and 0.23
+from run to run, rows above); the blind retort pouch fails either way (T 0.26 → 0.77).
+Detached in every phase (tried first) the quasi-Newton line search met a direction that
+is not the loss's gradient: the nanochannel went 3.1e-4 → 0.49 and the caisson 1.5e-8 →
+8.4e-7.
 
 **Loss balancing** stays fixed (weights 1) by default, unless a condition is in other
 units than the equations (stop 36, below). Measured against the `lra` scheme
