@@ -826,3 +826,18 @@ def test_a_field_its_lift_solves_takes_at_most_the_lifts_size():
     assert p == pytest.approx(4e4, rel=0.05)
     # u's lift has RMS ~1.06e-4 over x; x (1 − x) has RMS 1/√30: u ≈ 5.8e-4
     assert 3e-4 <= u <= 1e-3
+
+
+def test_the_fit_reads_a_field_whose_unit_change_is_round_off():
+    """An n = 1 polytrope in km and solar masses: the density (~1e18) enters the mass
+    equation times 6e-21 beside a mass of order one, the pressure equation times 6e-3
+    beside 1.3e17 m. A unit output weight changes either residual by less than its
+    round-off, so differences read a zero column and no size; the autodiff column reads
+    the density's size (true RMS 8.5e17)."""
+    star = {"domain": {"r": [0, 12]}, "fields": ["m", "rho"],
+            "equations": ["diff(m, r) = 6.32e-21*r**2*rho",
+                          "1.22e-2*r**2*diff(rho, r) + 1.327e17*m = 0"],
+            "conditions": [{"where": "r = 0", "dirichlet": {"m": 0}},
+                           {"where": "r = 12", "dirichlet": {"m": 1.4}}]}
+    scale, notes = _scale(star)
+    assert 1e17 < float(scale[1]) < 1e19, notes

@@ -466,7 +466,8 @@ def fitted_sizes(problem: Problem, constraints, imposed: set[str], make_net,
             if not len(x):
                 continue
             normals = None if env.normals is None else env.normals[:n]
-            net.out = _UnitWeights(n_out, width, len(x))
+            net.out = unit = _UnitWeights(n_out, width, len(x))
+            unit.on.requires_grad_(True)
             try:
                 with torch.random.fork_rng(devices=[]):
                     res = compiled.evaluate(
@@ -476,7 +477,8 @@ def fitted_sizes(problem: Problem, constraints, imposed: set[str], make_net,
                 continue
             for t in terms:
                 r = res[t.name].detach().to(torch.float64).reshape(weights + 1, len(x))
-                jac = (r[1:] - r[0]).T
+                jac = _exact_where_lost((r[1:] - r[0]).T, r[0], res[t.name], unit.on,
+                                        weights, len(x))
                 sens = float(jac.pow(2).mean().sqrt())
                 if sens > 0 and math.isfinite(sens) and bool(torch.isfinite(r[0]).all()):
                     rows.append(jac)
@@ -549,6 +551,26 @@ def _law_sizes(problem: Problem, names: list[str], jacs, r0s, w, values, lift, u
         if math.isfinite(size):
             out[k] = size
     return out
+
+
+def _exact_where_lost(jac: torch.Tensor, r0: torch.Tensor, res: torch.Tensor,
+                      on: torch.Tensor, weights: int, n: int) -> torch.Tensor:
+    """The fit's Jacobian (n, weights) by differences, r(unit weight) − r(0), except in the
+    columns where those are round-off of r(0): there the derivative by autograd. A neutron
+    star's density (1e18 kg/m³) enters its mass equation times 6e-21 beside a mass of order
+    one, and its pressure equation times 6e-3 beside a gravity term of 1e17: a unit weight's
+    change was lost in both, so the fit read no size for it (L2RE 1.0, stop 47)."""
+    lost = jac.abs().amax(0) <= 1e-12 * float(r0.abs().max())
+    if not bool(lost.any()) or not res.requires_grad:
+        return jac
+    try:
+        (grad,) = torch.autograd.grad(res.sum(), on, retain_graph=True)
+    except RuntimeError:   # not differentiable there
+        return jac
+    exact = grad.detach().to(torch.float64).reshape(weights + 1, n)[1:].T
+    if not bool(torch.isfinite(exact).all()):
+        return jac
+    return torch.where(lost[None, :], exact, jac)
 
 
 def _solve_fit(jacs: list[torch.Tensor], r0s: list[torch.Tensor]
