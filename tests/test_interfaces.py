@@ -91,3 +91,22 @@ def test_the_potential_is_continuous_and_the_flux_jumps_only_along_the_interface
 def test_the_digest_follows_the_rule():
     assert_digest_follows_rule("INTERFACES", load_problem(SHIELD),
                                load_problem(SHIELD, ["model.interfaces=false"]))
+
+
+def test_the_plan_is_the_same_in_every_process():
+    """Level sets come from SymPy atoms (a set, whose order follows Python's string hash):
+    the plan, so the model and the digest, must not change with PYTHONHASHSEED."""
+    import json
+    import os
+    import subprocess
+    import sys
+    code = ("import json, sys; from pinnsolve.spec import load_problem; "
+            "from pinnsolve.spec.interfaces import interface_plan; "
+            "from pinnsolve.spec.meaning import meaning_digest; "
+            "p = load_problem(json.loads(sys.argv[1])); "
+            "print([str(g) for g in interface_plan(p).levels], meaning_digest(p))")
+    seen = {subprocess.run([sys.executable, "-c", code, json.dumps(SHIELD)], check=True,
+                           capture_output=True, text=True,
+                           env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout
+            for seed in (1, 2, 3)}
+    assert len(seen) == 1, seen

@@ -18,7 +18,7 @@ from .constraints import (HardConstrained, layer_outputs, plan_constraints, with
                           with_time_layer)
 from .mlp import MLP, Embedding, ModifiedMLP
 from .frequency import OSCILLATORY, planned_activation, planned_time_modes
-from .interfaces import InterfaceOutputs
+from .interfaces import with_interfaces
 from .scale import data_scale, distance_gain, fitted_sizes, residual_scale, unresonant
 
 MODELS = {"mlp": MLP, "modified_mlp": ModifiedMLP}
@@ -189,25 +189,12 @@ def build_model(problem: Problem, *, seed: int = 0) -> tuple[nn.Module, set[str]
                              "or a flux kept in the loss times the length it acts across "
                              "(model.output_scale sets it)"]
     interfaces = interface_plan(problem)   # spec/interfaces.py
-    jumping = {c for c, _ in interfaces.jumps} if interfaces is not None else set()
-    held = {c.column: (c.factors, c.gain) for c in constraints if c.column in jumping}
-    if any(c.distance is not None for c in constraints if c.column in jumping):
-        # a shape's distance factor held a jumping component: kinks only
-        interfaces = replace(interfaces, jumps=(), why=interfaces.why + " (not on a shape's "
-                             "held flux)")
-    if interfaces is None or interfaces.outputs == 0:
-        interfaces = None
+    if interfaces is None:
         net = make_net(scale, seed)
     else:
-        if isinstance(scale, list):   # each interface column takes its field's scale
-            fields = [c for c in interfaces.kinks] + [c for c, _ in interfaces.jumps]
-            scale = scale + [scale[c] for _ in interfaces.levels for c in fields]
-        net = InterfaceOutputs(make_net(scale, seed, outputs=n_out + interfaces.outputs),
-                               interfaces, problem, held if interfaces.jumps else None)
-        notes = notes + [f"interface terms: {interfaces.why}; |g| times more outputs added "
-                         "to the kinking fields, and to the jumping flux components their "
-                         "tangential part on the side g > 0 (model.interfaces=false turns "
-                         "them off)"]
+        net, scale, why = with_interfaces(interfaces, problem, constraints, scale,
+                                          lambda sc, k: make_net(sc, seed, outputs=n_out + k))
+        notes = notes + why
     if not constraints:
         return net, set(), notes
     return HardConstrained(net, constraints), imposed, notes

@@ -13,15 +13,18 @@ that comes out is the same F · (P J) for all, still tangential.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Callable
+
 import sympy as sp
 import torch
 from torch import nn
 
 from ..compiler.collect import Columns
 from ..compiler.lower import Env, lower
-from .constraints import _distance
 from ..spec.interfaces import InterfacePlan
 from ..spec.problem import Problem
+from .constraints import _distance
 
 
 class InterfaceOutputs(nn.Module):
@@ -88,3 +91,27 @@ class InterfaceOutputs(nn.Module):
 def _column(v, x: torch.Tensor) -> torch.Tensor:
     v = torch.as_tensor(v, dtype=x.dtype, device=x.device)
     return v.reshape(-1).expand(len(x)) if v.numel() == 1 else v.reshape(-1)
+
+
+def with_interfaces(plan: InterfacePlan, problem: Problem, constraints: list,
+                    scale: float | list[float], make_net: Callable[[object, int], nn.Module]
+                    ) -> tuple[nn.Module, float | list[float], list[str]]:
+    """The network with the interface terms of ``plan``: (model, its output scale, notes).
+
+    ``make_net(scale, extra)`` builds the plain network with ``extra`` more outputs; each
+    of them takes its field's scale. A jumping component held by a shape's distance factor
+    (not a product of face factors) turns the jumps off: kinks only."""
+    jumping = {c for c, _ in plan.jumps}
+    held = {c.column: (c.factors, c.gain) for c in constraints if c.column in jumping}
+    if any(c.distance is not None for c in constraints if c.column in jumping):
+        plan = replace(plan, jumps=(), why=plan.why + " (no jumps on a shape's held flux)")
+        held = {}
+    if plan.outputs == 0:
+        return make_net(scale, 0), scale, []
+    if isinstance(scale, list):
+        fields = list(plan.kinks) + [c for c, _ in plan.jumps]
+        scale = scale + [scale[c] for _ in plan.levels for c in fields]
+    net = InterfaceOutputs(make_net(scale, plan.outputs), plan, problem, held)
+    return net, scale, [f"interface terms: {plan.why}; |g| times more outputs added to the "
+                        "kinking fields, and to the jumping flux components their tangential "
+                        "part on the side g > 0 (model.interfaces=false turns them off)"]

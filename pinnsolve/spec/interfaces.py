@@ -34,7 +34,7 @@ import sympy as sp
 from .jumps import jump_in
 from .problem import Problem
 
-MOST_INTERFACES = 4   # level sets, in the order the equations give them
+MOST_INTERFACES = 4   # level sets, the first by their text
 PROBES = 4096         # points of the box where a level set is looked at
 
 
@@ -91,7 +91,8 @@ def _plan(problem: Problem) -> InterfacePlan | None:
             kinks |= {column[n] for n in _differentiated(t, fields)}
             if t not in jumping:
                 standing |= {column[n] for n in _alone(t, fields)}
-    levels = [g for g in levels if _crosses(g, problem)][:MOST_INTERFACES]
+    # sorted by their text: atoms() is a set, whose order changes between processes
+    levels = sorted((g for g in levels if _crosses(g, problem)), key=sp.srepr)[:MOST_INTERFACES]
     if not levels:
         return None
     jumps = []
