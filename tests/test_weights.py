@@ -216,7 +216,8 @@ def test_equation_balance_lifts_weak_equations_to_the_strongest():
     assert equation_balance(norms, kinds) == pytest.approx({"m2": 2.0, "div": 15000.0})
     assert equation_balance({"m1": 3.0, "bc": 1e-9}, kinds) == {}        # a lone equation
     assert equation_balance({"m1": 1.0, "div": 0.0, "m2": math.nan}, kinds) == {}
-    assert equation_balance({"m1": 1e12, "div": 1.0}, kinds) == {"div": BALANCE_CAP}
+    assert equation_balance({"m1": 1e30, "div": 1.0}, kinds) == {"div": BALANCE_CAP}
+    assert equation_balance({"m1": 1e20, "div": 1.0}, kinds) == {"div": 1e20}   # a star in SI
     # a pin (a condition at one point) counts with the equations; a wall does not
     pinned = {"m1": "equation", "pin": "point", "wall": "condition"}
     assert equation_balance({"m1": 4e5, "pin": 1.0, "wall": 2.0}, pinned) == {"pin": 4e5}
