@@ -29,6 +29,7 @@ class TwoNets(torch.nn.Module):
 
 def test_the_upstream_field_is_found_and_given_only_in_first_order_phases():
     compiled = compile_problem(load_problem(PIPE))
+    assert "pde2 takes w as given while Adam trains" in compiled.one_way_note()
     given = {t.name: t.upstream for t in compiled.terms}
     assert given["pde1"] == frozenset() and given["pde2"] == frozenset({0})
     model = TwoNets()
@@ -57,4 +58,17 @@ def test_two_way_coupling_inverse_problems_and_the_setting_leave_it_off():
     assert all(not t.upstream for t in compile_problem(load_problem(inverse)).terms)
     off = load_problem(PIPE, ["training.one_way=false"])
     assert all(not t.upstream for t in compile_problem(off).terms)
+    assert compile_problem(off).one_way_note() is None
     assert load_problem(PIPE).settings.training.one_way
+
+
+def test_check_shows_the_one_way_coupling(tmp_path):
+    import yaml
+    from typer.testing import CliRunner
+
+    from pinnsolve.cli import app
+    path = tmp_path / "pipe.yaml"
+    path.write_text(yaml.safe_dump(PIPE))
+    result = CliRunner().invoke(app, ["check", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "one-way coupling: pde2 takes w" in " ".join(result.output.split())

@@ -183,6 +183,15 @@ class CompiledProblem:
                         raise CompileError(f"{exc}; use derivatives.engine: autodiff for this "
                                            "problem", equation=t.name) from None
 
+    def one_way_note(self) -> str | None:
+        """Which equations take which fields as given while Adam trains, or None."""
+        given = [f"{t.name} takes {', '.join(self.problem.fields[i] for i in sorted(t.upstream))}"
+                 for t in self.terms if t.upstream]
+        if not given:
+            return None
+        return (f"one-way coupling: {'; '.join(given)} as given while Adam trains, the "
+                "fields' own equations solving them (training.one_way=false turns it off)")
+
     # -- evaluation -------------------------------------------------------------------------
     @property
     def term_names(self) -> tuple[str, ...]:
