@@ -121,8 +121,8 @@ def check(problem: Path = typer.Argument(..., help="Problem file (YAML)."),
             _, imposed, notes = build_model(prob, seed=prob.settings.training.seed)
         except PinnsolveError as exc:
             _fail(exc, json_lines)
-        if compiled.one_way_note():
-            notes = notes + [compiled.one_way_note()]
+        if (one_way := compiled.one_way_note()) is not None:
+            notes = notes + [one_way]
     if json_lines:
         print(json.dumps({**check_event(prob, compiled), "notes": list(notes)}), flush=True)
         return

@@ -57,6 +57,7 @@ class InterfaceOutputs(nn.Module):
         extra = raw[:, m:]
         per = len(p.kinks) + len(p.jumps)
         env = Env(x, {}, {})
+        others = {col: self._others(x, col) for col, _ in p.jumps}   # the same per interface
         for k, level in enumerate(self._levels):
             g = _column(level(env), x)
             block = extra[:, k * per:(k + 1) * per]
@@ -71,9 +72,8 @@ class InterfaceOutputs(nn.Module):
             along = sum(n[a] * j[a] for a in j)   # n · J over the components present
             side = (g > 0).to(x.dtype)
             for col, a in p.jumps:
-                cols[col] = cols[col] + side * (j[a] - n[a] * along) * self._others(x, col)
+                cols[col] = cols[col] + side * (j[a] - n[a] * along) * others[col]
         return torch.stack(cols, 1)
-
 
     def _others(self, x: torch.Tensor, col: int) -> torch.Tensor | float:
         """The product of the other jumping components' constraint factors and gains,

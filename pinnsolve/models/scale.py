@@ -467,22 +467,31 @@ def fitted_sizes(problem: Problem, constraints, imposed: set[str], make_net,
                 continue
             normals = None if env.normals is None else env.normals[:n]
             net.out = unit = _UnitWeights(n_out, width, len(x))
-            unit.on.requires_grad_(True)
-            try:
+
+            def run() -> dict[str, torch.Tensor]:
                 with torch.random.fork_rng(devices=[]):
-                    res = compiled.evaluate(
+                    return compiled.evaluate(
                         model, terms, x.repeat(weights + 1, 1),
                         normals=None if normals is None else normals.repeat(weights + 1, 1))
+            try:
+                res = run()
             except CompileError:   # a term this probe cannot evaluate (normals it lacks)
                 continue
+            jacs, lost, r0 = {}, {}, {}
             for t in terms:
                 r = res[t.name].detach().to(torch.float64).reshape(weights + 1, len(x))
-                jac = _exact_where_lost((r[1:] - r[0]).T, r[0], res[t.name], unit.on,
-                                        weights, len(x))
+                jacs[t.name], r0[t.name] = (r[1:] - r[0]).T, r[0]
+                lost[t.name] = _lost(jacs[t.name], r[0], t, len(problem.fields), width)
+            if any(bool(v.any()) for v in lost.values()):
+                exact = _autograd_columns(run, unit, terms, weights, len(x))
+                for name, e in exact.items():
+                    jacs[name] = torch.where(lost[name][None, :], e, jacs[name])
+            for t in terms:
+                jac = jacs[t.name]
                 sens = float(jac.pow(2).mean().sqrt())
-                if sens > 0 and math.isfinite(sens) and bool(torch.isfinite(r[0]).all()):
+                if sens > 0 and math.isfinite(sens) and bool(torch.isfinite(r0[t.name]).all()):
                     rows.append(jac)
-                    rhs.append(r[0])
+                    rhs.append(r0[t.name])
                     names.append(t.name)
             if terms[0].kind == "equation" and interior is None:
                 interior = x
@@ -553,24 +562,40 @@ def _law_sizes(problem: Problem, names: list[str], jacs, r0s, w, values, lift, u
     return out
 
 
-def _exact_where_lost(jac: torch.Tensor, r0: torch.Tensor, res: torch.Tensor,
-                      on: torch.Tensor, weights: int, n: int) -> torch.Tensor:
-    """The fit's Jacobian (n, weights) by differences, r(unit weight) − r(0), except in the
-    columns where those are round-off of r(0): there the derivative by autograd. A neutron
+def _lost(jac: torch.Tensor, r0: torch.Tensor, term, fields: int, width: int
+          ) -> torch.Tensor:
+    """The fit's columns (output weights) of each output whose differences r(unit weight) −
+    r(0) are all round-off of r(0) (at most 1e-12 of it) though the term reads its field
+    (one zero column alone is no loss: a bias under a derivative is zero). A neutron
     star's density (1e18 kg/m³) enters its mass equation times 6e-21 beside a mass of order
     one, and its pressure equation times 6e-3 beside a gravity term of 1e17: a unit weight's
     change was lost in both, so the fit read no size for it (L2RE 1.0, stop 47)."""
-    lost = jac.abs().amax(0) <= 1e-12 * float(r0.abs().max())
-    if not bool(lost.any()) or not res.requires_grad:
-        return jac
+    reads = {r.field for r in term.requests}
+    small = (jac.abs().amax(0) <= 1e-12 * float(r0.abs().max())).reshape(-1, width + 1)
+    read = torch.tensor([o in reads or o >= fields for o in range(len(small))])   # layers: ≥
+    return (read & small.all(1))[:, None].expand_as(small).reshape(-1)
+
+
+def _autograd_columns(run, unit, terms, weights: int, n: int) -> dict[str, torch.Tensor]:
+    """Each term's fit columns (n, weights) as derivatives by autograd, at the same unit
+    weights (``run`` evaluates the terms again with them); terms whose derivative is not
+    finite are left out. Only where :func:`_lost` finds columns: the graph costs the fit
+    about twice its time."""
+    unit.on.requires_grad_(True)
+    out = {}
     try:
-        (grad,) = torch.autograd.grad(res.sum(), on, retain_graph=True)
-    except RuntimeError:   # not differentiable there
-        return jac
-    exact = grad.detach().to(torch.float64).reshape(weights + 1, n)[1:].T
-    if not bool(torch.isfinite(exact).all()):
-        return jac
-    return torch.where(lost[None, :], exact, jac)
+        res = run()
+        for t in terms:
+            try:
+                (grad,) = torch.autograd.grad(res[t.name].sum(), unit.on, retain_graph=True)
+            except RuntimeError:   # not differentiable there
+                continue
+            exact = grad.detach().to(torch.float64).reshape(weights + 1, n)[1:].T
+            if bool(torch.isfinite(exact).all()):
+                out[t.name] = exact
+    finally:
+        unit.on.requires_grad_(False)
+    return out
 
 
 def _solve_fit(jacs: list[torch.Tensor], r0s: list[torch.Tensor]

@@ -92,20 +92,21 @@ def _plan(problem: Problem) -> InterfacePlan | None:
             if t not in jumping:
                 standing |= {column[n] for n in _alone(t, fields)}
     # sorted by their text: atoms() is a set, whose order changes between processes
-    levels = sorted((g for g in levels if _crosses(g, problem)), key=sp.srepr)[:MOST_INTERFACES]
+    probes = {g: _probe(problem, g) for g in levels}
+    levels = sorted((g for g in levels if _crosses(probes[g])), key=sp.srepr)[:MOST_INTERFACES]
     if not levels:
         return None
     jumps = []
     for col in sorted(standing):
         axis = _direction(problem, problem.fields[col], space)
+        if axis is None or len(space) == 1:
+            continue
         # a component along the normal of every (plane) interface cannot jump
-        normal = all(g.free_symbols == {space[axis]} for g in levels) if axis is not None \
-            else True
-        if axis is not None and len(space) > 1 and not normal:
+        if not all(g.free_symbols == {space[axis]} for g in levels):
             jumps.append((col, axis))
     if not kinks and not jumps:
         return None
-    scales = tuple(1.0 / _largest(g, problem) for g in levels)
+    scales = tuple(1.0 / _largest(probes[g]) for g in levels)
     names = ", ".join(f"{sp.sstr(g)} = 0" for g in levels)
     kinked = ", ".join(problem.fields[c] for c in sorted(kinks)) or "none"
     jumped = ", ".join(problem.fields[c] for c, _ in jumps) or "none"
@@ -177,13 +178,12 @@ def _probe(problem: Problem, g: sp.Expr) -> np.ndarray:
         return np.broadcast_to(np.asarray(fn(*pts), dtype=float), (len(pts[0]),))
 
 
-def _crosses(g: sp.Expr, problem: Problem) -> bool:
-    v = _probe(problem, g)
+def _crosses(v: np.ndarray) -> bool:
+    """Whether a level set's probed values change sign in the box."""
     v = v[np.isfinite(v)]
     return bool(len(v)) and bool((v > 0).any() and (v < 0).any())
 
 
-def _largest(g: sp.Expr, problem: Problem) -> float:
-    v = np.abs(_probe(problem, g))
-    v = v[np.isfinite(v)]
+def _largest(v: np.ndarray) -> float:
+    v = np.abs(v[np.isfinite(v)])
     return float(v.max()) if len(v) and v.max() > 0 else 1.0

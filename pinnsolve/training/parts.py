@@ -92,8 +92,8 @@ def assemble(problem: Problem, device: torch.device, dtype: torch.dtype, *,
     if model is None:
         model, built_imposed, built_notes = build_model(problem, seed=tr.seed)
         imposed, notes = frozenset(built_imposed), tuple(built_notes)
-    if compiled.one_way_note():
-        notes = notes + (compiled.one_way_note(),)
+    if (one_way := compiled.one_way_note()) is not None:
+        notes = notes + (one_way,)
     model = model.to(device=device, dtype=dtype)
     compiled.unknowns.to(device=device, dtype=dtype)
     imposed = imposed or frozenset()
