@@ -19,7 +19,8 @@ from .constraints import (HardConstrained, layer_outputs, plan_constraints, with
 from .mlp import MLP, Embedding, ModifiedMLP
 from .frequency import OSCILLATORY, planned_activation, planned_time_modes
 from .interfaces import with_interfaces
-from .scale import data_scale, distance_gain, fitted_sizes, residual_scale, unresonant
+from .scale import (ONE_FIELD_TRUST, data_scale, distance_gain, fitted_sizes, residual_scale,
+                    unresonant)
 
 MODELS = {"mlp": MLP, "modified_mlp": ModifiedMLP}
 
@@ -187,6 +188,15 @@ def build_model(problem: Problem, *, seed: int = 0) -> tuple[nn.Module, set[str]
                              "value, so the equations' residual with the network's part "
                              "zeroed, over the change the untrained network makes to it, "
                              "or a flux kept in the loss times the length it acts across "
+                             "(model.output_scale sets it)"]
+    if ("output_scale" in problem.settings.training.planned and len(problem.fields) == 1
+            and scale == 1.0 and not (layer is not None and layer.sizes)):
+        sizes = fitted_sizes(problem, constraints, imposed, probe_net, [1.0], ONE_FIELD_TRUST)
+        if sizes is not None and sizes[0] is not None and sizes[0] != 1.0:
+            scale = sizes[0]
+            notes = notes + [f"output scale {scale:g}: no condition in the loss gives a value "
+                             "and the rules above read none, so the field's size from a "
+                             "least-squares solve over the untrained network's features "
                              "(model.output_scale sets it)"]
     interfaces = interface_plan(problem)   # spec/interfaces.py
     if interfaces is None:

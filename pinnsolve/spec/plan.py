@@ -219,7 +219,10 @@ def describe(settings) -> list[str]:
                      "(all imposed, or zero or derivative data), from the equations' "
                      "residual of the lift alone (where that asks for "
                      "100 or more); a system's fields sized by a least-squares fit where one "
-                     "is below 1e-2 or above 1e2, or two or more all below 0.2 or above 5; "
+                     "is below 1e-2 or above 1e2, or two or more all below 0.2 or above 5 "
+                     "(linearised again where the fit's residual is 10 times what it "
+                     "predicted), and a lone field that way where no rule above reads a "
+                     "size and the fit leaves at most half the residual; "
                      "imposed fields' distance factors scaled to RMS 1 where it is below "
                      "1/100 (3-D and more)")
     return lines
