@@ -89,6 +89,24 @@ def test_a_flux_no_condition_holds_stays_inlined_unless_asked_for():
     assert forced.promoted == ("flux",) and forced.fields == ("u", "flux")
 
 
+def test_a_power_law_viscosity_stays_inlined_unless_asked_for():
+    """Glen's ice: eta = 1/(2 A^(1/3) edot^(2/3)), infinite where the flow is at rest, and
+    a sliding law eta du/dn + Cs u = 0 that holds it. Planned, the file stays inlined (a
+    valley glacier: 4.4 in the mixed form, 3.1e-4 inlined at 2 minutes); asked for, eta
+    is promoted as before; a stress, finite at rest, still is (test above)."""
+    raw = {"domain": {"x": [0, 1], "y": [0, 1]}, "fields": ["u"],
+           "define": {"edot": "sqrt(diff(u, x)**2 + diff(u, y)**2)/2",
+                      "eta": "1/(2*edot**(2/3))"},
+           "equations": ["diff(eta*diff(u, x), x) + diff(eta*diff(u, y), y) = -1"],
+           "conditions": [{"where": "y = 1", "neumann": 0},
+                          {"where": "y = 0", "equation": "eta*dn(u) + u = 0"},
+                          {"where": "x = 0", "dirichlet": 0},
+                          {"where": "x = 1", "dirichlet": 0}]}
+    assert load_problem(raw).promoted == ()
+    assert load_problem(raw, ["model.mixed_form=true"]).promoted == ("eta",)
+    assert load_problem(plate()).promoted == ("sxx", "syy", "sxy")
+
+
 def test_a_flux_used_only_in_a_condition_stays_inlined():
     raw = {"domain": {"x": [0, 1]}, "fields": ["u"], "define": {"q": "-2*diff(u, x)"},
            "equations": ["diff(u, x, 2) = 1"],
