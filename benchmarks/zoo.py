@@ -345,7 +345,7 @@ where two figures are given.
 | maxwell_te_cavity (stop 33, blind) | a square cavity's TE mode, Ez, Hx, Hy first order in time | Ez 2.4e-4, Hx 6.6e-4, Hy 5.2e-4 |
 | heat_polar_annulus (stop 33, blind) | u_t = u_rr + u_r/r + f on r ∈ [0.5, 1], Neumann at r = 1 | 5.4e-9 |
 | composite_wall_mixed (stop 33, blind, the flux form) | −(k u')' = 1 with k = 1, then 10 beyond x = 0.5, as q = k u', −q' = 1 | u 1.4e-3, q 5.5e-4; written as −(k u')' = 1: **1.01** (now refused); stop 47 (2 minutes, side by side): 4.1e-4, 8.8e-5 → **1.5e-6, 1.1e-7** with the interface kink |
-| rod_si_hour (stop 33, blind, third batch) | a steel rod in SI for an hour: T_t = 1.2e-5 T_xx, T 20-120 °C | 5.9e-4 with a `pinnsolve check` loop running beside it; alone: 5.1e-9 |
+| rod_si_hour (stop 33, blind, third batch) | a steel rod in SI for an hour: T_t = 1.2e-5 T_xx, T 20-120 °C | 5.9e-4 with a `pinnsolve check` loop running beside it; alone: 5.1e-9; stop 48, side by side (the lone-field fit reads 150 where the residual rule's 64 is below 100): 1.1e-8 → 9.8e-10 |
 | reaction_stiff_relax (stop 33, blind, third batch) | u_t = 0.01 u_xx − 100 (u − sin πx) + f | 2.0e-7 |
 | poisson_disk_dn (stop 33, blind, third batch) | Δu = 2y on the unit disk, `dn(u) = g` on its circle, u fixed at the centre | 1.5e-7 |
 | laplace_box_hot_face (stop 33, blind, third batch) | Δu = 0 in the unit cube, one face at sin πx sin πy | 1.4e-3 beside the same loop; alone: 9.9e-4; transfinite lift (stop 36): 1.4e-6 |
@@ -456,7 +456,7 @@ where two figures are given.
 | hyperthermia_pennes_bioheat_3d_si (stop 39, blind, third batch) | steady Pennes bioheat in a 100 × 100 × 40 mm block of muscle in SI, a microwave source, a convective skin | 2.2e-7 |
 | inverse_biofilm_oxygen_michaelis_menten_um (stop 39, blind, third batch) | the Michaelis constant of a biofilm's oxygen uptake (guessed 50 for 15 µM) from 25 readings, µm and µM | 6.0e-11; Km = 15.00000004 |
 | quantum_well_gaas_two_level_nm_fs (stop 39, blind, third batch) | the Schrödinger equation as two real fields, an electron in a 12 nm GaAs well in two states, nm, fs and eV, 7 half-periods of the second state in time | **fails**: 0.58, 0.57 (1756 steps; sin, no harmonics of time: they start at 8 half-periods) |
-| radial_permeameter_stress_sensitive_k_mm_mpa (stop 39, blind, third batch) | nonlinear Darcy flow div(k(p) ∇p) = 0 with k = k₀e^(−γ(p_c − p)) in a ring, mm and MPa, the bore held at 2 MPa, a pumped inflow kept in the loss | **fails**: 0.62. p rises from 2 to 26 MPa and no value in the loss tells it: the lift (2) solves the equation, and the pumped flux k(p) ∂p/∂n = q is not read as a size because its coefficient holds p (the flux rule reads only linear coefficients; at the lift's p it would read about 58, below the rule's 100); **since stop 44 solved** (a hole's log radius): the code before again 0.62, after **3.3e-7** at 2 minutes |
+| radial_permeameter_stress_sensitive_k_mm_mpa (stop 39, blind, third batch) | nonlinear Darcy flow div(k(p) ∇p) = 0 with k = k₀e^(−γ(p_c − p)) in a ring, mm and MPa, the bore held at 2 MPa, a pumped inflow kept in the loss | **fails**: 0.62. p rises from 2 to 26 MPa and no value in the loss tells it: the lift (2) solves the equation, and the pumped flux k(p) ∂p/∂n = q is not read as a size because its coefficient holds p (the flux rule reads only linear coefficients; at the lift's p it would read about 58, below the rule's 100); **since stop 44 solved** (a hole's log radius): the code before again 0.62, after **3.3e-7** at 2 minutes; stop 48, side by side (the lone-field fit: p 135): 1.1e-6 → 9.3e-7 |
 | sausage_poaching_radial_bessel_mm_min (stop 39, blind, third batch) | radial conduction in a cylinder of 11 mm in 90 °C water (the 1/r term, Biot 6.1), mm, minutes and °C | 1.8e-5 |
 | dc_motor_fan_startup_b40 (stop 40, blind) | a DC motor and fan from rest on 24 V, SI, τ 2.5 ms electrical and 0.43 s mechanical over 2.5 s, (i, ω) | 3.0e-5, 9.9e-6 before the initial-layer rule → **1.2e-7, 4.1e-8** (2 minutes; 1.3e-7, 2.6e-8 weighted, side by side; its layer is read at exactly 1000, the threshold) |
 | furnace_wall_firebrick_startup_kT_b40 (stop 40, blind) | a firebrick wall heating up over 6 h, k(T), a ramped hot face and a convective casing, K | 7.7e-7 |
@@ -505,7 +505,7 @@ where two figures are given.
 | packed_bed_square_duct_wall_cooled_long_3d_si_g42 (stop 42, blind) | a 2 m packed-bed duct 80 times longer than wide, dispersion and Robin walls, 3-D SI | 7.8e-8 |
 | polymer_melt_converging_die_entry_stokes_wedge_si_g42 (stop 42, blind) | creeping Jeffery-Hamel flow in a die's converging wedge, (u, v, p), p to 1e5 Pa, no pressure pin | **fails** at 2 minutes: u 2.9e-3, v 2.8e-2, p 3.4e-3; at the default 5 minutes 8.6e-4, 3.9e-3, 6.2e-4 |
 | ribbed_cold_plate_four_ribs_jet_cooled_robin_mm_g42 (stop 42, blind) | a cold plate's base and four ribs (eight re-entrant corners), only flux and Robin conditions on 16 sides, mm | **fails**: the code before 2.5e-2; with the corner rule 3.1e-2 (its solution smooth at the corners; 468 steps when its 32 corner functions were computed one corner at a time, 1020 since); with the half exponents too, 48 functions, 0.11; faded beyond half the distance to the next corner (final): 2.6e-2 |
-| silicon_optical_bench_fibre_hole_kT_3d_mm_g42 (stop 42, blind) | a 3-D box minus a fibre bore, k(T) = k0 (T/T0)^-1.3, flux data | **fails** at 2 minutes: 1.7e-2; at the default 5 minutes it crashed in torch's line search after 4 minutes (an IndexError on an empty bracket; now a failed search: training/quasi_newton.py), and with that fix reaches **9.6e-3** at 5 minutes (beside a CI run) |
+| silicon_optical_bench_fibre_hole_kT_3d_mm_g42 (stop 42, blind) | a 3-D box minus a fibre bore, k(T) = k0 (T/T0)^-1.3, flux data | **fails** at 2 minutes: 1.7e-2; at the default 5 minutes it crashed in torch's line search after 4 minutes (an IndexError on an empty bracket; now a failed search: training/quasi_newton.py), and with that fix reaches **9.6e-3** at 5 minutes (beside a CI run); stop 48, side by side at 2 minutes (the lone-field fit: T 515, scale 1 before): 8.8e-2 → **6.5e-6** |
 | baroclinic_inertia_gravity_waves_f_plane_periodic_si_h42 (stop 42, blind) | inertia-gravity waves on an f-plane, (u, v, η), periodic in x over 3 days, SI | **fails**: 1.0, 1.1, 1.4; with its waves' frequencies as features (17.7, 10 half-periods) the same. Its residuals are of order 1e-5 in SI (rates of 1e-4 per second on fields of 0.1-8) |
 | bbm_solitary_wave_canal_regularized_long_wave_si_h42 (stop 42, blind) | a BBM solitary wave carried 46 widths along a canal, η_xxt | 5.3e-9 |
 | clohessy_wiltshire_iss_phasing_approach_m_s_h42 (stop 42, blind) | a cargo ship's drift towards the station over three orbits (Clohessy-Wiltshire), (x, y, z) | **fails** at 2 minutes: x 3.5e-2, y 5.6e-3, z 1.8e-3 (6 half-periods of its mean motion: no frequencies planned); at the default 5 minutes 1.2e-3, 1.8e-4, 2.0e-4 |
@@ -522,7 +522,7 @@ where two figures are given.
 | krogh_capillary_tissue_cylinder_oxygen_3d_um_i43 (stop 43, blind) | oxygen around a capillary (Krogh): a 3-D cylinder minus a 10× thinner one, 600 µm long, µM and µm, a log profile on 40-80 µM | **fails**: 0.125 (planned scale 293 for a part of 131); at the default 5 minutes 0.125 again; the field stays near the lift (its error grows with r to the log profile); weights fixed by hand instead of the planned grad_norm 0.127; **since stop 44 solved** (a hole's log radius and linear distance, docs/geometry.md): **5.7e-6** at 2 minutes (the log alone 0.106, the linear distance alone 0.126) |
 | reactor_rod_withdrawal_point_kinetics_fuel_heatup_si_i43 (stop 43, blind) | point kinetics after a rod step with fuel heat-up, (P, C, Tf), a 0.2 s prompt jump, a 5 s lag and a 51 s period | 2.5e-7, 3.8e-8, 1.7e-7 |
 | steam_line_insulation_condensate_half_annulus_robin_si_i43 (stop 43, blind) | a steam pipe's insulation, a half ring (CSG), 453 K ± 15 K sin θ inside, Robin (Bi = 19) outside | 3.0e-6 |
-| wrinkled_methane_flame_front_huygens_markstein_periodic_si_i43 (stop 43, blind) | a wrinkled flame front h_t = S_L(1 + h_x²/2) + D h_xx, periodic, a cusped start (Cole-Hopf) | 9.5e-5 |
+| wrinkled_methane_flame_front_huygens_markstein_periodic_si_i43 (stop 43, blind) | a wrinkled flame front h_t = S_L(1 + h_x²/2) + D h_xx, periodic, a cusped start (Cole-Hopf) | 9.5e-5; stop 48, side by side (the lone-field fit: h 0.0051): 5.5e-5 → 9.8e-7 |
 | carotid_artery_wall_pulse_pressure_plane_strain_si_j43 (stop 43, blind) | a carotid wall under pulse pressure, plane strain with ν = 0.49 (λ/μ = 49), a quarter ring, u ~ 6e-5 m on 3 mm, tractions written with the normal by hand | **fails**: 0.93, 1.07 (the fit read sizes 3.5e-7, 1.0e-6 for parts of 8.3e-5; with 3.7e-5 set by hand 0.98, 1.03: not the scale; nearly incompressible); stop 45, the mixed form: 0.93, 1.07 → 6.4e-2, 4.4e-2 (still failing) |
 | equity_call_option_black_scholes_dividend_usd_years_j43 (stop 43, blind) | a European call with a dividend (Black-Scholes in time to expiry), S from 40 to 250 USD | 6.7e-13: the exact solution's one expression is the data on every face and at τ = 0, so the lift is the solution (1e-16 before training) |
 | ice_sheet_dome_thinning_halfar_glen_flow_m_yr_j43 (stop 43, blind) | Halfar's dome thinning under Glen's law (h⁵ h_r³ flux), 5000 years, m | 1.6e-14 (as above: the lift is the solution) |
@@ -573,10 +573,10 @@ where two figures are given.
 | tokamak_solovev_equilibrium_magnetic_probes_half_ellipse_m_wb_o46 (stop 45, blind) | an ITER-size tokamak's Solov'ev equilibrium (Grad-Shafranov), Neumann probe data on a half ellipse pinned by one flux loop | 7.3e-5 |
 | buried_district_heating_pipe_winter_soil_image_source_si_p47 (stop 46, blind) | a buried insulated district-heating pipe in frozen soil (a rectangle minus a disk, the method of images), SI | 5.1e-5 |
 | double_pipe_annulus_laminar_water_velocity_temperature_si_p47 (stop 46, blind) | laminar flow and heat in a double-pipe exchanger's annulus (a disk minus a disk), velocity 2000× below the temperature, one-way coupled | **fails**: w 0.79, T 0.19 (492 steps; the fit, leaving 0.72, reads w 0.38 for a part of 0.04 and is not used); stop 47, w given in the heat equation while Adam trains (one-way coupling), side by side: 0.90, 0.22 → **9.7e-3, 2.0e-3**; four runs of it: w 9.7e-3, 7.5e-2, 3.4e-3 (the final code, quiet machine) and 0.33 (beside a scan on the second core), against 0.82-0.90 in three runs without |
-| gold_film_femtosecond_two_temperature_model_nm_ps_p47 (stop 46, blind) | femtosecond laser heating of a gold film, the two-temperature model with C(Te) and k(Te, Tl), nm, ps, K | 1.2e-4, 6.3e-6 |
+| gold_film_femtosecond_two_temperature_model_nm_ps_p47 (stop 46, blind) | femtosecond laser heating of a gold film, the two-temperature model with C(Te) and k(Te, Tl), nm, ps, K | 1.2e-4, 6.3e-6; stop 48, side by side (the fit linearised again: Te 3160 → 2120, Tl 114 → 60.4): 4.3e-4, 3.9e-5 → 1.6e-4, 8.8e-6 |
 | granite_rayleigh_ground_roll_surface_wave_periodic_si_p47 (stop 46, blind) | a 46 Hz Rayleigh wave in granite, plane-strain elastodynamics, periodic, a traction-free surface | 5.0e-4, 7.1e-5 |
 | inverse_cfrp_orthotropic_conductivity_thermocouples_si_p47 (stop 46, blind) | a carbon-fibre plate's two conductivities (8× apart) from 6 thermocouples × 15 readings | 2.9e-4; kx = 5.1992 (5.2), ky = 0.64976 (0.65) |
-| kovasznay_wake_rod_grid_water_tunnel_navier_stokes_si_p47 (stop 46, blind) | Kovasznay flow behind a grid of rods in water, SI (velocities 1e-3 m/s, pressures 1e-7 Pa) | 1.4e-6, 5.1e-5, 8.7e-6 |
+| kovasznay_wake_rod_grid_water_tunnel_navier_stokes_si_p47 (stop 46, blind) | Kovasznay flow behind a grid of rods in water, SI (velocities 1e-3 m/s, pressures 1e-7 Pa) | 1.4e-6, 5.1e-5, 8.7e-6; stop 48, side by side (the fit linearised again: v 2.8e-5 → 1.35e-5): 1.1e-6, 6.8e-5, 1.3e-5 → 1.6e-6, 3.1e-5, 1.9e-5 |
 | rock_bed_store_fluid_rock_nonequilibrium_2d_hours_p47 (stop 46, blind) | a gravel thermal store, water and rock temperatures apart, equalising in 1 % of a 48 h record | **fails**: 0.23, 0.25; at the default 5 minutes 0.11, 0.10 (the equalisation, 100 times faster than the record, is below the initial layer's 1000; forced, 6.6e-2 at 2 minutes) |
 | wireless_charger_coupled_resonators_switch_on_beats_us_p47 (stop 46, blind) | two coupled resonant circuits of a wireless charger switched onto a 100 kHz drive, beats over 30 half-periods, µs | 7.8e-4, 4.5e-4, 8.0e-4, 4.8e-4 |
 | basalt_sill_cooling_sedimentary_host_quarter_section_m_years_r47 (stop 46, blind) | a basalt sill cooling into its host rock, a quarter section, a sharp 1000 °C contact front, m and years | 4.8e-11 |
@@ -595,12 +595,12 @@ where two figures are given.
 | langmuir_probe_debye_shielding_octant_3d_mm_s48 (stop 47, blind) | the Debye-screened potential about a spherical probe, an octant minus a ball, Robin face, mm and V | 4.4e-4 |
 | photoacoustic_cell_azimuthal_modes_ringdown_disk_mm_ms_s48 (stop 47, blind) | two beating Bessel modes ringing down in a disk-shaped acoustic cell, 16 half-periods | **fails**: 1.27 (540 steps); its error was NaN at first: the exact J₁(kr)·x/r is 0/0 at the centre, a grid point (stop 47: such points are left out) |
 | silicon_wafer_trpl_surface_recombination_bias_light_um_us_s48 (stop 47, blind) | excess carriers in a Si wafer decaying with surface recombination on both faces, µm, µs, cm⁻³ | 6.1e-7 |
-| dredged_clay_2d_anisotropic_consolidation_trench_drains_m_d_t48 (stop 47, blind) | 2-D consolidation of dredged clay between trench drains, 1000 days, anisotropic | 6.9e-3 |
+| dredged_clay_2d_anisotropic_consolidation_trench_drains_m_d_t48 (stop 47, blind) | 2-D consolidation of dredged clay between trench drains, 1000 days, anisotropic | 6.9e-3; stop 48, side by side (the lone-field fit: u 110, scale 1 before): 4.6e-3 → **5.4e-6** |
 | ecoli_chemotactic_aggregate_keller_segel_microwell_um_s_t48 (stop 47, blind) | a Keller-Segel aggregate on a disk, cell density falling 65 000× from a 25 µm core, a point condition | **fails**: 3.9, 0.35 (c scaled 1 for a size of 13; the core holds ~8 of 2000 points) |
 | inverse_plga_microsphere_protein_release_diffusivity_um_h_t48 (stop 47, blind) | protein release from a microsphere, the diffusivity from confocal readings, Robin surface | 9.7e-8, D 3.6000003 |
 | maize_root_phosphate_uptake_mass_flow_fertiliser_band_mm_d_t48 (stop 47, blind) | phosphate uptake by a root, an annulus with inflow as 1/r and a Robin uptake face | 1.3e-5 |
 | potato_slab_drying_moisture_dependent_diffusivity_mm_h_t48 (stop 47, blind) | drying of a slab with D0 exp(βX), a nonlinear flux face | 1.6e-9 |
-| retort_pouch_come_up_heating_lethality_coupled_mm_min_t48 (stop 47, blind) | a retort pouch's temperature and its lethality F = ∫10^((T−121.1)/10) dt, one-way, 8 decades | **fails**: 0.28, 1.00 (F's fitted size 3.5e-6 against 0.21: the fit reads the lethal rate at the untrained network's 40 °C) |
+| retort_pouch_come_up_heating_lethality_coupled_mm_min_t48 (stop 47, blind) | a retort pouch's temperature and its lethality F = ∫10^((T−121.1)/10) dt, one-way, 8 decades | **fails**: 0.28, 1.00 (F's fitted size 3.5e-6 against 0.21: the fit reads the lethal rate at the untrained network's 40 °C); stop 48, side by side (the fit linearised again at its own weights: F read 0.08, scale 1): 0.95, 1.00 → **8.9e-7, 1.8e-5** |
 | sand_dune_bed_hyporheic_pumping_anisotropic_seepage_m_t48 (stop 47, blind) | hyporheic pumping under a dune bed, a non-convex polygon, heads of millimetres | 2.7e-5 |
 | tumour_spheroid_oxygen_anoxic_core_medium_gradient_3d_um_s_t48 (stop 47, blind) | oxygen in a tumour spheroid shell (3-D), Robin outer face with a vertical gradient | 3.3e-5 |
 | airliner_wake_vortex_decay_lidar_disk_vorticity_si_u48 (stop 47, blind) | a Lamb-Oseen wake vortex off centre in a disk, velocity-vorticity Navier-Stokes | 1.4e-3, 1.6e-3, 1.2e-3 |
@@ -608,14 +608,38 @@ where two figures are given.
 | inverse_estuary_tidal_friction_tide_gauges_si_u48 (stop 47, blind) | an estuary's friction rate from tide gauges, damped tidal wave in raw SI | 1.5e-3, 1.6e-3, r 2.496e-4 (true 2.5e-4) |
 | isostatic_press_thick_sphere_oil_pressure_octant_3d_mm_mpa_u48 (stop 47, blind) | Lamé's thick sphere under 300 MPa, displacements on an octant of a shell, tractions | 4.8e-4, 5.7e-4, 6.7e-4 |
 | neutron_star_polytrope_n1_mass_density_km_msun_u48 (stop 47, blind) | an n = 1 polytrope, mass and density 18 orders of magnitude apart | **fails**: 0.99, 1.00 (the fit read no size for ρ: a unit weight's change was round-off); with the fit's autodiff columns (stop 47) 0.14, 0.84; with the balance cap at 1e24 (stop 47, side by side) 0.14, 0.80 → **7.9e-3, 3.5e-2** |
-| outer_rise_lithosphere_flexure_trench_compression_km_m_u48 (stop 47, blind) | a plate bending into a trench (fourth order), moment and shear given at the trench, km and m | **fails**: 0.87 (no value in the loss: the deflection of ~600 m is trained at scale 1) |
+| outer_rise_lithosphere_flexure_trench_compression_km_m_u48 (stop 47, blind) | a plate bending into a trench (fourth order), moment and shear given at the trench, km and m | **fails**: 0.87 (no value in the loss: the deflection of ~600 m is trained at scale 1); stop 48, side by side (the lone-field fit: w 4730): 0.93 → **2.9e-6** |
 | shelf_sea_m2_kelvin_waves_amphidromes_rotating_channel_km_h_u48 (stop 47, blind) | two Kelvin waves in a rotating channel, amphidromes, (η, u, v) | 2.9e-5, 9.1e-5, 4.5e-5 |
 | steam_turbine_disc_hyperbolic_profile_shrink_fit_mm_mpa_u48 (stop 47, blind) | a rotating turbine disc of hyperbolic profile, shrink fit and blade pull as tractions | 2.1e-4, 2.0e-4 |
+| cheddar_block_cold_store_chilling_octant_3d_cm_h_v49 (stop 48, blind) | a cheese block chilling in a cold store, octant, three Robin faces of different Biot numbers, 3-D + time | 2.9e-5 |
+| impinging_jet_mixer_hot_cold_stagnation_layer_mm_s_v49 (stop 48, blind) | opposed hot and cold jets, Hiemenz flow with a 0.24 mm thermal mixing layer, (u, v, p, T) | 3.9e-5, 2.8e-5, 8.1e-5, 1.4e-4 |
+| inverse_pipe_pile_lateral_subgrade_modulus_inclinometer_v49 (stop 48, blind) | a pile's subgrade modulus from inclinometer readings, beam on an elastic foundation, free ends | 1.3e-6; k 20000 |
+| mass_concrete_wall_late_hydration_heat_formwork_robin_m_h_v49 (stop 48, blind) | a 0.8 m concrete wall cooling for a week, decaying hydration source, Robin formwork face | 9.1e-9 |
+| pellet_silo_self_heating_frank_kamenetskii_disk_m_v49 (stop 48, blind) | Frank-Kamenetskii self-heating of a pellet silo (exponential source, two steady branches), disk | 1.5e-9 |
+| pem_cathode_catalyst_layer_tafel_proton_current_um_v49 (stop 48, blind) | a PEM cathode catalyst layer, Ohm's law and Tafel kinetics (e^(η/b) over 1e6), (η, j) | 1.2e-9, 1.4e-8 |
+| pm_motor_airgap_scalar_potential_half_pole_flat_magnets_mm_v49 (stop 48, blind) | a surface-magnet motor's air gap, a thin curved half-pole sector, the magnets' flux on the rotor arc, 12th harmonic | 1.1e-4 |
+| soil_deposit_site_response_harmonic_bedrock_kelvin_voigt_v49 (stop 48, blind) | a clay deposit's Kelvin-Voigt shear response to bedrock shaking near resonance, u_xxt terms | 6.4e-4 |
+| atoll_island_freshwater_lens_ghyben_herzberg_dupuit_m_d_w49 (stop 48, blind) | an atoll's freshwater lens, nonlinear Dupuit diffusion on a rotated ellipse | 2.8e-6 |
+| equatorial_kelvin_wave_el_nino_thermocline_beta_plane_km_d_w49 (stop 48, blind) | an equatorial Kelvin wave on the β-plane, 7100 km, (u, v, η) | 2.3e-6, 1.5e-8, 4.7e-6 |
+| frap_nucleus_transcription_factor_binding_recovery_um_s_w49 (stop 48, blind) | FRAP recovery with binding in a nucleus, (free, bound), two Bessel modes, fast and slow phases | **fails**: 6.5e-2, 8.0e-2 (222 steps: the lift's J₀ series, 60 terms, sat in the autograd graph); with the series outside it (stop 48) 580 steps, 2.0e-2, 2.4e-2 (the code before: 200 steps, 6.9e-2, 7.7e-2) |
+| inverse_csf_lumbar_infusion_test_elastance_outflow_mmhg_min_w49 (stop 48, blind) | a CSF infusion test: elastance and outflow resistance from a pressure record, logistic ODE | 3.4e-11; E 0.2, Rout 14 |
+| inverse_ice_dome_borehole_geothermal_flux_frozen_bed_m_yr_w49 (stop 48, blind) | the geothermal flux under an ice divide from borehole temperatures, advection-conduction over 3.2 km | 1.3e-12; G 0.048 |
+| propofol_induction_bolus_infusion_effect_site_bis_mg_min_w49 (stop 48, blind) | propofol compartments, effect site and the BIS Hill curve, four time scales, 4 fields | 2.1e-8, 9.2e-9, 7.4e-8, 5.3e-7 |
+| subsurface_drip_emitter_gardner_soil_philip_bulb_3d_m_d_w49 (stop 48, blind) | steady Richards flow (Gardner soil) from a buried emitter, a box minus a ball, nonlinear flux condition | 4.3e-8 |
+| valley_glacier_glen_flow_nye_semicircular_bed_sliding_m_yr_w49 (stop 48, blind) | Glen's-law flow in a semicircular valley glacier, viscosity infinite at the surface centre, sliding bed | **fails** as first run: 6.4 (the mixed form learnt η, infinite at the surface's centre, as a field; again 4.4); as planned since stop 48 (a coefficient infinite at rest stays inlined): **3.4e-5** |
+| copper_fuse_bend_joule_heating_kohlrausch_quarter_annulus_mm_x49 (stop 48, blind) | a copper fuse bend, Joule heating with σ ∝ 1/T both ways coupled, quarter annulus, (φ, T) | **fails**: φ 8.6e-2, T 0.40 (782 steps; the fit leaves 0.46 of the residual and reads T's part 0.11 for a rise of up to 266 K) |
+| globular_cluster_plummer_n5_polytrope_potential_3d_pc_kms_x49 (stop 48, blind) | a Plummer cluster's potential, Lane-Emden n = 5 nonlinearity, 3-D cube | 3.6e-10 |
+| inverse_haynes_shockley_germanium_mobility_probes_cm_us_x49 (stop 48, blind) | the Haynes-Shockley experiment: mobility and diffusivity from two probe traces | 2.2e-10; Dp 49.1188, mu 1900 |
+| inverse_insitu_absorber_admittance_mic_array_oblique_si_x49 (stop 48, blind) | an absorber's admittance from a microphone array, Helmholtz at 500 Hz, (P, Q) | 4.4e-4, 1.3e-4; beta 0.399967 |
+| langmuir_wave_bohm_gross_warm_electron_fluid_mm_ns_x49 (stop 48, blind) | a Langmuir wave in a warm electron fluid, (n, u, E) of sizes 1e8, 0.02, 600 | **fails**: 0.95, 0.99, 0.96 (4.5 plasma periods in 5 ns, a frequency the coupling sets and no rule reads; the fit leaves 0.89, reads n 3.4e6 for an amplitude of 1e8) |
+| lithium_bec_bright_soliton_gross_pitaevskii_um_ms_x49 (stop 48, blind) | a moving bright soliton of ⁷Li atoms, Gross-Pitaevskii, (Re ψ, Im ψ) | 1.8e-9, 1.8e-9 |
+| margrabe_exchange_option_two_correlated_stocks_usd_years_x49 (stop 48, blind) | Margrabe's exchange option on two correlated stocks, mixed derivative, one week to expiry | 1.3e-11 |
+| tissue_photon_density_wave_fdot_octant_shell_3d_mm_x49 (stop 48, blind) | a photon density wave in tissue, complex Robin radiation condition, octant of a shell, (U, W) | **fails**: 0.11, 0.11 (720 steps; fitted scales 0.017, 0.020 for fields of RMS 0.030, 0.012) |
 | culvert_roof_slab_sine_wheel_load_plane_strain_mm_mpa_q47 (stop 46, blind) | a thick culvert slab under a sine load, plane strain, stresses through `define`, mixed support faces, mm and MPa | 1.9e-3, 1.2e-3 |
 | curved_bar_end_shear_crane_hook_plane_stress_mm_q47 (stop 46, blind) | a crane hook's curved bar under end shear (Timoshenko and Goodier), tractions on its curved edges through the normal, mm and MPa | **fails**: 0.98, 0.97 (its end shear's expression grows to 4e13 inside the ring, now kept in the loss; 0.90 with each field's fitted size) |
-| dc_busbar_pair_magnetic_vector_potential_quarter_si_q47 (stop 46, blind) | the vector potential of a ±4 kA busbar pair in copper and air, a Piecewise current density, SI | **fails**: 4.5e-2; 6.2e-2 at the default 5 minutes |
+| dc_busbar_pair_magnetic_vector_potential_quarter_si_q47 (stop 46, blind) | the vector potential of a ±4 kA busbar pair in copper and air, a Piecewise current density, SI | **fails**: 4.5e-2; 6.2e-2 at the default 5 minutes; stop 48, side by side (the lone-field fit: A 0.00228): 6.3e-2 → **6.7e-3** |
 | impinging_jet_stagnation_thermal_layer_graded_wall_si_q47 (stop 46, blind) | a jet's thermal layer of 0.11 mm on a graded chip wall (stagnation flow, Pe 700), SI | 0.60 → **1.3e-5** with the stagnation layer (stop 46) |
-| kovasznay_wake_grid_of_rods_silicone_oil_si_q47 (stop 46, blind) | Kovasznay flow at Re 40 in silicone oil, SI, periodic, a traction outlet | 2.9e-6, 2.6e-5, 6.2e-6 |
+| kovasznay_wake_grid_of_rods_silicone_oil_si_q47 (stop 46, blind) | Kovasznay flow at Re 40 in silicone oil, SI, periodic, a traction outlet | 2.9e-6, 2.6e-5, 6.2e-6; stop 48, side by side (the fit linearised again: p 5.11 → 1): 1.1e-6, 1.2e-5, 4.1e-6 → 5.2e-7, 5.6e-6, 1.6e-6 |
 | lh2_sphere_foam_insulation_sun_heating_spherical_r_theta_si_q47 (stop 46, blind) | foam on a liquid-hydrogen sphere, (r, θ) as coordinates, 20 K inside, sun and convection outside | 3.1e-6 |
 | piezo_pump_oscillatory_slot_flow_plane_womersley_si_q47 (stop 46, blind) | plane Womersley flow at 20 Hz in a piezo pump's slot, thin Stokes layers, SI | 1.3e-3 |
 | tilting_pad_thrust_bearing_reynolds_film_pressure_si_q47 (stop 46, blind) | the Reynolds equation of a tilting-pad bearing, h³ ~ 1e-14, p to 9 MPa | 2.1e-10 |
@@ -1449,6 +1473,52 @@ against 1e12: the star 0.14, 0.80 → **7.9e-3, 3.5e-2**; the thermoelastic plat
 uy 2.6e-3, 1.1e-3 → 1.2e-3, 4.6e-4 (T 6.6e-6 → 6.7e-6); the thermoelastic rod u 7.3e-5
 → 2.6e-5; the 3-D steam header, failing either way, 2.0e-2 → 2.0e-2 (ux). Problems whose
 equations pull less than 1e12 apart are untouched.
+
+**Stop 48: the fit is linearised again where the problem is strongly nonlinear**
+(`models/scale.py::_relinearised`). The least-squares fit that sizes a system's fields
+linearises the residuals at the untrained network. Where the fit's actual residual at its
+own weights is 10 (`NONLINEAR`) or more times the share its linearisation predicted, it
+now takes up to three Gauss-Newton steps from there, each kept only where it lowers the
+residual. Whether the fit is trusted still follows its first share (letting the actual
+share decide dropped the fits of a gold film, a Stokes layer and a channel flow, 10-40×
+worse at 2 minutes; fitting again at ratios of 2-3 read a forced steady Navier-Stokes 4×
+worse: both tried, not kept). Over the 122 multi-field files with planned scales (a scan
+of benchmarks/heldout, benchmarks/zoo and problems), the sizes of 4 change; side by side
+at 2 minutes, one thread: the retort pouch (lethality rate 10^((T − 121)/10) read at 40 °C:
+F 3.45e-6 → 0.08, scale 1) 0.95, 1.00 → **8.9e-7, 1.8e-5**; the gold film 4.3e-4, 3.9e-5
+→ 1.6e-4, 8.8e-6; the silicone-oil wake 1.1e-6, 1.2e-5, 4.1e-6 → 5.2e-7, 5.6e-6, 1.6e-6;
+the water-tunnel wake 1.1e-6, 6.8e-5, 1.3e-5 → 1.6e-6, 3.1e-5, 1.9e-5. A linear problem
+pays one extra evaluation of its residuals.
+
+**Stop 48: a lone field with no size read is sized by the fit** (`models/build.py`). A
+problem of one field whose loss holds no value (all imposed, or only derivatives kept)
+and for which the residual rule reads 1 is now fitted as systems are, and takes the fitted
+size where it is outside 1e-2 to 1e2 and the fit leaves at most half the residual
+(`ONE_FIELD_TRUST`; a clamped disk plate's fit leaves 0.82 and reads 0.0058: 2.2e-5 with
+scale 1, 2.3e-4 with the fit; an advected pulse's leaves 0.57 and reads 1100: 1.2e-4 and
+1.1e-2; so neither is read). 7 of the 289 single-field files change;
+side by side at 2 minutes: the trench flexure 0.93 → **2.9e-6** (w 4730), the silicon
+optical bench 8.8e-2 → **6.5e-6** (T 515), the dredged clay 4.6e-3 → **5.4e-6** (u 110),
+the bus bar pair 6.3e-2 → **6.7e-3** (A 0.00228), the flame front 5.5e-5 → 9.8e-7, the
+steel rod 1.1e-8 → 9.8e-10, the radial permeameter 1.1e-6 → 9.3e-7. The fit adds about
+0.3 s to building such a model (PHYSICS in tests/test_plan.py: 0.28 → 0.77 s on a loaded
+machine).
+
+**Stop 48: Bessel series outside the autograd graph** (`compiler/lower.py`). J_n below
+|x| = 12 and I_n (n ≥ 2) are power series of 60 terms; summed in the graph, a disk's lift
+built from J₀(z r) took thousands of operations per step for its Laplacian. The series is
+now one node whose derivative is the same kind of node ((J_{n−1} − J_{n+1})/2), so a blind
+FRAP recovery runs 580 steps in 2 minutes instead of 200 (6.9e-2, 7.7e-2 → 2.0e-2,
+2.4e-2, still failing at 2 minutes). The branch above 12 had a backward pass that was not
+itself differentiable: its second derivatives came out near zero; tests/test_vector_special.py
+now checks three orders of derivative against scipy on both branches.
+
+**Stop 48: a coefficient infinite at rest stays inlined** (`spec/mixed.py`). Glen's ice
+viscosity η = 1/(2 A^(1/3) ε̇^(2/3)), held by a sliding condition, was promoted to a field
+by the mixed form, though it has no finite size where the flow is at rest: the blind valley
+glacier 6.4 and 4.4. Planned, a file with such a definition now stays inlined: **3.4e-5** at 2 minutes
+(3.1e-4 with `model.mixed_form=false` on the code before); of all ~440 files only this
+one changes.
 
 **Loss balancing** stays fixed (weights 1) by default, unless a condition is in other
 units than the equations (stop 36, below). Measured against the `lra` scheme
