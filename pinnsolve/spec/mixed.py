@@ -19,6 +19,8 @@ Definitions the equations use undifferentiated (a strain inside a stress, a sour
 inlined. Without such a condition the inlined form trains better: a heat problem with a
 variable conductivity written through its flux, Dirichlet data all round, 1.6e-6 inlined,
 1.1e-4 mixed; −(k(u) u')' = f in one dimension 6.6e-12 and 6.4e-8 (2 minutes, stop 45).
+Nor, planned, where a candidate is infinite where the fields' derivatives vanish (a
+power-law viscosity, :func:`infinite_at_rest`): it has no finite size to learn.
 """
 from __future__ import annotations
 
