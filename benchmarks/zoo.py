@@ -1501,8 +1501,8 @@ side by side at 2 minutes: the trench flexure 0.93 → **2.9e-6** (w 4730), the 
 optical bench 8.8e-2 → **6.5e-6** (T 515), the dredged clay 4.6e-3 → **5.4e-6** (u 110),
 the bus bar pair 6.3e-2 → **6.7e-3** (A 0.00228), the flame front 5.5e-5 → 9.8e-7, the
 steel rod 1.1e-8 → 9.8e-10, the radial permeameter 1.1e-6 → 9.3e-7. The fit adds about
-0.3 s to building such a model (PHYSICS in tests/test_plan.py: 0.28 → 0.77 s on a loaded
-machine).
+0.04 s to building such a model (PHYSICS in tests/test_plan.py, one thread, quiet machine,
+mean of 5 builds: 0.021 → 0.062 s).
 
 **Stop 48: Bessel series outside the autograd graph** (`compiler/lower.py`). J_n below
 |x| = 12 and I_n (n ≥ 2) are power series of 60 terms; summed in the graph, a disk's lift

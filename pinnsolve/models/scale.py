@@ -442,8 +442,9 @@ def fitted_sizes(problem: Problem, constraints, imposed: set[str], make_net,
     Darcy flux of 2e-8 m/s. None where the fit does not apply, or sets no size.
 
     A strongly nonlinear problem's fit is linearised again at its own weights
-    (:func:`_relinearised`); whether the fit is trusted stays its first share left. A lone field (models/build.py) is fitted only where no other
-    rule read its size, and its fit is read only where it leaves at most ``trust``."""
+    (:func:`_relinearised`); whether the fit is trusted stays decided by its first share
+    left. A lone field (models/build.py) is fitted only where no other rule read its size,
+    and its fit is read only where it leaves at most ``trust``."""
     from ..compiler import compile_problem   # models/ is imported by the compiler's users
 
     if problem.observations or problem.domain.vector is not None:
