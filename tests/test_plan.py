@@ -458,6 +458,21 @@ def test_half_periods_of_the_data_along_each_coordinate():
     assert half_periods(load_problem(inverse)) == {}
 
 
+def test_a_system_without_first_time_derivatives_is_no_first_order_system():
+    from pinnsolve.models.frequency import half_periods
+
+    # an undamped Timoshenko beam: w_tt and psi_tt only, so A of A f_t + B f_x = 0 is zero
+    # (torch.linalg.solve raised "singular" in `pinnsolve check` before)
+    beam = {"domain": {"x": [0, 1], "t": [0, 1]}, "fields": ["w", "psi"],
+            "equations": ["diff(w, t, 2) = diff(w, x, 2) - diff(psi, x)",
+                          "diff(psi, t, 2) = diff(psi, x, 2) + diff(w, x) - psi"],
+            "conditions": [{"where": "initial", "dirichlet": {"w": "sin(pi*x)", "psi": 0}},
+                           {"where": "initial", "equation": "diff(w, t) = 0"},
+                           {"where": "initial", "equation": "diff(psi, t) = 0"},
+                           {"where": "boundary", "dirichlet": {"w": 0, "psi": 0}}]}
+    assert half_periods(load_problem(beam))["x"] == 1
+
+
 def _activation(raw, overrides=()):
     from pinnsolve.models.build import build_model
 

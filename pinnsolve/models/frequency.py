@@ -221,7 +221,9 @@ def _system_speed(problem: Problem, exprs: list[sp.Expr], axis, axes: list) -> f
                 if value is None:
                     return None
                 matrix[i, j] = value
-    if not bool(b.abs().sum() > 0) or abs(float(torch.linalg.det(a))) < 1e-12 * float(
+    # no first time derivatives at all (an undamped Timoshenko beam's w_tt and ψ_tt: A = 0)
+    # is no first-order system either
+    if not bool(b.abs().sum() > 0) or not abs(float(torch.linalg.det(a))) > 1e-12 * float(
             a.abs().max()) ** len(fields):
         return None
     lam = torch.linalg.eigvals(torch.linalg.solve(a, b))
