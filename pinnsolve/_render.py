@@ -351,7 +351,7 @@ class ProgressView:
             return
         if self.quiet:
             return
-        if event in ("resume", "switch", "threads", "weights", "fallback"):   # said once
+        if event in ("resume", "switch", "threads", "weights", "fallback", "scales"):   # once
             if self.lines:
                 self._emit(f"{event}: {info.get('message', '')}")
             else:

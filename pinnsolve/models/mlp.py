@@ -204,12 +204,17 @@ class _CoordinateNet(nn.Module):
         dims = [embedding.out_dim] + [width] * depth
         self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in zip(dims[:-1], dims[1:]))
         self.out = nn.Linear(width, n_out)
-        if isinstance(output_scale, (int, float)):
-            self.output_scale = output_scale
-        else:   # one per output column (models/scale.py: fields of different sizes)
-            self.register_buffer("output_scale", torch.tensor(list(output_scale),
-                                                              dtype=torch.float64),
-                                 persistent=False)
+        # One per output column (models/scale.py: fields of different sizes). Saved with the
+        # weights: training may move a column's size between the two (training/rescale.py).
+        scales = [float(output_scale)] * n_out if isinstance(output_scale, (int, float)) \
+            else list(output_scale)
+        self.register_buffer("output_scale", torch.tensor(scales, dtype=torch.float64))
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        key = prefix + "output_scale"
+        if key not in state_dict:   # saved before the scale was: the one built stands
+            state_dict[key] = self.output_scale.detach().clone()
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def _init(self) -> None:
         # Glorot-normal weights, zero biases: the usual PINN initialisation for tanh nets.

@@ -16,6 +16,7 @@ into the raw mapping before overrides are applied (so ``training.phases.0.steps=
   condition is imposed exactly, from the equations' residual of the lift alone, where that
   asks for 100 or more), and the gain of an exactly imposed field's distance factor where
   it is small over the domain (boxes of three dimensions and more; models/scale.py),
+  and moved while training where an output's RMS leaves 0.1-10 (training/rescale.py),
   unless the file sets ``model.output_scale``;
 - ``sin`` activations when the problem's data oscillate (4 or more half-periods of a source
   term or of boundary or initial data along some coordinate, time included, where
@@ -224,7 +225,9 @@ def describe(settings) -> list[str]:
                      "predicted), and a lone field that way where no rule above reads a "
                      "size and the fit leaves at most half the residual; "
                      "imposed fields' distance factors scaled to RMS 1 where it is below "
-                     "1/100 (3-D and more)")
+                     "1/100 (3-D and more); while training, every 250 Adam steps and "
+                     "before the quasi-Newton phase, an output whose RMS has left 0.1-10 "
+                     "takes it into its scale (the function unchanged)")
     return lines
 
 

@@ -155,6 +155,9 @@ class Loop:
                     for message in self.stepper.messages:
                         self.warn(message)
                     self.stepper.messages.clear()
+                    for event, message in getattr(self.stepper, "notices", ()):
+                        self.callback(event, Notice(message, step=self.step))
+                    getattr(self.stepper, "notices", []).clear()
                 self.step += done
                 self.phase_step += done
                 # A stepper may end its phase (a quasi-Newton phase at round-off).

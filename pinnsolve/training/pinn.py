@@ -23,6 +23,8 @@ from .distributed import Distributed
 from .loop import Loop, NonFinite, Position
 from .parts import Parts, assemble, resolve_device
 from .phases import OPTIMIZERS, base_lr, holds_curvature, make_optimizer, schedule_factor
+from .rescale import EVERY as RESCALE_EVERY
+from .rescale import rescale, scaled_network
 from .weights import UNIT_GAP, GradNorm, equation_balance, make_scheme, units_gap
 
 LBFGS_CHUNK = 20  # L-BFGS iterations per optimizer.step call (progress and NaN checks between)
@@ -95,6 +97,12 @@ class PinnStepper:
         self.closure_mse: dict[str, torch.Tensor] = {}
         self.closure_total: torch.Tensor | None = None
         self.messages: list[str] = []                    # for the loop to pass on
+        self.notices: list[tuple[str, str]] = []         # (event, message), the same
+        # Output scales moved while training (training/rescale.py): planned scales only, on
+        # one rank (each rank's points would move them differently)
+        self.scaled_net = scaled_network(self.model) if (
+            "output_scale" in training.planned and self.dist is None) else None
+        self.rescaled: list[dict] = []
 
     # -- residuals and loss -----------------------------------------------------------------
     def _residual_fn(self, terms):
@@ -162,6 +170,9 @@ class PinnStepper:
 
     # -- phases -----------------------------------------------------------------------------
     def begin_phase(self, phase: Phase, optimizer_state: dict | None) -> None:
+        if OPTIMIZERS[phase.optimizer].closure_driven and optimizer_state is None:
+            self.optimizer = None
+            self._rescale(f"before {phase.optimizer}")   # its curvature starts in these units
         self.optimizer = make_optimizer(phase, self.params, self.residual_vector)
         self.optimizer_name = phase.optimizer
         self.redraw_clock = time.perf_counter()
@@ -224,6 +235,8 @@ class PinnStepper:
                 raise self._fail(mse)
             self.optimizer.step()
         self.balance.after_step()
+        if at.phase_step and at.phase_step % RESCALE_EVERY == 0:
+            self._rescale(f"step {at.step}")
         self.mse = {k: v.detach() for k, v in mse.items()}
         self.lr = lr
         for key, sampler in self.samplers.items():
@@ -235,6 +248,23 @@ class PinnStepper:
             if not sampler.frozen:
                 sampler.update(r, at.phase_step + 1, self.residual_fns[key])
         return 1
+
+    def _rescale(self, when: str) -> None:
+        """Output columns far from order one take their size into their scale
+        (training/rescale.py), over the largest sampler's points."""
+        if self.scaled_net is None:
+            return
+        x = max((s.points() for s in self.samplers.values()), key=len)
+        moved = rescale(self.scaled_net, x, self.optimizer)
+        fields = self.problem.fields
+        for k, factor, scale in moved:
+            self.rescaled.append({"when": when, "output": fields[k] if k < len(fields) else k,
+                                  "factor": factor, "scale": scale})
+        if moved:
+            shown = ", ".join(f"{fields[k] if k < len(fields) else f'output {k}'} ×{f:.3g} "
+                              f"(now {v:.3g})" for k, f, v in moved)
+            self.notices.append(("scales", f"{when}: output scales {shown}, the RMS of "
+                                 "each output outside 0.1-10"))
 
     def _closure_step(self, phase: Phase, at: Position) -> int:
         if phase.resample_every and at.phase_step and at.phase_step % phase.resample_every == 0 \

@@ -241,6 +241,8 @@ def _finish(problem: Problem, run: RunDir, stepper: PinnStepper, first: Parts, l
     if tr.budget or tr.tolerance or loop.switches:
         metrics["budget"] = {"budget_s": tr.budget or None, "used_s": metrics["train_time_s"],
                              "stopped": loop.stopped, "switches": loop.switches}
+    if stepper.rescaled:   # output scales moved while training (training/rescale.py)
+        metrics["rescaled"] = stepper.rescaled
     if any(w != 1.0 for w in stepper.weights.values()):   # set, planned or adapted
         metrics["weights"] = dict(stepper.weights)
     if stage_reports:
