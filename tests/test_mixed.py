@@ -107,6 +107,36 @@ def test_a_power_law_viscosity_stays_inlined_unless_asked_for():
     assert load_problem(plate()).promoted == ("sxx", "syy", "sxy")
 
 
+def test_a_stress_with_a_power_law_viscosity_stays_inlined():
+    """Norton creep, n = 5: the stress 2 eta exx ∝ exx^(1/5) is finite at rest but its slope
+    is not (the viscosity, a parameter's power of the strain rate, is written inline, with
+    its exponent a parameter). Planned, the file stays inlined, where the old test (the
+    value at rest alone, parameters left as symbols) promoted the stresses; a Newtonian
+    stress, the same file with n = 1, is still promoted."""
+    def creep(n):
+        return {"domain": {"x": [0, 1], "y": [0, 1]}, "fields": ["u", "v", "p"],
+                "parameters": {"A": 3.0e-16, "nn": n},
+                "define": {"exx": "diff(u, x)", "eyy": "diff(v, y)",
+                           "exy": "(diff(u, y) + diff(v, x))/2",
+                           "ede": "sqrt(2*(exx**2 + eyy**2 + 2*exy**2)/3)",
+                           "sxx": "-p + 2*A**(-1/nn)*ede**((1 - nn)/nn)*exx/3",
+                           "syy": "-p + 2*A**(-1/nn)*ede**((1 - nn)/nn)*eyy/3",
+                           "sxy": "2*A**(-1/nn)*ede**((1 - nn)/nn)*exy/3"},
+                "equations": ["diff(sxx, x) + diff(sxy, y) = 0",
+                              "diff(sxy, x) + diff(syy, y) = 0",
+                              "diff(u, x) + diff(v, y) = 0"],
+                "conditions": [{"where": "x = 0", "dirichlet": {"u": 0, "v": 0}},
+                               {"where": "x = 1", "equation": "sxx = -1"},
+                               {"where": "x = 1", "equation": "sxy = 0"},
+                               {"where": "y = 0", "dirichlet": {"v": 0}},
+                               {"where": "y = 0", "equation": "sxy = 0"},
+                               {"where": "y = 1", "equation": "syy = 0"},
+                               {"where": "y = 1", "equation": "sxy = 0"}]}
+    assert load_problem(creep(5)).promoted == ()
+    assert "sxx" in load_problem(creep(5), ["model.mixed_form=true"]).promoted
+    assert load_problem(creep(1)).promoted == ("sxx", "syy", "sxy")
+
+
 def test_a_flux_used_only_in_a_condition_stays_inlined():
     raw = {"domain": {"x": [0, 1]}, "fields": ["u"], "define": {"q": "-2*diff(u, x)"},
            "equations": ["diff(u, x, 2) = 1"],
