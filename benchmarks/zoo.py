@@ -621,7 +621,7 @@ where two figures are given.
 | soil_deposit_site_response_harmonic_bedrock_kelvin_voigt_v49 (stop 48, blind) | a clay deposit's Kelvin-Voigt shear response to bedrock shaking near resonance, u_xxt terms | 6.4e-4 |
 | atoll_island_freshwater_lens_ghyben_herzberg_dupuit_m_d_w49 (stop 48, blind) | an atoll's freshwater lens, nonlinear Dupuit diffusion on a rotated ellipse | 2.8e-6 |
 | equatorial_kelvin_wave_el_nino_thermocline_beta_plane_km_d_w49 (stop 48, blind) | an equatorial Kelvin wave on the β-plane, 7100 km, (u, v, η) | 2.3e-6, 1.5e-8, 4.7e-6 |
-| frap_nucleus_transcription_factor_binding_recovery_um_s_w49 (stop 48, blind) | FRAP recovery with binding in a nucleus, (free, bound), two Bessel modes, fast and slow phases | **fails**: 6.5e-2, 8.0e-2 (222 steps: the lift's J₀ series, 60 terms, sat in the autograd graph); with the series outside it (stop 48) 580 steps, 2.0e-2, 2.4e-2 (the code before: 200 steps, 6.9e-2, 7.7e-2); stopping the series at round-off, 736 steps, 3.5e-2, 3.1e-2 (the code before, beside it: 219 steps, 6.3e-2, 6.3e-2); at the default 5 minutes 2000 steps, 1.0e-2, 5.4e-3 (the code before, beside it: 680 steps, 2.1e-2, 2.1e-2) |
+| frap_nucleus_transcription_factor_binding_recovery_um_s_w49 (stop 48, blind) | FRAP recovery with binding in a nucleus, (free, bound), two Bessel modes, fast and slow phases | **fails**: 6.5e-2, 8.0e-2 (222 steps: the lift's J₀ series, 60 terms, sat in the autograd graph); with the series outside it (stop 48) 580 steps, 2.0e-2, 2.4e-2 (the code before: 200 steps, 6.9e-2, 7.7e-2); stopping the series at round-off, 736 steps, 3.5e-2, 3.1e-2 (the code before, beside it: 219 steps, 6.3e-2, 6.3e-2); at the default 5 minutes 2000 steps, 1.0e-2, 5.4e-3 (the code before, beside it: 680 steps, 2.1e-2, 2.1e-2); stop 49, side by side (its free protein moved ×0.05 at step 250): 5.4e-2, 3.9e-2 → 1.2e-2, 9.3e-3 |
 | inverse_csf_lumbar_infusion_test_elastance_outflow_mmhg_min_w49 (stop 48, blind) | a CSF infusion test: elastance and outflow resistance from a pressure record, logistic ODE | 3.4e-11; E 0.2, Rout 14 |
 | inverse_ice_dome_borehole_geothermal_flux_frozen_bed_m_yr_w49 (stop 48, blind) | the geothermal flux under an ice divide from borehole temperatures, advection-conduction over 3.2 km | 1.3e-12; G 0.048 |
 | propofol_induction_bolus_infusion_effect_site_bis_mg_min_w49 (stop 48, blind) | propofol compartments, effect site and the BIS Hill curve, four time scales, 4 fields | 2.1e-8, 9.2e-9, 7.4e-8, 5.3e-7 |
@@ -634,7 +634,31 @@ where two figures are given.
 | langmuir_wave_bohm_gross_warm_electron_fluid_mm_ns_x49 (stop 48, blind) | a Langmuir wave in a warm electron fluid, (n, u, E) of sizes 1e8, 0.02, 600 | **fails**: 0.95, 0.99, 0.96 (4.5 plasma periods in 5 ns, a frequency the coupling sets and no rule reads; the fit leaves 0.89, reads n 3.4e6 for an amplitude of 1e8) |
 | lithium_bec_bright_soliton_gross_pitaevskii_um_ms_x49 (stop 48, blind) | a moving bright soliton of ⁷Li atoms, Gross-Pitaevskii, (Re ψ, Im ψ) | 1.8e-9, 1.8e-9 |
 | margrabe_exchange_option_two_correlated_stocks_usd_years_x49 (stop 48, blind) | Margrabe's exchange option on two correlated stocks, mixed derivative, one week to expiry | 1.3e-11 |
-| tissue_photon_density_wave_fdot_octant_shell_3d_mm_x49 (stop 48, blind) | a photon density wave in tissue, complex Robin radiation condition, octant of a shell, (U, W) | **fails**: 0.11, 0.11 (720 steps; fitted scales 0.017, 0.020 for fields of RMS 0.030, 0.012) |
+| tissue_photon_density_wave_fdot_octant_shell_3d_mm_x49 (stop 48, blind) | a photon density wave in tissue, complex Robin radiation condition, octant of a shell, (U, W) | **fails**: 0.11, 0.11 (720 steps; fitted scales 0.017, 0.020 for fields of RMS 0.030, 0.012); **solved** by the code at the end of stop 48 (run at stop 49, side by side, no scale moved): 6.9e-5, 6.8e-5 and 3.6e-5, 4.9e-5 |
+| elliptical_bulkhead_hatch_hydrostatic_clamped_plate_mm_n_a50 (stop 49, blind) | a clamped elliptical steel hatch under hydrostatic pressure, Kirchhoff plate (∇⁴w), mm and N, w ~ 0.05 mm | 3.8e-5 (with the scales moved while training: 4.1e-5, none moved) |
+| excavation_floor_heave_biot_two_modes_m_days_kpa_a50 (stop 49, blind) | Biot consolidation of an excavation floor, (u, v, p), two pressure modes decaying 10× apart, m, days, kPa | **fails**: 6.6, 0.51, 0.63 (the fit reads u 0.00166 for a field of 3e-4); scales moved (p ×0.09, syy ×0.016): 2.9, 0.53, 0.64 |
+| inverse_open_hole_coupon_dic_elastic_constants_kirsch_mm_mpa_a50 (stop 49, blind) | E and ν of an open-hole coupon from image-correlation displacements (Kirsch), plane stress, mixed form | **fails**: 0.42, 0.20, E −1786 (the stresses' scale 1 for 100-300 MPa); scales moved (sxx ×12, sxy ×11 at step 250): **2.0e-2, 3.7e-2, E 69 940, ν 0.302** (true 72 000, 0.33); side by side: 6.2e-2, 6.6e-2, E 53 600 → 1.6e-2, 3.1e-2, E 70 200 |
+| outrigger_pad_boussinesq_quarter_space_cavity_3d_m_kpa_mm_a50 (stop 49, blind) | Boussinesq's point load on a quarter half-space minus a ball, 3-D, six stresses as fields, m, kPa, mm | **fails**: 0.81, 0.80, 0.49 (the fit matches one traction exactly and reads ux 38 for 1.6); scales moved: 0.71, 0.77, 0.44 |
+| press_crosshead_timoshenko_beam_ringing_two_modes_si_a50 (stop 49, blind) | a press crosshead ringing, damped Timoshenko beam (w, ψ), two modes, 24 half-periods, SI | **fails**: 0.58, 0.59; again, no scale moved: 0.24, 0.27 |
+| repository_thermoelastic_uplift_periodic_m_years_k_mpa_mm_a50 (stop 49, blind) | a repository's decaying heat lifting granite, (T, ux, uz) periodic in x, 100 years | **fails**: 2.7e-2, 7.0e-2, 1.8e-2; again, no scale moved: 1.2e-2, 4.0e-2, 5.9e-3 |
+| steam_header_norton_creep_thick_quarter_annulus_mm_h_mpa_a50 (stop 49, blind) | Norton creep (n = 5) of a thick steam header, velocities 5e-6 mm/h, viscosity infinite at rest, mixed form | **fails**: 1.1, 1.1, 0.91; scales moved (vx, vy ×0.02): 3.9, 16, 1.1; inlined (stop 49's rule: the stress's slope is singular at rest), scales moved: 1.3, 1.4, 0.99 |
+| steel_pin_saint_venant_flexure_round_bar_3d_mm_mpa_a50 (stop 49, blind) | Saint-Venant flexure of a round steel pin, 3-D elasticity, six stresses as fields, mm and MPa | 1.4e-9, 4.3e-6, 7.0e-8; scales moved (all stresses ×0.004-0.009): 1.6e-9, 9.0e-7, 3.1e-8 |
+| brain_white_matter_drug_bolus_anisotropic_ball_3d_mm_h_b50 (stop 49, blind) | a drug bolus in white matter, a tilted diffusion tensor and clearance, a ball, 3-D + time, 500-fold decay | 6.2e-9 (none moved: 2.8e-9) |
+| haemodialyser_counterflow_urea_session_cm_min_mgdl_b50 (stop 49, blind) | a counter-current dialyser over a 4 h session, pure transport both ways, time scales 900 apart | 2.7e-7, 3.1e-7 (none moved: 1.7e-8, 2.0e-8) |
+| hcl_gel_liquid_junction_nernst_planck_potential_mm_s_mv_b50 (stop 49, blind) | HCl relaxing in a gel, Nernst-Planck for both ions, a diffusion potential with no time derivative, a point reference | **fails** on φ: c 1.8e-3, φ 8.2e-2; none moved: 3.8e-4, 9.0e-2 |
+| inverse_egs_fracture_lauwerier_flow_diffusivity_m_years_b50 (stop 49, blind) | a geothermal fracture's flow and the rock's diffusivity from well temperatures (Lauwerier), 30 years | 3.5e-8; α 35.999996, q 1.00000005e-5 (T moved ×0.08: 1.7e-8) |
+| lean_premixed_flame_oblique_zfk_front_mm_ms_b50 (stop 49, blind) | an oblique premixed flame front, second-order ZFK reaction, (T, Y) 300-1900 K and 0-0.05 | 5.0e-7, 3.3e-7 (Y moved ×0.003: 4.3e-7, 3.6e-7) |
+| li_ion_18650_cell_discharge_heating_robin_cylinder_3d_mm_s_b50 (stop 49, blind) | an 18650 cell heating in a 2C discharge, k 150× larger along the axis, Robin side, cylinder, 3-D + time | 3.6e-5 (none moved: 4.4e-5) |
+| myocardium_passive_bidomain_shock_relaxation_mm_ms_mv_b50 (stop 49, blind) | passive anisotropic bidomain tissue after a shock, only φi − φe in time, a point reference | 8.9e-5, 2.2e-3 (none moved: 5.7e-5, 1.6e-3) |
+| vanadium_flow_felt_maldistributed_feed_danckwerts_mm_s_b50 (stop 49, blind) | a vanadium flow battery's felt electrode, Danckwerts conditions only, Péclet 100 | 5.3e-5 (none moved: 3.8e-5) |
+| chirped_dml_pulse_smf28_dispersion_compression_loss_km_ps_c50 (stop 49, blind) | a chirped pulse compressing and spreading in fibre, (Re A, Im A), km and ps | 5.2e-7, 6.0e-7 (none moved: 3.0e-7, 2.1e-7) |
+| down_and_out_barrier_call_image_solution_usd_years_c50 (stop 49, blind) | a down-and-out barrier call (image solution), one month to expiry, USD | 4.6e-7 (V moved ×17: 1.0e-7) |
+| ethier_steinman_beltrami_flow_water_sphere_3d_mm_s_pa_c50 (stop 49, blind) | Ethier-Steinman Beltrami flow of water in a sphere, unsteady Navier-Stokes 3-D + time, p pinned | 9.5e-5, 1.4e-4, 8.8e-5, 5.0e-3 (u, v, w moved ×0.05-0.08 before the quasi-Newton phase: 2.6e-4, 2.3e-4, 2.4e-4, 2.6e-3; side by side: 1.8e-4, 1.4e-4, 1.8e-4, 2.2e-3 → 3.2e-4, 2.0e-4, 3.3e-4, 1.9e-3) |
+| gaas_quantum_dot_coherent_state_lissajous_schrodinger_nm_ps_c50 (stop 49, blind) | a coherent electron packet on a Lissajous path in a GaAs dot, Schrödinger as two real fields | 5.0e-4, 5.0e-4 (both moved ×0.03-0.04: 2.0e-4, 1.9e-4) |
+| inverse_magnetotelluric_station_halfspace_conductivity_km_s_c50 (stop 49, blind) | a magnetotelluric sounding: the ground's conductivity from one station's (By, Ex), first-order system | 2.2e-4, 7.2e-4; σ 0.0099988 (none moved: 2.4e-4, 6.9e-4) |
+| molecular_clump_jeans_instability_periodic_box_pc_myr_c50 (stop 49, blind) | linear Jeans instability in a periodic clump, (ρ₁, ux, uy, φ), a growing mode beside a sound wave | **fails**: 0.79, 0.83, 1.0, 1.4 (ux, uy moved ×0.01: the same) |
+| pillbox_cavity_tm010_tm020_ringdown_maxwell_disk_mm_ns_kv_c50 (stop 49, blind) | a pillbox cavity ringing in TM010 and TM020, (Ez, Hx, Hy) on a disk, 2.3 and 5.3 periods | **fails**: 0.66, 0.70, 0.70 (the data's extrema read 2 half-periods in time for 10); again: 0.21, 0.22, 0.22 |
+| spheromak_taylor_relaxed_state_flux_conserver_3d_m_tesla_c50 (stop 49, blind) | a Taylor-relaxed spheromak (curl B = λB) in a cylinder, B·n = 0, one probe point fixes the amplitude | **fails**: 0.15, 0.13, 0.13; again: 7.2e-2, 7.2e-2, 6.9e-2 |
 | culvert_roof_slab_sine_wheel_load_plane_strain_mm_mpa_q47 (stop 46, blind) | a thick culvert slab under a sine load, plane strain, stresses through `define`, mixed support faces, mm and MPa | 1.9e-3, 1.2e-3 |
 | curved_bar_end_shear_crane_hook_plane_stress_mm_q47 (stop 46, blind) | a crane hook's curved bar under end shear (Timoshenko and Goodier), tractions on its curved edges through the normal, mm and MPa | **fails**: 0.98, 0.97 (its end shear's expression grows to 4e13 inside the ring, now kept in the loss; 0.90 with each field's fitted size) |
 | dc_busbar_pair_magnetic_vector_potential_quarter_si_q47 (stop 46, blind) | the vector potential of a ±4 kA busbar pair in copper and air, a Piecewise current density, SI | **fails**: 4.5e-2; 6.2e-2 at the default 5 minutes; stop 48, side by side (the lone-field fit: A 0.00228): 6.3e-2 → **6.7e-3** |
@@ -1521,6 +1545,44 @@ by the mixed form, though it has no finite size where the flow is at rest: the b
 glacier 6.4 and 4.4. Planned, a file with such a definition now stays inlined: **3.4e-5** at 2 minutes
 (3.1e-4 with `model.mixed_form=false` on the code before); of all ~440 files only this
 one changes.
+
+**Stop 49: output scales moved while training** (`training/rescale.py`). The plan reads
+each field's size before training, and where it reads 10× or more off, the network must
+make outputs far from one: Adam, whose steps are of a fixed size in the weights, takes
+thousands of steps to grow them, or, scaled too large, moves a small field by large
+relative jumps. Now every 250 Adam steps, and before the quasi-Newton phase, an output
+whose RMS over the points has left 0.1-10 takes that RMS into its scale and its
+output-layer row is divided by it: the function is unchanged, Adam's moments are carried
+into the new units, and the scale is saved with the weights (checkpoints from before keep
+the built scale). An explicit `model.output_scale` is never moved. Of the 48 blind files
+of stops 48 and 49 run with it at 2 minutes, 23 of the 46 that recorded it moved a scale;
+none newly failed.
+Side by side (same batch, two jobs at a time): the open-hole coupon's inverse E and ν
+(stresses read 12× small) 0.062, 0.066, E 53 600 → **1.6e-2, 3.1e-2, E 70 200** (true
+72 000; its first run had gone to E −1786); the Beltrami flow (velocities read 14× large,
+moved before the quasi-Newton phase) 1.8e-4, 1.4e-4, 1.8e-4, 2.2e-3 → 3.2e-4, 2.0e-4,
+3.3e-4, 1.9e-3 (within the runs' spread); FRAP (its free protein read 20× large) 5.4e-2,
+3.9e-2 → 1.2e-2, 9.3e-3; a barrier option (V 17× small) 3.4e-8 → 3.1e-8; the equatorial
+Kelvin wave (u, η 100-1000× large) 2.9e-8 → 2.4e-8; the GaAs dot (both parts 25-30× large) 1.7e-4,
+1.6e-4 → 1.7e-4, 1.4e-4. Where no column leaves the band, training is as before.
+
+**Stop 49: a stress not smooth at rest stays inlined too** (`spec/mixed.py`). Stop 48's
+rule set every field derivative to zero with the parameters left as symbols, so Norton
+creep's stress 2η ε̇ ∝ ε̇^(1/5) read 0 there (a product with a zero strain rate), and the
+blind steam header's stresses were promoted: 1.1, 1.1, 0.91. The rule now sets the
+derivatives to s times fixed numbers, with the parameters at their values, and keeps a
+file inlined where a candidate's value or slope in s is not finite at s = 1e-12, or the
+slope there is 10⁴ times its slope at 1. Of ~440 files only the creep file changes.
+It still fails at 2 minutes either way: mixed 1.1, 1.1, 0.91 (first run), inlined 1.3,
+1.4, 0.99. Its velocities of 5e-6 mm/h start at the scale 1 that the zero symmetry data
+leave, and the moves (×0.03 at each check) do not get there in 777 steps; the rule is kept
+because it reads the power law as stop 48 meant (a number, not a symbol, for the exponent).
+
+**Stop 49: a system with no first time derivatives** (`models/frequency.py`). The speed
+rule of first-order systems solved A⁻¹B with A the coefficients of the first time
+derivatives; an undamped Timoshenko beam (w_tt and ψ_tt only) has A = 0, and
+`pinnsolve check` crashed on a singular solve. Such a system is no first-order system
+now; a test holds it.
 
 **Loss balancing** stays fixed (weights 1) by default, unless a condition is in other
 units than the equations (stop 36, below). Measured against the `lra` scheme
