@@ -61,6 +61,22 @@ def test_a_column_far_below_one_moves_too():
     assert torch.allclose(net(x), before, rtol=1e-12, atol=1e-15)
 
 
+def test_per_term_moments_follow_their_row_too():
+    """MultiAdam keeps one moment per term, stacked first: (terms, *parameter shape)."""
+    net = _net()
+    x = torch.linspace(0, 1, 50, dtype=torch.float64)[:, None]
+    with torch.no_grad():
+        net.out.weight[0] *= 300.0
+    opt = torch.optim.SGD(net.parameters(), lr=0.0)
+    m = torch.ones(3, *net.out.weight.shape, dtype=torch.float64)
+    opt.state[net.out.weight] = {"exp_avg": m.clone(), "exp_avg_sq": m.clone()}
+    (k, factor, _), = rescale(net, x, opt)
+    state = opt.state[net.out.weight]
+    assert k == 0 and torch.allclose(state["exp_avg"][:, 0], m[:, 0] * factor)
+    assert torch.allclose(state["exp_avg_sq"][:, 0], m[:, 0] * factor ** 2)
+    assert torch.equal(state["exp_avg"][:, 1], m[:, 1])
+
+
 def test_the_scale_is_saved_and_an_old_checkpoint_keeps_the_built_one():
     net = _net()
     with torch.no_grad():

@@ -66,7 +66,7 @@ def infinite_at_rest(problem, names) -> bool:
         expr = problem.definitions[name]
         moved = sorted((d for d in expr.atoms(sp.Derivative) if d.expr.has(*fields)), key=str)
         moved += sorted((lap for lap in expr.atoms(Laplacian) if lap.has(*fields)), key=str)
-        rest = {d: s * (0.5 + 0.37 * k % 1.0) for k, d in enumerate(moved, 1)}
+        rest = {d: s * (0.5 + (0.37 * k) % 1.0) for k, d in enumerate(moved, 1)}
         rest.update({f: sp.Float(0.7 + 0.11 * k)
                      for k, f in enumerate(sorted(fields, key=str), 1)})
         e = sp.sympify(expr.xreplace(rest)).xreplace(values)
@@ -74,14 +74,16 @@ def infinite_at_rest(problem, names) -> bool:
             sorted(problem.domain.coordinate_symbols, key=str), 1)})
         if e.free_symbols - {s}:
             continue   # unknowns or data fields in it: not read
+        slope = sp.diff(e, s)
+        small = [sp.N(v.subs(s, REST)) for v in (e, slope)]
+        if any(v.has(sp.zoo, sp.oo, -sp.oo, sp.nan) for v in small):
+            return True   # infinite at rest
         try:
-            slope = sp.diff(e, s)
-            small = [complex(sp.N(v.subs(s, REST))) for v in (e, slope)]
-            one = complex(sp.N(slope.subs(s, 1)))
-        except (TypeError, ValueError, ZeroDivisionError):
-            return True   # not a number at rest
-        if not all(cmath.isfinite(v) for v in small) or abs(small[1]) > SINGULAR * max(
-                abs(one), 1e-300):
+            small_slope, one = complex(small[1]), complex(sp.N(slope.subs(s, 1)))
+        except TypeError:
+            continue   # not a number (a function the check cannot evaluate): not read
+        if not cmath.isfinite(small_slope) or abs(small_slope) > SINGULAR * max(abs(one),
+                                                                             1e-300):
             return True
     return False
 

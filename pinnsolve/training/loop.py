@@ -50,6 +50,7 @@ class Stepper(Protocol):
     name: str                  # the problem's name (progress records)
     points_per_step: int       # collocation points or grid nodes per step (throughput)
     messages: list[str]        # warnings of the last step, passed on by the loop
+    notices: list[tuple[str, str]]   # (event, message) of the last step, the same
     phase_over: str | None     # set by a step that ends its phase: why (the loop resets it)
 
     def begin_phase(self, phase: Phase, optimizer_state: dict | None) -> None:
@@ -155,9 +156,9 @@ class Loop:
                     for message in self.stepper.messages:
                         self.warn(message)
                     self.stepper.messages.clear()
-                    for event, message in getattr(self.stepper, "notices", ()):
+                    for event, message in self.stepper.notices:
                         self.callback(event, Notice(message, step=self.step))
-                    getattr(self.stepper, "notices", []).clear()
+                    self.stepper.notices.clear()
                 self.step += done
                 self.phase_step += done
                 # A stepper may end its phase (a quasi-Newton phase at round-off).

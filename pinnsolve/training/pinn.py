@@ -171,7 +171,6 @@ class PinnStepper:
     # -- phases -----------------------------------------------------------------------------
     def begin_phase(self, phase: Phase, optimizer_state: dict | None) -> None:
         if OPTIMIZERS[phase.optimizer].closure_driven and optimizer_state is None:
-            self.optimizer = None
             self._rescale(f"before {phase.optimizer}")   # its curvature starts in these units
         self.optimizer = make_optimizer(phase, self.params, self.residual_vector)
         self.optimizer_name = phase.optimizer
@@ -255,14 +254,14 @@ class PinnStepper:
         if self.scaled_net is None:
             return
         x = max((s.points() for s in self.samplers.values()), key=len)
-        moved = rescale(self.scaled_net, x, self.optimizer)
+        moved = rescale(self.scaled_net, x, self.optimizer)   # (None between phases)
         fields = self.problem.fields
-        for k, factor, scale in moved:
-            self.rescaled.append({"when": when, "output": fields[k] if k < len(fields) else k,
-                                  "factor": factor, "scale": scale})
-        if moved:
-            shown = ", ".join(f"{fields[k] if k < len(fields) else f'output {k}'} ×{f:.3g} "
-                              f"(now {v:.3g})" for k, f, v in moved)
+        moves = [{"when": when, "output": fields[k] if k < len(fields) else k,   # layers: k
+                  "factor": factor, "scale": scale} for k, factor, scale in moved]
+        self.rescaled += moves
+        if moves:
+            shown = ", ".join(f"{m['output']} ×{m['factor']:.3g} (now {m['scale']:.3g})"
+                              for m in moves)
             self.notices.append(("scales", f"{when}: output scales {shown}, the RMS of "
                                  "each output outside 0.1-10"))
 

@@ -14,7 +14,9 @@ same in the new weights and ρ times larger in the field.
 Blind files, side by side at 2 minutes (docs/zoo.md, stop 49): an open-hole coupon's inverse
 elastic constants (its stresses read 12× small) 6.2e-2, 6.6e-2 → 1.6e-2, 3.1e-2; FRAP (its
 free protein read 20× large) 5.4e-2, 3.9e-2 → 1.2e-2, 9.3e-3; four other pairs within the
-runs' spread. Where every column stays in BAND, training is exactly as before.
+runs' spread. Where every column stays in BAND, training is exactly as before. A check
+costs one forward pass: 2.6-2.9 ms against Adam steps of 88-110 ms (a 2-D and a 3-D file,
+one thread), about 1e-4 of the training time at one check per 250 steps.
 """
 from __future__ import annotations
 

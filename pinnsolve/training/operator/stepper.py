@@ -148,6 +148,7 @@ class OperatorStepper:
         self.lr: float | None = None
         self.parts_loss: dict[str, torch.Tensor] = {}
         self.messages: list[str] = []
+        self.notices: list[tuple[str, str]] = []   # (the loop's protocol; none from PINO)
         self.phase_over: str | None = None   # never set here: operator phases run their steps
 
     # -- losses -----------------------------------------------------------------------------
