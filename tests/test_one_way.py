@@ -72,3 +72,23 @@ def test_check_shows_the_one_way_coupling(tmp_path):
     result = CliRunner().invoke(app, ["check", str(path)])
     assert result.exit_code == 0, result.output
     assert "one-way coupling: pde2 takes w" in " ".join(result.output.split())
+
+
+def test_an_equation_beyond_a_closed_system_trains_jointly():
+    """London screening: each component has its own equation (a closed set each), and
+    div B = 0 reads all three. Taking all three as given, it trained nothing, and the
+    gradient balance crashed on its constant loss (stop 50)."""
+    london = {"domain": {"x": [0, 1], "y": [0, 1]}, "fields": ["bx", "by"],
+              "equations": ["laplacian(bx) = bx", "laplacian(by) = by",
+                            "diff(bx, x) + diff(by, y) = 0"],
+              "conditions": [{"where": "boundary", "dirichlet": {"bx": "x", "by": "-y"}}]}
+    compiled = compile_problem(load_problem(london))
+    assert all(not t.upstream for t in compiled.terms)
+    assert compiled.one_way_note() is None
+
+
+def test_the_gradient_of_a_loss_no_parameter_moves_is_zero():
+    from pinnsolve.training.weights import _grads
+    p = torch.nn.Parameter(torch.ones(3))
+    assert torch.equal(_grads(torch.tensor(2.0), [p]), torch.zeros(3))
+    assert torch.equal(_grads((2 * p).sum(), [p]), torch.full((3,), 2.0))

@@ -91,7 +91,10 @@ def upstream_fields(terms, n_fields: int) -> dict[str, frozenset]:
     out = {}
     for t in equations:
         given = frozenset().union(*[s for s in closed if not reads[t.name] <= s]) & reads[t.name]
-        if given:
+        # an equation beyond a closed system (a divergence beside three London equations,
+        # each closing its field) would take every field it reads as given and train nothing:
+        # it trains jointly (a Nb strip's div B crashed the gradient balance, stop 50)
+        if given and given != reads[t.name]:
             out[t.name] = given
     return out
 

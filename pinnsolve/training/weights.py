@@ -131,6 +131,8 @@ def units_gap(norms: Mapping[str, float], kinds: Mapping[str, str],
 
 
 def _grads(loss: torch.Tensor, params: Sequence[torch.Tensor]) -> torch.Tensor:
+    if not loss.requires_grad:   # a term no parameter moves: no gradient, not a crash
+        return torch.cat([torch.zeros_like(p).reshape(-1) for p in params])
     g = torch.autograd.grad(loss, params, retain_graph=True, allow_unused=True)
     return torch.cat([(torch.zeros_like(p) if x is None else x).reshape(-1)
                       for x, p in zip(g, params)])
