@@ -166,3 +166,28 @@ def test_the_transfinite_lift_with_time_dependent_faces_and_an_initial_value():
         at = x.clone()
         at[:, 1] = wall
         assert model(at).abs().max() < 1e-12
+
+
+def test_initial_and_boundary_data_of_a_large_size_that_agree_are_both_imposed():
+    """A fish stock's recruitment pulse (1.5e10 per year of age) and its initial age
+    profile agree at a = t = 0 to round-off, 1e-6 in absolute terms: read against an
+    absolute 1e-9, the boundary data went to the loss (stop 50). Data that really
+    disagree are still caught."""
+    stock = {"domain": {"a": [0, 5], "t": [0, 4]}, "fields": ["n"],
+             "parameters": {"M": 0.35, "F0": 0.45, "a50": 1.5, "s": 0.25, "R0": 2.0e9,
+                            "tp": 0.45, "kappa": 2},
+             "define": {"G": "F0*s*log((1 + exp((a - a50)/s))/(1 + exp(-a50/s)))",
+                        "Fa": "F0/(1 + exp(-(a - a50)/s))",
+                        "ne": "R0*exp(kappa*cos(2*pi*(t - a - tp)))*exp(-M*a - G)"},
+             "equations": ["diff(n, t) + diff(n, a) = -(M + Fa)*n"],
+             "conditions": [
+                 {"where": "a = 0", "name": "recruits",
+                  "dirichlet": "R0*exp(kappa*cos(2*pi*(t - tp)))"},
+                 {"where": "initial", "name": "survey", "dirichlet": "ne"}]}
+    _, imposed, notes = build_model(load_problem(stock))
+    assert imposed >= {"recruits", "survey"}, notes
+    assert not any("disagree" in n for n in notes)
+    off = {**stock, "conditions": [stock["conditions"][0] | {"dirichlet": "1.001*R0"},
+                                   stock["conditions"][1]]}
+    _, imposed, notes = build_model(load_problem(off))
+    assert "recruits" not in imposed and any("disagree at t0" in n for n in notes)

@@ -49,6 +49,23 @@ def test_large_holes_added_disks_and_first_order_equations_have_none():
     assert hole_plan(off) == ()
 
 
+def test_a_flux_written_beside_its_potential_gets_the_log():
+    """Darcy's mixed form, first order in u, v and p, is a second-order problem for p: a
+    well's log profile (stop 50). A first-order wave system keeps none."""
+    mixed = plate(disk((0, 0), 0.1))
+    mixed.update(fields=["u", "v", "p"], equations=[
+        "u = -diff(p, x)", "v = -diff(p, y)", "diff(u, x) + diff(v, y) = 0"])
+    mixed["conditions"] = [{"where": "boundary", "dirichlet": {"p": 0}}]
+    assert len(hole_plan(load_problem(mixed))) == 1
+    waves = {**mixed, "domain": {**mixed["domain"], "t": [0, 1]}, "equations": [
+        "diff(u, t) = -diff(p, x)", "diff(v, t) = -diff(p, y)",
+        "diff(p, t) + diff(u, x) + diff(v, y) = 0"]}
+    assert hole_plan(load_problem(waves)) == ()
+    unsteady = {**waves, "equations": ["u = -diff(p, x)", "v = -diff(p, y)",
+                                       "diff(p, t) + diff(u, x) + diff(v, y) = 0"]}
+    assert len(hole_plan(load_problem(unsteady))) == 1
+
+
 def test_a_hole_cut_inside_an_intersection_and_moved_with_its_node():
     # a quarter of a perforated square: the disk is subtracted one level down
     quarter = plate(disk((0, 0), 0.1), box=((0, 2), (0, 2)))

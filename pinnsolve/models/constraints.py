@@ -527,8 +527,12 @@ def _compatible_on_solid(bracket: sp.Expr, problem: Problem, columns: Columns,
     if bracket == 0:
         return True
     x = _fixed_points(problem, region or Region("boundary"), 256, draw=4096)
-    values = lower(bracket, columns, set(), "initial-boundary compatibility")(Env(x, {}, {}))
-    return bool((torch.as_tensor(values).abs() <= 1e-9).all())
+
+    def at(e: sp.Expr) -> torch.Tensor:
+        v = lower(e, columns, set(), "initial-boundary compatibility")(Env(x, {}, {}))
+        return torch.as_tensor(v, dtype=torch.float64).abs().reshape(-1).expand(len(x))
+    size = sum((at(a) for a in sp.Add.make_args(bracket)), torch.zeros(len(x)))
+    return bool((at(bracket) <= AGREE * torch.clamp(size, min=1.0)).all())
 
 
 def _face_factor(face: tuple[str, str], domain) -> tuple[str, int, float, float]:
@@ -618,11 +622,19 @@ def _compatible(bracket: sp.Expr, faces: dict, domain, problem) -> bool:
                 point[s] = c.lo + frac * (c.hi - c.lo)
             point[sp.Symbol(coord)] = iv.lo if side == "lo" else iv.hi
             try:
-                if abs(value_at(f, point)) > 1e-9:
+                size = sum(abs(value_at(a, point)) for a in sp.Add.make_args(f))
+                if abs(value_at(f, point)) > AGREE * max(1.0, size):
                     return False
             except (TypeError, ValueError, OverflowError):
                 return False
     return True
+
+
+# Initial and boundary data agree where they differ by at most this much of their own size
+# (and of 1). An absolute 1e-9 read a fish stock's recruitment pulse of 1.5e10 and its
+# initial age profile, equal at a = t = 0 to round-off, as disagreeing: the boundary data
+# went to the loss (stop 50).
+AGREE = 1e-9
 
 
 class HardConstrained(nn.Module):
