@@ -78,12 +78,14 @@ def test_cache_tables_only_points_seen_twice_and_never_stale_ones():
 
 
 def test_hard_constrained_model_derivatives_unchanged_by_tables():
-    """Plate with holes (shaped distance, fourth order) and a box with different data on
-    faces of two coordinates (blended lift): derivatives with tables equal those of direct
-    evaluation, and so does the gradient towards the parameters."""
+    """Plate with holes (shaped distance, fourth order), a box with different data on
+    faces of two coordinates (blended lift) and one whose lift holds Bessel functions:
+    derivatives with tables equal those of direct evaluation, and so does the gradient
+    towards the parameters."""
     cases = [("problems/plate_holes.yaml", [P(0, 0, 0, 0), P(0, 0, 1, 1),
                                             P(0), P()]),
-             (BLENDED, [P(0, 0), P(1, 1), P(0)])]
+             (BLENDED, [P(0, 0), P(1, 1), P(0)]),
+             (BESSEL, [P(0, 0), P(1, 1), P(1, 1, 1), P(0)])]
     for path, reqs in cases:
         problem = load_problem(path, ["training.dtype=float64"])
         model, _, _ = build_model(problem, seed=0)
@@ -115,3 +117,18 @@ BLENDED = {"name": "blended", "domain": {"x": [0, 1], "y": [0, 2]}, "fields": ["
            "equations": ["laplacian(u) = 1"],
            "conditions": [{"where": "x = 0", "dirichlet": "1 + sin(y)"},
                           {"where": "y = 0", "dirichlet": "x*(1 - x)"}]}
+
+# initial data with Bessel functions: a single-expression lift, tabulated all the same
+BESSEL = {"name": "bessel", "domain": {"x": [0, 1], "t": [0, 1]}, "fields": ["u"],
+          "equations": ["diff(u, t) = diff(u, x, 2)"],
+          "conditions": [{"where": "initial", "dirichlet": "besselj(0, 3*x) + besseli(1, x)"},
+                         {"where": "x = 1", "dirichlet": 0}]}
+
+
+def test_only_lifts_with_bessel_functions_are_tabulated_besides_blends():
+    from pinnsolve.models.constraints import plan_constraints
+    (c,), _, _ = plan_constraints(load_problem(BESSEL))
+    assert c.series_lift and not c.costly_lift
+    plain = {**BESSEL, "conditions": [{"where": "initial", "dirichlet": "sin(3*x)"}]}
+    (c,), _, _ = plan_constraints(load_problem(plain))
+    assert not c.series_lift

@@ -55,6 +55,7 @@ class FieldConstraint:
     factors: tuple[tuple[str, int, float, float], ...]
     distance: Callable[[torch.Tensor], torch.Tensor] | None = None   # shaped domains: D(x)
     costly_lift: bool = False    # a blend of several data (tabulated, see HardConstrained)
+    series_lift: bool = False    # a lift with Bessel functions, summed as series (tabulated)
     gain: float = 1.0            # multiplies the factor (planned: models/scale.py, distance_gain)
     # boundary layers (spec/layers.py): (index in factors of the outflow face, network
     # output column of the layer term, width δ normalised like the face factor)
@@ -147,7 +148,8 @@ def plan_constraints(problem: Problem) -> tuple[list[FieldConstraint], set[str],
         if blended is not None:
             t0 = (domain.n_inputs - 1, domain.time.lo) if initial is not None else None
             lift = _with_blend(lift, blended, t0)
-        out.append(FieldConstraint(col, lift, tuple(factors), costly_lift=blended is not None))
+        out.append(FieldConstraint(col, lift, tuple(factors), costly_lift=blended is not None,
+                                   series_lift=_series(total)))
         imposed |= names
     return out, imposed, notes
 
@@ -312,7 +314,7 @@ def _plan_shaped(problem: Problem, columns: Columns):
             t0 = (domain.n_inputs - 1, domain.time.lo) if initial else None
             lift_fn = _with_blend(lift_fn, blended, t0)
         out.append(FieldConstraint(col, lift_fn, tuple(factors), distance,
-                                   costly_lift=blended is not None))
+                                   costly_lift=blended is not None, series_lift=_series(total)))
         imposed |= names
     return out, imposed, notes
 
@@ -535,6 +537,14 @@ def _compatible_on_solid(bracket: sp.Expr, problem: Problem, columns: Columns,
     return bool((at(bracket) <= AGREE * torch.clamp(size, min=1.0)).all())
 
 
+def _series(expr: sp.Expr) -> bool:
+    """Whether a lift holds Bessel functions, summed as series with each derivative a
+    series again (compiler/lower.py): differentiated anew at every step, a quantum
+    corral's initial state J0(k r), J1(k r) took 455 series per step (366 steps in 2
+    minutes); from a table, once per point set (stop 50)."""
+    return isinstance(expr, sp.Basic) and expr.has(sp.besselj, sp.besseli)
+
+
 def _face_factor(face: tuple[str, str], domain) -> tuple[str, int, float, float]:
     """The distance factor of a box face (coordinate, side), for :func:`_distance`."""
     coord, side = face
@@ -653,7 +663,8 @@ class HardConstrained(nn.Module):
         """A shaped domain's distance and a blended lift do not depend on the parameters and
         are costly to differentiate: at points the autodiff engine brings back step after
         step they come, with their derivatives, from tables (models/tabulated.py). Face
-        factors and single-expression lifts are cheaper to evaluate than to look up."""
+        factors and single-expression lifts are cheaper to evaluate than to look up, unless
+        they hold Bessel functions (:func:`_series`)."""
         raw = self.net(x)
         cols = list(raw.unbind(dim=1))
         static = self.__dict__.setdefault("_static_values", StaticCache())  # not state: a cache
@@ -668,8 +679,8 @@ class HardConstrained(nn.Module):
                 value = value + _layer_factor(x, c.factors, index, width) * \
                     _gained(cols[column], c.gain)
             if c.lift is not None:
-                value = value + (static.evaluate(f"lift{i}", c.lift, x) if c.costly_lift
-                                 else c.lift(x))
+                value = value + (static.evaluate(f"lift{i}", c.lift, x)
+                                 if c.costly_lift or c.series_lift else c.lift(x))
             cols[c.column] = value
         return torch.stack(cols[:len(cols) - self.extra], dim=1)
 
