@@ -659,6 +659,30 @@ where two figures are given.
 | molecular_clump_jeans_instability_periodic_box_pc_myr_c50 (stop 49, blind) | linear Jeans instability in a periodic clump, (ρ₁, ux, uy, φ), a growing mode beside a sound wave | **fails**: 0.79, 0.83, 1.0, 1.4 (ux, uy moved ×0.01: the same) |
 | pillbox_cavity_tm010_tm020_ringdown_maxwell_disk_mm_ns_kv_c50 (stop 49, blind) | a pillbox cavity ringing in TM010 and TM020, (Ez, Hx, Hy) on a disk, 2.3 and 5.3 periods | **fails**: 0.66, 0.70, 0.70 (the data's extrema read 2 half-periods in time for 10); again: 0.21, 0.22, 0.22 |
 | spheromak_taylor_relaxed_state_flux_conserver_3d_m_tesla_c50 (stop 49, blind) | a Taylor-relaxed spheromak (curl B = λB) in a cylinder, B·n = 0, one probe point fixes the amplitude | **fails**: 0.15, 0.13, 0.13; again: 7.2e-2, 7.2e-2, 6.9e-2 |
+| chlorine_railcar_puff_photolysis_ground_3d_m_s_mgm3_h51 (stop 50, blind) | a 500 kg chlorine puff in a 3 m/s wind, anisotropic mixing, photolysis, a reflecting ground (image puff), 3-D + t over 4.4 km | 8.3e-8 |
+| ates_doublet_unconfined_aquifer_dupuit_recharge_wells_m_d_h51 (stop 50, blind) | a well doublet in an unconfined aquifer (Dupuit, nonlinear in h), regional flow and recharge, two 0.2 m wells in 300 m | 2.9e-9 |
+| inverse_estuary_sediment_denitrification_peepers_cm_yr_h51 (stop 50, blind) | inverse: Ds and k of seasonal nitrate in sediment (burial, denitrification) from 96 peeper samples | 4.6e-5 (Ds 199.98 for 200, k 19.998 for 20) |
+| disposal_well_forchheimer_non_darcy_near_well_m_s_kpa_h51 (stop 50, blind) | brine injection with Forchheimer losses, (u, v, p) on a disk less a 0.1 m well | **fails**: u 12, v 8.2, p 7.6e-6 (no fit, no hole log: a first-order system); with the stop-50 hole log: 2.9, 6.6 and 1.7, 3.4 |
+| perfusion_bioreactor_scaffold_brinkman_feed_ports_mm_s_pa_h51 (stop 50, blind) | Brinkman flow through a scaffold fed unevenly, periodic in x, a 0.1 mm boundary layer | 1.3e-3 |
+| porous_electrode_de_levie_double_layer_relaxation_cm_s_v_h51 (stop 50, blind) | a porous electrode's double layer relaxing: only φs − φe has a time derivative, conductivities 100× apart | 2.3e-4 |
+| sprat_stock_mckendrick_age_structure_fishing_pulses_years_h51 (stop 50, blind) | McKendrick–von Foerster age structure with fishing from age 1.5 and yearly spawning pulses | **fails**: 0.18 |
+| stent_sirolimus_arterial_wall_binding_redistribution_mm_s_h51 (stop 50, blind) | drug from a stent in the artery wall, reversible binding (an ODE at every point), time scales 265× apart | 6.5e-3, 6.6e-3 |
+| wr90_probe_launcher_te10_evanescent_te30_load_mm_ns_g51 (stop 50, blind) | WR-90 at 10 GHz, TE10 plus an evanescent TE30 at the feed, a matched load, (Ey, Hx, Hz) in x, z, t | **fails**: 0.27, 0.33, 0.36; again 0.29, 0.34, 0.38. The plan reads 11 half-periods along t for 6 (the evanescent TE30 read as a wave), yet its 12 harmonics of time help: with none, 0.82, 0.87, 1.0 and 0.80, 0.84, 0.91 |
+| magnetized_plasma_warm_upper_hybrid_waves_mm_ns_g51 (stop 50, blind) | warm magnetized electrons carrying two upper-hybrid waves, (vx, vy, Ex), periodic, ~7 periods | **fails**: 0.18, 0.17, 0.17 |
+| nd_yag_vortex_beam_offaxis_core_paraxial_focus_3d_um_g51 (stop 50, blind) | a vortex beam with 30 % of the fundamental through a focus, the paraxial equation split in two, a 3-D cylinder of aspect 37:1 | 2.1e-11, 1.6e-11 |
+| dc_current_sensor_ring_core_frohlich_saturation_mm_t_g51 (stop 50, blind) | saturating magnetostatics, ν = a/(Bs − abs(∇Az)), a ring core about a busbar | **fails**: 1.0 |
+| inverse_loaded_cavity_ringdown_permittivity_loss_mm_ns_g51 (stop 50, blind) | inverse: ε_r and σ of a lossy cavity's TM110 ring-down from three wall probes, 7.8 periods | **fails**: 0.76, 1.0, 0.97 (ε_r 0.002 for 3, σ 0.0068 for 0.02) |
+| fan_rig_spinning_duct_mode_m2_rigid_intake_3d_m_ms_pa_g51 (stop 50, blind) | a spinning (2, 1) duct mode at 2.5 kHz, 3-D + t, a rigid wall and a modal anechoic end | 8.1e-4 |
+| lapd_shear_alfven_wave_resistive_viscous_decay_m_us_t_g51 (stop 50, blind) | a damped shear Alfvén wave, (vy, by) 7 orders apart, aspect 80:1 | 1.3e-5, 9.5e-4 |
+| nb_microstrip_london_screening_stripe_domain_field_3d_nm_mt_g51 (stop 50, blind) | London screening in a Nb strip with div B = 0, 3 fields in 3-D, 35-55 nm layers | **crashed** (one-way coupling left div B training nothing; fixed, see below); then **fails**: 0.11, 0.12, 5.2e-8 (271 steps) |
+| spiral_poiseuille_rotating_shaft_annulus_3d_mm_s_pa_k51 (stop 50, blind) | steady Navier-Stokes in a 3-D annular gap, Taylor-Couette plus axial Poiseuille | **fails**: 4.1e-2, 4.2e-2, 5.6e-2, 6.1e-2 (352 steps) |
+| piezoviscous_squeeze_film_thrust_washer_annulus_mm_s_mpa_k51 (stop 50, blind) | Reynolds squeeze film with Barus viscosity on an annular washer, the gap closing 5 → 1.84 µm | 3.3e-4 |
+| quantum_corral_cu111_surface_state_rotating_beat_disk_nm_fs_k51 (stop 50, blind) | time-dependent Schrödinger (real and imaginary parts) in a quantum corral, two Bessel states beating | **fails**: 0.60, 0.58 (366 steps); with its Bessel lift tabulated (stop 50) 661 steps, 0.61, 0.60 |
+| inverse_optical_tweezer_trap_stiffness_fokker_planck_nm_ms_k51 (stop 50, blind) | inverse: the trap stiffnesses of a 2-D Smoluchowski equation from density histograms | 4.7e-8 (kx, ky exact to 1e-9) |
+| sodium_channel_steel_wall_conjugate_entrance_folded_mm_s_k51 (stop 50, blind) | conjugate heat: sodium slug flow over a steel wall, folded onto one box, Péclet 78 | 2.8e-11, 8.4e-11 |
+| nahme_viscous_heating_polymer_couette_gap_mm_s_mpa_k51 (stop 50, blind) | Nahme-Griffith viscous heating, viscosity exponential in T | 1.4e-9, 1.3e-10 |
+| recrystallisation_front_allen_cahn_tilted_well_ball_3d_um_s_k51 (stop 50, blind) | a tilted-well Allen-Cahn front 0.8 µm wide crossing a 3-D ball obliquely | 1.6e-8 |
+| ligand_capture_cell_receptors_collins_kimball_shell_3d_um_s_k51 (stop 50, blind) | Collins-Kimball capture: diffusion in a 3-D spherical shell with a Robin cell wall | 6.9e-9 |
 | culvert_roof_slab_sine_wheel_load_plane_strain_mm_mpa_q47 (stop 46, blind) | a thick culvert slab under a sine load, plane strain, stresses through `define`, mixed support faces, mm and MPa | 1.9e-3, 1.2e-3 |
 | curved_bar_end_shear_crane_hook_plane_stress_mm_q47 (stop 46, blind) | a crane hook's curved bar under end shear (Timoshenko and Goodier), tractions on its curved edges through the normal, mm and MPa | **fails**: 0.98, 0.97 (its end shear's expression grows to 4e13 inside the ring, now kept in the loss; 0.90 with each field's fitted size) |
 | dc_busbar_pair_magnetic_vector_potential_quarter_si_q47 (stop 46, blind) | the vector potential of a ±4 kA busbar pair in copper and air, a Piecewise current density, SI | **fails**: 4.5e-2; 6.2e-2 at the default 5 minutes; stop 48, side by side (the lone-field fit: A 0.00228): 6.3e-2 → **6.7e-3** |
@@ -1583,6 +1607,73 @@ rule of first-order systems solved A⁻¹B with A the coefficients of the first 
 derivatives; an undamped Timoshenko beam (w_tt and ψ_tt only) has A = 0, and
 `pinnsolve check` crashed on a singular solve. Such a system is no first-order system
 now; a test holds it.
+
+**Stop 50: an equation beyond a closed system trains jointly** (`compiler/residual.py`,
+`upstream_fields`). A Nb strip's London screening has one equation per field (each field
+a closed set of its own) and div B = 0 reading all three. The one-way rule made div B take
+all three as given: it trained nothing, and the gradient balance crashed on its constant
+loss (`element 0 of tensors does not require grad`) before step 1. An equation that would
+take every field it reads as given now trains jointly, and a loss no parameter moves has a
+zero gradient instead of a crash. The strip then runs (0.11, 0.12, 5.2e-8 at 271 steps:
+3-D, slow; still failing). Scan of the ~490 files: no other file's coupling changes.
+
+**Stop 50: large data agree to their own round-off** (`models/constraints.py`). Whether an
+initial value and the boundary data agree at t0 was read against an absolute 1e-9: a fish
+stock's recruitment pulse of 1.5e10 per year of age and its initial age profile, equal at
+a = t = 0 up to 4e-9 of round-off, were read as disagreeing, and the boundary data went to
+the loss. Now the tolerance is 1e-9 of the data's own size (and of 1). Of ~490 files only
+that one changes; side by side at 2 minutes its L2RE is the same within the spread (0.19,
+0.26 before; 0.26, 0.21 after): the failure is elsewhere (four sharp spawning pulses
+along the diagonal).
+
+**Stop 50: a round hole's log in a first-order system** (`spec/holes.py`). The log-radius
+input was planned only where the equations are of second order or more in space, to leave
+first-order transport out. A second-order problem written as a first-order system (a flux
+beside its potential: Darcy's u = −k∇p with ∇·u = q; a Forchheimer well) has the
+potential's log profile too: a system of two or more fields with an equation that has no
+time derivative now gets it (hyperbolic systems have a time derivative in every equation).
+The brine well (a 0.1 m well in a 10 m disk) went u, v 20, 15 and 29, 11 → 2.9, 6.6 and
+1.7, 3.4 (two pairs at 2 minutes; p 1e-5 → 3-8e-6): better, still failing. Only that file
+of ~490 changes plan. Its fit still tells no size (left 0.94): u, v start at scale 1 for a
+flow of 1e-4 m/s, the step-0 balance then weights continuity 4e24 against Forchheimer's
+law, read at a velocity 1e4 times too large (its inertial term βρ abs(u) u), and the law is
+left at about 10 % when the scales have been moved at step 250.
+
+**Stop 50: lifts with Bessel functions tabulated** (`models/constraints.py`, `_series`). A
+lift made of one expression was evaluated and differentiated afresh at every step, on the
+grounds that this costs less than a table lookup. That fails for Bessel functions: each
+derivative of their series is another series. A quantum corral's initial state, J0(k r)
+and J1(k r), ran 455 series per step (366 steps in 2 minutes). Such lifts now come from
+tables, like blended lifts (models/tabulated.py), with the same derivatives to round-off
+(tests/test_tabulated.py). The 10 files whose lifts hold Bessel functions, side by side
+at 2 minutes (code before: 3cff5ee), steps and L2RE before → after: corral 312 → 661
+(0.62 → 0.61), fan-rig duct mode 364 → 620 (1.0e-3 → 6.5e-4), FRAP 929 → 1301 (1.2e-2 →
+9.3e-3), carbon-fibre GITT 1680 → 2304 (9.8e-5 → 2.8e-5), pipe viscometer 1423 → 1816
+(3.2e-5 → 2.9e-5), 18650 cell 1180 → 1300 (5.4e-5 → 1.1e-4), steel billet 1357 → 1657
+(1.8e-5 → 1.6e-5), sausage 1640 → 2040 (1.8e-6 → 1.2e-5), pillbox cavity 2338 → 2969
+(0.61 → 0.21, failing), photoacoustic cell 921 → 1060 (0.32 → 0.57, failing). Every file
+took more steps. The errors moved both ways, within the spread of runs that stop on the
+clock. None crossed 1e-2 for the worse.
+
+**Stop 50, tried: causal weighting for the ringing failures.** Six failing files whose
+solutions ring in time (the warm-plasma upper-hybrid waves, the Jeans clump, the pillbox
+cavity, the Timoshenko crosshead, the quantum corral, the WR-90 guide) were run with
+`training.causal.chunks=32` (2 minutes): 0.31 for 0.18, 0.79 for 0.79, 0.23 for
+0.66/0.21, 1.5 for 0.58/0.24, 0.60 for 0.60, 0.88 for 0.27: no gain anywhere, worse on
+three. Not planned.
+
+**Stop 50, tried and dropped: the fit's columns as tangents for nonlinear terms.** The fit
+reads each term's columns as secants over a unit output weight; for the well's Forchheimer
+law that step is 1e4 times the flow, so the inertial term read 2000 times the viscous one.
+Tangent columns (a secant over a step of 1e-6 where a term is found not affine along a
+random direction) changed the fitted sizes of 12 files of ~490; side by side at 2 minutes
+they were worse or equal: a channel past an obstacle 1.8e-2 → 0.22, the femtosecond gold
+film 1.0e-4 → 4.2e-3, a PEM cathode's Tafel rate overflowed at its new sizes (non-finite
+residual before training), the two Kovasznay wakes 2-7× worse, forced steady Navier-Stokes
+the same. Not kept. Also tried: each term's rows divided by the larger of its sensitivity
+and its residual at zero (a term with a large residual at zero dominated the Boussinesq
+cavity's fit, sizes 24× off): it cost the trust of fits that were right (a gravity dam's
+and a carotid artery's shares left went 0.0 → 0.999 and 0.55 → 1.0). Not kept.
 
 **Loss balancing** stays fixed (weights 1) by default, unless a condition is in other
 units than the equations (stop 36, below). Measured against the `lra` scheme

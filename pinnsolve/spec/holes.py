@@ -22,9 +22,10 @@ the equations are of order two or more in space, or a second-order problem writt
 first-order system (a flux beside its potential, :func:`_mixed_system`; first-order
 transport has no such profile). A brine well's Forchheimer flow (u, v, p, first order, a
 0.1 m well in a 10 m disk) went u 20, 29 → 2.9, 1.7 (L2RE, two pairs at 2 minutes; still
-failing, stop 50) with it. ``model.hole_logs`` set to false removes it, true adds it about every round hole
-whatever the equations and the ratio. Plain data here (no torch): the models build the
-input from :func:`hole_plan`, the meaning digest feeds it (spec/meaning.py).
+failing, stop 50) with it. ``model.hole_logs`` set to false removes it, true adds it
+about every round hole whatever the equations and the ratio. Plain data here (no torch):
+the models build the input from :func:`hole_plan`, the meaning digest feeds it
+(spec/meaning.py).
 """
 from __future__ import annotations
 
