@@ -677,7 +677,7 @@ where two figures are given.
 | nb_microstrip_london_screening_stripe_domain_field_3d_nm_mt_g51 (stop 50, blind) | London screening in a Nb strip with div B = 0, 3 fields in 3-D, 35-55 nm layers | **crashed** (one-way coupling left div B training nothing; fixed, see below); then **fails**: 0.11, 0.12, 5.2e-8 (271 steps) |
 | spiral_poiseuille_rotating_shaft_annulus_3d_mm_s_pa_k51 (stop 50, blind) | steady Navier-Stokes in a 3-D annular gap, Taylor-Couette plus axial Poiseuille | **fails**: 4.1e-2, 4.2e-2, 5.6e-2, 6.1e-2 (352 steps) |
 | piezoviscous_squeeze_film_thrust_washer_annulus_mm_s_mpa_k51 (stop 50, blind) | Reynolds squeeze film with Barus viscosity on an annular washer, the gap closing 5 → 1.84 µm | 3.3e-4 |
-| quantum_corral_cu111_surface_state_rotating_beat_disk_nm_fs_k51 (stop 50, blind) | time-dependent Schrödinger (real and imaginary parts) in a quantum corral, two Bessel states beating | **fails**: 0.60, 0.58 (366 steps); with its Bessel lift tabulated (stop 50) 661 steps, 0.61, 0.60 |
+| quantum_corral_cu111_surface_state_rotating_beat_disk_nm_fs_k51 (stop 50, blind) | time-dependent Schrödinger (real and imaginary parts) in a quantum corral, two Bessel states beating | **fails**: 0.60, 0.58 (366 steps); with its Bessel lift tabulated (stop 50) 661 steps, 0.61, 0.60; with the pair's dispersion read (stop 50, 10 harmonics of time) 0.099 and 0.040 |
 | inverse_optical_tweezer_trap_stiffness_fokker_planck_nm_ms_k51 (stop 50, blind) | inverse: the trap stiffnesses of a 2-D Smoluchowski equation from density histograms | 4.7e-8 (kx, ky exact to 1e-9) |
 | sodium_channel_steel_wall_conjugate_entrance_folded_mm_s_k51 (stop 50, blind) | conjugate heat: sodium slug flow over a steel wall, folded onto one box, Péclet 78 | 2.8e-11, 8.4e-11 |
 | nahme_viscous_heating_polymer_couette_gap_mm_s_mpa_k51 (stop 50, blind) | Nahme-Griffith viscous heating, viscosity exponential in T | 1.4e-9, 1.3e-10 |
@@ -1654,6 +1654,16 @@ at 2 minutes (code before: 3cff5ee), steps and L2RE before → after: corral 312
 (0.61 → 0.21, failing), photoacoustic cell 921 → 1060 (0.32 → 0.57, failing). Every file
 took more steps. The errors moved both ways, within the spread of runs that stop on the
 clock. None crossed 1e-2 for the worse.
+
+**Stop 50: Schrödinger's dispersion read** (`models/frequency.py`, `_pair_dispersion`).
+Two fields whose first time derivatives are each driven by the other's even space
+derivatives, a u_t + p ∂ₓᵐ v = 0 and b v_t + q ∂ₓᵐ u = 0 (Schrödinger's equation in its real
+and imaginary parts), ring at ω² = −p q κ²ᵐ / (a b), which neither the one-field dispersion
+rule nor the first-order system rule read. The quantum corral was read at 7 half-periods
+along t (no harmonics of time) and is now read at 9 (10 harmonics): side by side at 2
+minutes (code before: c45718f), 0.62, 0.60 → **0.099, 0.040** (two pairs): better, still
+above 1e-2. Of ~490 files only the corral changes plan (the other Schrödinger files already
+read as many half-periods from their data).
 
 **Stop 50, tried: causal weighting for the ringing failures.** Six failing files whose
 solutions ring in time (the warm-plasma upper-hybrid waves, the Jeans clump, the pillbox

@@ -548,6 +548,24 @@ def test_transport_turns_spatial_half_periods_into_temporal_ones():
     assert half_periods(load_problem(burgers))["t"] == 0
 
 
+def test_schrodinger_in_real_and_imaginary_parts_rings_at_its_dispersion():
+    """a_t = −c b_xx, b_t = c a_xx: the pair rings at ω = c κ². From sin(2πx) on [0, 1]
+    with c = 0.05 over t ∈ [0, 10]: ω = 0.05 (2π)² ≈ 1.97, 6.3 half-periods; no datum
+    oscillates in t. The same signs twice (a_t = c b_xx, b_t = c a_xx) grow and decay:
+    not a wave (stop 50)."""
+    from pinnsolve.models.frequency import half_periods
+
+    def pair(first, second):
+        return {"domain": {"x": [0, 1], "t": [0, 10]}, "fields": ["a", "b"],
+                "parameters": {"c": 0.05}, "equations": [first, second],
+                "conditions": [{"where": "initial", "dirichlet": {"a": "sin(2*pi*x)", "b": 0}},
+                               {"where": "x = 0 or x = 1", "dirichlet": {"a": 0, "b": 0}}]}
+    wave = pair("diff(a, t) = -c*diff(b, x, 2)", "diff(b, t) = c*diff(a, x, 2)")
+    assert half_periods(load_problem(wave)) == {"x": 2, "t": 6}
+    growing = pair("diff(a, t) = c*diff(b, x, 2)", "diff(b, t) = c*diff(a, x, 2)")
+    assert half_periods(load_problem(growing))["t"] == 0
+
+
 def test_dispersion_of_a_beam_and_the_speeds_of_a_first_order_system():
     from pinnsolve.models.frequency import half_periods
 

@@ -142,6 +142,8 @@ def _from_operators(problem: Problem, counts: dict[str, int]) -> dict[str, int]:
     - a first-order system, A f_t + B f_x = 0 over the fields f with A invertible (shallow
       water, acoustics, Maxwell): the real eigenvalues of A⁻¹B are its speeds, and the
       fastest sweeps the data's half-periods like transport.
+    - two fields each driven by the other's even space derivatives (Schrödinger in real
+      and imaginary parts): :func:`_pair_dispersion`.
 
     A coefficient that varies with the coordinates (u_t + 20 (1 + t) u_x = 0) counts with its
     mean over a grid of the box, when its sign does not change there; coefficients that
@@ -194,7 +196,48 @@ def _from_operators(problem: Problem, counts: dict[str, int]) -> dict[str, int]:
             speed = _system_speed(problem, exprs, axis, axes)
             if speed:
                 raise_to(t, out[axis.name] * speed * (t.hi - t.lo) / (axis.hi - axis.lo))
+        omega = _pair_dispersion(problem, exprs, out, axes)
+        if omega:
+            raise_to(t, omega * (t.hi - t.lo) / math.pi)
     return out
+
+
+def _pair_dispersion(problem: Problem, exprs: list[sp.Expr], counts: dict[str, int],
+                     axes: list) -> float:
+    """The fastest ω of two fields whose first time derivatives are each driven by an even
+    space derivative of the other: a u_t + p ∂ₓᵐ v = 0 and b v_t + q ∂ₓᵐ u = 0 ring at
+    ω² = −p q κ²ᵐ / (a b) (m = 2, 4), summed in ω over the axes as a Laplacian's terms
+    add, with κ the data's wave number along each axis (a fundamental at the least), as
+    for one field's dispersion above. Schrödinger's equation in its real and imaginary
+    parts (ħ a_t = −c Δb, ħ b_t = c Δa) is such a pair: ω = (c/ħ) κ². A quantum corral's
+    two Bessel states were read at 7 half-periods along t (no harmonics of time); at 9, with
+    10 harmonics, L2RE 0.62, 0.60 → 0.099, 0.040 (two pairs at 2 minutes, stop 50)."""
+    t = problem.domain.time
+    fields = list(problem.field_functions.values())
+    rates: dict[int, tuple[int, float]] = {}   # field → (its time equation, a)
+    for i, expr in enumerate(exprs):
+        held = [(k, _typical(sp.diff(expr, sp.Derivative(u, t.symbol)), problem, axes))
+                for k, u in enumerate(fields)]
+        held = [(k, a) for k, a in held if a]
+        if len(held) == 1:
+            rates.setdefault(held[0][0], (i, held[0][1]))
+    best = 0.0
+    for ku, (iu, a) in rates.items():
+        for kv, (iv, b) in rates.items():
+            if kv <= ku:
+                continue
+            omega = 0.0
+            for axis in problem.domain.space:
+                kappa = max(counts[axis.name], 0.5) * math.pi / (axis.hi - axis.lo)
+                for m in (2, 4):
+                    p = _typical(sp.diff(exprs[iu], sp.Derivative(fields[kv], (axis.symbol, m))),
+                                 problem, axes)
+                    q = _typical(sp.diff(exprs[iv], sp.Derivative(fields[ku], (axis.symbol, m))),
+                                 problem, axes)
+                    if p and q and -p * q / (a * b) > 0:
+                        omega += math.sqrt(-p * q / (a * b)) * kappa ** m
+            best = max(best, omega)
+    return best
 
 
 MAX_ORDER = 4   # the highest derivative along one coordinate read for dispersion
