@@ -1662,8 +1662,8 @@ and imaginary parts), ring at ω² = −p q κ²ᵐ / (a b), which neither the o
 rule nor the first-order system rule read. The quantum corral was read at 7 half-periods
 along t (no harmonics of time) and is now read at 9 (10 harmonics): side by side at 2
 minutes (code before: c45718f), 0.62, 0.60 → **0.099, 0.040** (two pairs): better, still
-above 1e-2. Of ~490 files only the corral changes plan (the other Schrödinger files already
-read as many half-periods from their data).
+above 1e-2. Of ~490 files only the corral changes plan (half-periods and harmonics of
+every file read before and after).
 
 **Stop 50, tried: causal weighting for the ringing failures.** Six failing files whose
 solutions ring in time (the warm-plasma upper-hybrid waves, the Jeans clump, the pillbox
