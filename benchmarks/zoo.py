@@ -1655,15 +1655,16 @@ at 2 minutes (code before: 3cff5ee), steps and L2RE before → after: corral 312
 took more steps. The errors moved both ways, within the spread of runs that stop on the
 clock. None crossed 1e-2 for the worse.
 
-**Stop 50: Schrödinger's dispersion read** (`models/frequency.py`, `_pair_dispersion`).
-Two fields whose first time derivatives are each driven by the other's even space
-derivatives, a u_t + p ∂ₓᵐ v = 0 and b v_t + q ∂ₓᵐ u = 0 (Schrödinger's equation in its real
-and imaginary parts), ring at ω² = −p q κ²ᵐ / (a b), which neither the one-field dispersion
-rule nor the first-order system rule read. The quantum corral was read at 7 half-periods
-along t (no harmonics of time) and is now read at 9 (10 harmonics): side by side at 2
-minutes (code before: c45718f), 0.62, 0.60 → **0.099, 0.040** (two pairs): better, still
-above 1e-2. Of ~490 files only the corral changes plan (half-periods and harmonics of
-every file read before and after).
+**Stop 50: Schrödinger's dispersion read** (`models/frequency.py`, `_system_dispersion`).
+A system A f_t + C ∂ₓᵐ f = 0 with m even rings where A⁻¹C has imaginary eigenvalues λ, at
+ω = κᵐ abs(Im λ): Schrödinger's equation in its real and imaginary parts (ħ a_t = −c Δb,
+ħ b_t = c Δa, λ = ±i c/ħ), which neither the one-field dispersion rule nor the
+first-order speed rule (the real eigenvalues of A⁻¹B, the same coefficient matrices)
+read. The quantum corral was read at 7 half-periods along t (no harmonics of time) and is
+now read at 9 (10 harmonics): side by side at 2 minutes (code before: c45718f), 0.62, 0.60
+→ **0.099, 0.040** (two pairs): better, still above 1e-2. Of ~490 files only the corral
+changes plan (half-periods and harmonics of every file read before and after; the first
+version of the rule, two fields at a time, planned the same for all of them).
 
 **Stop 50, tried: causal weighting for the ringing failures.** Six failing files whose
 solutions ring in time (the warm-plasma upper-hybrid waves, the Jeans clump, the pillbox

@@ -542,7 +542,7 @@ def _series(expr: sp.Expr) -> bool:
     series again (compiler/lower.py): differentiated anew at every step, a quantum
     corral's initial state J0(k r), J1(k r) took 455 series per step (366 steps in 2
     minutes); from a table, once per point set (stop 50)."""
-    return isinstance(expr, sp.Basic) and expr.has(sp.besselj, sp.besseli)
+    return expr.has(sp.besselj, sp.besseli)
 
 
 def _face_factor(face: tuple[str, str], domain) -> tuple[str, int, float, float]:

@@ -142,8 +142,8 @@ def _from_operators(problem: Problem, counts: dict[str, int]) -> dict[str, int]:
     - a first-order system, A f_t + B f_x = 0 over the fields f with A invertible (shallow
       water, acoustics, Maxwell): the real eigenvalues of A⁻¹B are its speeds, and the
       fastest sweeps the data's half-periods like transport.
-    - two fields each driven by the other's even space derivatives (Schrödinger in real
-      and imaginary parts): :func:`_pair_dispersion`.
+    - a system A f_t + C ∂ₓᵐ f = 0 with m even (Schrödinger in real and imaginary parts):
+      the imaginary parts of A⁻¹C's eigenvalues ring, :func:`_system_dispersion`.
 
     A coefficient that varies with the coordinates (u_t + 20 (1 + t) u_x = 0) counts with its
     mean over a grid of the box, when its sign does not change there; coefficients that
@@ -196,51 +196,44 @@ def _from_operators(problem: Problem, counts: dict[str, int]) -> dict[str, int]:
             speed = _system_speed(problem, exprs, axis, axes)
             if speed:
                 raise_to(t, out[axis.name] * speed * (t.hi - t.lo) / (axis.hi - axis.lo))
-        omega = _pair_dispersion(problem, exprs, out, axes)
+        omega = _system_dispersion(problem, exprs, out, axes)
         if omega:
             raise_to(t, omega * (t.hi - t.lo) / math.pi)
     return out
 
 
-def _pair_dispersion(problem: Problem, exprs: list[sp.Expr], counts: dict[str, int],
-                     axes: list) -> float:
-    """The fastest ω of two fields whose first time derivatives are each driven by an even
-    space derivative of the other: a u_t + p ∂ₓᵐ v = 0 and b v_t + q ∂ₓᵐ u = 0 ring at
-    ω² = −p q κ²ᵐ / (a b) (m = 2, 4), summed in ω over the axes as a Laplacian's terms
-    add, with κ the data's wave number along each axis (a fundamental at the least), as
-    for one field's dispersion above. Schrödinger's equation in its real and imaginary
-    parts (ħ a_t = −c Δb, ħ b_t = c Δa) is such a pair: ω = (c/ħ) κ². A quantum corral's
-    two Bessel states were read at 7 half-periods along t (no harmonics of time); at 9, with
-    10 harmonics, L2RE 0.62, 0.60 → 0.099, 0.040 (two pairs at 2 minutes, stop 50)."""
-    t = problem.domain.time
-    fields = list(problem.field_functions.values())
-    rates: dict[int, tuple[int, float]] = {}   # field → (its time equation, a)
-    for i, expr in enumerate(exprs):
-        held = [(k, _typical(sp.diff(expr, sp.Derivative(u, t.symbol)), problem, axes))
-                for k, u in enumerate(fields)]
-        held = [(k, a) for k, a in held if a]
-        if len(held) == 1:
-            rates.setdefault(held[0][0], (i, held[0][1]))
-    best = 0.0
-    for ku, (iu, a) in rates.items():
-        for kv, (iv, b) in rates.items():
-            if kv <= ku:
-                continue
-            omega = 0.0
-            for axis in problem.domain.space:
-                kappa = max(counts[axis.name], 0.5) * math.pi / (axis.hi - axis.lo)
-                for m in (2, 4):
-                    p = _typical(sp.diff(exprs[iu], sp.Derivative(fields[kv], (axis.symbol, m))),
-                                 problem, axes)
-                    q = _typical(sp.diff(exprs[iv], sp.Derivative(fields[ku], (axis.symbol, m))),
-                                 problem, axes)
-                    if p and q and -p * q / (a * b) > 0:
-                        omega += math.sqrt(-p * q / (a * b)) * kappa ** m
-            best = max(best, omega)
-    return best
-
-
 MAX_ORDER = 4   # the highest derivative along one coordinate read for dispersion
+
+
+def _matrix(problem: Problem, exprs: list[sp.Expr], var, order: int, axes: list
+            ) -> torch.Tensor | None:
+    """M[i, j]: the coefficient of the ``order``-th derivative of field j along ``var`` in
+    equation i (one equation per field), or None when the system is not square or a
+    coefficient cannot be read (:func:`_typical`)."""
+    fields = list(problem.field_functions.values())
+    if len(fields) < 2 or len(exprs) != len(fields):
+        return None
+    m = torch.zeros(len(fields), len(fields), dtype=torch.float64)
+    for i, expr in enumerate(exprs):
+        for j, u in enumerate(fields):
+            c = sp.diff(expr, sp.Derivative(u, (var, order)))
+            if c == 0:
+                continue
+            value = _typical(c, problem, axes)
+            if value is None:
+                return None
+            m[i, j] = value
+    return m
+
+
+def _rates(problem: Problem, exprs: list[sp.Expr], axes: list) -> torch.Tensor | None:
+    """A of A f_t + … = 0, where it is invertible: a first-order system in time. An
+    undamped Timoshenko beam's w_tt and ψ_tt alone (A = 0) is none."""
+    a = _matrix(problem, exprs, problem.domain.time.symbol, 1, axes)
+    if a is None or not abs(float(torch.linalg.det(a))) > 1e-12 * float(
+            a.abs().max()) ** len(a):
+        return None
+    return a
 
 
 def _system_speed(problem: Problem, exprs: list[sp.Expr], axis, axes: list) -> float | None:
@@ -248,30 +241,35 @@ def _system_speed(problem: Problem, exprs: list[sp.Expr], axis, axes: list) -> f
     equation per field, A invertible, constant or of one sign coefficients): the largest
     |real eigenvalue| of A⁻¹B; None for a single field (the dispersion rule reads it) or
     when any coefficient cannot be read."""
-    fields = list(problem.field_functions.values())
-    t = problem.domain.time
-    if len(fields) < 2 or len(exprs) != len(fields):
-        return None
-    a = torch.zeros(len(fields), len(fields), dtype=torch.float64)
-    b = torch.zeros_like(a)
-    for i, expr in enumerate(exprs):
-        for j, u in enumerate(fields):
-            for matrix, var in ((a, t.symbol), (b, axis.symbol)):
-                c = sp.diff(expr, sp.Derivative(u, var))
-                if c == 0:
-                    continue
-                value = _typical(c, problem, axes)
-                if value is None:
-                    return None
-                matrix[i, j] = value
-    # no first time derivatives at all (an undamped Timoshenko beam's w_tt and ψ_tt: A = 0)
-    # is no first-order system either
-    if not bool(b.abs().sum() > 0) or not abs(float(torch.linalg.det(a))) > 1e-12 * float(
-            a.abs().max()) ** len(fields):
+    a = _rates(problem, exprs, axes)
+    b = _matrix(problem, exprs, axis.symbol, 1, axes)
+    if a is None or b is None or not bool(b.abs().sum() > 0):
         return None
     lam = torch.linalg.eigvals(torch.linalg.solve(a, b))
     real = lam.real[lam.imag.abs() <= 1e-9 * lam.abs().clamp_min(1e-300)]
     return float(real.abs().max()) if real.numel() else None
+
+
+def _system_dispersion(problem: Problem, exprs: list[sp.Expr], counts: dict[str, int],
+                       axes: list) -> float:
+    """The fastest ω of a system A f_t + C ∂ₓᵐ f + … = 0 with m = 2 or 4 (A invertible): a
+    plane wave of number κ turns at ω = κᵐ |Im λ| for the eigenvalues λ of A⁻¹C, summed
+    over the axes as a Laplacian's terms add, κ the data's wave number along each axis (a
+    fundamental at the least, as for one field's dispersion above); 0 when none turns.
+    Schrödinger's equation in its real and imaginary parts (ħ a_t = −c Δb, ħ b_t = c Δa:
+    λ = ±i c/ħ) rings at ω = (c/ħ) κ², which no other rule reads: a quantum corral's two
+    Bessel states were read at 7 half-periods along t (no harmonics of time); at 9, with
+    10 harmonics, L2RE 0.62, 0.60 → 0.099, 0.040 (two pairs at 2 minutes, stop 50)."""
+    a = _rates(problem, exprs, axes)
+    omega = 0.0
+    for axis in problem.domain.space if a is not None else ():
+        kappa = max(counts[axis.name], 0.5) * math.pi / (axis.hi - axis.lo)
+        for m in (2, 4):
+            c = _matrix(problem, exprs, axis.symbol, m, axes)
+            if c is not None and bool(c.abs().sum() > 0):
+                lam = torch.linalg.eigvals(torch.linalg.solve(a, c))
+                omega += float(lam.imag.abs().max()) * kappa ** m
+    return omega
 
 
 GRID = 9   # points per coordinate where a varying coefficient is averaged
