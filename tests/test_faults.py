@@ -166,6 +166,25 @@ def test_an_expression_undefined_on_part_of_the_domain_is_named_with_a_point(tmp
     assert x < 0.5
 
 
+
+def test_a_log_of_a_field_the_network_makes_negative_says_so_and_how_to_write_it(tmp_path):
+    """log(u) where u > 0 in truth: the untrained network gives u of either sign, so the
+    step-0 error names the field's expression and the exp form instead of blaming the
+    equation alone; a log of something always negative keeps the plain advice."""
+    problem = copy.deepcopy(BASE)
+    problem["equations"] = ["diff(u, t) = alpha*diff(u, x, 2) + 1e-3*log(u) + diff(u, x)**1.5"]
+    with pytest.raises(SolveError) as info:
+        pinnsolve.solve(problem, out=tmp_path / "r", fresh=True)
+    message = " ".join(str(info.value).split())
+    named = message.split("a division by zero); ")[1].split(" take the untrained network")[0]
+    assert "diff(u, x)" in named and named.replace("diff(u, x)", "").strip(", ") == "u"
+    assert "define m: exp(lm)" in message
+    problem["equations"] = ["diff(u, t) = alpha*diff(u, x, 2) + log(-1 - x**2)"]
+    with pytest.raises(SolveError) as info:
+        pinnsolve.solve(problem, out=tmp_path / "s", fresh=True)
+    assert "fix the equation, condition or domain" in str(info.value)
+    assert "untrained network" not in str(info.value)
+
 # -- step-0 scaling report ------------------------------------------------------------------
 def _warnings_of(problem, tmp_path):
     events = []

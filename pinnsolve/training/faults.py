@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 
+import sympy as sp
 import torch
 
 from ..errors import SolveError
@@ -179,9 +180,52 @@ def undefined(trainer, residuals: dict[str, torch.Tensor]) -> None:
                 continue
             at = x[bad][0].tolist()
             point = ", ".join(f"{n} = {v:.4g}" for n, v in zip(names, at))
+            restricted = _restricted_of_fields(trainer.problem, term.name)
+            hint = ("; fix the equation, condition or domain" if not restricted else
+                    f"; {', '.join(restricted)} take the untrained network's values, of "
+                    "either sign: if the physics keeps them positive (a density, a "
+                    "concentration, the slope of a value function), know that pinnsolve "
+                    "does not keep a field positive: learn such a field m as the exp of a "
+                    "new one (fields [lm], define m: exp(lm), its data as log(...)) or "
+                    "rewrite the term; else fix the equation")
             raise SolveError(
                 f"the residual {term.text} is not finite at {int(bad.sum())} of {len(x)} "
                 f"points before any training (e.g. at {point}): an expression in it is "
                 "undefined there (a log or square root of a negative number, acosh below 1, "
-                "a division by zero); fix the equation, condition or domain", term=term.name)
+                "a division by zero)" + hint, term=term.name)
+
+
+_RESTRICTED = (sp.log, sp.acosh, sp.asin, sp.acos, sp.atanh)
+
+
+def _restricted_of_fields(problem, name: str) -> list[str]:
+    """The arguments (as text) of the logs, fractional powers and inverse functions of
+    the term ``name``'s expression that hold a field: their domain is limited, and where
+    they leave it the untrained network, not the equation, may be at fault."""
+    exprs = [e.expr for e in list(problem.equations) + list(problem.conditions)
+             if e.name == name]
+    fields = tuple(problem.field_functions.values())
+    values = {sp.Symbol(k): v for k, v in problem.parameter_values.items()}
+    out: list[str] = []
+    for expr in exprs:
+        for node in sp.preorder_traversal(expr):
+            if isinstance(node, _RESTRICTED):
+                arg = node.args[0]
+            elif isinstance(node, sp.Pow) and not node.exp.subs(values).is_integer:
+                arg = node.base
+            else:
+                continue
+            text = _plain(arg, problem.field_functions)
+            if arg.has(*fields) and text not in out:
+                out.append(text)
+    return out
+
+
+def _plain(expr: sp.Expr, fields: dict[str, sp.Expr]) -> str:
+    """``expr`` as the file writes it: ``diff(u, x)`` and ``u``, not ``u(x, t)``."""
+    def diff(d: sp.Derivative) -> sp.Symbol:
+        over = ", ".join(str(v) for v, n in d.variable_count for _ in range(n))
+        return sp.Symbol(f"diff({d.expr.func.__name__}, {over})")
+    expr = expr.replace(lambda e: isinstance(e, sp.Derivative), diff)
+    return str(expr.subs({f: sp.Symbol(name) for name, f in fields.items()}))
 
