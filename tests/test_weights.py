@@ -278,6 +278,31 @@ def test_the_plan_balances_a_system_once_and_an_explicit_weight_wins(tmp_path):
         STOKES, ["training.weights={pde1: 2}"]).settings.training.planned
 
 
+
+def test_an_equation_of_products_of_fields_is_not_balanced_by_its_pull_at_step_0(tmp_path):
+    """div(ν ∇A) with ν a field beside A: each term is a product of two fields, so at step
+    0 it pulls like the cube of the untrained outputs' size, not its units. It is neither
+    lifted (a saturating core's, by 1.2e9, kept A at zero) nor what others are lifted to;
+    Stokes' continuity, linear, and a momentum equation with a convective product beside
+    its linear terms still count."""
+    from pinnsolve.training.weights import of_products
+    core = {"domain": {"x": [0, 1], "y": [0, 1]}, "fields": ["A", "nu"],   # the plan's
+            "equations": [{"name": "flux", "equation":
+                           "diff(nu*diff(A, x), x) + diff(nu*diff(A, y), y) = 0"},
+                          {"name": "law", "equation":
+                           "nu = 100/(1.6 - sqrt(diff(A, x)**2 + diff(A, y)**2))"}],
+            "conditions": [{"where": "x = 0 or y = 0 or y = 1", "dirichlet": {"A": 0}},
+                           {"where": "x = 1", "equation": "nu*diff(A, x) = 800"}],
+            "training": {"dtype": "float64", "seed": 1, "budget": "1s"},
+            "sampling": {"interior": 64, "boundary": 16}}
+    assert of_products(pinnsolve.load_problem(core)) == {"flux"}
+    navier = {**STOKES, "equations": ["u*diff(u, x) + v*diff(u, y) - laplacian(u) + diff(p, x) = 0",
+                                      "u*diff(v, x) + v*diff(v, y) - laplacian(v) + diff(p, y) = 0",
+                                      "diff(u, x) + diff(v, y) = 0"]}
+    assert of_products(pinnsolve.load_problem(navier)) == set()
+    weights = pinnsolve.solve(core, out=tmp_path / "c", fresh=True).metrics.get("weights", {})
+    assert weights.get("flux", 1.0) == 1.0
+
 @pytest.mark.slow   # two processes under torch.distributed.run
 def test_the_balance_is_measured_over_all_ranks(tmp_path):
     from pathlib import Path

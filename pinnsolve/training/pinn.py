@@ -25,7 +25,8 @@ from .parts import Parts, assemble, resolve_device
 from .phases import OPTIMIZERS, base_lr, holds_curvature, make_optimizer, schedule_factor
 from .rescale import EVERY as RESCALE_EVERY
 from .rescale import rescale, scaled_network
-from .weights import UNIT_GAP, GradNorm, equation_balance, make_scheme, units_gap
+from .weights import (UNIT_GAP, GradNorm, equation_balance, make_scheme, of_products,
+                      units_gap)
 
 LBFGS_CHUNK = 20  # L-BFGS iterations per optimizer.step call (progress and NaN checks between)
 ADVICE = ("check the equation's scaling (non-dimensionalise), lower the learning rate, or use "
@@ -494,8 +495,9 @@ class PinnStepper:
             if self.dist is not None:   # every rank must train the same loss
                 norms = {k: float(v) for k, v in self.dist.mean_values(
                     {k: torch.tensor(v) for k, v in norms.items()}).items()}
-            kinds = {t.name: "point" if t.region.kind == "point" else t.kind
-                     for t in self.parts.terms}
+            products = of_products(self.problem)   # their pull is the init's, not units
+            kinds = {t.name: "point" if t.region.kind == "point" else
+                     "product" if t.name in products else t.kind for t in self.parts.terms}
             layer = time_layer(self.problem)
             chosen = equation_balance(norms, kinds, stiff=layer is not None and layer.stiff)
             if chosen:

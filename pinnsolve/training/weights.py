@@ -29,8 +29,11 @@ import math
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
+import sympy as sp
 import torch
+from sympy.core.function import AppliedUndef
 
+from ..spec.expressions import provably_zero
 from ..spec.schema import WeightingSettings, _rng
 
 
@@ -93,6 +96,33 @@ def equation_balance(norms: Mapping[str, float], kinds: Mapping[str, str],
                    "data": DATA_GAP}
     return {k: min(top / g, BALANCE_CAP) for k, g in usable.items()
             if top / g > lifted_from.get(kinds.get(k), math.inf)}
+
+
+def of_products(problem) -> set[str]:
+    """Names of the equations each of whose terms multiplies two or more fields or their
+    derivatives (no source, nothing linear in the fields): with every field scaled by s,
+    the residual and its slope in s vanish at s = 0 (as far as :func:`provably_zero`
+    can tell cheaply).
+
+    Why: the equation balance reads units from each equation's pull on the untrained
+    network, whose outputs start at a small share ε of their scale. A term linear in the
+    fields pulls like ε, a source like 1, but a product of two fields like ε³: its pull
+    says how small the untrained outputs are, not its units. A saturating core's
+    magnetostatics in the mixed form, div(ν ∇A) with ν learnt beside A, pulled 1.2e9 times
+    less than ν's definition at step 0; lifted by that, the network kept A at zero (L2RE
+    1.0 at 2 minutes), at weight 1 it is solved (1.3e-5; stop 51, docs/zoo.md). Such
+    equations are neither lifted nor the pull others are lifted to."""
+    s = sp.Dummy("s")
+    out = set()
+    for eq in problem.equations:
+        scaled = eq.expr.replace(lambda e: isinstance(e, AppliedUndef), lambda e: s * e).doit()
+        try:
+            if (provably_zero(scaled.subs(s, 0))
+                    and provably_zero(sp.diff(scaled, s).subs(s, 0))):
+                out.add(eq.name)
+        except (TypeError, ValueError):   # an expression SymPy cannot take apart: not read
+            continue
+    return out
 
 
 def units_gap(norms: Mapping[str, float], kinds: Mapping[str, str],
