@@ -191,3 +191,51 @@ def test_initial_and_boundary_data_of_a_large_size_that_agree_are_both_imposed()
                                    stock["conditions"][1]]}
     _, imposed, notes = build_model(load_problem(off))
     assert "recruits" not in imposed and any("disagree at t0" in n for n in notes)
+
+
+def _rate_at_t0(model, x):
+    """(u, ∂u/∂t) of the model's first output at the points ``x`` (time last)."""
+    x = x.clone().requires_grad_(True)
+    u = model(x)[:, 0]
+    (du,) = torch.autograd.grad(u.sum(), x)
+    return u.detach(), du[:, -1]
+
+
+def test_a_waves_initial_rate_is_imposed_with_its_value_and_stays_of_the_waves_size():
+    """u_tt = c² u_xx with u(x, 0) and u_t(x, 0) given and u = 0 at both ends: the model
+    keeps both at t0 for any network, and its lift stays of the wave's size over 8 periods
+    (a lift v0·t would reach 50 times it). A rate that disagrees with the boundary data
+    stays in the loss."""
+    raw = {"domain": {"x": [0, 1], "t": [0, 8]}, "fields": ["u"],
+           "parameters": {"c": 2.0},
+           "define": {"ue": "sin(pi*x)*cos(2*pi*t) + sin(2*pi*x)*sin(4*pi*t)/(4*pi)"},
+           "equations": ["diff(u, t, 2) = c**2*diff(u, x, 2)"],
+           "conditions": [{"where": "initial", "name": "shape", "dirichlet": "ue"},
+                          {"where": "initial", "name": "kick",
+                           "equation": "2*diff(u, t) = 2*diff(ue, t)"},
+                          {"where": "x = 0 or x = 1", "name": "ends", "dirichlet": 0}],
+           "training": {"dtype": "float64"}}
+    model, imposed, notes = build_model(load_problem(raw))
+    assert imposed == {"shape", "kick", "ends_1", "ends_2"}, notes
+    model = model.double()
+    gen = torch.Generator().manual_seed(5)
+    x = torch.rand(200, 2, dtype=torch.float64, generator=gen)
+    x[:, 1] = 0
+    u, ut = _rate_at_t0(model, x)
+    s = torch.sin(torch.pi * x[:, 0])
+    assert (u - s).abs().max() < 1e-12
+    assert (ut - torch.sin(2 * torch.pi * x[:, 0])).abs().max() < 1e-10
+    from pinnsolve.models.constraints import plan_constraints
+    (constraint,), _, _ = plan_constraints(load_problem(raw))
+    t = torch.linspace(0, 8, 801, dtype=torch.float64)
+    grid = torch.stack([torch.full_like(t, 0.25), t], 1)
+    assert constraint.lift(grid).abs().max() < 1.1   # |u0| + |v0|/ω: no growth in t
+    moving = {**raw, "conditions": raw["conditions"][:2] + [
+        {"where": "x = 0", "name": "left", "dirichlet": "0.1*sin(3*t)"},
+        {"where": "x = 1", "name": "ends", "dirichlet": 0}]}
+    _, imposed, notes = build_model(load_problem(moving))
+    assert "kick" not in imposed and any("initial rate and boundary data disagree" in n
+                                         for n in notes)
+    from _problems import assert_digest_follows_rule
+    still = {**raw, "conditions": [raw["conditions"][0], raw["conditions"][2]]}
+    assert_digest_follows_rule("INITIAL_RATE", load_problem(raw), load_problem(still))
