@@ -21,7 +21,6 @@ D² N has a zero normal derivative on the face, so the Neumann condition holds e
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 from functools import partial
 from itertools import combinations, product
@@ -36,13 +35,12 @@ from ..compiler.lower import Env, lower
 from ..errors import SpecError
 from ..geometry import region_geometry, solid_of
 from ..spec.corners import corner_plan
-from ..spec.dirichlet import box_faces, dirichlet_value, initial_rate
+from ..spec.dirichlet import box_faces, dirichlet_value
 from ..spec.expressions import value_at
 from ..spec.problem import Problem, Region
 from ..spec.holes import hole_plan
 from ..spec.layers import Stagnation
 from .blend import blend
-from .frequency import half_periods
 from .tabulated import StaticCache
 
 
@@ -137,17 +135,6 @@ def plan_constraints(problem: Problem) -> tuple[list[FieldConstraint], set[str],
             total = total + bracket
             factors.append(("time", domain.n_inputs - 1, t.lo, t.hi))
             names.add(initial[1])
-            rate = initial_rate(problem, field) if blended is None else None
-            if rate is not None:
-                slope = (rate[0] - sp.diff(total, t.symbol)).subs(t.symbol, t.lo)
-                if not faces or _compatible(slope, faces, domain, problem):
-                    part, settle = _rate_lift(problem, slope)
-                    total = total + part
-                    factors = factors[:-1] + settle
-                    names.add(rate[1])
-                else:
-                    notes.append(f"{field}: its initial rate and boundary data disagree; "
-                                 "the rate imposed through the loss")
         values = {sp.Symbol(p.name): p.value for p in problem.parameters}
         total = total.subs(values)
         if faces and blended is None and ball is None:
@@ -320,18 +307,6 @@ def _plan_shaped(problem: Problem, columns: Columns):
             lift = lift + bracket
             factors.append(("time", domain.n_inputs - 1, t.lo, t.hi))
             names.add(c0.name)
-            rate = initial_rate(problem, field) if blended is None else None
-            if rate is not None:
-                slope = (rate[0] - sp.diff(lift, t.symbol)).subs(t.symbol, t.lo)
-                if distance is None or _compatible_on_solid(slope.subs(values), problem,
-                                                            columns):
-                    part, settle = _rate_lift(problem, slope)
-                    lift = lift + part
-                    factors = factors[:-1] + settle
-                    names.add(rate[1])
-                else:
-                    notes.append(f"{field}: its initial rate and boundary data disagree; "
-                                 "the rate imposed through the loss")
         total = lift.subs(values)
         program = lower(total, columns, set(), f"hard constraint of {field}")
         lift_fn = None if total == 0 else (lambda x, p=program: p(Env(x, {}, {})))
@@ -639,24 +614,6 @@ def _transfinite(faces: dict, domain) -> sp.Expr:
     return total
 
 
-def _rate_lift(problem: Problem, slope: sp.Expr) -> tuple[sp.Expr, list]:
-    """(lift part, time factors) that impose an initial rate ``slope`` (a function of
-    space) beside the initial value: the part slope · τ sin((t − t0)/τ), and the time
-    factor (t − t0)/(t − t0 + τ) twice, so that u = A + D·N keeps value and rate at t0
-    whatever N. 1/τ is the angular frequency of the most half-periods n the data and waves
-    make along time (τ = T/(πn), n at least 1).
-
-    Why at the wave's own time: a lift slope · (t − t0) grows to slope · T, nπ times the
-    wave it starts, and a factor ((t − t0)/T)² asks the network for ü T²/2 at t0, (nπ)²/2
-    times the wave; with τ both stay of the wave's size (a PMMA strip's standing waves, 8
-    half-periods: its u was read at 1160 nm for 63 with the rate in the loss)."""
-    t = problem.domain.time
-    n = max(half_periods(problem).get(t.name, 0), 1)
-    tau = (t.hi - t.lo) / (math.pi * n)
-    settle = ("layer", problem.domain.n_inputs - 1, t.lo, tau)
-    return slope * tau * sp.sin((t.symbol - t.lo) / tau), [settle, settle]
-
-
 def _compatible(bracket: sp.Expr, faces: dict, domain, problem) -> bool:
     """Does u0 − A(·, t0) (or another expression of the coordinates) vanish on every face
     of ``faces`` (checked at sample points, and at sample times when it has time)?"""
@@ -754,7 +711,7 @@ class HardConstrained(nn.Module):
 def _distance_jet(j, factors):
     """:func:`_distance` on an input jet."""
     out = None
-    n_space = j.value.shape[1] - any(k in ("time", "layer") for k, *_ in factors)
+    n_space = j.value.shape[1] - sum(1 for k, *_ in factors if k == "time")
     for kind, col, a, b in factors:
         if kind == "layer":   # (t − t0) / (t − t0 + δ), b = δ (spec/initial_layer.py)
             f = j.select([col]).affine(1.0, -a)
@@ -782,7 +739,7 @@ def _distance(x: torch.Tensor, factors) -> torch.Tensor | None:
         elif kind == "layer":
             f = (x[:, col] - a) / (x[:, col] - a + b)
         else:  # ball of radius b over all spatial columns (time, if any, is last)
-            n_space = x.shape[1] - any(k in ("time", "layer") for k, *_ in factors)
+            n_space = x.shape[1] - sum(1 for k, *_ in factors if k == "time")
             f = 1 - (x[:, :n_space] ** 2).sum(1) / b ** 2
         out = f if out is None else out * f
     return out

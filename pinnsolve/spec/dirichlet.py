@@ -28,34 +28,6 @@ def dirichlet_value(c: Condition, field: str) -> sp.Expr | None:
     return g
 
 
-def initial_rate(problem: Problem, field: str) -> tuple[sp.Expr, str] | None:
-    """(g1, condition name) if a condition at the initial time gives ``field``'s rate,
-    ``a·∂u/∂t + b = 0`` with a nonzero constant a and b free of fields (so ∂u/∂t = g1 =
-    −b/a there), else None: the data a lift takes as its slope in time at t0
-    (models/constraints.py)."""
-    t = problem.domain.time
-    if t is None:
-        return None
-    rate = sp.Derivative(problem.field_functions[field], t.symbol)
-    values = {sp.Symbol(p.name): p.value for p in problem.parameters}
-    s = sp.Dummy("s")
-    for c in problem.conditions:
-        if (c.region.kind != "initial" or c.points is not None or c.region.select
-                or c.expr.atoms(sp.Derivative) != {rate}):
-            continue
-        e = c.expr.subs(rate, s)
-        if field_names_in(e):
-            continue
-        a = sp.diff(e, s)
-        if a.has(s) or not a.subs(values).is_number or a.subs(values) == 0:
-            continue
-        g1 = -e.subs(s, 0) / a
-        if g1.subs(values).free_symbols - set(problem.domain.coordinate_symbols):
-            continue   # an unknown in the data: trained, not a lift's
-        return g1, c.name
-    return None
-
-
 def box_faces(problem: Problem, field: str) -> dict[tuple[str, str], tuple[sp.Expr, str]]:
     """(coordinate, "lo" | "hi") → (g, condition name) for the faces of a box where ``field``
     is given a value (``boundary`` gives every face not named otherwise; periodic faces are

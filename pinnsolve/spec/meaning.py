@@ -15,7 +15,7 @@ from typing import Any
 
 import sympy as sp
 
-from .dirichlet import blends, box_faces, dirichlet_value, initial_rate
+from .dirichlet import blends, box_faces, dirichlet_value
 
 OUTSIDE = frozenset({"name", "source", "raw", "reference", "settings",
                      "promoted"})   # promoted: the fields and equations tell it
@@ -67,9 +67,6 @@ PINS = 1
 # makes n half-periods along time (models/scale.py: _flux_size, stop 43), fed only where
 # such a condition is in the file.
 RATE_SIZE = 1
-# An initial rate (u_t = v at t0) imposed with the initial value (models/constraints.py:
-# the lift's slope in time, the time factor squared; stop 51), fed only where one is.
-INITIAL_RATE = 1
 # With every imposed value zero (no lift), a small residual ratio sets a small output scale
 # (models/scale.py: residual_scale, stop 43), fed only where every Dirichlet value is zero.
 ZERO_LIFT = 1
@@ -165,8 +162,6 @@ def meaning_digest(problem) -> str:
                       list(found.kinks), [list(j) for j in found.jumps]])
     if any(u.scale != 1.0 for u in problem.unknowns):   # trained in units of their size
         _feed(h, [f"unknown_scale:{UNKNOWN_SCALE}"])
-    if s.model.hard_constraints and any(initial_rate(problem, f) for f in problem.fields):
-        _feed(h, [f"initial_rate:{INITIAL_RATE}"])
     if s.model.hard_constraints and _box_blend(problem):
         _feed(h, [f"blend:{BLEND_RULE}"])
     _feed(h, s.derivatives)
