@@ -670,7 +670,7 @@ where two figures are given.
 | wr90_probe_launcher_te10_evanescent_te30_load_mm_ns_g51 (stop 50, blind) | WR-90 at 10 GHz, TE10 plus an evanescent TE30 at the feed, a matched load, (Ey, Hx, Hz) in x, z, t | **fails**: 0.27, 0.33, 0.36; again 0.29, 0.34, 0.38. The plan reads 11 half-periods along t for 6 (the evanescent TE30 read as a wave), yet its 12 harmonics of time help: with none, 0.82, 0.87, 1.0 and 0.80, 0.84, 0.91 |
 | magnetized_plasma_warm_upper_hybrid_waves_mm_ns_g51 (stop 50, blind) | warm magnetized electrons carrying two upper-hybrid waves, (vx, vy, Ex), periodic, ~7 periods | **fails**: 0.18, 0.17, 0.17 |
 | nd_yag_vortex_beam_offaxis_core_paraxial_focus_3d_um_g51 (stop 50, blind) | a vortex beam with 30 % of the fundamental through a focus, the paraxial equation split in two, a 3-D cylinder of aspect 37:1 | 2.1e-11, 1.6e-11 |
-| dc_current_sensor_ring_core_frohlich_saturation_mm_t_g51 (stop 50, blind) | saturating magnetostatics, ν = a/(Bs − abs(∇Az)), a ring core about a busbar | **fails**: 1.0 |
+| dc_current_sensor_ring_core_frohlich_saturation_mm_t_g51 (stop 50, blind) | saturating magnetostatics, ν = a/(Bs − abs(∇Az)), a ring core about a busbar | **fails**: 1.0; its magnetostatics, a product of the fields A and ν (mixed form), left out of the equation balance (stop 51), side by side: 1.0 → **1.3e-5** |
 | inverse_loaded_cavity_ringdown_permittivity_loss_mm_ns_g51 (stop 50, blind) | inverse: ε_r and σ of a lossy cavity's TM110 ring-down from three wall probes, 7.8 periods | **fails**: 0.76, 1.0, 0.97 (ε_r 0.002 for 3, σ 0.0068 for 0.02) |
 | fan_rig_spinning_duct_mode_m2_rigid_intake_3d_m_ms_pa_g51 (stop 50, blind) | a spinning (2, 1) duct mode at 2.5 kHz, 3-D + t, a rigid wall and a modal anechoic end | 8.1e-4 |
 | lapd_shear_alfven_wave_resistive_viscous_decay_m_us_t_g51 (stop 50, blind) | a damped shear Alfvén wave, (vy, by) 7 orders apart, aspect 80:1 | 1.3e-5, 9.5e-4 |
@@ -683,6 +683,28 @@ where two figures are given.
 | nahme_viscous_heating_polymer_couette_gap_mm_s_mpa_k51 (stop 50, blind) | Nahme-Griffith viscous heating, viscosity exponential in T | 1.4e-9, 1.3e-10 |
 | recrystallisation_front_allen_cahn_tilted_well_ball_3d_um_s_k51 (stop 50, blind) | a tilted-well Allen-Cahn front 0.8 µm wide crossing a 3-D ball obliquely | 1.6e-8 |
 | ligand_capture_cell_receptors_collins_kimball_shell_3d_um_s_k51 (stop 50, blind) | Collins-Kimball capture: diffusion in a 3-D spherical shell with a Robin cell wall | 6.9e-9 |
+| cold_front_deformation_frontogenesis_collapse_km_h_k_n52 (stop 51, blind) | a cold front tightening in a deformation field with eddy diffusion, 300 → 55 km over 48 h, θ about 288 K | 8.5e-10 |
+| homogeneous_star_radial_pulsation_two_modes_mm_h_km_pa_n52 (stop 51, blind) | a uniform-density star pulsating in its fundamental and first overtone, (ξ, δp) 9 orders apart, an initial velocity | **fails**: 0.67, 0.70 |
+| inverse_active_region_force_free_alpha_magnetograms_3d_mm_g_n52 (stop 51, blind) | inverse: the twist α of a linear force-free field in a 3-D periodic box from vector magnetograms on two layers | 8.0e-3, 8.8e-3, 4.1e-3 (α 0.08003 for 0.08) |
+| p_wave_free_surface_sv_conversion_plane_strain_km_s_mm_n52 (stop 51, blind) | a P wave reflecting at a free surface as P and SV, plane-strain elastodynamics, an initial velocity | 3.9e-3, 4.3e-3 (189 steps) |
+| paraboloid_lake_thacker_rotating_sloshing_swe_disk_m_s_n52 (stop 51, blind) | Thacker's rotating sloshing in a paraboloid lake, nonlinear shallow water on a 12 km disk, three periods | 2.4e-7, 4.7e-6, 3.8e-6 |
+| solar_flux_sheets_magnetohydrostatic_bessel_mm_g_pa_n52 (stop 51, blind) | magnetohydrostatic flux sheets in the solar atmosphere (J₂ profile), p and ρ over 6.7 scale heights | 2.1e-9, 1.3e-7, 1.8e-4 |
+| spring_discharge_zone_seasonal_ground_heat_robin_3d_m_d_c_n52 (stop 51, blind) | seasonal ground heat over two years, 3-D + t, upwelling groundwater, a Robin surface with a land-cover checkerboard | **fails**: 4.3e-2 (500 steps) |
+| geometric_basket_call_three_correlated_stocks_4d_usd_years_p52 (stop 51, blind) | Black-Scholes in three correlated stocks (3-D + τ), a geometric-basket call | 4.4e-8 |
+| merton_retirement_portfolio_consumption_hjb_crra_kusd_years_p52 (stop 51, blind) | Merton's consumption-investment HJB (V_w²/V_ww and V_w^(2/3)), 30 years | **stops before training**: V_w^(2/3) of the untrained network is undefined at 507 of 2000 points; the error now names diff(V, w) and how to keep a field positive (stop 51) |
+| levitated_nanosphere_kramers_phase_space_ringdown_nm_us_p52 (stop 51, blind) | Kramers' equation (x, v, t) of a levitated nanosphere after a kick, diffusion along v only | 3.6e-4 |
+| canal_two_soliton_overtaking_kdv_moving_frame_m_s_p52 (stop 51, blind) | KdV in SI, two solitary waves in a canal, the tall one overtaking | 2.2e-9 |
+| inverse_regime_switching_intensities_power_note_usd_years_p52 (stop 51, blind) | inverse: the two switching rates of a regime-switching Black-Scholes pair from 120 prices | 2.4e-8, 1.8e-8 (0.4999996 for 0.5, 1.9999993 for 2) |
+| dispersion_shifted_fibre_gray_soliton_cw_background_km_ps_p52 (stop 51, blind) | a gray soliton on a continuous-wave background, NLS in real and imaginary parts | 1.1e-6, 9.5e-7 |
+| ev_fleet_charging_mean_field_game_congestion_kwh_h_eur_p52 (stop 51, blind) | a mean-field game (HJB backward, Fokker-Planck forward) with congestion λ ln m, m down to 1e-22 | **stops before training**: ln m of the untrained network is undefined at 587 of 2000 points. Written as the new error says (m = exp(lm), the data as logs): u 3.2e-10, lm 4.0e-9 at 2 minutes |
+| inverse_rail_winkler_track_modulus_levelling_mm_n_mpa_m52 (stop 51, blind) | inverse: a track's foundation modulus from 14 levelling readings of a rail on a Winkler bed (fourth order) | 1.4e-12 (k exact to 5e-14) |
+| cfrp_panel_orthotropic_precompressed_pressure_ss_mm_n_mpa_m52 (stop 51, blind) | an orthotropic CFRP plate at 70 % of its buckling load under pressure (fourth order, near singular) | **fails**: 0.11 |
+| pmma_strip_kelvin_voigt_p_and_s_standing_waves_mm_us_nm_m52 (stop 51, blind) | Kelvin-Voigt P and S standing waves in a PMMA strip, stresses as fields, initial velocities | **fails**: 2.1, 1.5 (u read at 1160 nm for 63: the rate data through t·N); inlined 2.1, 2.6 |
+| autoclave_thick_sphere_lame_octant_3d_mm_mpa_um_m52 (stop 51, blind) | Lamé's thick sphere under 30 MPa, one octant, 3-D, six stresses as fields | 4.3e-3, 6.2e-3, 7.3e-3 |
+| aluminium_panel_von_karman_large_deflection_airy_mm_n_mpa_m52 (stop 51, blind) | a Föppl-von Kármán panel, deflection and Airy function, both fourth order, quadratic coupling | 7.7e-6, 3.9e-6 |
+| tapered_shaft_foppl_cone_torsion_meridian_mm_mrad_m52 (stop 51, blind) | Föppl's twisted cone in its meridian plane, a 3/r coefficient degenerate on the axis | 1.6e-7 |
+| shale_core_sealed_sleeve_biot_pulse_decay_3d_mm_s_mpa_m52 (stop 51, blind) | Biot poroelasticity of a sealed shale core, 4 fields in 3-D + t, two J₀ modes | **fails**: 1.0, 1.0, 20, 0.85 (500 steps) |
+| bearing_ball_oil_quench_thermal_stress_octant_3d_mm_s_mpa_m52 (stop 51, blind) | a steel ball quenched in oil, heat and thermal stress in 3-D + t, one octant | **fails**: 0.31, 0.27, 0.28, T 0.13 (387 steps) |
 | culvert_roof_slab_sine_wheel_load_plane_strain_mm_mpa_q47 (stop 46, blind) | a thick culvert slab under a sine load, plane strain, stresses through `define`, mixed support faces, mm and MPa | 1.9e-3, 1.2e-3 |
 | curved_bar_end_shear_crane_hook_plane_stress_mm_q47 (stop 46, blind) | a crane hook's curved bar under end shear (Timoshenko and Goodier), tractions on its curved edges through the normal, mm and MPa | **fails**: 0.98, 0.97 (its end shear's expression grows to 4e13 inside the ring, now kept in the loss; 0.90 with each field's fitted size) |
 | dc_busbar_pair_magnetic_vector_potential_quarter_si_q47 (stop 46, blind) | the vector potential of a ±4 kA busbar pair in copper and air, a Piecewise current density, SI | **fails**: 4.5e-2; 6.2e-2 at the default 5 minutes; stop 48, side by side (the lone-field fit: A 0.00228): 6.3e-2 → **6.7e-3** |
@@ -1685,6 +1707,49 @@ the same. Not kept. Also tried: each term's rows divided by the larger of its se
 and its residual at zero (a term with a large residual at zero dominated the Boussinesq
 cavity's fit, sizes 24× off): it cost the trust of fits that were right (a gravity dam's
 and a carotid artery's shares left went 0.0 → 0.999 and 0.55 → 1.0). Not kept.
+
+**Stop 51: an equation of products of fields is left out of the equation balance**
+(`training/weights.py`, `of_products`). The balance reads each equation's units from its
+pull on the untrained network, whose outputs start at a small share ε of their scale. A
+term linear in the fields pulls like ε and a source like 1, but a product of two fields
+pulls like ε³. A saturating ring core (ν = a/(Bs − |∇A|), learnt in the mixed form as a
+field beside A) has magnetostatics div(ν ∇A), every term a product of ν and A: it pulled
+1.2e9 times less than ν's definition at step 0, was lifted by that, and the network held A
+at zero (L2RE 1.0). Such an equation is now neither lifted nor the pull others are lifted
+to. Side by side at 2 minutes: 1.0 → **1.3e-5** (weights of 1 set by hand had given the
+same, 1.3e-5). A scan of the ~510 files (`load_problem`, every equation with the fields
+scaled by s: residual and slope zero at s = 0) finds no other file with such an equation,
+so no other plan changes.
+
+**Stop 51: a residual undefined before training says whether the network is at fault**
+(`training/faults.py`). A log, fractional power or inverse function of a field is
+undefined where the untrained network gives the field a value of the wrong sign. The
+error blamed the equation ("fix the equation, condition or domain") though the equation
+was right. It now names those arguments and says how to keep a positive field positive:
+learn it as the exp of a new field. A mean-field game with a congestion cost λ ln m (m
+down to 1e-22) stopped that way; written as the error says (fields u, lm; m = exp(lm);
+the data of m as logs) it is solved at 2 minutes: u 3.2e-10, lm 4.0e-9. Merton's HJB
+stops on diff(V, w)^(2/3) and is left failing (a slope's sign cannot be kept by an exp of
+the field). Doing the exp form automatically (the field under a log learnt as its log, its
+lifts in logs, its outputs back) is the next step this points to.
+
+**Stop 51, tried and reverted: the initial rate imposed exactly.** Of 32 files with a
+rate u_t = v at t0, each first-order or second-order wave, a lift u0 + slope · τ sin((t −
+t0)/τ) with the time factor ((t − t0)/(t − t0 + τ))², τ one radian of the fastest wave the
+plan reads, imposed the rate exactly (a lift slope · t grows nπ times the wave it starts;
+a factor t̂² asks the network for ü T²/2). A PMMA strip's u was read at 1160 nm for 63
+with the rate in the loss, 19 nm with it imposed. Side by side at 2 minutes, old → new, it
+won on six: the fan rig 3.8e-3 → 2.6e-7, the P-wave at a free surface 4.9e-4 → 8.0e-6, the
+beam on a shaker 0.58 → 0.17, the piano string 0.16 → 9.1e-2, wave_fast 6.0e-4 → 3.1e-4,
+wave_1d 5.7e-4 → 1.8e-4. It lost on nine: the soil column 7.9e-4 → 1.0e-2, the drill
+string 1.1e-5 → 1.9e-4, duct acoustics 0.41 → 2.1, the pulsating star 0.66 → 1.5, the press
+crosshead 0.48 → 1.2, the window pane 0.24 → 0.73, the photoacoustic cell 0.60 → 0.97,
+wave_neumann 5.7e-5 → 2.3e-4, klein_gordon 3.4e-7 → 1.0e-6. The others moved within the
+spread. It is not a safe default, so it was reverted; the PMMA strip still fails (2.0 both
+ways). A variant whose slope part dies out after τ, slope · (t − t0) e^(−(t − t0)/τ), run
+on four of the losers after the sweep, lost too: the star 0.75, the press crosshead 1.6,
+the soil column 3.6e-3, duct acoustics 1.7 (old code 0.66, 0.48, 7.9e-4, 0.41). Both
+variants share the time factor at τ, which so points to it as the cause.
 
 **Loss balancing** stays fixed (weights 1) by default, unless a condition is in other
 units than the equations (stop 36, below). Measured against the `lra` scheme
