@@ -30,7 +30,8 @@ into the raw mapping before overrides are applied (so ``training.phases.0.steps=
 - the terms of a system of equations balanced before the first step: each equation, and
   each condition at one point (a pressure's pin), weighted so that its gradient norm
   matches the strongest equation's (training/weights.py, :func:`equation_balance`; Stokes'
-  continuity got ×1.8e4 and its pressure 0.40 → 3.8e-2 at 2 minutes), and observations
+  continuity got ×1.8e4 and its pressure 0.40 → 3.8e-2 at 2 minutes), except an equation
+  of products of fields only (:func:`of_products`: a ring core 1.0 → 1.3e-5), and observations
   that pull more than 10× less than the equations weighted up to them (an inverse
   problem's data in small units); and when a condition is in other units than the
   equations (it pulls more than 1000× harder than them at step 0, or, carrying nonzero
@@ -197,7 +198,9 @@ def describe(settings) -> list[str]:
                      f"{settings.sampling.options.candidates} candidates)")
     if "weights" in tr.planned:
         lines.append("a system's equations, and conditions at one point, balanced before "
-                     "the first step by their gradient norms, and observations more than 10× "
+                     "the first step by their gradient norms (an equation of products of "
+                     "fields only, whose pull then is the untrained outputs' size, left "
+                     "out), and observations more than 10× "
                      "weaker than the equations weighted up to them; when a "
                      "condition pulls more than 1000× harder than the equations, or one with "
                      "nonzero data 1000× less, or one asking for zero 10⁶× less (other "
