@@ -16,40 +16,14 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
-from sympy.core.function import AppliedUndef
 
 from .derivatives.requests import Bilaplacian, DiagonalSum, Laplacian, Partial
 from .io.metrics import headline
 from .sampling import STRATEGIES
-from .spec.symbols import DiagonalSum as DiagonalNode
-from .spec.symbols import Laplacian as LaplacianNode
+from .spec.symbols import readable
 
 
 CLIP = 400   # characters of an expression shown in the check table
-
-def readable(expr: sp.Expr, input_names: tuple[str, ...] = ()) -> str:
-    """``u_t + u*u_x - 0.003*u_xx`` style text for a residual."""
-    try:
-        mapping = {}
-        for node in expr.atoms(sp.Derivative):
-            if isinstance(node.expr, AppliedUndef):
-                idx = "".join(str(v) * int(k) for v, k in node.variable_count)
-                mapping[node] = sp.Symbol(f"{node.expr.func.__name__}_{idx}")
-        for node in expr.atoms(LaplacianNode):
-            inner = node.args[0]
-            if isinstance(inner, LaplacianNode):
-                mapping[node] = sp.Symbol(f"laplacian(laplacian({inner.args[0].func.__name__}))")
-            elif node not in mapping:
-                mapping[node] = sp.Symbol(f"laplacian({inner.func.__name__})")
-        for node in expr.atoms(DiagonalNode):
-            u, k, lo, hi = node.args
-            mapping[node] = sp.Symbol(f"Sum(diff({u.func.__name__}, x[i], {k}), (i, {lo}, {hi}))")
-        plain = expr.xreplace(mapping)
-        plain = plain.xreplace({f: sp.Symbol(f.func.__name__) for f in plain.atoms(AppliedUndef)})
-    except Exception:  # pragma: no cover - printing must never fail
-        plain = expr
-    return sp.sstr(plain)
-
 
 def request_text(req, fields, inputs) -> str:
     name = fields[req.field]

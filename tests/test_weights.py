@@ -302,6 +302,13 @@ def test_an_equation_of_products_of_fields_is_not_balanced_by_its_pull_at_step_0
     assert of_products(pinnsolve.load_problem(navier)) == set()
     weights = pinnsolve.solve(core, out=tmp_path / "c", fresh=True).metrics.get("weights", {})
     assert weights.get("flux", 1.0) == 1.0
+    # the same run with a term linear in A beside the products is balanced as before
+    linear = {**core, "equations": [{"name": "flux", "equation": "diff(nu*diff(A, x), x) + "
+                                     "diff(nu*diff(A, y), y) + 0.01*diff(A, x, 2) = 0"},
+                                    core["equations"][1]]}
+    assert of_products(pinnsolve.load_problem(linear)) == set()
+    weights = pinnsolve.solve(linear, out=tmp_path / "l", fresh=True).metrics["weights"]
+    assert weights["flux"] > 1e3
 
 @pytest.mark.slow   # two processes under torch.distributed.run
 def test_the_balance_is_measured_over_all_ranks(tmp_path):

@@ -141,3 +141,30 @@ def field_names_in(expr: sp.Expr) -> set[str]:
     from sympy.core.function import AppliedUndef
 
     return {f.func.__name__ for f in expr.atoms(AppliedUndef)}
+
+
+def readable(expr: sp.Expr) -> str:
+    """``u_t + u*u_x - 0.003*u_xx`` style text for a residual (the check table, error
+    messages)."""
+    from sympy.core.function import AppliedUndef
+
+    try:
+        mapping = {}
+        for node in expr.atoms(sp.Derivative):
+            if isinstance(node.expr, AppliedUndef):
+                idx = "".join(str(v) * int(k) for v, k in node.variable_count)
+                mapping[node] = sp.Symbol(f"{node.expr.func.__name__}_{idx}")
+        for node in expr.atoms(Laplacian):
+            inner = node.args[0]
+            if isinstance(inner, Laplacian):
+                mapping[node] = sp.Symbol(f"laplacian(laplacian({inner.args[0].func.__name__}))")
+            elif node not in mapping:
+                mapping[node] = sp.Symbol(f"laplacian({inner.func.__name__})")
+        for node in expr.atoms(DiagonalSum):
+            u, k, lo, hi = node.args
+            mapping[node] = sp.Symbol(f"Sum(diff({u.func.__name__}, x[i], {k}), (i, {lo}, {hi}))")
+        plain = expr.xreplace(mapping)
+        plain = plain.xreplace({f: sp.Symbol(f.func.__name__) for f in plain.atoms(AppliedUndef)})
+    except Exception:  # pragma: no cover - printing must never fail
+        plain = expr
+    return sp.sstr(plain)

@@ -21,6 +21,7 @@ import sympy as sp
 import torch
 
 from ..errors import SolveError
+from ..spec.symbols import readable
 
 # Thresholds of the step-0 report (ratios are max/min; orders of magnitude in brackets).
 RANGE_RATIO = 1e3        # coordinate spans [3]
@@ -200,8 +201,9 @@ _RESTRICTED = (sp.log, sp.acosh, sp.asin, sp.acos, sp.atanh)
 
 def _restricted_of_fields(problem, name: str) -> list[str]:
     """The arguments (as text) of the logs, fractional powers and inverse functions of
-    the term ``name``'s expression that hold a field: their domain is limited, and where
-    they leave it the untrained network, not the equation, may be at fault."""
+    the term ``name``'s expression that hold a field (``u_x`` as the check table writes
+    it): their domain is limited, and where they leave it the untrained network, not the
+    equation, may be at fault."""
     exprs = [e.expr for e in list(problem.equations) + list(problem.conditions)
              if e.name == name]
     fields = tuple(problem.field_functions.values())
@@ -215,17 +217,8 @@ def _restricted_of_fields(problem, name: str) -> list[str]:
                 arg = node.base
             else:
                 continue
-            text = _plain(arg, problem.field_functions)
+            text = readable(arg)
             if arg.has(*fields) and text not in out:
                 out.append(text)
     return out
-
-
-def _plain(expr: sp.Expr, fields: dict[str, sp.Expr]) -> str:
-    """``expr`` as the file writes it: ``diff(u, x)`` and ``u``, not ``u(x, t)``."""
-    def diff(d: sp.Derivative) -> sp.Symbol:
-        over = ", ".join(str(v) for v, n in d.variable_count for _ in range(n))
-        return sp.Symbol(f"diff({d.expr.func.__name__}, {over})")
-    expr = expr.replace(lambda e: isinstance(e, sp.Derivative), diff)
-    return str(expr.subs({f: sp.Symbol(name) for name, f in fields.items()}))
 

@@ -115,8 +115,9 @@ def of_products(problem) -> set[str]:
     s = sp.Dummy("s")
     out = set()
     for eq in problem.equations:
-        scaled = eq.expr.replace(lambda e: isinstance(e, AppliedUndef), lambda e: s * e).doit()
         try:
+            scaled = eq.expr.replace(lambda e: isinstance(e, AppliedUndef),
+                                     lambda e: s * e).doit()
             if (provably_zero(scaled.subs(s, 0))
                     and provably_zero(sp.diff(scaled, s).subs(s, 0))):
                 out.add(eq.name)
