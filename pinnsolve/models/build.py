@@ -19,8 +19,8 @@ from .constraints import (HardConstrained, layer_outputs, plan_constraints, with
 from .mlp import MLP, Embedding, ModifiedMLP
 from .frequency import OSCILLATORY, planned_activation, planned_time_modes
 from .interfaces import with_interfaces
-from .scale import (ONE_FIELD_TRUST, data_scale, distance_gain, fitted_sizes, residual_scale,
-                    unresonant)
+from .scale import (ONE_FIELD_TRUST, data_scale, data_sizes, distance_gain, fitted_sizes,
+                    residual_scale, unresonant)
 
 MODELS = {"mlp": MLP, "modified_mlp": ModifiedMLP}
 
@@ -168,7 +168,7 @@ def build_model(problem: Problem, *, seed: int = 0) -> tuple[nn.Module, set[str]
             how = ("the fields' sizes from a least-squares solve over the untrained "
                    "network's features, as one scale cannot serve them")
             if frequencies and sizes is not None:
-                read, sizes = sizes, unresonant(sizes)
+                read, sizes = sizes, unresonant(sizes, data_sizes(problem))
                 dropped = [f for k, f in enumerate(problem.fields)
                            if read[k] is not None and (sizes is None or sizes[k] is None)]
         if sizes is not None:   # fields of sizes far apart, or far from one, no data for them

@@ -389,19 +389,35 @@ def _sample_env(problem: Problem, region: Region) -> Env:
 RESONANT = 1e-3   # a size read this far below the largest, probed without the modes: none
 
 
-def unresonant(sizes: list[float | None]) -> list[float | None]:
+def unresonant(sizes: list[float | None], own: list[float] | None = None
+               ) -> list[float | None]:
     """Sizes read by :func:`fitted_sizes` for an ODE whose own frequencies the probe lacks
     (models/build.py): a field read more than 1/RESONANT below the largest is driven near
     resonance by its coupling, a growth the probe's smooth features cannot make, and keeps
     its scale (None). The Foucault pendulum's yb, 0.02 m, was read 1.1e-4 beside xb's 1:
     L2RE 1.01, 1.00 at 2 minutes; with both at 1, 5.8e-5, 4.1e-3 (stop 43). The quarter
-    car, the RLC ringing and the bracket read within 1/80 of their largest and keep theirs."""
+    car, the RLC ringing and the bracket read within 1/80 of their largest and keep theirs.
+
+    ``own`` is each field's RMS data (imposed ones too; 0 where it has none): a read at
+    least a tenth of it is trusted however far below the others, as fields in other units
+    differ by their units, not by a resonance. A pulsating star's displacement, 450 km,
+    read 508 beside its pressure's 3.4e11 Pa, was kept at 1 (L2RE 0.67, stop 52)."""
     read = [v for v in sizes if v is not None]
     if not read:
         return sizes
     top = max(read)
-    out = [None if v is not None and v < RESONANT * top else v for v in sizes]
+    own = own or [0.0] * len(sizes)
+    out = [None if v is not None and v < RESONANT * top and not (d > 0 and v >= d / 10)
+           else v for v, d in zip(sizes, own)]
     return out if any(v is not None for v in out) else None
+
+
+def data_sizes(problem: Problem) -> list[float]:
+    """Each field's RMS data over all its conditions, imposed ones included, and its
+    observations (0.0 where it has none): what :func:`unresonant` checks a read against."""
+    values = _data_values(problem, set())
+    return [float(torch.cat(values[f]).pow(2).mean().sqrt()) if values.get(f) else 0.0
+            for f in problem.fields]
 
 
 def fitted_sizes(problem: Problem, constraints, imposed: set[str], make_net,

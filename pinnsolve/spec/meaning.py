@@ -72,7 +72,7 @@ RATE_SIZE = 1
 ZERO_LIFT = 1
 # A system's field size read far below the others' by a probe without an ODE's own
 # frequencies is not trusted (models/scale.py: unresonant, stop 43), fed where they are.
-RESONANT = 1
+RESONANT = 2   # 2: a read not below a tenth of the field's own data kept (stop 52)
 # Inputs singular at a 2-D shape's re-entrant corners (spec/corners.py, stop 42), fed only
 # where they are built.
 CORNERS = 1
