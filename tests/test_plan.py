@@ -250,6 +250,19 @@ def test_a_field_read_far_below_the_others_in_its_own_units_keeps_the_read(monke
     assert 100 < scale[0] < 1e5 and 1e11 < scale[1] < 1e13, notes
 
 
+def test_a_field_seen_only_through_a_high_power_is_read_at_its_size(monkeypatch):
+    """A grey atmosphere: T enters only as σT⁴ (σ = 5.7e-8, σT⁴ ≈ 240 W/m²), which has no
+    slope at the untrained network's T ≈ 0. The first fit read T 1.2e17 and Newton steps
+    shrink it by a quarter each: the code before took T's scale 1.16e17 for about 250.
+    Each output scaled by the power of ten that leaves the least residual, then fitted
+    again: T within 3x of 250, the fluxes U and Dn as before (199 and 105)."""
+    grey = HELDOUT / "grey_atmosphere_two_stream_radiative_equilibrium_solar_km_s53.yaml"
+    monkeypatch.chdir(grey.parent)
+    scale, notes = _scale(grey.name)
+    assert 80 < scale[2] < 750, notes
+    assert 150 < scale[0] < 260 and 70 < scale[1] < 140, notes
+
+
 def test_each_field_gets_the_scale_of_its_own_data():
     # a potential of order 0.02 beside a temperature near 300: the temperature's Robin data
     # set its scale only; a condition coupling two fields (an impedance) sets neither's
