@@ -61,6 +61,26 @@ def test_time_dependent_problem_without_initial_condition_warns():
         load_problem(m)
 
 
+def test_a_field_whose_sign_nothing_sets_warns():
+    """T only as σT⁴ (a grey atmosphere): −T solves the problem too, and training found it
+    (L2RE 2.0). Not warned once a condition gives T's value, or T is differentiated."""
+    import warnings
+
+    raw = {"domain": {"z": [0, 1]}, "fields": ["U", "T"],
+           "equations": ["diff(U, z) = 5.67e-8*T**4 - U", "U = 400"],
+           "conditions": [{"where": "z = 0", "dirichlet": {"U": 400}}]}
+    with pytest.warns(UserWarning, match=r"key 'fields': T appears only through even "
+                                         r"functions.*training may find -T"):
+        load_problem(raw)
+    for other in ({**raw, "conditions": raw["conditions"] + [
+                      {"where": "z = 1", "dirichlet": {"T": 290}}]},
+                  {**raw, "equations": ["diff(U, z) = 5.67e-8*T**4 - U", "diff(T, z) = 0"]}):
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            load_problem(other)
+        assert not [w for w in seen if "even functions" in str(w.message)]
+
+
 def test_a_face_without_a_condition_warns_where_the_order_needs_one():
     """Laplace with no condition at x = 1 is not determined: a warning names the face and
     the field. Not warned: a face held for another field (a pressure outlet), an outflow

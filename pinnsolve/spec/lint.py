@@ -82,6 +82,7 @@ def warnings_for(problem, raw: dict) -> list[tuple[str, str]]:
                     "problem with other information; otherwise add an initial condition)"))
     out += _uncovered_faces(problem)
     out += _not_periodic(problem)
+    out += _sign_free(problem)
     for p in problem.parameters:
         word = re.compile(rf"(?<![\w.]){re.escape(p.name)}(?!\w)")
         # Used anywhere outside its own declaration: equations, conditions, references,
@@ -92,6 +93,29 @@ def warnings_for(problem, raw: dict) -> list[tuple[str, str]]:
         if not any(word.search(text) for _, text in _texts(rest, "")):
             out.append((f"parameters.{p.name}", "declared but used by no equation, condition, "
                         "reference or other setting (a typo in a name or an override?)"))
+    return out
+
+
+def _sign_free(problem) -> list[tuple[str, str]]:
+    """A field whose sign no equation, condition or observation sets: every expression is
+    unchanged when the field is replaced by its negative (it appears only as T**4, T**2 or
+    |T|, never differentiated) and nothing observes it. A grey atmosphere's temperature,
+    seen only through σT⁴, was learnt as −T (L2RE 2.0, its fluxes solved; stop 52)."""
+    observed = {n for o in problem.observations for n in o.values}
+    exprs = [e.expr for e in problem.equations] + [c.expr for c in problem.conditions
+                                                   if getattr(c, "expr", None) is not None]
+    out = []
+    for name, f in problem.field_functions.items():
+        if name in observed or not any(e.has(f) for e in exprs):
+            continue
+        if any(f in d.expr.atoms(AppliedUndef) for e in exprs for d in e.atoms(sp.Derivative)):
+            continue
+        if all(e.xreplace({f: -f}) == e for e in exprs):
+            out.append(("fields", f"{name} appears only through even functions of it "
+                        f"({name}**2, {name}**4, |{name}|) and no condition gives its value: "
+                        f"the problem does not set its sign, and training may find "
+                        f"-{name}; give {name}'s value somewhere (a condition or data), or "
+                        f"learn a positive {name} as exp of a new field"))
     return out
 
 
