@@ -516,7 +516,7 @@ where two figures are given.
 | tumour_gompertz_implant_chemo_mm3_days_h42 (stop 42, blind) | an implant's drug, its plasma level and a Gompertz tumour (V log(K/V)) over 150 days, values from 6e-5 to 1.3e5 | **fails**: stops at step 314 with a clear message (the loss became non-finite: the network's V went below zero inside log(K/V)); taking the log of \|V\| instead (tried, not kept) trains on to V ≈ 0, L2RE 1.0, a wrong answer where the stop was honest |
 | laplace_lshape_mixed_corner (stop 42, written for the corner rule) | Laplace on an L whose corner joins a held edge and an insulated one: r^(1/3) sin(θ/3) + y/2 | the code before **4.0e-2** → **1.8e-9** (2 minutes) |
 | column_canopy_annular_slab_free_edge_kirchhoff_si_i43 (stop 43, blind) | a concrete canopy on one column: a Kirchhoff plate on an annulus (a/b = 1/12), clamped at the column, a free edge (moment and Kirchhoff shear, third derivatives), w ~ 1e-3 m | **fails**: 0.998 (260 steps in 2 minutes; no datum tells w's size: the planned scale 1 for a part of 7.7e-4); with the zero-lift ratio (stop 43, scale 3.6e-4) 1.11; **since stop 44 solved** (a hole's log radius): **2.8e-4** at 2 minutes |
-| decaying_taylor_vortex_water_tank_navier_stokes_si_i43 (stop 43, blind) | a decaying Taylor vortex in water, unsteady Navier-Stokes (u, v, p) in SI, a 7 mm eddy in an 8 cm window over 50 s, p pinned at a corner to its exact 1e-12 Pa | **fails**: 1.07, 0.93, 1.00 (the pin's 1e-12 set p's output scale to 6e-13); with a pin read as a level, not a size (stop 43): 7.5e-2, 5.8e-2, 0.15 (600 steps: 0.1 s per Adam step for 3 fields' second derivatives in float64) |
+| decaying_taylor_vortex_water_tank_navier_stokes_si_i43 (stop 43, blind) | a decaying Taylor vortex in water, unsteady Navier-Stokes (u, v, p) in SI, a 7 mm eddy in an 8 cm window over 50 s, p pinned at a corner to its exact 1e-12 Pa | **fails**: 1.07, 0.93, 1.00 (the pin's 1e-12 set p's output scale to 6e-13); with a pin read as a level, not a size (stop 43): 7.5e-2, 5.8e-2, 0.15 (600 steps: 0.1 s per Adam step for 3 fields' second derivatives in float64); stop 52, side by side at 2 minutes (the fit read again by powers of ten: u 0.0296, v 0.030, p 2.6e-3 where none was set): 4.9e-2, 4.8e-2, 4.4e-2 → **1.3e-3, 1.0e-3, 1.2e-2** |
 | exponential_horn_webster_travelling_wave_anechoic_mouth_si_i43 (stop 43, blind) | 200 Hz sound along an exponential horn (Webster), a first-order non-reflecting mouth, 6 half-periods in time | **fails**: 2.1e-2 (alone: 6.0e-2); with an initial rate's size over T/√n (stop 43), side by side: 6.0e-2 → **3.8e-3** |
 | inverse_rhodamine_dye_patch_bay_eddy_diffusivity_decay_si_i43 (stop 43, blind) | a dye patch drifting 890 m across a bay: its eddy diffusivity (1.0, guessed 0.3) and decay rate (2e-5, guessed 5e-5) from 152 mooring readings | 5.9e-6, D = 0.999999, kd = 2.000005e-5 |
 | krogh_capillary_tissue_cylinder_oxygen_3d_um_i43 (stop 43, blind) | oxygen around a capillary (Krogh): a 3-D cylinder minus a 10× thinner one, 600 µm long, µM and µm, a log profile on 40-80 µM | **fails**: 0.125 (planned scale 293 for a part of 131); at the default 5 minutes 0.125 again; the field stays near the lift (its error grows with r to the log profile); weights fixed by hand instead of the planned grad_norm 0.127; **since stop 44 solved** (a hole's log radius and linear distance, docs/geometry.md): **5.7e-6** at 2 minutes (the log alone 0.106, the linear distance alone 0.126) |
@@ -573,7 +573,7 @@ where two figures are given.
 | tokamak_solovev_equilibrium_magnetic_probes_half_ellipse_m_wb_o46 (stop 45, blind) | an ITER-size tokamak's Solov'ev equilibrium (Grad-Shafranov), Neumann probe data on a half ellipse pinned by one flux loop | 7.3e-5 |
 | buried_district_heating_pipe_winter_soil_image_source_si_p47 (stop 46, blind) | a buried insulated district-heating pipe in frozen soil (a rectangle minus a disk, the method of images), SI | 5.1e-5 |
 | double_pipe_annulus_laminar_water_velocity_temperature_si_p47 (stop 46, blind) | laminar flow and heat in a double-pipe exchanger's annulus (a disk minus a disk), velocity 2000× below the temperature, one-way coupled | **fails**: w 0.79, T 0.19 (492 steps; the fit, leaving 0.72, reads w 0.38 for a part of 0.04 and is not used); stop 47, w given in the heat equation while Adam trains (one-way coupling), side by side: 0.90, 0.22 → **9.7e-3, 2.0e-3**; four runs of it: w 9.7e-3, 7.5e-2, 3.4e-3 (the final code, quiet machine) and 0.33 (beside a scan on the second core), against 0.82-0.90 in three runs without |
-| gold_film_femtosecond_two_temperature_model_nm_ps_p47 (stop 46, blind) | femtosecond laser heating of a gold film, the two-temperature model with C(Te) and k(Te, Tl), nm, ps, K | 1.2e-4, 6.3e-6; stop 48, side by side (the fit linearised again: Te 3160 → 2120, Tl 114 → 60.4): 4.3e-4, 3.9e-5 → 1.6e-4, 8.8e-6 |
+| gold_film_femtosecond_two_temperature_model_nm_ps_p47 (stop 46, blind) | femtosecond laser heating of a gold film, the two-temperature model with C(Te) and k(Te, Tl), nm, ps, K | 1.2e-4, 6.3e-6; stop 48, side by side (the fit linearised again: Te 3160 → 2120, Tl 114 → 60.4): 4.3e-4, 3.9e-5 → 1.6e-4, 8.8e-6; stop 52, side by side (Te read 212 for 2120): 2.2e-4, 2.0e-5 → 1.1e-3, 9.1e-5 |
 | granite_rayleigh_ground_roll_surface_wave_periodic_si_p47 (stop 46, blind) | a 46 Hz Rayleigh wave in granite, plane-strain elastodynamics, periodic, a traction-free surface | 5.0e-4, 7.1e-5 |
 | inverse_cfrp_orthotropic_conductivity_thermocouples_si_p47 (stop 46, blind) | a carbon-fibre plate's two conductivities (8× apart) from 6 thermocouples × 15 readings | 2.9e-4; kx = 5.1992 (5.2), ky = 0.64976 (0.65) |
 | kovasznay_wake_rod_grid_water_tunnel_navier_stokes_si_p47 (stop 46, blind) | Kovasznay flow behind a grid of rods in water, SI (velocities 1e-3 m/s, pressures 1e-7 Pa) | 1.4e-6, 5.1e-5, 8.7e-6; stop 48, side by side (the fit linearised again: v 2.8e-5 → 1.35e-5): 1.1e-6, 6.8e-5, 1.3e-5 → 1.6e-6, 3.1e-5, 1.9e-5 |
@@ -684,7 +684,7 @@ where two figures are given.
 | recrystallisation_front_allen_cahn_tilted_well_ball_3d_um_s_k51 (stop 50, blind) | a tilted-well Allen-Cahn front 0.8 µm wide crossing a 3-D ball obliquely | 1.6e-8 |
 | ligand_capture_cell_receptors_collins_kimball_shell_3d_um_s_k51 (stop 50, blind) | Collins-Kimball capture: diffusion in a 3-D spherical shell with a Robin cell wall | 6.9e-9 |
 | cold_front_deformation_frontogenesis_collapse_km_h_k_n52 (stop 51, blind) | a cold front tightening in a deformation field with eddy diffusion, 300 → 55 km over 48 h, θ about 288 K | 8.5e-10 |
-| homogeneous_star_radial_pulsation_two_modes_mm_h_km_pa_n52 (stop 51, blind) | a uniform-density star pulsating in its fundamental and first overtone, (ξ, δp) 9 orders apart, an initial velocity | **fails**: 0.67, 0.70 |
+| homogeneous_star_radial_pulsation_two_modes_mm_h_km_pa_n52 (stop 51, blind) | a uniform-density star pulsating in its fundamental and first overtone, (ξ, δp) 9 orders apart, an initial velocity | **fails**: 0.67, 0.70; stop 52, side by side under load (ξ read 7810 and kept, not taken for a resonance): 1.76, 1.44 → 0.23, 0.35 |
 | inverse_active_region_force_free_alpha_magnetograms_3d_mm_g_n52 (stop 51, blind) | inverse: the twist α of a linear force-free field in a 3-D periodic box from vector magnetograms on two layers | 8.0e-3, 8.8e-3, 4.1e-3 (α 0.08003 for 0.08) |
 | p_wave_free_surface_sv_conversion_plane_strain_km_s_mm_n52 (stop 51, blind) | a P wave reflecting at a free surface as P and SV, plane-strain elastodynamics, an initial velocity | 3.9e-3, 4.3e-3 (189 steps) |
 | paraboloid_lake_thacker_rotating_sloshing_swe_disk_m_s_n52 (stop 51, blind) | Thacker's rotating sloshing in a paraboloid lake, nonlinear shallow water on a 12 km disk, three periods | 2.4e-7, 4.7e-6, 3.8e-6 |
@@ -717,7 +717,7 @@ where two figures are given.
 | infragravity_edge_waves_plane_beach_eckart_modes_swe_m_s_s53 (stop 52, blind) | two edge-wave modes on a plane beach, linear shallow water with a depth vanishing at the shore, 3 fields in 2-D + t | **fails**: 0.63, 1.36, 1.88 |
 | reservoir_internal_seiche_three_modes_boussinesq_si_s53 (stop 52, blind) | three internal seiche modes in a stratified reservoir, linear Boussinesq (u, w, T, p) over a day | **fails**: 1.41, 1.11, 1.12, 1.5 (the fit reads u, w, T within its band, so all keep the scale 1 for sizes 0.03, 4e-4, 0.5) |
 | bare_soil_diurnal_heat_moisture_philip_de_vries_m_h_s53 (stop 52, blind) | coupled heat and moisture in the top 0.5 m of soil over 3 days, a 2.3 cm moisture skin | 1.3e-7, 4.0e-10 |
-| grey_atmosphere_two_stream_radiative_equilibrium_solar_km_s53 (stop 52, blind) | a grey atmosphere's two-stream fluxes and temperature, T seen only through σT⁴ | **fails**: U 0.43, Dn 2.05, T 1.7e13 (T's scale read 1.16e17 for 250) |
+| grey_atmosphere_two_stream_radiative_equilibrium_solar_km_s53 (stop 52, blind) | a grey atmosphere's two-stream fluxes and temperature, T seen only through σT⁴ | **fails**: U 0.43, Dn 2.05, T 1.7e13 (T's scale read 1.16e17 for 250); stop 52, side by side (T read again by powers of ten: 116): U **7.4e-9**, Dn **3.7e-8**, T 2.0 (learnt as −T: σT⁴ does not set its sign, now a warning at load) |
 | fuel_tank_benzene_plume_biodegradation_aquifer_3d_m_d_s53 (stop 52, blind) | a steady 3-D benzene plume with anisotropic dispersion and decay, half a box less a half ball | 4.6e-6 |
 | highway_nox_line_source_stable_night_power_law_wind_m_s_s53 (stop 52, blind) | NOx from a road at night, wind and mixing growing as √z (Roberts), marched 2 km downwind | 7.1e-11 |
 | inverse_snowpack_conductivity_solar_extinction_thermistors_s53 (stop 52, blind) | inverse: a snowpack's conductivity and light extinction from 192 thermistor readings | 3.6e-5 (ks = 0.199995 for 0.2, ke = 39.994 for 40) |
@@ -1774,6 +1774,39 @@ ways). A variant whose slope part dies out after τ, slope · (t − t0) e^(−(
 on four of the losers after the sweep, lost too: the star 0.75, the press crosshead 1.6,
 the soil column 3.6e-3, duct acoustics 1.7 (old code 0.66, 0.48, 7.9e-4, 0.41). Both
 variants share the time factor at τ, which so points to it as the cause.
+
+**Stop 52: a field read far below the others in its own units keeps the read**
+(`models/scale.py`, `unresonant`). Where an ODE's own frequencies are features, the sizes
+are read by a probe without them, and a field read 1000 times below the largest was taken
+for a resonance the probe cannot make and kept at the scale 1 (a Foucault pendulum's yb,
+stop 43). A pulsating star's displacement (km) beside its pressure (Pa) is read 1e-9 of
+it by its units. A read not below a tenth of the field's own data (imposed ones included)
+is now kept. Of the ~510 files two have a read dropped (the pendulum, the star); only the
+star changes (the pendulum's yb has no nonzero data). Side by side at 2 minutes, under
+load (helpers writing files beside it): the star 1.76, 1.44 → **0.23, 0.35**, better, not
+solved.
+
+**Stop 52: the fit read again by powers of ten where Newton steps cannot reach it**
+(`models/scale.py`, `_relinearised`). A grey atmosphere's temperature enters only as σT⁴,
+which has no slope at the untrained network's T ≈ 0: the fit read T at 1.2e17 K for about
+250, and the Gauss-Newton passes shrink such a read by a quarter each. Where the passes
+still leave more than the residual of no network part, each output's weights are now
+scaled by the power of ten that leaves the least, the passes run again, and the result is
+kept where it leaves less; a fit that still leaves more is not trusted. 18 of the ~510
+files get there; five change their sizes. Side by side at 2 minutes (code before → after):
+the decaying vortex in a water tank 4.9e-2, 4.8e-2, 4.4e-2 → **1.3e-3, 1.0e-3, 1.2e-2**;
+the grey atmosphere's fluxes 0.43, 2.05 → **7.4e-9, 3.7e-8**; the gold film 2.2e-4, 2.0e-5
+→ 1.1e-3, 9.1e-5 (its Te read 212 for 2120: worse, still solved); the Richards column
+9.9e-6 → 2.1e-5 (within the spread); a tumour model stops non-finite both ways. The grey
+atmosphere's T is then learnt as −T (L2RE 2.0): σT⁴ does not set its sign. That is now a
+warning at load (`spec/lint.py`), which no other file of the ~540 raises.
+
+**Stop 52, tried and dropped: the initial rate carried by the lift only.** After stop 51's
+revert, the lift slope · τ sin((t − t0)/τ) was kept with the time factor unchanged (the
+rate stays in the loss; the network's part need not make v0 · T at t0). Side by side at
+2 minutes, on ten of the sixteen files that moved in stop 51's sweep, under load (200-500
+steps each): no win (fan rig 3.4e-3 both ways, wave_fast 8.1e-3 → 6.5e-3), two losses
+(wave_1d 4.3e-2 → 8.6e-2, the soil column 2.5e-2 → 7.6e-2). Stopped there, not kept.
 
 **Loss balancing** stays fixed (weights 1) by default, unless a condition is in other
 units than the equations (stop 36, below). Measured against the `lra` scheme
