@@ -236,11 +236,13 @@ def test_a_field_read_far_below_the_others_in_its_own_units_keeps_the_read(monke
     """A pulsating star: the displacement xi (km, initial data of RMS 170) is read 7810
     beside the pressure's 4.1e12 Pa, 2e-9 of it, by units, not by a resonance: the read
     is trusted because it is not below a tenth of xi's own data (the code before kept xi
-    at 1: L2RE 0.67 at 2 minutes). The pendulum's yb has no nonzero data: still kept."""
+    at 1: L2RE 0.67 at 2 minutes in stop 51; side by side under load 1.76 before, 0.23
+    after). The pendulum's yb has no nonzero data: still kept."""
     from pinnsolve.models.scale import data_sizes, unresonant
     assert unresonant([7810.0, 4.08e12], [170.0, 0.0]) == [7810.0, 4.08e12]
     assert unresonant([1.0, 1e-4], [3.0, 0.0]) == [1.0, None]
     assert unresonant([1.0, 1e-4], [3.0, 0.01]) == [1.0, None]   # read 100x below its data
+    assert unresonant([1.0, 1e-3], [3.0, 0.01]) == [1.0, 1e-3]   # a tenth of it: trusted
     star = HELDOUT / "homogeneous_star_radial_pulsation_two_modes_mm_h_km_pa_n52.yaml"
     monkeypatch.chdir(star.parent)
     problem = load_problem(star.name)
@@ -248,6 +250,22 @@ def test_a_field_read_far_below_the_others_in_its_own_units_keeps_the_read(monke
     assert data_sizes(problem)[1] == 0
     scale, notes = _scale(star.name)
     assert 100 < scale[0] < 1e5 and 1e11 < scale[1] < 1e13, notes
+
+
+def test_the_powers_of_ten_pass_moves_a_row_only_where_that_lowers_the_share():
+    """Two outputs of 3 weights each; a share that is least with output 1's row at 1e-7
+    of its value and output 0's row where it is: only row 1 moves, the input is kept."""
+    from pinnsolve.models.scale import _scaled_down
+
+    w = torch.tensor([1.0, 2.0, 3.0, 4.0, 5.0, 6.0], dtype=torch.float64)
+
+    def left_at(v):
+        return abs(math.log10(float(v[3]) / 4e-7)) + abs(math.log10(float(v[0])))
+    scaled, share = _scaled_down(left_at, w, left_at(w), 2)
+    assert torch.equal(w, torch.tensor([1.0, 2.0, 3.0, 4.0, 5.0, 6.0], dtype=torch.float64))
+    assert scaled[:3].tolist() == [1.0, 2.0, 3.0]
+    assert torch.allclose(scaled[3:], torch.tensor([4e-7, 5e-7, 6e-7], dtype=torch.float64))
+    assert share < 1e-9
 
 
 def test_a_field_seen_only_through_a_high_power_is_read_at_its_size(monkeypatch):

@@ -157,11 +157,14 @@ def test_exact_solution_satisfies_the_problem(path):
             x, normals = sampler.points(), sampler.normals()
             if largest is None and term.kind == "equation":
                 largest = model(x).detach().abs().amax(0)
+                assert torch.isfinite(largest).all(), "the exact solution is not finite"
         r = compiled.evaluate(model, [term], x, normals=normals)[term.name].detach()
         # Round-off of sources up to ~1e3 in float64 (the plate's is 4π⁴·…): 1e-9 absolute;
         # 1e-13 of the residual of a zero field where that is larger (poisson_micro's
         # source is 2e7); 1e-12 of the residual of a wobbled exact solution, the size of
-        # the terms, where a large solution meets no source (a concentration of 1e11).
+        # the terms, where a large solution meets no source (a concentration of 1e11); the
+        # wobble adds half each field's largest size, so a field held at zero on a face
+        # still has its size there (a carrier density of 1e16: round-off ~60).
         sizes = [compiled.evaluate(m, [term], x, normals=normals)[term.name].detach()
                  .abs().max() for m in (Zero(len(problem.fields)),
                                          Wobbled(model, 0 if largest is None else largest))]

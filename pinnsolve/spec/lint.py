@@ -101,14 +101,17 @@ def _sign_free(problem) -> list[tuple[str, str]]:
     unchanged when the field is replaced by its negative (it appears only as T**4, T**2 or
     |T|, never differentiated) and nothing observes it. A grey atmosphere's temperature,
     seen only through σT⁴, was learnt as −T (L2RE 2.0, its fluxes solved; stop 52)."""
+    from .mixed import differentiated
+
     observed = {n for o in problem.observations for n in o.values}
-    exprs = [e.expr for e in problem.equations] + [c.expr for c in problem.conditions
-                                                   if getattr(c, "expr", None) is not None]
+    values = {sp.Symbol(k): v for k, v in problem.parameter_values.items()}
+    exprs = [e.expr.subs(values) for e in problem.equations] + \
+        [c.expr.subs(values) for c in problem.conditions]   # sigma*T**n, n a parameter
     out = []
     for name, f in problem.field_functions.items():
         if name in observed or not any(e.has(f) for e in exprs):
             continue
-        if any(f in d.expr.atoms(AppliedUndef) for e in exprs for d in e.atoms(sp.Derivative)):
+        if any(differentiated(e, f) for e in exprs):
             continue
         if all(e.xreplace({f: -f}) == e for e in exprs):
             out.append(("fields", f"{name} appears only through even functions of it "
