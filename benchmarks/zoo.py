@@ -573,7 +573,7 @@ where two figures are given.
 | tokamak_solovev_equilibrium_magnetic_probes_half_ellipse_m_wb_o46 (stop 45, blind) | an ITER-size tokamak's Solov'ev equilibrium (Grad-Shafranov), Neumann probe data on a half ellipse pinned by one flux loop | 7.3e-5 |
 | buried_district_heating_pipe_winter_soil_image_source_si_p47 (stop 46, blind) | a buried insulated district-heating pipe in frozen soil (a rectangle minus a disk, the method of images), SI | 5.1e-5 |
 | double_pipe_annulus_laminar_water_velocity_temperature_si_p47 (stop 46, blind) | laminar flow and heat in a double-pipe exchanger's annulus (a disk minus a disk), velocity 2000× below the temperature, one-way coupled | **fails**: w 0.79, T 0.19 (492 steps; the fit, leaving 0.72, reads w 0.38 for a part of 0.04 and is not used); stop 47, w given in the heat equation while Adam trains (one-way coupling), side by side: 0.90, 0.22 → **9.7e-3, 2.0e-3**; four runs of it: w 9.7e-3, 7.5e-2, 3.4e-3 (the final code, quiet machine) and 0.33 (beside a scan on the second core), against 0.82-0.90 in three runs without |
-| gold_film_femtosecond_two_temperature_model_nm_ps_p47 (stop 46, blind) | femtosecond laser heating of a gold film, the two-temperature model with C(Te) and k(Te, Tl), nm, ps, K | 1.2e-4, 6.3e-6; stop 48, side by side (the fit linearised again: Te 3160 → 2120, Tl 114 → 60.4): 4.3e-4, 3.9e-5 → 1.6e-4, 8.8e-6; stop 52, side by side (Te read 212 for 2120): 2.2e-4, 2.0e-5 → 1.1e-3, 9.1e-5 |
+| gold_film_femtosecond_two_temperature_model_nm_ps_p47 (stop 46, blind) | femtosecond laser heating of a gold film, the two-temperature model with C(Te) and k(Te, Tl), nm, ps, K | 1.2e-4, 6.3e-6; stop 48, side by side (the fit linearised again: Te 3160 → 2120, Tl 114 → 60.4): 4.3e-4, 3.9e-5 → 1.6e-4, 8.8e-6; stop 52, a first version of the fit read again by powers of ten (Te read 212 for 2120), side by side: 2.2e-4, 2.0e-5 → 1.1e-3, 9.1e-5; not kept (the final rule leaves its plan as before) |
 | granite_rayleigh_ground_roll_surface_wave_periodic_si_p47 (stop 46, blind) | a 46 Hz Rayleigh wave in granite, plane-strain elastodynamics, periodic, a traction-free surface | 5.0e-4, 7.1e-5 |
 | inverse_cfrp_orthotropic_conductivity_thermocouples_si_p47 (stop 46, blind) | a carbon-fibre plate's two conductivities (8× apart) from 6 thermocouples × 15 readings | 2.9e-4; kx = 5.1992 (5.2), ky = 0.64976 (0.65) |
 | kovasznay_wake_rod_grid_water_tunnel_navier_stokes_si_p47 (stop 46, blind) | Kovasznay flow behind a grid of rods in water, SI (velocities 1e-3 m/s, pressures 1e-7 Pa) | 1.4e-6, 5.1e-5, 8.7e-6; stop 48, side by side (the fit linearised again: v 2.8e-5 → 1.35e-5): 1.1e-6, 6.8e-5, 1.3e-5 → 1.6e-6, 3.1e-5, 1.9e-5 |
@@ -1791,13 +1791,15 @@ solved.
 which has no slope at the untrained network's T ≈ 0: the fit read T at 1.2e17 K for about
 250, and the Gauss-Newton passes shrink such a read by a quarter each. Where the passes
 still leave more than the residual of no network part, each output's weights are now
-scaled by the power of ten that leaves the least, the passes run again, and the result is
-kept where it leaves less; a fit that still leaves more is not trusted. 18 of the ~510
-files get there; five change their sizes. Side by side at 2 minutes (code before → after):
-the decaying vortex in a water tank 4.9e-2, 4.8e-2, 4.4e-2 → **1.3e-3, 1.0e-3, 1.2e-2**;
-the grey atmosphere's fluxes 0.43, 2.05 → **7.4e-9, 3.7e-8**; the gold film 2.2e-4, 2.0e-5
-→ 1.1e-3, 9.1e-5 (its Te read 212 for 2120: worse, still solved); the Richards column
-9.9e-6 → 2.1e-5 (within the spread); a tumour model stops non-finite both ways. The grey
+scaled by the power of ten that leaves the least; where that at least halves the share,
+the passes run again from there, and the result is kept where it leaves less; a fit that
+still leaves 1000 times more is not trusted. 18 of the ~510 files get there; three change
+their sizes. Side by side at 2 minutes (code before → after): the decaying vortex in a
+water tank 4.9e-2, 4.8e-2, 4.4e-2 → **1.3e-3, 1.0e-3, 1.2e-2**; the grey atmosphere's
+fluxes 0.43, 2.05 → **7.4e-9, 3.7e-8**; the Richards column 9.9e-6 → 2.1e-5 (within the
+spread). A first version took any gain: the gold film's Te was read 212 for 2120 (share
+1.145 → 0.994) and its L2RE went 2.2e-4, 2.0e-5 → 1.1e-3, 9.1e-5; with the halving rule
+its plan is the one before, as are those of a tumour model and the 13 others. The grey
 atmosphere's T is then learnt as −T (L2RE 2.0): σT⁴ does not set its sign. That is now a
 warning at load (`spec/lint.py`), which no other file of the ~540 raises.
 
