@@ -1792,8 +1792,8 @@ which has no slope at the untrained network's T ≈ 0: the fit read T at 1.2e17 
 250, and the Gauss-Newton passes shrink such a read by a quarter each. Where the passes
 still leave more than the residual of no network part, each output's weights are now
 scaled by the power of ten that leaves the least; where that at least halves the share,
-the passes run again from there, and the result is kept where it leaves less; a fit that
-still leaves 1000 times more is not trusted. 18 of the ~510 files get there; three change
+the passes run again from there and the result is kept. 18 of the ~510 files get there;
+three change
 their sizes. Side by side at 2 minutes (code before → after): the decaying vortex in a
 water tank 4.9e-2, 4.8e-2, 4.4e-2 → **1.3e-3, 1.0e-3, 1.2e-2**; the grey atmosphere's
 fluxes 0.43, 2.05 → **7.4e-9, 3.7e-8**; the Richards column 9.9e-6 → 2.1e-5 (within the

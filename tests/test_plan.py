@@ -213,9 +213,9 @@ def test_a_resonant_field_read_far_below_keeps_its_scale():
     37 half-periods). The probe without the ODE's own frequencies read it 1.1e-4: the fit
     is not trusted there, and yb keeps 1 (solved at 2 minutes: 5.8e-5, 4.1e-3)."""
     from pinnsolve.models.scale import unresonant
-    assert unresonant([1.0, 1e-4]) == [1.0, None]
-    assert unresonant([22.8, 1760.0]) == [22.8, 1760.0]       # the quarter car's
-    assert unresonant([None, 1e-5]) == [None, 1e-5]
+    assert unresonant([1.0, 1e-4], [0.0, 0.0]) == [1.0, None]
+    assert unresonant([22.8, 1760.0], [0.0, 0.0]) == [22.8, 1760.0]       # the quarter car's
+    assert unresonant([None, 1e-5], [0.0, 0.0]) == [None, 1e-5]
     raw = {"domain": {"t": [0, 300]}, "fields": ["xb", "yb"],
            "parameters": {"w2": 0.1464, "Oz": 5.49e-5},
            "equations": ["diff(xb, t, 2) - 2*Oz*diff(yb, t) + w2*xb = 0",

@@ -93,14 +93,18 @@ def data_scale(problem: Problem, imposed: set[str], constraints=()) -> list[floa
     Blended lifts (tabulated) are not read."""
     lifts = {problem.fields[c.column]: c.lift for c in constraints
              if c.lift is not None and not c.costly_lift}
-    values = _data_values(problem, imposed, lifts)
     scales = []
-    for name in problem.fields:
-        mine = values.get(name)
-        rms = float(torch.cat(mine).pow(2).mean().sqrt()) if mine else 1.0
+    for rms in _field_rms(problem, _data_values(problem, imposed, lifts)):
         ok = math.isfinite(rms) and rms != 0 and not KEEP[0] <= rms <= KEEP[1]
         scales.append(float(f"{rms:.3g}") if ok else 1.0)
     return scales
+
+
+def _field_rms(problem: Problem, values: dict[str, list[torch.Tensor]]) -> list[float]:
+    """Each field's RMS over its entries of ``values`` (:func:`_data_values`), 0.0 where
+    it has none."""
+    return [float(torch.cat(values[f]).pow(2).mean().sqrt()) if values.get(f) else 0.0
+            for f in problem.fields]
 
 
 def _data_values(problem: Problem, imposed: set[str], lifts: dict | None = None
@@ -389,8 +393,7 @@ def _sample_env(problem: Problem, region: Region) -> Env:
 RESONANT = 1e-3   # a size read this far below the largest, probed without the modes: none
 
 
-def unresonant(sizes: list[float | None], own: list[float] | None = None
-               ) -> list[float | None]:
+def unresonant(sizes: list[float | None], own: list[float]) -> list[float | None]:
     """Sizes read by :func:`fitted_sizes` for an ODE whose own frequencies the probe lacks
     (models/build.py): a field read more than 1/RESONANT below the largest is driven near
     resonance by its coupling, a growth the probe's smooth features cannot make, and keeps
@@ -407,7 +410,6 @@ def unresonant(sizes: list[float | None], own: list[float] | None = None
     if not read:
         return sizes
     top = max(read)
-    own = own or [0.0] * len(sizes)
     out = [None if v is not None and v < RESONANT * top and not (d > 0 and v >= d / 10)
            else v for v, d in zip(sizes, own)]
     return out if any(v is not None for v in out) else None
@@ -416,9 +418,7 @@ def unresonant(sizes: list[float | None], own: list[float] | None = None
 def data_sizes(problem: Problem) -> list[float]:
     """Each field's RMS data over all its conditions, imposed ones included, and its
     observations (0.0 where it has none): what :func:`unresonant` checks a read against."""
-    values = _data_values(problem, set())
-    return [float(torch.cat(values[f]).pow(2).mean().sqrt()) if values.get(f) else 0.0
-            for f in problem.fields]
+    return _field_rms(problem, _data_values(problem, set()))
 
 
 def fitted_sizes(problem: Problem, constraints, imposed: set[str], make_net,
@@ -460,9 +460,8 @@ def fitted_sizes(problem: Problem, constraints, imposed: set[str], make_net,
 
     A strongly nonlinear problem's fit is linearised again at its own weights
     (:func:`_relinearised`, read again by powers of ten where Newton steps leave more
-    than no network part); whether the fit is trusted is decided by its first share left,
-    and by the share left after all that where it is above UNTRUSTED. A lone field
-    (models/build.py) is fitted only where no other rule read its size,
+    than no network part); whether the fit is trusted stays decided by its first share
+    left. A lone field (models/build.py) is fitted only where no other rule read its size,
     and its fit is read only where it leaves at most ``trust``."""
     from ..compiler import compile_problem   # models/ is imported by the compiler's users
 
@@ -541,10 +540,10 @@ def fitted_sizes(problem: Problem, constraints, imposed: set[str], make_net,
     w, left = _solve_fit(rows, rhs)
     if w is None:
         return None
-    w, rows, rhs, now = _relinearised(linearise, w, left, rows, rhs, names, n_out)
+    w, rows, rhs = _relinearised(linearise, w, left, rows, rhs, names, n_out)
     fields = len(problem.fields)
-    if left > trust or now > UNTRUSTED:   # the features cannot make the solution (or
-        return None                       # the fit, linearised again, stays wild): no size
+    if left > trust:   # the features cannot make the solution: their fit tells no size
+        return None
     with torch.no_grad():
         out.weight.zero_()
         out.bias.zero_()
@@ -646,19 +645,16 @@ RELINEARISE = 3   # Gauss-Newton passes of the fit, at most, where the problem i
 # layer and a channel flow 2-3 times, where sizes fitted again were 4-10× worse (stop 48).
 NONLINEAR = 10.0
 # A fit linearised again that still leaves more than this share of the residual of no
-# network part is read again by powers of ten (_scaled_down), kept where that leaves less,
-# and not trusted if it stays above UNTRUSTED. 18 of ~510 files get there (a grey
-# atmosphere's σT⁴ 4e59, a Richards column 8e10, a decaying vortex in water 4.6, a gold film
-# 1.1, ...); the sizes of three change: side by side at 2 minutes, the vortex 4.9e-2 →
-# 1.3e-3, the grey atmosphere's fluxes 0.43, 2.05 → 7.4e-9, 3.7e-8, the Richards column
-# 9.9e-6 → 2.1e-5 (within the spread; stop 52).
+# network part is read again by powers of ten (_scaled_down), kept where that at least
+# halves it. 18 of ~510 files get there (a grey atmosphere's σT⁴ 4e59, a Richards column
+# 8e10, a decaying vortex in water 4.6, a gold film 1.1, ...); the sizes of three change:
+# side by side at 2 minutes, the vortex 4.9e-2 → 1.3e-3, the grey atmosphere's fluxes 0.43,
+# 2.05 → 7.4e-9, 3.7e-8, the Richards column 9.9e-6 → 2.1e-5 (within the spread; stop 52).
 WILD = 1.0
-UNTRUSTED = 1e3   # a fit still leaving this share after all of it tells no size (stop 52)
 
 
 def _relinearised(linearise, w: torch.Tensor, left: float, jacs: list, r0s: list,
-                  names: list[str], n_out: int
-                  ) -> tuple[torch.Tensor, list, list, float]:
+                  names: list[str], n_out: int) -> tuple[torch.Tensor, list, list]:
     """The fit again, linearised at its own weights, where the problem is so nonlinear that
     the first fit's residual is NONLINEAR times the share ``left`` it predicted:
     Gauss-Newton steps over the features, each kept only where it lowers the residual
@@ -674,13 +670,11 @@ def _relinearised(linearise, w: torch.Tensor, left: float, jacs: list, r0s: list
     Where the Gauss-Newton passes still leave more than WILD of the untrained network's
     residual, each output's weights are scaled by the power of ten that leaves the least
     (:func:`_scaled_down`) and, where that at least halves the share, the passes run again
-    from there; kept where that leaves less. A gold film's Te, 1.145 → 0.994 by a tenth of
+    from there and are kept. A gold film's Te, 1.145 → 0.994 by a tenth of
     its read, was read worse (L2RE 2.2e-4 → 1.1e-3 at 2 minutes), and is left as it was.
     A field seen only through a high power has no slope at zero, so its first read is
     far too large and Newton steps shrink it by a quarter at a time (a grey atmosphere's T,
-    σT⁴ ≈ 240 W/m², read 1.2e17 K for about 250; stop 52). Also returns the share left:
-    the first fit's where it stands (near linear, or not finite at its own weights, as
-    before stop 52), else the measured one."""
+    σT⁴ ≈ 240 W/m², read 1.2e17 K for about 250; stop 52)."""
     sens = {k: float(j.pow(2).mean().sqrt()) for k, j in zip(names, jacs)}
     total = math.sqrt(sum(float(r.pow(2).sum()) / sens[k] ** 2 for k, r in zip(names, r0s)))
 
@@ -694,25 +688,27 @@ def _relinearised(linearise, w: torch.Tensor, left: float, jacs: list, r0s: list
 
     first = left_at(w)
     if not math.isfinite(first) or not first > NONLINEAR * left:   # the fit stands
-        return w, jacs, r0s, left
+        return w, jacs, r0s
     best = _newton(linearise, left_at, (w, first, jacs, r0s), names)
     if best[1] > WILD:   # worse than no network part at all: powers of ten first
         w2, at = _scaled_down(left_at, best[0], best[1], n_out)
-        jac2, r2, got, _ = linearise(w2)   # the passes start from w2's own linearisation
-        if at < best[1] / 2 and got == names:   # a clear gain only (a gold film: below)
-            again = _newton(linearise, left_at,
-                            (w2, at, jac2, [r - j @ w2 for r, j in zip(r2, jac2)]), names)
-            best = again if again[1] < best[1] else best
-    return best[0], best[2], best[3], best[1]
+        if at < best[1] / 2:   # a clear gain only (a gold film: above)
+            again = _newton(linearise, left_at, (w2, at, None, None), names)
+            if again[2] is not None:   # its share is at most ``at``
+                best = again
+    return best[0], best[2], best[3]
 
 
 def _newton(linearise, left_at, best: tuple, names: list[str]) -> tuple:
     """Up to RELINEARISE Gauss-Newton passes from ``best`` = (w, share left, J, r0), each
-    kept only where it lowers the share left."""
+    kept only where it lowers the share left. J and r0 None: the first pass's
+    linearisation at w takes their place (a start from :func:`_scaled_down`)."""
     for _ in range(RELINEARISE):
         jac2, r2, got, _ = linearise(best[0])
         if got != names:
             break
+        if best[2] is None:
+            best = (best[0], best[1], jac2, [r - j @ best[0] for r, j in zip(r2, jac2)])
         step, _ = _solve_fit(jac2, r2)
         if step is None:
             break
