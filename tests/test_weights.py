@@ -278,7 +278,6 @@ def test_the_plan_balances_a_system_once_and_an_explicit_weight_wins(tmp_path):
         STOKES, ["training.weights={pde1: 2}"]).settings.training.planned
 
 
-
 def test_an_equation_of_products_of_fields_is_not_balanced_by_its_pull_at_step_0(tmp_path):
     """div(ν ∇A) with ν a field beside A: each term is a product of two fields, so at step
     0 it pulls like the cube of the untrained outputs' size, not its units. It is neither
@@ -309,6 +308,7 @@ def test_an_equation_of_products_of_fields_is_not_balanced_by_its_pull_at_step_0
     assert of_products(pinnsolve.load_problem(linear)) == set()
     weights = pinnsolve.solve(linear, out=tmp_path / "l", fresh=True).metrics["weights"]
     assert weights["flux"] > 1e3
+
 
 @pytest.mark.slow   # two processes under torch.distributed.run
 def test_the_balance_is_measured_over_all_ranks(tmp_path):
