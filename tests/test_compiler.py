@@ -667,9 +667,9 @@ def test_neumann_and_robin_on_the_whole_boundary_use_the_given_normals():
 
 
 def test_normal_components_in_flux_data_on_a_curved_boundary():
-    """n_x, n_y in neumann and robin data and in an equation's right side, grouped or not,
-    on a disk: the exact u = x² − y² satisfies all three, and the plan's size reading
-    (which evaluates the data) runs."""
+    """n_x, n_y in neumann and robin data and in an equation's right side, grouped or not
+    or raised to a power, on a disk: the exact u = x² − y² satisfies all four, and the
+    plan's size reading (which evaluates the data) runs."""
     from pinnsolve.geometry import region_geometry
     from pinnsolve.models import build_model
     from pinnsolve.sampling import STRATEGIES
@@ -682,7 +682,11 @@ def test_normal_components_in_flux_data_on_a_curved_boundary():
                           {"where": "boundary", "name": "mix",
                            "robin": {"a": 1, "b": 1, "value": "x**2 - y**2 + 2*x*n_x - 2*y*n_y"}},
                           {"where": "boundary", "name": "eq",
-                           "equation": "dn(u) + u = x**2 - y**2 + x*(2*n_x) - 2*y*n_y"}]})
+                           "equation": "dn(u) + u = x**2 - y**2 + x*(2*n_x) - 2*y*n_y"},
+                          # a power of a normal component (a crash before stop 53)
+                          {"where": "boundary", "name": "powers",
+                           "equation": "dn(u)*(n_x**2 + n_y**2) + u = "
+                                       "x**2 - y**2 + 2*x*n_x - 2*y*n_y"}]})
     build_model(p)
     compiled = compile_problem(p)
 
@@ -694,7 +698,7 @@ def test_normal_components_in_flux_data_on_a_curved_boundary():
         resample_every=0, seed=1, dtype=torch.float64, device=torch.device("cpu"))
     x = sampler.points().requires_grad_(True)
     r = compiled.evaluate(exact, compiled.terms[1:], x, normals=sampler.normals())
-    for name in ("flux", "mix", "eq"):
+    for name in ("flux", "mix", "eq", "powers"):
         assert float(r[name].abs().max()) < 1e-12, name
     with pytest.raises(SpecError, match="not in dirichlet values"):
         load_problem({"domain": {"x": [0, 1]}, "fields": ["u"], "equations": ["u = 0"],

@@ -394,7 +394,10 @@ class _Parser:
                 raise self.fail(f"exponent must be a real number of magnitude at most {MAX_POWER}",
                                 node)
             if base.is_number and base != 0:
-                size = float(expo) * math.log10(abs(complex(base)))
+                try:
+                    size = float(expo) * math.log10(abs(complex(base)))
+                except TypeError:   # a number known only at the points (a normal's n_x)
+                    size = 0.0
                 if size > 300:
                     raise self.fail("number overflows (more than 1e300)", node)
         return base ** expo
