@@ -13,11 +13,17 @@ A :class:`Solid` is built from a :class:`~pinnsolve.spec.shapes.Shape` tree. It 
   a ∨ b = a + b + √(a² + b²) over smooth primitive functions (half-planes for rectangle
   faces and convex polygon edges, (r² − |x − c|²)/(2r) for disks and balls). Unlike the
   min/max sdf it has no kinks inside the domain, so its second derivatives are bounded
-  away from corners. Asked with ``holes`` (where the model plans a hole's log radius,
-  spec/holes.py), a disk, ball or cylinder cut out of the solid has the exact r − |x − c|
-  instead (from the axis for a cylinder's side), smooth there because its centre is
-  outside the solid: the quadratic form grows like |x − c|² / 2r away from a small hole,
-  and a network part times it must fall like 1/r² to make a hole's profile.
+  away from corners. At a corner a ∧ b goes like r and its k-th derivatives like r^(1−k),
+  which a fourth-order equation cannot live with (a simply supported triangular plate
+  stayed at L2RE 0.99, stop 53). So a primitive that bounds the solid from outside (not a
+  hole, no union above it) uses ``smooth_adf``: the product of its faces' distances, each
+  over its largest value in the primitive, a polynomial with no kink anywhere (boxes,
+  convex polygons, cylinders; disks and balls have no corner). Asked with ``holes``
+  (where the model plans a hole's log radius, spec/holes.py), a disk, ball or cylinder
+  cut out of the solid has the exact r − |x − c| instead (from the axis for a cylinder's
+  side), smooth there because its centre is outside the solid: the quadratic form grows
+  like |x − c|² / 2r away from a small hole, and a network part times it must fall like
+  1/r² to make a hole's profile.
 * ``leaves``: the primitives with their rigid motion and boundary tag, whose boundaries
   (sampled uniformly by arc length or area, with outward normals) cover the solid's
   boundary; :mod:`pinnsolve.geometry.shaped` keeps the parts that are on it.
@@ -45,6 +51,12 @@ def r_or(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return a + b + torch.sqrt(a * a + b * b + TINY)
 
 
+def _product(gaps: torch.Tensor, heights: torch.Tensor, gain: float) -> torch.Tensor:
+    """gain · Π_i gaps_i / heights_i over the columns of ``gaps`` (n, k): a polynomial of the
+    faces' signed distances, smooth everywhere, zero on every face, positive inside."""
+    return (gaps / heights.to(gaps)).prod(1) * gain
+
+
 def _fold(f, items):
     out = items[0]
     for it in items[1:]:
@@ -70,6 +82,12 @@ class Primitive:
     def hole_adf(self, x: torch.Tensor) -> torch.Tensor | None:
         """:meth:`adf` for a primitive cut out of the solid (module docstring); the same by
         default."""
+        return self.adf(x)
+
+    def smooth_adf(self, x: torch.Tensor) -> torch.Tensor | None:
+        """:meth:`adf` without kinks at the primitive's own corners and edges, for a
+        primitive that bounds the solid from outside (module docstring); the same by
+        default (a disk or ball has none)."""
         return self.adf(x)
 
     def boundary(self, u: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -114,6 +132,10 @@ class Box(Primitive):
         lo, hi = _t(self.lo, x), _t(self.hi, x)
         return _fold(r_and, [x[:, k] - lo[k] for k in range(self.dim)]
                      + [hi[k] - x[:, k] for k in range(self.dim)])
+
+    def smooth_adf(self, x):
+        w = torch.tensor([b - a for a, b in zip(self.lo, self.hi)] * 2, dtype=torch.float64)
+        return _product(self._face_gaps(x), w, min(w.tolist()) / 2 * 2 ** (2 * self.dim))
 
     def boundary(self, u):
         # u[:, 0] picks a face by area; u[:, 1:] is a point of the box whose face
@@ -233,6 +255,11 @@ class Polygon(Primitive):
         self.measure = float(self.lengths.sum())
         cross = e[:, 0] * torch.roll(e, -1, 0)[:, 1] - e[:, 1] * torch.roll(e, -1, 0)[:, 0]
         self.convex = bool((cross >= -1e-14).all())
+        if self.convex:   # smooth_adf: each edge's farthest vertex, and the gain that makes
+            gaps = self._gaps(self.v)   # the product the R-function's at the centroid
+            self._heights = gaps.max(0).values
+            c = self.v.mean(0, keepdim=True)
+            self._gain = float(self.adf(c) / _product(self._gaps(c), self._heights, 1.0))
 
     def _edges(self, x):
         a = self.v.to(x.dtype).to(x.device)
@@ -255,7 +282,18 @@ class Polygon(Primitive):
             return None
         a, e = self._edges(x)
         normal_in = torch.stack([-e[:, 1], e[:, 0]], 1) / e.norm(dim=1, keepdim=True)
-        return _fold(r_and, list(((x[:, None, :] - a[None]) * normal_in[None]).sum(2).unbind(1)))
+        return _fold(r_and, list(self._gaps(x).unbind(1)))
+
+    def smooth_adf(self, x):
+        if not self.convex:
+            return None
+        return _product(self._gaps(x), self._heights, self._gain)
+
+    def _gaps(self, x):
+        """Each edge's signed distance, positive on the inside (n, E)."""
+        a, e = self._edges(x)
+        normal_in = torch.stack([-e[:, 1], e[:, 0]], 1) / e.norm(dim=1, keepdim=True)
+        return ((x[:, None, :] - a[None]) * normal_in[None]).sum(2)
 
     def boundary(self, u):
         a, e = self._edges(u)
@@ -304,6 +342,10 @@ class Cylinder(Primitive):
     def hole_adf(self, x):
         g = self._gaps(x, hole=True)
         return _fold(r_and, [g[:, 0], g[:, 2], g[:, 1]])
+
+    def smooth_adf(self, x):
+        h = torch.tensor([self.r / 2, self.h, self.h], dtype=torch.float64)
+        return _product(self._gaps(x), h, min(self.r, self.h / 2) * 2)
 
     def boundary(self, u):
         p_side = self.side / self.measure
@@ -378,6 +420,9 @@ class Leaf:
     def hole_adf(self, x):
         return self.prim.hole_adf(self.local(x))
 
+    def smooth_adf(self, x):
+        return self.prim.smooth_adf(self.local(x))
+
     def boundary(self, u):
         p, n = self.prim.boundary(u)
         if not self.moved:
@@ -404,13 +449,14 @@ class Solid:
         self.shape = shape
         self.leaves: list[Leaf] = []
         self.signs: list[float] = []   # +1: the leaf's inside is the solid's side, −1: a hole
+        self.outer: list[bool] = []    # the solid lies inside the leaf (no union above it)
         self.tree = self._build(shape, torch.eye(dim, dtype=torch.float64),
-                                torch.zeros(dim, dtype=torch.float64), None, 1.0)
+                                torch.zeros(dim, dtype=torch.float64), None, 1.0, True)
         self.extent_lo, self.extent_hi = self._bounds()
         pad = 0.01 * (self.extent_hi - self.extent_lo)
         self.lo, self.hi = self.extent_lo - pad, self.extent_hi + pad
 
-    def _build(self, s: Shape, rot, shift, tag, sign):
+    def _build(self, s: Shape, rot, shift, tag, sign, outer):
         own_rot = _rotation(s.rotate, self.dim)
         own_shift = torch.tensor(s.translate or [0.0] * self.dim, dtype=torch.float64)
         # parent ∘ own: x = R_p (R_o y + t_o) + t_p
@@ -419,9 +465,11 @@ class Solid:
         if not s.children:
             self.leaves.append(Leaf(_primitive(s), rot, shift, tag))
             self.signs.append(sign)
+            self.outer.append(outer and sign > 0)
             return ("leaf", len(self.leaves) - 1)
         return (s.kind, [self._build(c, rot, shift, tag,
-                                     -sign if s.kind == "difference" and i else sign)
+                                     -sign if s.kind == "difference" and i else sign,
+                                     outer and s.kind != "union")
                          for i, c in enumerate(s.children)])
 
     def _bounds(self) -> tuple[torch.Tensor, torch.Tensor]:
@@ -473,12 +521,15 @@ class Solid:
                ) -> Callable[[torch.Tensor], torch.Tensor] | None:
         """A smooth function vanishing on the boundary parts of the primitives tagged
         ``tags`` (and on the sides ``name.side`` among them): the R-conjunction of their
-        distances, each signed to be positive on the solid's side (a hole's distance is
-        negated). Positive in the solid only if those primitives' boundaries do not pass
-        through it; callers check that. None if a primitive has no smooth distance.
+        distances (kink-free ones for primitives that bound the solid from outside), each
+        signed to be positive on the solid's side (a hole's distance is negated). Positive
+        in the solid only if those primitives' boundaries do not pass through it; callers
+        check that. None if a primitive has no smooth distance.
         ``holes``: round holes' distances linear (module docstring)."""
-        chosen = [(leaf.hole_adf if holes and sign < 0 else leaf.adf, sign)
-                  for leaf, sign in zip(self.leaves, self.signs) if leaf.tag in tags]
+        chosen = [(leaf.hole_adf if holes and sign < 0 else
+                   leaf.smooth_adf if outer else leaf.adf, sign)
+                  for leaf, sign, outer in zip(self.leaves, self.signs, self.outer)
+                  if leaf.tag in tags]
         if any(f(torch.zeros(1, self.dim, dtype=torch.float64)) is None for f, _ in chosen):
             return None
         for label in sorted(t for t in tags if isinstance(t, str) and "." in t):
@@ -496,8 +547,9 @@ class Solid:
             leaf = self.leaves[arg]
             if what == "sdf":
                 return leaf.sdf(x)
-            return leaf.hole_adf(x) if what == "hole_adf" and self.signs[arg] < 0 \
-                else leaf.adf(x)
+            if what == "hole_adf" and self.signs[arg] < 0:
+                return leaf.hole_adf(x)
+            return leaf.smooth_adf(x) if self.outer[arg] else leaf.adf(x)
         vals = [self._eval(c, x, what) for c in arg]
         if what == "sdf":
             if kind == "union":
