@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from _problems import assert_digest_follows_rule
 from scipy import stats
 
 import pinnsolve
@@ -380,3 +381,10 @@ def test_a_simply_supported_triangular_plate_is_solved_within_a_short_budget(tmp
     run = pinnsolve.solve(load_problem(raw), out=tmp_path / "r")
     assert run.metrics["imposed_exactly"] == ["bc_1"]
     assert run.metrics["errors"]["w"]["l2re"] < 1e-2
+
+
+def test_the_digest_follows_the_face_product_where_a_polygon_has_dirichlet_data():
+    """A run trained with the R-function distance is not resumed into the product's."""
+    data = {"conditions": [{"where": "boundary", "dirichlet": 0}]}
+    assert_digest_follows_rule("FACE_PRODUCT", problem(TRIANGLE, **data),
+                               problem({"disk": {"center": [0, 0], "radius": 1}}, **data))

@@ -90,6 +90,10 @@ LAW_SIZES = 1
 # A shape's Dirichlet datum that grows inside the domain is kept in the loss, not lifted
 # (models/constraints.py: _growth, stop 46), fed wherever a shape has Dirichlet data.
 SINGULAR_LIFT = 1
+# The distance factor of a box, rectangle, polygon or cylinder bounding a shape from outside
+# is the product of its faces' distances, not their R-conjunction (geometry/csg.py
+# smooth_adf, stop 53), fed where a shape with such a primitive has Dirichlet data.
+FACE_PRODUCT = 1
 
 
 def meaning_digest(problem) -> str:
@@ -118,6 +122,9 @@ def meaning_digest(problem) -> str:
             dirichlet_value(c, f) is not None for c in problem.conditions
             for f in problem.fields):
         _feed(h, [f"singular_lift:{SINGULAR_LIFT}"])
+        if any(leaf.kind in ("rectangle", "box", "polygon", "cylinder")
+               for _, leaf in problem.domain.shape.leaves()):
+            _feed(h, [f"face_product:{FACE_PRODUCT}"])
     if "output_scale" in s.training.planned:   # its rules, each fed where it may apply
         if len(problem.fields) > 1 and not problem.observations:
             _feed(h, [f"field_fit:{FIELD_FIT}"])
