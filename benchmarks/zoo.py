@@ -727,8 +727,32 @@ where two figures are given.
 | adhesion_three_stream_viscous_burgers_junction_disk_q53 (stop 52, blind) | 2-D viscous Burgers on a disk, three streams meeting in a moving Y-junction of shocks (Cole-Hopf) | 4.7e-8, 7.2e-8 |
 | bistable_tube_two_fronts_coalescing_nagumo_q53 (stop 52, blind) | Nagumo's equation, two fronts colliding and merging (Kawahara-Tanaka), an 80 × 30 window | 1.3e-10 |
 | regularized_lid_cavity_shih_exact_navier_stokes_re1000_q53 (stop 52, blind) | steady Navier-Stokes in the Shih-Tan-Hwang regularised cavity at Re 1000, p pinned at the centre | 1.9e-3, 2.0e-3, 2.7e-3 |
-| triangular_glass_skylight_snow_sun_gradient_ss_plate_si_q53 (stop 52, blind) | a Kirchhoff plate on an equilateral triangle in SI, simply supported with a thermal moment on the edges | **fails**: 0.994 (421 steps); with the planned grad_norm weighting off (by hand) 0.92 at 360 steps; at the default 5 minutes 0.78 (1020 steps) |
+| triangular_glass_skylight_snow_sun_gradient_ss_plate_si_q53 (stop 52, blind) | a Kirchhoff plate on an equilateral triangle in SI, simply supported with a thermal moment on the edges | failed: 0.994 (421 steps); with the planned grad_norm weighting off (by hand) 0.92 at 360 steps; at the default 5 minutes 0.78 (1020 steps); stop 53, the triangle's distance without kinks at its corners, side by side under load: 0.97 → **5.6e-4** (214 steps) |
 | facade_ground_corner_pulse_echoes_first_order_acoustics_q53 (stop 52, blind) | first-order acoustics (p, u, v) in a facade-ground corner, pulses and their echoes, incoming-wave conditions | **fails**: 0.72, 0.89, 0.99 |
+| hall_column_wind_sway_p_delta_beam_column_footing_spring_kn_y54 (stop 53, blind) | a hall column's second-order (P-delta) sway, fourth order, a footing's rotation spring, kN and mm | 2.4e-6 |
+| etics_concrete_wall_diurnal_sol_air_two_layer_flux_si_h_y54 (stop 53, blind) | an insulated concrete wall under two sol-air harmonics, flux form (T, q), jumps of 83× and 57× at the interface | **fails narrowly**: 2.5e-3, 2.1e-2 (825 steps); at the default 5 minutes **1.5e-4, 2.1e-3** (5386 steps) |
+| hydraulic_cylinder_end_cap_thick_plate_3d_elasticity_mm_um_y54 (stop 53, blind) | 3-D elasticity of a thick end cap under 25 MPa on a cylinder, six stresses as fields, µm against MPa | **fails**: 1.0, 1.0, 0.82 (363 steps) |
+| inverse_vault_tie_rod_tension_stiffness_vibrometer_kn_m_s_y54 (stop 53, blind) | inverse: a tie rod's tension and bending stiffness from 240 vibrometer readings (fourth order in space, second in time) | **fails**: 4.2e-2 (EI 5.56 for 9.78, T 36.8 for 40) |
+| soft_clay_embankment_davis_raymond_consolidation_m_yr_kpa_y54 (stop 53, blind) | Davis-Raymond nonlinear consolidation under an embankment, m, years, kPa | 6.0e-5 |
+| tunnel_lining_ring_ovalisation_k0_quarter_plane_strain_m_mm_y54 (stop 53, blind) | a thin tunnel lining ovalised by K0 ground pressure, quarter ring, plane strain, tractions on both faces | **fails**: 1.07, 0.93 (the fallback ran; 739 steps) |
+| turbine_disc_cold_start_thermal_stress_rotating_quarter_mm_y54 (stop 53, blind) | a rotating turbine disc's cold start, heat and thermoelasticity on a quarter disk, five Bessel modes | **fails narrowly**: 7.4e-3, 8.0e-3, 1.4e-2 (329 steps); at the default 5 minutes **9.3e-5, 7.7e-4, 6.2e-4** (1902 steps) |
+| vibratory_pile_driving_tube_pile_shaft_toe_dashpots_kn_mm_s_y54 (stop 53, blind) | a vibratory hammer starting on a tube pile, a mass at the head and a spring-dashpot at the toe | 9.9e-3 |
+| ball_and_stick_neuron_sine_current_clamp_dendritic_filtering_z54 (stop 53, blind) | a passive neuron (soma and dendrite) under a 40 Hz current, the soma's condition holds a time derivative | 2.9e-3 |
+| cardiac_strip_oblique_fibres_tilted_front_bidomain_mm_ms_mv_z54 (stop 53, blind) | a bidomain excitation front in a parallelogram strip at 10° to the fibres, cubic membrane current | 1.8e-8, 1.2e-7 |
+| inverse_hiv_viral_decay_protease_inhibitor_perelson_days_z54 (stop 53, blind) | inverse: HIV clearance and infected-cell death (Perelson) from 15 viral loads of the total only | **fails**: 4.2, 1.0, 0.10 (c 0.13 for 3.1, δ ≈ 0 for 0.49); with the field fit also where there are observations (tried, not kept): 1.3, 0.83, 1.8e-2 (c 0.78, δ 49) |
+| inverse_liver_mre_voigt_shear_modulus_viscosity_ellipse_roi_z54 (stop 53, blind) | inverse: a liver's shear modulus and viscosity from a 60 Hz elastography wave image on an ellipse | 1.5e-7, 7.9e-8 (μ, η exact to 5e-8) |
+| primaquine_g6pd_haemolysis_rbc_age_structure_days_z54 (stop 53, blind) | red cells by age under primaquine (first-order transport, 150 × 60 days), values from 1e5 to 1e-234 | **fails**: 0.26 |
+| round_window_gentamicin_scala_tympani_gradient_mm_min_z54 (stop 53, blind) | gentamicin along the cochlea from the round window, clearance and a decaying source | 2.4e-5 |
+| traction_force_microscopy_gel_layer_cell_array_3d_um_pa_z54 (stop 53, blind) | a gel layer on glass pulled by cells' tractions, 3-D, periodic, ν = 0.48, stresses as fields | **fails**: 0.81, 1.4, 3.1 (499 steps, under load) |
+| tumour_ifp_necrotic_core_baxter_jain_ball_octant_3d_mm_mmhg_z54 (stop 53, blind) | a tumour's interstitial pressure and flow (Baxter-Jain), ball octant with a necrotic core cut out, jumps at the rim | **fails narrowly**: 4.1e-3, 5.9e-2, 4.9e-2, 4.3e-2 (600 steps, under load); at the default 5 minutes **1.5e-4, 9.2e-3, 5.0e-3, 4.4e-3** (3720 steps) |
+| cos_theta_dipole_coil_iron_yoke_quarter_disk_mm_tesla_d54 (stop 53, blind) | an accelerator dipole's vector potential, cos θ + cos 3θ coil, iron yoke, quarter disk, T·mm | 3.0e-3 |
+| eddy_current_brake_aluminium_plate_halbach_track_mm_d54 (stop 53, blind) | an eddy-current brake under a Halbach track, Péclet 38, A and J, Robin faces | 7.4e-4, 3.2e-3 |
+| inverse_expansion_chamber_muffler_gas_thermometry_si_d54 (stop 53, blind) | inverse: exhaust-gas temperature from 12 microphones in an expansion-chamber muffler, area jumps of 9× | **fails**: 3.1e-2, 3.4e-2, 0.22, 0.14 (Tg 761 K for 600) |
+| gold_water_surface_plasmon_polariton_spr_tm_flux_form_um_d54 (stop 53, blind) | a surface plasmon at a gold/water interface, first-order form, permittivity changing sign | **fails**: 1.2, 1.0, 0.97, 0.97 |
+| laser_interference_fringes_silicon_layer_kirchhoff_kT_um_d54 (stop 53, blind) | laser fringes heating a silicon layer, k ∝ T^−1.3 (Kirchhoff transform), µm | 4.2e-4 |
+| plant_room_vibrating_floor_slab_absorptive_ceiling_3d_si_d54 (stop 53, blind) | a plant room's 63 Hz pressure in 3-D, vibrating floor and absorbing ceiling (real and imaginary parts) | **fails narrowly**: 3.2e-3, 1.1e-2 (950 steps); at the default 5 minutes **8.5e-4, 5.0e-4** (2560 steps) |
+| rexolite_slab_loaded_wr90_phase_shifter_mismatched_load_mm_d54 (stop 53, blind) | a slab-loaded WR-90 guide at 9.41 GHz, complex port and mismatched load, ε jumping inside | **fails**: 0.15, 9.2e-2 (the fallback ran) |
+| uwb_dipole_pulse_near_to_far_field_axisymmetric_maxwell_m_ns_d54 (stop 53, blind) | a UWB dipole's pulse in time-domain Maxwell (Eρ, Ez, Hφ) on a half-annulus, a front with zero field ahead | **fails**: 0.70, 0.62, 0.53 |
 | culvert_roof_slab_sine_wheel_load_plane_strain_mm_mpa_q47 (stop 46, blind) | a thick culvert slab under a sine load, plane strain, stresses through `define`, mixed support faces, mm and MPa | 1.9e-3, 1.2e-3 |
 | curved_bar_end_shear_crane_hook_plane_stress_mm_q47 (stop 46, blind) | a crane hook's curved bar under end shear (Timoshenko and Goodier), tractions on its curved edges through the normal, mm and MPa | **fails**: 0.98, 0.97 (its end shear's expression grows to 4e13 inside the ring, now kept in the loss; 0.90 with each field's fitted size) |
 | dc_busbar_pair_magnetic_vector_potential_quarter_si_q47 (stop 46, blind) | the vector potential of a ±4 kA busbar pair in copper and air, a Piecewise current density, SI | **fails**: 4.5e-2; 6.2e-2 at the default 5 minutes; stop 48, side by side (the lone-field fit: A 0.00228): 6.3e-2 → **6.7e-3** |
@@ -1809,6 +1833,35 @@ rate stays in the loss; the network's part need not make v0 · T at t0). Side by
 2 minutes, on ten of the sixteen files that moved in stop 51's sweep, under load (200-500
 steps each): no win (fan rig 3.4e-3 both ways, wave_fast 8.1e-3 → 6.5e-3), two losses
 (wave_1d 4.3e-2 → 8.6e-2, the soil column 2.5e-2 → 7.6e-2). Stopped there, not kept.
+
+**Stop 53: no kink at a shape's corners** (`geometry/csg.py`, `smooth_adf`; docs/geometry.md,
+"No kink at a corner either"). Exact Dirichlet data multiply the network by the shape's
+distance D, which was the R-conjunction of the faces' distances: like r at a corner, with
+a bilaplacian like 1/r³ that a fourth-order equation must cancel. A box, rectangle,
+convex polygon or cylinder that bounds the solid from outside now gives the product of
+its faces' distances (a polynomial). 13 files' plans change. Side by side at 2 minutes
+(under load): a simply supported triangular skylight **0.97 → 5.6e-4**, poisson_triangle
+6.6e-4 → 4.1e-7, the triangular torsion bar 3.2e-4 → 2.4e-5 (φ), a hydrogen orbital 0.87 →
+0.46 (fails either way); two boxes lost 4-5× near 1e-5 (laplace_lshape_mixed_corner 8.0e-6
+→ 3.8e-5, the drip emitter 2.8e-6 → 1.1e-5), the bundled heat3d_csg 1.13e-4 → 1.33e-4 at
+its fixed steps, plate_hole 4.3e-4 → 9.0e-5. Named sides joined to each other keep the
+R-function: the product there would change 33 files' plans, not measured this stop.
+
+**Stop 53: twenty-four problems written blind** (`*_y54.yaml` mechanical and civil
+engineering, `*_z54.yaml` biology and medicine, `*_d54.yaml` optics, electromagnetics and
+acoustics; three helpers that saw the README, the tutorial, the geometry docs and a few
+files, never the solver). At 2 minutes, one thread, two at a time (the rows above), 10 of
+24 reach 1e-2, fewer than stop 52's 14; four more fail narrowly (1.1e-2 to 5.9e-2) in
+329-950 steps, and all four are solved at the default 5 minutes (run alone, two at a time:
+1.5e-4 to 9.2e-3), so 14 of 24 at the default budget. What fails: 3-D elasticity with stresses as fields (an end cap, a gel under
+cells' tractions), a thin ring bending in plane strain, guided and free waves with complex
+conditions (a plasmon, a loaded waveguide, a UWB pulse), and three inverse problems whose
+observed field is one of several (HIV loads of the total only, a muffler, a tie rod). For
+the HIV model the fit of each field's size, which skips problems with observations, was
+tried with them (VI read 3.3e5, P 1.1e5, where the scale was 1): the fields moved (V 0.10
+→ 1.8e-2), the unknowns did not (c 0.78 for 3.1, δ 49 for 0.49), so it was not kept. A
+helper found `n_x**2` in a boundary equation crashing the parser's overflow check (a
+traceback); it is parsed now, and tested.
 
 **Loss balancing** stays fixed (weights 1) by default, unless a condition is in other
 units than the equations (stop 36, below). Measured against the `lra` scheme
