@@ -216,8 +216,15 @@ def test_smooth_distance_vanishes_on_the_boundary_and_is_positive_inside():
     hexagon = {"polygon": {"points": [[math.cos(k * math.pi / 3), math.sin(k * math.pi / 3)]
                                       for k in range(6)]}}
     box = {"box": {"min": [-1, -0.5, -0.8], "max": [0.7, 0.9, 0.6]}, "rotate": [0.2, 0, 0.3]}
+    # a difference inside a difference: the innermost square's product is not a distance
+    # of the solid (it is positive outside it too), so it keeps the R-function
+    nested = {"difference": [{"rectangle": {"min": [-2, -2], "max": [2, 2]}},
+                             {"difference": [{"rectangle": {"min": [-1, -1], "max": [1, 1]}},
+                                             {"rectangle": {"min": [0, 0], "max": [2, 2]}}]}]}
+    collinear = {"polygon": {"points": [[-1, -1], [0, -1], [1, -1], [0, 1]]}}
     for shape, dim in [(PLATE, 2), (ELL, 2), (SHAPES_3D["pipe"], 3), (TRIANGLE, 2),
-                       (hexagon, 2), (SQUARE_HOLE, 2), (box, 3), (SHAPES_3D["boxes"], 3)]:
+                       (hexagon, 2), (SQUARE_HOLE, 2), (box, 3), (SHAPES_3D["boxes"], 3),
+                       (nested, 2), (collinear, 2)]:
         p = problem(shape, dim)
         solid = solid_of(p)
         xb, _ = draw(p, Region("boundary"), 2000)
@@ -231,10 +238,14 @@ def test_smooth_distance_vanishes_on_the_boundary_and_is_positive_inside():
 def _bilaplacian(f, x):
     x = x.clone().requires_grad_(True)
 
+    def d(u):   # a polynomial's derivative past its degree: no graph, zero
+        if not u.requires_grad:
+            return torch.zeros_like(x)
+        g, = torch.autograd.grad(u.sum(), x, create_graph=True, allow_unused=True)
+        return torch.zeros_like(x) if g is None else g
+
     def laplacian(u):
-        g, = torch.autograd.grad(u.sum(), x, create_graph=True)
-        return sum(torch.autograd.grad(g[:, k].sum(), x, create_graph=True)[0][:, k]
-                   for k in range(x.shape[1]))
+        return sum(d(d(u)[:, k])[:, k] for k in range(x.shape[1]))
     return laplacian(laplacian(f(x))).detach()
 
 
@@ -257,6 +268,29 @@ def test_smooth_distance_has_no_kink_at_the_corners_of_a_convex_outer_boundary(
     kinked = _bilaplacian(lambda y: solid.leaves[0].adf(y), x).abs()   # the R-function
     assert smooth.max() < 100 and smooth[-1] < 2 * smooth[0] + 1
     assert kinked[-1] > 1e5 * max(float(kinked[0]), 1e-3)
+
+
+def test_a_polygon_of_many_edges_keeps_the_r_function_and_collinear_edges_count_once():
+    """The product's slope at an edge falls like its other factors (a regular 24-gon: 5e-6
+    at an edge's midpoint), so beyond SMOOTH_EDGES supporting lines the R-function stays;
+    an edge split by a vertex on its line is one factor (twice, D would vanish to second
+    order there and impose a normal derivative too)."""
+    from pinnsolve.geometry.csg import SMOOTH_EDGES, Polygon
+
+    many = Polygon([[math.cos(2 * math.pi * k / 24), math.sin(2 * math.pi * k / 24)]
+                    for k in range(24)])
+    x = torch.tensor([[0.3, 0.2], [0.0, 0.5]], dtype=torch.float64)
+    assert SMOOTH_EDGES < 24 and torch.equal(many.smooth_adf(x), many.adf(x))
+    # the triangle's product is a cubic: its bilaplacian is 0, also 1e-5 from an edge,
+    # where Tensor.prod's backward was off by 1.6
+    tri = Polygon(TRIANGLE["polygon"]["points"])
+    near = torch.tensor([[0.25, -0.4]], dtype=torch.float64)   # on the edge (-0.5,-0.8)-(1,0)
+    near = near + 1e-5 * torch.tensor([[-0.47, 0.88]], dtype=torch.float64)
+    assert float(_bilaplacian(tri.smooth_adf, near).abs().max()) < 1e-6
+    split = Polygon([[0, 0], [1, 0], [2, 0], [1, 1]])
+    p = torch.tensor([[0.5, 0.0], [1.5, 0.0]], dtype=torch.float64, requires_grad=True)
+    g, = torch.autograd.grad(split.smooth_adf(p).sum(), p)
+    assert (g[:, 1] > 0.05).all()     # a slope across the split edge, as a distance has
 
 
 @pytest.mark.parametrize("strategy", ["r3", "rad", "adversarial", "adversarial_flow"])

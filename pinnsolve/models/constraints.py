@@ -373,12 +373,17 @@ def _shaped_distance(problem: Problem, solid, covered: set, tags: set):
     regions = [Region("interior")] + [Region("boundary", piece=(piece,))
                                       for piece in sorted(tags - covered, key=str)]
     gen = torch.Generator().manual_seed(0)
-    for region in regions:
+    floor = None   # 1e-9, or round-off of the interior's largest value where that is less:
+    for region in regions:   # a kink-free product is small near small faces (mm in metres)
         try:
             x = _fixed_points(problem, region, 4096, gen)[:, :solid.dim]
         except SpecError:   # an empty part (an edge a union gives to another primitive)
             continue
-        if len(x) and not bool((phi(x) > 1e-9).all()):
+        if not len(x):
+            continue
+        v = phi(x)
+        floor = min(1e-9, 1e-9 * float(v.abs().max())) if floor is None else floor
+        if not bool((v > floor).all()):
             return None
     return lambda x, f=phi, k=scale, d=solid.dim: f(x[:, :d]) * k
 

@@ -394,9 +394,11 @@ class _Parser:
                 raise self.fail(f"exponent must be a real number of magnitude at most {MAX_POWER}",
                                 node)
             if base.is_number and base != 0:
+                # a normal's n_x is known only at the points; |n_x| <= 1 bounds it
+                bound = base.replace(lambda e: isinstance(e, Normal), lambda e: sp.Integer(1))
                 try:
-                    size = float(expo) * math.log10(abs(complex(base)))
-                except TypeError:   # a number known only at the points (a normal's n_x)
+                    size = float(expo) * math.log10(max(abs(complex(bound)), 1e-300))
+                except TypeError:   # another number known only at the points
                     size = 0.0
                 if size > 300:
                     raise self.fail("number overflows (more than 1e300)", node)
