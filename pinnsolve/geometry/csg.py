@@ -62,11 +62,7 @@ def _product(gaps: torch.Tensor, heights: torch.Tensor, gain: float) -> torch.Te
     negative (so only for a primitive the solid lies in). Multiplied one by one: the
     backward of ``Tensor.prod`` divides by each factor, and its repeated derivatives lose
     digits near a face (a triangle's bilaplacian off by 1.6 at 1e-5 from an edge)."""
-    scaled = (gaps / heights.to(gaps)).unbind(1)
-    out = scaled[0]
-    for f in scaled[1:]:
-        out = out * f
-    return out * gain
+    return _fold(torch.mul, list((gaps / heights.to(gaps)).unbind(1))) * gain
 
 
 def _fold(f, items):
@@ -132,7 +128,8 @@ class Box(Primitive):
         self.dim = len(lo)
         self.boundary_dims = self.dim + 1
         w = [b - a for a, b in zip(lo, hi)]
-        self._widths = torch.tensor(w * 2, dtype=torch.float64)   # smooth_adf's heights
+        self._widths = torch.tensor(w * 2, dtype=torch.float64)   # smooth_adf: heights and
+        self._gain = min(w) / 2 * 2 ** (2 * self.dim)   # the half-width at the centre
         self.face_areas = [math.prod(w[:k] + w[k + 1:]) for k in range(self.dim)]
         self.measure = 2 * sum(self.face_areas)
 
@@ -147,8 +144,7 @@ class Box(Primitive):
                      + [hi[k] - x[:, k] for k in range(self.dim)])
 
     def smooth_adf(self, x):
-        return _product(self._face_gaps(x), self._widths, min(self._widths.tolist()) / 2
-                        * 2 ** (2 * self.dim))
+        return _product(self._face_gaps(x), self._widths, self._gain)
 
     def boundary(self, u):
         # u[:, 0] picks a face by area; u[:, 1:] is a point of the box whose face
@@ -268,12 +264,13 @@ class Polygon(Primitive):
         self.measure = float(self.lengths.sum())
         cross = e[:, 0] * torch.roll(e, -1, 0)[:, 1] - e[:, 1] * torch.roll(e, -1, 0)[:, 0]
         self.convex = bool((cross >= -1e-14).all())
+        self._normal_in = torch.stack([-e[:, 1], e[:, 0]], 1) / self.lengths[:, None]
         self._lines = None   # smooth_adf: one factor per supporting line (collinear edges
         if self.convex:      # once), each over its farthest vertex, times the gain that
             gaps = self._gaps(self.v)   # makes the product the R-function's at the centroid
-            normal = torch.stack([-e[:, 1], e[:, 0]], 1) / e.norm(dim=1, keepdim=True)
+            nrm = self._normal_in
             lines = [k for k in range(n)
-                     if not any(float((normal[k] - normal[j]).norm()) < 1e-9 for j in range(k))]
+                     if not any(float((nrm[k] - nrm[j]).norm()) < 1e-9 for j in range(k))]
             if len(lines) <= SMOOTH_EDGES:
                 self._lines = lines
                 self._heights = gaps[:, lines].max(0).values
@@ -303,17 +300,14 @@ class Polygon(Primitive):
         return _fold(r_and, list(self._gaps(x).unbind(1)))
 
     def smooth_adf(self, x):
-        if not self.convex:
-            return None
-        if self._lines is None:   # many edges: the product's slope at a face collapses
-            return self.adf(x)
+        if self._lines is None:   # non-convex (None), or many edges: the product's slope
+            return self.adf(x)    # at a face collapses
         return _product(self._gaps(x)[:, self._lines], self._heights, self._gain)
 
     def _gaps(self, x):
         """Each edge's signed distance, positive on the inside (n, E)."""
-        a, e = self._edges(x)
-        normal_in = torch.stack([-e[:, 1], e[:, 0]], 1) / e.norm(dim=1, keepdim=True)
-        return ((x[:, None, :] - a[None]) * normal_in[None]).sum(2)
+        a = self.v.to(x)
+        return ((x[:, None, :] - a[None]) * self._normal_in.to(x)[None]).sum(2)
 
     def boundary(self, u):
         a, e = self._edges(u)
@@ -349,6 +343,7 @@ class Cylinder(Primitive):
         self.side = 2 * math.pi * self.r * self.h
         self.cap = math.pi * self.r ** 2
         self.measure = self.side + 2 * self.cap
+        self._heights = torch.tensor([self.r / 2, self.h, self.h], dtype=torch.float64)
 
     def sdf(self, x):
         y = x - _t(self.c, x)
@@ -364,8 +359,7 @@ class Cylinder(Primitive):
         return _fold(r_and, [g[:, 0], g[:, 2], g[:, 1]])
 
     def smooth_adf(self, x):
-        h = torch.tensor([self.r / 2, self.h, self.h], dtype=torch.float64)
-        return _product(self._gaps(x), h, min(self.r, self.h / 2) * 2)
+        return _product(self._gaps(x), self._heights, min(self.r, self.h / 2) * 2)
 
     def boundary(self, u):
         p_side = self.side / self.measure
